@@ -1,0 +1,1 @@
+int joblet_baseline_placeholder(void);

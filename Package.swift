@@ -1,0 +1,77 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Joblet in Swift: a message-queue worker cluster that runs Linux jobs in sandboxes
+/// with pre-built runtimes. Target layout follows docs/DESIGN.md.
+let package = Package(
+    name: "joblet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "joblet-worker", targets: ["joblet-worker"]),
+        .executable(name: "joblet-dispatcher", targets: ["joblet-dispatcher"]),
+        .executable(name: "rnx", targets: ["rnx"]),
+        .library(name: "JobletCore", targets: ["JobletCore"]),
+        .library(name: "AMQP", targets: ["AMQP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // C libraries: header shims only; nothing but these modules imports C.
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq",
+                       providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CJansson", pkgConfig: "jansson",
+                       providers: [.apt(["libjansson-dev"])]),
+        // The only code that runs between clone() and execve(), plus the sandbox's PID-1 init.
+        .target(name: "CIsolation"),
+
+        .target(name: "JobletCore",
+                dependencies: ["CYAML", "CArchive", "CJansson",
+                               .product(name: "Logging", package: "swift-log")]),
+        .target(name: "AMQP",
+                dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Isolation",
+                dependencies: ["CIsolation", "JobletCore",
+                               .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Worker",
+                dependencies: ["JobletCore", "AMQP", "Isolation",
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "Dispatcher",
+                dependencies: ["JobletCore", "AMQP",
+                               .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .executableTarget(name: "joblet-worker",
+                          dependencies: ["Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "joblet-dispatcher",
+                          dependencies: ["Dispatcher", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "rnx",
+                          dependencies: ["JobletCore", "AMQP",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // Test harness: a private RabbitMQ node shared by the whole test run.
+        .target(name: "TestSupport", dependencies: ["AMQP", "JobletCore"]),
+        .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "TestSupport"]),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"]),
+        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "JobletCore", "TestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "AMQP", "JobletCore", "TestSupport"]),
+        .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
+        .testTarget(name: "RNXTests", dependencies: ["JobletCore", "TestSupport"]),
+
+        // Benchmarks print figures beside a baseline measured in the same run.
+        .target(name: "CAMQPBaseline", dependencies: ["CRabbitMQ"], path: "Benchmarks/CAMQPBaseline"),
+        .executableTarget(name: "amqp-bench", dependencies: ["AMQP", "CAMQPBaseline"],
+                          path: "Benchmarks/AMQPBench"),
+        .executableTarget(name: "sandbox-bench", dependencies: ["Isolation", "JobletCore"],
+                          path: "Benchmarks/SandboxBench"),
+    ],
+    swiftLanguageModes: [.v6]
+)
