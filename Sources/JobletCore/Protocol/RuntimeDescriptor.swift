@@ -1,0 +1,32 @@
+/// What a worker advertises about one installed runtime, and what routing resolves specs against.
+public struct RuntimeDescriptor: Sendable, Hashable, Codable {
+    /// Canonical id, e.g. `python-3.11-ml`; also the queue name part `<id>@<arch>`.
+    public var id: String
+    public var language: String
+    public var version: String
+    public var tags: [String]
+    /// `static`, `managed` or `system` (runtime.yml `type`).
+    public var type: String
+    public var description: String
+    /// Normalised architectures the runtime supports (`x86_64`, `aarch64`); empty means any.
+    public var architectures: [String]
+    /// `requirements.min_memory` in bytes, when the runtime states one.
+    public var minMemory: Int64?
+
+    public init(id: String, language: String, version: String, tags: [String] = [], type: String = "managed",
+                description: String = "", architectures: [String] = [], minMemory: Int64? = nil) {
+        self.id = id
+        self.language = language
+        self.version = version
+        self.tags = tags
+        self.type = type
+        self.description = description
+        self.architectures = architectures
+        self.minMemory = minMemory
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, language, version, tags, type, description, architectures
+        case minMemory = "min_memory"
+    }
+}
