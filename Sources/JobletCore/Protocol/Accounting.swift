@@ -1,0 +1,21 @@
+/// Resource use of a finished job, read from its cgroup.
+public struct Accounting: Sendable, Equatable, Codable {
+    public var cpuUsec: UInt64
+    public var userUsec: UInt64
+    public var systemUsec: UInt64
+    public var memoryPeakBytes: UInt64
+    public var pidsPeak: UInt64?
+
+    public init(cpuUsec: UInt64, userUsec: UInt64, systemUsec: UInt64, memoryPeakBytes: UInt64, pidsPeak: UInt64? = nil) {
+        self.cpuUsec = cpuUsec
+        self.userUsec = userUsec
+        self.systemUsec = systemUsec
+        self.memoryPeakBytes = memoryPeakBytes
+        self.pidsPeak = pidsPeak
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cpuUsec = "cpu_usec", userUsec = "user_usec", systemUsec = "system_usec"
+        case memoryPeakBytes = "memory_peak", pidsPeak = "pids_peak"
+    }
+}

@@ -1,0 +1,51 @@
+/// An order to workers: `joblet.control.v1` on `joblet.control`, routing key `worker.<id>` or `worker.all`.
+public struct ControlCommand: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// Kill a running job (`job_id`); its result is published as `cancelled`.
+        case cancel
+        /// Stop taking jobs, finish the running ones.
+        case drain
+        /// Take jobs again after a drain.
+        case resume
+        /// Rescan the runtime directory now.
+        case rescan
+        /// Run the runtime's smoke test (`runtime`) in a real sandbox and reply to `reply_to`.
+        case runtimeTest = "runtime_test"
+    }
+
+    public var command: Kind
+    public var jobID: String?
+    public var runtime: String?
+
+    public init(command: Kind, jobID: String? = nil, runtime: String? = nil) {
+        self.command = command
+        self.jobID = jobID
+        self.runtime = runtime
+    }
+
+    enum CodingKeys: String, CodingKey { case command, jobID = "job_id", runtime }
+}
+
+/// A worker's answer to `runtime_test`.
+public struct RuntimeTestReport: Sendable, Equatable, Codable {
+    public var workerID: String
+    public var runtimeID: String
+    public var passed: Bool
+    public var exitCode: Int32?
+    public var output: String
+    public var durationSeconds: Double
+
+    public init(workerID: String, runtimeID: String, passed: Bool, exitCode: Int32?, output: String, durationSeconds: Double) {
+        self.workerID = workerID
+        self.runtimeID = runtimeID
+        self.passed = passed
+        self.exitCode = exitCode
+        self.output = output
+        self.durationSeconds = durationSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case workerID = "worker_id", runtimeID = "runtime_id", passed, exitCode = "exit_code", output
+        case durationSeconds = "duration_seconds"
+    }
+}

@@ -1,0 +1,42 @@
+/// The outcome of one attempt of a job, published by the worker with the terminal event.
+public struct JobResult: Sendable, Equatable, Codable {
+    /// The command's exit status; 128+signal when it was killed by a signal.
+    public var exitCode: Int32?
+    public var signal: Int32?
+    public var oomKilled: Bool
+    /// Why the job ended the way it did when that is not just its exit code:
+    /// `oom_killed`, `timeout`, `cancelled`, `spawn_failed: command not found: node` …
+    public var reason: String?
+    public var startedAt: Double
+    public var finishedAt: Double
+    public var accounting: Accounting?
+    public var workerID: String
+    public var attempt: Int
+    /// How many log chunks were published (sequence numbers 0..<logChunks), so a follower knows
+    /// when it has every byte.
+    public var logChunks: UInt64
+    /// Limits the worker could not enforce on this host (only when its config allows that).
+    public var unenforcedLimits: [String]?
+
+    public init(exitCode: Int32?, signal: Int32? = nil, oomKilled: Bool = false, reason: String? = nil,
+                startedAt: Double, finishedAt: Double, accounting: Accounting? = nil, workerID: String,
+                attempt: Int, logChunks: UInt64, unenforcedLimits: [String]? = nil) {
+        self.exitCode = exitCode
+        self.signal = signal
+        self.oomKilled = oomKilled
+        self.reason = reason
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.accounting = accounting
+        self.workerID = workerID
+        self.attempt = attempt
+        self.logChunks = logChunks
+        self.unenforcedLimits = unenforcedLimits
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case exitCode = "exit_code", signal, oomKilled = "oom_killed", reason
+        case startedAt = "started_at", finishedAt = "finished_at", accounting
+        case workerID = "worker_id", attempt, logChunks = "log_chunks", unenforcedLimits = "unenforced_limits"
+    }
+}

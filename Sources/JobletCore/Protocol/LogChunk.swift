@@ -1,0 +1,43 @@
+/// A piece of a job's output. On the wire the body is the raw bytes and the rest travels in
+/// headers (`job_id`, `seq`, `stream`), routing key `<job-id>.<stream>` on `joblet.logs`.
+public struct LogChunk: Sendable, Equatable, Codable {
+    public var jobID: String
+    /// Per job, across both streams, from 0 without gaps: merging history and live follow by
+    /// `seq` gives every byte once, in order.
+    public var seq: UInt64
+    /// `stdout` or `stderr`.
+    public var stream: String
+    public var data: [UInt8]
+
+    public init(jobID: String, seq: UInt64, stream: String, data: [UInt8]) {
+        self.jobID = jobID
+        self.seq = seq
+        self.stream = stream
+        self.data = data
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", seq, stream, data
+    }
+
+    /// JSON form used in RPC replies (log history): data as base64.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(jobID, forKey: .jobID)
+        try container.encode(seq, forKey: .seq)
+        try container.encode(stream, forKey: .stream)
+        try container.encode(Base64.encode(data), forKey: .data)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        jobID = try container.decode(String.self, forKey: .jobID)
+        seq = try container.decode(UInt64.self, forKey: .seq)
+        stream = try container.decode(String.self, forKey: .stream)
+        let text = try container.decode(String.self, forKey: .data)
+        guard let bytes = Base64.decode(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .data, in: container, debugDescription: "expected base64")
+        }
+        data = bytes
+    }
+}

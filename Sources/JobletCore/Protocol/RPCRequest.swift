@@ -1,0 +1,90 @@
+/// A query to the dispatcher: `joblet.rpc.request.v1` on the `joblet.rpc` queue, answered over
+/// direct reply-to with an `RPCResponse`.
+public struct RPCRequest: Sendable, Equatable, Codable {
+    public enum Method: String, Sendable, Codable {
+        case status, list, logs, workers, runtimes, cancel, delete
+    }
+
+    public var method: Method
+    /// A full job id or a unique prefix of one (status, logs, cancel, delete).
+    public var jobID: String?
+    /// list: filters and paging.
+    public var state: JobState?
+    public var runtime: String?
+    public var worker: String?
+    public var submitter: String?
+    /// list: jobs submitted at or after this time (seconds since the epoch); delete: jobs finished before it.
+    public var since: Double?
+    public var before: Double?
+    public var limit: Int?
+    public var offset: Int?
+    /// logs: first sequence number wanted.
+    public var sinceSeq: UInt64?
+
+    public init(method: Method, jobID: String? = nil, state: JobState? = nil, runtime: String? = nil,
+                worker: String? = nil, submitter: String? = nil, since: Double? = nil, before: Double? = nil,
+                limit: Int? = nil, offset: Int? = nil, sinceSeq: UInt64? = nil) {
+        self.method = method
+        self.jobID = jobID
+        self.state = state
+        self.runtime = runtime
+        self.worker = worker
+        self.submitter = submitter
+        self.since = since
+        self.before = before
+        self.limit = limit
+        self.offset = offset
+        self.sinceSeq = sinceSeq
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, jobID = "job_id", state, runtime, worker, submitter, since, before, limit, offset
+        case sinceSeq = "since_seq"
+    }
+}
+
+/// The dispatcher's answer to an `RPCRequest` (`joblet.rpc.response.v1`).
+public struct RPCResponse: Sendable, Equatable, Codable {
+    public var ok: Bool
+    public var error: ErrorInfo?
+    public var job: JobRecord?
+    public var jobs: [JobRecord]?
+    /// logs: chunks from `since_seq`, and whether the job has finished (no more will come).
+    public var logs: [LogChunk]?
+    public var complete: Bool?
+    public var workers: [WorkerAdvert]?
+    public var runtimes: [FleetRuntime]?
+    /// delete: how many jobs were removed.
+    public var deleted: Int?
+
+    public init(ok: Bool, error: ErrorInfo? = nil, job: JobRecord? = nil, jobs: [JobRecord]? = nil,
+                logs: [LogChunk]? = nil, complete: Bool? = nil, workers: [WorkerAdvert]? = nil,
+                runtimes: [FleetRuntime]? = nil, deleted: Int? = nil) {
+        self.ok = ok
+        self.error = error
+        self.job = job
+        self.jobs = jobs
+        self.logs = logs
+        self.complete = complete
+        self.workers = workers
+        self.runtimes = runtimes
+        self.deleted = deleted
+    }
+
+    public static func failure(_ code: String, _ message: String) -> RPCResponse {
+        RPCResponse(ok: false, error: ErrorInfo(code: code, message: message))
+    }
+}
+
+/// A runtime as offered across the fleet: which workers have it, on which architectures.
+public struct FleetRuntime: Sendable, Equatable, Codable {
+    public var runtime: RuntimeDescriptor
+    public var workers: [String]
+    public var arches: [String]
+
+    public init(runtime: RuntimeDescriptor, workers: [String], arches: [String]) {
+        self.runtime = runtime
+        self.workers = workers
+        self.arches = arches
+    }
+}
