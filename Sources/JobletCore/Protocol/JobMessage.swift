@@ -8,16 +8,21 @@ public struct JobMessage: Sendable, Equatable, Codable {
     public var submitter: String
     /// Seconds since the Unix epoch.
     public var submittedAt: Double
+    /// How many times a worker may start this job; a delivery beyond it is dead-lettered as `lost`.
+    public var maxAttempts: Int
 
-    public init(jobID: String, runtimeID: String?, request: JobRequest, submitter: String, submittedAt: Double) {
+    public init(jobID: String, runtimeID: String?, request: JobRequest, submitter: String, submittedAt: Double,
+                maxAttempts: Int = 2) {
         self.jobID = jobID
         self.runtimeID = runtimeID
         self.request = request
         self.submitter = submitter
         self.submittedAt = submittedAt
+        self.maxAttempts = maxAttempts
     }
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", runtimeID = "runtime_id", request, submitter, submittedAt = "submitted_at"
+        case maxAttempts = "max_attempts"
     }
 }
