@@ -1,0 +1,126 @@
+import AMQP
+import JobletCore
+import JobletMessaging
+
+/// rnx's connection to the cluster: submissions to `joblet.submit` and queries to `joblet.rpc`,
+/// both over direct reply-to.
+final class ClusterClient: Sendable {
+    let settings: ResolvedSettings
+    let connection: AMQPConnection
+    let channel: AMQPChannel
+    let rpc: RPCClient
+
+    private init(settings: ResolvedSettings, connection: AMQPConnection, channel: AMQPChannel, rpc: RPCClient) {
+        self.settings = settings
+        self.connection = connection
+        self.channel = channel
+        self.rpc = rpc
+    }
+
+    /// Connects within the configured connect timeout; errors say where and what to do.
+    static func connect(_ settings: ResolvedSettings) async throws -> ClusterClient {
+        var configuration = AMQPConfiguration(urls: settings.urls, connectionName: "rnx")
+        configuration.reconnect = .disabled
+        configuration.heartbeat = 30
+        let where_ = settings.urls.map(ResolvedSettings.hostPort(of:)).joined(separator: ", ")
+        let connection: AMQPConnection
+        do {
+            connection = try await withDeadline(settings.connectTimeout) {
+                try await AMQPConnection.connect(configuration)
+            }
+        } catch let error as AMQPError {
+            throw brokerError(error, where: where_)
+        } catch is DeadlineExceeded {
+            throw RNXError(.broker, "cannot reach broker at \(where_): no answer within \(Format.duration(Double(settings.connectTimeout.components.seconds))); is it running? set --broker or JOBLET_BROKER")
+        }
+        do {
+            let channel = try await connection.openChannel()
+            try await JobletTopology.declareCore(on: channel)
+            let rpc = try await RPCClient(connection: connection)
+            return ClusterClient(settings: settings, connection: connection, channel: channel, rpc: rpc)
+        } catch let error as AMQPError {
+            await connection.close()
+            throw brokerError(error, where: where_)
+        }
+    }
+
+    static func brokerError(_ error: AMQPError, where location: String) -> RNXError {
+        switch error.code {
+        case .connectionRefused, .timeout, .connectionLost:
+            return RNXError(.broker, "cannot reach broker at \(location): is it running? set --broker or JOBLET_BROKER", cause: error.message)
+        case .authenticationFailed:
+            return RNXError(.broker, "\(error.message): check the user and password in --broker, JOBLET_BROKER or the credentials_file of rnx.yml")
+        case .vhostNotFound:
+            return RNXError(.broker, "\(error.message): check the vhost at the end of the broker URL")
+        default:
+            return RNXError(.broker, "broker at \(location): \(error.message)")
+        }
+    }
+
+    /// Fails fast when nothing consumes `queue` (no dispatcher), instead of waiting for a timeout.
+    func requireDispatcher(queue: String, arguments: FieldTable) async throws {
+        let declared: QueueDeclareResult
+        do {
+            declared = try await channel.declareQueue(queue, durable: true, arguments: arguments)
+        } catch let error as AMQPError {
+            throw RNXError(.dispatcher, "cannot check \(queue): \(error.message)")
+        }
+        if declared.consumerCount == 0 {
+            throw RNXError(.dispatcher, "no dispatcher is running: nothing consumes \(queue) on the broker at \(ResolvedSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
+        }
+    }
+
+    /// Publishes a job request and returns the dispatcher's reply; a rejection is thrown as `.remote`.
+    func submit(_ request: JobRequest) async throws -> SubmitReply {
+        try await requireDispatcher(queue: Topology.submitQueue, arguments: JobletTopology.arguments(ofCoreQueue: Topology.submitQueue))
+        var properties = Envelope.properties(type: MessageType.jobRequest, messageID: Format.uuid())
+        properties.userID = settings.user
+        let body = try JSONCodec.encode(request)
+        let delivery = try await call(routingKey: Topology.submitQueue, body: body, properties: properties)
+        let reply: SubmitReply
+        do {
+            reply = try JSONCodec.decode(SubmitReply.self, from: delivery.body, rejectUnknownKeys: false)
+        } catch {
+            throw RNXError(.dispatcher, "the dispatcher sent an unreadable reply", cause: "\(error)")
+        }
+        if reply.status == .rejected {
+            throw RNXError(.remote, reply.error?.message ?? "the dispatcher rejected the job",
+                           cause: nil)
+        }
+        return reply
+    }
+
+    /// One query; an error answer is thrown as `.remote` with the dispatcher's message.
+    func query(_ request: RPCRequest) async throws -> RPCResponse {
+        try await requireDispatcher(queue: Topology.rpcQueue, arguments: JobletTopology.arguments(ofCoreQueue: Topology.rpcQueue))
+        var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
+        properties.userID = settings.user
+        let delivery = try await call(routingKey: Topology.rpcQueue, body: try JSONCodec.encode(request),
+                                      properties: properties)
+        let response: RPCResponse
+        do {
+            response = try JSONCodec.decode(RPCResponse.self, from: delivery.body, rejectUnknownKeys: false)
+        } catch {
+            throw RNXError(.dispatcher, "the dispatcher sent an unreadable answer", cause: "\(error)")
+        }
+        guard response.ok else {
+            throw RNXError(.remote, response.error?.message ?? "the dispatcher could not answer \(request.method.rawValue)")
+        }
+        return response
+    }
+
+    private func call(routingKey: String, body: [UInt8], properties: BasicProperties) async throws -> Delivery {
+        do {
+            return try await rpc.call(exchange: "", routingKey: routingKey, body: body, properties: properties,
+                                      timeout: settings.rpcTimeout)
+        } catch let error as AMQPError where error.code == .timeout {
+            throw RNXError(.dispatcher, "no answer from the dispatcher on \(routingKey) within \(Format.duration(Double(settings.rpcTimeout.components.seconds))); is joblet-dispatcher running and healthy?")
+        } catch let error as AMQPError {
+            throw RNXError(.broker, "\(routingKey): \(error.message)")
+        }
+    }
+
+    func close() async {
+        await connection.close()
+    }
+}
