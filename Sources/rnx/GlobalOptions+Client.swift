@@ -1,0 +1,25 @@
+import JobletCore
+
+extension GlobalOptions {
+    /// Connects, runs `body`, and closes the connection whatever happens.
+    func withClient<T>(_ body: (ClusterClient) async throws -> T) async throws -> T {
+        let client = try await ClusterClient.connect(try resolve())
+        do {
+            let value = try await body(client)
+            await client.close()
+            return value
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+}
+
+/// Checks a job id argument before asking the dispatcher (which resolves unique prefixes).
+func checkedJobID(_ text: String) throws -> String {
+    let id = text.lowercased()
+    guard JobID.isPlausiblePrefix(id) else {
+        throw RNXError(.usage, "\"\(text)\" is not a job id: ids are 32 hex characters; give the id or a unique prefix of it (see rnx list)")
+    }
+    return id
+}

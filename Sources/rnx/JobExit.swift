@@ -1,0 +1,45 @@
+import JobletCore
+
+/// The exit status `rnx run` and `rnx submit --wait` return for a finished job.
+///
+/// completed/failed: the job's own exit code (128+n when a signal killed it, e.g. 137);
+/// a command that could not be started: 127; timed_out: 124; cancelled: 130;
+/// lost, rejected, unschedulable or an rnx failure: 125.
+enum JobExit {
+    static let rnxFailure: Int32 = 125
+    static let timedOut: Int32 = 124
+    static let cancelled: Int32 = 130
+    static let notStarted: Int32 = 127
+
+    static func code(state: JobState, result: JobResult?, reason: String?) -> Int32 {
+        switch state {
+        case .completed:
+            return result?.exitCode ?? 0
+        case .failed:
+            if let code = result?.exitCode, code != 0 { return code }
+            if let signal = result?.signal { return 128 + signal }
+            let why = result?.reason ?? reason ?? ""
+            if why.hasPrefix("spawn_failed") || why.contains("not found") { return notStarted }
+            return 1
+        case .timedOut: return timedOut
+        case .cancelled: return cancelled
+        case .lost, .rejected, .unschedulable: return rnxFailure
+        case .queued, .running: return 0
+        }
+    }
+
+    /// `failed: exit 3 on worker w1 after 0.4s (reason)` for stderr.
+    static func summary(state: JobState, result: JobResult?, reason: String?) -> String {
+        var parts = [state.rawValue]
+        if let result {
+            if let signal = result.signal {
+                parts.append("killed by signal \(signal)")
+            } else if let code = result.exitCode {
+                parts.append("exit \(code)")
+            }
+            parts.append("on worker \(result.workerID) after \(Format.duration(result.finishedAt - result.startedAt))")
+        }
+        if let why = result?.reason ?? reason { parts.append("(\(why))") }
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,249 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AMQP
+import JobletCore
+import JobletMessaging
+
+/// How following a job ended.
+struct FollowOutcome: Sendable {
+    var state: JobState
+    var result: JobResult?
+    var reason: String?
+    /// The user detached (Ctrl-C) while the job goes on.
+    var detached = false
+}
+
+/// Follows one job: its log chunks (live merged with history by sequence number, no gap and no
+/// duplicate) and its lifecycle events, until the terminal event and every chunk it announced.
+///
+/// Live first, history second: the private queue is bound to `joblet.logs <id>.*` and
+/// `joblet.events job.<id>.*` BEFORE the history is asked for, so a chunk is either in the
+/// history or arrives live (or both, and the duplicate is dropped by its seq).
+final class JobFollower {
+    enum Input: Sendable {
+        case delivery(Delivery)
+        case tick
+        case interrupt
+        case consumerEnded(String?)
+    }
+
+    let client: ClusterClient
+    let jobID: String
+    /// Write log chunks (false: only wait for the end, as `submit --wait`).
+    let printLogs: Bool
+    /// Chunks as JSON lines instead of raw bytes.
+    let json: Bool
+    /// Ctrl-C on a TTY asks whether to cancel the job (`run`) instead of only detaching (`logs -f`).
+    let offerCancel: Bool
+    let showProgress: Bool
+
+    private var next: UInt64
+    private var pending: [UInt64: LogChunk] = [:]
+    private var terminal: FollowOutcome?
+    private var terminalHistoryFetched = false
+    private var started = false
+    private var progressShown = false
+    private var ticks = 0
+    private var ticksSinceProgress = 0
+    private var cancelRequested = false
+
+    init(client: ClusterClient, jobID: String, sinceSeq: UInt64 = 0, printLogs: Bool = true, json: Bool = false,
+         offerCancel: Bool = false) {
+        self.client = client
+        self.jobID = jobID
+        self.next = sinceSeq
+        self.printLogs = printLogs
+        self.json = json
+        self.offerCancel = offerCancel
+        self.showProgress = Terminal.isTTY(2) && !json
+    }
+
+    func run() async throws -> FollowOutcome {
+        let channel: AMQPChannel
+        let consumer: AMQPConsumer
+        do {
+            channel = try await client.connection.openChannel()
+            let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+            if printLogs {
+                try await channel.bindQueue(queue, exchange: Topology.logsExchange, routingKey: "\(jobID).*")
+            }
+            try await channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "job.\(jobID).*")
+            consumer = try await channel.consume(queue: queue, exclusive: true)
+        } catch let error as AMQPError {
+            throw RNXError(.broker, "cannot follow job \(jobID): \(error.message)")
+        }
+
+        let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
+        // Unstructured on purpose: a consumer blocked in the AMQP library must not keep rnx alive.
+        let pump = Task {
+            do {
+                for try await delivery in consumer { continuation.yield(.delivery(delivery)) }
+                continuation.yield(.consumerEnded(nil))
+            } catch {
+                continuation.yield(.consumerEnded("\(error)"))
+            }
+        }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                continuation.yield(.tick)
+            }
+        }
+        let signals = SignalWatcher { _ in continuation.yield(.interrupt) }
+        defer {
+            signals.stop()
+            pump.cancel()
+            ticker.cancel()
+            continuation.finish()
+        }
+
+        let outcome = try await loop(inputs)
+        clearProgress()
+        await channel.close()
+        return outcome
+    }
+
+    private func loop(_ inputs: AsyncStream<Input>) async throws -> FollowOutcome {
+        try await refreshStatus()
+        try await fetchHistory()
+        if let done = finished() { return done }
+        for await input in inputs {
+            switch input {
+            case .delivery(let delivery):
+                handle(delivery)
+            case .tick:
+                try await tick()
+            case .interrupt:
+                if let detached = try await interrupted() { return detached }
+            case .consumerEnded(let reason):
+                throw RNXError(.broker, "lost the connection to the broker while following job \(jobID)\(reason.map { ": \($0)" } ?? ""); reattach with: rnx logs -f \(jobID)")
+            }
+            if let done = finished() { return done }
+        }
+        throw RNXError(.broker, "stopped following job \(jobID); reattach with: rnx logs -f \(jobID)")
+    }
+
+    /// The outcome once the job is terminal and every chunk it announced was written.
+    private func finished() -> FollowOutcome? {
+        guard let terminal else { return nil }
+        guard printLogs else { return terminal }
+        if let result = terminal.result { return next >= result.logChunks ? terminal : nil }
+        // Ended without a worker result (cancelled in queue, lost, rejected): whatever history has is all.
+        return terminalHistoryFetched ? terminal : nil
+    }
+
+    private func handle(_ delivery: Delivery) {
+        if delivery.exchange == Topology.logsExchange {
+            guard let chunk = try? LogChunk(delivery: delivery), chunk.jobID == jobID else { return }
+            accept(chunk)
+            return
+        }
+        guard let event = try? Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent),
+              event.jobID == jobID else { return }
+        note(state: event.state, result: event.result, reason: event.reason)
+    }
+
+    private func note(state: JobState, result: JobResult?, reason: String?) {
+        if state == .running, !started {
+            started = true
+            clearProgress()
+        }
+        if state.isTerminal, terminal == nil {
+            terminal = FollowOutcome(state: state, result: result, reason: reason)
+            ticksSinceProgress = 0
+        }
+    }
+
+    private func accept(_ chunk: LogChunk) {
+        guard chunk.seq >= next, pending[chunk.seq] == nil else { return }
+        pending[chunk.seq] = chunk
+        while let ready = pending.removeValue(forKey: next) {
+            write(ready)
+            next += 1
+            ticksSinceProgress = 0
+        }
+    }
+
+    private func write(_ chunk: LogChunk) {
+        clearProgress()
+        started = true
+        if json {
+            if let line = try? JSONCodec.encode(chunk) { Terminal.write(line + [0x0a], to: 1) }
+        } else {
+            Terminal.write(chunk.data, to: chunk.stream == "stderr" ? 2 : 1)
+        }
+    }
+
+    /// History from `next` on, page by page, until the dispatcher has nothing newer.
+    private func fetchHistory() async throws {
+        guard printLogs else { return }
+        let wasTerminal = terminal != nil
+        var pages = 0
+        while pages < 1000 {
+            pages += 1
+            let response = try await client.query(RPCRequest(method: .logs, jobID: jobID, sinceSeq: next))
+            let chunks = response.logs ?? []
+            let before = next
+            for chunk in chunks { accept(chunk) }
+            if chunks.isEmpty || next == before || response.complete == true { break }
+        }
+        if wasTerminal { terminalHistoryFetched = true }
+    }
+
+    private func refreshStatus() async throws {
+        let response = try await client.query(RPCRequest(method: .status, jobID: jobID))
+        guard let record = response.job else { return }
+        note(state: record.state, result: record.result, reason: record.reason)
+    }
+
+    private func tick() async throws {
+        ticks += 1
+        ticksSinceProgress += 1
+        if showProgress, !started, terminal == nil {
+            let waited = Double(ticks) / 4
+            Terminal.write(Array("\r\u{1B}[Kjob \(JobID.short(jobID)) queued, waiting for a worker (\(Int(waited))s)…".utf8), to: 2)
+            progressShown = true
+        }
+        if terminal != nil {
+            // Terminal but chunks missing: the dispatcher stores logs asynchronously; ask again.
+            if ticksSinceProgress % 2 == 0 { try await fetchHistory() }
+            if ticksSinceProgress > 120, let terminal, finished() == nil {
+                Terminal.err("rnx: warning: job \(jobID) ended but log chunks from \(next) on never arrived; output may be incomplete")
+                self.terminalHistoryFetched = true
+                self.pending.removeAll()
+                if let result = terminal.result { next = max(next, result.logChunks) }
+            }
+        } else if !pending.isEmpty, ticksSinceProgress % 2 == 0 {
+            // A gap in the live stream: the missing chunks were published before we were bound.
+            try await fetchHistory()
+        } else if ticks % 20 == 0 {
+            // Safety net for ends that publish no event (e.g. dead-lettered as lost).
+            try await refreshStatus()
+            if terminal != nil { try await fetchHistory() }
+        }
+    }
+
+    /// Ctrl-C: on a terminal ask cancel-or-detach; otherwise detach and say how to reattach.
+    private func interrupted() async throws -> FollowOutcome? {
+        clearProgress()
+        if offerCancel, !cancelRequested, Terminal.isTTY(0), Terminal.isTTY(2) {
+            Terminal.write(Array("\nrnx: cancel job \(JobID.short(jobID))? [y/N] (N detaches; the job keeps running) ".utf8), to: 2)
+            let answer = readLine()?.lowercased() ?? ""
+            if answer == "y" || answer == "yes" {
+                cancelRequested = true
+                _ = try await client.query(RPCRequest(method: .cancel, jobID: jobID))
+                Terminal.err("rnx: cancel requested; waiting for job \(JobID.short(jobID)) to stop (Ctrl-C again detaches)")
+                return nil
+            }
+        }
+        Terminal.err("\nrnx: detached from job \(jobID); it keeps running. Reattach with: rnx logs -f \(jobID)")
+        return FollowOutcome(state: terminal?.state ?? (started ? .running : .queued), detached: true)
+    }
+
+    private func clearProgress() {
+        guard progressShown else { return }
+        Terminal.write(Array("\r\u{1B}[K".utf8), to: 2)
+        progressShown = false
+    }
+}

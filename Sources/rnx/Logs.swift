@@ -1,0 +1,53 @@
+import ArgumentParser
+import JobletCore
+
+/// `rnx logs ID [-f]`: a job's output from the dispatcher's store, optionally followed live.
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a job's output; -f follows it live until the job ends.",
+        discussion: """
+        stdout goes to stdout, stderr to stderr. With --json every chunk is one JSON line
+        {"job_id","seq","stream","data"(base64)}.
+
+        Examples:
+          rnx logs 3f2a
+          rnx logs -f 3f2a                # reattach to a running job
+          rnx logs --since-seq=120 3f2a   # only chunks from sequence number 120 on
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+    @Flag(name: [.customShort("f"), .long], help: "Follow: keep printing until the job ends.") var follow = false
+    @Option(name: .customLong("since-seq"), help: "First chunk sequence number to print.") var sinceSeq: UInt64 = 0
+    @Argument(help: "The job id or a unique prefix of it.") var id: String
+
+    func run() async throws {
+        let prefix = try checkedJobID(id)
+        let code = try await global.withClient { client -> Int32 in
+            guard let record = try await client.query(RPCRequest(method: .status, jobID: prefix)).job else {
+                throw RNXError(.dispatcher, "the dispatcher returned no job for \(id)")
+            }
+            if follow {
+                let outcome = try await JobFollower(client: client, jobID: record.jobID, sinceSeq: sinceSeq,
+                                                    json: output.json).run()
+                return outcome.detached ? JobExit.cancelled : 0
+            }
+            var next = sinceSeq
+            while true {
+                let response = try await client.query(RPCRequest(method: .logs, jobID: record.jobID, sinceSeq: next))
+                let chunks = (response.logs ?? []).filter { $0.seq >= next }.sorted { $0.seq < $1.seq }
+                for chunk in chunks {
+                    if output.json {
+                        Terminal.write(try JSONCodec.encode(chunk) + [0x0a], to: 1)
+                    } else {
+                        Terminal.write(chunk.data, to: chunk.stream == "stderr" ? 2 : 1)
+                    }
+                    next = chunk.seq + 1
+                }
+                if chunks.isEmpty || response.complete == true { break }
+            }
+            return 0
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import JobletCore
+import JobletMessaging
+
+/// `rnx workers`: the live fleet.
+struct Workers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the workers: arch, runtimes, slots, load, last advert.",
+        discussion: """
+        Examples:
+          rnx workers
+          rnx workers --json | jq '.[].slots_free'
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let workers = try await global.withClient { client in
+            try await client.query(RPCRequest(method: .workers)).workers ?? []
+        }
+        if output.json { try output.printJSON(workers); return }
+        if workers.isEmpty {
+            Terminal.err("no workers: start joblet-worker on a host (it advertises itself within seconds)")
+            return
+        }
+        let style = Style.stdout
+        var table = Table(["ID", "ARCH", "STATUS", "RUNTIMES", "SLOTS", "LOAD", "LAST SEEN"])
+        for worker in workers.sorted(by: { $0.workerID < $1.workerID }) {
+            let status = worker.status == .online ? style.green(worker.status.rawValue) : style.yellow(worker.status.rawValue)
+            let runtimes = worker.runtimes.map(\.id).sorted().joined(separator: ",")
+            table.add([worker.workerID, worker.arch, status, runtimes.isEmpty ? "-" : runtimes,
+                       "\(worker.slotsTotal - worker.slotsFree)/\(worker.slotsTotal)",
+                       "\((worker.load1 * 100).rounded() / 100)", Format.ago(worker.time)])
+        }
+        Terminal.out(table.render(style: style))
+    }
+}
