@@ -25,8 +25,9 @@ final class ClusterClient: Sendable {
         let where_ = settings.urls.map(ResolvedSettings.hostPort(of:)).joined(separator: ", ")
         let connection: AMQPConnection
         do {
+            let fixed = configuration
             connection = try await withDeadline(settings.connectTimeout) {
-                try await AMQPConnection.connect(configuration)
+                try await AMQPConnection.connect(fixed)
             }
         } catch let error as AMQPError {
             throw brokerError(error, where: where_)

@@ -6,26 +6,36 @@ struct DeadlineExceeded: Error {}
 /// Runs `work`, giving up after `limit` even when `work` ignores cancellation (a blocking
 /// connect): the caller gets `DeadlineExceeded` at once and the work is cancelled.
 func withDeadline<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-    let state = Mutex<(done: Bool, tasks: [Task<Void, Never>])>((false, []))
+    let race = DeadlineRace<T>()
     return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        @Sendable func finish(_ result: Result<T, any Error>) {
-            let first = state.withLock { value -> Bool in
-                if value.done { return false }
-                value.done = true
-                return true
-            }
-            guard first else { return }
-            continuation.resume(with: result)
-            let tasks = state.withLock { $0.tasks }
-            for task in tasks { task.cancel() }
-        }
+        race.start(continuation: continuation, limit: limit, work: work)
+    }
+}
+
+/// The first of the work and the timer to finish resumes the caller, exactly once.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, tasks: [Task<Void, Never>])>((nil, []))
+
+    func start(continuation: CheckedContinuation<T, any Error>, limit: Duration,
+               work: @escaping @Sendable () async throws -> T) {
+        state.withLock { $0.continuation = continuation }
         let worker = Task {
-            do { finish(.success(try await work())) } catch { finish(.failure(error)) }
+            do { self.finish(.success(try await work())) } catch { self.finish(.failure(error)) }
         }
         let timer = Task {
             try? await Task.sleep(for: limit)
-            finish(.failure(DeadlineExceeded()))
+            self.finish(.failure(DeadlineExceeded()))
         }
         state.withLock { $0.tasks = [worker, timer] }
+    }
+
+    private func finish(_ result: Result<T, any Error>) {
+        let (continuation, tasks) = state.withLock { value in
+            defer { value.continuation = nil }
+            return (value.continuation, value.tasks)
+        }
+        guard let continuation else { return }
+        continuation.resume(with: result)
+        for task in tasks { task.cancel() }
     }
 }

@@ -32,7 +32,7 @@ struct GlobalOptions: ParsableArguments, Sendable {
         for name in ["JOBLET_BROKER_USER", "JOBLET_BROKER_PASSWORD"] {
             if let value = Terminal.environment(name) { environment[name] = value }
         }
-        return ResolvedSettings(urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
+        return try ResolvedSettings(urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
                                 environment: environment, config: file)
     }
 }
