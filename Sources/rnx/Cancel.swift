@@ -6,7 +6,7 @@ struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Cancel a queued or running job.",
         discussion: """
-        A queued job is cancelled at once; a running one is killed by its worker (its result is
+        A queued job is cancelled at once; a running one is killed by its worker (its result is \
         then `cancelled`).
 
         Examples:

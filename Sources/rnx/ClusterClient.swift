@@ -47,7 +47,9 @@ final class ClusterClient: Sendable {
 
     static func brokerError(_ error: AMQPError, where location: String) -> RNXError {
         switch error.code {
-        case .connectionRefused, .timeout, .connectionLost:
+        case .connectionRefused:
+            return RNXError(.broker, "cannot reach broker at \(location) (connection refused): is it running? set --broker or JOBLET_BROKER")
+        case .timeout, .connectionLost:
             return RNXError(.broker, "cannot reach broker at \(location): is it running? set --broker or JOBLET_BROKER", cause: error.message)
         case .authenticationFailed:
             return RNXError(.broker, "\(error.message): check the user and password in --broker, JOBLET_BROKER or the credentials_file of rnx.yml")

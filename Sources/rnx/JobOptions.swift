@@ -54,16 +54,25 @@ struct JobOptions: ParsableArguments, Sendable {
     func limits() throws -> JobLimits? {
         do {
             let limits = JobLimits(
-                memory: try maxMemory.map { try ByteSize(parsing: $0) },
+                memory: try JobOptions.parse("--max-memory", maxMemory, ByteSize.init(parsing:)),
                 cpuPercent: maxCPU,
                 cpuCores: cpuCores,
-                ioBytesPerSecond: try maxIOBPS.map { try ByteSize(parsing: $0) },
+                ioBytesPerSecond: try JobOptions.parse("--max-iobps", maxIOBPS, ByteSize.init(parsing:)),
                 pids: maxPIDs,
-                timeout: try timeout.map { try JobDuration(parsing: $0) })
+                timeout: try JobOptions.parse("--timeout", timeout, JobDuration.init(parsing:)))
             try limits.validate()
             return limits == JobLimits() ? nil : limits
         } catch let error as JobletError {
             throw ValidationError(JobOptions.flagNames(error.message))
+        }
+    }
+
+    private static func parse<T>(_ flag: String, _ text: String?, _ parser: (String) throws -> T) throws -> T? {
+        guard let text else { return nil }
+        do {
+            return try parser(text)
+        } catch let error as JobletError {
+            throw ValidationError("\(flag): \(error.message)")
         }
     }
 

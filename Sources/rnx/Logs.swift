@@ -6,7 +6,7 @@ struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a job's output; -f follows it live until the job ends.",
         discussion: """
-        stdout goes to stdout, stderr to stderr. With --json every chunk is one JSON line
+        stdout goes to stdout, stderr to stderr. With --json every chunk is one JSON line \
         {"job_id","seq","stream","data"(base64)}.
 
         Examples:

@@ -7,8 +7,7 @@ struct RNX: AsyncParsableCommand {
         commandName: "rnx",
         abstract: "Run jobs on a Joblet cluster: sandboxed, with pre-built runtimes.",
         discussion: """
-        Talks to the cluster over AMQP (RabbitMQ). The broker comes from --broker, $JOBLET_BROKER or
-        ~/.config/joblet/rnx.yml (default amqp://guest:guest@127.0.0.1:5672/).
+        Talks to the cluster over AMQP (RabbitMQ). The broker comes from --broker, $JOBLET_BROKER or ~/.config/joblet/rnx.yml (default amqp://guest:guest@127.0.0.1:5672/).
 
         Examples:
           rnx run --runtime=python:3.11 python -c 'print(42)'
@@ -24,4 +23,38 @@ struct RNX: AsyncParsableCommand {
         subcommands: [Run.self, Submit.self, Status.self, List.self, Logs.self, Cancel.self, Delete.self,
                       Workers.self, RuntimeCommand.self]
     )
+
+    /// Lets the connection options come before the subcommand too (`rnx --broker URL list`).
+    static func main() async {
+        await main(Array(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst()))))
+    }
+
+    static let globalOptionNames: Set<String> = ["--broker", "--config"]
+
+    /// Moves leading `--broker URL` / `--config FILE` after the subcommand names they precede.
+    static func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+        var hoisted: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            let name = String(first.split(separator: "=", maxSplits: 1).first ?? "")
+            guard globalOptionNames.contains(name) else { break }
+            hoisted.append(first)
+            rest = rest.dropFirst()
+            if !first.contains("="), let value = rest.first {
+                hoisted.append(value)
+                rest = rest.dropFirst()
+            }
+        }
+        guard !hoisted.isEmpty else { return arguments }
+        var commands: [String] = []
+        if let command = rest.first, !command.hasPrefix("-") {
+            commands.append(command)
+            rest = rest.dropFirst()
+            if command == "runtime", let sub = rest.first, !sub.hasPrefix("-") {
+                commands.append(sub)
+                rest = rest.dropFirst()
+            }
+        }
+        return commands + hoisted + rest
+    }
 }

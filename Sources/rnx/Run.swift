@@ -6,10 +6,10 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a job: submit it, follow its output live and exit with its exit code.",
         discussion: """
-        stdout goes to stdout and stderr to stderr. Exit status: the job's own code (128+n when a
-        signal killed it, e.g. 137 for SIGKILL); 127 when the command could not be started; 124 timed
-        out; 130 cancelled or detached; 125 lost, rejected, unschedulable or an rnx error.
-        Ctrl-C on a terminal asks whether to cancel the job or detach; otherwise rnx detaches and
+        stdout goes to stdout and stderr to stderr. Exit status: the job's own code (128+n when a \
+        signal killed it, e.g. 137 for SIGKILL); 127 when the command could not be started; 124 timed \
+        out; 130 cancelled or detached; 125 lost, rejected, unschedulable or an rnx error. \
+        Ctrl-C on a terminal asks whether to cancel the job or detach; otherwise rnx detaches and \
         prints how to reattach (rnx logs -f ID).
 
         Examples:
@@ -26,6 +26,11 @@ struct Run: AsyncParsableCommand {
     var command: [String] = []
 
     func run() async throws {
+        // Passthrough capture also swallows a lone --help.
+        if command.first == "--help" || command.first == "-h" {
+            Terminal.out(RNX.helpMessage(for: Self.self))
+            return
+        }
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
         let code: Int32
         do {

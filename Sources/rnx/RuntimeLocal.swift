@@ -38,7 +38,7 @@ struct RuntimeInstall: AsyncParsableCommand {
         commandName: "install",
         abstract: "Install a runtime package on this worker host (workers start serving it without restart).",
         discussion: """
-        The runtime name is read from the runtime.yml inside the package. Installation is atomic:
+        The runtime name is read from the runtime.yml inside the package. Installation is atomic: \
         a half-installed runtime is never visible to workers.
 
         Examples:

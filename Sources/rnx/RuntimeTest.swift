@@ -9,7 +9,7 @@ struct RuntimeTest: AsyncParsableCommand {
         commandName: "test",
         abstract: "Run a runtime's smoke test on every worker that has it; fails if any worker fails.",
         discussion: """
-        Sends runtime_test to all workers (joblet.control worker.all) and waits for a report from
+        Sends runtime_test to all workers (joblet.control worker.all) and waits for a report from \
         each worker that advertises the runtime. A worker that does not answer in time counts as failed.
 
         Examples:

@@ -23,6 +23,11 @@ struct Submit: AsyncParsableCommand {
     var command: [String] = []
 
     func run() async throws {
+        // Passthrough capture also swallows a lone --help.
+        if command.first == "--help" || command.first == "-h" {
+            Terminal.out(RNX.helpMessage(for: Self.self))
+            return
+        }
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
         let code = try await global.withClient { client -> Int32 in
             let request = try job.request(command: argv, maxUploadBytes: client.settings.maxUploadBytes)
