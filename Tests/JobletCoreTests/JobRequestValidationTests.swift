@@ -1,0 +1,68 @@
+import Testing
+@testable import JobletCore
+
+@Suite("Job request validation names the field and the fix")
+struct JobRequestValidationTests {
+    private func message(_ request: JobRequest) -> String? {
+        do {
+            try request.validate()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func acceptsATypicalRequest() throws {
+        let request = JobRequest(command: ["python", "app.py"], runtime: "python:3.11+ml", arch: "amd64",
+                                 env: ["MODE": "fast"], volumes: ["pip-cache"],
+                                 limits: JobLimits(memory: ByteSize(bytes: 512 << 20), cpuPercent: 150, cpuCores: "0-1",
+                                                   pids: 100, timeout: JobDuration(seconds: 600)),
+                                 priority: 5)
+        #expect(message(request) == nil)
+    }
+
+    @Test func rejectsEachBadField() {
+        #expect(message(JobRequest(command: []))?.hasPrefix("command: must not be empty") == true)
+        #expect(message(JobRequest(command: ["x"], env: ["1BAD": "v"]))?.hasPrefix("env.1BAD: not a valid variable name") == true)
+        #expect(message(JobRequest(command: ["x"], env: ["JOB_ID": "v"]))?.hasPrefix("env.JOB_ID: is set by Joblet") == true)
+        #expect(message(JobRequest(command: ["x"], volumes: ["../etc"]))?.hasPrefix("volumes: \"../etc\" is not a valid volume name") == true)
+        #expect(message(JobRequest(command: ["x"], priority: 10))?.hasPrefix("priority: 10 is out of range") == true)
+        #expect(message(JobRequest(command: ["x"], arch: "sparc"))?.hasPrefix("arch: \"sparc\" is not known") == true)
+        #expect(message(JobRequest(command: ["x"], limits: JobLimits(cpuCores: "1-0")))?.hasPrefix("limits.cpu_cores:") == true)
+        #expect(message(JobRequest(command: ["x"], limits: JobLimits(memory: ByteSize(bytes: 1024))))?.hasPrefix("limits.memory:") == true)
+        #expect(message(JobRequest(command: ["x"], upload: JobUpload(data: "%%%")))?.hasPrefix("upload.data: expected base64") == true)
+    }
+
+    @Test func refusesUploadsOverTheInlineLimit() throws {
+        let big = JobUpload(archive: [UInt8](repeating: 7, count: 3 << 20))
+        #expect(throws: JobletError.self) { try JobRequest(command: ["x"], upload: big).validate(maxUploadBytes: 1 << 20) }
+        try JobRequest(command: ["x"], upload: big).validate(maxUploadBytes: 4 << 20)
+    }
+
+    @Test(arguments: ["0", "0-3", "0,2", "0-1,4"]) func acceptsCPULists(list: String) {
+        #expect(JobLimits.isValidCPUList(list))
+    }
+
+    @Test(arguments: ["", "a", "3-1", "0,,1", "-1", "0-"]) func rejectsBadCPULists(list: String) {
+        #expect(!JobLimits.isValidCPUList(list))
+    }
+
+    @Test func normalisesArchitectureAliases() {
+        #expect(Architecture.normalize("amd64") == "x86_64")
+        #expect(Architecture.normalize("ARM64") == "aarch64")
+        #expect(Architecture.normalize("mips") == nil)
+        #expect(Architecture.normalize(Architecture.host) != nil)
+    }
+
+    @Test func jobIDsAreUniqueHex() {
+        let ids = Set((0..<1000).map { _ in JobID.generate() })
+        #expect(ids.count == 1000)
+        #expect(ids.allSatisfy { $0.count == 32 && JobID.isPlausiblePrefix($0) })
+    }
+
+    @Test func topologyNamesFollowTheProtocol() {
+        #expect(Topology.jobQueue(runtimeID: "python-3.11-ml", arch: "x86_64") == "joblet.jobs.python-3.11-ml@x86_64")
+        #expect(Topology.jobQueue(runtimeID: nil, arch: "aarch64") == "joblet.jobs.host@aarch64")
+        #expect(Topology.eventRoutingKey(jobID: "ab", state: .timedOut) == "job.ab.timed_out")
+    }
+}
