@@ -14,7 +14,9 @@ public struct WorkerConfig: Sendable, Decodable {
     public var stateDirectory: String = "/var/lib/joblet/worker"
     /// Named volumes live here as `<volumes_dir>/<name>`.
     public var volumesDirectory: String = "/var/lib/joblet/volumes"
-    public var cgroupRoot: String = "/sys/fs/cgroup/joblet.slice"
+    /// Parent cgroup of this worker's jobs; default `/sys/fs/cgroup/joblet-<worker_id>.slice`, one per
+    /// worker so that cleaning up a crashed predecessor never touches another worker's jobs.
+    public var cgroupRoot: String?
     /// Run jobs even when a limit cannot be enforced on this host (reported in the result).
     public var allowUnenforced: Bool = false
     public var defaultLimits: JobLimits = JobLimits(memory: ByteSize(bytes: 1 << 30), pids: 1024,
@@ -35,6 +37,9 @@ public struct WorkerConfig: Sendable, Decodable {
     public var metricsPort: Int?
 
     public init() {}
+
+    /// The cgroup root in effect (see `cgroupRoot`).
+    public var effectiveCgroupRoot: String { cgroupRoot ?? "/sys/fs/cgroup/joblet-\(workerID).slice" }
 
     enum CodingKeys: String, CodingKey {
         case broker, workerID = "worker_id", slots, runtimes, stateDirectory = "state_dir"
@@ -83,7 +88,7 @@ public struct WorkerConfig: Sendable, Decodable {
         stateDirectory = try container.decodeIfPresent(String.self, forKey: .stateDirectory) ?? stateDirectory
         volumesDirectory = try container.decodeIfPresent(String.self, forKey: .volumesDirectory) ?? volumesDirectory
         if let cgroup = try container.decodeIfPresent(Cgroup.self, forKey: .cgroup) {
-            cgroupRoot = cgroup.root ?? cgroupRoot
+            cgroupRoot = cgroup.root
             allowUnenforced = cgroup.allowUnenforced ?? allowUnenforced
         }
         if let limits = try container.decodeIfPresent(Limits.self, forKey: .limits) {

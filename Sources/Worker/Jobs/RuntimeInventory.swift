@@ -6,8 +6,9 @@ import Synchronization
 /// The runtimes installed under the base path that suit this host, rescanned cheaply.
 final class RuntimeInventory: Sendable {
     let basePath: String
-    private let logger: Logger
+    let logger: Logger
     private let current = Mutex<[String: InstalledRuntime]>([:])
+    let fingerprint = Mutex<RuntimeCatalogFingerprint?>(nil)
 
     /// The PATH a job gets before runtimes prepend their own directories.
     static let basePATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -21,9 +22,10 @@ final class RuntimeInventory: Sendable {
 
     func runtime(id: String) -> InstalledRuntime? { current.withLock { $0[id] } }
 
-    /// Rescans; returns true when the set of runtimes changed.
+    /// Rescans when the directory changed (or `force`); returns true when the set of runtimes changed.
     @discardableResult
-    func rescan() -> Bool {
+    func rescan(force: Bool = false) -> Bool {
+        guard catalogChanged() || force else { return false }
         let found = scanCatalog()
         return current.withLock { existing in
             let changed = Set(existing.keys) != Set(found.keys)
