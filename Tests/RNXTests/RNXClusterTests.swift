@@ -1,0 +1,170 @@
+import Foundation
+import JobletCore
+import Testing
+
+/// The CLI as a user runs it, against a real local cluster (broker, dispatcher, worker processes).
+@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"))
+struct RNXClusterTests {
+    func decode<T: Decodable>(_ type: T.Type, _ result: CommandResult) throws -> T {
+        try JSONCodec.decode(type, from: Array(result.stdout.utf8), rejectUnknownKeys: false)
+    }
+
+    @Test func runPrintsOutputOnItsStreamsAndExitsWithTheJobsCode() async throws {
+        let cluster = try await LocalCluster.shared()
+        let ok = try await cluster.rnx(["run", "--", "sh", "-c", "echo out; echo err >&2"])
+        #expect(ok.status == 0, "\(ok)")
+        #expect(ok.stdout == "out\n", "\(ok)")
+        #expect(ok.stderr.contains("err\n"), "\(ok)")
+
+        let three = try await cluster.rnx(["run", "sh", "-c", "echo before; exit 3"])
+        #expect(three.status == 3, "\(three)")
+        #expect(three.stdout == "before\n", "\(three)")
+
+        let killed = try await cluster.rnx(["run", "--", "sh", "-c", "kill -9 $$"])
+        #expect(killed.status == 137, "\(killed)")
+    }
+
+    @Test func runWithARuntimeUsesItsMounts() async throws {
+        let cluster = try await LocalCluster.shared()
+        let result = try await cluster.rnx(["run", "--runtime=rnxsh:1", "rnxsh-hello", "world"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout == "rnxsh says hello world\n", "\(result)")
+    }
+
+    @Test func runOutputArrivesCompleteAndInOrder() async throws {
+        let cluster = try await LocalCluster.shared()
+        // Enough output for many chunks: the follower must merge history and live without gaps.
+        let result = try await cluster.rnx(["run", "--", "sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); done"])
+        #expect(result.status == 0, "\(result.status) \(result.stderr)")
+        let expected = (0..<3000).map { "line-\($0)\n" }.joined()
+        #expect(result.stdout == expected)
+    }
+
+    @Test func submitThenStatusListAndLogs() async throws {
+        let cluster = try await LocalCluster.shared()
+        let submitted = try await cluster.rnx(["submit", "--name", "greeting", "--", "sh", "-c", "echo hi; echo oops >&2"])
+        #expect(submitted.status == 0, "\(submitted)")
+        let jobID = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(jobID.count == 32 && JobID.isPlausiblePrefix(jobID), "\(submitted)")
+
+        // Follow by a short prefix until it ends: every byte once, on its stream.
+        let followed = try await cluster.rnx(["logs", "-f", String(jobID.prefix(10))])
+        #expect(followed.status == 0, "\(followed)")
+        #expect(followed.stdout == "hi\n", "\(followed)")
+        #expect(followed.stderr == "oops\n", "\(followed)")
+
+        var record = try decode(JobRecord.self, try await cluster.rnx(["status", "--json", jobID]))
+        for _ in 0..<50 where !record.state.isTerminal {
+            try await Task.sleep(for: .milliseconds(100))
+            record = try decode(JobRecord.self, try await cluster.rnx(["status", "--json", jobID]))
+        }
+        #expect(record.jobID == jobID)
+        #expect(record.state == .completed)
+        #expect(record.name == "greeting")
+        #expect(record.command == ["sh", "-c", "echo hi; echo oops >&2"])
+
+        let human = try await cluster.rnx(["status", String(jobID.prefix(12))])
+        #expect(human.status == 0, "\(human)")
+        #expect(human.stdout.contains(jobID) && human.stdout.contains("completed"), "\(human)")
+
+        let listed = try decode([JobRecord].self, try await cluster.rnx(["list", "--json", "--limit", "500"]))
+        #expect(listed.contains { $0.jobID == jobID && $0.state == .completed })
+        let completedOnly = try decode([JobRecord].self, try await cluster.rnx(["list", "--json", "--state", "completed", "--limit", "500"]))
+        #expect(completedOnly.allSatisfy { $0.state == .completed })
+
+        let history = try await cluster.rnx(["logs", jobID])
+        #expect(history.status == 0 && history.stdout == "hi\n" && history.stderr == "oops\n", "\(history)")
+
+        let chunks = try await cluster.rnx(["logs", "--json", jobID])
+        let lines = chunks.stdout.split(separator: "\n").map { try? JSONCodec.decode(LogChunk.self, from: Array($0.utf8)) }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0?.jobID == jobID }, "\(chunks)")
+    }
+
+    @Test func cancelStopsARunningJob() async throws {
+        let cluster = try await LocalCluster.shared()
+        let submitted = try await cluster.rnx(["submit", "--", "sleep", "300"])
+        #expect(submitted.status == 0, "\(submitted)")
+        let jobID = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var state = JobState.queued
+        for _ in 0..<100 where state != .running {
+            state = try decode(JobRecord.self, try await cluster.rnx(["status", "--json", jobID])).state
+            if state != .running { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(state == .running)
+
+        let cancelled = try await cluster.rnx(["cancel", jobID])
+        #expect(cancelled.status == 0, "\(cancelled)")
+        // Following a cancelled job ends, and `submit --wait`-style exit codes say cancelled.
+        let followed = try await cluster.rnx(["logs", "-f", jobID])
+        #expect(followed.status == 0, "\(followed)")
+        var record = try decode(JobRecord.self, try await cluster.rnx(["status", "--json", jobID]))
+        for _ in 0..<50 where !record.state.isTerminal {
+            try await Task.sleep(for: .milliseconds(100))
+            record = try decode(JobRecord.self, try await cluster.rnx(["status", "--json", jobID]))
+        }
+        #expect(record.state == .cancelled, "\(record)")
+    }
+
+    @Test func submitWaitExitsWithTheJobsCode() async throws {
+        let cluster = try await LocalCluster.shared()
+        let result = try await cluster.rnx(["submit", "--wait", "--json", "--", "sh", "-c", "exit 5"])
+        #expect(result.status == 5, "\(result)")
+        let record = try decode(JobRecord.self, result)
+        #expect(record.state == .failed)
+        #expect((record.exitCode ?? record.result?.exitCode) == 5)
+    }
+
+    @Test func workersShowsTheFleet() async throws {
+        let cluster = try await LocalCluster.shared()
+        let json = try await cluster.rnx(["workers", "--json"])
+        #expect(json.status == 0, "\(json)")
+        let workers = try decode([WorkerAdvert].self, json)
+        let ours = try #require(workers.first { $0.workerID == cluster.workerID })
+        #expect(ours.slotsTotal == LocalCluster.slots)
+        #expect(ours.runtimes.map(\.id).contains(LocalCluster.runtimeID))
+
+        let table = try await cluster.rnx(["workers"])
+        #expect(table.status == 0, "\(table)")
+        #expect(table.stdout.hasPrefix("ID"), "\(table)")
+        #expect(table.stdout.contains(cluster.workerID) && table.stdout.contains("/\(LocalCluster.slots)"), "\(table)")
+    }
+
+    @Test func runtimeListInfoAndTest() async throws {
+        let cluster = try await LocalCluster.shared()
+        let list = try decode([FleetRuntime].self, try await cluster.rnx(["runtime", "list", "--json"]))
+        let entry = try #require(list.first { $0.runtime.id == LocalCluster.runtimeID })
+        #expect(entry.workers.contains(cluster.workerID))
+
+        let info = try await cluster.rnx(["runtime", "info", "rnxsh:1"])
+        #expect(info.status == 0, "\(info)")
+        #expect(info.stdout.contains(LocalCluster.runtimeID) && info.stdout.contains(cluster.workerID), "\(info)")
+        let infoJSON = try decode(FleetRuntime.self, try await cluster.rnx(["runtime", "info", "--json", LocalCluster.runtimeID]))
+        #expect(infoJSON.runtime.language == "rnxsh")
+
+        let tested = try await cluster.rnx(["runtime", "test", "--json", "--timeout", "60s", LocalCluster.runtimeID])
+        #expect(tested.status == 0, "\(tested)")
+        let reports = try decode([RuntimeTestReport].self, tested)
+        let ours = try #require(reports.first { $0.workerID == cluster.workerID })
+        #expect(ours.passed)
+        #expect(ours.output.contains("rnxsh says hello smoke"))
+    }
+
+    @Test func unknownRuntimeErrorListsWhatExists() async throws {
+        let cluster = try await LocalCluster.shared()
+        let run = try await cluster.rnx(["run", "--runtime=cobol:85", "--", "true"])
+        #expect(run.status == 125, "\(run)")
+        #expect(run.stderr.contains("cobol") && run.stderr.contains(LocalCluster.runtimeID), "\(run)")
+
+        let info = try await cluster.rnx(["runtime", "info", "cobol:85"])
+        #expect(info.status != 0, "\(info)")
+        #expect(info.stderr.contains(LocalCluster.runtimeID), "\(info)")
+    }
+
+    @Test func ambiguousOrUnknownIDsAreClear() async throws {
+        let cluster = try await LocalCluster.shared()
+        let notHex = try await cluster.rnx(["status", "not-an-id"])
+        #expect(notHex.status != 0 && notHex.stderr.contains("unique prefix"), "\(notHex)")
+        let missing = try await cluster.rnx(["status", String(repeating: "0", count: 32)])
+        #expect(missing.status != 0 && !missing.stderr.isEmpty, "\(missing)")
+    }
+}
