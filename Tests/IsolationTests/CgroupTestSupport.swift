@@ -97,6 +97,17 @@ enum CgroupTestHost {
         return (try? BlockDevice.holding(dir)) != nil ? dir : nil
     }()
 
+    /// A mounted tmpfs (no block device behind it), /dev/shm when there is one.
+    static let tmpfsDirectory: String? = {
+        guard let mounts = try? CgroupFS.read("/proc/self/mounts") else { return nil }
+        var tmpfs: [String] = []
+        for line in mounts.split(whereSeparator: \.isNewline) {
+            let fields: [Substring] = line.split(separator: " ")
+            if fields.count > 2 && fields[2] == "tmpfs" { tmpfs.append(String(fields[1])) }
+        }
+        return tmpfs.contains("/dev/shm") ? "/dev/shm" : tmpfs.first
+    }()
+
     static func monotonicMicroseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
