@@ -2,8 +2,8 @@ import JobletCore
 
 extension GlobalOptions {
     /// Connects, runs `body`, and closes the connection whatever happens.
-    func withClient<T>(_ body: (ClusterClient) async throws -> T) async throws -> T {
-        let client = try await ClusterClient.connect(try resolve())
+    func withClient<T>(settings: ResolvedSettings? = nil, _ body: (ClusterClient) async throws -> T) async throws -> T {
+        let client = try await ClusterClient.connect(try settings ?? resolve())
         do {
             let value = try await body(client)
             await client.close()

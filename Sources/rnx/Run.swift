@@ -32,11 +32,12 @@ struct Run: AsyncParsableCommand {
             return
         }
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
+        let settings = try global.resolve()
+        let request = try job.request(command: argv, maxUploadBytes: settings.maxUploadBytes)
         let code: Int32
         do {
-            code = try await global.withClient { client -> Int32 in
-                let request = try job.request(command: argv, maxUploadBytes: client.settings.maxUploadBytes)
-                let reply = try await client.submit(request)
+            code = try await global.withClient(settings: settings) { client -> Int32 in
+                    let reply = try await client.submit(request)
                 guard let jobID = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
                 let outcome = try await JobFollower(client: client, jobID: jobID, offerCancel: true).run()
                 if outcome.detached { return JobExit.cancelled }

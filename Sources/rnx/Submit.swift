@@ -29,8 +29,9 @@ struct Submit: AsyncParsableCommand {
             return
         }
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
-        let code = try await global.withClient { client -> Int32 in
-            let request = try job.request(command: argv, maxUploadBytes: client.settings.maxUploadBytes)
+        let settings = try global.resolve()
+        let request = try job.request(command: argv, maxUploadBytes: settings.maxUploadBytes)
+        let code = try await global.withClient(settings: settings) { client -> Int32 in
             let reply = try await client.submit(request)
             guard let jobID = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
             guard wait else {
