@@ -6,7 +6,7 @@ import Glibc
 enum ProcessEnvironment {
     static var current: [String: String] {
         var result: [String: String] = [:]
-        guard var pointer = environ else { return result }
+        var pointer = environ
         while let entry = pointer.pointee {
             let text = String(cString: entry)
             if let equals = text.firstIndex(of: "=") {

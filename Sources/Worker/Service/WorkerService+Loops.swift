@@ -127,7 +127,8 @@ extension WorkerService {
     /// Graceful shutdown: stop consuming, hand back held deliveries, let jobs finish up to the grace
     /// period, then kill and hand back the rest, and advertise `offline`.
     func shutdown(_ session: Session, cgroups: CgroupManager?) async {
-        logger.info("shutting down: no new jobs", metadata: ["running": "\(await state.runningJobIDs)"])
+        let running = await state.runningJobIDs
+        logger.info("shutting down: no new jobs", metadata: ["running": "\(running)"])
         await state.setMode(.stopping)
         session.reconcileSink.yield()
         for work in await state.takeHeld() {
