@@ -68,6 +68,26 @@ struct RuntimeRecipeTests {
         try expectSelfTest(directory, contains: "version \"17.")
     }
 
+    @Test func realRuntimePackInstallPackIsByteIdenticalAndRuns() throws {
+        guard let directory = try built("python-3.11") else { return }
+        let scratch = try RuntimeScratch.directory("real-roundtrip")
+        defer { RuntimeScratch.remove(scratch) }
+        let first = scratch + "/python-3.11.tar.gz"
+        try RuntimePackage.pack(runtimeDirectory: directory, to: first)
+        let installed = try RuntimePackage.install(package: first, basePath: scratch + "/base",
+                                                   expectedSHA256: try RuntimePackage.sha256(file: first))
+        #expect(installed.directory == scratch + "/base/python/python-3.11")
+        let second = scratch + "/again.tar.gz"
+        try RuntimePackage.pack(runtimeDirectory: installed.directory, to: second)
+        #expect(try RuntimePackage.sha256(file: first) == RuntimePackage.sha256(file: second))
+
+        let catalog = try RuntimeCatalog.scan(basePath: scratch + "/base")
+        let entry = try catalog.resolve("python:3")
+        #expect(entry.descriptor.id == "python-3.11")
+        let version = try RuntimeRecipeHarness.run(["python", "-c", "import sys;print(sys.version)"], runtime: entry.directory)
+        #expect(version.output.hasPrefix("3.11."), "\(version.output)")
+    }
+
     /// The runtime.yml `test` command runs and prints the version.
     func expectSelfTest(_ directory: String, contains text: String) throws {
         let config = try RuntimeConfig.load(directory: directory).value
