@@ -87,6 +87,10 @@ static int run_op(const struct joblet_op *op) {
     case JOBLET_OP_MOUNT:
         return (int)raw(SYS_mount, (long)op->source, (long)op->target, (long)op->fstype, (long)op->flags,
                         (long)op->data);
+    case JOBLET_OP_MKNOD:
+        if (raw(SYS_mknodat, AT_FDCWD, (long)op->target, S_IFCHR | 0666, (long)op->flags, 0) == -1 && errno != EEXIST)
+            return -1;
+        return 0;
     case JOBLET_OP_REMOUNT:
         return (int)raw(SYS_mount, 0, (long)op->target, 0, (long)(MS_REMOUNT | op->flags), (long)op->data);
     }
@@ -162,28 +166,34 @@ static void exec_command(const struct joblet_spawn_config *c) {
     errno = saw_eacces ? EACCES : ENOENT;
 }
 
+static int command_main(void *arg) {
+    const struct joblet_spawn_config *c = arg;
+    sigset_t none;
+    sigemptyset(&none);
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
+    long devnull = raw(SYS_open, (long)"/dev/null", O_RDONLY, 0, 0, 0);
+    if (devnull == -1) fail(JOBLET_STAGE_STDIO, 0);
+    if (devnull != 0 && raw(SYS_dup3, devnull, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 0);
+    if (raw(SYS_dup3, FD_STDOUT, 1, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 1);
+    if (raw(SYS_dup3, FD_STDERR, 2, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 2);
+    if (devnull > 2) syscall(SYS_close, devnull);
+    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+    exec_command(c);
+    fail(JOBLET_STAGE_EXEC, 0);
+}
+
 __attribute__((noreturn)) static void run_init(const struct joblet_spawn_config *c) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD); sigaddset(&set, SIGTERM); sigaddset(&set, SIGINT); sigaddset(&set, SIGHUP);
     if (raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&set, 0, 8, 0) == -1) fail(JOBLET_STAGE_FORK, 0);
 
-    long cmd = raw(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    // vfork-style: the command shares init's (private) memory until it execs, so no page
+    // tables are copied; init sleeps meanwhile.
+    char *stack_top = (char *)c->command_stack + c->command_stack_size;
+    long cmd = clone(command_main, (void *)((unsigned long)stack_top & ~15UL), CLONE_VM | CLONE_VFORK | SIGCHLD,
+                     (void *)c);
     if (cmd == -1) fail(JOBLET_STAGE_FORK, 0);
-    if (cmd == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
-        long devnull = raw(SYS_open, (long)"/dev/null", O_RDONLY, 0, 0, 0);
-        if (devnull == -1) fail(JOBLET_STAGE_STDIO, 0);
-        if (raw(SYS_dup3, devnull, 0, 0, 0, 0) == -1 && devnull != 0) fail(JOBLET_STAGE_STDIO, 0);
-        if (raw(SYS_dup3, FD_STDOUT, 1, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 1);
-        if (raw(SYS_dup3, FD_STDERR, 2, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 2);
-        if (devnull > 2) syscall(SYS_close, devnull);
-        syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-        exec_command(c);
-        fail(JOBLET_STAGE_EXEC, 0);
-    }
     // Only the command (and its children) keep the pipes; the error pipe closes at its exec.
     syscall(SYS_close, FD_STDOUT);
     syscall(SYS_close, FD_STDERR);
@@ -222,8 +232,11 @@ __attribute__((noreturn)) static void child_main(const struct joblet_spawn_confi
 
     if (raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_UNSHARE_CGROUP, 0);
     if (raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0) == -1) fail(JOBLET_STAGE_MAKE_PRIVATE, 0);
+    // Exact modes while building the root (device nodes 0666); the job gets the usual 022.
+    syscall(SYS_umask, 0);
     for (int i = 0; i < c->op_count; i++)
         if (run_op(&c->ops[i]) == -1) fail(JOBLET_STAGE_OP, i);
+    syscall(SYS_umask, 022);
 
     // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the sandbox.
     if (raw(SYS_chdir, (long)c->root, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_PIVOT_ROOT, 0);

@@ -81,6 +81,26 @@ struct SandboxIsolationTests {
         #expect(try String(contentsOfFile: volume.path + "/file", encoding: .utf8) == "kept\n")
     }
 
+    @Test func minimalDevWorksForTheJobUser() async throws {
+        let run = try await SandboxHarness.sh("""
+        echo gone > /dev/null && echo null-ok
+        head -c 4 /dev/zero | od -An -tx1 | tr -d ' '
+        head -c 16 /dev/urandom | wc -c
+        echo shm > /dev/shm/x && cat /dev/shm/x
+        ls /dev | tr '\\n' ' '; echo
+        touch /work/new; stat -c %a /work/new
+        """)
+        #expect(run.out == """
+        null-ok
+        00000000
+        16
+        shm
+        fd full null ptmx pts random shm stderr stdin stdout tty urandom zero\u{20}
+        644
+
+        """, "\(run.err)")
+    }
+
     @Test func jobRunsUnprivileged() async throws {
         let run = try await SandboxHarness.sh(
             "grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status")

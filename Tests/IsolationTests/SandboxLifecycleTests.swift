@@ -99,6 +99,27 @@ struct SandboxLifecycleTests {
         #expect(stderr == "\(100 << 20) \(crc.value)")
     }
 
+    @Test func slowConsumerBlocksTheJobInsteadOfBuffering() async throws {
+        let work = try WorkDirectory()
+        let total = 64 << 20
+        let plan = SandboxHarness.plan(["head", "-c", "\(total)", "/dev/zero"], work: work)
+        let process = try Sandbox.spawn(plan)
+        // Nobody reads yet: the command must end up blocked writing its pipe.
+        let children = try String(contentsOfFile: "/proc/\(process.pid)/task/\(process.pid)/children", encoding: .utf8)
+        let command = try #require(Int32(children.split(separator: " ").first ?? ""))
+        var wchan = ""
+        for _ in 0..<2000 {
+            wchan = (try? String(contentsOfFile: "/proc/\(command)/wchan", encoding: .utf8)) ?? ""
+            if wchan.hasSuffix("pipe_write") { break }
+            usleep(5000)
+        }
+        #expect(wchan.hasSuffix("pipe_write"))
+        var count = 0
+        for try await chunk in process.output { count += chunk.bytes.count }
+        #expect(count == total)
+        #expect(await process.wait() == .exited(0))
+    }
+
     @Test func missingCommandIsAClearError() throws {
         let work = try WorkDirectory()
         let plan = SandboxHarness.plan(["joblet-no-such-command"], work: work)

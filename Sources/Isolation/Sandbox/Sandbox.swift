@@ -11,6 +11,8 @@ import Musl
 public enum Sandbox {
     /// Host directory the sandbox root tmpfs is mounted on, inside each job's own mount namespace.
     static let rootDirectory = "/run/joblet/sandbox-root"
+    /// Stack of the vfork-style command child in init: PATH lookup needs one PATH_MAX buffer.
+    static let commandStackSize = 64 << 10
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// Starts `plan.argv` in a new sandbox and returns once the command has been exec'ed.
@@ -75,6 +77,8 @@ public enum Sandbox {
         config.error_fd = errors.write
         config.stdout_fd = stdout.write
         config.stderr_fd = stderr.write
+        config.command_stack = arena.raw(byteCount: commandStackSize)
+        config.command_stack_size = commandStackSize
 
         var pidfd: Int32 = -1
         let pid = joblet_sandbox_clone(&config, &pidfd)

@@ -25,6 +25,7 @@ public final class SandboxProcess: Sendable {
             try System.startThread { monitor.reap() }
         } catch {
             monitor.send(SIGKILL)
+            monitor.reap()
             System.close(stdout)
             System.close(stderr)
             throw error
