@@ -150,7 +150,7 @@ struct CgroupLimitTests {
         #expect(terminatingSignal(process.finish().status) == SIGKILL)
         // Orphans were reparented away from us; none of them may still run.
         for pid in members where pid != process.pid {
-            #expect(CgroupTestHost.eventually(seconds: 10) { kill(pid, 0) != 0 }, "pid \(pid) survived")
+            #expect(CgroupTestHost.eventually(seconds: 10) { !CgroupTestHost.isRunning(pid) }, "pid \(pid) survived")
         }
         try job.remove()
         for dir in job.directories { #expect(!CgroupFS.exists(dir)) }
