@@ -108,6 +108,13 @@ enum CgroupTestHost {
         return tmpfs.contains("/dev/shm") ? "/dev/shm" : tmpfs.first
     }()
 
+    /// True while `pid` exists and is not a zombie waiting for a reaper.
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? CgroupFS.read("/proc/\(pid)/stat"),
+              let afterName = stat.split(separator: ")").last else { return false }
+        return afterName.dropFirst().first != "Z"
+    }
+
     static func monotonicMicroseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

@@ -43,9 +43,9 @@ extension CgroupManager {
             for dir in created { try? JobCgroup.removeTree(dir) }
             throw error
         }
-        let names = skipped.map(\.name)
-        return JobCgroup(jobID: jobID, layout: layout,
-                         unenforced: names.enumerated().filter { !names[..<$0.offset].contains($0.element) }.map(\.element))
+        var unenforced: [String] = []
+        for name in skipped.map(\.name) where !unenforced.contains(name) { unenforced.append(name) }
+        return JobCgroup(jobID: jobID, layout: layout, unenforced: unenforced)
     }
 
     /// Removes job cgroups left by a crashed worker, killing their processes first. Returns how many.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The cgroup(s) of one job: attach its processes, read its usage, kill it, remove it.
 ///
@@ -23,6 +24,8 @@ public final class JobCgroup: CgroupAttachment, Sendable {
     /// could not enforce; only ever non-empty when `allowUnenforced` is set.
     public let unenforced: [String]
     let layout: Layout
+    /// Highest `memory.current` seen by `usage()`, the peak on v2 kernels without `memory.peak` (< 5.19).
+    let sampledMemoryPeak = Mutex<UInt64>(0)
 
     init(jobID: String, layout: Layout, unenforced: [String]) {
         self.jobID = jobID
