@@ -57,7 +57,9 @@ struct RuntimeInstall: AsyncParsableCommand {
         do {
             let installed = try RuntimePackage.install(package: package, basePath: basePath, expectedSHA256: sha256,
                                                        force: force)
-            Terminal.out("installed \(installed)")
+            for warning in installed.warnings { Terminal.err("rnx: warning: \(warning)") }
+            Terminal.out("\(installed.replaced ? "replaced" : "installed") \(installed.config.name) \(installed.config.version) in \(installed.directory)")
+            Terminal.out("workers using \(basePath) pick it up at their next rescan (a few seconds)")
         } catch let error as JobletError {
             throw RNXError(.io, error.message)
         }
@@ -80,10 +82,10 @@ struct RuntimeRemove: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            try RuntimePackage.remove(name: name, basePath: basePath)
+            let removed = try RuntimePackage.remove(name: name, basePath: basePath)
+            Terminal.out("removed \(name) from \(removed)")
         } catch let error as JobletError {
             throw RNXError(.io, error.message)
         }
-        Terminal.out("removed \(name)")
     }
 }
