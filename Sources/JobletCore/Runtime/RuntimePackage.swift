@@ -6,16 +6,6 @@ import Glibc
 /// Installing, removing and packing runtime packages (`.tar.gz` or `.zip` holding a runtime directory
 /// with its runtime.yml at the archive root or inside one top-level directory).
 public enum RuntimePackage {
-    /// What ``install(package:basePath:expectedSHA256:force:)`` did.
-    public struct Installation: Sendable {
-        public var config: RuntimeConfig
-        public var warnings: [YAMLWarning]
-        /// `<base>/<language>/<name>`.
-        public var directory: String
-        /// True when an installed runtime of the same name was replaced.
-        public var replaced: Bool
-    }
-
     /// Limits for package extraction: runtimes are big, but not unbounded.
     public static let extractionLimits = ArchiveLimits(maxTotalBytes: 8 << 30, maxEntries: 500_000, maxEntryBytes: 4 << 30)
 
