@@ -17,6 +17,9 @@ begin_build() {
     OUTDIR="$(cd "$outdir" && pwd)"
     DEST="$OUTDIR/$id"
     STAMP="$OUTDIR/.$id.stamp"
+    # One build of a runtime at a time per OUTDIR (parallel test runs share a cache).
+    exec 9>"$OUTDIR/.$id.lock"
+    flock 9
     STAMP_VALUE="$(cat "$RECIPES_DIR/lib/common.sh" "$RECIPES_DIR/$id/"* | sha256sum | cut -d' ' -f1)"
     if [[ -d "$DEST" && -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_VALUE" ]]; then
         echo "$id: up to date in $DEST"
