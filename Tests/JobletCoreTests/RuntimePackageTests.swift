@@ -118,7 +118,7 @@ import Testing
             try RuntimePackage.install(package: badYML, basePath: base)
         } throws: { error in
             guard let error = error as? JobletError else { return false }
-            return error.code == .invalidRuntime && error.message.contains("runtime.yml:3:13: mounts[0].source")
+            return error.code == .invalidRuntime && error.message.contains(": runtime.yml:3:13: mounts[0].source")
         }
         #expect(!FileManager.default.fileExists(atPath: base + "/bad"))
 
