@@ -110,6 +110,18 @@ import Testing
         } throws: { error in
             (error as? JobletError)?.message.hasPrefix("could not detect runtime name: ") == true
         }
+        // A package whose runtime.yml is invalid is refused with the file's line:column.
+        try RuntimeScratch.write("name: bad-1\nmounts:\n  - source: ../x\n    target: /opt/x\n", to: scratch + "/badyml/runtime.yml")
+        let badYML = scratch + "/badyml.tar.gz"
+        try RuntimeScratch.run(["/usr/bin/tar", "-C", scratch + "/badyml", "-czf", badYML, "."])
+        #expect {
+            try RuntimePackage.install(package: badYML, basePath: base)
+        } throws: { error in
+            guard let error = error as? JobletError else { return false }
+            return error.code == .invalidRuntime && error.message.contains(": runtime.yml:3:13: mounts[0].source")
+        }
+        #expect(!FileManager.default.fileExists(atPath: base + "/bad"))
+
         let left = FileManager.default.fileExists(atPath: base) ? try leftovers(base) : []
         #expect(left.isEmpty)
     }

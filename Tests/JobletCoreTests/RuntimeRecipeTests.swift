@@ -88,6 +88,19 @@ struct RuntimeRecipeTests {
         #expect(version.output.hasPrefix("3.11."), "\(version.output)")
     }
 
+    @Test func buildAllPackagesInstall() throws {
+        guard try built("node-20") != nil else { return }
+        let cache = RuntimeRecipeHarness.cacheDirectory
+        let result = try RuntimeScratch.run(["/bin/bash", RuntimeRecipeHarness.repositoryRoot + "/runtimes/build-all", cache, "node-20"])
+        #expect(result.status == 0, "\(result.output)")
+        let scratch = try RuntimeScratch.directory("build-all")
+        defer { RuntimeScratch.remove(scratch) }
+        let installed = try RuntimePackage.install(package: cache + "/packages/node-20.tar.gz", basePath: scratch)
+        #expect(installed.directory == scratch + "/node/node-20")
+        let version = try RuntimeRecipeHarness.run(["node", "-e", "console.log(process.version)"], runtime: installed.directory)
+        #expect(version.output.hasPrefix("v20."), "\(version.output)")
+    }
+
     /// The runtime.yml `test` command runs and prints the version.
     func expectSelfTest(_ directory: String, contains text: String) throws {
         let config = try RuntimeConfig.load(directory: directory).value

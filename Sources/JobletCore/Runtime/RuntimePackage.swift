@@ -6,16 +6,6 @@ import Glibc
 /// Installing, removing and packing runtime packages (`.tar.gz` or `.zip` holding a runtime directory
 /// with its runtime.yml at the archive root or inside one top-level directory).
 public enum RuntimePackage {
-    /// What ``install(package:basePath:expectedSHA256:force:)`` did.
-    public struct Installation: Sendable {
-        public var config: RuntimeConfig
-        public var warnings: [YAMLWarning]
-        /// `<base>/<language>/<name>`.
-        public var directory: String
-        /// True when an installed runtime of the same name was replaced.
-        public var replaced: Bool
-    }
-
     /// Limits for package extraction: runtimes are big, but not unbounded.
     public static let extractionLimits = ArchiveLimits(maxTotalBytes: 8 << 30, maxEntries: 500_000, maxEntryBytes: 4 << 30)
 
@@ -53,7 +43,10 @@ public enum RuntimePackage {
             loaded = try RuntimeConfig.load(directory: runtimeRoot)
             try RuntimeCatalog.checkMountSources(of: loaded.value, in: runtimeRoot)
         } catch let error as JobletError {
-            throw JobletError(.invalidRuntime, "invalid runtime package \(package): \(error.message)", cause: error.cause)
+            // Name the file as it is in the package, not by its staging path.
+            var message = error.message
+            if message.hasPrefix(runtimeRoot + "/") { message.removeFirst(runtimeRoot.count + 1) }
+            throw JobletError(.invalidRuntime, "invalid runtime package \(package): \(message)", cause: error.cause)
         }
         let config = loaded.value
         let languageDirectory = RuntimeFiles.join(basePath, config.language)
@@ -73,7 +66,15 @@ public enum RuntimePackage {
             // Move the old one aside inside the staging dir (same file system), then drop it with staging.
             try RuntimeFiles.rename(old, RuntimeFiles.join(staging, "old-\(index)"))
         }
-        try RuntimeFiles.rename(runtimeRoot, destination)
+        do {
+            try RuntimeFiles.rename(runtimeRoot, destination)
+        } catch {
+            // Put the previous installation back rather than losing it with the staging dir.
+            for (index, old) in existing.enumerated() {
+                try? RuntimeFiles.rename(RuntimeFiles.join(staging, "old-\(index)"), old)
+            }
+            throw error
+        }
         return Installation(config: config, warnings: loaded.warnings, directory: destination, replaced: !existing.isEmpty)
     }
 
