@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+
+/// File-system helpers of the runtime system. Every system call goes through ``call(_:_:)``,
+/// which retries `EINTR` and throws a `JobletError` naming the call and path.
+enum RuntimeFiles {
+    /// Runs a libc call returning -1 on failure, retrying on `EINTR`.
+    @discardableResult
+    static func call(_ name: String, _ path: String, _ body: () -> Int32) throws -> Int32 {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let code = errno
+            if code == EINTR { continue }
+            throw JobletError(.io, "\(name)(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
+        }
+    }
+
+    static func join(_ base: String, _ name: String) -> String {
+        base.hasSuffix("/") ? base + name : base + "/" + name
+    }
+
+    /// `path` lexically normalised when it stays inside its base (`./bin/` -> `bin`), else nil.
+    static func containedRelativePath(_ path: String) -> String? {
+        guard !path.isEmpty, !path.hasPrefix("/") else { return nil }
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == ".." { return nil }
+            parts.append(part)
+        }
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
+
+    static func stat(_ path: String) -> stat? {
+        var info = Glibc.stat()
+        while true {
+            if lstat(path, &info) == 0 { return info }
+            if errno != EINTR { return nil }
+        }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        guard let info = stat(path) else { return false }
+        return (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func exists(_ path: String) -> Bool { stat(path) != nil }
+
+    static func readText(_ path: String) throws -> String {
+        let bytes = try readBytes(path, limit: 1 << 20)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads a whole (small) file.
+    static func readBytes(_ path: String, limit: Int) throws -> [UInt8] {
+        let fd = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { raw in
+                try call("read", path) { Int32(truncatingIfNeeded: read(fd, raw.baseAddress, raw.count)) }
+            }
+            if count == 0 { return result }
+            result.append(contentsOf: buffer[0..<Int(count)])
+            if result.count > limit {
+                throw JobletError(.io, "\(path) is larger than \(limit) bytes")
+            }
+        }
+    }
+
+    /// Streams a file through `body` in chunks.
+    static func forEachChunk(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        let fd = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { raw in
+                try call("read", path) { Int32(truncatingIfNeeded: read(fd, raw.baseAddress, raw.count)) }
+            }
+            if count == 0 { return }
+            buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)])) }
+        }
+    }
+
+    /// Directory entries except `.` and `..`, sorted.
+    static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            throw JobletError(.io, "opendir(\(path)) failed: \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if isDirectory(current) { continue }
+            do {
+                try call("mkdir", current) { mkdir(current, 0o755) }
+            } catch where isDirectory(current) {
+                continue  // created concurrently
+            }
+        }
+    }
+
+    /// Creates a fresh private directory `<parent>/<prefix>XXXXXX`.
+    static func makeTemporaryDirectory(in parent: String, prefix: String) throws -> String {
+        var template = Array(join(parent, prefix + "XXXXXX").utf8CString)
+        let made: String? = template.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress, let result = mkdtemp(base) else { return nil }
+            return String(cString: result)
+        }
+        guard let made else {
+            throw JobletError(.io, "mkdtemp(\(parent)) failed: \(String(cString: strerror(errno)))")
+        }
+        return made
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        try call("rename", "\(from) -> \(to)") { Glibc.rename(from, to) }
+    }
+
+    /// Removes a tree without following symlinks; missing is fine.
+    static func removeTree(_ path: String) throws {
+        guard let info = stat(path) else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            // Make it writable first: runtimes are often read-only trees.
+            _ = chmod(path, 0o700)
+            for name in try list(path) { try removeTree(join(path, name)) }
+            try call("rmdir", path) { rmdir(path) }
+        } else {
+            try call("unlink", path) { unlink(path) }
+        }
+    }
+
+    /// The canonical absolute path (symlinks resolved), or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Modification time in nanoseconds plus inode, for change detection.
+    static func changeStamp(_ path: String) -> (mtime: Int64, inode: UInt64)? {
+        guard let info = stat(path) else { return nil }
+        let nanos = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return (nanos, UInt64(info.st_ino))
+    }
+}
