@@ -87,10 +87,6 @@ static int run_op(const struct joblet_op *op) {
     case JOBLET_OP_MOUNT:
         return (int)raw(SYS_mount, (long)op->source, (long)op->target, (long)op->fstype, (long)op->flags,
                         (long)op->data);
-    case JOBLET_OP_MKNOD:
-        if (raw(SYS_mknodat, AT_FDCWD, (long)op->target, S_IFCHR | 0666, (long)op->flags, 0) == -1 && errno != EEXIST)
-            return -1;
-        return 0;
     case JOBLET_OP_REMOUNT:
         return (int)raw(SYS_mount, 0, (long)op->target, 0, (long)(MS_REMOUNT | op->flags), (long)op->data);
     }
@@ -232,7 +228,7 @@ __attribute__((noreturn)) static void child_main(const struct joblet_spawn_confi
 
     if (raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_UNSHARE_CGROUP, 0);
     if (raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0) == -1) fail(JOBLET_STAGE_MAKE_PRIVATE, 0);
-    // Exact modes while building the root (device nodes 0666); the job gets the usual 022.
+    // Exact modes while building the root; the job gets the usual 022, not the worker's umask.
     syscall(SYS_umask, 0);
     for (int i = 0; i < c->op_count; i++)
         if (run_op(&c->ops[i]) == -1) fail(JOBLET_STAGE_OP, i);
