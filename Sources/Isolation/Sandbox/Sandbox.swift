@@ -9,8 +9,10 @@ import Musl
 /// root built from the host base and runtime mounts, an unprivileged uid, no capabilities,
 /// `no_new_privs` and a seccomp filter, under a tiny PID-1 init.
 public enum Sandbox {
-    /// Host directory the sandbox root tmpfs is mounted on, inside each job's own mount namespace.
-    static let rootDirectory = "/run/joblet/sandbox-root"
+    /// Parent of the per-job directories the sandbox root tmpfs is mounted on. The mount happens
+    /// inside the job's own mount namespace, so the host only ever sees an empty directory, and
+    /// only until the job has pivoted into its root.
+    static let rootsDirectory = "/run/joblet/sandboxes"
     /// Stack of the vfork-style command child in init: PATH lookup needs one PATH_MAX buffer.
     static let commandStackSize = 64 << 10
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -30,8 +32,10 @@ public enum Sandbox {
             throw .invalid("exec", "argv must not contain NUL bytes")
         }
         let environment = Self.environment(for: plan)
+        let rootDirectory = try makeRootDirectory(jobID: plan.jobID)
+        // Once spawn returns the job has pivoted (or is gone): the directory is no longer needed.
+        defer { rmdir(rootDirectory) }
         let layout = try SandboxLayout(plan: plan, root: rootDirectory)
-        try ensureRootDirectory()
 
         let arena = CStringArena()
         let ops = layout.steps.map { step in
@@ -132,14 +136,22 @@ public enum Sandbox {
         return Int32(text) ?? 63
     }()
 
-    private static func ensureRootDirectory() throws(SandboxError) {
+    /// Creates `/run/joblet/sandboxes/<job>.XXXXXX`.
+    private static func makeRootDirectory(jobID: String) throws(SandboxError) -> String {
         var path = ""
-        for component in rootDirectory.split(separator: "/") {
+        for component in rootsDirectory.split(separator: "/") {
             path += "/" + component
             if mkdir(path, 0o755) == -1, errno != EEXIST {
                 throw .system("mkdir \(path)", errno: errno)
             }
         }
+        let safeID = String(jobID.unicodeScalars.prefix(64).map { scalar -> Character in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
+                ? Character(scalar) : "_"
+        })
+        var template = Array("\(rootsDirectory)/\(safeID).XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw .system("mkdtemp \(rootsDirectory)", errno: errno) }
+        return String(cString: made)
     }
 
     private static func closeAll(_ fds: [Int32]) {
