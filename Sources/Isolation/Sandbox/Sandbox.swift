@@ -94,11 +94,14 @@ public enum Sandbox {
             throw .system("clone", errno: cloneErrno)
         }
 
+        // Best effort: without it the namespace is torn down in init's exit instead.
+        let mountNamespace = open("/proc/\(pid)/ns/mnt", O_RDONLY | O_CLOEXEC)
+
         // Release the child only once it is in the job's cgroup.
         do {
             try plan.cgroup?.attach(pid: pid)
         } catch {
-            abandon(pidfd: pidfd, fds: parentEnds)
+            abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
             throw SandboxError(code: .cgroup, stage: "cgroup attach", message: "cgroup attach: \(error)")
         }
         let record: [UInt8]
@@ -107,15 +110,16 @@ public enum Sandbox {
             // EOF arrives when the command has exec'ed (CLOEXEC); a record means a step failed.
             record = try System.readFully(errors.read, count: MemoryLayout<joblet_error_record>.size)
         } catch {
-            abandon(pidfd: pidfd, fds: parentEnds)
+            abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
             throw error
         }
         closeAll([sync.write, errors.read])
         if !record.isEmpty {
-            abandon(pidfd: pidfd, fds: [stdout.read, stderr.read])
+            abandon(pidfd: pidfd, fds: [stdout.read, stderr.read, mountNamespace])
             throw failure(record, layout: layout, command: command)
         }
-        return try SandboxProcess(pid: pid, pidfd: pidfd, stdout: stdout.read, stderr: stderr.read)
+        return try SandboxProcess(pid: pid, pidfd: pidfd, mountNamespace: mountNamespace,
+                                  stdout: stdout.read, stderr: stderr.read)
     }
 
     /// The job environment plus the sandbox defaults; nothing from the worker's own environment.
