@@ -13,7 +13,7 @@ public enum Sandbox {
     /// inside the job's own mount namespace, so the host only ever sees an empty directory, and
     /// only until the job has pivoted into its root.
     static let rootsDirectory = "/run/joblet/sandboxes"
-    /// Stack of the vfork-style command child in init: PATH lookup needs one PATH_MAX buffer.
+    /// Stack of the command child, which shares init's memory until exec: PATH lookup needs one PATH_MAX buffer.
     static let commandStackSize = 64 << 10
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
