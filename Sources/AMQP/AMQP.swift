@@ -1,1 +1,0 @@
-// AMQP module

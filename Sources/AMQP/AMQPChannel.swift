@@ -1,0 +1,270 @@
+import CRabbitMQ
+
+/// An AMQP channel. All calls are executed in order on the connection's thread.
+/// Topology calls are recorded and re-declared automatically after a reconnect (server-named
+/// queues excepted: their names change).
+public final class AMQPChannel: Sendable {
+    /// Keeps the connection (and its thread) alive as long as a channel is in use.
+    public let connection: AMQPConnection
+    let id: UInt16
+    private var loop: ConnectionLoop { connection.loop }
+
+    init(connection: AMQPConnection, id: UInt16) {
+        self.connection = connection
+        self.id = id
+    }
+
+    public func declareExchange(_ name: String, kind: ExchangeKind, durable: Bool = true, autoDelete: Bool = false,
+                                arguments: FieldTable = [:]) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            let r = TopologyRecord.exchange(name: name, kind: kind, durable: durable, autoDelete: autoDelete, arguments: arguments)
+            try loop.apply(r, conn, ch)
+            loop.record(r, on: ch)
+        }
+    }
+
+    /// Declares a queue; `name` "" asks the broker for a generated name (returned in the result).
+    @discardableResult
+    public func declareQueue(_ name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
+                             arguments: FieldTable = [:]) async throws -> QueueDeclareResult {
+        let id = self.id
+        return try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            let r = TopologyRecord.queue(name: name, durable: durable, exclusive: exclusive, autoDelete: autoDelete, arguments: arguments)
+            guard let result = try loop.apply(r, conn, ch) else {
+                throw AMQPError(.protocolError, "declaring queue '\(name)': no reply")
+            }
+            if !name.isEmpty { loop.record(r, on: ch) }
+            return result
+        }
+    }
+
+    public func bindQueue(_ queue: String, exchange: String, routingKey: String, arguments: FieldTable = [:]) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            let r = TopologyRecord.binding(queue: queue, exchange: exchange, routingKey: routingKey, arguments: arguments)
+            try loop.apply(r, conn, ch)
+            loop.record(r, on: ch)
+        }
+    }
+
+    public func unbindQueue(_ queue: String, exchange: String, routingKey: String, arguments: FieldTable = [:]) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            let arena = CArena()
+            amqp_queue_unbind(conn.state, ch.id, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey),
+                              arena.table(arguments))
+            try loop.check("unbinding queue '\(queue)' from exchange '\(exchange)'", ch, conn)
+            ch.topology.removeAll { $0 == .binding(queue: queue, exchange: exchange, routingKey: routingKey, arguments: arguments) }
+        }
+    }
+
+    public func deleteQueue(_ name: String) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            let arena = CArena()
+            amqp_queue_delete(conn.state, ch.id, arena.bytes(name), 0, 0)
+            try loop.check("deleting queue '\(name)'", ch, conn)
+            ch.topology.removeAll { r in
+                switch r {
+                case .queue(let q, _, _, _, _), .binding(let q, _, _, _): return q == name
+                case .exchange: return false
+                }
+            }
+        }
+    }
+
+    /// Removes all ready messages; returns how many.
+    public func purgeQueue(_ name: String) async throws -> UInt32 {
+        let id = self.id
+        return try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            let arena = CArena()
+            let ok = amqp_queue_purge(conn.state, ch.id, arena.bytes(name))
+            try loop.check("purging queue '\(name)'", ch, conn)
+            return ok?.pointee.message_count ?? 0
+        }
+    }
+
+    /// Per-consumer prefetch (quorum queues reject a global one); re-applied after reconnects.
+    public func qos(prefetchCount: UInt16) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            amqp_basic_qos(conn.state, ch.id, 0, prefetchCount, 0)
+            try loop.check("basic.qos", ch, conn)
+            ch.prefetch = prefetchCount
+        }
+    }
+
+    /// Puts the channel in confirm mode (confirm.select): publishes then wait for the broker's confirm.
+    public func enableConfirms() async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            guard !ch.confirms else { return }
+            amqp_confirm_select(conn.state, ch.id)
+            try loop.check("confirm.select", ch, conn)
+            ch.confirms = true
+        }
+    }
+
+    /// With confirms enabled: returns when the broker confirmed it; throws .returned (mandatory &
+    /// unroutable, carrying the ReturnedMessage), .nacked, .timeout. Many publishes may be in flight
+    /// concurrently (pipelined): confirms are matched by delivery tag (multiple=true handled). If the
+    /// connection drops before the confirm, the publish is re-sent after reconnect (at-least-once)
+    /// until `publishConfirmTimeout`, then throws .connectionLost — never silently dropped.
+    /// Without confirms: returns once the message was written to the socket.
+    public func publish(_ body: [UInt8], exchange: String, routingKey: String,
+                        properties: BasicProperties = BasicProperties(), mandatory: Bool = false) async throws {
+        let id = self.id
+        let deadline = ContinuousClock.now + loop.configuration.publishConfirmTimeout
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            let p = PendingPublish(body: body, exchange: exchange, routingKey: routingKey, properties: properties,
+                                   mandatory: mandatory, deadline: deadline, continuation: c)
+            let accepted = loop.submit { loop in
+                if let e = loop.terminalError { p.complete(.failure(e)); return }
+                guard let ch = loop.channels[id] else {
+                    p.complete(.failure(AMQPError(.channelClosed, "channel \(id) is closed"))); return
+                }
+                if let e = ch.closedError { p.complete(.failure(e)); return }
+                loop.send(p, on: ch)
+            }
+            if !accepted { p.complete(.failure(AMQPError(.connectionLost, "the connection is closed"))) }
+        }
+    }
+
+    /// Starts a consumer. Consumption survives reconnects: after a reconnect the consumer is
+    /// re-registered and the same sequence continues with deliveries of the new generation.
+    public func consume(queue: String, consumerTag: String? = nil, exclusive: Bool = false,
+                        arguments: FieldTable = [:]) async throws -> AMQPConsumer {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: Delivery.self, throwing: (any Error).self)
+        let tag = consumerTag ?? ConsumerTags.make()
+        try await startConsumer(ConsumerRecord(queue: queue, tag: tag, exclusive: exclusive, noAck: false,
+                                               arguments: arguments, sink: .stream(continuation)))
+        let id = self.id
+        let loop = self.loop
+        continuation.onTermination = { reason in
+            // The iterating task went away: stop deliveries so they do not pile up unacked.
+            guard case .cancelled = reason else { return }
+            loop.submit { loop in
+                guard let ch = loop.channels[id], ch.consumers.removeValue(forKey: tag) != nil,
+                      let conn = loop.connection, ch.isOpen else { return }
+                let arena = CArena()
+                amqp_basic_cancel(conn.state, ch.id, arena.bytes(tag))
+                try? loop.check("cancelling consumer '\(tag)'", ch, conn)
+            }
+        }
+        return AMQPConsumer(consumerTag: tag, stream: stream)
+    }
+
+    /// Internal consumers (no-ack RPC replies) get deliveries on the connection thread.
+    func consume(queue: String, noAck: Bool, handler: @escaping @Sendable (Delivery) -> Void) async throws -> String {
+        let tag = ConsumerTags.make()
+        try await startConsumer(ConsumerRecord(queue: queue, tag: tag, exclusive: false, noAck: noAck,
+                                               arguments: [:], sink: .handler(handler)))
+        return tag
+    }
+
+    private func startConsumer(_ record: ConsumerRecord) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            guard ch.consumers[record.tag] == nil else {
+                throw AMQPError(.protocolError, "consumer tag '\(record.tag)' is already in use on this channel")
+            }
+            try loop.startConsumer(record, conn, ch)
+            ch.consumers[record.tag] = record
+        }
+    }
+
+    /// Stops a consumer; its sequence ends normally.
+    public func cancel(consumerTag: String) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            let arena = CArena()
+            amqp_basic_cancel(conn.state, ch.id, arena.bytes(consumerTag))
+            try loop.check("cancelling consumer '\(consumerTag)'", ch, conn)
+            ch.consumers.removeValue(forKey: consumerTag)?.finish(nil)
+        }
+    }
+
+    /// Acknowledges a delivery. A delivery of an older connection generation throws `.staleDelivery`
+    /// (the broker will redeliver it).
+    public func ack(_ delivery: Delivery, multiple: Bool = false) async throws {
+        try await settle(delivery, "ack") { state, ch in amqp_basic_ack(state, ch, delivery.deliveryTag, multiple ? 1 : 0) }
+    }
+
+    public func nack(_ delivery: Delivery, multiple: Bool = false, requeue: Bool) async throws {
+        try await settle(delivery, "nack") { state, ch in
+            amqp_basic_nack(state, ch, delivery.deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0)
+        }
+    }
+
+    public func reject(_ delivery: Delivery, requeue: Bool) async throws {
+        try await settle(delivery, "reject") { state, ch in
+            amqp_basic_reject(state, ch, delivery.deliveryTag, requeue ? 1 : 0)
+        }
+    }
+
+    private func settle(_ delivery: Delivery, _ what: String,
+                        _ call: @escaping @Sendable (amqp_connection_state_t, UInt16) -> Int32) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            if let e = loop.terminalError { throw e }
+            if let e = loop.channels[id]?.closedError { throw e }
+            guard delivery.generation == loop.generation, loop.connection != nil else {
+                throw AMQPError(.staleDelivery,
+                    "cannot \(what) delivery \(delivery.deliveryTag): it arrived before the connection was lost; the broker redelivers it")
+            }
+            let (conn, ch) = try loop.ready(id)
+            try loop.checkSend(call(conn.state, ch.id), "\(what) of delivery \(delivery.deliveryTag)")
+        }
+    }
+
+    /// Fetches one message (basic.get); nil when the queue is empty. The delivery must be acked.
+    public func get(queue: String) async throws -> Delivery? {
+        let id = self.id
+        return try await loop.perform { loop in
+            let (conn, ch) = try loop.ready(id)
+            let arena = CArena()
+            let reply = amqp_basic_get(conn.state, ch.id, arena.bytes(queue), 0)
+            try loop.check(reply, "basic.get from queue '\(queue)'", ch, conn)
+            guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD,
+                  let m = reply.reply.decoded?.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee else { return nil }
+            let tag = m.delivery_tag, redelivered = m.redelivered != 0
+            let exchange = CDecoding.string(m.exchange), routingKey = CDecoding.string(m.routing_key)
+            guard let (body, props) = loop.readContent(conn, ch.id) else {
+                throw AMQPError(.connectionLost, "connection lost while reading a message from queue '\(queue)'")
+            }
+            return Delivery(body: body, properties: props, deliveryTag: tag, redelivered: redelivered,
+                            exchange: exchange, routingKey: routingKey, consumerTag: nil, generation: loop.generation)
+        }
+    }
+
+    /// Closes the channel: its consumers end, unconfirmed publishes fail with `.channelClosed`.
+    public func close() async {
+        let id = self.id
+        _ = try? await loop.perform { loop in
+            guard let ch = loop.channels.removeValue(forKey: id) else { return }
+            let error = AMQPError(.channelClosed, "the channel was closed")
+            let pending = ch.takeUnconfirmed() + ch.outbox
+            ch.outbox.removeAll()
+            for p in pending { p.complete(.failure(error)) }
+            for c in ch.consumers.values { c.finish(nil) }
+            ch.consumers.removeAll()
+            ch.closedError = error
+            if ch.isOpen, let conn = loop.connection {
+                ch.isOpen = false
+                let reply = amqp_channel_close(conn.state, id, AMQP_REPLY_SUCCESS)
+                try? loop.check(reply, "closing channel \(id)", nil, conn)
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// Everything the loop thread knows about one channel; survives reconnects.
+final class ChannelState {
+    let id: UInt16
+    /// Open on the current connection.
+    var isOpen = false
+    /// Set once the channel is closed for good (by the user or by the broker).
+    var closedError: AMQPError?
+    var prefetch: UInt16?
+    var confirms = false
+    var topology: [TopologyRecord] = []
+    var consumers: [String: ConsumerRecord] = [:]
+    /// Confirm sequence numbers of the current connection generation.
+    var nextSeq: UInt64 = 1
+    var lowestUnconfirmed: UInt64 = 1
+    var unconfirmed: [UInt64: PendingPublish] = [:]
+    /// Publishes waiting for a connection (new ones while disconnected, unconfirmed ones to re-send).
+    var outbox: [PendingPublish] = []
+    /// basic.return messages waiting for the confirm that follows them.
+    var pendingReturns: [ReturnedMessage] = []
+
+    init(id: UInt16) { self.id = id }
+
+    /// Unconfirmed publishes in publish order, removed from the confirm table (for re-sending).
+    func takeUnconfirmed() -> [PendingPublish] {
+        let ordered = unconfirmed.keys.sorted().compactMap { unconfirmed[$0] }
+        unconfirmed.removeAll(keepingCapacity: true)
+        nextSeq = 1
+        lowestUnconfirmed = 1
+        pendingReturns.removeAll()
+        return ordered
+    }
+}

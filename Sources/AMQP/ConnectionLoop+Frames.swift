@@ -1,0 +1,157 @@
+import CRabbitMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ConnectionLoop {
+    /// Reads and dispatches every frame that is already available, without blocking.
+    func pumpFrames() {
+        var budget = 4096 // then go back to run queued commands
+        while budget > 0, let conn = connection {
+            budget -= 1
+            var frame = amqp_frame_t()
+            var tv = timeval(tv_sec: 0, tv_usec: 0)
+            let rc = amqp_simple_wait_frame_noblock(conn.state, &frame, &tv)
+            if rc == AMQP_STATUS_TIMEOUT.rawValue { break }
+            guard rc == AMQP_STATUS_OK.rawValue else {
+                connectionLost(rc == AMQP_STATUS_HEARTBEAT_TIMEOUT.rawValue
+                    ? "missed heartbeats from \(conn.url.host):\(conn.url.port)"
+                    : "\(statusText(rc)) (\(conn.url.host):\(conn.url.port))")
+                return
+            }
+            handleFrame(frame, conn)
+        }
+        if let conn = connection { amqp_maybe_release_buffers(conn.state) }
+    }
+
+    private func handleFrame(_ frame: amqp_frame_t, _ conn: RabbitConnection) {
+        guard frame.frame_type == UInt8(AMQP_FRAME_METHOD), let decoded = frame.payload.method.decoded else { return }
+        let chID = frame.channel
+        switch frame.payload.method.id {
+        case AMQP_BASIC_DELIVER_METHOD:
+            let m = decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
+            let tag = CDecoding.string(m.consumer_tag)
+            let deliveryTag = m.delivery_tag
+            let redelivered = m.redelivered != 0
+            let exchange = CDecoding.string(m.exchange)
+            let routingKey = CDecoding.string(m.routing_key)
+            guard let (body, props) = readContent(conn, chID) else { return }
+            let d = Delivery(body: body, properties: props, deliveryTag: deliveryTag, redelivered: redelivered,
+                             exchange: exchange, routingKey: routingKey, consumerTag: tag, generation: generation)
+            if let consumer = channels[chID]?.consumers[tag] {
+                consumer.deliver(d)
+            } else {
+                // Cancelled meanwhile: hand it back rather than hold it unacked.
+                _ = amqp_basic_reject(conn.state, chID, deliveryTag, 1)
+            }
+        case AMQP_BASIC_RETURN_METHOD:
+            let m = decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
+            let code = m.reply_code
+            let text = CDecoding.string(m.reply_text)
+            let exchange = CDecoding.string(m.exchange)
+            let routingKey = CDecoding.string(m.routing_key)
+            guard let (body, props) = readContent(conn, chID) else { return }
+            channels[chID]?.pendingReturns.append(ReturnedMessage(
+                replyCode: code, replyText: text, exchange: exchange, routingKey: routingKey, body: body, properties: props))
+        case AMQP_BASIC_ACK_METHOD:
+            let m = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+            if let ch = channels[chID] { handleConfirm(ch, tag: m.delivery_tag, multiple: m.multiple != 0, nack: false) }
+        case AMQP_BASIC_NACK_METHOD:
+            let m = decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
+            if let ch = channels[chID] { handleConfirm(ch, tag: m.delivery_tag, multiple: m.multiple != 0, nack: true) }
+        case AMQP_BASIC_CANCEL_METHOD:
+            let m = decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
+            let tag = CDecoding.string(m.consumer_tag)
+            if let c = channels[chID]?.consumers.removeValue(forKey: tag) {
+                c.finish(AMQPError(.channelClosed, "the broker cancelled consumer '\(tag)' on queue '\(c.queue)' (queue deleted or its node lost?)"))
+            }
+        case AMQP_CHANNEL_CLOSE_METHOD:
+            let m = decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+            var ok = amqp_channel_close_ok_t()
+            _ = amqp_send_method(conn.state, chID, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok)
+            if let ch = channels[chID] {
+                channelClosedByBroker(ch, AMQPError(.channelClosed,
+                    "the broker closed channel \(chID): \(m.reply_code) \(CDecoding.string(m.reply_text))",
+                    replyCode: m.reply_code))
+            }
+        case AMQP_CONNECTION_CLOSE_METHOD:
+            let m = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+            var ok = amqp_connection_close_ok_t()
+            _ = amqp_send_method(conn.state, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok)
+            connectionLost("the broker closed the connection: \(m.reply_code) \(CDecoding.string(m.reply_text))")
+        default:
+            break // channel.flow, connection.blocked, late replies: nothing to do
+        }
+    }
+
+    /// Reads the content header and body frames that follow deliver/return/get-ok.
+    func readContent(_ conn: RabbitConnection, _ chID: UInt16) -> ([UInt8], BasicProperties)? {
+        var msg = amqp_message_t()
+        let reply = amqp_read_message(conn.state, chID, &msg, 0)
+        guard reply.reply_type == AMQP_RESPONSE_NORMAL else {
+            connectionLost("reading a message failed: \(statusText(reply.library_error))")
+            return nil
+        }
+        defer { amqp_destroy_message(&msg) }
+        return (CDecoding.bytes(msg.body), CDecoding.properties(msg.properties))
+    }
+
+    func handleConfirm(_ ch: ChannelState, tag: UInt64, multiple: Bool, nack: Bool) {
+        func finish(_ p: PendingPublish) {
+            if nack {
+                p.complete(.failure(AMQPError(.nacked, "the broker rejected the message published to '\(p.exchange)' with routing key '\(p.routingKey)' (basic.nack)")))
+            } else if !ch.pendingReturns.isEmpty, let i = ch.pendingReturns.firstIndex(where: p.matches) {
+                let r = ch.pendingReturns.remove(at: i)
+                p.complete(.failure(AMQPError(.returned,
+                    "message to exchange '\(r.exchange)' with routing key '\(r.routingKey)' was returned: \(r.replyCode) \(r.replyText)",
+                    returned: r, replyCode: r.replyCode)))
+            } else {
+                p.complete(.success(()))
+            }
+        }
+        if multiple {
+            var s = ch.lowestUnconfirmed
+            while s <= tag {
+                if let p = ch.unconfirmed.removeValue(forKey: s) { finish(p) }
+                s += 1
+            }
+            ch.lowestUnconfirmed = max(ch.lowestUnconfirmed, tag &+ 1)
+        } else {
+            if let p = ch.unconfirmed.removeValue(forKey: tag) { finish(p) }
+        }
+        while ch.lowestUnconfirmed < ch.nextSeq && ch.unconfirmed[ch.lowestUnconfirmed] == nil {
+            ch.lowestUnconfirmed += 1
+        }
+        // A return always precedes the confirm of its message; anything left is stale.
+        if !ch.pendingReturns.isEmpty { ch.pendingReturns.removeAll() }
+    }
+
+    /// Fails publishes whose confirm did not come within `publishConfirmTimeout`.
+    func checkDeadlines() {
+        let now = ContinuousClock.now
+        guard now - lastDeadlineCheck >= .milliseconds(100) else { return }
+        lastDeadlineCheck = now
+        let limit = configuration.publishConfirmTimeout
+        for ch in channels.values {
+            if !ch.outbox.isEmpty && connection == nil {
+                ch.outbox.removeAll { p in
+                    guard p.deadline <= now else { return false }
+                    p.complete(.failure(AMQPError(.connectionLost,
+                        "publish to exchange '\(p.exchange)' with routing key '\(p.routingKey)' not confirmed within \(limit): the connection was lost and not restored in time")))
+                    return true
+                }
+            }
+            var seq = ch.lowestUnconfirmed
+            while seq < ch.nextSeq {
+                if let p = ch.unconfirmed[seq] {
+                    if p.deadline > now { break }
+                    ch.unconfirmed[seq] = nil
+                    p.complete(.failure(AMQPError(.timeout,
+                        "no confirm from the broker within \(limit) for the message published to '\(p.exchange)' with routing key '\(p.routingKey)'")))
+                }
+                seq += 1
+            }
+            ch.lowestUnconfirmed = seq
+        }
+    }
+}

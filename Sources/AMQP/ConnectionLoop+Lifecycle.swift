@@ -1,0 +1,205 @@
+import CRabbitMQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ConnectionLoop {
+    /// Opens, authenticates and tunes one connection to `url`, with errors a user can act on.
+    func connectOnce(_ url: AMQPURL) throws -> RabbitConnection {
+        guard let state = amqp_new_connection() else {
+            throw AMQPError(.protocolError, "cannot allocate a librabbitmq connection")
+        }
+        // From here the handle owns the state and frees it on every error path.
+        let conn = RabbitConnection(state: state, url: url)
+        let where_ = "\(url.host):\(url.port)"
+        let socket: OpaquePointer?
+        if url.tls {
+            socket = amqp_ssl_socket_new(state)
+            guard let socket else { throw AMQPError(.tls, "cannot create a TLS socket for \(where_)") }
+            let tls = configuration.tls ?? TLSOptions()
+            if let ca = tls.caCertificatePath, amqp_ssl_socket_set_cacert(socket, ca) != AMQP_STATUS_OK.rawValue {
+                throw AMQPError(.tls, "cannot load the CA certificate '\(ca)'")
+            }
+            if let cert = tls.certificatePath, let key = tls.keyPath,
+               amqp_ssl_socket_set_key(socket, cert, key) != AMQP_STATUS_OK.rawValue {
+                throw AMQPError(.tls, "cannot load the client certificate '\(cert)' / key '\(key)'")
+            }
+            amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
+            amqp_ssl_socket_set_verify_hostname(socket, tls.verifyHostname ? 1 : 0)
+        } else {
+            socket = amqp_tcp_socket_new(state)
+        }
+        guard let socket else { throw AMQPError(.protocolError, "cannot create a socket for \(where_)") }
+        var tv = timeval(duration: min(configuration.operationTimeout, .seconds(10)))
+        errno = 0
+        let rc = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &tv)
+        if rc != AMQP_STATUS_OK.rawValue {
+            let savedErrno = errno
+            let status = statusText(rc)
+            if url.tls && (rc == AMQP_STATUS_SSL_ERROR.rawValue || rc == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED.rawValue
+                           || rc == AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue || rc == AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue) {
+                throw AMQPError(.tls, "TLS handshake with \(where_) failed — check the CA certificate and host name", cause: status)
+            }
+            let reason: String
+            if rc == AMQP_STATUS_TIMEOUT.rawValue {
+                reason = "timed out"
+            } else if savedErrno == ECONNREFUSED || rc == AMQP_STATUS_SOCKET_ERROR.rawValue {
+                reason = "connection refused"
+            } else if rc == AMQP_STATUS_HOSTNAME_RESOLUTION_FAILED.rawValue {
+                reason = "cannot resolve host name '\(url.host)'"
+            } else {
+                reason = status
+            }
+            throw AMQPError(.connectionRefused, "cannot connect to \(where_): \(reason) — is the broker running?",
+                            cause: status)
+        }
+        let arena = CArena()
+        var props = arena.table([
+            "connection_name": .string(configuration.connectionName),
+            "product": .string("joblet-swift-amqp"),
+        ])
+        let reply = joblet_amqp_login_plain_with_properties(
+            state, url.vhost, 0, 131_072, Int32(configuration.heartbeat), &props, url.user, url.password)
+        switch reply.reply_type {
+        case AMQP_RESPONSE_NORMAL:
+            break
+        case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD:
+            let close = reply.reply.decoded?.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+            let code = close?.reply_code ?? 0
+            let text = close.map { CDecoding.string($0.reply_text) } ?? ""
+            var ok = amqp_connection_close_ok_t()
+            _ = amqp_send_method(state, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok)
+            if code == 403 {
+                throw AMQPError(.authenticationFailed, "authentication failed for user '\(url.user)' at \(where_) — check the user name and password",
+                                cause: text, replyCode: code)
+            }
+            if code == 530 {
+                throw AMQPError(.vhostNotFound, "vhost '\(url.vhost)' does not exist or access refused for user '\(url.user)' at \(where_)",
+                                cause: text, replyCode: code)
+            }
+            throw AMQPError(.protocolError, "the broker at \(where_) refused the connection: \(code) \(text)",
+                            cause: text, replyCode: code)
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            let status = statusText(reply.library_error)
+            if reply.library_error == AMQP_STATUS_CONNECTION_CLOSED.rawValue || reply.library_error == AMQP_STATUS_SOCKET_ERROR.rawValue {
+                // Brokers without authentication_failure_close drop the socket on bad credentials.
+                throw AMQPError(.authenticationFailed, "authentication failed for user '\(url.user)' at \(where_) (the broker closed the connection during login)",
+                                cause: status)
+            }
+            throw AMQPError(.protocolError, "login to \(where_) failed: \(status)", cause: status)
+        default:
+            throw AMQPError(.protocolError, "login to \(where_) failed")
+        }
+        var rpcTimeout = timeval(duration: configuration.operationTimeout)
+        _ = amqp_set_rpc_timeout(state, &rpcTimeout)
+        return conn
+    }
+
+    /// Initial connect: each URL once, in order; the last error is reported.
+    func connectInitially() throws {
+        var lastError: (any Error)?
+        for url in urls {
+            do {
+                connection = try connectOnce(url)
+                setConnected(true)
+                return
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? AMQPError(.invalidURL, "no broker URL configured")
+    }
+
+    /// The socket failed, a heartbeat was missed or the broker closed the connection.
+    func connectionLost(_ reason: String) {
+        guard connection != nil else { return }
+        connection = nil
+        setConnected(false)
+        for ch in channels.values {
+            ch.isOpen = false
+            let resend = ch.takeUnconfirmed()
+            if !resend.isEmpty { ch.outbox = resend + ch.outbox }
+        }
+        emit(.disconnected(reason: reason))
+        guard configuration.reconnect.isEnabled else {
+            shutdown(error: AMQPError(.connectionLost, "connection lost: \(reason) (reconnect is disabled)"))
+            return
+        }
+        nextReconnectAt = .now + configuration.reconnect.delay(forAttempt: reconnectAttempt)
+    }
+
+    func attemptReconnect() {
+        nextReconnectAt = nil
+        var lastError: (any Error)?
+        for url in urls {
+            do {
+                connection = try connectOnce(url)
+                break
+            } catch {
+                lastError = error
+            }
+        }
+        guard connection != nil else {
+            reconnectAttempt += 1
+            if let max = configuration.reconnect.maxAttempts, reconnectAttempt >= max {
+                shutdown(error: AMQPError(.connectionLost, "connection lost and not restored after \(reconnectAttempt) attempts",
+                                          cause: lastError.map { "\($0)" }))
+            } else {
+                nextReconnectAt = .now + configuration.reconnect.delay(forAttempt: reconnectAttempt)
+            }
+            return
+        }
+        let gen = bumpGeneration()
+        setConnected(true)
+        for ch in channels.values.sorted(by: { $0.id < $1.id }) where ch.closedError == nil {
+            do {
+                try openOnWire(ch)
+            } catch let e as AMQPError where e.code == .channelClosed {
+                continue // that channel is closed for good; the others recover
+            } catch {
+                return // the connection dropped again; connectionLost scheduled the next attempt
+            }
+        }
+        guard connection != nil else { return }
+        reconnectAttempt = 0
+        emit(.reconnected(generation: gen))
+        for ch in channels.values where ch.isOpen { flushOutbox(ch) }
+    }
+
+    /// Closes for good: fails pending work, ends consumers, stops the thread.
+    /// `error` nil = closed by the user (consumers end normally).
+    func shutdown(error: AMQPError?) {
+        guard running else { return }
+        running = false
+        nextReconnectAt = nil
+        let failure = error ?? AMQPError(.connectionLost, "the connection was closed")
+        terminalError = failure
+        for ch in channels.values {
+            let pending = ch.takeUnconfirmed() + ch.outbox
+            ch.outbox.removeAll()
+            for p in pending { p.complete(.failure(failure)) }
+            for c in ch.consumers.values { c.finish(error) }
+            ch.consumers.removeAll()
+            ch.closedError = failure
+            ch.isOpen = false
+        }
+        if let conn = connection {
+            _ = amqp_connection_close(conn.state, AMQP_REPLY_SUCCESS)
+            connection = nil
+        }
+        setConnected(false)
+        emit(.closed)
+        eventSink.finish()
+    }
+
+    func statusText(_ rc: Int32) -> String {
+        String(cString: amqp_error_string2(rc))
+    }
+}
+
+extension timeval {
+    init(duration: Duration) {
+        let c = duration.components
+        self.init(tv_sec: Int(c.seconds), tv_usec: Int(c.attoseconds / 1_000_000_000_000))
+    }
+}

@@ -1,0 +1,26 @@
+/// A message delivered to a consumer or fetched with basic.get.
+public struct Delivery: Sendable {
+    public var body: [UInt8]
+    public var properties: BasicProperties
+    /// Valid only on the channel and connection generation it arrived on.
+    public var deliveryTag: UInt64
+    public var redelivered: Bool
+    public var exchange: String
+    public var routingKey: String
+    /// nil for basic.get.
+    public var consumerTag: String?
+    /// The connection generation the delivery arrived in; acking an older one throws `.staleDelivery`.
+    public var generation: UInt64
+
+    public init(body: [UInt8], properties: BasicProperties, deliveryTag: UInt64, redelivered: Bool,
+                exchange: String, routingKey: String, consumerTag: String?, generation: UInt64) {
+        self.body = body
+        self.properties = properties
+        self.deliveryTag = deliveryTag
+        self.redelivered = redelivered
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.consumerTag = consumerTag
+        self.generation = generation
+    }
+}

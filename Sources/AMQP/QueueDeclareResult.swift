@@ -1,0 +1,15 @@
+/// The broker's answer to queue.declare.
+public struct QueueDeclareResult: Sendable, Equatable {
+    /// The queue name (the server-generated one when declared with "").
+    public var name: String
+    /// Messages ready in the queue.
+    public var messageCount: UInt32
+    /// Active consumers on the queue.
+    public var consumerCount: UInt32
+
+    public init(name: String, messageCount: UInt32, consumerCount: UInt32) {
+        self.name = name
+        self.messageCount = messageCount
+        self.consumerCount = consumerCount
+    }
+}

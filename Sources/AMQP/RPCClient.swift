@@ -1,0 +1,52 @@
+import Synchronization
+
+/// Request/reply over RabbitMQ's direct reply-to (`amq.rabbitmq.reply-to`): one no-ack consumer
+/// on a dedicated channel, replies matched by correlation id.
+public final class RPCClient: Sendable {
+    private let channel: AMQPChannel
+    private let pending = PendingReplies()
+    private let counter = Atomic<UInt64>(0)
+    private let prefix: String
+
+    public init(connection: AMQPConnection) async throws {
+        channel = try await connection.openChannel()
+        var g = SystemRandomNumberGenerator()
+        prefix = String(g.next() as UInt64, radix: 36)
+        let pending = self.pending
+        // The reply consumer must exist before the first publish with reply_to = amq.rabbitmq.reply-to.
+        _ = try await channel.consume(queue: "amq.rabbitmq.reply-to", noAck: true) { delivery in
+            guard let id = delivery.properties.correlationID,
+                  let slot = pending.take(id) else { return }
+            slot.fulfill(.success(delivery))
+        }
+    }
+
+    /// Publishes `body` with a fresh correlation id and waits for the reply.
+    /// Throws `.timeout` naming the routing key when no reply arrives within `timeout`.
+    public func call(exchange: String = "", routingKey: String, body: [UInt8],
+                     properties: BasicProperties = BasicProperties(), timeout: Duration) async throws -> Delivery {
+        let id = "\(prefix)-\(counter.add(1, ordering: .relaxed).newValue)"
+        let slot = ReplySlot()
+        pending.insert(slot, for: id)
+        defer { _ = pending.take(id) }
+        var props = properties
+        props.correlationID = id
+        props.replyTo = "amq.rabbitmq.reply-to"
+        try await channel.publish(body, exchange: exchange, routingKey: routingKey, properties: props)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                if !Task.isCancelled {
+                    slot.fulfill(.failure(AMQPError(.timeout,
+                        "no reply to the request sent to '\(routingKey)' within \(timeout) — is a server consuming that queue?")))
+                }
+            }
+            defer { group.cancelAll() }
+            return try await withTaskCancellationHandler {
+                try await slot.wait()
+            } onCancel: {
+                slot.fulfill(.failure(CancellationError()))
+            }
+        }
+    }
+}
