@@ -76,7 +76,7 @@ public struct ByteSize: Sendable, Hashable, Comparable, Codable, CustomStringCon
 
 extension StringProtocol {
     /// The string without leading and trailing spaces, tabs and newlines.
-    func trimmingWhitespace() -> String {
+    public func trimmingWhitespace() -> String {
         var slice = Substring(self)
         while let first = slice.first, first.isWhitespace { slice.removeFirst() }
         while let last = slice.last, last.isWhitespace { slice.removeLast() }
