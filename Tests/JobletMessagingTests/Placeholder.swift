@@ -1,0 +1,1 @@
+// JobletMessaging tests (placeholder so the package resolves)
