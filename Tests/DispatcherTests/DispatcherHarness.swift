@@ -37,7 +37,8 @@ final class DispatcherHarness: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/.build/debug/joblet-dispatcher")
-        process.arguments = ["--broker", url, "--state-dir", stateDir, "--log-level", "info"] + extraArguments
+        process.arguments = ["--broker", url, "--state-dir", stateDir, "--log-level", "info", "--fleet-warmup", "1s"]
+            + extraArguments
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
@@ -135,8 +136,59 @@ enum DispatcherTestBroker {
     static let shared = BrokerBox()
 
     static func url() async throws -> String {
-        if let url = ProcessInfo.processInfo.environment["JOBLET_TEST_AMQP_URL"] { return url }
-        return try shared.url()
+        try isolated.url()
+    }
+
+    static let isolated = IsolatedVhost()
+
+    /// The run's broker URL with a private vhost for the dispatcher tests, so dispatchers and workers
+    /// started by other test targets on the same broker never consume our submissions and queries.
+    /// Falls back to the broker's default vhost when the node is not one of scripts/broker's.
+    final class IsolatedVhost: @unchecked Sendable {
+        private let lock = NSLock()
+        private var cached: String?
+
+        func url() throws -> String {
+            lock.lock()
+            defer { lock.unlock() }
+            if let cached { return cached }
+            let base = try ProcessInfo.processInfo.environment["JOBLET_TEST_AMQP_URL"] ?? shared.url()
+            let vhost = "joblet-dispatcher-tests-\(getpid())"
+            let result = DispatcherTestBroker.addVhost(vhost, brokerURL: base) ? DispatcherTestBroker.url(base, vhost: vhost) : base
+            cached = result
+            return result
+        }
+    }
+
+    static func url(_ base: String, vhost: String) -> String {
+        var trimmed = base
+        if let schemeEnd = trimmed.range(of: "://"), let slash = trimmed[schemeEnd.upperBound...].firstIndex(of: "/") {
+            trimmed = String(trimmed[..<slash])
+        }
+        return trimmed + "/" + vhost
+    }
+
+    /// `rabbitmqctl add_vhost` on the scripts/broker node listening on the URL's port.
+    static func addVhost(_ vhost: String, brokerURL: String) -> Bool {
+        guard let port = brokerURL.split(separator: ":").last?.split(separator: "/").first else { return false }
+        let script = """
+            for dir in ${JOBLET_BROKER_DIR:-/tmp}/joblet-broker-*; do
+              [ "$(cat "$dir/port" 2>/dev/null)" = "\(port)" ] || continue
+              name=${dir##*/joblet-broker-}
+              export HOME="$dir/home"
+              ctl() { /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "joblet-$name@localhost" "$@"; }
+              ctl add_vhost "$1" && ctl set_permissions -p "$1" guest '.*' '.*' '.*' && exit 0
+            done
+            exit 1
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script, "bash", vhost]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 
     final class BrokerBox: @unchecked Sendable {
