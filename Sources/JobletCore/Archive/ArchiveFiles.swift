@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The file-system calls the archive code makes, each retrying EINTR and throwing an error that
+/// names the call and the path.
+enum ArchiveFiles {
+    /// Runs `body` until it does not fail with EINTR; a -1 result throws `JobletError(.io)`.
+    @discardableResult
+    static func call<T: BinaryInteger>(_ name: String, _ path: String, _ body: () -> T) throws -> T {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let code = errno
+            if code == EINTR { continue }
+            throw JobletError(.io, "\(name)(\(path)) failed: \(String(cString: strerror(code)))",
+                              cause: "errno \(code)")
+        }
+    }
+
+    static func lstatOrNil(_ path: String) throws -> stat? {
+        var info = stat()
+        while lstat(path, &info) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            if code == ENOENT { return nil }
+            throw JobletError(.io, "lstat(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
+        }
+        return info
+    }
+
+    static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
+    static func isRegular(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
+    static func isSymlink(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFLNK }
+
+    /// Names in a directory except `.` and `..`, sorted by bytes so archives are reproducible.
+    static func directoryEntries(_ path: String) throws -> [String] {
+        guard let directory = opendir(path) else {
+            let code = errno
+            throw JobletError(.io, "opendir(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
+        }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
+                    String(cString: $0)
+                }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// Deletes a tree without following symlinks; a missing path is not an error.
+    static func removeTree(_ path: String) throws {
+        guard let info = try lstatOrNil(path) else { return }
+        if isDirectory(info) {
+            // Extracted directories may be read-only (mode kept from the archive).
+            _ = chmod(path, 0o700)
+            for name in try directoryEntries(path) { try removeTree(path + "/" + name) }
+            try call("rmdir", path) { rmdir(path) }
+        } else {
+            try call("unlink", path) { unlink(path) }
+        }
+    }
+
+    static func readlink(_ path: String) throws -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = try call("readlink", path) { Glibc.readlink(path, &buffer, buffer.count - 1) }
+        return String(decoding: buffer[..<Int(count)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func realpath(_ path: String) throws -> String {
+        guard let resolved = Glibc.realpath(path, nil) else {
+            let code = errno
+            throw JobletError(.io, "realpath(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func readFile(_ path: String) throws -> [UInt8] {
+        let fd = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = try call("read", path) { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+    }
+
+    /// Writes via a temporary file beside `path` and renames it into place.
+    static func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
+        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let fd = try call("open", temporary) { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+        do {
+            var offset = 0
+            while offset < bytes.count {
+                let written = try call("write", temporary) {
+                    bytes.withUnsafeBytes { raw in
+                        raw.baseAddress.map { write(fd, $0 + offset, raw.count - offset) } ?? 0
+                    }
+                }
+                offset += written
+            }
+            try call("fsync", temporary) { fsync(fd) }
+            close(fd)
+            try call("rename", path) { rename(temporary, path) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    static func errorString(_ code: Int32) -> String { String(cString: strerror(code)) }
+}

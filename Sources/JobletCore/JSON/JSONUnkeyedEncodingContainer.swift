@@ -1,0 +1,30 @@
+/// Appends array elements.
+struct JSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
+    let node: JSONEncodingNode
+    let codingPath: [any CodingKey]
+    var count: Int { node.arrayChildren?.count ?? 0 }
+
+    private var nextPath: [any CodingKey] { codingPath + [CodingPathKey(index: count)] }
+
+    mutating func encodeNil() throws { node.appendChild().scalar = .null }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let path = nextPath
+        try JSONValueEncoder.encode(value, into: node.appendChild(), at: path)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let path = nextPath
+        return JSONValueEncoder(node: node.appendChild(), codingPath: path).container(keyedBy: keyType)
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let path = nextPath
+        return JSONValueEncoder(node: node.appendChild(), codingPath: path).unkeyedContainer()
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let path = nextPath
+        return JSONValueEncoder(node: node.appendChild(), codingPath: path)
+    }
+}
