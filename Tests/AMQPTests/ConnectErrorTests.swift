@@ -1,0 +1,71 @@
+import AMQP
+import TestSupport
+import Testing
+
+private func connectError(_ url: String) async -> AMQPError? {
+    var config = AMQPConfiguration(url: url)
+    config.reconnect = .disabled
+    do {
+        let c = try await AMQPConnection.connect(config)
+        await c.close()
+        return nil
+    } catch let e as AMQPError {
+        return e
+    } catch {
+        return nil
+    }
+}
+
+/// The shared broker's URL with other credentials or vhost.
+private func brokerURL(user: String = "guest", password: String = "guest", vhost: String = "") async throws -> String {
+    let base = try await TestBroker.shared()
+    let hostPort = base.split(separator: "@").last?.split(separator: "/").first.map(String.init) ?? ""
+    return "amqp://\(user):\(password)@\(hostPort)/\(vhost)"
+}
+
+@Test("a malformed URL is rejected with .invalidURL")
+func badURL() async {
+    let e = await connectError("http://guest:secret@localhost:5672/")
+    #expect(e?.code == .invalidURL)
+    #expect(e?.message.contains("amqp://") == true)
+    #expect(e?.message.contains("secret") == false)
+    #expect(await connectError("amqp://localhost:notaport/")?.code == .invalidURL)
+}
+
+@Test("a port nobody listens on says connection refused")
+func refused() async {
+    let e = await connectError("amqp://guest:guest@127.0.0.1:1/")
+    #expect(e?.code == .connectionRefused)
+    #expect(e?.message == "cannot connect to 127.0.0.1:1: connection refused — is the broker running?")
+}
+
+@Test("wrong credentials say authentication failed, without the password")
+func badCredentials() async throws {
+    let e = await connectError(try await brokerURL(user: "mallory", password: "hunter2"))
+    #expect(e?.code == .authenticationFailed)
+    #expect(e?.message.contains("authentication failed for user 'mallory'") == true)
+    #expect(e.map { "\($0)" }?.contains("hunter2") == false)
+}
+
+@Test("a missing vhost says so")
+func missingVhost() async throws {
+    let e = await connectError(try await brokerURL(vhost: "no-such-vhost"))
+    #expect(e?.code == .vhostNotFound)
+    #expect(e?.message.contains("vhost 'no-such-vhost' does not exist or access refused") == true)
+}
+
+@Test("a declare that contradicts the existing queue closes the channel with 406")
+func preconditionFailed() async throws {
+    let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
+    defer { Task { await conn.close() } }
+    let ch = try await conn.openChannel()
+    let queue = TestBroker.uniqueName("mismatch")
+    try await ch.declareQueue(queue, durable: false, autoDelete: true)
+    let e = await #expect(throws: AMQPError.self) { try await ch.declareQueue(queue, durable: true) }
+    #expect(e?.code == .channelClosed)
+    #expect(e?.replyCode == 406)
+    // Later calls on that channel fail clearly; the connection still works.
+    await #expect(throws: AMQPError.self) { try await ch.purgeQueue(queue) }
+    let other = try await conn.openChannel()
+    #expect(try await other.purgeQueue(queue) == 0)
+}
