@@ -2,6 +2,7 @@ import AMQP
 import Foundation
 import JobletCore
 import JobletMessaging
+import TestSupport
 
 /// A real `joblet-dispatcher` process with its own state dir, plus an AMQP client that talks to it
 /// the way rnx and foreign services do.
@@ -130,13 +131,12 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The broker for this test run: `JOBLET_TEST_AMQP_URL` (scripts/test), else one private node
-/// started once with scripts/broker.
+/// The broker for this test run (TestBroker.shared(): JOBLET_TEST_AMQP_URL from scripts/test, else a
+/// private node), with a private vhost for the dispatcher tests.
 enum DispatcherTestBroker {
-    static let shared = BrokerBox()
-
     static func url() async throws -> String {
-        try isolated.url()
+        let base = try await TestBroker.shared()
+        return isolated.url(base: base)
     }
 
     static let isolated = IsolatedVhost()
@@ -148,11 +148,10 @@ enum DispatcherTestBroker {
         private let lock = NSLock()
         private var cached: String?
 
-        func url() throws -> String {
+        func url(base: String) -> String {
             lock.lock()
             defer { lock.unlock() }
             if let cached { return cached }
-            let base = try ProcessInfo.processInfo.environment["JOBLET_TEST_AMQP_URL"] ?? shared.url()
             let vhost = "joblet-dispatcher-tests-\(getpid())"
             let result = DispatcherTestBroker.addVhost(vhost, brokerURL: base) ? DispatcherTestBroker.url(base, vhost: vhost) : base
             cached = result
@@ -189,38 +188,5 @@ enum DispatcherTestBroker {
         guard (try? process.run()) != nil else { return false }
         process.waitUntilExit()
         return process.terminationStatus == 0
-    }
-
-    final class BrokerBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var cached: String?
-
-        func url() throws -> String {
-            lock.lock()
-            defer { lock.unlock() }
-            if let cached { return cached }
-            let name = "dispatcher-tests-\(getpid())"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/scripts/broker")
-            process.arguments = ["start", "--name", name]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("AMQP_URL=") }) else {
-                throw HarnessError("scripts/broker start failed: \(output)")
-            }
-            let url = String(line.dropFirst("AMQP_URL=".count))
-            cached = url
-            atexit {
-                let stop = Process()
-                stop.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/scripts/broker")
-                stop.arguments = ["stop", "--name", "dispatcher-tests-\(getpid())"]
-                try? stop.run()
-                stop.waitUntilExit()
-            }
-            return url
-        }
     }
 }
