@@ -1,2 +1,0 @@
-#include "isolation.h"
-int joblet_isolation_version(void) { return 1; }

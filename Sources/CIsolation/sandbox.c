@@ -1,0 +1,356 @@
+// Sandbox child: clone -> filesystem -> identity -> privileges -> PID-1 init -> exec.
+// The worker is multithreaded, and the child comes from a raw clone(), so glibc does not
+// know it is a new process: only raw syscalls and plain loops are used until execve.
+#define _GNU_SOURCE
+#include "isolation.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define NS_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+#define ANY_NEW_NS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+                    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
+
+// Fixed descriptor numbers inside the child after fds are compacted.
+enum { FD_SYNC = 3, FD_ERROR = 4, FD_STDOUT = 5, FD_STDERR = 6, FD_FIRST_FREE = 7 };
+
+static long raw(long nr, long a, long b, long c, long d, long e) {
+    long r;
+    do { r = syscall(nr, a, b, c, d, e); } while (r == -1 && errno == EINTR);
+    return r;
+}
+
+__attribute__((noreturn)) static void fail(int stage, int index) {
+    struct joblet_error_record rec = { stage, index, errno };
+    while (syscall(SYS_write, FD_ERROR, &rec, sizeof rec) == -1 && errno == EINTR) {}
+    syscall(SYS_exit_group, 125);
+    __builtin_unreachable();
+}
+
+static int has_slash(const char *s) { for (; *s; s++) if (*s == '/') return 1; return 0; }
+static size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+
+static int run_op(const struct joblet_op *op) {
+    switch (op->kind) {
+    case JOBLET_OP_MKDIR:
+        if (raw(SYS_mkdir, (long)op->target, 0755, 0, 0, 0) == -1 && errno != EEXIST) return -1;
+        return 0;
+    case JOBLET_OP_FILE: {
+        long fd = raw(SYS_open, (long)op->target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644, 0, 0);
+        if (fd == -1) return -1;
+        syscall(SYS_close, fd);
+        return 0;
+    }
+    case JOBLET_OP_SYMLINK:
+        if (raw(SYS_symlink, (long)op->source, (long)op->target, 0, 0, 0) == -1 && errno != EEXIST) return -1;
+        return 0;
+    case JOBLET_OP_BIND:
+        if (raw(SYS_mount, (long)op->source, (long)op->target, 0, MS_BIND | MS_REC, 0) == -1) return -1;
+        if (op->readonly || op->flags) {
+            unsigned long f = MS_REMOUNT | MS_BIND | op->flags | (op->readonly ? MS_RDONLY : 0);
+            if (raw(SYS_mount, 0, (long)op->target, 0, (long)f, 0) == -1) return -1;
+        }
+        return 0;
+    case JOBLET_OP_MOUNT:
+        return (int)raw(SYS_mount, (long)op->source, (long)op->target, (long)op->fstype, (long)op->flags,
+                        (long)op->data);
+    case JOBLET_OP_REMOUNT:
+        return (int)raw(SYS_mount, 0, (long)op->target, 0, (long)(MS_REMOUNT | op->flags), (long)op->data);
+    }
+    errno = EINVAL;
+    return -1;
+}
+
+static int loopback_up(void) {
+    long s = raw(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0);
+    if (s == -1) return -1;
+    struct ifreq ifr;
+    char *p = (char *)&ifr;
+    for (size_t i = 0; i < sizeof ifr; i++) p[i] = 0;
+    ifr.ifr_name[0] = 'l'; ifr.ifr_name[1] = 'o';
+    if (raw(SYS_ioctl, s, SIOCGIFFLAGS, (long)&ifr, 0, 0) == -1) { syscall(SYS_close, s); return -1; }
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    long r = raw(SYS_ioctl, s, SIOCSIFFLAGS, (long)&ifr, 0, 0);
+    syscall(SYS_close, s);
+    return (int)r;
+}
+
+static void reset_signals(void) {
+    // Raw rt_sigaction with SIG_DFL: handlers and SIG_IGN (e.g. the worker's SIGPIPE) must not leak.
+    struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } act = { SIG_DFL, 0, 0, 0 };
+    for (int sig = 1; sig < 65; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        syscall(SYS_rt_sigaction, sig, &act, 0, 8);
+    }
+}
+
+// Duplicates the four fds the child needs onto 3..6 and closes everything else.
+static void compact_fds(const struct joblet_spawn_config *c) {
+    int src[4] = { c->sync_fd, c->error_fd, c->stdout_fd, c->stderr_fd };
+    int tmp[4];
+    for (int i = 0; i < 4; i++) {
+        tmp[i] = (int)raw(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 64, 0, 0);
+        if (tmp[i] == -1) syscall(SYS_exit_group, 125);
+    }
+    for (int i = 0; i < 4; i++) {
+        if (raw(SYS_dup3, tmp[i], FD_SYNC + i, O_CLOEXEC, 0, 0) == -1) syscall(SYS_exit_group, 125);
+    }
+    syscall(SYS_close_range, FD_FIRST_FREE, ~0U, 0);
+}
+
+static void exec_command(const struct joblet_spawn_config *c) {
+    const char *name = c->argv[0];
+    if (has_slash(name)) {
+        syscall(SYS_execve, name, c->argv, c->envp);
+        return;
+    }
+    char buf[PATH_MAX];
+    int saw_eacces = 0;
+    const char *p = c->path;
+    size_t nlen = slen(name);
+    for (;;) {
+        const char *end = p;
+        while (*end && *end != ':') end++;
+        size_t dlen = (size_t)(end - p);
+        if (dlen + 1 + nlen + 1 <= sizeof buf) {
+            size_t k = 0;
+            if (dlen == 0) buf[k++] = '.';
+            for (size_t i = 0; i < dlen; i++) buf[k++] = p[i];
+            buf[k++] = '/';
+            for (size_t i = 0; i < nlen; i++) buf[k++] = name[i];
+            buf[k] = 0;
+            syscall(SYS_execve, buf, c->argv, c->envp);
+            if (errno == EACCES) saw_eacces = 1;
+            else if (errno != ENOENT && errno != ENOTDIR) return;
+        }
+        if (!*end) break;
+        p = end + 1;
+    }
+    errno = saw_eacces ? EACCES : ENOENT;
+}
+
+__attribute__((noreturn)) static void run_init(const struct joblet_spawn_config *c) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD); sigaddset(&set, SIGTERM); sigaddset(&set, SIGINT); sigaddset(&set, SIGHUP);
+    if (raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&set, 0, 8, 0) == -1) fail(JOBLET_STAGE_FORK, 0);
+
+    long cmd = raw(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (cmd == -1) fail(JOBLET_STAGE_FORK, 0);
+    if (cmd == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
+        long devnull = raw(SYS_open, (long)"/dev/null", O_RDONLY, 0, 0, 0);
+        if (devnull == -1) fail(JOBLET_STAGE_STDIO, 0);
+        if (raw(SYS_dup3, devnull, 0, 0, 0, 0) == -1 && devnull != 0) fail(JOBLET_STAGE_STDIO, 0);
+        if (raw(SYS_dup3, FD_STDOUT, 1, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 1);
+        if (raw(SYS_dup3, FD_STDERR, 2, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 2);
+        if (devnull > 2) syscall(SYS_close, devnull);
+        syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        exec_command(c);
+        fail(JOBLET_STAGE_EXEC, 0);
+    }
+    // Only the command (and its children) keep the pipes; the error pipe closes at its exec.
+    syscall(SYS_close, FD_STDOUT);
+    syscall(SYS_close, FD_STDERR);
+    syscall(SYS_close, FD_ERROR);
+    syscall(SYS_close, FD_SYNC);
+
+    for (;;) {
+        siginfo_t info;
+        long sig = syscall(SYS_rt_sigtimedwait, &set, &info, 0, 8);
+        if (sig == -1) continue;
+        if (sig != SIGCHLD) {
+            syscall(SYS_kill, cmd, sig);
+            continue;
+        }
+        for (;;) {
+            int status = 0;
+            long w = syscall(SYS_wait4, -1, &status, WNOHANG, 0);
+            if (w <= 0) break;
+            if (w == cmd) {
+                // Exiting PID 1 makes the kernel SIGKILL everything left in the namespace.
+                int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                syscall(SYS_exit_group, code);
+            }
+        }
+    }
+}
+
+__attribute__((noreturn)) static void child_main(const struct joblet_spawn_config *c) {
+    compact_fds(c);
+    reset_signals();
+
+    char b = 0;
+    long n;
+    do { n = syscall(SYS_read, FD_SYNC, &b, 1); } while (n == -1 && errno == EINTR);
+    if (n != 1) syscall(SYS_exit_group, 125); // parent gave up (cgroup attach failed)
+
+    if (raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_UNSHARE_CGROUP, 0);
+    if (raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0) == -1) fail(JOBLET_STAGE_MAKE_PRIVATE, 0);
+    for (int i = 0; i < c->op_count; i++)
+        if (run_op(&c->ops[i]) == -1) fail(JOBLET_STAGE_OP, i);
+
+    // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the sandbox.
+    if (raw(SYS_chdir, (long)c->root, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_PIVOT_ROOT, 0);
+    if (raw(SYS_pivot_root, (long)".", (long)".", 0, 0, 0) == -1) fail(JOBLET_STAGE_PIVOT_ROOT, 0);
+    if (raw(SYS_umount2, (long)".", MNT_DETACH, 0, 0, 0) == -1) fail(JOBLET_STAGE_UMOUNT_OLD_ROOT, 0);
+    if (raw(SYS_chdir, (long)"/work", 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_CHDIR, 0);
+
+    if (raw(SYS_sethostname, (long)c->hostname, (long)c->hostname_len, 0, 0, 0) == -1) fail(JOBLET_STAGE_HOSTNAME, 0);
+    if (loopback_up() == -1) fail(JOBLET_STAGE_LOOPBACK, 0);
+
+    struct rlimit core = { 0, 0 };
+    struct rlimit nofile = { c->max_open_files, c->max_open_files };
+    if (raw(SYS_prlimit64, 0, RLIMIT_CORE, (long)&core, 0, 0) == -1) fail(JOBLET_STAGE_RLIMIT, 0);
+    if (raw(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&nofile, 0, 0) == -1) fail(JOBLET_STAGE_RLIMIT, 1);
+
+    for (int cap = 0; cap <= c->last_cap; cap++)
+        if (raw(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL) fail(JOBLET_STAGE_CAPBSET, cap);
+
+    gid_t groups[1] = { c->gid };
+    if (raw(SYS_setgroups, 1, (long)groups, 0, 0, 0) == -1) fail(JOBLET_STAGE_SETGROUPS, 0);
+    if (raw(SYS_setresgid, c->gid, c->gid, c->gid, 0, 0) == -1) fail(JOBLET_STAGE_SETGID, 0);
+    if (raw(SYS_setresuid, c->uid, c->uid, c->uid, 0, 0) == -1) fail(JOBLET_STAGE_SETUID, 0);
+
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+    if (raw(SYS_capset, (long)&hdr, (long)data, 0, 0, 0) == -1) fail(JOBLET_STAGE_CAPSET, 0);
+    if (raw(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
+        fail(JOBLET_STAGE_AMBIENT, 0);
+    if (raw(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) fail(JOBLET_STAGE_NO_NEW_PRIVS, 0);
+
+    struct sock_fprog prog = { c->filter_len, (struct sock_filter *)c->filter };
+    if (raw(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (long)&prog, 0, 0) == -1) fail(JOBLET_STAGE_SECCOMP, 0);
+
+    run_init(c);
+}
+
+pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_out) {
+    sigset_t all, old;
+    sigfillset(&all);
+    // No handler may run in the child before it resets dispositions.
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int pidfd = -1;
+    long pid = syscall(SYS_clone, (long)(NS_FLAGS | CLONE_PIDFD | SIGCHLD), 0L, (long)&pidfd, 0L, 0L);
+    if (pid == 0) child_main(config);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, 0);
+    errno = saved;
+    if (pid == -1) return -1;
+    *pidfd_out = pidfd;
+    return (pid_t)pid;
+}
+
+// ---- seccomp -------------------------------------------------------------------------
+
+#if defined(__x86_64__)
+#define JOBLET_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define JOBLET_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+int joblet_seccomp_filter(struct sock_filter *out, int capacity) {
+#ifndef JOBLET_AUDIT_ARCH
+    (void)out; (void)capacity;
+    return -1;
+#else
+    static const int denied[] = {
+        SYS_mount, SYS_umount2, SYS_pivot_root, SYS_ptrace, SYS_kexec_load,
+#ifdef SYS_kexec_file_load
+        SYS_kexec_file_load,
+#endif
+        SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_bpf, SYS_perf_event_open,
+        SYS_keyctl, SYS_add_key, SYS_request_key, SYS_reboot, SYS_swapon, SYS_swapoff,
+        SYS_setns, SYS_unshare, SYS_open_by_handle_at,
+#ifdef SYS_fsopen
+        SYS_fsopen, SYS_fsmount, SYS_move_mount, SYS_open_tree,
+#endif
+    };
+    const int ndenied = (int)(sizeof denied / sizeof denied[0]);
+    int need = 4 + 2 + 2 * ndenied + 2 + 5 + 1;
+    if (capacity < need) return -1;
+    int n = 0;
+    const unsigned int eperm = SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA);
+    const unsigned int enosys = SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, JOBLET_AUDIT_ARCH, 1, 0);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#if defined(__x86_64__)
+    // x32 syscalls would bypass the numbers below.
+    out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, eperm);
+#endif
+    for (int i = 0; i < ndenied; i++) {
+        out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)denied[i], 0, 1);
+        out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, eperm);
+    }
+    // clone3 passes flags in memory the filter cannot read: ENOSYS makes libc fall back to clone.
+    out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, enosys);
+    out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+    out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, ANY_NEW_NS, 0, 1);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, eperm);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    out[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    return n;
+#endif
+}
+
+int joblet_errno(void) { return errno; }
+
+int joblet_pidfd_send_signal(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, 0, 0);
+}
+
+int joblet_pidfd_wait(int pidfd, int *status) {
+    siginfo_t info;
+    for (;;) {
+        for (size_t i = 0; i < sizeof info; i++) ((char *)&info)[i] = 0;
+        long r = syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED, 0);
+        if (r == -1 && errno == EINTR) continue;
+        if (r == -1) return -1;
+        break;
+    }
+    if (info.si_code == CLD_EXITED) *status = (info.si_status & 0xff) << 8;
+    else *status = info.si_status & 0x7f;
+    return 0;
+}
+
+int joblet_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -1,0 +1,204 @@
+import CIsolation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Starts jobs in sandboxes: new PID/mount/UTS/IPC/network/cgroup namespaces, a read-only
+/// root built from the host base and runtime mounts, an unprivileged uid, no capabilities,
+/// `no_new_privs` and a seccomp filter, under a tiny PID-1 init.
+public enum Sandbox {
+    /// Host directory the sandbox root tmpfs is mounted on, inside each job's own mount namespace.
+    static let rootDirectory = "/run/joblet/sandbox-root"
+    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// Starts `plan.argv` in a new sandbox and returns once the command has been exec'ed.
+    ///
+    /// Throws a ``SandboxError`` naming the failed step, e.g. `mount /opt/x: source missing`
+    /// or `command not found: node`; nothing is left running when it throws.
+    public static func spawn(_ plan: SandboxPlan) throws(SandboxError) -> SandboxProcess {
+        guard let command = plan.argv.first, !command.isEmpty else {
+            throw .invalid("exec", "argv must name a command")
+        }
+        guard !plan.hostname.isEmpty, plan.hostname.utf8.count <= 64 else {
+            throw .invalid("sethostname", "hostname must be 1 to 64 bytes")
+        }
+        if plan.argv.contains(where: { $0.utf8.contains(0) }) {
+            throw .invalid("exec", "argv must not contain NUL bytes")
+        }
+        let environment = Self.environment(for: plan)
+        let layout = try SandboxLayout(plan: plan, root: rootDirectory)
+        try ensureRootDirectory()
+
+        let arena = CStringArena()
+        let ops = layout.steps.map { step in
+            joblet_op(kind: step.kind, readonly: step.readOnly ? 1 : 0, flags: step.flags,
+                      source: arena.optional(step.source), target: arena.optional(step.target),
+                      fstype: arena.optional(step.fsType), data: arena.optional(step.data))
+        }
+        var filter = [sock_filter](repeating: sock_filter(), count: 128)
+        let filterLength = joblet_seccomp_filter(&filter, Int32(filter.count))
+        guard filterLength > 0 else {
+            throw SandboxError(code: .setup, stage: "seccomp", message: "seccomp: unsupported architecture")
+        }
+
+        let sync = try System.pipe()
+        let errors: (read: Int32, write: Int32)
+        let stdout: (read: Int32, write: Int32)
+        let stderr: (read: Int32, write: Int32)
+        do { errors = try System.pipe() } catch { closeAll([sync.read, sync.write]); throw error }
+        do { stdout = try System.pipe() } catch {
+            closeAll([sync.read, sync.write, errors.read, errors.write]); throw error
+        }
+        do { stderr = try System.pipe() } catch {
+            closeAll([sync.read, sync.write, errors.read, errors.write, stdout.read, stdout.write]); throw error
+        }
+        let parentEnds = [sync.write, errors.read, stdout.read, stderr.read]
+
+        var config = joblet_spawn_config()
+        config.root = arena.optional(rootDirectory)
+        config.ops = UnsafePointer(arena.buffer(ops))
+        config.op_count = Int32(ops.count)
+        config.hostname = arena.optional(plan.hostname)
+        config.hostname_len = plan.hostname.utf8.count
+        config.argv = UnsafePointer(arena.stringArray(plan.argv))
+        config.envp = UnsafePointer(arena.stringArray(environment.map { "\($0.key)=\($0.value)" }))
+        config.path = arena.optional(environment["PATH"] ?? defaultPath)
+        config.uid = plan.uid
+        config.gid = plan.gid
+        config.max_open_files = plan.maxOpenFiles
+        config.last_cap = lastCapability
+        config.filter = UnsafePointer(arena.buffer(Array(filter[0..<Int(filterLength)])))
+        config.filter_len = UInt16(filterLength)
+        config.sync_fd = sync.read
+        config.error_fd = errors.write
+        config.stdout_fd = stdout.write
+        config.stderr_fd = stderr.write
+
+        var pidfd: Int32 = -1
+        let pid = joblet_sandbox_clone(&config, &pidfd)
+        let cloneErrno = joblet_errno()
+        closeAll([sync.read, errors.write, stdout.write, stderr.write])
+        withExtendedLifetime(arena) {}
+        guard pid > 0 else {
+            closeAll(parentEnds)
+            throw .system("clone", errno: cloneErrno)
+        }
+
+        // Release the child only once it is in the job's cgroup.
+        do {
+            try plan.cgroup?.attach(pid: pid)
+        } catch {
+            abandon(pidfd: pidfd, fds: parentEnds)
+            throw SandboxError(code: .cgroup, stage: "cgroup attach", message: "cgroup attach: \(error)")
+        }
+        let record: [UInt8]
+        do throws(SandboxError) {
+            try System.writeAll(sync.write, [1])
+            // EOF arrives when the command has exec'ed (CLOEXEC); a record means a step failed.
+            record = try System.readFully(errors.read, count: MemoryLayout<joblet_error_record>.size)
+        } catch {
+            abandon(pidfd: pidfd, fds: parentEnds)
+            throw error
+        }
+        closeAll([sync.write, errors.read])
+        if !record.isEmpty {
+            abandon(pidfd: pidfd, fds: [stdout.read, stderr.read])
+            throw failure(record, layout: layout, command: command)
+        }
+        return try SandboxProcess(pid: pid, pidfd: pidfd, stdout: stdout.read, stderr: stderr.read)
+    }
+
+    /// The job environment plus the sandbox defaults; nothing from the worker's own environment.
+    static func environment(for plan: SandboxPlan) -> [String: String] {
+        var environment = plan.environment.filter { !$0.key.isEmpty && !$0.key.contains("=") }
+        if environment["HOME"] == nil { environment["HOME"] = "/work" }
+        if environment["TERM"] == nil { environment["TERM"] = "dumb" }
+        if environment["PATH"] == nil { environment["PATH"] = defaultPath }
+        if environment["JOB_ID"] == nil { environment["JOB_ID"] = plan.jobID }
+        return environment
+    }
+
+    private static let lastCapability: Int32 = {
+        let fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0, let bytes = try? System.readFully(fd, count: 16) else { return 63 }
+        System.close(fd)
+        let text = String(decoding: bytes.filter { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self)
+        return Int32(text) ?? 63
+    }()
+
+    private static func ensureRootDirectory() throws(SandboxError) {
+        var path = ""
+        for component in rootDirectory.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o755) == -1, errno != EEXIST {
+                throw .system("mkdir \(path)", errno: errno)
+            }
+        }
+    }
+
+    private static func closeAll(_ fds: [Int32]) {
+        for fd in fds { System.close(fd) }
+    }
+
+    /// Kills and reaps a child that will not become a job.
+    private static func abandon(pidfd: Int32, fds: [Int32]) {
+        _ = joblet_pidfd_send_signal(pidfd, SIGKILL)
+        var status: Int32 = 0
+        _ = joblet_pidfd_wait(pidfd, &status)
+        System.close(pidfd)
+        closeAll(fds)
+    }
+
+    private static func failure(_ bytes: [UInt8], layout: SandboxLayout, command: String) -> SandboxError {
+        guard bytes.count == MemoryLayout<joblet_error_record>.size else {
+            return SandboxError(code: .setup, message: "sandbox setup: truncated error report")
+        }
+        let record = bytes.withUnsafeBytes { $0.loadUnaligned(as: joblet_error_record.self) }
+        let code = record.err
+        let reason = System.describe(errno: code)
+        let stage: String
+        switch UInt32(record.stage) {
+        case JOBLET_STAGE_EXEC.rawValue:
+            if code == ENOENT {
+                return SandboxError(code: .commandNotFound, stage: "exec", errno: code,
+                                    message: "command not found: \(command)")
+            }
+            if code == EACCES {
+                return SandboxError(code: .commandNotFound, stage: "exec", errno: code,
+                                    message: "command not executable: \(command) (permission denied)")
+            }
+            stage = "exec \(command)"
+        case JOBLET_STAGE_OP.rawValue:
+            let index = Int(record.op_index)
+            stage = layout.steps.indices.contains(index) ? layout.steps[index].stage : "setup step \(index)"
+        default:
+            stage = stageNames[record.stage] ?? "setup stage \(record.stage)"
+        }
+        return SandboxError(code: .setup, stage: stage, errno: code, message: "\(stage): \(reason)")
+    }
+
+    private static let stageNames: [Int32: String] = [
+        Int32(JOBLET_STAGE_FDS.rawValue): "file descriptors",
+        Int32(JOBLET_STAGE_SYNC.rawValue): "sync",
+        Int32(JOBLET_STAGE_UNSHARE_CGROUP.rawValue): "unshare cgroup namespace",
+        Int32(JOBLET_STAGE_MAKE_PRIVATE.rawValue): "make / private",
+        Int32(JOBLET_STAGE_PIVOT_ROOT.rawValue): "pivot_root",
+        Int32(JOBLET_STAGE_UMOUNT_OLD_ROOT.rawValue): "detach old root",
+        Int32(JOBLET_STAGE_CHDIR.rawValue): "chdir /work",
+        Int32(JOBLET_STAGE_HOSTNAME.rawValue): "sethostname",
+        Int32(JOBLET_STAGE_LOOPBACK.rawValue): "loopback up",
+        Int32(JOBLET_STAGE_RLIMIT.rawValue): "setrlimit",
+        Int32(JOBLET_STAGE_CAPBSET.rawValue): "drop bounding capabilities",
+        Int32(JOBLET_STAGE_SETGROUPS.rawValue): "setgroups",
+        Int32(JOBLET_STAGE_SETGID.rawValue): "setgid",
+        Int32(JOBLET_STAGE_SETUID.rawValue): "setuid",
+        Int32(JOBLET_STAGE_CAPSET.rawValue): "capset",
+        Int32(JOBLET_STAGE_AMBIENT.rawValue): "clear ambient capabilities",
+        Int32(JOBLET_STAGE_NO_NEW_PRIVS.rawValue): "no_new_privs",
+        Int32(JOBLET_STAGE_SECCOMP.rawValue): "seccomp",
+        Int32(JOBLET_STAGE_FORK.rawValue): "fork command",
+        Int32(JOBLET_STAGE_STDIO.rawValue): "stdio",
+    ]
+}

@@ -1,0 +1,87 @@
+import CIsolation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The one place the sandbox makes syscalls from Swift: retries `EINTR` and turns `-1`
+/// into a ``SandboxError`` that names the call.
+enum System {
+    /// Runs `body` until it does not fail with `EINTR`; throws when it returns -1.
+    @discardableResult
+    static func call<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws(SandboxError) -> T {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let code = joblet_errno()
+            if code == EINTR { continue }
+            throw SandboxError.system(name, errno: code)
+        }
+    }
+
+    /// Creates a pipe whose both ends are close-on-exec.
+    static func pipe() throws(SandboxError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        try call("pipe2") { joblet_pipe_cloexec(&fds) }
+        return (fds[0], fds[1])
+    }
+
+    /// Closes `fd`, ignoring errors: after close(2) fails the descriptor is gone anyway.
+    static func close(_ fd: Int32) {
+        if fd >= 0 { _ = Glibc.close(fd) }
+    }
+
+    /// Writes all of `bytes` to `fd`.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SandboxError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = try call("write") {
+                bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+            }
+            offset += n
+        }
+    }
+
+    /// Reads until `count` bytes or end of file; returns what was read.
+    static func readFully(_ fd: Int32, count: Int) throws(SandboxError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            let n = try call("read") {
+                buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + offset }, count - offset) }
+            }
+            if n == 0 { break }
+            offset += n
+        }
+        return Array(buffer[0..<offset])
+    }
+
+    /// The text of an errno value.
+    static func describe(errno code: Int32) -> String {
+        guard let text = strerror(code) else { return "errno \(code)" }
+        return String(cString: text)
+    }
+
+    /// Starts a detached OS thread: blocking work (poll, waitid) must stay off the cooperative pool.
+    static func startThread(_ body: @escaping @Sendable () -> Void) throws(SandboxError) {
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { arg in
+            guard let arg else { return nil }
+            Unmanaged<ThreadBody>.fromOpaque(arg).takeRetainedValue().body()
+            return nil
+        }, box)
+        if rc != 0 {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            throw SandboxError.system("pthread_create", errno: rc)
+        }
+        pthread_detach(thread)
+    }
+}
+
+/// Carries a closure into a new pthread.
+private final class ThreadBody: Sendable {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}

@@ -1,0 +1,40 @@
+import JobletCore
+
+extension WorkerConfig {
+    /// Parses `worker.yml`. Errors carry file:line:column; unknown keys come back as warnings.
+    public static func load(text: String, file: String? = nil) throws -> (config: WorkerConfig, warnings: [String]) {
+        let decoded = try YAML.decode(WorkerConfig.self, from: text, file: file)
+        try decoded.value.validate()
+        return (decoded.value, decoded.warnings.map(\.description))
+    }
+
+    public static func load(path: String) throws -> (config: WorkerConfig, warnings: [String]) {
+        try load(text: FileText.read(path), file: path)
+    }
+
+    /// Checks values that are well-typed but unusable.
+    public func validate() throws {
+        guard slots >= 1 else {
+            throw WorkerError(.invalidConfig, "slots: must be at least 1 (it is \(slots))")
+        }
+        guard !workerID.isEmpty, workerID.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "*") && $0 != UInt8(ascii: "#") && $0 < 0x7f }) else {
+            throw WorkerError(.invalidConfig, "worker_id: \"\(workerID)\" must be non-empty printable ASCII without spaces, '.', '*' or '#' (it is a routing-key word)")
+        }
+        for (name, path) in [("state_dir", stateDirectory), ("volumes_dir", volumesDirectory), ("runtimes.base_path", runtimesPath)]
+        where !path.hasPrefix("/") {
+            throw WorkerError(.invalidConfig, "\(name): \"\(path)\" must be an absolute path")
+        }
+        guard logChunkBytes.bytes >= 1024, logChunkBytes.bytes <= 8 << 20 else {
+            throw WorkerError(.invalidConfig, "logs.chunk_bytes: give 1K to 8M (it is \(logChunkBytes))")
+        }
+        guard logFlushInterval.seconds > 0, advertInterval.seconds > 0, rescanInterval.seconds > 0 else {
+            throw WorkerError(.invalidConfig, "logs.flush_interval, advert_interval and rescan_interval must be positive")
+        }
+        do {
+            try defaultLimits.validate()
+            try maxLimits.validate()
+        } catch let error as JobletError {
+            throw WorkerError(.invalidConfig, "limits: \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import JobletCore
+
+/// Everything a worker needs to know, loaded from `worker.yml` (see config/worker.yml for every key).
+public struct WorkerConfig: Sendable, Decodable {
+    /// Broker URLs, tried in order (several for a cluster). Credentials belong in `credentials_file`.
+    public var brokerURLs: [String] = []
+    /// `user:password` on one line, mode 0600; never logged.
+    public var credentialsFile: String?
+    /// Unique in the fleet; defaults to the host name.
+    public var workerID: String = HostInfo.hostname
+    /// How many jobs run at once.
+    public var slots: Int = 4
+    public var runtimesPath: String = "/opt/joblet/runtimes"
+    public var stateDirectory: String = "/var/lib/joblet/worker"
+    /// Named volumes live here as `<volumes_dir>/<name>`.
+    public var volumesDirectory: String = "/var/lib/joblet/volumes"
+    /// Parent cgroup of this worker's jobs; default `/sys/fs/cgroup/joblet-<worker_id>.slice`, one per
+    /// worker so that cleaning up a crashed predecessor never touches another worker's jobs.
+    public var cgroupRoot: String?
+    /// Run jobs even when a limit cannot be enforced on this host (reported in the result).
+    public var allowUnenforced: Bool = false
+    public var defaultLimits: JobLimits = JobLimits(memory: ByteSize(bytes: 1 << 30), pids: 1024,
+                                                    timeout: JobDuration(seconds: 3600))
+    public var maxLimits: JobLimits = JobLimits(timeout: JobDuration(seconds: 86_400))
+    public var jobUID: UInt32 = 65534
+    public var jobGID: UInt32 = 65534
+    /// Output is coalesced into chunks up to this size …
+    public var logChunkBytes: ByteSize = ByteSize(bytes: 64 << 10)
+    /// … or flushed after this long, whichever comes first.
+    public var logFlushInterval: JobDuration = JobDuration(seconds: 0.1)
+    public var advertInterval: JobDuration = JobDuration(seconds: 5)
+    /// How often the runtime directory is checked for changes.
+    public var rescanInterval: JobDuration = JobDuration(seconds: 3)
+    /// On SIGTERM, running jobs get this long to finish before they are killed and handed back.
+    public var drainGracePeriod: JobDuration = JobDuration(seconds: 30)
+    /// Serve Prometheus text on 127.0.0.1:<port> when set.
+    public var metricsPort: Int?
+
+    public init() {}
+
+    /// The cgroup root in effect (see `cgroupRoot`).
+    public var effectiveCgroupRoot: String { cgroupRoot ?? "/sys/fs/cgroup/joblet-\(workerID).slice" }
+
+    enum CodingKeys: String, CodingKey {
+        case broker, workerID = "worker_id", slots, runtimes, stateDirectory = "state_dir"
+        case volumesDirectory = "volumes_dir", cgroup, limits, job, logs, advertInterval = "advert_interval"
+        case rescanInterval = "rescan_interval", drainGracePeriod = "drain_grace_period", metricsPort = "metrics_port"
+    }
+
+    struct Broker: Decodable {
+        var urls: [String]?
+        var credentialsFile: String?
+        enum CodingKeys: String, CodingKey { case urls, credentialsFile = "credentials_file" }
+    }
+    struct Runtimes: Decodable {
+        var basePath: String?
+        enum CodingKeys: String, CodingKey { case basePath = "base_path" }
+    }
+    struct Cgroup: Decodable {
+        var root: String?
+        var allowUnenforced: Bool?
+        enum CodingKeys: String, CodingKey { case root, allowUnenforced = "allow_unenforced" }
+    }
+    struct Limits: Decodable {
+        var defaults: JobLimits?
+        var max: JobLimits?
+        enum CodingKeys: String, CodingKey { case defaults = "default", max }
+    }
+    struct Job: Decodable {
+        var uid: UInt32?
+        var gid: UInt32?
+    }
+    struct Logs: Decodable {
+        var chunkBytes: ByteSize?
+        var flushInterval: JobDuration?
+        enum CodingKeys: String, CodingKey { case chunkBytes = "chunk_bytes", flushInterval = "flush_interval" }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let broker = try container.decodeIfPresent(Broker.self, forKey: .broker) {
+            brokerURLs = broker.urls ?? []
+            credentialsFile = broker.credentialsFile
+        }
+        workerID = try container.decodeIfPresent(String.self, forKey: .workerID) ?? workerID
+        slots = try container.decodeIfPresent(Int.self, forKey: .slots) ?? slots
+        runtimesPath = try container.decodeIfPresent(Runtimes.self, forKey: .runtimes)?.basePath ?? runtimesPath
+        stateDirectory = try container.decodeIfPresent(String.self, forKey: .stateDirectory) ?? stateDirectory
+        volumesDirectory = try container.decodeIfPresent(String.self, forKey: .volumesDirectory) ?? volumesDirectory
+        if let cgroup = try container.decodeIfPresent(Cgroup.self, forKey: .cgroup) {
+            cgroupRoot = cgroup.root
+            allowUnenforced = cgroup.allowUnenforced ?? allowUnenforced
+        }
+        if let limits = try container.decodeIfPresent(Limits.self, forKey: .limits) {
+            defaultLimits = limits.defaults ?? defaultLimits
+            maxLimits = limits.max ?? maxLimits
+        }
+        if let job = try container.decodeIfPresent(Job.self, forKey: .job) {
+            jobUID = job.uid ?? jobUID
+            jobGID = job.gid ?? jobGID
+        }
+        if let logs = try container.decodeIfPresent(Logs.self, forKey: .logs) {
+            logChunkBytes = logs.chunkBytes ?? logChunkBytes
+            logFlushInterval = logs.flushInterval ?? logFlushInterval
+        }
+        advertInterval = try container.decodeIfPresent(JobDuration.self, forKey: .advertInterval) ?? advertInterval
+        rescanInterval = try container.decodeIfPresent(JobDuration.self, forKey: .rescanInterval) ?? rescanInterval
+        drainGracePeriod = try container.decodeIfPresent(JobDuration.self, forKey: .drainGracePeriod) ?? drainGracePeriod
+        metricsPort = try container.decodeIfPresent(Int.self, forKey: .metricsPort)
+    }
+}

@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The few file operations the worker needs, each retrying EINTR and naming the call and path on failure.
+enum FileSystem {
+    static func call(_ name: String, _ path: String, _ body: () -> Int32) throws {
+        while true {
+            if body() == 0 { return }
+            let code = errno
+            if code == EINTR { continue }
+            throw WorkerError(.io, "\(name) \(path): \(String(cString: strerror(code)))", cause: "errno \(code)")
+        }
+    }
+
+    /// mkdir -p with `mode` for the directories it creates.
+    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0 {
+                let code = errno
+                guard code == EEXIST else {
+                    throw WorkerError(.io, "mkdir \(current): \(String(cString: strerror(code)))", cause: "errno \(code)")
+                }
+            }
+        }
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    static func chown(_ path: String, uid: UInt32, gid: UInt32) throws {
+        try call("chown", path) { Glibc.lchown(path, uid, gid) }
+    }
+
+    /// Entry names of a directory (no `.`/`..`); empty when it does not exist.
+    static func list(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// rm -rf without following symlinks: a job may leave symlinks to anywhere in its work dir.
+    static func removeTree(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in list(path) { try removeTree(path + "/" + name) }
+            try call("rmdir", path) { rmdir(path) }
+        } else {
+            try call("unlink", path) { unlink(path) }
+        }
+    }
+}

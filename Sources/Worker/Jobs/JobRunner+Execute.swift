@@ -1,0 +1,234 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AMQP
+import Isolation
+import JobletCore
+import JobletMessaging
+import Logging
+
+extension JobRunner {
+    /// Prepares the sandbox, runs it to the end and reports; always cleans up the cgroup and work dir.
+    func execute(_ message: JobMessage, work: JobWork, attempt: Int, limits: EffectiveLimits,
+                 runtime: InstalledRuntime?, handle: JobHandle) async {
+        let jobID = message.jobID
+        let jobDirectory = "\(config.stateDirectory)/jobs/\(jobID)"
+        let workDirectory = jobDirectory + "/work"
+        var cgroup: JobCgroup?
+        defer {
+            if let cgroup {
+                do { try cgroup.remove() } catch { logger.warning("cgroup cleanup failed", metadata: ["job": "\(jobID)", "error": "\(error)"]) }
+            }
+            do { try FileSystem.removeTree(jobDirectory) } catch {
+                logger.warning("work dir cleanup failed", metadata: ["job": "\(jobID)", "error": "\(error)"])
+            }
+        }
+        let startedAt = Clock.now
+        let streamer = LogStreamer(jobID: jobID, channel: publishChannel, chunkBytes: Int(config.logChunkBytes.bytes), logger: logger)
+
+        // Setup failures are the job's fault or the host's; either way the attempt ends as `failed`.
+        let process: SandboxProcess
+        do {
+            try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload)
+            let volumes = try prepareVolumes(message.request.volumes ?? [])
+            if let cgroups {
+                cgroup = try cgroups.createJobCgroup(jobID: jobID, limits: limits.resourceLimits, ioPath: workDirectory)
+            }
+            var plan = SandboxPlan(jobID: jobID, argv: message.request.command,
+                                   environment: environment(for: message, runtime: runtime),
+                                   hostname: "job-\(JobID.short(jobID))", workDirectory: workDirectory)
+            plan.uid = config.jobUID
+            plan.gid = config.jobGID
+            plan.runtimeMounts = runtime?.mounts ?? []
+            plan.volumes = volumes
+            plan.cgroup = cgroup
+            process = try Sandbox.spawn(plan)
+        } catch {
+            let reason = Self.describe(error)
+            logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
+            await streamer.append(stream: "stderr", bytes: Array((reason + "\n").utf8))
+            await streamer.flush()
+            let result = JobResult(exitCode: nil, reason: reason.hasPrefix("command not found") ? "spawn_failed: \(reason)" : reason,
+                                   startedAt: startedAt, finishedAt: Clock.now, workerID: workerID, attempt: attempt,
+                                   logChunks: await streamer.chunkCount, unenforcedLimits: cgroup?.unenforced.nilIfEmpty)
+            await state.recordFinished(failed: true)
+            await finish(JobEvent(jobID: jobID, state: .failed, time: Clock.now, workerID: workerID, attempt: attempt,
+                                  reason: result.reason, result: result), delivery: work.delivery)
+            return
+        }
+        handle.attach(process: process, cgroup: cgroup)
+        await state.recordStarted(latencyMs: (ContinuousClock.now - work.receivedAt).milliseconds)
+
+        do {
+            try await publish(JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt))
+        } catch {
+            // Nobody knows it runs; the delivery will come back. Stop it rather than run it twice.
+            logger.warning("could not publish running; stopping the job", metadata: ["job": "\(jobID)", "error": "\(error)"])
+            handle.stop(.connectionLost)
+        }
+
+        let status = await superviseRun(process, streamer: streamer, timeout: limits.limits.timeout, handle: handle)
+        let usage = try? cgroup?.usage()
+        let finishedAt = Clock.now
+
+        switch handle.stopReason {
+        case .connectionLost?:
+            logger.info("job killed: its delivery is stale and will be redelivered", metadata: ["job": "\(jobID)"])
+            await state.recordFinished(failed: true)
+            return
+        case .shutdown?:
+            logger.info("job handed back at shutdown", metadata: ["job": "\(jobID)"])
+            await state.recordFinished(failed: true)
+            do { try await jobChannel.nack(work.delivery, requeue: true) } catch {
+                logger.warning("could not hand the job back; the broker will redeliver it", metadata: ["job": "\(jobID)", "error": "\(error)"])
+            }
+            return
+        default:
+            break
+        }
+
+        let oomKilled = usage?.oomKilled ?? false
+        let finalState: JobState
+        var reason: String?
+        switch handle.stopReason {
+        case .cancelled?: finalState = .cancelled; reason = "cancelled"
+        case .timedOut?: finalState = .timedOut; reason = "timeout"
+        default:
+            if oomKilled { finalState = .failed; reason = "oom_killed" }
+            else if status == .exited(0) { finalState = .completed }
+            else { finalState = .failed }
+        }
+        var signal: Int32?
+        if case .signaled(let number) = status { signal = number }
+        let accounting = usage.map {
+            Accounting(cpuUsec: $0.cpuUsageUsec, userUsec: $0.userUsec, systemUsec: $0.systemUsec,
+                       memoryPeakBytes: $0.memoryPeakBytes, pidsPeak: $0.pidsPeak)
+        }
+        let result = JobResult(exitCode: status.code, signal: signal, oomKilled: oomKilled, reason: reason,
+                               startedAt: startedAt, finishedAt: finishedAt, accounting: accounting,
+                               workerID: workerID, attempt: attempt, logChunks: await streamer.chunkCount,
+                               unenforcedLimits: cgroup?.unenforced.nilIfEmpty)
+        await state.recordFinished(failed: finalState != .completed)
+        await finish(JobEvent(jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
+                              reason: reason, result: result), delivery: work.delivery)
+    }
+
+    /// Publishes the terminal event and acks only once the broker confirmed it.
+    private func finish(_ event: JobEvent, delivery: Delivery) async {
+        do {
+            try await publish(event)
+            try await jobChannel.ack(delivery)
+            logger.info("job finished", metadata: ["job": "\(event.jobID)", "state": "\(event.state.rawValue)"])
+        } catch {
+            logger.warning("could not report the result; the job will be redelivered", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
+        }
+    }
+
+    /// Streams output while waiting for the exit, enforcing the timeout; returns after every byte is published.
+    private func superviseRun(_ process: SandboxProcess, streamer: LogStreamer, timeout: JobDuration?,
+                              handle: JobHandle) async -> ExitStatus {
+        let interval = Duration.milliseconds(Int64(config.logFlushInterval.seconds * 1000))
+        enum Event: Sendable { case exited(ExitStatus), outputDone, timerDone }
+        return await withTaskGroup(of: Event.self) { group in
+            // Reader: stops reading while a publish is pending, which blocks the job on its pipe.
+            group.addTask {
+                do {
+                    for try await chunk in process.output {
+                        await streamer.append(stream: chunk.stream.rawValue, bytes: chunk.bytes)
+                    }
+                } catch {
+                    logger.warning("reading job output failed", metadata: ["job": "\(handle.jobID)", "error": "\(error)"])
+                }
+                await streamer.flush()
+                return .outputDone
+            }
+            group.addTask { .exited(await process.wait()) }
+            // Flush ticker and timeout; cancelled once the job exited and its output is drained.
+            group.addTask {
+                let deadline = timeout.map { ContinuousClock.now + .milliseconds(Int64($0.seconds * 1000)) }
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    await streamer.flushIfDue(interval: interval)
+                    if let deadline, ContinuousClock.now >= deadline, handle.stopReason == nil {
+                        handle.stop(.timedOut)
+                    }
+                }
+                return .timerDone
+            }
+            var status: ExitStatus = .exited(-1)
+            var exited = false
+            var outputDone = false
+            for await event in group {
+                switch event {
+                case .exited(let value): status = value; exited = true
+                case .outputDone: outputDone = true
+                case .timerDone: break
+                }
+                if exited && outputDone { break }
+            }
+            group.cancelAll()
+            return status
+        }
+    }
+
+    private func prepareWorkDirectory(jobDirectory: String, workDirectory: String, upload: JobUpload?) throws {
+        // A leftover from an earlier attempt of the same job on this worker.
+        try FileSystem.removeTree(jobDirectory)
+        try FileSystem.makeDirectories(config.stateDirectory + "/jobs", mode: 0o711)
+        try FileSystem.call("mkdir", jobDirectory) { mkdir(jobDirectory, 0o711) }
+        if let upload {
+            do {
+                _ = try ArchiveExtractor.extract(bytes: upload.archiveBytes(), to: workDirectory,
+                                                 owner: (uid: config.jobUID, gid: config.jobGID))
+            } catch let error as JobletError {
+                throw WorkerError(.io, "upload: \(error.message)")
+            }
+            if !FileSystem.exists(workDirectory) {
+                try FileSystem.call("mkdir", workDirectory) { mkdir(workDirectory, 0o755) }
+            }
+        } else {
+            try FileSystem.call("mkdir", workDirectory) { mkdir(workDirectory, 0o755) }
+        }
+        try FileSystem.chown(workDirectory, uid: config.jobUID, gid: config.jobGID)
+    }
+
+    private func prepareVolumes(_ names: [String]) throws -> [VolumeMount] {
+        try names.map { name in
+            let path = "\(config.volumesDirectory)/\(name)"
+            if !FileSystem.exists(path) {
+                try FileSystem.makeDirectories(config.volumesDirectory, mode: 0o711)
+                try FileSystem.call("mkdir", path) { mkdir(path, 0o755) }
+                try FileSystem.chown(path, uid: config.jobUID, gid: config.jobGID)
+            }
+            return VolumeMount(name: name, hostPath: path)
+        }
+    }
+
+    /// Runtime env (PATH_PREPEND merged) + job env + JOB_ID; nothing from the worker's own environment.
+    func environment(for message: JobMessage, runtime: InstalledRuntime?) -> [String: String] {
+        var environment = runtime?.environment ?? ["PATH": RuntimeInventory.basePATH]
+        for (key, value) in message.request.env ?? [:] { environment[key] = value }
+        environment["JOB_ID"] = message.jobID
+        return environment
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as SandboxError: return error.message
+        case let error as CgroupError: return error.message
+        case let error as WorkerError: return error.message
+        case let error as JobletError: return error.message
+        default: return "\(error)"
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}
+
+extension Array {
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
+}

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AMQP
+import Isolation
+import JobletCore
+import JobletMessaging
+import Logging
+
+/// Runs one job delivery from decode to ack: validate, prepare, sandbox, stream logs, publish the result.
+struct JobRunner: Sendable {
+    let config: WorkerConfig
+    let jobChannel: AMQPChannel
+    let publishChannel: AMQPChannel
+    let inventory: RuntimeInventory
+    let cgroups: CgroupManager?
+    let state: WorkerState
+    let logger: Logger
+
+    var workerID: String { config.workerID }
+
+    func run(_ work: JobWork) async {
+        let delivery = work.delivery
+        let message: JobMessage
+        do {
+            message = try decode(delivery, queue: work.queue)
+        } catch {
+            logger.warning("dead-lettering a malformed job", metadata: ["queue": "\(work.queue)", "reason": "\(error.reason)"])
+            await settle { try await jobChannel.deadLetter(delivery, reason: error.reason, queue: work.queue) }
+            return
+        }
+        let previous = deliveryCount(delivery)
+        if previous >= message.maxAttempts {
+            let reason = "lost: its worker was lost \(previous) times"
+            logger.warning("job exhausted its attempts", metadata: ["job": "\(message.jobID)", "reason": "\(reason)"])
+            await settle { try await jobChannel.deadLetter(delivery, reason: reason, queue: work.queue) }
+            return
+        }
+        let attempt = previous + 1
+        let limits: EffectiveLimits
+        do {
+            limits = try EffectiveLimits(requested: message.request.limits, defaults: config.defaultLimits, maximum: config.maxLimits)
+        } catch {
+            await reject(message, delivery: delivery, reason: error.message)
+            return
+        }
+        var runtime: InstalledRuntime?
+        if let runtimeID = message.runtimeID {
+            guard let found = inventory.runtime(id: runtimeID) else {
+                await reject(message, delivery: delivery,
+                             reason: "runtime \(runtimeID) is not installed on worker \(workerID) (any more)")
+                return
+            }
+            runtime = found
+        }
+        let handle = JobHandle(jobID: message.jobID)
+        await state.register(handle)
+        await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle)
+        await state.unregister(message.jobID)
+    }
+
+    // MARK: - Decoding
+
+    /// The job, or a reason to dead-letter the delivery.
+    func decode(_ delivery: Delivery, queue: String) throws(PoisonMessage) -> JobMessage {
+        let message: JobMessage
+        do {
+            message = try Envelope.decode(JobMessage.self, from: delivery, expectedType: MessageType.job)
+        } catch let poison as PoisonMessage {
+            throw poison
+        } catch {
+            throw PoisonMessage("\(error)")
+        }
+        guard message.jobID.count == 32, JobID.isPlausiblePrefix(message.jobID) else {
+            throw PoisonMessage("job_id: \"\(message.jobID.prefix(64))\" is not a job id (32 lowercase hex characters)")
+        }
+        do {
+            try message.request.validate()
+        } catch let error as JobletError {
+            throw PoisonMessage("request.\(error.message)")
+        } catch {
+            throw PoisonMessage("request: \(error)")
+        }
+        guard message.maxAttempts >= 1 else {
+            throw PoisonMessage("max_attempts: must be at least 1")
+        }
+        let expected = Topology.jobQueue(runtimeID: message.runtimeID, arch: Architecture.host)
+        guard expected == queue else {
+            throw PoisonMessage("misrouted: a job for \(Topology.target(runtimeID: message.runtimeID, arch: Architecture.host)) arrived on \(queue)")
+        }
+        return message
+    }
+
+    /// Quorum queues count earlier deliveries in `x-delivery-count`; absent on the first one.
+    func deliveryCount(_ delivery: Delivery) -> Int {
+        switch delivery.properties.headers?["x-delivery-count"] {
+        case .int(let value)?: return Int(clamping: value)
+        default: return 0
+        }
+    }
+
+    // MARK: - Outcomes without a run
+
+    private func reject(_ message: JobMessage, delivery: Delivery, reason: String) async {
+        logger.info("rejecting job", metadata: ["job": "\(message.jobID)", "reason": "\(reason)"])
+        await state.recordRejected()
+        let event = JobEvent(jobID: message.jobID, state: .rejected, time: Clock.now, workerID: workerID, reason: reason)
+        do {
+            try await publish(event)
+            try await jobChannel.ack(delivery)
+        } catch {
+            logger.warning("could not publish rejection; the job will be redelivered", metadata: ["job": "\(message.jobID)", "error": "\(error)"])
+        }
+    }
+
+    func publish(_ event: JobEvent) async throws {
+        try await publishChannel.publish(Envelope.encode(event), exchange: Topology.eventsExchange,
+                                         routingKey: Topology.eventRoutingKey(jobID: event.jobID, state: event.state),
+                                         properties: Envelope.properties(type: MessageType.jobEvent))
+    }
+
+    /// Runs an ack/dead-letter and logs instead of throwing: a failure means the channel is gone and
+    /// the broker redelivers.
+    private func settle(_ body: () async throws -> Void) async {
+        do { try await body() } catch {
+            logger.warning("could not settle a delivery; the broker will redeliver it", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import AMQP
+import JobletCore
+import JobletMessaging
+import Logging
+
+/// Turns a job's output into `LogChunk`s on `joblet.logs`: one sequence per job from 0, small writes
+/// coalesced up to `chunkBytes` or `flushInterval`. Publishes are awaited, so a slow broker slows the
+/// reader and, through the sandbox's bounded pipe buffer, the job itself.
+actor LogStreamer {
+    private let jobID: String
+    private let channel: AMQPChannel
+    private let chunkBytes: Int
+    private let logger: Logger
+
+    private var stream: String = "stdout"
+    private var buffer: [UInt8] = []
+    private var bufferedSince: ContinuousClock.Instant?
+    private var nextSeq: UInt64 = 0
+    /// Set when a publish failed: the job is being stopped anyway, further output is dropped.
+    private var broken = false
+    // FIFO lock so chunks are published in sequence order even though publishing suspends.
+    private var publishing = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(jobID: String, channel: AMQPChannel, chunkBytes: Int, logger: Logger) {
+        self.jobID = jobID
+        self.channel = channel
+        self.chunkBytes = chunkBytes
+        self.logger = logger
+    }
+
+    /// Chunks published so far (the next sequence number).
+    var chunkCount: UInt64 { nextSeq }
+
+    func append(stream newStream: String, bytes: [UInt8]) async {
+        if broken { return }
+        if newStream != stream, !buffer.isEmpty { await flush() }
+        stream = newStream
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let room = chunkBytes - buffer.count
+            buffer.append(contentsOf: rest.prefix(room))
+            rest = rest.dropFirst(room)
+            if bufferedSince == nil { bufferedSince = .now }
+            if buffer.count >= chunkBytes { await flush() }
+        }
+    }
+
+    /// Flushes when the oldest buffered byte has waited `interval`.
+    func flushIfDue(interval: Duration) async {
+        if let since = bufferedSince, ContinuousClock.now - since >= interval { await flush() }
+    }
+
+    func flush() async {
+        await lock()
+        defer { unlock() }
+        guard !buffer.isEmpty, !broken else { return }
+        let chunk = LogChunk(jobID: jobID, seq: nextSeq, stream: stream, data: buffer)
+        nextSeq += 1
+        buffer.removeAll(keepingCapacity: true)
+        bufferedSince = nil
+        do {
+            try await channel.publish(chunk.data, exchange: Topology.logsExchange, routingKey: chunk.routingKey,
+                                      properties: chunk.amqpProperties)
+        } catch {
+            broken = true
+            logger.warning("log publish failed; dropping further output", metadata: ["job": "\(jobID)", "error": "\(error)"])
+        }
+    }
+
+    private func lock() async {
+        if !publishing { publishing = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func unlock() {
+        if waiters.isEmpty { publishing = false } else { waiters.removeFirst().resume() }
+    }
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Isolation
+import JobletCore
+import JobletMessaging
+import Logging
+
+/// Runs a runtime's `test` command in a real sandbox with only that runtime mounted.
+struct RuntimeTester: Sendable {
+    let config: WorkerConfig
+    let logger: Logger
+
+    static let outputLimit = 64 << 10
+
+    func test(_ runtime: InstalledRuntime) async -> RuntimeTestReport {
+        let started = ContinuousClock.now
+        let id = JobID.generate()
+        let directory = "\(config.stateDirectory)/jobs/\(id)"
+        defer { try? FileSystem.removeTree(directory) }
+        func report(passed: Bool, exitCode: Int32?, output: String) -> RuntimeTestReport {
+            RuntimeTestReport(workerID: config.workerID, runtimeID: runtime.descriptor.id, passed: passed,
+                              exitCode: exitCode, output: output, durationSeconds: (ContinuousClock.now - started).milliseconds / 1000)
+        }
+        guard let argv = runtime.testCommand, !argv.isEmpty else {
+            return report(passed: false, exitCode: nil, output: "runtime \(runtime.descriptor.id) has no test command in runtime.yml")
+        }
+        let process: SandboxProcess
+        do {
+            try FileSystem.makeDirectories(directory + "/work", mode: 0o711)
+            try FileSystem.chown(directory + "/work", uid: config.jobUID, gid: config.jobGID)
+            var plan = SandboxPlan(jobID: id, argv: argv, environment: runtime.environment.merging(["JOB_ID": id]) { $1 },
+                                   hostname: "job-\(JobID.short(id))", workDirectory: directory + "/work")
+            plan.uid = config.jobUID
+            plan.gid = config.jobGID
+            plan.runtimeMounts = runtime.mounts
+            process = try Sandbox.spawn(plan)
+        } catch {
+            return report(passed: false, exitCode: nil, output: JobRunner.describe(error))
+        }
+        var output: [UInt8] = []
+        do {
+            for try await chunk in process.output where output.count < Self.outputLimit {
+                output.append(contentsOf: chunk.bytes.prefix(Self.outputLimit - output.count))
+            }
+        } catch {
+            logger.warning("runtime test output failed", metadata: ["error": "\(error)"])
+        }
+        let status = await process.wait()
+        return report(passed: status == .exited(0), exitCode: status.code, output: String(decoding: output, as: UTF8.self))
+    }
+}

@@ -1,0 +1,184 @@
+import AMQP
+import Isolation
+import JobletCore
+import JobletMessaging
+import Logging
+
+extension WorkerService {
+    /// Iterates every consumer the ConsumerSet starts; each ends when its consumer is cancelled.
+    func consumeLoop(_ session: Session) async {
+        await withDiscardingTaskGroup { group in
+            for await (queue, consumer) in session.consumers.started {
+                group.addTask {
+                    do {
+                        for try await delivery in consumer {
+                            await self.offer(JobWork(delivery: delivery, queue: queue, receivedAt: .now), session)
+                        }
+                    } catch {
+                        self.logger.warning("consumer ended", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                        session.reconcileSink.yield()
+                    }
+                }
+            }
+        }
+    }
+
+    /// A delivery arrived: run it in a free slot or hold it for the next one; never nack it (a requeue
+    /// would count as a failed delivery in the quorum queue), except when shutting down.
+    func offer(_ work: JobWork, _ session: Session) async {
+        switch await state.offer(work) {
+        case .start(let work):
+            session.jobSink.yield(work)
+            if await state.freeSlots == 0 { session.reconcileSink.yield() }
+        case .held:
+            logger.debug("holding a delivery until a slot frees", metadata: ["queue": "\(work.queue)"])
+            session.reconcileSink.yield()
+        case .handBack:
+            try? await session.jobChannel.nack(work.delivery, requeue: true)
+        }
+    }
+
+    /// Runs every job that got a slot, each in its own child task.
+    func jobLoop(_ session: Session) async {
+        await withDiscardingTaskGroup { group in
+            for await work in session.jobs {
+                group.addTask {
+                    var next: JobWork? = work
+                    while let current = next {
+                        await session.runner.run(current)
+                        // A held delivery inherits the slot; otherwise the slot is free and consumers may resume.
+                        next = await self.state.release()
+                    }
+                    session.reconcileSink.yield()
+                }
+            }
+        }
+    }
+
+    /// Applies the consumer policy: all target queues while a slot is free and the worker is online, none otherwise.
+    func reconcileLoop(_ session: Session) async {
+        for await _ in session.reconcileRequests {
+            var queues: Set<String> = []
+            if await state.wantsDeliveries {
+                for target in targets {
+                    let queue = "\(Topology.jobsExchange).\(target)"
+                    if !declared.withLock({ $0.contains(target) }) {
+                        do {
+                            try await JobletTopology.declareJobQueue(target: target, on: session.jobChannel)
+                            declared.withLock { _ = $0.insert(target) }
+                        } catch {
+                            logger.warning("cannot declare job queue", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                            continue
+                        }
+                    }
+                    queues.insert(queue)
+                }
+            }
+            await session.consumers.reconcile(queues: queues)
+        }
+    }
+
+    /// Rescans runtimes every `rescan_interval`, advertises every `advert_interval` and on change.
+    func housekeepingLoop(_ session: Session, cgroups: CgroupManager?) async {
+        session.reconcileSink.yield()
+        await publishAdvert(session, cgroups: cgroups)
+        var lastAdvert = ContinuousClock.now
+        let advertEvery = Duration.milliseconds(Int64(config.advertInterval.seconds * 1000))
+        let tick = Duration.milliseconds(Int64(min(config.rescanInterval.seconds, config.advertInterval.seconds) * 1000))
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: tick) } catch { return }
+            var changed = false
+            if inventory.rescan() {
+                logger.info("runtimes changed", metadata: ["runtimes": "\(inventory.runtimes.map(\.descriptor.id))"])
+                changed = true
+            }
+            // Also retries consumers that failed to start.
+            session.reconcileSink.yield()
+            if changed || ContinuousClock.now - lastAdvert >= advertEvery {
+                if changed {
+                    // Let the reconcile loop register the new queues first, so the advert lists them.
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                await publishAdvert(session, cgroups: cgroups)
+                lastAdvert = .now
+            }
+        }
+    }
+
+    /// On a lost connection every delivery we hold is stale: kill those jobs (the broker redelivers them).
+    func connectionLoop(_ session: Session) async {
+        for await event in session.connection.events {
+            switch event {
+            case .disconnected(let reason):
+                let handles = await state.allHandles
+                logger.warning("broker connection lost; killing jobs whose deliveries are now stale",
+                               metadata: ["reason": "\(reason)", "jobs": "\(handles.map(\.jobID))"])
+                for handle in handles { handle.stop(.connectionLost) }
+                _ = await state.takeHeld()
+            case .reconnected(let generation):
+                logger.info("broker connection restored", metadata: ["generation": "\(generation)"])
+                session.reconcileSink.yield()
+            case .closed:
+                return
+            }
+        }
+    }
+
+    /// Graceful shutdown: stop consuming, hand back held deliveries, let jobs finish up to the grace
+    /// period, then kill and hand back the rest, and advertise `offline`.
+    func shutdown(_ session: Session, cgroups: CgroupManager?) async {
+        let running = await state.runningJobIDs
+        logger.info("shutting down: no new jobs", metadata: ["running": "\(running)"])
+        await state.setMode(.stopping)
+        session.reconcileSink.yield()
+        for work in await state.takeHeld() {
+            try? await session.jobChannel.nack(work.delivery, requeue: true)
+            _ = await state.release()
+        }
+        await publishAdvert(session, cgroups: cgroups)
+        let graceEnd = ContinuousClock.now + .milliseconds(Int64(config.drainGracePeriod.seconds * 1000))
+        while await state.busySlots > 0, ContinuousClock.now < graceEnd {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let remaining = await state.allHandles
+        if !remaining.isEmpty {
+            logger.warning("grace period over: killing and handing back jobs", metadata: ["jobs": "\(remaining.map(\.jobID))"])
+            for handle in remaining { handle.stop(.shutdown) }
+        }
+        let killEnd = ContinuousClock.now + .seconds(30)
+        while await state.busySlots > 0, ContinuousClock.now < killEnd {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        await publishAdvert(session, cgroups: cgroups, status: .offline)
+        session.jobSink.finish()
+        await session.consumers.finish()
+        session.reconcileSink.finish()
+    }
+
+    func publishAdvert(_ session: Session, cgroups: CgroupManager?, status: WorkerAdvert.Status? = nil) async {
+        let mode = await state.mode
+        let memory = HostInfo.memory
+        let advert = WorkerAdvert(
+            workerID: config.workerID, hostname: HostInfo.hostname, arch: arch, kernel: HostInfo.kernel,
+            cgroupMode: cgroups?.mode.rawValue ?? "none",
+            status: status ?? (mode == .online ? .online : .draining),
+            runtimes: inventory.runtimes.map(\.descriptor), queues: declaredQueues,
+            slotsTotal: config.slots, slotsFree: max(0, await state.freeSlots),
+            memoryTotal: memory.total, memoryAvailable: memory.available, load1: HostInfo.load1,
+            version: WorkerVersion.current, time: Clock.now, interval: config.advertInterval.seconds,
+            runningJobs: await state.runningJobIDs, metrics: await state.metrics)
+        do {
+            try await session.publishChannel.publish(
+                Envelope.encode(advert), exchange: Topology.eventsExchange,
+                routingKey: Topology.advertRoutingKey(workerID: config.workerID),
+                properties: Envelope.properties(type: MessageType.workerAdvert, persistent: false))
+        } catch {
+            logger.warning("cannot publish advert", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The queues this worker consumes when it has free slots.
+    var declaredQueues: [String] {
+        targets.map { "\(Topology.jobsExchange).\($0)" }
+    }
+}

@@ -1,0 +1,125 @@
+import AMQP
+import Isolation
+import JobletCore
+import JobletMessaging
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// `joblet-worker` as a service: advertises itself, consumes the queues of the runtimes it has while
+/// it has free slots, runs jobs in sandboxes and reports them. On graceful shutdown it stops consuming,
+/// lets running jobs finish up to the grace period, hands back the rest and advertises `offline`.
+public final class WorkerService: Service, Sendable {
+    public let config: WorkerConfig
+    let logger: Logger
+    let state: WorkerState
+    let inventory: RuntimeInventory
+    let arch = Architecture.host
+    /// Targets whose queues are declared, so a rescan declares only new ones.
+    let declared = Mutex<Set<String>>([])
+
+    public init(config: WorkerConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+        self.state = WorkerState(slots: config.slots)
+        self.inventory = RuntimeInventory(basePath: config.runtimesPath, logger: logger)
+    }
+
+    /// Everything that exists only while connected.
+    struct Session: Sendable {
+        let connection: AMQPConnection
+        /// Job consumers, their acks and dead-lettering (confirms on: dead-lettering awaits the copy).
+        let jobChannel: AMQPChannel
+        /// Events, logs, adverts, replies (confirms on).
+        let publishChannel: AMQPChannel
+        let controlChannel: AMQPChannel
+        let consumers: ConsumerSet
+        let runner: JobRunner
+        let jobs: AsyncStream<JobWork>
+        let jobSink: AsyncStream<JobWork>.Continuation
+        let reconcileRequests: AsyncStream<Void>
+        let reconcileSink: AsyncStream<Void>.Continuation
+    }
+
+    public func run() async throws {
+        let cgroups = try prepareHost()
+        let session = try await connect(cgroups: cgroups)
+        logger.info("worker online", metadata: [
+            "worker": "\(config.workerID)", "slots": "\(config.slots)",
+            "brokers": "\(config.brokerURLs.map(BrokerSettings.redact).joined(separator: ","))",
+            "cgroups": "\(cgroups?.mode.rawValue ?? "none")",
+        ])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.consumeLoop(session) }
+            group.addTask { await self.jobLoop(session) }
+            group.addTask { await self.reconcileLoop(session) }
+            group.addTask { await self.housekeepingLoop(session, cgroups: cgroups) }
+            group.addTask { await self.controlLoop(session) }
+            group.addTask { await self.connectionLoop(session) }
+            // Returns on SIGTERM/SIGINT (graceful shutdown) or when the service is cancelled.
+            try? await gracefulShutdown()
+            await self.shutdown(session, cgroups: cgroups)
+            group.cancelAll()
+        }
+        await session.connection.close()
+        logger.info("worker stopped", metadata: ["worker": "\(config.workerID)"])
+    }
+
+    /// Directories, cgroups, and the leftovers of a crashed predecessor.
+    func prepareHost() throws -> CgroupManager? {
+        try FileSystem.makeDirectories(config.stateDirectory, mode: 0o711)
+        let jobsDirectory = config.stateDirectory + "/jobs"
+        for name in FileSystem.list(jobsDirectory) {
+            logger.info("removing work dir of a crashed predecessor", metadata: ["job": "\(name)"])
+            try FileSystem.removeTree(jobsDirectory + "/" + name)
+        }
+        inventory.rescan(force: true)
+        let root = config.effectiveCgroupRoot
+        let lastComponent = root.split(separator: "/").last.map(String.init) ?? "joblet"
+        let v1Name = lastComponent.hasSuffix(".slice") ? String(lastComponent.dropLast(6)) : lastComponent
+        do {
+            let manager = try CgroupManager(configuration: CgroupConfiguration(
+                v2Root: root, v1Name: v1Name, defaultPids: config.defaultLimits.pids ?? 1024,
+                allowUnenforced: config.allowUnenforced))
+            let removed = try manager.cleanupLeftovers()
+            if removed > 0 { logger.info("removed leftover job cgroups", metadata: ["count": "\(removed)"]) }
+            return manager
+        } catch {
+            guard config.allowUnenforced else {
+                throw WorkerError(.system, "cgroups unavailable: \(error); fix the host or set cgroup.allow_unenforced: true")
+            }
+            logger.warning("running without cgroups: limits are NOT enforced", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    func connect(cgroups: CgroupManager?) async throws -> Session {
+        let urls = try BrokerSettings(urls: config.brokerURLs, credentialsFile: config.credentialsFile)
+            .resolvedURLs(environment: ProcessEnvironment.current)
+        let connection = try await AMQPConnection.connect(
+            AMQPConfiguration(urls: urls, connectionName: "joblet-worker \(config.workerID)"))
+        let jobChannel = try await connection.openChannel()
+        try await jobChannel.enableConfirms()
+        // Per consumer: quorum queues reject a global prefetch (see ConsumerSet for the bound).
+        try await jobChannel.qos(prefetchCount: 1)
+        let publishChannel = try await connection.openChannel()
+        try await publishChannel.enableConfirms()
+        let controlChannel = try await connection.openChannel()
+        try await controlChannel.enableConfirms()
+        try await JobletTopology.declareCore(on: publishChannel)
+        let (jobs, jobSink) = AsyncStream.makeStream(of: JobWork.self)
+        let (reconcileRequests, reconcileSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let runner = JobRunner(config: config, jobChannel: jobChannel, publishChannel: publishChannel,
+                               inventory: inventory, cgroups: cgroups, state: state, logger: logger)
+        return Session(connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
+                       controlChannel: controlChannel, consumers: ConsumerSet(channel: jobChannel, logger: logger),
+                       runner: runner, jobs: jobs, jobSink: jobSink,
+                       reconcileRequests: reconcileRequests, reconcileSink: reconcileSink)
+    }
+
+    /// `<runtime>@<arch>` for every usable runtime, plus `host@<arch>`.
+    var targets: [String] {
+        [Topology.target(runtimeID: nil, arch: arch)]
+            + inventory.runtimes.map { Topology.target(runtimeID: $0.descriptor.id, arch: arch) }
+    }
+}

@@ -1,0 +1,76 @@
+import AMQP
+import JobletCore
+
+/// The worker's bookkeeping: slots, held deliveries, running jobs, mode and metrics. All decisions
+/// about taking work are made here, in one place, so they cannot race.
+actor WorkerState {
+    enum Mode: Sendable { case online, draining, stopping }
+
+    let slotsTotal: Int
+    private(set) var mode: Mode = .online
+    /// Deliveries holding a slot (running or starting).
+    private(set) var busySlots = 0
+    /// Deliveries that arrived while every slot was busy (at most queues-1 of them): run next, never nacked.
+    private var held: [JobWork] = []
+    private var handles: [String: JobHandle] = [:]
+    private(set) var metrics = WorkerMetrics()
+    private var spawnLatencyTotalMs = 0.0
+
+    init(slots: Int) { self.slotsTotal = slots }
+
+    var freeSlots: Int { slotsTotal - busySlots }
+    var runningJobIDs: [String] { handles.keys.sorted() }
+    var heldCount: Int { held.count }
+
+    /// Whether consumers should be registered right now.
+    var wantsDeliveries: Bool { mode == .online && busySlots < slotsTotal && held.isEmpty }
+
+    enum Offer: Sendable { case start(JobWork), held, handBack }
+
+    /// A delivery arrived: start it in a free slot, else hold it for the next free one.
+    func offer(_ work: JobWork) -> Offer {
+        if mode == .stopping { return .handBack }
+        if busySlots < slotsTotal {
+            busySlots += 1
+            return .start(work)
+        }
+        held.append(work)
+        return .held
+    }
+
+    /// A job's slot is free again; returns the held delivery that takes it, if any.
+    func release() -> JobWork? {
+        if mode != .stopping, !held.isEmpty {
+            return held.removeFirst()
+        }
+        busySlots -= 1
+        return nil
+    }
+
+    /// Held deliveries to hand back (shutdown) or forget (their channel is gone).
+    func takeHeld() -> [JobWork] {
+        defer { held.removeAll() }
+        return held
+    }
+
+    func setMode(_ newMode: Mode) {
+        if mode == .stopping { return }
+        mode = newMode
+    }
+
+    func register(_ handle: JobHandle) { handles[handle.jobID] = handle }
+    func unregister(_ jobID: String) { handles[jobID] = nil }
+    func handle(_ jobID: String) -> JobHandle? { handles[jobID] }
+    var allHandles: [JobHandle] { Array(handles.values) }
+
+    func recordStarted(latencyMs: Double) {
+        metrics.jobsStarted += 1
+        spawnLatencyTotalMs += latencyMs
+        metrics.spawnLatencyMsAvg = spawnLatencyTotalMs / Double(metrics.jobsStarted)
+    }
+    func recordFinished(failed: Bool) {
+        metrics.jobsFinished += 1
+        if failed { metrics.jobsFailed += 1 }
+    }
+    func recordRejected() { metrics.jobsRejected += 1 }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import Worker
+
+/// `joblet-worker`: runs jobs from the Joblet queues in sandboxes.
+@main
+struct JobletWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "joblet-worker",
+        abstract: "Run Joblet jobs from RabbitMQ in sandboxes.",
+        subcommands: [Run.self, RuntimeCommand.self],
+        defaultSubcommand: Run.self)
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the worker (the default).")
+
+    @Option(help: "Path of worker.yml.")
+    var config: String?
+    @Option(help: "Broker URL (repeat for a cluster); replaces the config's broker.urls.")
+    var broker: [String] = []
+    @Option(help: "Worker id (default: host name).")
+    var id: String?
+    @Option(help: "How many jobs run at once.")
+    var slots: Int?
+    @Option(help: "Base path of installed runtimes.")
+    var runtimes: String?
+    @Option(name: .customLong("state-dir"), help: "Where job work dirs live.")
+    var stateDir: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "joblet-worker")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        var workerConfig = WorkerConfig()
+        if let config {
+            do {
+                let loaded = try WorkerConfig.load(path: config)
+                workerConfig = loaded.config
+                for warning in loaded.warnings { logger.warning("\(warning)") }
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if !broker.isEmpty { workerConfig.brokerURLs = broker }
+        if let id { workerConfig.workerID = id }
+        if let slots { workerConfig.slots = slots }
+        if let runtimes { workerConfig.runtimesPath = runtimes }
+        if let stateDir { workerConfig.stateDirectory = stateDir }
+        do { try workerConfig.validate() } catch { throw ValidationError("\(error)") }
+        let service = WorkerService(config: workerConfig, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}

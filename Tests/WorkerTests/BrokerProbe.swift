@@ -1,0 +1,85 @@
+import AMQP
+import JobletCore
+import JobletMessaging
+
+/// The test's view of the broker: publishes jobs and control commands as another service would,
+/// and collects events, log chunks, adverts and dead letters through its own queues.
+final class BrokerProbe: Sendable {
+    let connection: AMQPConnection
+    let channel: AMQPChannel
+    let events: String
+    let logs: String
+    let dead: String
+
+    init(url: String) async throws {
+        connection = try await AMQPConnection.connect(AMQPConfiguration(url: url, connectionName: "worker-tests"))
+        channel = try await connection.openChannel()
+        try await channel.enableConfirms()
+        try await JobletTopology.declareCore(on: channel)
+        _ = try await JobletTopology.declareJobQueue(target: Topology.target(runtimeID: nil, arch: Architecture.host), on: channel)
+        events = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        try await channel.bindQueue(events, exchange: Topology.eventsExchange, routingKey: "#")
+        logs = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        try await channel.bindQueue(logs, exchange: Topology.logsExchange, routingKey: "#")
+        dead = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        try await channel.bindQueue(dead, exchange: Topology.deadLetterExchange, routingKey: "")
+    }
+
+    func close() async { await connection.close() }
+
+    /// Publishes a job straight to `joblet.jobs` and returns its id.
+    @discardableResult
+    func submit(_ command: [String], runtimeID: String? = nil, limits: JobLimits? = nil, maxAttempts: Int = 2) async throws -> String {
+        let id = JobID.generate()
+        let message = JobMessage(jobID: id, runtimeID: runtimeID, request: JobRequest(command: command, limits: limits),
+                                 submitter: "tests", submittedAt: Clock.now, maxAttempts: maxAttempts)
+        try await publishRaw(Envelope.encode(message), target: Topology.target(runtimeID: runtimeID, arch: Architecture.host),
+                             type: MessageType.job)
+        return id
+    }
+
+    func publishRaw(_ body: [UInt8], target: String, type: String?, messageID: String? = nil,
+                    contentType: String? = "application/json") async throws {
+        var properties = Envelope.properties(type: type ?? "", messageID: messageID)
+        if type == nil { properties.type = nil }
+        properties.contentType = contentType
+        try await channel.publish(body, exchange: Topology.jobsExchange, routingKey: target, properties: properties)
+    }
+
+    func control(_ command: ControlCommand, workerID: String) async throws {
+        try await channel.publish(Envelope.encode(command), exchange: Topology.controlExchange,
+                                  routingKey: Topology.controlRoutingKey(workerID: workerID),
+                                  properties: Envelope.properties(type: MessageType.control, persistent: false))
+    }
+
+    /// Drains `queue` until `done` returns true for what was collected, or the deadline passes.
+    func collect(_ queue: String, timeout: Duration = .seconds(60), until done: ([Delivery]) -> Bool) async throws -> [Delivery] {
+        var collected: [Delivery] = []
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if let delivery = try await channel.get(queue: queue) {
+                try await channel.ack(delivery)
+                collected.append(delivery)
+                if done(collected) { break }
+            } else {
+                if done(collected) { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        return collected
+    }
+
+    /// Job events for `jobIDs` until each has a terminal one.
+    func jobEvents(for jobIDs: Set<String>, timeout: Duration = .seconds(60)) async throws -> [JobEvent] {
+        var events: [JobEvent] = []
+        _ = try await collect(self.events, timeout: timeout) { deliveries in
+            events = deliveries.compactMap { delivery in
+                guard delivery.routingKey.hasPrefix("job.") else { return nil }
+                return try? JSONCodec.decode(JobEvent.self, from: delivery.body)
+            }.filter { jobIDs.contains($0.jobID) }
+            let finished = Set(events.filter { $0.state.isTerminal }.map(\.jobID))
+            return finished.isSuperset(of: jobIDs)
+        }
+        return events
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import JobletCore
+
+/// A real `joblet-worker` process with its own temp config and state dirs.
+final class WorkerProcess: @unchecked Sendable {
+    let id: String
+    let directory: String
+    let process = Process()
+    let logPath: String
+
+    static var repoRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// Starts a worker; `extra` is appended to the YAML config.
+    init(url: String, slots: Int = 2, runtimesPath: String? = nil, extra: String = "") throws {
+        id = "wt-" + String(JobID.generate().prefix(10))
+        directory = NSTemporaryDirectory() + "joblet-worker-test-" + id
+        try FileManager.default.createDirectory(atPath: directory + "/runtimes", withIntermediateDirectories: true)
+        let config = """
+        broker:
+          urls: ["\(url)"]
+        worker_id: \(id)
+        slots: \(slots)
+        state_dir: \(directory)/state
+        volumes_dir: \(directory)/volumes
+        runtimes:
+          base_path: \(runtimesPath ?? directory + "/runtimes")
+        rescan_interval: 500ms
+        advert_interval: 1s
+        cgroup:
+          allow_unenforced: true
+        \(extra)
+        """
+        try config.write(toFile: directory + "/worker.yml", atomically: true, encoding: .utf8)
+        logPath = directory + "/worker.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: Self.repoRoot + "/.build/debug/joblet-worker")
+        process.arguments = ["--config", directory + "/worker.yml", "--log-level", "debug"]
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for exit (polling, bounded) and returns the status.
+    func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
+        let end = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < end {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    func stop() async {
+        if process.isRunning {
+            signal(SIGTERM)
+            if await waitForExit(timeout: .seconds(20)) == nil { signal(SIGKILL); _ = await waitForExit() }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
