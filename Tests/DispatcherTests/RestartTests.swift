@@ -59,5 +59,20 @@ extension DispatcherClusterTests {
         #expect(Set(jobs.map(\.jobID)) == Set(jobByMessage.values))
         _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
     }
+
+    /// SIGTERM stops it cleanly (exit 0) and a restart on the same state dir still knows the job.
+    @Test func gracefulStopAndRestartKeepTheStore() async throws {
+        let harness = try await DispatcherHarness()
+        defer { harness.terminate() }
+        let language = DispatcherHarness.uniqueLanguage()
+        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+        let jobID = try #require(try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1")).jobID)
+        harness.kill(SIGTERM)
+        #expect(harness.process?.terminationStatus == 0)
+        try await harness.start()
+        let status = try await harness.query(RPCRequest(method: .status, jobID: jobID))
+        #expect(status.job?.state == .queued)
+        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+    }
 }
 }
