@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // C libraries: header shims only; nothing but these modules imports C.
@@ -34,6 +35,7 @@ let package = Package(
 
         .target(name: "JobletCore",
                 dependencies: ["CYAML", "CArchive", "CJansson",
+                               .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "AMQP",
                 dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")]),

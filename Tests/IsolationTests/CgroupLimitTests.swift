@@ -98,6 +98,28 @@ struct CgroupLimitTests {
         #expect(share <= 0.55, "busy loop used \(Int(share * 100))% of a core under a 50% limit")
     }
 
+    @Test("a busy loop limited to 10% is throttled by the kernel and stays near 10%")
+    func cpuQuotaThrottles() throws {
+        // 10% binds even on a loaded host (where the 50% test may not reach its limit at all).
+        let manager = try CgroupTestHost.manager("cpu-low")
+        defer { CgroupTestHost.dropParents(manager) }
+        let job = try manager.createJobCgroup(jobID: "busy", limits: ResourceLimits(cpuPercent: 10), ioPath: "/")
+        let process = try GatedProcess.spawn("/bin/sh -c 'while :; do :; done'")
+        try job.attach(pid: process.pid)
+        let start = CgroupTestHost.monotonicMicroseconds()
+        process.release()
+        CgroupFS.pause(milliseconds: 2000)
+        let used = try job.usage().cpuUsageUsec
+        let elapsed = CgroupTestHost.monotonicMicroseconds() - start
+        let stat = try CgroupFS.read(try #require(CgroupTestHost.file(job, v1Controller: "cpu", "cpu.stat")))
+        try job.kill()
+        _ = process.finish()
+        try job.remove()
+        #expect((CgroupFS.keyedValues(stat)["nr_throttled"] ?? 0) > 0, "cpu.stat: \(stat)")
+        let share = Double(used) / Double(elapsed)
+        #expect(share <= 0.15, "busy loop used \(Int(share * 100))% of a core under a 10% limit")
+    }
+
     @Test("cpuCores pins the job to CPU 0")
     func cpuset() throws {
         let manager = try CgroupTestHost.manager("cpuset")
@@ -150,7 +172,7 @@ struct CgroupLimitTests {
         #expect(terminatingSignal(process.finish().status) == SIGKILL)
         // Orphans were reparented away from us; none of them may still run.
         for pid in members where pid != process.pid {
-            #expect(CgroupTestHost.eventually(seconds: 10) { kill(pid, 0) != 0 }, "pid \(pid) survived")
+            #expect(CgroupTestHost.eventually(seconds: 10) { !CgroupTestHost.isRunning(pid) }, "pid \(pid) survived")
         }
         try job.remove()
         for dir in job.directories { #expect(!CgroupFS.exists(dir)) }

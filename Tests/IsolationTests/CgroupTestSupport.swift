@@ -97,6 +97,24 @@ enum CgroupTestHost {
         return (try? BlockDevice.holding(dir)) != nil ? dir : nil
     }()
 
+    /// A mounted tmpfs (no block device behind it), /dev/shm when there is one.
+    static let tmpfsDirectory: String? = {
+        guard let mounts = try? CgroupFS.read("/proc/self/mounts") else { return nil }
+        var tmpfs: [String] = []
+        for line in mounts.split(whereSeparator: \.isNewline) {
+            let fields: [Substring] = line.split(separator: " ")
+            if fields.count > 2 && fields[2] == "tmpfs" { tmpfs.append(String(fields[1])) }
+        }
+        return tmpfs.contains("/dev/shm") ? "/dev/shm" : tmpfs.first
+    }()
+
+    /// True while `pid` exists and is not a zombie waiting for a reaper.
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? CgroupFS.read("/proc/\(pid)/stat"),
+              let afterName = stat.split(separator: ")").last else { return false }
+        return afterName.dropFirst().first != "Z"
+    }
+
     static func monotonicMicroseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)

@@ -31,6 +31,8 @@ import Testing
         #expect(catalog.entry(id: "python-3.12-ml")?.incompatibility == "requires at least 64G of memory, host has 8G")
         #expect(catalog.entry(id: "node-20")?.directory == base + "/node-20")
         #expect(catalog.entry(id: "python-3.11")?.descriptor.language == "python")
+        #expect(catalog.entry(id: "node-20")?.hostMounts == [.init(source: base + "/node-20/bin", target: "/opt/node-20/bin")])
+        #expect(catalog.entry(id: "node-20")?.environment(basePATH: "/usr/bin")["PATH"] == "/opt/node-20/bin:/usr/bin")
 
         let problems = Dictionary(uniqueKeysWithValues: catalog.problems.map { ($0.path, $0.error.message) })
         #expect(problems.count == 2)

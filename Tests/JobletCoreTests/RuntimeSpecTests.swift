@@ -115,6 +115,12 @@ import Testing
         }
     }
 
+    @Test func aTaggedRuntimeIsTheFallbackWhenNoPlainOneExists() throws {
+        let runtimes = [RuntimeDescriptor(id: "python-3.11-ml", language: "python", version: "3.11", tags: ["ml"])]
+        #expect(try RuntimeResolver.resolve("python:3.11", in: runtimes).id == "python-3.11-ml")
+        #expect(try RuntimeResolver.resolve("python-3.11", in: runtimes).id == "python-3.11-ml")
+    }
+
     @Test func emptyFleetSaysNothingIsInstalled() {
         #expect(throws: JobletError(.runtimeNotFound, "no runtime matches node:20; available: none installed")) {
             try RuntimeResolver.resolve("node:20", in: [])

@@ -16,5 +16,5 @@ cp -a "$JDK" "$STAGE/jdk"
 make_self_contained "$STAGE/jdk"
 # Documentation/source archives are not needed at run time.
 rm -rf "$STAGE/jdk/man" "$STAGE/jdk/lib/src.zip" "$STAGE/jdk/docs"
-cp "$RECIPES_DIR/$ID/runtime.yml" "$STAGE/runtime.yml"
+install_runtime_yml "$ID"
 finish_build

@@ -17,6 +17,9 @@ begin_build() {
     OUTDIR="$(cd "$outdir" && pwd)"
     DEST="$OUTDIR/$id"
     STAMP="$OUTDIR/.$id.stamp"
+    # One build of a runtime at a time per OUTDIR (parallel test runs share a cache).
+    exec 9>"$OUTDIR/.$id.lock"
+    flock 9
     STAMP_VALUE="$(cat "$RECIPES_DIR/lib/common.sh" "$RECIPES_DIR/$id/"* | sha256sum | cut -d' ' -f1)"
     if [[ -d "$DEST" && -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_VALUE" ]]; then
         echo "$id: up to date in $DEST"
@@ -59,4 +62,35 @@ make_self_contained() {
             fi
         done < <(find "$root" -type l -print0)
     done
+}
+
+# install_runtime_yml ID: copies the recipe's runtime.yml into STAGE, stating this host's architecture.
+install_runtime_yml() {
+    local arch
+    case "$(uname -m)" in
+        x86_64) arch='"x86_64", "amd64"' ;;
+        aarch64) arch='"aarch64", "arm64"' ;;
+        *) die "unsupported architecture $(uname -m)" ;;
+    esac
+    sed "s/@ARCHITECTURES@/$arch/" "$RECIPES_DIR/$1/runtime.yml" > "$STAGE/runtime.yml"
+}
+
+# build_python_tree DIR: Debian's python3.11 binary and stdlib as DIR/bin and DIR/lib. Python finds
+# its stdlib from bin/../lib/python3.11/os.py, wherever the two are mounted side by side.
+build_python_tree() {
+    local dir="$1"
+    mkdir -p "$dir/bin" "$dir/lib"
+    cp -a /usr/bin/python3.11 "$dir/bin/python3.11"
+    ln -s python3.11 "$dir/bin/python3"
+    ln -s python3.11 "$dir/bin/python"
+    cp -a /usr/lib/python3.11 "$dir/lib/python3.11"
+    # Packages go into the runtime at build time; jobs cannot write there anyway.
+    rm -f "$dir/lib/python3.11/EXTERNALLY-MANAGED"
+    mkdir -p "$dir/lib/python3.11/dist-packages"
+}
+
+# require_debian_python: exits 3 unless Debian's python3.11 is installed.
+require_debian_python() {
+    [[ -x /usr/bin/python3.11 ]] || missing_input "/usr/bin/python3.11 (apt install python3.11)"
+    [[ -f /usr/lib/python3.11/os.py ]] || missing_input "/usr/lib/python3.11 (apt install libpython3.11-stdlib)"
 }

@@ -21,5 +21,5 @@ cp -a "$NPM_DIR" "$STAGE/node/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$STAGE/node/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$STAGE/node/bin/npx"
 make_self_contained "$STAGE"
-cp "$RECIPES_DIR/$ID/runtime.yml" "$STAGE/runtime.yml"
+install_runtime_yml "$ID"
 finish_build

@@ -77,6 +77,8 @@ struct joblet_spawn_config {
     int error_fd;                     // child write end (CLOEXEC)
     int stdout_fd;                    // child write ends of the output pipes
     int stderr_fd;
+    void *command_stack;              // stack for the command child (CLONE_VM until its exec)
+    size_t command_stack_size;
 };
 
 /// Clones the sandbox init into new PID/mount/UTS/IPC/net namespaces. Returns the host pid

@@ -10,7 +10,7 @@ extension JobCgroup {
     /// `memory.oom_control` and `pids.peak`.
     public func usage() throws -> ResourceUsage {
         switch layout {
-        case .v2(let dir): return try Self.usageV2(dir)
+        case .v2(let dir): return try usageV2(dir)
         case .v1(let dirs): return try Self.usageV1(dirs)
         case .none: return ResourceUsage()
         }
@@ -21,7 +21,7 @@ extension JobCgroup {
         return UInt64(CgroupFS.trimmed(text))
     }
 
-    private static func usageV2(_ dir: String) throws -> ResourceUsage {
+    private func usageV2(_ dir: String) throws -> ResourceUsage {
         var usage = ResourceUsage()
         if let text = try CgroupFS.readIfPresent(dir + "/cpu.stat") {
             let stat = CgroupFS.keyedValues(text)
@@ -29,11 +29,19 @@ extension JobCgroup {
             usage.userUsec = stat["user_usec"] ?? 0
             usage.systemUsec = stat["system_usec"] ?? 0
         }
-        usage.memoryPeakBytes = try number(dir + "/memory.peak") ?? number(dir + "/memory.current") ?? 0
+        if let peak = try Self.number(dir + "/memory.peak") {
+            usage.memoryPeakBytes = peak
+        } else {
+            let current = try Self.number(dir + "/memory.current") ?? 0
+            usage.memoryPeakBytes = sampledMemoryPeak.withLock { peak in
+                peak = max(peak, current)
+                return peak
+            }
+        }
         if let text = try CgroupFS.readIfPresent(dir + "/memory.events") {
             usage.oomKilled = (CgroupFS.keyedValues(text)["oom_kill"] ?? 0) > 0
         }
-        usage.pidsPeak = try number(dir + "/pids.peak")
+        usage.pidsPeak = try Self.number(dir + "/pids.peak")
         return usage
     }
 

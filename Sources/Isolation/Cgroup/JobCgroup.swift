@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The cgroup(s) of one job: attach its processes, read its usage, kill it, remove it.
 ///
@@ -23,6 +24,8 @@ public final class JobCgroup: CgroupAttachment, Sendable {
     /// could not enforce; only ever non-empty when `allowUnenforced` is set.
     public let unenforced: [String]
     let layout: Layout
+    /// Highest `memory.current` seen by `usage()`, the peak on v2 kernels without `memory.peak` (< 5.19).
+    let sampledMemoryPeak = Mutex<UInt64>(0)
 
     init(jobID: String, layout: Layout, unenforced: [String]) {
         self.jobID = jobID
@@ -30,8 +33,14 @@ public final class JobCgroup: CgroupAttachment, Sendable {
         self.unenforced = unenforced
     }
 
-    /// The distinct directories of this job, deepest hierarchy order irrelevant.
-    var directories: [String] {
+    /// The job's cgroup directory on a v2 host (for `clone3(CLONE_INTO_CGROUP)`); nil on v1 or `.none`.
+    public var unifiedDirectory: String? {
+        if case .v2(let dir) = layout { return dir }
+        return nil
+    }
+
+    /// The distinct cgroup directories of this job: one on v2, one per mounted hierarchy on v1.
+    public var directories: [String] {
         switch layout {
         case .v2(let dir): return [dir]
         case .v1(let dirs): return Array(Set(dirs.values)).sorted()

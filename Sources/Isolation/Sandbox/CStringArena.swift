@@ -34,6 +34,13 @@ final class CStringArena {
         return array
     }
 
+    /// Uninitialised, page-aligned memory (e.g. a stack for the command child).
+    func raw(byteCount: Int) -> UnsafeMutableRawPointer {
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 4096)
+        arrays.append(pointer)
+        return pointer
+    }
+
     /// A buffer of `count` elements, copied from `values`.
     func buffer<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
         let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))

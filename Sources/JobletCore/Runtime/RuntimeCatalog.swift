@@ -5,25 +5,6 @@
 /// and listed in ``problems`` without hiding the rest; runtimes the host cannot run stay listed with
 /// the reason. Directories starting with `.` (staging areas) are ignored.
 public struct RuntimeCatalog: Sendable {
-    /// One installed runtime.
-    public struct Entry: Sendable {
-        public var descriptor: RuntimeDescriptor
-        /// The runtime directory (holding runtime.yml); mount sources are relative to it.
-        public var directory: String
-        public var config: RuntimeConfig
-        public var warnings: [YAMLWarning]
-        /// Why the host cannot run it (architecture, memory), or nil when it can.
-        public var incompatibility: String?
-
-        public var isCompatible: Bool { incompatibility == nil }
-    }
-
-    /// A runtime directory that could not be loaded.
-    public struct Problem: Sendable, Equatable {
-        public var path: String
-        public var error: JobletError
-    }
-
     public let basePath: String
     public let host: RuntimeHost
     /// Sorted by id.

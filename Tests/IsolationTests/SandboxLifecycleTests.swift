@@ -1,0 +1,185 @@
+import Foundation
+import Isolation
+import Testing
+
+/// Exit codes, signals, output and cleanup of sandboxed jobs.
+@Suite(.enabled(if: getuid() == 0))
+struct SandboxLifecycleTests {
+    @Test(arguments: [("exit 0", Int32(0)), ("exit 1", 1), ("kill -9 $$", 137), ("kill -TERM $$", 143)])
+    func exitStatusPropagates(script: String, code: Int32) async throws {
+        let run = try await SandboxHarness.sh(script)
+        #expect(run.status.code == code)
+        #expect(run.status == .exited(code))
+    }
+
+    @Test func stdoutAndStderrAreSeparate() async throws {
+        let run = try await SandboxHarness.sh("echo out; echo err >&2; echo out2")
+        #expect(run.out == "out\nout2\n")
+        #expect(run.err == "err\n")
+    }
+
+    @Test func terminateIsForwardedToTheCommand() async throws {
+        let work = try WorkDirectory()
+        let plan = SandboxHarness.plan(
+            ["/bin/sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"],
+            work: work)
+        let process = try Sandbox.spawn(plan)
+        var out = ""
+        for try await chunk in process.output where chunk.stream == .stdout {
+            out += String(decoding: chunk.bytes, as: UTF8.self)
+            if out == "ready\n" { process.terminate() }
+        }
+        #expect(out == "ready\ngot-term\n")
+        #expect(await process.wait() == .exited(7))
+    }
+
+    @Test func killEndsATreeThatIgnoresTerm() async throws {
+        let work = try WorkDirectory()
+        let plan = SandboxHarness.plan(
+            ["/bin/sh", "-c", "trap '' TERM; sh -c \"trap '' TERM; sleep 1000\" & sleep 1000 & echo ready; wait"],
+            work: work)
+        let process = try Sandbox.spawn(plan)
+        var out = ""
+        // The stream only ends once every process holding the pipe (the whole tree) is gone.
+        for try await chunk in process.output where chunk.stream == .stdout {
+            out += String(decoding: chunk.bytes, as: UTF8.self)
+            if out == "ready\n" {
+                process.terminate()
+                process.kill()
+            }
+        }
+        #expect(out == "ready\n")
+        let status = await process.wait()
+        #expect(status == .signaled(SIGKILL))
+        #expect(status.code == 137)
+        #expect(!FileManager.default.fileExists(atPath: "/proc/\(process.pid)"))
+    }
+
+    @Test func orphansAreReaped() async throws {
+        // Orphans are re-parented to init; without reaping they would stay zombies.
+        let run = try await SandboxHarness.sh("""
+        for i in 1 2 3 4 5 6 7 8; do sh -c 'sleep 0 & exit 0'; done
+        for try in $(seq 1 200); do
+          z=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)
+          [ "$z" -eq 0 ] && break
+          sleep 0.05
+        done
+        echo zombies=$z
+        """)
+        #expect(run.out == "zombies=0\n", "\(run.err)")
+    }
+
+    @Test func hundredMegabytesOfStdoutArriveIntact() async throws {
+        let script = """
+        import os, sys, zlib
+        crc = 0
+        for _ in range(100):
+            block = os.urandom(1 << 20)
+            crc = zlib.crc32(block, crc)
+            sys.stdout.buffer.write(block)
+        sys.stdout.buffer.flush()
+        sys.stderr.write('%d %d' % (100 << 20, crc))
+        """
+        let work = try WorkDirectory()
+        let plan = SandboxHarness.plan(["python3", "-c", script], work: work)
+        let process = try Sandbox.spawn(plan)
+        var count = 0
+        var crc = CRC32()
+        var stderr = ""
+        for try await chunk in process.output {
+            if chunk.stream == .stdout {
+                count += chunk.bytes.count
+                crc.update(chunk.bytes)
+            } else {
+                stderr += String(decoding: chunk.bytes, as: UTF8.self)
+            }
+        }
+        #expect(await process.wait() == .exited(0))
+        #expect(count == 100 << 20)
+        #expect(stderr == "\(100 << 20) \(crc.value)")
+    }
+
+    @Test func slowConsumerBlocksTheJobInsteadOfBuffering() async throws {
+        let work = try WorkDirectory()
+        let total = 64 << 20
+        let plan = SandboxHarness.plan(["head", "-c", "\(total)", "/dev/zero"], work: work)
+        let process = try Sandbox.spawn(plan)
+        // Nobody reads yet: the command must end up blocked writing its pipe.
+        let children = try String(contentsOfFile: "/proc/\(process.pid)/task/\(process.pid)/children", encoding: .utf8)
+        let command = try #require(Int32(children.split(separator: " ").first ?? ""))
+        var wchan = ""
+        for _ in 0..<2000 {
+            wchan = (try? String(contentsOfFile: "/proc/\(command)/wchan", encoding: .utf8)) ?? ""
+            if wchan.hasSuffix("pipe_write") { break }
+            usleep(5000)
+        }
+        #expect(wchan.hasSuffix("pipe_write"))
+        var count = 0
+        for try await chunk in process.output { count += chunk.bytes.count }
+        #expect(count == total)
+        #expect(await process.wait() == .exited(0))
+    }
+
+    @Test func missingCommandIsAClearError() throws {
+        let work = try WorkDirectory()
+        let plan = SandboxHarness.plan(["joblet-no-such-command"], work: work)
+        let error = #expect(throws: SandboxError.self) { try Sandbox.spawn(plan) }
+        #expect(error?.code == .commandNotFound)
+        #expect(error?.message == "command not found: joblet-no-such-command")
+    }
+
+    @Test func manyJobsLeakNothing() async throws {
+        let fdsBefore = SandboxHarness.count("/proc/self/fd")
+        let mountsBefore = SandboxHarness.lineCount("/proc/self/mountinfo")
+        let work = try WorkDirectory()
+        let workPath = work.path
+        var pids: [Int32] = []
+        try await withThrowingTaskGroup(of: Int32.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var last: Int32 = 0
+                    for _ in 0..<75 {
+                        let process = try Sandbox.spawn(SandboxPlan(
+                            jobID: "leak", argv: ["/bin/true"], environment: [:], hostname: "job-leak",
+                            workDirectory: workPath))
+                        for try await _ in process.output {}
+                        #expect(await process.wait() == .exited(0))
+                        last = process.pid
+                    }
+                    _ = worker
+                    return last
+                }
+            }
+            for try await pid in group { pids.append(pid) }
+        }
+        withExtendedLifetime(work) {}
+        // Other suites run concurrently, so allow a little noise; a leak here would be >= 300.
+        #expect(SandboxHarness.count("/proc/self/fd") - fdsBefore < 30)
+        #expect(SandboxHarness.lineCount("/proc/self/mountinfo") == mountsBefore)
+        for pid in pids { #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)")) }
+        let roots = (try? FileManager.default.contentsOfDirectory(atPath: "/run/joblet/sandboxes")) ?? []
+        #expect(!roots.contains { $0.hasPrefix("leak.") })
+    }
+}
+
+/// zlib's CRC-32, to check bytes against Python's `zlib.crc32`.
+struct CRC32 {
+    private static let table: [UInt32] = (0..<256).map { i in
+        var c = UInt32(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+    private var crc: UInt32 = 0xFFFF_FFFF
+
+    mutating func update(_ bytes: [UInt8]) {
+        var c = crc
+        Self.table.withUnsafeBufferPointer { table in
+            bytes.withUnsafeBufferPointer { buffer in
+                for b in buffer { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+            }
+        }
+        crc = c
+    }
+
+    var value: UInt32 { crc ^ 0xFFFF_FFFF }
+}
