@@ -34,6 +34,11 @@ final class DispatcherHarness: @unchecked Sendable {
         try await start()
     }
 
+    deinit {
+        // Never leave a dispatcher behind, even when a test fails early.
+        if let process, process.isRunning { process.terminate() }
+    }
+
     /// Starts (or restarts) the dispatcher process and waits until it answers queries.
     func start() async throws {
         let process = Process()
@@ -52,6 +57,7 @@ final class DispatcherHarness: @unchecked Sendable {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
+        if process.isRunning { process.terminate() }
         throw HarnessError("dispatcher did not start; log:\n" + ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""))
     }
 
