@@ -1,1 +1,48 @@
-// Dispatcher module
+import AMQP
+import JobletCore
+import JobletMessaging
+import Logging
+
+/// The dispatcher's logic, independent of how it is run: validates and routes submissions,
+/// records events, logs and dead letters in the job store, and answers queries.
+/// `DispatcherService` feeds it deliveries; every handler acks only after its work is durable.
+public final class Dispatcher: Sendable {
+    public let config: DispatcherConfig
+    public let store: JobStore
+    public let registry: FleetRegistry
+    let logger: Logger
+    /// Baseline for `unschedulable`: a restarted dispatcher has not seen any advert yet.
+    let startedAt: Double
+
+    public init(config: DispatcherConfig, store: JobStore, logger: Logger) {
+        self.config = config
+        self.store = store
+        self.registry = FleetRegistry(expiryIntervals: config.workerExpiryIntervals)
+        self.logger = logger
+        self.startedAt = Clock.now
+    }
+
+    /// Sends `value` to a request's `reply_to` (direct reply-to or a queue), if it asked for a reply.
+    func reply<T: Encodable>(_ value: T, type: String, to delivery: Delivery, on channel: AMQPChannel) async {
+        guard let replyTo = delivery.properties.replyTo, !replyTo.isEmpty else { return }
+        do {
+            let properties = Envelope.properties(type: type, correlationID: delivery.properties.correlationID,
+                                                 persistent: false)
+            try await channel.publish(try Envelope.encode(value), exchange: "", routingKey: replyTo, properties: properties)
+        } catch {
+            logger.warning("cannot send reply", metadata: ["reply_to": "\(replyTo)", "error": "\(error)"])
+        }
+    }
+
+    /// Publishes a lifecycle event the dispatcher decided (queued, cancelled, lost, unschedulable) so
+    /// followers such as `rnx run` see it like a worker's.
+    func publishEvent(_ event: JobEvent, on channel: AMQPChannel) async {
+        do {
+            try await channel.publish(try Envelope.encode(event), exchange: Topology.eventsExchange,
+                                      routingKey: Topology.eventRoutingKey(jobID: event.jobID, state: event.state),
+                                      properties: Envelope.properties(type: MessageType.jobEvent))
+        } catch {
+            logger.warning("cannot publish event", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import AMQP
+import JobletCore
+import JobletMessaging
+import Logging
+
+extension Dispatcher {
+    /// A `joblet.rpc` query: answered over the request's reply_to/correlation_id, then acked.
+    public func handleQuery(_ delivery: Delivery, on channel: AMQPChannel) async throws {
+        let response: RPCResponse
+        do {
+            let request = try Envelope.decode(RPCRequest.self, from: delivery, expectedType: MessageType.rpcRequest)
+            response = try await answer(request, caller: delivery.properties.userID, on: channel)
+        } catch let poison as PoisonMessage {
+            response = .failure("invalid_request", poison.reason)
+        } catch let error as DispatcherError {
+            response = .failure(error.code, error.message)
+        } catch let error as JobletError {
+            response = .failure("invalid_request", error.message)
+        }
+        await reply(response, type: MessageType.rpcResponse, to: delivery, on: channel)
+        try await channel.ack(delivery)
+    }
+
+    /// Answers one query. Reads are open to anybody on the broker; cancel and delete need the
+    /// submitter or an admin, identified by the broker-validated `user_id`.
+    public func answer(_ request: RPCRequest, caller: String?, on channel: AMQPChannel) async throws -> RPCResponse {
+        let now = Clock.now
+        switch request.method {
+        case .status:
+            let id = try store.resolve(try required(request.jobID))
+            guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
+            return RPCResponse(ok: true, job: record)
+        case .list:
+            let filter = JobFilter(state: request.state, runtime: request.runtime, worker: request.worker,
+                                   submitter: request.submitter, since: request.since,
+                                   limit: min(max(request.limit ?? 100, 0), 10_000), offset: max(request.offset ?? 0, 0))
+            return RPCResponse(ok: true, jobs: try store.list(filter))
+        case .logs:
+            let id = try store.resolve(try required(request.jobID))
+            guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
+            let sinceSeq = request.sinceSeq ?? 0
+            let page = try store.logs(jobID: id, sinceSeq: sinceSeq, maxBytes: Int(config.logsReplyBytes.bytes))
+            return RPCResponse(ok: true, job: record, logs: page.chunks,
+                               complete: try logsComplete(record, page: page, sinceSeq: sinceSeq))
+        case .workers:
+            return RPCResponse(ok: true, workers: registry.live(now: now))
+        case .runtimes:
+            return RPCResponse(ok: true, runtimes: registry.runtimes(now: now))
+        case .cancel:
+            let id = try store.resolve(try required(request.jobID))
+            return try await cancel(jobID: id, caller: caller, on: channel)
+        case .delete:
+            return try delete(request, caller: caller)
+        }
+    }
+
+    /// True when the job is terminal and every chunk it produced (`result.log_chunks`) has been
+    /// returned up to the end of this page.
+    func logsComplete(_ record: JobRecord, page: (chunks: [LogChunk], more: Bool), sinceSeq: UInt64) throws -> Bool {
+        guard record.state.isTerminal, !page.more else { return false }
+        guard let expected = record.result?.logChunks else {
+            // Ended without a worker result (lost, cancelled while queued …): nothing more will come.
+            return record.state != .unschedulable
+        }
+        let stats = try store.logStats(jobID: record.jobID)
+        if stats.truncated { return true }
+        return UInt64(stats.count) >= expected
+    }
+
+    func cancel(jobID: String, caller: String?, on channel: AMQPChannel) async throws -> RPCResponse {
+        guard let record = try store.record(jobID: jobID) else { throw DispatcherError.notFound("no job \(jobID)") }
+        try authorize(caller, owner: record.submitter, action: "cancel")
+        let now = Clock.now
+        switch record.state {
+        case .queued, .unschedulable:
+            let reason = "cancelled by \(caller ?? "?") while queued"
+            try store.mark(jobID: jobID, .cancelled, reason: reason, time: now, allowedFrom: [.queued, .unschedulable])
+            // Its message is still in a queue: tell every worker to drop it when it comes.
+            try await sendControl(ControlCommand(command: .cancel, jobID: jobID), to: nil, on: channel)
+            await publishEvent(JobEvent(jobID: jobID, state: .cancelled, time: now, reason: reason), on: channel)
+        case .running:
+            try await sendControl(ControlCommand(command: .cancel, jobID: jobID), to: record.workerID, on: channel)
+        default:
+            throw DispatcherError("already_finished", "job \(jobID) already ended (\(record.state.rawValue)); nothing to cancel")
+        }
+        return RPCResponse(ok: true, job: try store.record(jobID: jobID))
+    }
+
+    func delete(_ request: RPCRequest, caller: String?) throws -> RPCResponse {
+        let isAdmin = caller.map(config.admins.contains) ?? false
+        if let jobID = request.jobID {
+            let id = try store.resolve(jobID)
+            guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
+            try authorize(caller, owner: record.submitter, action: "delete")
+            guard record.state.isTerminal else {
+                throw DispatcherError("not_finished", "job \(id) is \(record.state.rawValue); cancel it first, then delete it")
+            }
+            return RPCResponse(ok: true, deleted: try store.delete(jobIDs: [id]))
+        }
+        guard let before = request.before ?? request.since else {
+            throw DispatcherError.invalidRequest("delete: give job_id, or before (seconds since the epoch) to delete finished jobs older than it")
+        }
+        guard let caller, !caller.isEmpty else {
+            throw DispatcherError("unauthenticated", "set the user_id property to your broker user name to delete jobs")
+        }
+        // Non-admins delete only their own jobs; admins may narrow to one submitter.
+        let owner = isAdmin ? request.submitter : caller
+        let ids = try store.finishedJobs(before: before, submitter: owner)
+        return RPCResponse(ok: true, deleted: try store.delete(jobIDs: ids))
+    }
+
+    func authorize(_ caller: String?, owner: String, action: String) throws {
+        guard let caller, !caller.isEmpty else {
+            throw DispatcherError("unauthenticated", "set the user_id property to your broker user name to \(action) jobs")
+        }
+        guard caller == owner || config.admins.contains(caller) else {
+            throw DispatcherError.forbidden("only \(owner) (who submitted it) or an admin may \(action) this job")
+        }
+    }
+
+    func sendControl(_ command: ControlCommand, to workerID: String?, on channel: AMQPChannel) async throws {
+        try await channel.publish(try Envelope.encode(command), exchange: Topology.controlExchange,
+                                  routingKey: Topology.controlRoutingKey(workerID: workerID),
+                                  properties: Envelope.properties(type: MessageType.control, persistent: false))
+    }
+
+    func required(_ jobID: String?) throws -> String {
+        guard let jobID, !jobID.isEmpty else { throw DispatcherError.invalidRequest("job_id: missing; give a job id or a unique prefix") }
+        return jobID
+    }
+}

@@ -1,0 +1,84 @@
+import AMQP
+import JobletCore
+import JobletMessaging
+import Logging
+
+extension Dispatcher {
+    /// Handles one `joblet.submit` delivery: validate, deduplicate, route, store, reply, ack.
+    /// The ack comes only after the job message is confirmed by the broker and the job is stored, so a
+    /// crash at any point means redelivery; the `message_id` key makes that redelivery a duplicate,
+    /// never a second job.
+    public func handleSubmission(_ delivery: Delivery, on channel: AMQPChannel) async throws {
+        let reply: SubmitReply
+        do {
+            reply = try await submit(delivery, on: channel)
+        } catch let poison as PoisonMessage {
+            logger.info("malformed submission dead-lettered", metadata: ["reason": "\(poison.reason)"])
+            await self.reply(SubmitReply(status: .rejected, error: ErrorInfo(code: "invalid_request", message: poison.reason)),
+                             type: MessageType.submitReply, to: delivery, on: channel)
+            try await channel.deadLetter(delivery, reason: poison.reason, queue: Topology.submitQueue)
+            return
+        } catch let error as DispatcherError {
+            logger.info("submission rejected", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+            reply = SubmitReply(status: .rejected, error: error.info)
+        } catch let error as JobletError {
+            logger.info("submission rejected", metadata: ["reason": "\(error.message)"])
+            reply = SubmitReply(status: .rejected, error: ErrorInfo(code: "invalid_request", message: error.message))
+        }
+        await self.reply(reply, type: MessageType.submitReply, to: delivery, on: channel)
+        try await channel.ack(delivery)
+    }
+
+    func submit(_ delivery: Delivery, on channel: AMQPChannel) async throws -> SubmitReply {
+        guard let submitter = delivery.properties.userID, !submitter.isEmpty else {
+            throw DispatcherError("unauthenticated", "set the user_id property to your broker user name (RabbitMQ checks it against the connection's user)")
+        }
+        let request = try Envelope.decode(JobRequest.self, from: delivery, expectedType: MessageType.jobRequest)
+        try request.validate(maxUploadBytes: Int(config.maxUpload.bytes))
+        let messageID = delivery.properties.messageID.flatMap { $0.isEmpty ? nil : $0 }
+
+        if let messageID, let existing = try store.submission(submitter: submitter, messageID: messageID) {
+            if !existing.routed, let target = existing.target,
+               let message = try store.message(jobID: existing.jobID, maxAttempts: config.maxAttempts) {
+                // Stored by a dispatcher that stopped before the broker confirmed the job: route it now.
+                try await publish(message, target: target, on: channel)
+                try store.markRouted(jobID: existing.jobID)
+            }
+            let record = try store.record(jobID: existing.jobID)
+            return SubmitReply(status: .accepted, jobID: existing.jobID, queue: existing.queue,
+                               runtimeID: record?.runtimeID, duplicate: true)
+        }
+
+        if let quota = config.submitterQuota, try store.activeCount(submitter: submitter) >= quota {
+            throw DispatcherError("quota_exceeded", "\(submitter) already has \(quota) queued or running jobs (the quota); wait for some to finish or cancel them")
+        }
+
+        let route = try Matchmaker.route(request, workers: registry.live(now: Clock.now))
+        let message = JobMessage(jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
+                                 submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
+        try store.insert(NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID))
+        do {
+            try await publish(message, target: route.target, on: channel)
+        } catch let error as AMQPError where error.code == .returned || error.code == .nacked {
+            try store.mark(jobID: message.jobID, .rejected, reason: "the broker refused the job: \(error.message)",
+                           time: Clock.now, allowedFrom: [.queued])
+            throw DispatcherError("routing_failed", "the broker refused the job for \(route.queue): \(error.message); try again")
+        }
+        try store.markRouted(jobID: message.jobID)
+        await publishEvent(JobEvent(jobID: message.jobID, state: .queued, time: message.submittedAt), on: channel)
+        logger.info("job queued", metadata: ["job": "\(message.jobID)", "queue": "\(route.queue)", "submitter": "\(submitter)"])
+        return SubmitReply(status: .accepted, jobID: message.jobID, queue: route.queue, runtimeID: route.runtime?.id,
+                           duplicate: false)
+    }
+
+    /// Declares the target's queue and publishes the job there: persistent, mandatory, confirmed.
+    func publish(_ message: JobMessage, target: String, on channel: AMQPChannel) async throws {
+        try await JobletTopology.declareJobQueue(target: target, on: channel)
+        var properties = Envelope.properties(type: MessageType.job, messageID: message.jobID)
+        properties.userID = nil
+        if let priority = message.request.priority { properties.priority = UInt8(clamping: priority) }
+        if let ttl = config.queueTTL { properties.expiration = String(Int64(ttl.seconds * 1000)) }
+        try await channel.publish(try Envelope.encode(message), exchange: Topology.jobsExchange, routingKey: target,
+                                  properties: properties, mandatory: true)
+    }
+}

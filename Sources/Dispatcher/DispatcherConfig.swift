@@ -1,0 +1,121 @@
+import JobletCore
+
+/// The dispatcher's settings (`config/dispatcher.yml`; every key is documented there).
+public struct DispatcherConfig: Sendable, Equatable, Decodable {
+    public struct Broker: Sendable, Equatable, Decodable {
+        /// amqp:// or amqps:// URLs, tried in order (a cluster).
+        public var urls: [String]
+        /// `user:password` on one line, mode 0600; the user is also what `user_id` must say.
+        public var credentialsFile: String?
+
+        public init(urls: [String] = [], credentialsFile: String? = nil) {
+            self.urls = urls
+            self.credentialsFile = credentialsFile
+        }
+
+        enum CodingKeys: String, CodingKey { case urls, credentialsFile = "credentials_file" }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            urls = try container.decodeIfPresent([String].self, forKey: .urls) ?? []
+            credentialsFile = try container.decodeIfPresent(String.self, forKey: .credentialsFile)
+        }
+    }
+
+    public var broker: Broker
+    /// Where the job store (SQLite, WAL) lives.
+    public var stateDir: String
+    /// Broker users allowed to cancel and delete anybody's jobs.
+    public var admins: [String]
+    /// How many times a worker may start a job before it is dead-lettered as `lost`.
+    public var maxAttempts: Int
+    /// Jobs nobody picks up within this time expire from their queue and are recorded as `lost`.
+    public var queueTTL: JobDuration?
+    /// A queued job whose target had no live worker for this long becomes `unschedulable`.
+    public var unschedulableAfter: JobDuration
+    /// At most this many queued + running jobs per submitter; absent = no quota.
+    public var submitterQuota: Int?
+    /// Log bytes kept per job; later chunks are dropped (the job's record says so).
+    public var logBytesPerJob: ByteSize
+    /// Largest inline upload accepted in a submission.
+    public var maxUpload: ByteSize
+    /// A worker is forgotten after this many missed advert intervals.
+    public var workerExpiryIntervals: Double
+    /// Most log bytes returned by one `logs` query (the client asks again from the next seq).
+    public var logsReplyBytes: ByteSize
+    /// After a (re)start, submissions wait this long so workers' adverts arrive first; without it a
+    /// restarted dispatcher would reject queued submissions for want of a fleet.
+    public var fleetWarmup: JobDuration
+
+    public init(broker: Broker = Broker(), stateDir: String = "/var/lib/joblet/dispatcher", admins: [String] = [],
+                maxAttempts: Int = 2, queueTTL: JobDuration? = nil,
+                unschedulableAfter: JobDuration = JobDuration(seconds: 600), submitterQuota: Int? = nil,
+                logBytesPerJob: ByteSize = ByteSize(bytes: 64 << 20), maxUpload: ByteSize = ByteSize(bytes: 8 << 20),
+                workerExpiryIntervals: Double = 3, logsReplyBytes: ByteSize = ByteSize(bytes: 4 << 20),
+                fleetWarmup: JobDuration = JobDuration(seconds: 6)) {
+        self.broker = broker
+        self.stateDir = stateDir
+        self.admins = admins
+        self.maxAttempts = maxAttempts
+        self.queueTTL = queueTTL
+        self.unschedulableAfter = unschedulableAfter
+        self.submitterQuota = submitterQuota
+        self.logBytesPerJob = logBytesPerJob
+        self.maxUpload = maxUpload
+        self.workerExpiryIntervals = workerExpiryIntervals
+        self.logsReplyBytes = logsReplyBytes
+        self.fleetWarmup = fleetWarmup
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case broker, stateDir = "state_dir", admins, maxAttempts = "max_attempts", queueTTL = "queue_ttl"
+        case unschedulableAfter = "unschedulable_after", submitterQuota = "submitter_quota"
+        case logBytesPerJob = "log_bytes_per_job", maxUpload = "max_upload"
+        case workerExpiryIntervals = "worker_expiry_intervals", logsReplyBytes = "logs_reply_bytes"
+        case fleetWarmup = "fleet_warmup"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let defaults = DispatcherConfig()
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        broker = try container.decodeIfPresent(Broker.self, forKey: .broker) ?? defaults.broker
+        stateDir = try container.decodeIfPresent(String.self, forKey: .stateDir) ?? defaults.stateDir
+        admins = try container.decodeIfPresent([String].self, forKey: .admins) ?? defaults.admins
+        maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? defaults.maxAttempts
+        queueTTL = try container.decodeIfPresent(JobDuration.self, forKey: .queueTTL)
+        unschedulableAfter = try container.decodeIfPresent(JobDuration.self, forKey: .unschedulableAfter) ?? defaults.unschedulableAfter
+        submitterQuota = try container.decodeIfPresent(Int.self, forKey: .submitterQuota)
+        logBytesPerJob = try container.decodeIfPresent(ByteSize.self, forKey: .logBytesPerJob) ?? defaults.logBytesPerJob
+        maxUpload = try container.decodeIfPresent(ByteSize.self, forKey: .maxUpload) ?? defaults.maxUpload
+        workerExpiryIntervals = try container.decodeIfPresent(Double.self, forKey: .workerExpiryIntervals) ?? defaults.workerExpiryIntervals
+        logsReplyBytes = try container.decodeIfPresent(ByteSize.self, forKey: .logsReplyBytes) ?? defaults.logsReplyBytes
+        fleetWarmup = try container.decodeIfPresent(JobDuration.self, forKey: .fleetWarmup) ?? defaults.fleetWarmup
+    }
+
+    /// Reads a YAML config file; errors carry file:line:column, unknown keys come back as warnings.
+    public static func load(path: String) throws -> (config: DispatcherConfig, warnings: [String]) {
+        let text = try FileText.read(path)
+        let decoded = try YAML.decode(DispatcherConfig.self, from: text, file: path)
+        try decoded.value.validate()
+        return (decoded.value, decoded.warnings.map(\.description))
+    }
+
+    /// Cross-field checks the decoder cannot express.
+    public func validate() throws {
+        guard maxAttempts >= 1 else {
+            throw DispatcherError("invalid_config", "max_attempts: must be at least 1")
+        }
+        if let submitterQuota, submitterQuota < 1 {
+            throw DispatcherError("invalid_config", "submitter_quota: must be at least 1, or leave it out for no quota")
+        }
+        if let queueTTL, queueTTL.seconds < 1 {
+            throw DispatcherError("invalid_config", "queue_ttl: must be at least 1s, or leave it out")
+        }
+        guard workerExpiryIntervals >= 1 else {
+            throw DispatcherError("invalid_config", "worker_expiry_intervals: must be at least 1")
+        }
+        guard !stateDir.isEmpty else {
+            throw DispatcherError("invalid_config", "state_dir: must not be empty")
+        }
+    }
+}

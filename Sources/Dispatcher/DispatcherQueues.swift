@@ -1,0 +1,36 @@
+import AMQP
+import JobletCore
+import JobletMessaging
+
+/// The dispatcher's own durable queues: events, logs and dead letters wait here while it restarts.
+public enum DispatcherQueues {
+    /// `job.#` from `joblet.events` (quorum).
+    public static let events = "joblet.dispatcher.events"
+    /// Every chunk from `joblet.logs` (quorum).
+    public static let logs = "joblet.dispatcher.logs"
+    /// A copy of everything dead-lettered to the `joblet.dead` fanout (the `joblet.dead` queue itself
+    /// stays for people to inspect).
+    public static let dead = "joblet.dispatcher.dead"
+
+    static let quorum: FieldTable = ["x-queue-type": .string("quorum")]
+
+    /// Declares the core topology plus the dispatcher's queues and bindings.
+    public static func declare(on channel: AMQPChannel) async throws {
+        try await JobletTopology.declareCore(on: channel)
+        try await channel.declareQueue(events, durable: true, arguments: quorum)
+        try await channel.bindQueue(events, exchange: Topology.eventsExchange, routingKey: "job.#")
+        try await channel.declareQueue(logs, durable: true, arguments: quorum)
+        try await channel.bindQueue(logs, exchange: Topology.logsExchange, routingKey: "#")
+        try await channel.declareQueue(dead, durable: true, arguments: quorum)
+        try await channel.bindQueue(dead, exchange: Topology.deadLetterExchange, routingKey: "")
+    }
+
+    /// A private queue for adverts: they are only worth something live, so nothing durable.
+    public static func declareAdverts(on channel: AMQPChannel) async throws -> String {
+        let name = "joblet.dispatcher.adverts." + JobID.short(JobID.generate())
+        try await channel.declareQueue(name, durable: false, exclusive: true, autoDelete: true,
+                                       arguments: ["x-message-ttl": .int(30_000)])
+        try await channel.bindQueue(name, exchange: Topology.eventsExchange, routingKey: "worker.*.advert")
+        return name
+    }
+}

@@ -1,0 +1,132 @@
+import AMQP
+import JobletCore
+import JobletMessaging
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs the dispatcher against the broker as a swift-service-lifecycle `Service`: one connection,
+/// one channel per consumer (submissions, events, adverts, logs, dead letters, queries) and a
+/// periodic sweep. On graceful shutdown it stops taking deliveries, lets the ones in hand finish
+/// (they are acked only when durable), and closes; anything unacked is redelivered to the next run.
+public final class DispatcherService: Service, Sendable {
+    public let dispatcher: Dispatcher
+    let brokerURLs: [String]
+    let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let inFlight = Atomic<Int>(0)
+
+    /// `brokerURLs` carry credentials already (see `BrokerSettings.resolvedURLs`).
+    public init(dispatcher: Dispatcher, brokerURLs: [String], logger: Logger) {
+        self.dispatcher = dispatcher
+        self.brokerURLs = brokerURLs
+        self.logger = logger
+    }
+
+    struct ShutdownComplete: Error {}
+
+    public func run() async throws {
+        var configuration = AMQPConfiguration(urls: brokerURLs, connectionName: "joblet-dispatcher")
+        configuration.heartbeat = 30
+        let connection = try await AMQPConnection.connect(configuration)
+        let setup = try await connection.openChannel()
+        try await DispatcherQueues.declare(on: setup)
+        let advertQueue = try await DispatcherQueues.declareAdverts(on: setup)
+
+        typealias Handler = @Sendable (Delivery, AMQPChannel) async throws -> Void
+        let dispatcher = self.dispatcher
+        let consumers: [(queue: String, prefetch: UInt16, handler: Handler)] = [
+            (Topology.submitQueue, 32, { try await dispatcher.handleSubmission($0, on: $1) }),
+            (DispatcherQueues.events, 200, { try await dispatcher.handleEvent($0, on: $1) }),
+            (advertQueue, 100, { try await dispatcher.handleAdvert($0, on: $1) }),
+            (DispatcherQueues.logs, 200, { try await dispatcher.handleLogChunk($0, on: $1) }),
+            (DispatcherQueues.dead, 50, { try await dispatcher.handleDeadLetter($0, on: $1) }),
+            (Topology.rpcQueue, 32, { try await dispatcher.handleQuery($0, on: $1) }),
+        ]
+        let sweepChannel = try await connection.openChannel()
+        try await sweepChannel.enableConfirms()
+        var channels: [AMQPChannel] = []
+        for _ in consumers {
+            let channel = try await connection.openChannel()
+            try await channel.enableConfirms()
+            channels.append(channel)
+        }
+        logger.info("dispatcher ready", metadata: ["store": "\(dispatcher.store.path)"])
+
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, consumer) in consumers.enumerated() {
+                    let channel = channels[index]
+                    group.addTask {
+                        try await self.consume(consumer.queue, prefetch: consumer.prefetch, on: channel, handler: consumer.handler)
+                    }
+                }
+                group.addTask { try await self.sweepLoop(on: sweepChannel) }
+                group.addTask {
+                    // Graceful shutdown: stop taking deliveries, wait for the ones in hand, then end.
+                    try? await gracefulShutdown()
+                    self.stopping.store(true, ordering: .sequentiallyConsistent)
+                    self.logger.info("shutting down: finishing deliveries in hand")
+                    var waited = 0
+                    while self.inFlight.load(ordering: .sequentiallyConsistent) > 0 && waited < 500 {
+                        try? await Task.sleep(for: .milliseconds(10))
+                        waited += 1
+                    }
+                    throw ShutdownComplete()
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch is ShutdownComplete {
+            logger.info("dispatcher stopped")
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+    }
+
+    private func consume(_ queue: String, prefetch: UInt16, on channel: AMQPChannel,
+                         handler: @Sendable (Delivery, AMQPChannel) async throws -> Void) async throws {
+        try await channel.qos(prefetchCount: prefetch)
+        if queue == Topology.submitQueue {
+            // Let the fleet's adverts arrive before routing anything.
+            try await Task.sleep(for: .milliseconds(Int(dispatcher.config.fleetWarmup.seconds * 1000)))
+        }
+        let consumer = try await channel.consume(queue: queue)
+        for try await delivery in consumer {
+            if stopping.load(ordering: .sequentiallyConsistent) { break }
+            inFlight.add(1, ordering: .sequentiallyConsistent)
+            defer { inFlight.subtract(1, ordering: .sequentiallyConsistent) }
+            do {
+                try await handler(delivery, channel)
+            } catch let error as AMQPError where error.code == .staleDelivery || error.code == .connectionLost {
+                // The broker redelivers it after the reconnect.
+                logger.warning("delivery dropped by a reconnect; it will be redelivered", metadata: ["queue": "\(queue)"])
+            } catch let error as DispatcherError where error.code == "io" {
+                // The store failed: hand the message back rather than lose it.
+                logger.error("job store failure; message requeued", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                try? await channel.nack(delivery, requeue: true)
+                try await Task.sleep(for: .seconds(1))
+            } catch {
+                logger.error("cannot handle delivery; requeued", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                try? await channel.nack(delivery, requeue: true)
+            }
+        }
+        // Only reached when stopping: keep the task alive until the group ends.
+        while !Task.isCancelled { try await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    private func sweepLoop(on channel: AMQPChannel) async throws {
+        let period = max(0.2, min(5, dispatcher.config.unschedulableAfter.seconds / 4))
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(Int(period * 1000)))
+            if stopping.load(ordering: .sequentiallyConsistent) { continue }
+            do {
+                try await dispatcher.sweepUnschedulable(on: channel)
+            } catch {
+                logger.warning("unschedulable sweep failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

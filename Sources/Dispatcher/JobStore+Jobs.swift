@@ -1,0 +1,234 @@
+import Foundation
+import GRDB
+import JobletCore
+
+extension JobStore {
+    /// The job a submission key already created, if any.
+    public func submission(submitter: String, messageID: String) throws -> StoredSubmission? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT j.id, j.routed, j.target, j.queue FROM submissions s JOIN jobs j ON j.id = s.job_id
+                WHERE s.submitter = ? AND s.message_id = ?
+                """, arguments: [submitter, messageID]) else { return nil }
+            return StoredSubmission(jobID: row["id"], routed: (row["routed"] as Int) != 0,
+                                    target: row["target"], queue: row["queue"])
+        }
+    }
+
+    /// Stores a new job in state `queued` (not yet routed) together with its submission key, atomically.
+    public func insert(_ job: NewJob) throws {
+        let message = job.message
+        let history = [StateChange(state: .queued, time: message.submittedAt)]
+        let request = try JobStore.text(message.request)
+        let command = try JobStore.text(message.request.command)
+        let historyText = try JobStore.text(history)
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO jobs (id, name, state, runtime, runtime_id, target, queue, command, submitter,
+                                  submitted_at, history, request, priority)
+                VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [message.jobID, message.request.name, message.request.runtime, message.runtimeID,
+                                 job.target, job.queue, command, message.submitter, message.submittedAt,
+                                 historyText, request, message.request.priority ?? 0])
+            if let messageID = job.messageID {
+                try db.execute(sql: "INSERT INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
+                               arguments: [message.submitter, messageID, message.jobID])
+            }
+        }
+    }
+
+    /// Records that the job's message was confirmed by the broker.
+    public func markRouted(jobID: String) throws {
+        try write { db in try db.execute(sql: "UPDATE jobs SET routed = 1 WHERE id = ?", arguments: [jobID]) }
+    }
+
+    /// The stored request of a job (to route it again after a crash between store and publish).
+    public func message(jobID: String, maxAttempts: Int) throws -> JobMessage? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT request, runtime_id, submitter, submitted_at FROM jobs WHERE id = ?",
+                                             arguments: [jobID]) else { return nil }
+            let requestText: String = row["request"]
+            let request = try JSONCodec.decode(JobRequest.self, from: Array(requestText.utf8))
+            return JobMessage(jobID: jobID, runtimeID: row["runtime_id"], request: request, submitter: row["submitter"],
+                              submittedAt: row["submitted_at"], maxAttempts: maxAttempts)
+        }
+    }
+
+    /// The full id of a job from its id or a unique prefix.
+    public func resolve(_ idOrPrefix: String) throws -> String {
+        let prefix = idOrPrefix.lowercased()
+        guard JobID.isPlausiblePrefix(prefix) else {
+            throw DispatcherError.invalidRequest("job_id: \"\(idOrPrefix)\" is not a job id; give the id or a unique prefix of it (hex)")
+        }
+        let matches = try read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+                                arguments: [prefix, prefix + "g"])
+        }
+        switch matches.count {
+        case 0: throw DispatcherError.notFound("no job \(idOrPrefix)")
+        case 1: return matches[0]
+        default:
+            let shown = matches.prefix(10).joined(separator: ", ") + (matches.count > 10 ? ", …" : "")
+            throw DispatcherError("ambiguous_id", "job id prefix \(idOrPrefix) is ambiguous: it matches \(shown); give more characters")
+        }
+    }
+
+    /// One job's record, or nil.
+    public func record(jobID: String) throws -> JobRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(JobStore.record(from:))
+        }
+    }
+
+    /// Jobs matching `filter`, newest first.
+    public func list(_ filter: JobFilter) throws -> [JobRecord] {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let state = filter.state { clauses.append("state = ?"); arguments += [state.rawValue] }
+        if let runtime = filter.runtime {
+            clauses.append("(runtime = ? OR runtime_id = ?)")
+            arguments += [runtime, runtime]
+        }
+        if let worker = filter.worker { clauses.append("worker_id = ?"); arguments += [worker] }
+        if let submitter = filter.submitter { clauses.append("submitter = ?"); arguments += [submitter] }
+        if let since = filter.since { clauses.append("submitted_at >= ?"); arguments += [since] }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        arguments += [max(0, filter.limit), max(0, filter.offset)]
+        let sql = "SELECT * FROM jobs \(whereClause) ORDER BY submitted_at DESC, id LIMIT ? OFFSET ?"
+        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(JobStore.record(from:)) }
+    }
+
+    /// Number of jobs in the store.
+    public func count(state: JobState? = nil) throws -> Int {
+        try read { db in
+            if let state {
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = ?", arguments: [state.rawValue]) ?? 0
+            }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs") ?? 0
+        }
+    }
+
+    /// Queued and running jobs of a submitter (for the quota).
+    public func activeCount(submitter: String) throws -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE submitter = ? AND state IN ('queued', 'running')",
+                             arguments: [submitter]) ?? 0
+        }
+    }
+
+    /// Routed jobs still waiting in a queue.
+    public func queuedJobs() throws -> [QueuedJob] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, target, submitted_at FROM jobs WHERE state = 'queued' AND routed = 1 AND target IS NOT NULL")
+                .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"]) }
+        }
+    }
+
+    /// Applies a worker's lifecycle event. Returns false when it changed nothing (duplicate, stale,
+    /// unknown job): events arrive at least once and a terminal state never changes again.
+    @discardableResult
+    public func apply(_ event: JobEvent) throws -> Bool {
+        switch event.state {
+        case .queued:
+            return false
+        case .running:
+            return try transition(jobID: event.jobID, to: .running, time: event.time, workerID: event.workerID,
+                                  reason: event.reason, result: nil) { current, history in
+                // A duplicate of the same start (same worker and time) counts once.
+                guard current == .queued || current == .running || current == .unschedulable else { return false }
+                return !history.contains { $0.state == .running && $0.time == event.time && $0.workerID == event.workerID }
+            }
+        default:
+            return try transition(jobID: event.jobID, to: event.state, time: event.time,
+                                  workerID: event.workerID ?? event.result?.workerID,
+                                  reason: event.reason ?? event.result?.reason, result: event.result) { current, _ in
+                !current.isTerminal || current == .unschedulable
+            }
+        }
+    }
+
+    /// Moves a job to a state the dispatcher decides (`lost`, `cancelled`, `unschedulable`) when
+    /// `allowedFrom` contains its current state.
+    @discardableResult
+    public func mark(jobID: String, _ state: JobState, reason: String, time: Double, allowedFrom: Set<JobState>) throws -> Bool {
+        try transition(jobID: jobID, to: state, time: time, workerID: nil, reason: reason, result: nil) { current, _ in
+            allowedFrom.contains(current)
+        }
+    }
+
+    private func transition(jobID: String, to state: JobState, time: Double, workerID: String?, reason: String?,
+                            result: JobResult?, allowed: (JobState, [StateChange]) -> Bool) throws -> Bool {
+        let resultText = try result.map { try JobStore.text($0) }
+        return try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, history FROM jobs WHERE id = ?", arguments: [jobID]),
+                  let current = JobState(rawValue: row["state"]) else { return false }
+            let historyText: String = row["history"]
+            var history = (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? []
+            guard allowed(current, history) else { return false }
+            history.append(StateChange(state: state, time: time, workerID: workerID, reason: reason))
+            let newHistory = try JobStore.text(history)
+            if state == .running {
+                try db.execute(sql: """
+                    UPDATE jobs SET state = 'running', started_at = ?, worker_id = ?, attempts = attempts + 1,
+                        reason = NULL, history = ? WHERE id = ?
+                    """, arguments: [time, workerID, newHistory, jobID])
+            } else {
+                try db.execute(sql: """
+                    UPDATE jobs SET state = ?, finished_at = ?, worker_id = COALESCE(?, worker_id),
+                        exit_code = COALESCE(?, exit_code), reason = ?, result = COALESCE(?, result),
+                        started_at = COALESCE(started_at, ?), history = ? WHERE id = ?
+                    """, arguments: [state.rawValue, result?.finishedAt ?? time, workerID, result?.exitCode, reason,
+                                     resultText, result?.startedAt, newHistory, jobID])
+            }
+            return true
+        }
+    }
+
+    /// Deletes the given terminal jobs with their logs and submission keys; returns how many went.
+    @discardableResult
+    public func delete(jobIDs: [String]) throws -> Int {
+        try write { db in
+            var deleted = 0
+            for id in jobIDs {
+                try db.execute(sql: "DELETE FROM logs WHERE job_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM submissions WHERE job_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+    }
+
+    /// Terminal jobs that finished before `time`, optionally only one submitter's.
+    public func finishedJobs(before time: Double, submitter: String?) throws -> [String] {
+        let terminal = JobState.allCases.filter(\.isTerminal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return try read { db in
+            if let submitter {
+                return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state IN (\(terminal)) AND COALESCE(finished_at, submitted_at) < ? AND submitter = ?",
+                                           arguments: [time, submitter])
+            }
+            return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state IN (\(terminal)) AND COALESCE(finished_at, submitted_at) < ?",
+                                       arguments: [time])
+        }
+    }
+
+    static func record(from row: Row) throws -> JobRecord {
+        let commandText: String = row["command"]
+        let historyText: String = row["history"]
+        let resultText: String? = row["result"]
+        let stateText: String = row["state"]
+        return JobRecord(
+            jobID: row["id"], name: row["name"], state: JobState(rawValue: stateText) ?? .lost,
+            runtime: row["runtime"], runtimeID: row["runtime_id"], queue: row["queue"],
+            command: (try? JSONCodec.decode([String].self, from: Array(commandText.utf8))) ?? [],
+            submitter: row["submitter"], submittedAt: row["submitted_at"], startedAt: row["started_at"],
+            finishedAt: row["finished_at"], workerID: row["worker_id"], attempts: row["attempts"],
+            exitCode: (row["exit_code"] as Int64?).map { Int32(truncatingIfNeeded: $0) }, reason: row["reason"],
+            result: try resultText.map { try JSONCodec.decode(JobResult.self, from: Array($0.utf8)) },
+            history: (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [])
+    }
+
+    static func text<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONCodec.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+import JobletCore
+
+/// The durable job store: one SQLite database (WAL) in the state directory holding jobs with their
+/// history and results, the idempotency keys of submissions, and job logs. Survives restarts.
+public final class JobStore: Sendable {
+    let pool: DatabasePool
+    /// Path of the database file.
+    public let path: String
+
+    /// Opens (creating when needed) `<directory>/jobs.sqlite`.
+    public init(directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DispatcherError("io", "cannot create state directory \(directory)", cause: "\(error)")
+        }
+        path = directory + "/jobs.sqlite"
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try JobStore.migrator.migrate(pool)
+        } catch {
+            throw DispatcherError("io", "cannot open the job store \(path)", cause: "\(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT,
+                    state TEXT NOT NULL,
+                    runtime TEXT,
+                    runtime_id TEXT,
+                    target TEXT,
+                    queue TEXT,
+                    command TEXT NOT NULL,
+                    submitter TEXT NOT NULL,
+                    submitted_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    worker_id TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    exit_code INTEGER,
+                    reason TEXT,
+                    result TEXT,
+                    history TEXT NOT NULL,
+                    request TEXT NOT NULL,
+                    priority INTEGER NOT NULL DEFAULT 0,
+                    routed INTEGER NOT NULL DEFAULT 0,
+                    log_bytes INTEGER NOT NULL DEFAULT 0,
+                    logs_truncated INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX jobs_state ON jobs(state);
+                CREATE INDEX jobs_submitted ON jobs(submitted_at);
+                CREATE INDEX jobs_submitter ON jobs(submitter, state);
+                CREATE TABLE submissions (
+                    submitter TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    job_id TEXT NOT NULL,
+                    PRIMARY KEY (submitter, message_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX submissions_job ON submissions(job_id);
+                CREATE TABLE logs (
+                    job_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    stream TEXT NOT NULL,
+                    data BLOB NOT NULL,
+                    PRIMARY KEY (job_id, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DispatcherError { throw error } catch {
+            throw DispatcherError("io", "job store write failed", cause: "\(error)")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DispatcherError { throw error } catch {
+            throw DispatcherError("io", "job store read failed", cause: "\(error)")
+        }
+    }
+}
+
+/// A job as the submission path creates it.
+public struct NewJob: Sendable {
+    public var message: JobMessage
+    public var target: String?
+    public var queue: String?
+    public var messageID: String?
+
+    public init(message: JobMessage, target: String?, queue: String?, messageID: String?) {
+        self.message = message
+        self.target = target
+        self.queue = queue
+        self.messageID = messageID
+    }
+}
+
+/// What the store knows about one submission's idempotency key.
+public struct StoredSubmission: Sendable, Equatable {
+    public var jobID: String
+    public var routed: Bool
+    public var target: String?
+    public var queue: String?
+}
+
+/// A queued job and where it waits, for the unschedulable sweep.
+public struct QueuedJob: Sendable, Equatable {
+    public var jobID: String
+    public var target: String
+    public var submittedAt: Double
+}
+
+/// `list` filters.
+public struct JobFilter: Sendable {
+    public var state: JobState?
+    public var runtime: String?
+    public var worker: String?
+    public var submitter: String?
+    public var since: Double?
+    public var limit: Int
+    public var offset: Int
+
+    public init(state: JobState? = nil, runtime: String? = nil, worker: String? = nil, submitter: String? = nil,
+                since: Double? = nil, limit: Int = 100, offset: Int = 0) {
+        self.state = state
+        self.runtime = runtime
+        self.worker = worker
+        self.submitter = submitter
+        self.since = since
+        self.limit = limit
+        self.offset = offset
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Dispatcher
+import JobletCore
+import JobletMessaging
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `joblet-dispatcher`: validates and routes submissions, keeps the fleet registry and the job store,
+/// answers queries. Configuration from `--config` (YAML), overridden by flags.
+@main
+struct DispatcherCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "joblet-dispatcher",
+        abstract: "Route Joblet submissions to workers and keep the job store.",
+        discussion: """
+            Examples:
+              joblet-dispatcher --config /etc/joblet/dispatcher.yml
+              joblet-dispatcher --broker amqp://127.0.0.1:5672/ --state-dir /tmp/joblet-dispatcher
+            Credentials: in the URL, --credentials-file (user:password), or JOBLET_BROKER_USER/JOBLET_BROKER_PASSWORD.
+            """)
+
+    @Option(name: .long, help: "YAML configuration file (see config/dispatcher.yml).")
+    var config: String?
+
+    @Option(name: .long, help: "Broker URL (repeat for a cluster); overrides broker.urls. Default: $JOBLET_BROKER.")
+    var broker: [String] = []
+
+    @Option(name: .long, help: "File with user:password for the broker.")
+    var credentialsFile: String?
+
+    @Option(name: .long, help: "Directory of the job store.")
+    var stateDir: String?
+
+    @Option(name: .long, help: "Broker user allowed to cancel/delete any job (repeatable).")
+    var admin: [String] = []
+
+    @Option(name: .long, help: "Default attempts per job before it is lost.")
+    var maxAttempts: Int?
+
+    @Option(name: .long, help: "Mark queued jobs unschedulable after this long without a live worker, e.g. 10m.")
+    var unschedulableAfter: String?
+
+    @Option(name: .long, help: "Expire jobs nobody picks up within this time, e.g. 1h.")
+    var queueTTL: String?
+
+    @Option(name: .long, help: "Wait this long for worker adverts before routing submissions after a start, e.g. 6s.")
+    var fleetWarmup: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "joblet.dispatcher")
+        do {
+            var settings = DispatcherConfig()
+            if let config {
+                let loaded = try DispatcherConfig.load(path: config)
+                settings = loaded.config
+                for warning in loaded.warnings { logger.warning("\(warning)") }
+            }
+            let environment = Self.environment()
+            if !broker.isEmpty { settings.broker.urls = broker }
+            if settings.broker.urls.isEmpty, let url = environment["JOBLET_BROKER"] { settings.broker.urls = [url] }
+            if let credentialsFile { settings.broker.credentialsFile = credentialsFile }
+            if let stateDir { settings.stateDir = stateDir }
+            if !admin.isEmpty { settings.admins += admin }
+            if let maxAttempts { settings.maxAttempts = maxAttempts }
+            if let unschedulableAfter { settings.unschedulableAfter = try JobDuration(parsing: unschedulableAfter) }
+            if let fleetWarmup { settings.fleetWarmup = try JobDuration(parsing: fleetWarmup) }
+            if let queueTTL { settings.queueTTL = try JobDuration(parsing: queueTTL) }
+            try settings.validate()
+
+            let urls = try BrokerSettings(urls: settings.broker.urls, credentialsFile: settings.broker.credentialsFile)
+                .resolvedURLs(environment: environment)
+            logger.info("starting", metadata: ["broker": "\(urls.map(BrokerSettings.redact).joined(separator: ","))",
+                                               "state_dir": "\(settings.stateDir)"])
+            let store = try JobStore(directory: settings.stateDir)
+            let dispatcher = Dispatcher(config: settings, store: store, logger: logger)
+            let service = DispatcherService(dispatcher: dispatcher, brokerURLs: urls, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
+                                                          gracefulShutdownSignals: [.sigterm, .sigint],
+                                                          logger: logger))
+            try await group.run()
+        } catch let error as DispatcherError {
+            FileHandleOutput.error("joblet-dispatcher: \(error)")
+            throw ExitCode(2)
+        } catch let error as JobletError {
+            FileHandleOutput.error("joblet-dispatcher: \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+enum FileHandleOutput {
+    static func error(_ text: String) {
+        let line = text + "\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+}
