@@ -87,10 +87,6 @@ static int run_op(const struct joblet_op *op) {
     case JOBLET_OP_MOUNT:
         return (int)raw(SYS_mount, (long)op->source, (long)op->target, (long)op->fstype, (long)op->flags,
                         (long)op->data);
-    case JOBLET_OP_MKNOD:
-        if (raw(SYS_mknodat, AT_FDCWD, (long)op->target, S_IFCHR | 0666, (long)op->flags, 0) == -1 && errno != EEXIST)
-            return -1;
-        return 0;
     case JOBLET_OP_REMOUNT:
         return (int)raw(SYS_mount, 0, (long)op->target, 0, (long)(MS_REMOUNT | op->flags), (long)op->data);
     }
@@ -135,12 +131,41 @@ static void compact_fds(const struct joblet_spawn_config *c) {
     syscall(SYS_close_range, FD_FIRST_FREE, ~0U, 0);
 }
 
-static void exec_command(const struct joblet_spawn_config *c) {
+// The command child shares init's memory (CLONE_VM) and runs concurrently with it, so it must
+// not touch errno (the same TLS word as init's): it makes syscalls that return -errno directly.
+#if defined(__x86_64__)
+static inline long sys4(long n, long a, long b, long c, long d) {
+    register long r10 __asm__("r10") = d;
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return ret;
+}
+#elif defined(__aarch64__)
+static inline long sys4(long n, long a, long b, long c, long d) {
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory", "cc");
+    return x0;
+}
+#else
+#error "unsupported architecture"
+#endif
+static inline long sys(long n, long a, long b, long c) { return sys4(n, a, b, c, 0); }
+
+__attribute__((noreturn)) static void command_fail(int stage, int index, long negative_errno) {
+    struct joblet_error_record rec = { stage, index, (int)-negative_errno };
+    sys(SYS_write, FD_ERROR, (long)&rec, sizeof rec);
+    sys(SYS_exit_group, 127, 0, 0);
+    __builtin_unreachable();
+}
+
+// Returns -errno: ENOENT when no PATH entry has the command.
+static long exec_command(const struct joblet_spawn_config *c) {
     const char *name = c->argv[0];
-    if (has_slash(name)) {
-        syscall(SYS_execve, name, c->argv, c->envp);
-        return;
-    }
+    if (has_slash(name)) return sys(SYS_execve, (long)name, (long)c->argv, (long)c->envp);
     char buf[PATH_MAX];
     int saw_eacces = 0;
     const char *p = c->path;
@@ -156,30 +181,29 @@ static void exec_command(const struct joblet_spawn_config *c) {
             buf[k++] = '/';
             for (size_t i = 0; i < nlen; i++) buf[k++] = name[i];
             buf[k] = 0;
-            syscall(SYS_execve, buf, c->argv, c->envp);
-            if (errno == EACCES) saw_eacces = 1;
-            else if (errno != ENOENT && errno != ENOTDIR) return;
+            long r = sys(SYS_execve, (long)buf, (long)c->argv, (long)c->envp);
+            if (r == -EACCES) saw_eacces = 1;
+            else if (r != -ENOENT && r != -ENOTDIR) return r;
         }
         if (!*end) break;
         p = end + 1;
     }
-    errno = saw_eacces ? EACCES : ENOENT;
+    return saw_eacces ? -EACCES : -ENOENT;
 }
 
 static int command_main(void *arg) {
     const struct joblet_spawn_config *c = arg;
-    sigset_t none;
-    sigemptyset(&none);
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
-    long devnull = raw(SYS_open, (long)"/dev/null", O_RDONLY, 0, 0, 0);
-    if (devnull == -1) fail(JOBLET_STAGE_STDIO, 0);
-    if (devnull != 0 && raw(SYS_dup3, devnull, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 0);
-    if (raw(SYS_dup3, FD_STDOUT, 1, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 1);
-    if (raw(SYS_dup3, FD_STDERR, 2, 0, 0, 0) == -1) fail(JOBLET_STAGE_STDIO, 2);
-    if (devnull > 2) syscall(SYS_close, devnull);
-    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-    exec_command(c);
-    fail(JOBLET_STAGE_EXEC, 0);
+    unsigned long none = 0;
+    sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, sizeof none);
+    long r = sys(SYS_open, (long)"/dev/null", O_RDONLY, 0);
+    if (r < 0) command_fail(JOBLET_STAGE_STDIO, 0, r);
+    long devnull = r;
+    if (devnull != 0 && (r = sys(SYS_dup3, devnull, 0, 0)) < 0) command_fail(JOBLET_STAGE_STDIO, 0, r);
+    if ((r = sys(SYS_dup3, FD_STDOUT, 1, 0)) < 0) command_fail(JOBLET_STAGE_STDIO, 1, r);
+    if ((r = sys(SYS_dup3, FD_STDERR, 2, 0)) < 0) command_fail(JOBLET_STAGE_STDIO, 2, r);
+    if (devnull > 2) sys(SYS_close, devnull, 0, 0);
+    sys(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+    command_fail(JOBLET_STAGE_EXEC, 0, exec_command(c));
 }
 
 __attribute__((noreturn)) static void run_init(const struct joblet_spawn_config *c) {
@@ -188,13 +212,13 @@ __attribute__((noreturn)) static void run_init(const struct joblet_spawn_config 
     sigaddset(&set, SIGCHLD); sigaddset(&set, SIGTERM); sigaddset(&set, SIGINT); sigaddset(&set, SIGHUP);
     if (raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&set, 0, 8, 0) == -1) fail(JOBLET_STAGE_FORK, 0);
 
-    // vfork-style: the command shares init's (private) memory until it execs, so no page
-    // tables are copied; init sleeps meanwhile.
+    // The command shares init's (private) memory until it execs, so no page tables are copied.
+    // No CLONE_VFORK: init drops its pipe ends at once, so the error pipe reaches EOF the moment
+    // the command execs instead of one wake-up of init later.
     char *stack_top = (char *)c->command_stack + c->command_stack_size;
-    long cmd = clone(command_main, (void *)((unsigned long)stack_top & ~15UL), CLONE_VM | CLONE_VFORK | SIGCHLD,
-                     (void *)c);
+    long cmd = clone(command_main, (void *)((unsigned long)stack_top & ~15UL), CLONE_VM | SIGCHLD, (void *)c);
     if (cmd == -1) fail(JOBLET_STAGE_FORK, 0);
-    // Only the command (and its children) keep the pipes; the error pipe closes at its exec.
+    // Only the command (and its children) keep the pipes.
     syscall(SYS_close, FD_STDOUT);
     syscall(SYS_close, FD_STDERR);
     syscall(SYS_close, FD_ERROR);
@@ -232,7 +256,7 @@ __attribute__((noreturn)) static void child_main(const struct joblet_spawn_confi
 
     if (raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_UNSHARE_CGROUP, 0);
     if (raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0) == -1) fail(JOBLET_STAGE_MAKE_PRIVATE, 0);
-    // Exact modes while building the root (device nodes 0666); the job gets the usual 022.
+    // Exact modes while building the root; the job gets the usual 022, not the worker's umask.
     syscall(SYS_umask, 0);
     for (int i = 0; i < c->op_count; i++)
         if (run_op(&c->ops[i]) == -1) fail(JOBLET_STAGE_OP, i);

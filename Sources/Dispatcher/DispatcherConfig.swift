@@ -43,12 +43,16 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     public var workerExpiryIntervals: Double
     /// Most log bytes returned by one `logs` query (the client asks again from the next seq).
     public var logsReplyBytes: ByteSize
+    /// After a (re)start, submissions wait this long so workers' adverts arrive first; without it a
+    /// restarted dispatcher would reject queued submissions for want of a fleet.
+    public var fleetWarmup: JobDuration
 
     public init(broker: Broker = Broker(), stateDir: String = "/var/lib/joblet/dispatcher", admins: [String] = [],
                 maxAttempts: Int = 2, queueTTL: JobDuration? = nil,
                 unschedulableAfter: JobDuration = JobDuration(seconds: 600), submitterQuota: Int? = nil,
                 logBytesPerJob: ByteSize = ByteSize(bytes: 64 << 20), maxUpload: ByteSize = ByteSize(bytes: 8 << 20),
-                workerExpiryIntervals: Double = 3, logsReplyBytes: ByteSize = ByteSize(bytes: 4 << 20)) {
+                workerExpiryIntervals: Double = 3, logsReplyBytes: ByteSize = ByteSize(bytes: 4 << 20),
+                fleetWarmup: JobDuration = JobDuration(seconds: 6)) {
         self.broker = broker
         self.stateDir = stateDir
         self.admins = admins
@@ -60,6 +64,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         self.maxUpload = maxUpload
         self.workerExpiryIntervals = workerExpiryIntervals
         self.logsReplyBytes = logsReplyBytes
+        self.fleetWarmup = fleetWarmup
     }
 
     enum CodingKeys: String, CodingKey {
@@ -67,6 +72,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         case unschedulableAfter = "unschedulable_after", submitterQuota = "submitter_quota"
         case logBytesPerJob = "log_bytes_per_job", maxUpload = "max_upload"
         case workerExpiryIntervals = "worker_expiry_intervals", logsReplyBytes = "logs_reply_bytes"
+        case fleetWarmup = "fleet_warmup"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,6 +89,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         maxUpload = try container.decodeIfPresent(ByteSize.self, forKey: .maxUpload) ?? defaults.maxUpload
         workerExpiryIntervals = try container.decodeIfPresent(Double.self, forKey: .workerExpiryIntervals) ?? defaults.workerExpiryIntervals
         logsReplyBytes = try container.decodeIfPresent(ByteSize.self, forKey: .logsReplyBytes) ?? defaults.logsReplyBytes
+        fleetWarmup = try container.decodeIfPresent(JobDuration.self, forKey: .fleetWarmup) ?? defaults.fleetWarmup
     }
 
     /// Reads a YAML config file; errors carry file:line:column, unknown keys come back as warnings.

@@ -89,6 +89,10 @@ public final class DispatcherService: Service, Sendable {
     private func consume(_ queue: String, prefetch: UInt16, on channel: AMQPChannel,
                          handler: @Sendable (Delivery, AMQPChannel) async throws -> Void) async throws {
         try await channel.qos(prefetchCount: prefetch)
+        if queue == Topology.submitQueue {
+            // Let the fleet's adverts arrive before routing anything.
+            try await Task.sleep(for: .milliseconds(Int(dispatcher.config.fleetWarmup.seconds * 1000)))
+        }
         let consumer = try await channel.consume(queue: queue)
         for try await delivery in consumer {
             if stopping.load(ordering: .sequentiallyConsistent) { break }

@@ -47,6 +47,9 @@ struct DispatcherCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Expire jobs nobody picks up within this time, e.g. 1h.")
     var queueTTL: String?
 
+    @Option(name: .long, help: "Wait this long for worker adverts before routing submissions after a start, e.g. 6s.")
+    var fleetWarmup: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -73,6 +76,7 @@ struct DispatcherCommand: AsyncParsableCommand {
             if !admin.isEmpty { settings.admins += admin }
             if let maxAttempts { settings.maxAttempts = maxAttempts }
             if let unschedulableAfter { settings.unschedulableAfter = try JobDuration(parsing: unschedulableAfter) }
+            if let fleetWarmup { settings.fleetWarmup = try JobDuration(parsing: fleetWarmup) }
             if let queueTTL { settings.queueTTL = try JobDuration(parsing: queueTTL) }
             try settings.validate()
 

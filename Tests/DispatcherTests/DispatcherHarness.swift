@@ -2,6 +2,7 @@ import AMQP
 import Foundation
 import JobletCore
 import JobletMessaging
+import TestSupport
 
 /// A real `joblet-dispatcher` process with its own state dir, plus an AMQP client that talks to it
 /// the way rnx and foreign services do.
@@ -33,11 +34,17 @@ final class DispatcherHarness: @unchecked Sendable {
         try await start()
     }
 
+    deinit {
+        // Never leave a dispatcher behind, even when a test fails early.
+        if let process, process.isRunning { process.terminate() }
+    }
+
     /// Starts (or restarts) the dispatcher process and waits until it answers queries.
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/.build/debug/joblet-dispatcher")
-        process.arguments = ["--broker", url, "--state-dir", stateDir, "--log-level", "info"] + extraArguments
+        process.arguments = ["--broker", url, "--state-dir", stateDir, "--log-level", "info", "--fleet-warmup", "1s"]
+            + extraArguments
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
@@ -50,6 +57,7 @@ final class DispatcherHarness: @unchecked Sendable {
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
+        if process.isRunning { process.terminate() }
         throw HarnessError("dispatcher did not start; log:\n" + ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""))
     }
 
@@ -129,46 +137,62 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The broker for this test run: `JOBLET_TEST_AMQP_URL` (scripts/test), else one private node
-/// started once with scripts/broker.
+/// The broker for this test run (TestBroker.shared(): JOBLET_TEST_AMQP_URL from scripts/test, else a
+/// private node), with a private vhost for the dispatcher tests.
 enum DispatcherTestBroker {
-    static let shared = BrokerBox()
-
     static func url() async throws -> String {
-        if let url = ProcessInfo.processInfo.environment["JOBLET_TEST_AMQP_URL"] { return url }
-        return try shared.url()
+        let base = try await TestBroker.shared()
+        return isolated.url(base: base)
     }
 
-    final class BrokerBox: @unchecked Sendable {
+    static let isolated = IsolatedVhost()
+
+    /// The run's broker URL with a private vhost for the dispatcher tests, so dispatchers and workers
+    /// started by other test targets on the same broker never consume our submissions and queries.
+    /// Falls back to the broker's default vhost when the node is not one of scripts/broker's.
+    final class IsolatedVhost: @unchecked Sendable {
         private let lock = NSLock()
         private var cached: String?
 
-        func url() throws -> String {
+        func url(base: String) -> String {
             lock.lock()
             defer { lock.unlock() }
             if let cached { return cached }
-            let name = "dispatcher-tests-\(getpid())"
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/scripts/broker")
-            process.arguments = ["start", "--name", name]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("AMQP_URL=") }) else {
-                throw HarnessError("scripts/broker start failed: \(output)")
-            }
-            let url = String(line.dropFirst("AMQP_URL=".count))
-            cached = url
-            atexit {
-                let stop = Process()
-                stop.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/scripts/broker")
-                stop.arguments = ["stop", "--name", "dispatcher-tests-\(getpid())"]
-                try? stop.run()
-                stop.waitUntilExit()
-            }
-            return url
+            let vhost = "joblet-dispatcher-tests-\(getpid())"
+            let result = DispatcherTestBroker.addVhost(vhost, brokerURL: base) ? DispatcherTestBroker.url(base, vhost: vhost) : base
+            cached = result
+            return result
         }
+    }
+
+    static func url(_ base: String, vhost: String) -> String {
+        var trimmed = base
+        if let schemeEnd = trimmed.range(of: "://"), let slash = trimmed[schemeEnd.upperBound...].firstIndex(of: "/") {
+            trimmed = String(trimmed[..<slash])
+        }
+        return trimmed + "/" + vhost
+    }
+
+    /// `rabbitmqctl add_vhost` on the scripts/broker node listening on the URL's port.
+    static func addVhost(_ vhost: String, brokerURL: String) -> Bool {
+        guard let port = brokerURL.split(separator: ":").last?.split(separator: "/").first else { return false }
+        let script = """
+            for dir in ${JOBLET_BROKER_DIR:-/tmp}/joblet-broker-*; do
+              [ "$(cat "$dir/port" 2>/dev/null)" = "\(port)" ] || continue
+              name=${dir##*/joblet-broker-}
+              export HOME="$dir/home"
+              ctl() { /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "joblet-$name@localhost" "$@"; }
+              ctl add_vhost "$1" && ctl set_permissions -p "$1" guest '.*' '.*' '.*' && exit 0
+            done
+            exit 1
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script, "bash", vhost]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 }

@@ -5,8 +5,8 @@ import JobletMessaging
 import Testing
 
 /// End to end against a real broker and a real `joblet-dispatcher` process, with fake worker adverts.
-@Suite(.serialized)
-struct SubmissionTests {
+extension DispatcherClusterTests {
+@Suite struct SubmissionTests {
     @Test func acceptedJobIsRoutedToItsTargetQueueAndStored() async throws {
         let harness = try await DispatcherHarness()
         defer { harness.terminate() }
@@ -166,4 +166,5 @@ struct SubmissionTests {
         #expect(record?.reason?.contains("no live worker for \(language)-1@x86_64") == true)
         _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
     }
+}
 }

@@ -190,5 +190,26 @@ struct SandboxIsolationTests {
         plan.runtimeMounts = [MountSpec(source: work.path, target: "/usr/joblet-missing", readOnly: true)]
         let missingTarget = #expect(throws: SandboxError.self) { try Sandbox.spawn(plan) }
         #expect(missingTarget?.message.hasPrefix("mount /usr/joblet-missing: target missing inside read-only /usr") == true)
+
+        // Found only inside the new mount namespace: reported by the child over the error pipe.
+        let inner = try WorkDirectory()
+        plan.runtimeMounts = [MountSpec(source: work.path, target: "/opt/rt", readOnly: true),
+                              MountSpec(source: inner.path, target: "/opt/rt/nested", readOnly: true)]
+        let nested = #expect(throws: SandboxError.self) { try Sandbox.spawn(plan) }
+        #expect(nested?.code == .setup)
+        #expect(nested?.stage == "create /opt/rt/nested")
+        #expect(nested?.errno == EROFS)
+    }
+
+    @Test func runtimeFilesAndReadWriteMountsWork() async throws {
+        let runtime = try WorkDirectory()
+        try "setting=1\n".write(toFile: runtime.path + "/tool.conf", atomically: false, encoding: .utf8)
+        let shared = try WorkDirectory()
+        let run = try await SandboxHarness.sh("cat /etc/tool.conf; echo written > /srv/shared/f") { plan in
+            plan.runtimeMounts = [MountSpec(source: runtime.path + "/tool.conf", target: "/etc/tool.conf"),
+                                  MountSpec(source: shared.path, target: "/srv/shared", readOnly: false)]
+        }
+        #expect(run.out == "setting=1\n", "\(run.err)")
+        #expect(try String(contentsOfFile: shared.path + "/f", encoding: .utf8) == "written\n")
     }
 }

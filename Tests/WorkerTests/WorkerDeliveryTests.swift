@@ -8,7 +8,8 @@ import TestSupport
 import Testing
 import Worker
 
-@Suite("joblet-worker delivery handling", .serialized, .enabled(if: getuid() == 0))
+extension WorkerSuites {
+@Suite("delivery handling")
 struct WorkerDeliveryTests {
     @Test("20 kinds of malformed job messages are dead-lettered with a reason, and the worker still serves")
     func malformedMessagesAreDeadLettered() async throws {
@@ -100,12 +101,16 @@ struct WorkerDeliveryTests {
         worker.signal(SIGTERM)
         let status = await worker.waitForExit()
         #expect(status == 0)
-        let events = try await probe.jobEvents(for: [id], timeout: .seconds(10))
-        #expect(events.first { $0.state.isTerminal }?.state == .completed)
-        let adverts = try await probe.collect(probe.events, timeout: .seconds(5)) { deliveries in
-            deliveries.contains { $0.routingKey == Topology.advertRoutingKey(workerID: worker.id) && String(decoding: $0.body, as: UTF8.self).contains("\"offline\"") }
+        let advertKey = Topology.advertRoutingKey(workerID: worker.id)
+        func isOffline(_ delivery: Delivery) -> Bool {
+            delivery.routingKey == advertKey && String(decoding: delivery.body, as: UTF8.self).contains("\"offline\"")
         }
-        #expect(adverts.contains { $0.routingKey == Topology.advertRoutingKey(workerID: worker.id) && String(decoding: $0.body, as: UTF8.self).contains("\"offline\"") })
+        let deliveries = try await probe.collect(probe.events, timeout: .seconds(10)) { deliveries in
+            deliveries.contains(where: isOffline) && deliveries.contains { $0.routingKey.hasPrefix("job.\(id).") && $0.routingKey != "job.\(id).running" }
+        }
+        let final = deliveries.compactMap { try? JSONCodec.decode(JobEvent.self, from: $0.body) }.first { $0.jobID == id && $0.state.isTerminal }
+        #expect(final?.state == .completed)
+        #expect(deliveries.contains(where: isOffline))
     }
 
     @Test("kill -9 of the worker mid-job: the job is redelivered and completed by another worker")
@@ -135,4 +140,5 @@ struct WorkerDeliveryTests {
         #expect(final.workerID != first.id)
         #expect((final.result?.attempt ?? 0) >= 2)
     }
+}
 }

@@ -8,7 +8,12 @@ import TestSupport
 import Testing
 import Worker
 
-@Suite("joblet-worker with a real broker and real sandboxes", .serialized, .enabled(if: getuid() == 0))
+/// One serialized parent: the workers of these tests share the `host@<arch>` queue.
+@Suite("joblet-worker", .serialized, .enabled(if: getuid() == 0))
+enum WorkerSuites {}
+
+extension WorkerSuites {
+@Suite("jobs with a real broker and real sandboxes")
 struct WorkerJobTests {
     @Test("a job published to joblet.jobs runs and reports running, logs in order, and its result")
     func hostJobEndToEnd() async throws {
@@ -55,7 +60,7 @@ struct WorkerJobTests {
     func overMaximumRejected() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url, extra: "limits:\n  max:\n    memory: 256M\n    timeout: 1h")
+        let worker = try WorkerProcess(url: url, extra: "limits:\n  default:\n    memory: 128M\n  max:\n    memory: 256M\n    timeout: 1h")
         defer { Task { await worker.stop(); await probe.close() } }
         let id = try await probe.submit(["true"], limits: JobLimits(memory: ByteSize(bytes: 1 << 30)))
         let events = try await probe.jobEvents(for: [id])
@@ -92,4 +97,5 @@ struct WorkerJobTests {
         let events = try await probe.jobEvents(for: [id], timeout: .seconds(30))
         #expect(events.first { $0.state.isTerminal }?.state == .cancelled)
     }
+}
 }

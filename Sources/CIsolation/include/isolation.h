@@ -13,7 +13,6 @@ enum joblet_op_kind {
     JOBLET_OP_BIND = 4,    // bind source on target (recursive); then remount with flags (+RDONLY if readonly)
     JOBLET_OP_MOUNT = 5,   // mount(source, target, fstype, flags, data)
     JOBLET_OP_REMOUNT = 6, // mount(NULL, target, NULL, MS_REMOUNT | flags, data)
-    JOBLET_OP_MKNOD = 7,   // mknod(target, S_IFCHR | 0666, flags as the device number)
 };
 
 struct joblet_op {
@@ -78,7 +77,7 @@ struct joblet_spawn_config {
     int error_fd;                     // child write end (CLOEXEC)
     int stdout_fd;                    // child write ends of the output pipes
     int stderr_fd;
-    void *command_stack;              // stack for the vfork-style command child
+    void *command_stack;              // stack for the command child (CLONE_VM until its exec)
     size_t command_stack_size;
 };
 

@@ -32,7 +32,10 @@ extension CgroupManager {
             switch layout {
             case .v2(let dir): skipped += try applyV2(plan, dir: dir)
             case .v1(let dirs): skipped += try applyV1(plan, dirs: dirs)
-            case .none: skipped += plan.requested.map { ($0, "no cgroup hierarchy is mounted on this host") }
+            case .none:
+                for name in plan.requested where !skipped.contains(where: { $0.name == name }) {
+                    skipped.append((name, "no cgroup hierarchy is mounted on this host"))
+                }
             }
             if !skipped.isEmpty && !configuration.allowUnenforced {
                 let reasons = skipped.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")

@@ -33,8 +33,14 @@ public final class JobCgroup: CgroupAttachment, Sendable {
         self.unenforced = unenforced
     }
 
-    /// The distinct directories of this job, deepest hierarchy order irrelevant.
-    var directories: [String] {
+    /// The job's cgroup directory on a v2 host (for `clone3(CLONE_INTO_CGROUP)`); nil on v1 or `.none`.
+    public var unifiedDirectory: String? {
+        if case .v2(let dir) = layout { return dir }
+        return nil
+    }
+
+    /// The distinct cgroup directories of this job: one on v2, one per mounted hierarchy on v1.
+    public var directories: [String] {
         switch layout {
         case .v2(let dir): return [dir]
         case .v1(let dirs): return Array(Set(dirs.values)).sorted()

@@ -12,9 +12,15 @@ final class ExitMonitor: @unchecked Sendable {
     // Guarded by `lock`.
     private var pidfd: Int32
     private var status: ExitStatus?
+    /// The job's mount namespace, held so that its teardown (an RCU grace period) happens here,
+    /// after the status is published, instead of in init's exit before the status is visible.
+    private let mountNamespace: Int32
     private var waiters: [CheckedContinuation<ExitStatus, Never>] = []
 
-    init(pidfd: Int32) { self.pidfd = pidfd }
+    init(pidfd: Int32, mountNamespace: Int32) {
+        self.pidfd = pidfd
+        self.mountNamespace = mountNamespace
+    }
 
     /// Blocks the calling OS thread until init exits; then publishes the status.
     func reap() {
@@ -36,6 +42,7 @@ final class ExitMonitor: @unchecked Sendable {
         waiters = []
         lock.unlock()
         for waiter in pending { waiter.resume(returning: result) }
+        System.close(mountNamespace)
     }
 
     /// Sends `signal` to init unless it has already been reaped.

@@ -26,13 +26,6 @@ enum HostFile {
         }
     }
 
-    /// The device number of a character device, or nil.
-    static func characterDevice(_ path: String) -> UInt? {
-        var st = stat()
-        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFCHR else { return nil }
-        return UInt(st.st_rdev)
-    }
-
     static func readLink(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink(path, &buffer, Int(PATH_MAX))

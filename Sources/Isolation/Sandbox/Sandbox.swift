@@ -9,9 +9,11 @@ import Musl
 /// root built from the host base and runtime mounts, an unprivileged uid, no capabilities,
 /// `no_new_privs` and a seccomp filter, under a tiny PID-1 init.
 public enum Sandbox {
-    /// Host directory the sandbox root tmpfs is mounted on, inside each job's own mount namespace.
-    static let rootDirectory = "/run/joblet/sandbox-root"
-    /// Stack of the vfork-style command child in init: PATH lookup needs one PATH_MAX buffer.
+    /// Parent of the per-job directories the sandbox root tmpfs is mounted on. The mount happens
+    /// inside the job's own mount namespace, so the host only ever sees an empty directory, and
+    /// only until the job has pivoted into its root.
+    static let rootsDirectory = "/run/joblet/sandboxes"
+    /// Stack of the command child, which shares init's memory until exec: PATH lookup needs one PATH_MAX buffer.
     static let commandStackSize = 64 << 10
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -30,8 +32,10 @@ public enum Sandbox {
             throw .invalid("exec", "argv must not contain NUL bytes")
         }
         let environment = Self.environment(for: plan)
+        let rootDirectory = try makeRootDirectory(jobID: plan.jobID)
+        // Once spawn returns the job has pivoted (or is gone): the directory is no longer needed.
+        defer { rmdir(rootDirectory) }
         let layout = try SandboxLayout(plan: plan, root: rootDirectory)
-        try ensureRootDirectory()
 
         let arena = CStringArena()
         let ops = layout.steps.map { step in
@@ -90,11 +94,14 @@ public enum Sandbox {
             throw .system("clone", errno: cloneErrno)
         }
 
+        // Best effort: without it the namespace is torn down in init's exit instead.
+        let mountNamespace = open("/proc/\(pid)/ns/mnt", O_RDONLY | O_CLOEXEC)
+
         // Release the child only once it is in the job's cgroup.
         do {
             try plan.cgroup?.attach(pid: pid)
         } catch {
-            abandon(pidfd: pidfd, fds: parentEnds)
+            abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
             throw SandboxError(code: .cgroup, stage: "cgroup attach", message: "cgroup attach: \(error)")
         }
         let record: [UInt8]
@@ -103,15 +110,16 @@ public enum Sandbox {
             // EOF arrives when the command has exec'ed (CLOEXEC); a record means a step failed.
             record = try System.readFully(errors.read, count: MemoryLayout<joblet_error_record>.size)
         } catch {
-            abandon(pidfd: pidfd, fds: parentEnds)
+            abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
             throw error
         }
         closeAll([sync.write, errors.read])
         if !record.isEmpty {
-            abandon(pidfd: pidfd, fds: [stdout.read, stderr.read])
+            abandon(pidfd: pidfd, fds: [stdout.read, stderr.read, mountNamespace])
             throw failure(record, layout: layout, command: command)
         }
-        return try SandboxProcess(pid: pid, pidfd: pidfd, stdout: stdout.read, stderr: stderr.read)
+        return try SandboxProcess(pid: pid, pidfd: pidfd, mountNamespace: mountNamespace,
+                                  stdout: stdout.read, stderr: stderr.read)
     }
 
     /// The job environment plus the sandbox defaults; nothing from the worker's own environment.
@@ -132,14 +140,22 @@ public enum Sandbox {
         return Int32(text) ?? 63
     }()
 
-    private static func ensureRootDirectory() throws(SandboxError) {
+    /// Creates `/run/joblet/sandboxes/<job>.XXXXXX`.
+    private static func makeRootDirectory(jobID: String) throws(SandboxError) -> String {
         var path = ""
-        for component in rootDirectory.split(separator: "/") {
+        for component in rootsDirectory.split(separator: "/") {
             path += "/" + component
             if mkdir(path, 0o755) == -1, errno != EEXIST {
                 throw .system("mkdir \(path)", errno: errno)
             }
         }
+        let safeID = String(jobID.unicodeScalars.prefix(64).map { scalar -> Character in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
+                ? Character(scalar) : "_"
+        })
+        var template = Array("\(rootsDirectory)/\(safeID).XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw .system("mkdtemp \(rootsDirectory)", errno: errno) }
+        return String(cString: made)
     }
 
     private static func closeAll(_ fds: [Int32]) {

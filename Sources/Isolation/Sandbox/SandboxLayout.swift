@@ -178,11 +178,9 @@ struct SandboxLayout {
         mkdir("/dev")
         add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.noexec, source: "tmpfs",
                   target: root + "/dev", fsType: "tmpfs", data: "mode=0755,size=64k", stage: "mount /dev"))
-        // Fresh nodes with the host's device numbers: one mknod instead of create+bind+remount.
-        for node in Self.deviceNodes {
-            guard let device = HostFile.characterDevice("/dev/" + node) else { continue }
-            add(.init(kind: Int32(JOBLET_OP_MKNOD.rawValue), flags: device, target: root + "/dev/" + node,
-                      stage: "create /dev/\(node)"))
+        // Device binds need no remount: /dev itself is nosuid,noexec and nodes are not programs.
+        for node in Self.deviceNodes where HostFile.type("/dev/" + node) != .missing {
+            bind("/dev/" + node, at: "/dev/" + node, readOnly: false, isDirectory: false, flags: 0)
         }
         mkdir("/dev/shm")
         add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",

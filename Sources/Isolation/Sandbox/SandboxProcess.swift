@@ -15,9 +15,9 @@ public final class SandboxProcess: Sendable {
     static let bufferLimit = 1 << 20
     static let readSize = 64 << 10
 
-    init(pid: Int32, pidfd: Int32, stdout: Int32, stderr: Int32) throws(SandboxError) {
+    init(pid: Int32, pidfd: Int32, mountNamespace: Int32, stdout: Int32, stderr: Int32) throws(SandboxError) {
         self.pid = pid
-        let monitor = ExitMonitor(pidfd: pidfd)
+        let monitor = ExitMonitor(pidfd: pidfd, mountNamespace: mountNamespace)
         let channel = OutputChannel(limitBytes: Self.bufferLimit)
         self.monitor = monitor
         self.channel = channel

@@ -79,9 +79,3 @@ enum System {
         pthread_detach(thread)
     }
 }
-
-/// Carries a closure into a new pthread.
-private final class ThreadBody: Sendable {
-    let body: @Sendable () -> Void
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-}

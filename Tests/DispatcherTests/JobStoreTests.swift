@@ -1,0 +1,105 @@
+import Dispatcher
+import Foundation
+import JobletCore
+import Testing
+
+struct JobStoreTests {
+    func temporaryDirectory() -> String {
+        NSTemporaryDirectory() + "joblet-store-test-" + JobID.generate()
+    }
+
+    func newJob(_ id: String = JobID.generate(), messageID: String? = nil) -> NewJob {
+        NewJob(message: JobMessage(jobID: id, runtimeID: "python-3.11", request: JobRequest(command: ["true"], runtime: "python:3"),
+                                   submitter: "alice", submittedAt: 1000),
+               target: "python-3.11@x86_64", queue: "joblet.jobs.python-3.11@x86_64", messageID: messageID)
+    }
+
+    @Test func jobsAndSubmissionKeysSurviveReopening() throws {
+        let directory = temporaryDirectory()
+        let id = JobID.generate()
+        do {
+            let store = try JobStore(directory: directory)
+            try store.insert(newJob(id, messageID: "m1"))
+            try store.markRouted(jobID: id)
+        }
+        let reopened = try JobStore(directory: directory)
+        #expect(try reopened.submission(submitter: "alice", messageID: "m1")?.jobID == id)
+        #expect(try reopened.submission(submitter: "bob", messageID: "m1") == nil)
+        #expect(try reopened.record(jobID: id)?.state == .queued)
+    }
+
+    @Test func duplicateAndStaleEventsChangeNothing() throws {
+        let store = try JobStore(directory: temporaryDirectory())
+        let id = JobID.generate()
+        try store.insert(newJob(id))
+        let running = JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)
+        #expect(try store.apply(running))
+        #expect(try !store.apply(running))
+        // A second start (after a lost worker) is a second attempt.
+        #expect(try store.apply(JobEvent(jobID: id, state: .running, time: 1005, workerID: "w2", attempt: 2)))
+        let result = JobResult(exitCode: 3, startedAt: 1005, finishedAt: 1010, workerID: "w2", attempt: 2, logChunks: 0)
+        #expect(try store.apply(JobEvent(jobID: id, state: .failed, time: 1010, workerID: "w2", result: result)))
+        #expect(try !store.apply(JobEvent(jobID: id, state: .completed, time: 1011, workerID: "w2", result: result)))
+        #expect(try !store.apply(JobEvent(jobID: id, state: .running, time: 1012, workerID: "w3")))
+        let record = try #require(try store.record(jobID: id))
+        #expect(record.state == .failed)
+        #expect(record.attempts == 2)
+        #expect(record.exitCode == 3)
+        #expect(record.workerID == "w2")
+        #expect(record.history.map(\.state) == [.queued, .running, .running, .failed])
+    }
+
+    @Test func logChunksAreStoredOnceWithinTheByteCap() throws {
+        let store = try JobStore(directory: temporaryDirectory())
+        let id = JobID.generate()
+        try store.insert(newJob(id))
+        let chunk = LogChunk(jobID: id, seq: 0, stream: "stdout", data: Array(repeating: 65, count: 600))
+        #expect(try store.append(chunk, byteCap: 1000))
+        #expect(try !store.append(chunk, byteCap: 1000))
+        #expect(try !store.append(LogChunk(jobID: id, seq: 1, stream: "stderr", data: Array(repeating: 66, count: 600)), byteCap: 1000))
+        #expect(try !store.append(LogChunk(jobID: JobID.generate(), seq: 0, stream: "stdout", data: [1]), byteCap: 1000))
+        let stats = try store.logStats(jobID: id)
+        #expect(stats.count == 1)
+        #expect(stats.truncated)
+        #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks == [chunk])
+        #expect(try store.delete(jobIDs: [id]) == 1)
+        #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks.isEmpty)
+    }
+
+    @Test func prefixesResolveOnlyWhenUnique() throws {
+        let store = try JobStore(directory: temporaryDirectory())
+        try store.insert(newJob("abc1" + String(repeating: "0", count: 28)))
+        try store.insert(newJob("abc2" + String(repeating: "0", count: 28)))
+        #expect(try store.resolve("abc1") == "abc1" + String(repeating: "0", count: 28))
+        #expect(throws: DispatcherError.self) { try store.resolve("abc") }
+        do {
+            _ = try store.resolve("abc")
+        } catch let error as DispatcherError {
+            #expect(error.code == "ambiguous_id")
+            #expect(error.message.contains("abc1") && error.message.contains("abc2"))
+        }
+        #expect((try? store.resolve("ffff")) == nil)
+    }
+}
+
+struct DispatcherConfigTests {
+    @Test func configErrorsNameLineAndColumn() throws {
+        let path = NSTemporaryDirectory() + "dispatcher-\(JobID.short(JobID.generate())).yml"
+        try "state_dir: /tmp/x\nmax_attempts: 2\nunschedulable_after: soon\n".write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try DispatcherConfig.load(path: path)
+            Issue.record("a bad duration was accepted")
+        } catch let error as JobletError {
+            #expect(error.message.contains("\(path):3:"), "\(error.message)")
+            #expect(error.message.contains("unschedulable_after"), "\(error.message)")
+        }
+    }
+
+    @Test func shippedSampleConfigLoads() throws {
+        let loaded = try DispatcherConfig.load(path: DispatcherHarness.repoRoot + "/config/dispatcher.yml")
+        #expect(loaded.warnings.isEmpty)
+        #expect(loaded.config.maxAttempts == 2)
+        #expect(loaded.config.unschedulableAfter == JobDuration(seconds: 600))
+        #expect(loaded.config.logBytesPerJob == ByteSize(bytes: 64 << 20))
+    }
+}

@@ -1,1 +1,0 @@
-// JobletMessaging tests (placeholder so the package resolves)

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Submit a job to Joblet from Python with pika (Debian: apt-get install python3-pika).
+
+    submit.py [--url URL] [--runtime SPEC] [--arch A] [--name N] [--memory 512M] [--timeout 10m]
+              [--no-wait] -- COMMAND [ARGS...]
+
+Prints the dispatcher's reply (one JSON line). Without --no-wait it then waits for the job to
+end and prints its final record (a second JSON line); exit status 0 when the job completed.
+Everything here follows docs/PROTOCOL.md; nothing Joblet-specific is needed but pika.
+"""
+import argparse, json, os, sys, time, uuid, urllib.parse
+import pika
+
+TERMINAL = {"completed", "failed", "cancelled", "timed_out", "lost", "rejected", "unschedulable"}
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", default=os.environ.get("JOBLET_BROKER", "amqp://guest:guest@127.0.0.1:5672/"))
+    parser.add_argument("--runtime"); parser.add_argument("--arch"); parser.add_argument("--name")
+    parser.add_argument("--memory"); parser.add_argument("--timeout")
+    parser.add_argument("--no-wait", action="store_true")
+    parser.add_argument("command", nargs="+")
+    args = parser.parse_args()
+
+    request = {"command": args.command}                       # the only required field
+    for key in ("runtime", "arch", "name"):
+        if getattr(args, key): request[key] = getattr(args, key)
+    limits = {k: v for k, v in (("memory", args.memory), ("timeout", args.timeout)) if v}
+    if limits: request["limits"] = limits
+
+    params = pika.URLParameters(args.url)
+    user = urllib.parse.unquote(urllib.parse.urlparse(args.url).username or "guest")
+    connection = pika.BlockingConnection(params)
+    channel = connection.channel()
+
+    replies = {}
+    def on_reply(ch, method, props, body):
+        replies[props.correlation_id] = json.loads(body)
+    # Direct reply-to: consume (no-ack) before publishing with reply_to = amq.rabbitmq.reply-to.
+    channel.basic_consume("amq.rabbitmq.reply-to", on_reply, auto_ack=True)
+
+    def call(routing_key, body, message_type, message_id=None):
+        correlation = str(uuid.uuid4())
+        channel.basic_publish("", routing_key, json.dumps(body).encode(), pika.BasicProperties(
+            content_type="application/json", delivery_mode=2, type=message_type,
+            message_id=message_id, correlation_id=correlation, reply_to="amq.rabbitmq.reply-to",
+            user_id=user))  # RabbitMQ checks user_id == the connection's user: that is the submitter
+        deadline = time.time() + 30
+        while correlation not in replies:
+            if time.time() > deadline: sys.exit(f"no reply on {routing_key} within 30 s: is joblet-dispatcher running?")
+            connection.process_data_events(time_limit=0.2)
+        return replies.pop(correlation)
+
+    # message_id makes the submission idempotent: resending it returns the same job (duplicate: true).
+    reply = call("joblet.submit", request, "joblet.job.request.v1", message_id=str(uuid.uuid4()))
+    print(json.dumps(reply), flush=True)
+    if reply.get("status") != "accepted":
+        sys.exit(2)
+    if args.no_wait:
+        return
+
+    # Follow: a private queue bound to this job's events, then ask the status (it may already be over).
+    job_id = reply["job_id"]
+    queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
+    channel.queue_bind(queue, "joblet.events", routing_key=f"job.{job_id}.*")
+    record = call("joblet.rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
+    while record["state"] not in TERMINAL:
+        method, props, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            connection.process_data_events(time_limit=0.5)
+            continue
+        if json.loads(body)["state"] in TERMINAL:
+            record = call("joblet.rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
+    print(json.dumps(record), flush=True)
+    connection.close()
+    sys.exit(0 if record["state"] == "completed" else 1)
+
+if __name__ == "__main__":
+    main()
