@@ -82,9 +82,20 @@ final class LocalCluster: Sendable {
 
     private static func stopAtExit() {
         guard let cluster = running.withLock({ $0 }) else { return }
-        for process in cluster.processes where process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        // Plain syscalls: Foundation's waitUntilExit hangs inside an atexit handler.
+        let pids = cluster.processes.map(\.processIdentifier)
+        for pid in pids { kill(pid, SIGTERM) }
+        for pid in pids {
+            var gone = false
+            for _ in 0..<150 {
+                let reaped = waitpid(pid, nil, WNOHANG)
+                if reaped == pid || reaped == -1 { gone = true; break }
+                usleep(100_000)
+            }
+            if !gone {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, nil, 0)
+            }
         }
     }
 
