@@ -97,6 +97,7 @@ final class LocalCluster: Sendable {
                 _ = waitpid(pid, nil, 0)
             }
         }
+        try? FileManager.default.removeItem(atPath: cluster.root)
     }
 
     /// Waits until the dispatcher answers and knows our worker with its runtime.
