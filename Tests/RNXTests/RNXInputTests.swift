@@ -42,6 +42,20 @@ struct RNXInputTests {
         #expect(bad.status != 0 && bad.stderr.contains("bad.yml"), "\(bad)")
     }
 
+    @Test func oversizedUploadIsRefusedBeforeSending() async throws {
+        let path = NSTemporaryDirectory() + "rnx-big-\(UUID().uuidString).bin"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // Random bytes do not compress: 9 MiB stays over the 8 MiB default limit.
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<(9 << 20) / 8).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } }
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let result = try await Subprocess.run(LocalCluster.rnxPath, ["submit", "--broker", "amqp://127.0.0.1:1/",
+                                                                     "--upload", path, "--", "true"])
+        #expect(result.status != 0, "\(result)")
+        #expect(result.stderr.contains("limit for inline uploads"), "\(result)")
+        #expect(!result.stderr.contains("cannot reach broker"), "\(result)")
+    }
+
     @Test func emptyCommandIsAUsageError() async throws {
         let result = try await Subprocess.run(LocalCluster.rnxPath, ["run", "--runtime=python:3.11"])
         #expect(result.status == 64, "\(result)")
