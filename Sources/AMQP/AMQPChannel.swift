@@ -195,8 +195,8 @@ public final class AMQPChannel: Sendable {
         }
     }
 
-    /// Acknowledges a delivery. A delivery of an older connection generation throws `.staleDelivery`
-    /// (the broker will redeliver it).
+    /// Acknowledges a delivery (queued to the connection thread; returns without a broker round trip).
+    /// A delivery of an older connection generation throws `.staleDelivery` (the broker redelivers it).
     public func ack(_ delivery: Delivery, multiple: Bool = false) async throws {
         try await settle(delivery, "ack") { state, ch in amqp_basic_ack(state, ch, delivery.deliveryTag, multiple ? 1 : 0) }
     }
@@ -213,19 +213,25 @@ public final class AMQPChannel: Sendable {
         }
     }
 
+    /// Settling does not wait for the connection thread (one thread hop per message would cap
+    /// consume throughput): stale deliveries are refused here, and the thread checks again before
+    /// sending, so a tag of an old connection is never applied to the new one. If the send itself
+    /// fails, the connection is lost and the broker redelivers the message (at-least-once).
     private func settle(_ delivery: Delivery, _ what: String,
                         _ call: @escaping @Sendable (amqp_connection_state_t, UInt16) -> Int32) async throws {
         let id = self.id
-        try await loop.perform { loop in
-            if let e = loop.terminalError { throw e }
-            if let e = loop.channels[id]?.closedError { throw e }
-            guard delivery.generation == loop.generation, loop.connection != nil else {
-                throw AMQPError(.staleDelivery,
-                    "cannot \(what) delivery \(delivery.deliveryTag): it arrived before the connection was lost; the broker redelivers it")
-            }
-            let (conn, ch) = try loop.ready(id)
-            try loop.checkSend(call(conn.state, ch.id), "\(what) of delivery \(delivery.deliveryTag)")
+        let loop = self.loop
+        func stale() -> AMQPError {
+            AMQPError(.staleDelivery,
+                "cannot \(what) delivery \(delivery.deliveryTag): it arrived before the connection was lost; the broker redelivers it")
         }
+        guard delivery.generation == loop.generation, loop.isConnected else { throw stale() }
+        let accepted = loop.submit { loop in
+            guard loop.terminalError == nil, delivery.generation == loop.generation,
+                  let (conn, ch) = try? loop.ready(id) else { return }
+            try? loop.checkSend(call(conn.state, ch.id), "\(what) of delivery \(delivery.deliveryTag)")
+        }
+        if !accepted { throw AMQPError(.connectionLost, "the connection is closed") }
     }
 
     /// Fetches one message (basic.get); nil when the queue is empty. The delivery must be acked.
