@@ -2,15 +2,21 @@
 // printed beside the same loop written directly against librabbitmq in C (CAMQPBaseline),
 // measured in the same run against the same broker.
 //
-//   amqp-bench [--url amqp://guest:guest@127.0.0.1:5672/] [-n 20000] [--size 256] [--window 256] [--prefetch 256]
+//   amqp-bench [--url amqp://guest:guest@127.0.0.1:5672/] [-n 10000] [--rounds 5] [--size 256]
+//              [--window 256] [--prefetch 256] [--only classic|quorum]
 //   (the URL also comes from JOBLET_AMQP_URL)
+//
+// The machine may be shared: Swift and C runs are interleaved (the order alternates every round),
+// each figure is the median over the rounds, and the spread (min-max of the per-round ratio) is shown.
 import AMQP
 import CAMQPBaseline
 import Foundation
 
 struct Options {
     var url = ProcessInfo.processInfo.environment["JOBLET_AMQP_URL"] ?? ""
-    var count = 20_000
+    var count = 10_000
+    var rounds = 5
+    var kinds = [false, true]
     var size = 256
     var window = 256
     var prefetch: UInt16 = 256
@@ -24,6 +30,8 @@ struct Options {
             case "--size": size = it.next().flatMap(Int.init) ?? size
             case "--window": window = it.next().flatMap(Int.init) ?? window
             case "--prefetch": prefetch = it.next().flatMap(UInt16.init) ?? prefetch
+            case "--rounds": rounds = max(1, it.next().flatMap(Int.init) ?? rounds)
+            case "--only": kinds = it.next() == "quorum" ? [true] : [false]
             default:
                 FileHandle.standardError.write(Data("unknown argument \(a)\n".utf8))
                 exit(2)
@@ -84,20 +92,35 @@ func cRun(_ o: Options, queue: String, quorum: Bool) throws -> Rates {
     return Rates(publish: r.publish_per_second, consume: r.consume_per_second)
 }
 
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
 let options = Options(arguments: CommandLine.arguments)
 guard !options.url.isEmpty else {
-    print("usage: amqp-bench --url amqp://guest:guest@127.0.0.1:5672/ [-n 20000] (or set JOBLET_AMQP_URL)")
+    print("usage: amqp-bench --url amqp://guest:guest@127.0.0.1:5672/ [-n 10000] [--rounds 5] (or set JOBLET_AMQP_URL)")
     exit(2)
 }
-print("amqp-bench: \(options.count) persistent messages of \(options.size) B, confirm window \(options.window), prefetch \(options.prefetch)")
+print("amqp-bench: \(options.count) persistent messages of \(options.size) B, confirm window \(options.window), "
+      + "prefetch \(options.prefetch), \(options.rounds) interleaved rounds (medians; ratio spread = min..max per round)")
 print("")
-print("queue    phase              Swift msg/s      C msg/s   Swift/C")
+print("queue    phase            Swift msg/s      C msg/s   Swift/C   ratio spread")
 let pid = getpid()
-for quorum in [false, true] {
+for quorum in options.kinds {
     let kind = quorum ? "quorum " : "classic"
-    let c = try cRun(options, queue: "bench.c.\(kind).\(pid)", quorum: quorum)
-    let s = try await swiftRun(options, queue: "bench.swift.\(kind).\(pid)", quorum: quorum)
-    for (phase, sv, cv) in [("publish+confirm", s.publish, c.publish), ("consume+ack    ", s.consume, c.consume)] {
-        print(String(format: "%@  %@  %11.0f  %11.0f   %6.2f", kind, phase, sv, cv, sv / cv))
+    var swiftRates: [Rates] = [], cRates: [Rates] = []
+    for round in 0..<options.rounds {
+        // Alternate who goes first so a slow phase of the shared machine hits both sides alike.
+        let swiftFirst = round % 2 == 1
+        if swiftFirst { swiftRates.append(try await swiftRun(options, queue: "bench.swift.\(kind).\(pid).\(round)", quorum: quorum)) }
+        cRates.append(try cRun(options, queue: "bench.c.\(kind).\(pid).\(round)", quorum: quorum))
+        if !swiftFirst { swiftRates.append(try await swiftRun(options, queue: "bench.swift.\(kind).\(pid).\(round)", quorum: quorum)) }
+    }
+    for (phase, pick) in [("publish+confirm", \Rates.publish), ("consume+ack    ", \Rates.consume)] {
+        let sv = swiftRates.map { $0[keyPath: pick] }, cv = cRates.map { $0[keyPath: pick] }
+        let ratios = zip(sv, cv).map { $0 / $1 }
+        print(String(format: "%@  %@  %11.0f  %11.0f   %6.2f   %4.2f..%4.2f", kind, phase, median(sv), median(cv),
+                     median(ratios), ratios.min() ?? 0, ratios.max() ?? 0))
     }
 }
