@@ -14,6 +14,12 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int fail(joblet_baseline_result *out, const char *what, amqp_rpc_reply_t r) {
     out->error = 1;
     if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
@@ -75,6 +81,7 @@ int joblet_baseline_run(const char *url, const char *queue, int quorum, int coun
     char id[32];
 
     /* Publish with a window of unconfirmed messages. */
+    double c0 = cpu_seconds();
     double t0 = now_seconds();
     uint64_t published = 0, confirmed = 0;
     while (confirmed < (uint64_t)count) {
@@ -99,6 +106,7 @@ int joblet_baseline_run(const char *url, const char *queue, int quorum, int coun
         amqp_maybe_release_buffers(conn);
     }
     double t1 = now_seconds();
+    out->publish_cpu_seconds = cpu_seconds() - c0;
     free(body);
     out->publish_per_second = count / (t1 - t0);
 
@@ -107,6 +115,7 @@ int joblet_baseline_run(const char *url, const char *queue, int quorum, int coun
     if (check(conn, out, "basic.qos")) goto done;
     amqp_basic_consume(conn, 1, amqp_cstring_bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
     if (check(conn, out, "basic.consume")) goto done;
+    c0 = cpu_seconds();
     t0 = now_seconds();
     for (int received = 0; received < count;) {
         amqp_envelope_t env;
@@ -118,6 +127,7 @@ int joblet_baseline_run(const char *url, const char *queue, int quorum, int coun
         received++;
     }
     t1 = now_seconds();
+    out->consume_cpu_seconds = cpu_seconds() - c0;
     out->consume_per_second = count / (t1 - t0);
     amqp_queue_delete(conn, 1, amqp_cstring_bytes(queue), 0, 0);
     rc = 0;

@@ -124,10 +124,11 @@ public final class AMQPChannel: Sendable {
                         properties: BasicProperties = BasicProperties(), mandatory: Bool = false) async throws {
         let id = self.id
         let deadline = ContinuousClock.now + loop.configuration.publishConfirmTimeout
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+        let loop = self.loop
+        try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
             let p = PendingPublish(body: body, exchange: exchange, routingKey: routingKey, properties: properties,
                                    mandatory: mandatory, deadline: deadline, continuation: c)
-            let accepted = loop.submit { loop in
+            @Sendable func run(_ loop: ConnectionLoop) {
                 if let e = loop.terminalError { p.complete(.failure(e)); return }
                 guard let ch = loop.channels[id] else {
                     p.complete(.failure(AMQPError(.channelClosed, "channel \(id) is closed"))); return
@@ -135,6 +136,7 @@ public final class AMQPChannel: Sendable {
                 if let e = ch.closedError { p.complete(.failure(e)); return }
                 loop.send(p, on: ch)
             }
+            let accepted = loop.runNowOrSubmit(run, else: { run })
             if !accepted { p.complete(.failure(AMQPError(.connectionLost, "the connection is closed"))) }
         }
     }
@@ -143,10 +145,10 @@ public final class AMQPChannel: Sendable {
     /// re-registered and the same sequence continues with deliveries of the new generation.
     public func consume(queue: String, consumerTag: String? = nil, exclusive: Bool = false,
                         arguments: FieldTable = [:]) async throws -> AMQPConsumer {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: Delivery.self, throwing: (any Error).self)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Delivery].self, throwing: (any Error).self)
         let tag = consumerTag ?? ConsumerTags.make()
         try await startConsumer(ConsumerRecord(queue: queue, tag: tag, exclusive: exclusive, noAck: false,
-                                               arguments: arguments, sink: .stream(continuation)))
+                                               arguments: arguments, sink: .stream(DeliveryBuffer(continuation))))
         let id = self.id
         let loop = self.loop
         continuation.onTermination = { reason in
@@ -198,40 +200,38 @@ public final class AMQPChannel: Sendable {
     /// Acknowledges a delivery (queued to the connection thread; returns without a broker round trip).
     /// A delivery of an older connection generation throws `.staleDelivery` (the broker redelivers it).
     public func ack(_ delivery: Delivery, multiple: Bool = false) async throws {
-        try await settle(delivery, "ack") { state, ch in amqp_basic_ack(state, ch, delivery.deliveryTag, multiple ? 1 : 0) }
+        try settle(delivery, .ack(multiple: multiple))
     }
 
     public func nack(_ delivery: Delivery, multiple: Bool = false, requeue: Bool) async throws {
-        try await settle(delivery, "nack") { state, ch in
-            amqp_basic_nack(state, ch, delivery.deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0)
-        }
+        try settle(delivery, .nack(multiple: multiple, requeue: requeue))
     }
 
     public func reject(_ delivery: Delivery, requeue: Bool) async throws {
-        try await settle(delivery, "reject") { state, ch in
-            amqp_basic_reject(state, ch, delivery.deliveryTag, requeue ? 1 : 0)
-        }
+        try settle(delivery, .reject(requeue: requeue))
     }
 
-    /// Settling does not wait for the connection thread (one thread hop per message would cap
-    /// consume throughput): stale deliveries are refused here, and the thread checks again before
-    /// sending, so a tag of an old connection is never applied to the new one. If the send itself
-    /// fails, the connection is lost and the broker redelivers the message (at-least-once).
-    private func settle(_ delivery: Delivery, _ what: String,
-                        _ call: @escaping @Sendable (amqp_connection_state_t, UInt16) -> Int32) async throws {
+    /// Settling does not wait for the broker: when the connection thread sleeps the frame is
+    /// written right here, else the call is queued to it. Stale deliveries are refused here, and
+    /// checked again under the state lock, so a tag of an old connection is never applied to the
+    /// new one. If the send itself fails, the connection is lost and the broker redelivers the
+    /// message (at-least-once).
+    private func settle(_ delivery: Delivery, _ how: Settlement) throws {
         let id = self.id
         let loop = self.loop
-        func stale() -> AMQPError {
-            AMQPError(.staleDelivery,
-                "cannot \(what) delivery \(delivery.deliveryTag): it arrived before the connection was lost; the broker redelivers it")
+        let tag = delivery.deliveryTag, generation = delivery.generation
+        guard generation == loop.generation, loop.isConnected else {
+            throw AMQPError(.staleDelivery,
+                "cannot \(how.name) delivery \(tag): it arrived before the connection was lost; the broker redelivers it")
         }
-        guard delivery.generation == loop.generation, loop.isConnected else { throw stale() }
-        let accepted = loop.submit { loop in
-            guard loop.terminalError == nil, delivery.generation == loop.generation,
+        @Sendable func run(_ loop: ConnectionLoop) {
+            guard loop.terminalError == nil, generation == loop.generation,
                   let (conn, ch) = try? loop.ready(id) else { return }
-            try? loop.checkSend(call(conn.state, ch.id), "\(what) of delivery \(delivery.deliveryTag)")
+            try? loop.checkSend(how.send(conn.state, ch.id, tag), "\(how.name) of delivery \(tag)")
         }
-        if !accepted { throw AMQPError(.connectionLost, "the connection is closed") }
+        if !loop.runNowOrSubmit(run, else: { run }) {
+            throw AMQPError(.connectionLost, "the connection is closed")
+        }
     }
 
     /// Fetches one message (basic.get); nil when the queue is empty. The delivery must be acked.

@@ -1,3 +1,5 @@
+import Logging
+
 /// Everything needed to connect to a broker (or a cluster of brokers).
 public struct AMQPConfiguration: Sendable {
     /// `amqp://user:pass@host:port/vhost` or `amqps://...`; tried in order on connect and reconnect.
@@ -13,6 +15,9 @@ public struct AMQPConfiguration: Sendable {
     public var publishConfirmTimeout: Duration
     /// Timeout of synchronous broker calls (declare, bind, qos...) and of the TCP connect.
     public var operationTimeout: Duration
+    /// Connects, disconnects, reconnect attempts and closes are logged here (endpoints as
+    /// host:port only, never credentials). Default: discards everything.
+    public var logger: Logger
 
     public init(url: String, connectionName: String = "joblet") {
         self.init(urls: [url], connectionName: connectionName)
@@ -26,5 +31,6 @@ public struct AMQPConfiguration: Sendable {
         self.reconnect = ReconnectPolicy()
         self.publishConfirmTimeout = .seconds(30)
         self.operationTimeout = .seconds(30)
+        self.logger = Logger(label: "joblet.amqp", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 }

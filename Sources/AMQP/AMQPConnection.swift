@@ -46,6 +46,9 @@ public final class AMQPConnection: Sendable {
 
     public var isConnected: Bool { loop.isConnected }
 
+    /// `host:port` of the broker node the connection is on right now (nil while reconnecting).
+    public var endpoint: String? { loop.endpoint }
+
     /// Closes the connection: pending publishes fail, consumers end, the thread exits.
     public func close() async {
         _ = try? await loop.perform { loop in loop.shutdown(error: nil) }

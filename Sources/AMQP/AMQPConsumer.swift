@@ -4,12 +4,25 @@
 public struct AMQPConsumer: AsyncSequence, Sendable {
     public typealias Element = Delivery
     public let consumerTag: String
-    let stream: AsyncThrowingStream<Delivery, any Error>
+    /// Deliveries arrive in batches (everything one pump of the connection thread read).
+    let stream: AsyncThrowingStream<[Delivery], any Error>
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncThrowingStream<Delivery, any Error>.AsyncIterator
+        var base: AsyncThrowingStream<[Delivery], any Error>.AsyncIterator
+        var batch: [Delivery] = []
+        var index = 0
+
         public mutating func next() async throws -> Delivery? {
-            try await base.next()
+            if index < batch.count {
+                index += 1
+                return batch[index - 1]
+            }
+            // Batches are never empty; drop the old one before waiting so its bodies are freed.
+            batch = []
+            guard let next = try await base.next(), !next.isEmpty else { return nil }
+            batch = next
+            index = 1
+            return next[0]
         }
     }
 

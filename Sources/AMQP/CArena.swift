@@ -4,16 +4,39 @@ import Glibc
 #endif
 
 /// Owns the C memory behind tables, properties and strings handed to one librabbitmq call;
-/// everything is freed in `deinit`, after the call returned (librabbitmq copies on send).
+/// everything is freed in `deinit` (or `reset`), after the call returned (librabbitmq copies on send).
+/// With a chunk, small allocations are carved from it and reused after `reset` (hot publish path).
 final class CArena {
     private var blocks: [UnsafeMutableRawPointer] = []
+    private let chunk: UnsafeMutableRawPointer?
+    private let chunkSize: Int
+    private var used = 0
+
+    init(chunkSize: Int = 0) {
+        self.chunkSize = chunkSize
+        chunk = chunkSize > 0 ? malloc(chunkSize) : nil
+    }
 
     deinit {
         for b in blocks { free(b) }
+        free(chunk)
+    }
+
+    /// Frees everything handed out; the chunk is kept for reuse.
+    func reset() {
+        for b in blocks { free(b) }
+        blocks.removeAll(keepingCapacity: true)
+        used = 0
     }
 
     func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
         let size = max(1, MemoryLayout<T>.stride * count)
+        let aligned = (size + 15) & ~15
+        if let chunk, used + aligned <= chunkSize {
+            let p = chunk + used
+            used += aligned
+            return p.bindMemory(to: T.self, capacity: count)
+        }
         guard let raw = malloc(size) else { fatalError("out of memory") }
         blocks.append(raw)
         return raw.bindMemory(to: T.self, capacity: count)

@@ -1,10 +1,23 @@
 import CRabbitMQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Copies of C values into Swift values; nothing here keeps a pointer into librabbitmq's pools.
 enum CDecoding {
     static func string(_ b: amqp_bytes_t) -> String {
         guard b.len > 0, let p = b.bytes else { return "" }
         return String(decoding: UnsafeRawBufferPointer(start: p, count: b.len), as: UTF8.self)
+    }
+
+    /// True when `b` holds exactly the UTF-8 of `s` (compares without allocating).
+    static func equals(_ b: amqp_bytes_t, _ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { u in
+            guard u.count == b.len else { return false }
+            guard u.count > 0, let p = b.bytes, let q = u.baseAddress else { return true }
+            return memcmp(p, q, u.count) == 0
+        }
     }
 
     static func bytes(_ b: amqp_bytes_t) -> [UInt8] {

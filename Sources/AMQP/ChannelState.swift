@@ -17,6 +17,8 @@ final class ChannelState {
     var outbox: [PendingPublish] = []
     /// basic.return messages waiting for the confirm that follows them.
     var pendingReturns: [ReturnedMessage] = []
+    /// The routing key of the last delivery, reused while it repeats (saves a String per delivery).
+    var lastRoutingKey: String?
 
     init(id: UInt16) { self.id = id }
 

@@ -150,7 +150,8 @@ extension ConnectionLoop {
             ch.outbox.append(p)
             return
         }
-        let arena = CArena()
+        let arena = publishArena
+        defer { arena.reset() }
         var props = arena.properties(p.properties)
         let rc = p.exchange.withCString { ex in
             p.routingKey.withCString { rk in

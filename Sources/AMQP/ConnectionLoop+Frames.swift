@@ -21,6 +21,7 @@ extension ConnectionLoop {
             }
             handleFrame(frame, conn)
         }
+        flushDeliveries()
         if let conn = connection { amqp_maybe_release_buffers(conn.state) }
     }
 
@@ -30,16 +31,27 @@ extension ConnectionLoop {
         switch frame.payload.method.id {
         case AMQP_BASIC_DELIVER_METHOD:
             let m = decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
-            let tag = CDecoding.string(m.consumer_tag)
+            let ch = channels[chID]
+            // Reuse the strings we already hold (no allocation per delivery for tag and key).
+            let consumer = (ch?.consumers.count ?? 0) <= 8
+                ? ch?.consumers.first { CDecoding.equals(m.consumer_tag, $0.key) }?.value
+                : ch?.consumers[CDecoding.string(m.consumer_tag)]
+            let tag = consumer?.tag ?? CDecoding.string(m.consumer_tag)
             let deliveryTag = m.delivery_tag
             let redelivered = m.redelivered != 0
             let exchange = CDecoding.string(m.exchange)
-            let routingKey = CDecoding.string(m.routing_key)
+            let routingKey: String
+            if let last = ch?.lastRoutingKey, CDecoding.equals(m.routing_key, last) {
+                routingKey = last
+            } else {
+                routingKey = CDecoding.string(m.routing_key)
+                ch?.lastRoutingKey = routingKey
+            }
             guard let (body, props) = readContent(conn, chID) else { return }
             let d = Delivery(body: body, properties: props, deliveryTag: deliveryTag, redelivered: redelivered,
                              exchange: exchange, routingKey: routingKey, consumerTag: tag, generation: generation)
-            if let consumer = channels[chID]?.consumers[tag] {
-                consumer.deliver(d)
+            if let consumer {
+                if let buffer = consumer.deliver(d) { dirtyBuffers.append(buffer) }
             } else {
                 // Cancelled meanwhile: hand it back rather than hold it unacked.
                 _ = amqp_basic_reject(conn.state, chID, deliveryTag, 1)
@@ -82,6 +94,13 @@ extension ConnectionLoop {
         default:
             break // channel.flow, connection.blocked, late replies: nothing to do
         }
+    }
+
+    /// Hands each consumer what this pump read, as one batch.
+    func flushDeliveries() {
+        guard !dirtyBuffers.isEmpty else { return }
+        for b in dirtyBuffers { b.flush() }
+        dirtyBuffers.removeAll(keepingCapacity: true)
     }
 
     /// Reads the content header and body frames that follow deliver/return/get-ok.

@@ -1,4 +1,5 @@
 import CRabbitMQ
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,9 +103,11 @@ extension ConnectionLoop {
             do {
                 connection = try connectOnce(url)
                 setConnected(true)
+                log.info("AMQP connected", metadata: ["endpoint": "\(url.host):\(url.port)", "vhost": "\(url.vhost)"])
                 return
             } catch {
                 lastError = error
+                log.warning("AMQP connect failed", metadata: ["endpoint": "\(url.host):\(url.port)", "error": "\(error)"])
             }
         }
         throw lastError ?? AMQPError(.invalidURL, "no broker URL configured")
@@ -112,9 +115,12 @@ extension ConnectionLoop {
 
     /// The socket failed, a heartbeat was missed or the broker closed the connection.
     func connectionLost(_ reason: String) {
-        guard connection != nil else { return }
+        guard let lost = connection else { return }
         connection = nil
         setConnected(false)
+        log.warning("AMQP connection lost", metadata: [
+            "endpoint": "\(lost.url.host):\(lost.url.port)", "reason": "\(reason)",
+            "reconnect": "\(configuration.reconnect.isEnabled)"])
         for ch in channels.values {
             ch.isOpen = false
             let resend = ch.takeUnconfirmed()
@@ -137,10 +143,14 @@ extension ConnectionLoop {
                 break
             } catch {
                 lastError = error
+                log.debug("AMQP reconnect to one node failed",
+                          metadata: ["endpoint": "\(url.host):\(url.port)", "error": "\(error)"])
             }
         }
-        guard connection != nil else {
+        guard let conn = connection else {
             reconnectAttempt += 1
+            log.warning("AMQP reconnect attempt failed", metadata: [
+                "attempt": "\(reconnectAttempt)", "error": "\(lastError.map { "\($0)" } ?? "?")"])
             if let max = configuration.reconnect.maxAttempts, reconnectAttempt >= max {
                 shutdown(error: AMQPError(.connectionLost, "connection lost and not restored after \(reconnectAttempt) attempts",
                                           cause: lastError.map { "\($0)" }))
@@ -161,6 +171,8 @@ extension ConnectionLoop {
             }
         }
         guard connection != nil else { return }
+        log.notice("AMQP reconnected", metadata: [
+            "endpoint": "\(conn.url.host):\(conn.url.port)", "generation": "\(gen)", "attempts": "\(reconnectAttempt + 1)"])
         reconnectAttempt = 0
         emit(.reconnected(generation: gen))
         for ch in channels.values where ch.isOpen { flushOutbox(ch) }
@@ -188,9 +200,16 @@ extension ConnectionLoop {
             connection = nil
         }
         setConnected(false)
+        if let error {
+            log.error("AMQP connection closed for good", metadata: ["error": "\(error)"])
+        } else {
+            log.info("AMQP connection closed")
+        }
         emit(.closed)
         eventSink.finish()
     }
+
+    var log: Logger { configuration.logger }
 
     func statusText(_ rc: Int32) -> String {
         String(cString: amqp_error_string2(rc))

@@ -5,9 +5,14 @@ import Glibc
 #endif
 
 /// The one OS thread that owns a librabbitmq connection. Swift callers enqueue commands
-/// (closures run on this thread) and wake it through an eventfd; between commands the thread
+/// (closures run on this thread) and wake it through a pipe; between commands the thread
 /// polls the socket and dispatches deliveries, returns, confirms, closes and heartbeats.
-/// Blocking C calls therefore never run on the Swift cooperative pool.
+/// Blocking broker RPCs (declare, bind, qos...) therefore never run on the Swift cooperative pool.
+///
+/// All loop state (below "Loop-thread state") is guarded by `stateLock`, which the loop thread
+/// holds except while it sleeps in poll(). Hot fire-and-forget calls (publish, ack) use
+/// `runNowOrSubmit`: when the thread sleeps and nothing is queued they run on the caller's
+/// thread (no closure, no wake-up, no thread hop), else they are queued, keeping call order.
 final class ConnectionLoop: @unchecked Sendable {
     typealias Command = @Sendable (ConnectionLoop) -> Void
 
@@ -27,6 +32,8 @@ final class ConnectionLoop: @unchecked Sendable {
     private let wakeWriteFD: Int32
     private let generationValue = Atomic<UInt64>(0)
     private let connectedValue = Atomic<Bool>(false)
+    private let stateLock = Mutex<Void>(())
+    private let endpointValue = Mutex<String?>(nil)
 
     // Loop-thread state.
     var connection: RabbitConnection?
@@ -39,6 +46,10 @@ final class ConnectionLoop: @unchecked Sendable {
     var nextReconnectAt: ContinuousClock.Instant?
     var lastDeadlineCheck = ContinuousClock.now
     private var scratch: [Command] = []
+    /// Consumer buffers that received deliveries during the current pump (flushed as one batch each).
+    var dirtyBuffers: [DeliveryBuffer] = []
+    /// Reused C memory for publish properties (reset after every publish).
+    let publishArena = CArena(chunkSize: 4096)
 
     init(configuration: AMQPConfiguration, urls: [AMQPURL]) throws(AMQPError) {
         self.configuration = configuration
@@ -64,7 +75,14 @@ final class ConnectionLoop: @unchecked Sendable {
     var generation: UInt64 { generationValue.load(ordering: .acquiring) }
     var isConnected: Bool { connectedValue.load(ordering: .acquiring) }
 
-    func setConnected(_ value: Bool) { connectedValue.store(value, ordering: .releasing) }
+    /// `host:port` of the node the connection is on (never credentials); nil while disconnected.
+    var endpoint: String? { endpointValue.withLock { $0 } }
+
+    func setConnected(_ value: Bool) {
+        connectedValue.store(value, ordering: .releasing)
+        let ep = value ? connection.map { "\($0.url.host):\($0.url.port)" } : nil
+        endpointValue.withLock { $0 = ep }
+    }
     func bumpGeneration() -> UInt64 { generationValue.add(1, ordering: .acquiringAndReleasing).newValue }
 
     /// Starts the loop thread; it keeps the loop alive until `stop` ran.
@@ -95,16 +113,34 @@ final class ConnectionLoop: @unchecked Sendable {
             box.wakePending = true
             return (true, true)
         }
-        if wake {
-            var one: UInt8 = 1
-            _ = write(wakeWriteFD, &one, 1)
-        }
+        if wake { self.wake() }
         return accepted
+    }
+
+    /// Runs `body` right here if the loop thread sleeps in poll() and no command is queued
+    /// (so it cannot overtake an earlier call); otherwise queues `makeCommand()`.
+    /// Only for short non-blocking work (a publish or ack write), never for broker RPCs.
+    @discardableResult
+    func runNowOrSubmit(_ body: (ConnectionLoop) -> Void, else makeCommand: () -> Command) -> Bool {
+        let ran: Bool? = stateLock.withLockIfAvailable { _ -> Bool in
+            guard inbox.withLock({ $0.commands.isEmpty && !$0.stopped }) else { return false }
+            body(self)
+            // The call may have lost the connection: let the thread schedule the reconnect now.
+            if connection == nil || !running { wake() }
+            return true
+        }
+        if ran == true { return true }
+        return submit(makeCommand())
+    }
+
+    private func wake() {
+        var one: UInt8 = 1
+        _ = write(wakeWriteFD, &one, 1)
     }
 
     /// Runs `body` on the loop thread and returns its result to the async caller.
     func perform<T: Sendable>(_ body: @escaping @Sendable (ConnectionLoop) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+        try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<T, any Error>) in
             let accepted = submit { loop in
                 c.resume(with: Result { try body(loop) })
             }
@@ -115,25 +151,33 @@ final class ConnectionLoop: @unchecked Sendable {
     }
 
     private func run() {
-        while running {
-            drainCommands()
-            guard running else { break }
-            if connection != nil {
-                pumpFrames()
-            } else if let at = nextReconnectAt, ContinuousClock.now >= at {
-                attemptReconnect()
+        while true {
+            let wait: (timeoutMS: Int32, socket: Int32?)? = stateLock.withLock { _ in
+                guard running else { return nil }
+                drainCommands()
+                guard running else { return nil }
+                if connection != nil {
+                    pumpFrames()
+                } else if let at = nextReconnectAt, ContinuousClock.now >= at {
+                    attemptReconnect()
+                }
+                checkDeadlines()
+                guard running else { return nil }
+                return pollPlan()
             }
-            checkDeadlines()
-            waitForWork()
+            guard let wait else { break }
+            waitForWork(timeoutMS: wait.timeoutMS, socket: wait.socket)
         }
-        let leftover = inbox.withLock { box -> [Command] in
-            box.stopped = true
-            defer { box.commands.removeAll() }
-            return box.commands
+        stateLock.withLock { _ in
+            let leftover = inbox.withLock { box -> [Command] in
+                box.stopped = true
+                defer { box.commands.removeAll() }
+                return box.commands
+            }
+            // Commands that raced with stop still run, against a terminal error.
+            for c in leftover { c(self) }
+            connection = nil
         }
-        // Commands that raced with stop still run, against a terminal error.
-        for c in leftover { c(self) }
-        connection = nil
     }
 
     private func drainCommands() {
@@ -142,7 +186,8 @@ final class ConnectionLoop: @unchecked Sendable {
         scratch.removeAll(keepingCapacity: true)
     }
 
-    private func waitForWork() {
+    /// How long to sleep and which socket to watch (computed under the state lock).
+    private func pollPlan() -> (timeoutMS: Int32, socket: Int32?) {
         var timeoutMS: Int32 = 100
         if let conn = connection {
             if conn.hasBufferedData { timeoutMS = 0 }
@@ -155,10 +200,17 @@ final class ConnectionLoop: @unchecked Sendable {
             return true
         }
         if pending { timeoutMS = 0 }
-        var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-        if let conn = connection { fds.append(pollfd(fd: conn.socketFD, events: Int16(POLLIN), revents: 0)) }
-        let n = poll(&fds, nfds_t(fds.count), timeoutMS)
-        if n > 0 && fds[0].revents != 0 {
+        return (timeoutMS, connection?.socketFD)
+    }
+
+    /// Sleeps in poll() without the state lock, so callers may publish and ack meanwhile.
+    private func waitForWork(timeoutMS: Int32, socket: Int32?) {
+        var fds = (pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: socket ?? -1, events: Int16(POLLIN), revents: 0))
+        let n = withUnsafeMutablePointer(to: &fds) { p in
+            p.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, socket == nil ? 1 : 2, timeoutMS) }
+        }
+        if n > 0 && fds.0.revents != 0 {
             var drain = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
             _ = withUnsafeMutableBytes(of: &drain) { read(wakeFD, $0.baseAddress, $0.count) }
         }

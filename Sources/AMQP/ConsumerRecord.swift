@@ -2,7 +2,7 @@
 struct ConsumerRecord {
     /// Where deliveries go: an `AMQPConsumer`'s stream, or an internal handler (RPC replies).
     enum Sink {
-        case stream(AsyncThrowingStream<Delivery, any Error>.Continuation)
+        case stream(DeliveryBuffer)
         case handler(@Sendable (Delivery) -> Void)
     }
 
@@ -13,14 +13,16 @@ struct ConsumerRecord {
     var arguments: FieldTable
     var sink: Sink
 
-    func deliver(_ d: Delivery) {
+    /// Hands over a delivery; returns the buffer to flush at the end of the pump, if it just
+    /// became non-empty.
+    func deliver(_ d: Delivery) -> DeliveryBuffer? {
         switch sink {
-        case .stream(let c): c.yield(d)
-        case .handler(let h): h(d)
+        case .stream(let b): return b.append(d) ? b : nil
+        case .handler(let h): h(d); return nil
         }
     }
 
     func finish(_ error: AMQPError?) {
-        if case .stream(let c) = sink { c.finish(throwing: error) }
+        if case .stream(let b) = sink { b.finish(error) }
     }
 }

@@ -7,10 +7,10 @@ final class PendingPublish: @unchecked Sendable {
     let properties: BasicProperties
     let mandatory: Bool
     let deadline: ContinuousClock.Instant
-    private var continuation: CheckedContinuation<Void, any Error>?
+    private var continuation: UnsafeContinuation<Void, any Error>?
 
     init(body: [UInt8], exchange: String, routingKey: String, properties: BasicProperties,
-         mandatory: Bool, deadline: ContinuousClock.Instant, continuation: CheckedContinuation<Void, any Error>) {
+         mandatory: Bool, deadline: ContinuousClock.Instant, continuation: UnsafeContinuation<Void, any Error>) {
         self.body = body
         self.exchange = exchange
         self.routingKey = routingKey

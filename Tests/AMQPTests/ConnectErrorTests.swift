@@ -1,4 +1,5 @@
 import AMQP
+import Foundation
 import TestSupport
 import Testing
 
@@ -68,4 +69,18 @@ func preconditionFailed() async throws {
     await #expect(throws: AMQPError.self) { try await ch.purgeQueue(queue) }
     let other = try await conn.openChannel()
     #expect(try await other.purgeQueue(queue) == 0)
+}
+
+@Test("connection failures are logged without the password")
+func connectFailureLogsNoPassword() async throws {
+    let url = try await TestBroker.shared()
+    let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"
+    let bad = url.replacingOccurrences(of: "guest:guest@", with: "guest:\(secret)@")
+    let logs = LogCapture()
+    var config = AMQPConfiguration(url: bad, connectionName: "log-test")
+    config.logger = logs.logger()
+    await #expect(throws: AMQPError.self) { _ = try await AMQPConnection.connect(config) }
+    let lines = logs.all
+    #expect(lines.contains { $0.contains("connect failed") && $0.contains("127.0.0.1:") })
+    #expect(!lines.contains { $0.contains(secret) })
 }

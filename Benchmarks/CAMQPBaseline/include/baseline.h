@@ -5,6 +5,8 @@
 typedef struct {
     double publish_per_second;
     double consume_per_second;
+    double publish_cpu_seconds;  /* process CPU time (user+sys) of each phase */
+    double consume_cpu_seconds;
     int error;          /* 0 = ok */
     char message[256];  /* error text */
 } joblet_baseline_result;
