@@ -26,20 +26,32 @@ enum RuntimeFixture {
         return .built(cacheDirectory + "/" + id)
     }
 
-    /// A fresh runtimes base dir holding exactly `ids` (symlinks into the cache); nil when one cannot be built here.
+    /// A fresh runtimes base dir holding exactly `ids` (hard-linked copies of the cached builds: the
+    /// catalog does not follow symlinks); nil when one cannot be built here.
     static func base(with ids: [String]) throws -> String? {
-        let base = NSTemporaryDirectory() + "joblet-worker-runtimes-" + UUID().uuidString
+        let base = "/var/cache/joblet/worker-test-bases/" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         for id in ids {
             switch try build(id) {
             case .built(let directory):
-                try FileManager.default.createSymbolicLink(atPath: base + "/" + id, withDestinationPath: directory)
+                try run(["/bin/cp", "-al", directory, base + "/" + id])
             case .missingHostInput(let message):
                 print("skipping: runtime \(id) cannot be built on this host: \(message)")
                 return nil
             }
         }
         return base
+    }
+
+    private static func run(_ argv: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FixtureError(description: "\(argv.joined(separator: " ")) failed (\(process.terminationStatus))")
+        }
     }
 
     struct FixtureError: Error, CustomStringConvertible { let description: String }
