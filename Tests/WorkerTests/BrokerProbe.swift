@@ -11,18 +11,34 @@ final class BrokerProbe: Sendable {
     let logs: String
     let dead: String
 
-    init(url: String) async throws {
+    /// `durable`: named durable queues instead of exclusive ones, so events published while the
+    /// probe is reconnecting after a broker restart are kept (the AMQP library re-binds them).
+    init(url: String, durable: Bool = false) async throws {
         connection = try await AMQPConnection.connect(AMQPConfiguration(url: url, connectionName: "worker-tests"))
-        channel = try await connection.openChannel()
+        let channel = try await connection.openChannel()
+        self.channel = channel
         try await channel.enableConfirms()
         try await JobletTopology.declareCore(on: channel)
         _ = try await JobletTopology.declareJobQueue(target: Topology.target(runtimeID: nil, arch: Architecture.host), on: channel)
-        events = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        let prefix = "t.probe.\(JobID.generate().prefix(8))"
+        func queue(_ suffix: String) async throws -> String {
+            if durable { return try await channel.declareQueue("\(prefix).\(suffix)", durable: true).name }
+            return try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        }
+        events = try await queue("events")
         try await channel.bindQueue(events, exchange: Topology.eventsExchange, routingKey: "#")
-        logs = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        logs = try await queue("logs")
         try await channel.bindQueue(logs, exchange: Topology.logsExchange, routingKey: "#")
-        dead = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        dead = try await queue("dead")
         try await channel.bindQueue(dead, exchange: Topology.deadLetterExchange, routingKey: "")
+    }
+
+    /// Waits until the probe's connection is back after a broker restart.
+    func waitUntilConnected(timeout: Duration = .seconds(60)) async {
+        let end = ContinuousClock.now + timeout
+        while !connection.isConnected, ContinuousClock.now < end {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     func close() async { await connection.close() }

@@ -30,6 +30,12 @@ extension WorkerConfig {
         guard logFlushInterval.seconds > 0, advertInterval.seconds > 0, rescanInterval.seconds > 0 else {
             throw WorkerError(.invalidConfig, "logs.flush_interval, advert_interval and rescan_interval must be positive")
         }
+        guard runtimeTestTimeout.seconds > 0 else {
+            throw WorkerError(.invalidConfig, "runtime_test_timeout: must be positive")
+        }
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw WorkerError(.invalidConfig, "metrics.port: give 0 to 65535 (it is \(metricsPort); 0 picks a free port)")
+        }
         do {
             try defaultLimits.validate()
             try maxLimits.validate()

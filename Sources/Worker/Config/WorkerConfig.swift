@@ -33,8 +33,12 @@ public struct WorkerConfig: Sendable, Decodable {
     public var rescanInterval: JobDuration = JobDuration(seconds: 3)
     /// On SIGTERM, running jobs get this long to finish before they are killed and handed back.
     public var drainGracePeriod: JobDuration = JobDuration(seconds: 30)
-    /// Serve Prometheus text on 127.0.0.1:<port> when set.
+    /// A runtime's smoke test (`runtime_test` control command) is killed after this long.
+    public var runtimeTestTimeout: JobDuration = JobDuration(seconds: 60)
+    /// Serve Prometheus text at `http://<metrics.bind>:<metrics.port>/metrics` when set.
     public var metricsPort: Int?
+    /// Address the metrics endpoint binds to; loopback unless the config says otherwise.
+    public var metricsBind: String = "127.0.0.1"
 
     public init() {}
 
@@ -44,7 +48,8 @@ public struct WorkerConfig: Sendable, Decodable {
     enum CodingKeys: String, CodingKey {
         case broker, workerID = "worker_id", slots, runtimes, stateDirectory = "state_dir"
         case volumesDirectory = "volumes_dir", cgroup, limits, job, logs, advertInterval = "advert_interval"
-        case rescanInterval = "rescan_interval", drainGracePeriod = "drain_grace_period", metricsPort = "metrics_port"
+        case rescanInterval = "rescan_interval", drainGracePeriod = "drain_grace_period", metrics
+        case runtimeTestTimeout = "runtime_test_timeout"
     }
 
     struct Broker: Decodable {
@@ -69,6 +74,10 @@ public struct WorkerConfig: Sendable, Decodable {
     struct Job: Decodable {
         var uid: UInt32?
         var gid: UInt32?
+    }
+    struct Metrics: Decodable {
+        var port: Int?
+        var bind: String?
     }
     struct Logs: Decodable {
         var chunkBytes: ByteSize?
@@ -106,6 +115,10 @@ public struct WorkerConfig: Sendable, Decodable {
         advertInterval = try container.decodeIfPresent(JobDuration.self, forKey: .advertInterval) ?? advertInterval
         rescanInterval = try container.decodeIfPresent(JobDuration.self, forKey: .rescanInterval) ?? rescanInterval
         drainGracePeriod = try container.decodeIfPresent(JobDuration.self, forKey: .drainGracePeriod) ?? drainGracePeriod
-        metricsPort = try container.decodeIfPresent(Int.self, forKey: .metricsPort)
+        runtimeTestTimeout = try container.decodeIfPresent(JobDuration.self, forKey: .runtimeTestTimeout) ?? runtimeTestTimeout
+        if let metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) {
+            metricsPort = metrics.port
+            metricsBind = metrics.bind ?? metricsBind
+        }
     }
 }

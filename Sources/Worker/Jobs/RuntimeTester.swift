@@ -5,6 +5,7 @@ import Isolation
 import JobletCore
 import JobletMessaging
 import Logging
+import Synchronization
 
 /// Runs a runtime's `test` command in a real sandbox with only that runtime mounted.
 struct RuntimeTester: Sendable {
@@ -38,15 +39,31 @@ struct RuntimeTester: Sendable {
         } catch {
             return report(passed: false, exitCode: nil, output: JobRunner.describe(error))
         }
-        var output: [UInt8] = []
-        do {
-            for try await chunk in process.output where output.count < Self.outputLimit {
-                output.append(contentsOf: chunk.bytes.prefix(Self.outputLimit - output.count))
+        // A hung smoke test is killed at the timeout, so it cannot hold the control loop or a sandbox forever.
+        let timeout = Duration.milliseconds(Int64(config.runtimeTestTimeout.seconds * 1000))
+        let (output, status, timedOut) = await withTaskGroup(of: Void.self) { group in
+            let timedOut = Mutex(false)
+            group.addTask {
+                do { try await Task.sleep(for: timeout) } catch { return }
+                timedOut.withLock { $0 = true }
+                process.kill()
             }
-        } catch {
-            logger.warning("runtime test output failed", metadata: ["error": "\(error)"])
+            var output: [UInt8] = []
+            do {
+                for try await chunk in process.output where output.count < Self.outputLimit {
+                    output.append(contentsOf: chunk.bytes.prefix(Self.outputLimit - output.count))
+                }
+            } catch {
+                logger.warning("runtime test output failed", metadata: ["error": "\(error)"])
+            }
+            let status = await process.wait()
+            group.cancelAll()
+            return (output, status, timedOut.withLock { $0 })
         }
-        let status = await process.wait()
-        return report(passed: status == .exited(0), exitCode: status.code, output: String(decoding: output, as: UTF8.self))
+        var text = String(decoding: output, as: UTF8.self)
+        if timedOut {
+            text += "\nruntime test timed out after \(config.runtimeTestTimeout) and was killed"
+        }
+        return report(passed: !timedOut && status == .exited(0), exitCode: status.code, output: text)
     }
 }

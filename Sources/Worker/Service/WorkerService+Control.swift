@@ -5,27 +5,48 @@ import JobletMessaging
 import Logging
 
 extension WorkerService {
-    /// Consumes `worker.<id>` and `worker.all` on `joblet.control` through an exclusive auto-delete queue.
+    /// Consumes `worker.<id>` and `worker.all` on `joblet.control` through an exclusive auto-delete queue
+    /// named after the worker, so the AMQP library can re-declare it after a reconnect (a server-named
+    /// queue could not be). Should the channel still die (e.g. the broker has not yet dropped the old
+    /// connection's exclusive queue), it listens again on a fresh channel with backoff.
     func controlLoop(_ session: Session) async {
-        let consumer: AMQPConsumer
-        do {
-            let queue = try await session.controlChannel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-            for key in [Topology.controlRoutingKey(workerID: config.workerID), Topology.controlRoutingKey(workerID: nil)] {
-                try await session.controlChannel.bindQueue(queue, exchange: Topology.controlExchange, routingKey: key)
+        var channel = session.controlChannel
+        var delay = Duration.milliseconds(200)
+        while !Task.isCancelled {
+            do {
+                let consumer = try await listenForControl(on: channel)
+                delay = .milliseconds(200)
+                // Commands run concurrently: a slow runtime_test never delays a cancel.
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await delivery in consumer {
+                        // Commands are not retried, so settle at once.
+                        try? await channel.ack(delivery)
+                        group.addTask { await self.handleControl(delivery, session) }
+                    }
+                }
+                return  // cancelled or the connection closed for good
+            } catch {
+                logger.warning("control consumer ended; listening again", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
             }
-            consumer = try await session.controlChannel.consume(queue: queue, exclusive: true)
-        } catch {
-            logger.error("cannot listen for control commands", metadata: ["error": "\(error)"])
-            return
-        }
-        do {
-            for try await delivery in consumer {
-                await handleControl(delivery, session)
-                try? await session.controlChannel.ack(delivery)
+            do { try await Task.sleep(for: delay) } catch { return }
+            delay = min(delay * 2, .seconds(10))
+            await channel.close()
+            do {
+                channel = try await session.connection.openChannel()
+            } catch {
+                logger.warning("cannot open a control channel", metadata: ["error": "\(error)"])
             }
-        } catch {
-            logger.warning("control consumer ended", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The worker's control queue, `joblet.control.worker.<id>`, bound to its two routing keys.
+    private func listenForControl(on channel: AMQPChannel) async throws -> AMQPConsumer {
+        let queue = "\(Topology.controlExchange).\(Topology.controlRoutingKey(workerID: config.workerID))"
+        try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
+        for key in [Topology.controlRoutingKey(workerID: config.workerID), Topology.controlRoutingKey(workerID: nil)] {
+            try await channel.bindQueue(queue, exchange: Topology.controlExchange, routingKey: key)
+        }
+        return try await channel.consume(queue: queue, exclusive: true)
     }
 
     func handleControl(_ delivery: Delivery, _ session: Session) async {

@@ -13,6 +13,7 @@ public final class WorkerService: Service, Sendable {
     public let config: WorkerConfig
     let logger: Logger
     let state: WorkerState
+    let metrics: WorkerMetricsRegistry
     let inventory: RuntimeInventory
     let arch = Architecture.host
     /// Targets whose queues are declared, so a rescan declares only new ones.
@@ -21,7 +22,8 @@ public final class WorkerService: Service, Sendable {
     public init(config: WorkerConfig, logger: Logger) {
         self.config = config
         self.logger = logger
-        self.state = WorkerState(slots: config.slots)
+        self.metrics = WorkerMetricsRegistry(workerID: config.workerID, slotsTotal: config.slots)
+        self.state = WorkerState(slots: config.slots, registry: metrics)
         self.inventory = RuntimeInventory(basePath: config.runtimesPath, logger: logger)
     }
 
@@ -43,6 +45,8 @@ public final class WorkerService: Service, Sendable {
 
     public func run() async throws {
         let cgroups = try prepareHost()
+        let metricsServer = try startMetricsServer()
+        defer { metricsServer?.stop() }
         let session = try await connect(cgroups: cgroups)
         logger.info("worker online", metadata: [
             "worker": "\(config.workerID)", "slots": "\(config.slots)",
@@ -63,6 +67,16 @@ public final class WorkerService: Service, Sendable {
         }
         await session.connection.close()
         logger.info("worker stopped", metadata: ["worker": "\(config.workerID)"])
+    }
+
+    /// Serves Prometheus text at `metrics.bind:metrics.port` when a port is configured.
+    func startMetricsServer() throws -> MetricsServer? {
+        guard let port = config.metricsPort else { return nil }
+        let registry = metrics
+        let server = try MetricsServer(bind: config.metricsBind, port: port, logger: logger) { registry.prometheusText() }
+        try server.start()
+        logger.info("serving Prometheus metrics at http://\(config.metricsBind):\(server.port)/metrics")
+        return server
     }
 
     /// Directories, cgroups, and the leftovers of a crashed predecessor.

@@ -16,7 +16,18 @@ actor WorkerState {
     private(set) var metrics = WorkerMetrics()
     private var spawnLatencyTotalMs = 0.0
 
-    init(slots: Int) { self.slotsTotal = slots }
+    /// The same figures for the Prometheus endpoint, which reads them from its own thread.
+    let registry: WorkerMetricsRegistry
+
+    init(slots: Int, registry: WorkerMetricsRegistry) {
+        self.slotsTotal = slots
+        self.registry = registry
+    }
+
+    private func publishSlots() {
+        let busy = busySlots, running = handles.count
+        registry.update { $0.busySlots = busy; $0.running = running }
+    }
 
     var freeSlots: Int { slotsTotal - busySlots }
     var runningJobIDs: [String] { handles.keys.sorted() }
@@ -32,6 +43,7 @@ actor WorkerState {
         if mode == .stopping { return .handBack }
         if busySlots < slotsTotal {
             busySlots += 1
+            publishSlots()
             return .start(work)
         }
         held.append(work)
@@ -44,6 +56,7 @@ actor WorkerState {
             return held.removeFirst()
         }
         busySlots -= 1
+        publishSlots()
         return nil
     }
 
@@ -58,8 +71,8 @@ actor WorkerState {
         mode = newMode
     }
 
-    func register(_ handle: JobHandle) { handles[handle.jobID] = handle }
-    func unregister(_ jobID: String) { handles[jobID] = nil }
+    func register(_ handle: JobHandle) { handles[handle.jobID] = handle; publishSlots() }
+    func unregister(_ jobID: String) { handles[jobID] = nil; publishSlots() }
     func handle(_ jobID: String) -> JobHandle? { handles[jobID] }
     var allHandles: [JobHandle] { Array(handles.values) }
 
@@ -67,10 +80,16 @@ actor WorkerState {
         metrics.jobsStarted += 1
         spawnLatencyTotalMs += latencyMs
         metrics.spawnLatencyMsAvg = spawnLatencyTotalMs / Double(metrics.jobsStarted)
+        registry.recordSpawnLatency(seconds: latencyMs / 1000)
+        registry.update { $0.started += 1 }
     }
     func recordFinished(failed: Bool) {
         metrics.jobsFinished += 1
         if failed { metrics.jobsFailed += 1 }
+        registry.update { $0.finished += 1; if failed { $0.failed += 1 } }
     }
-    func recordRejected() { metrics.jobsRejected += 1 }
+    func recordRejected() {
+        metrics.jobsRejected += 1
+        registry.update { $0.rejected += 1 }
+    }
 }
