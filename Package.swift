@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
@@ -48,7 +49,8 @@ let package = Package(
         .target(name: "Worker",
                 dependencies: ["JobletCore", "AMQP", "JobletMessaging", "Isolation",
                                .product(name: "Logging", package: "swift-log"),
-                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "Dispatcher",
                 dependencies: ["JobletCore", "AMQP", "JobletMessaging",
                                .product(name: "GRDB", package: "GRDB.swift"),

@@ -26,7 +26,7 @@ actor WorkerState {
 
     private func publishSlots() {
         let busy = busySlots, running = handles.count
-        registry.update { $0.busySlots = busy; $0.running = running }
+        registry.setSlots(busy: busy, running: running)
     }
 
     var freeSlots: Int { slotsTotal - busySlots }
@@ -80,16 +80,15 @@ actor WorkerState {
         metrics.jobsStarted += 1
         spawnLatencyTotalMs += latencyMs
         metrics.spawnLatencyMsAvg = spawnLatencyTotalMs / Double(metrics.jobsStarted)
-        registry.recordSpawnLatency(seconds: latencyMs / 1000)
-        registry.update { $0.started += 1 }
+        registry.recordStarted(spawnLatencySeconds: latencyMs / 1000)
     }
     func recordFinished(failed: Bool) {
         metrics.jobsFinished += 1
         if failed { metrics.jobsFailed += 1 }
-        registry.update { $0.finished += 1; if failed { $0.failed += 1 } }
+        registry.recordFinished(failed: failed)
     }
     func recordRejected() {
         metrics.jobsRejected += 1
-        registry.update { $0.rejected += 1 }
+        registry.recordRejected()
     }
 }
