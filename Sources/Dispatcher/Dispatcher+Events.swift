@@ -16,6 +16,13 @@ extension Dispatcher {
         }
         if try store.apply(event) {
             logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(event.workerID ?? "-")"])
+        } else if event.state == .running, let workerID = event.workerID,
+                  let record = try store.record(jobID: event.jobID), record.state.isTerminal {
+            // A copy of a job that already ended (delivered twice after a dispatcher crash, or started
+            // after a cancel while queued): stop it; its result would change nothing.
+            logger.warning("stopping a copy of an ended job", metadata: ["job": "\(event.jobID)", "worker": "\(workerID)",
+                                                                        "state": "\(record.state.rawValue)"])
+            try await sendControl(ControlCommand(command: .cancel, jobID: event.jobID), to: workerID, on: channel)
         }
         try await channel.ack(delivery)
     }

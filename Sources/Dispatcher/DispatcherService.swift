@@ -45,6 +45,7 @@ public final class DispatcherService: Service, Sendable {
         ]
         let sweepChannel = try await connection.openChannel()
         try await sweepChannel.enableConfirms()
+        try await dispatcher.routeStoredJobs(on: sweepChannel)
         var channels: [AMQPChannel] = []
         for _ in consumers {
             let channel = try await connection.openChannel()

@@ -116,6 +116,15 @@ extension JobStore {
         }
     }
 
+    /// Jobs stored but never confirmed routed (a dispatcher stopped between storing and the broker's
+    /// confirm, or before recording it), oldest first.
+    public func unroutedJobs() throws -> [QueuedJob] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT id, target, submitted_at FROM jobs WHERE state = 'queued' AND routed = 0 AND target IS NOT NULL ORDER BY submitted_at")
+                .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"]) }
+        }
+    }
+
     /// Routed jobs still waiting in a queue.
     public func queuedJobs() throws -> [QueuedJob] {
         try read { db in

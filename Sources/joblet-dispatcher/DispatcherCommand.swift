@@ -50,6 +50,9 @@ struct DispatcherCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Wait this long for worker adverts before routing submissions after a start, e.g. 6s.")
     var fleetWarmup: String?
 
+    @Option(name: .long, help: "At most this many queued + running jobs per submitter; more are rejected (quota_exceeded).")
+    var submitterQuota: Int?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -77,6 +80,7 @@ struct DispatcherCommand: AsyncParsableCommand {
             if let maxAttempts { settings.maxAttempts = maxAttempts }
             if let unschedulableAfter { settings.unschedulableAfter = try JobDuration(parsing: unschedulableAfter) }
             if let fleetWarmup { settings.fleetWarmup = try JobDuration(parsing: fleetWarmup) }
+            if let submitterQuota { settings.submitterQuota = submitterQuota }
             if let queueTTL { settings.queueTTL = try JobDuration(parsing: queueTTL) }
             try settings.validate()
 

@@ -175,20 +175,37 @@ enum DispatcherTestBroker {
 
     /// `rabbitmqctl add_vhost` on the scripts/broker node listening on the URL's port.
     static func addVhost(_ vhost: String, brokerURL: String) -> Bool {
+        rabbitmqctl(["add_vhost", vhost], brokerURL: brokerURL)
+            && rabbitmqctl(["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], brokerURL: brokerURL)
+    }
+
+    /// Adds a broker user with full permissions on the URL's vhost and returns a URL logging in as it.
+    static func addUser(_ user: String, password: String, on url: String) throws -> String {
+        let vhost = String(url.split(separator: "/").last ?? "")
+        guard rabbitmqctl(["add_user", user, password], brokerURL: url),
+              rabbitmqctl(["set_permissions", "-p", vhost, user, ".*", ".*", ".*"], brokerURL: url) else {
+            throw HarnessError("rabbitmqctl add_user \(user) failed (is the broker one of scripts/broker's nodes?)")
+        }
+        guard let at = url.range(of: "@"), let scheme = url.range(of: "://") else { throw HarnessError("odd URL") }
+        return String(url[..<scheme.upperBound]) + "\(user):\(password)" + String(url[at.lowerBound...])
+    }
+
+    /// Runs `rabbitmqctl ARGS` against the scripts/broker node listening on the URL's port.
+    static func rabbitmqctl(_ arguments: [String], brokerURL: String) -> Bool {
         guard let port = brokerURL.split(separator: ":").last?.split(separator: "/").first else { return false }
         let script = """
+            port=$1; shift
             for dir in ${JOBLET_BROKER_DIR:-/tmp}/joblet-broker-*; do
-              [ "$(cat "$dir/port" 2>/dev/null)" = "\(port)" ] || continue
+              [ "$(cat "$dir/port" 2>/dev/null)" = "$port" ] || continue
               name=${dir##*/joblet-broker-}
               export HOME="$dir/home"
-              ctl() { /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "joblet-$name@localhost" "$@"; }
-              ctl add_vhost "$1" && ctl set_permissions -p "$1" guest '.*' '.*' '.*' && exit 0
+              exec /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "joblet-$name@localhost" "$@"
             done
             exit 1
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script, "bash", vhost]
+        process.arguments = ["-c", script, "bash", String(port)] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return false }

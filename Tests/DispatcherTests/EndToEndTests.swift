@@ -9,7 +9,9 @@ extension DispatcherClusterTests {
 @Suite(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: DispatcherHarness.repoRoot + "/.build/debug/joblet-worker")))
 struct EndToEndTests {
     /// Starts a worker on the harness's vhost with a temp config; returns it with its process.
-    func startWorker(url: String) throws -> (id: String, process: Process, directory: String) {
+    /// `cgroupRoot`: share one parent cgroup between workers standing in for the same host, so a
+    /// worker started after a SIGKILLed one removes the jobs that one left behind.
+    func startWorker(url: String, cgroupRoot: String? = nil) throws -> (id: String, process: Process, directory: String) {
         let id = "e2e-" + JobID.short(JobID.generate())
         let directory = NSTemporaryDirectory() + "joblet-dispatcher-e2e-" + id
         try FileManager.default.createDirectory(atPath: directory + "/runtimes", withIntermediateDirectories: true)
@@ -25,6 +27,7 @@ struct EndToEndTests {
         advert_interval: 1s
         cgroup:
           allow_unenforced: true
+        \(cgroupRoot.map { "  root: \($0)" } ?? "")
         """.write(toFile: directory + "/worker.yml", atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/.build/debug/joblet-worker")
@@ -86,6 +89,88 @@ struct EndToEndTests {
         let text = String(decoding: (logs.logs ?? []).flatMap(\.data), as: UTF8.self)
         #expect(text.contains("hello\n"))
         #expect(text.contains("oops\n"))
+    }
+
+    /// A worker that dies while running a job hands it back; after `max_attempts` (2) starts the next
+    /// worker dead-letters it and the dispatcher records `lost` with why, with real workers SIGKILLed.
+    @Test func jobWhoseWorkerIsLostTwiceEndsLostWithTheReason() async throws {
+        let harness = try await DispatcherHarness()
+        defer { harness.terminate() }
+        let slice = "/sys/fs/cgroup/joblet-e2e-lost-\(JobID.short(JobID.generate())).slice"
+        var workers: [Process] = []
+        defer {
+            for worker in workers where worker.isRunning {
+                kill(worker.processIdentifier, SIGTERM)
+                worker.waitUntilExit()
+            }
+            EndToEndTests.removeCgroupTree(slice)
+        }
+        func startListedWorker() async throws -> String {
+            let worker = try startWorker(url: harness.url, cgroupRoot: slice)
+            workers.append(worker.process)
+            for _ in 0..<100 {
+                if try await harness.query(RPCRequest(method: .workers)).workers?.contains(where: { $0.workerID == worker.id }) == true {
+                    return worker.id
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw HarnessError("worker \(worker.id) never advertised")
+        }
+
+        let first = try await startListedWorker()
+        let reply = try await harness.submit(JobRequest(command: ["sleep", "300"]))
+        #expect(reply.status == .accepted, "\(String(describing: reply.error))")
+        let jobID = try #require(reply.jobID)
+
+        // Attempt 1 runs on the first worker (its `running` event): kill it outright.
+        let one = try await harness.waitForJob(jobID) { $0.state == .running && $0.workerID == first }
+        #expect(one?.attempts == 1)
+        kill(workers[0].processIdentifier, SIGKILL)
+        workers[0].waitUntilExit()
+
+        // The broker hands the job to the next worker: attempt 2. Kill that one too.
+        let second = try await startListedWorker()
+        let two = try await harness.waitForJob(jobID) { $0.state == .running && $0.workerID == second }
+        #expect(two?.attempts == 2)
+        kill(workers[1].processIdentifier, SIGKILL)
+        workers[1].waitUntilExit()
+
+        // The third worker sees the attempts used up and dead-letters the job instead of running it.
+        let third = try await startListedWorker()
+        let lost = try await harness.waitForJob(jobID) { $0.state.isTerminal }
+        #expect(lost?.state == .lost)
+        #expect(lost?.reason == "lost: its worker was lost 2 times", "\(lost?.reason ?? "nil")")
+        #expect(lost?.attempts == 2)
+        #expect(lost?.history.map(\.state) == [.queued, .running, .running, .lost])
+        #expect(lost?.history.compactMap(\.workerID) == [first, second])
+        #expect(try await harness.query(RPCRequest(method: .list, state: .running, worker: third)).jobs?.isEmpty == true)
+
+        // What a user sees: `rnx status --json`.
+        let rnx = Process()
+        rnx.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/.build/debug/rnx")
+        rnx.arguments = ["status", "--json", "--broker", harness.url, jobID]
+        let pipe = Pipe()
+        rnx.standardOutput = pipe
+        try rnx.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        rnx.waitUntilExit()
+        let shown = try JSONCodec.decode(JobRecord.self, from: [UInt8](output))
+        #expect(shown.state == .lost)
+        #expect(shown.attempts == 2)
+        #expect(shown.reason == "lost: its worker was lost 2 times")
+    }
+
+    /// Kills whatever is left in a cgroup subtree and removes it (test cleanup; best effort).
+    static func removeCgroupTree(_ path: String) {
+        let children = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for child in children where FileManager.default.fileExists(atPath: path + "/" + child + "/cgroup.procs") {
+            removeCgroupTree(path + "/" + child)
+        }
+        try? "1".write(toFile: path + "/cgroup.kill", atomically: false, encoding: .utf8)
+        for _ in 0..<100 {
+            if rmdir(path) == 0 || errno == ENOENT { return }
+            usleep(20_000)
+        }
     }
 }
 }

@@ -1,0 +1,127 @@
+import AMQP
+import Foundation
+import JobletCore
+import JobletMessaging
+import Testing
+
+extension DispatcherClusterTests {
+/// Who may cancel and delete, with real broker users: the dispatcher trusts `user_id` because
+/// RabbitMQ refuses a `user_id` that is not the connection's user.
+@Suite struct IdentityTests {
+    @Test func onlyTheSubmitterOrAnAdminMayCancelOrDelete() async throws {
+        let tag = JobID.short(JobID.generate())
+        let admin = "boss-" + tag
+        let harness = try await DispatcherHarness(extraArguments: ["--admin", admin])
+        defer { harness.terminate() }
+        let language = DispatcherHarness.uniqueLanguage()
+        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+        let alice = try await BrokerUserClient(user: "alice-" + tag, harness: harness)
+        let bob = try await BrokerUserClient(user: "bob-" + tag, harness: harness)
+        let boss = try await BrokerUserClient(user: admin, harness: harness)
+
+        let reply = try await alice.submit(JobRequest(command: ["sleep", "60"], runtime: "\(language):1"))
+        #expect(reply.status == .accepted, "\(String(describing: reply.error))")
+        let jobID = try #require(reply.jobID)
+        let submitted = try await bob.query(RPCRequest(method: .status, jobID: jobID))
+        #expect(submitted.job?.submitter == alice.user)
+
+        // Bob may read it, but neither cancel nor delete it.
+        let cancelByBob = try await bob.query(RPCRequest(method: .cancel, jobID: jobID))
+        #expect(cancelByBob.ok == false)
+        #expect(cancelByBob.error?.code == "forbidden")
+        #expect(cancelByBob.error?.message == "only \(alice.user) (who submitted it) or an admin may cancel this job")
+        #expect(try await harness.query(RPCRequest(method: .status, jobID: jobID)).job?.state == .queued)
+
+        // The admin may cancel it.
+        let cancelByAdmin = try await boss.query(RPCRequest(method: .cancel, jobID: jobID))
+        #expect(cancelByAdmin.ok, "\(String(describing: cancelByAdmin.error))")
+        #expect(cancelByAdmin.job?.state == .cancelled)
+        #expect(cancelByAdmin.job?.reason == "cancelled by \(admin) while queued")
+
+        let deleteByBob = try await bob.query(RPCRequest(method: .delete, jobID: jobID))
+        #expect(deleteByBob.error?.code == "forbidden")
+        #expect(deleteByBob.error?.message == "only \(alice.user) (who submitted it) or an admin may delete this job")
+        // A bulk delete by Bob only ever touches Bob's own jobs.
+        let bulkByBob = try await bob.query(RPCRequest(method: .delete, before: Clock.now + 60))
+        #expect(bulkByBob.deleted == 0)
+        #expect(try await harness.query(RPCRequest(method: .status, jobID: jobID)).job?.state == .cancelled)
+
+        let deleteByAdmin = try await boss.query(RPCRequest(method: .delete, jobID: jobID))
+        #expect(deleteByAdmin.deleted == 1)
+        #expect(try await harness.query(RPCRequest(method: .status, jobID: jobID)).error?.code == "not_found")
+
+        // And the submitter may cancel her own job.
+        let second = try #require(try await alice.submit(JobRequest(command: ["sleep", "60"], runtime: "\(language):1")).jobID)
+        let cancelByAlice = try await alice.query(RPCRequest(method: .cancel, jobID: second))
+        #expect(cancelByAlice.job?.state == .cancelled)
+        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        await alice.close()
+        await bob.close()
+        await boss.close()
+    }
+
+    /// Bob cannot pretend to be Alice: the broker closes his channel (406 PRECONDITION_FAILED) and
+    /// the message never reaches the dispatcher.
+    @Test func theBrokerRefusesASpoofedUserID() async throws {
+        let harness = try await DispatcherHarness()
+        defer { harness.terminate() }
+        let tag = JobID.short(JobID.generate())
+        let bob = try await BrokerUserClient(user: "bob-" + tag, harness: harness)
+        let channel = try await bob.connection.openChannel()
+        try await channel.enableConfirms()
+        var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
+        properties.userID = "alice-" + tag
+        var refused: AMQPError?
+        do {
+            try await channel.publish(try JSONCodec.encode(RPCRequest(method: .delete, before: Clock.now + 60)),
+                                      exchange: "", routingKey: Topology.rpcQueue, properties: properties)
+            // A publish is asynchronous: the channel error may surface on the next operation.
+            _ = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true)
+        } catch let error as AMQPError {
+            refused = error
+        }
+        let error = try #require(refused, "the broker accepted user_id \(properties.userID ?? "") from \(bob.user)")
+        #expect(error.code == .channelClosed)
+        #expect(error.replyCode == 406)
+        #expect("\(error)".contains("user_id property set to '\(properties.userID ?? "")' but authenticated user was '\(bob.user)'"), "\(error)")
+        await bob.close()
+    }
+}
+}
+
+extension DispatcherClusterTests {
+/// `submitter_quota`: queued + running jobs per submitter; over it a submission is rejected at once
+/// (never parked), and the quota frees up as that submitter's jobs end.
+@Suite struct QuotaTests {
+    @Test func submitterOverTheQuotaIsRejectedUntilAJobEnds() async throws {
+        let harness = try await DispatcherHarness(extraArguments: ["--submitter-quota", "2"])
+        defer { harness.terminate() }
+        let language = DispatcherHarness.uniqueLanguage()
+        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+        let carol = try await BrokerUserClient(user: "carol-" + JobID.short(JobID.generate()), harness: harness)
+        let request = JobRequest(command: ["sleep", "60"], runtime: "\(language):1")
+
+        let first = try await carol.submit(request)
+        let second = try await carol.submit(request)
+        #expect(first.status == .accepted)
+        #expect(second.status == .accepted)
+        let third = try await carol.submit(request)
+        #expect(third.status == .rejected)
+        #expect(third.jobID == nil)
+        #expect(third.error?.code == "quota_exceeded")
+        #expect(third.error?.message == "\(carol.user) already has 2 queued or running jobs (the quota); wait for some to finish or cancel them")
+
+        // The quota is per submitter: guest is not affected by carol's jobs.
+        #expect(try await harness.submit(request).status == .accepted)
+
+        // Once one of carol's jobs ends, she may submit again.
+        let cancelled = try await carol.query(RPCRequest(method: .cancel, jobID: try #require(first.jobID)))
+        #expect(cancelled.job?.state == .cancelled)
+        #expect(try await carol.submit(request).status == .accepted)
+        let listed = try await harness.query(RPCRequest(method: .list, submitter: carol.user)).jobs ?? []
+        #expect(listed.count == 3)
+        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        await carol.close()
+    }
+}
+}
