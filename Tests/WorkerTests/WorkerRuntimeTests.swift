@@ -29,7 +29,8 @@ struct WorkerRuntimeTests {
         let id = try await probe.submit(["python3", "-c", "import sys; print(sys.version); print(sys.prefix); print(sys.executable)"],
                                         runtimeID: Self.python)
         let events = try await probe.jobEvents(for: [id], timeout: .seconds(90))
-        let final = try #require(events.first { $0.state.isTerminal })
+        let final = try #require(events.first { $0.state.isTerminal },
+                                  "no terminal event for \(id); events: \(events.map(\.state)); worker log:\n\(worker.log.suffix(4000))")
         #expect(final.state == .completed)
         let stdout = try await probe.output(of: id, chunks: final.result?.logChunks ?? 0)
         let lines = stdout.split(separator: "\n").map(String.init)
