@@ -102,7 +102,7 @@ final class LocalCluster: Sendable {
         try? FileManager.default.removeItem(atPath: cluster.root)
     }
 
-    /// Waits until the dispatcher answers and knows our worker with its runtime.
+    /// Waits until the dispatcher answers, knows our worker with its runtime, and a job runs end to end.
     private func waitUntilReady() async throws {
         var last = CommandResult(status: -1, stdout: "", stderr: "")
         for _ in 0..<120 {
@@ -110,7 +110,9 @@ final class LocalCluster: Sendable {
             if last.status == 0, let workers = try? JSONCodec.decode([WorkerAdvert].self, from: Array(last.stdout.utf8),
                                                                        rejectUnknownKeys: false),
                workers.contains(where: { $0.workerID == workerID && $0.runtimes.contains { $0.id == LocalCluster.runtimeID } }) {
-                return
+                // The dispatcher may answer queries a moment before it consumes submissions: probe with a job.
+                last = try await rnx(["run", "--", "true"])
+                if last.status == 0 { return }
             }
             try await Task.sleep(for: .milliseconds(500))
         }

@@ -91,7 +91,8 @@ struct RNXClusterTests {
                                               environment: ["JOBLET_BROKER": cluster.url, "JOBLET_RNX_CONFIG": cluster.root + "/none.yml"])
         #expect(result.status == 0, "\(result)")
         let upload = try JSONCodec.decode(JobUpload.self, from: Array(result.stdout.utf8), rejectUnknownKeys: false)
-        #expect(upload.size == 5 + 1000 + 12, "\(result)")
+        let expected: Int64 = 5 + 1000 + 12
+        #expect(upload.size == expected, "\(result)")
         #expect(upload.format == "tar.gz")
     }
 
