@@ -32,7 +32,7 @@ final class ClusterClient: Sendable {
         } catch let error as AMQPError {
             throw brokerError(error, where: where_)
         } catch is DeadlineExceeded {
-            throw RNXError(.broker, "cannot reach broker at \(where_): no answer within \(Format.duration(Double(settings.connectTimeout.components.seconds))); is it running? set --broker or JOBLET_BROKER")
+            throw RNXError(.broker, "cannot reach broker at \(where_): no answer within \(Format.duration(settings.connectTimeout)); is it running? set --broker or JOBLET_BROKER (or a longer --connect-timeout)")
         }
         do {
             let channel = try await connection.openChannel()
@@ -117,7 +117,7 @@ final class ClusterClient: Sendable {
             return try await rpc.call(exchange: "", routingKey: routingKey, body: body, properties: properties,
                                       timeout: settings.rpcTimeout)
         } catch let error as AMQPError where error.code == .timeout {
-            throw RNXError(.dispatcher, "no answer from the dispatcher on \(routingKey) within \(Format.duration(Double(settings.rpcTimeout.components.seconds))); is joblet-dispatcher running and healthy?")
+            throw RNXError(.dispatcher, "no answer from the dispatcher on \(routingKey) within \(Format.duration(settings.rpcTimeout)); is joblet-dispatcher running and healthy? (--rpc-timeout sets the wait)")
         } catch let error as AMQPError {
             throw RNXError(.broker, "\(routingKey): \(error.message)")
         }

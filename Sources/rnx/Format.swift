@@ -21,6 +21,11 @@ enum Format {
         return "\(whole / 86400)d\((whole % 86400) / 3600)h"
     }
 
+    static func duration(_ value: Duration) -> String {
+        let parts = value.components
+        return duration(Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
+    }
+
     /// `2026-11-23 18:11:50` in local time.
     static func timestamp(_ time: Double) -> String {
         var seconds = time_t(time)

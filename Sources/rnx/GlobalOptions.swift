@@ -1,6 +1,7 @@
 import ArgumentParser
 import JobletCore
 
+
 /// Options every command that talks to the cluster accepts.
 struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Broker URL, e.g. amqp://user:pass@host:5672/ (default: $JOBLET_BROKER, then rnx.yml, then amqp://guest:guest@127.0.0.1:5672/).", valueName: "url"))
@@ -8,6 +9,32 @@ struct GlobalOptions: ParsableArguments, Sendable {
 
     @Option(name: .long, help: ArgumentHelp("Client config file (default: ~/.config/joblet/rnx.yml).", valueName: "file"))
     var config: String?
+
+    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("How long to wait for the broker to answer a connection, e.g. 5s, 500ms (default: connect_timeout in rnx.yml, else 5s).", valueName: "duration"))
+    var connectTimeout: String?
+
+    @Option(name: .customLong("rpc-timeout"), help: ArgumentHelp("How long to wait for the dispatcher to answer a request, e.g. 30s, 2m (default: rpc_timeout in rnx.yml, else 30s).", valueName: "duration"))
+    var rpcTimeout: String?
+
+    mutating func validate() throws {
+        _ = try GlobalOptions.timeout("--connect-timeout", connectTimeout)
+        _ = try GlobalOptions.timeout("--rpc-timeout", rpcTimeout)
+    }
+
+    /// A positive duration given on the command line; errors name the flag and the accepted forms.
+    static func timeout(_ flag: String, _ text: String?) throws -> Duration? {
+        guard let text else { return nil }
+        let parsed: JobDuration
+        do {
+            parsed = try JobDuration(parsing: text)
+        } catch let error as JobletError {
+            throw ValidationError("\(flag): \(error.message)")
+        }
+        guard parsed.seconds > 0 else {
+            throw ValidationError("\(flag): \"\(text)\" must be longer than zero; use \(JobDuration.acceptedForms)")
+        }
+        return .milliseconds(Int64((parsed.seconds * 1000).rounded(.up)))
+    }
 
     /// Where to connect, with credentials resolved, and the rest of the config.
     func resolve() throws -> ResolvedSettings {
@@ -32,7 +59,11 @@ struct GlobalOptions: ParsableArguments, Sendable {
         for name in ["JOBLET_BROKER_USER", "JOBLET_BROKER_PASSWORD"] {
             if let value = Terminal.environment(name) { environment[name] = value }
         }
-        return try ResolvedSettings(urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
-                                environment: environment, config: file)
+        var settings = try ResolvedSettings(urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
+                                            environment: environment, config: file)
+        // Flags win over rnx.yml.
+        if let limit = try GlobalOptions.timeout("--connect-timeout", connectTimeout) { settings.connectTimeout = limit }
+        if let limit = try GlobalOptions.timeout("--rpc-timeout", rpcTimeout) { settings.rpcTimeout = limit }
+        return settings
     }
 }

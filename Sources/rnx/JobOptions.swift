@@ -131,6 +131,6 @@ struct JobOptions: ParsableArguments, Sendable {
         if Int64(archive.count) > maxUploadBytes || Int64(archive.count) * 4 / 3 > brokerLimit {
             throw RNXError(.usage, "--upload: the files pack to \(ByteSize(bytes: Int64(archive.count))) (compressed), over the \(ByteSize(bytes: min(maxUploadBytes, brokerLimit * 3 / 4))) limit for inline uploads; upload less, put large data in a --volume, or raise max_upload in rnx.yml (the dispatcher's limit applies too)")
         }
-        return JobUpload(archive: archive)
+        return JobUpload(archive: archive, size: try UploadSize.total(of: uploads))
     }
 }

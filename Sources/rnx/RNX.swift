@@ -7,7 +7,8 @@ struct RNX: AsyncParsableCommand {
         commandName: "rnx",
         abstract: "Run jobs on a Joblet cluster: sandboxed, with pre-built runtimes.",
         discussion: """
-        Talks to the cluster over AMQP (RabbitMQ). The broker comes from --broker, $JOBLET_BROKER or ~/.config/joblet/rnx.yml (default amqp://guest:guest@127.0.0.1:5672/).
+        Talks to the cluster over AMQP (RabbitMQ). The broker comes from --broker, $JOBLET_BROKER or ~/.config/joblet/rnx.yml (default amqp://guest:guest@127.0.0.1:5672/). \
+        --connect-timeout and --rpc-timeout (or connect_timeout / rpc_timeout in rnx.yml) bound the waits.
 
         Examples:
           rnx run --runtime=python:3.11 python -c 'print(42)'
@@ -16,6 +17,7 @@ struct RNX: AsyncParsableCommand {
           rnx list --state=running
           rnx workers
           rnx runtime list
+          rnx --broker amqp://user:pass@broker:5672/ --connect-timeout 2s workers
 
         Shell completions: rnx --generate-completion-script bash|zsh|fish
         """,
@@ -29,9 +31,9 @@ struct RNX: AsyncParsableCommand {
         await main(Array(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst()))))
     }
 
-    static let globalOptionNames: Set<String> = ["--broker", "--config"]
+    static let globalOptionNames: Set<String> = ["--broker", "--config", "--connect-timeout", "--rpc-timeout"]
 
-    /// Moves leading `--broker URL` / `--config FILE` after the subcommand names they precede.
+    /// Moves leading `--broker URL` / `--config FILE` / `--connect-timeout D` / `--rpc-timeout D` after the subcommand names they precede.
     static func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
         var hoisted: [String] = []
         var rest = arguments[...]

@@ -63,11 +63,13 @@ final class LocalCluster: Sendable {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try installTestRuntime(base: root + "/runtimes")
         let workerID = "rnx-test-\(getpid())"
+        // Volumes in our temp root, so a test can reach into a running job's /volumes/<name>.
+        try "volumes_dir: \"\(root)/volumes\"\n".write(toFile: root + "/worker.yml", atomically: true, encoding: .utf8)
         let dispatcher = try Subprocess.spawn("\(binaries)/joblet-dispatcher",
                                               ["--broker", broker.url, "--state-dir", root + "/dispatcher"],
                                               log: root + "/dispatcher.log")
         let worker = try Subprocess.spawn("\(binaries)/joblet-worker",
-                                          ["--broker", broker.url, "--id", workerID, "--slots", "\(slots)",
+                                          ["--config", root + "/worker.yml", "--broker", broker.url, "--id", workerID, "--slots", "\(slots)",
                                            "--runtimes", root + "/runtimes", "--state-dir", root + "/worker"],
                                           log: root + "/worker.log")
         let cluster = LocalCluster(url: broker.url, root: root, workerID: workerID, binaries: binaries,
@@ -100,7 +102,7 @@ final class LocalCluster: Sendable {
         try? FileManager.default.removeItem(atPath: cluster.root)
     }
 
-    /// Waits until the dispatcher answers and knows our worker with its runtime.
+    /// Waits until the dispatcher answers, knows our worker with its runtime, and a job runs end to end.
     private func waitUntilReady() async throws {
         var last = CommandResult(status: -1, stdout: "", stderr: "")
         for _ in 0..<120 {
@@ -108,7 +110,9 @@ final class LocalCluster: Sendable {
             if last.status == 0, let workers = try? JSONCodec.decode([WorkerAdvert].self, from: Array(last.stdout.utf8),
                                                                        rejectUnknownKeys: false),
                workers.contains(where: { $0.workerID == workerID && $0.runtimes.contains { $0.id == LocalCluster.runtimeID } }) {
-                return
+                // The dispatcher may answer queries a moment before it consumes submissions: probe with a job.
+                last = try await rnx(["run", "--", "true"])
+                if last.status == 0 { return }
             }
             try await Task.sleep(for: .milliseconds(500))
         }
@@ -124,6 +128,15 @@ final class LocalCluster: Sendable {
         env["JOBLET_BROKER"] = env["JOBLET_BROKER"] ?? url
         env["JOBLET_RNX_CONFIG"] = root + "/no-such-rnx.yml"
         return try await Subprocess.run(LocalCluster.rnxPath, arguments, environment: env, stdin: stdin)
+    }
+
+    /// Where the worker keeps named volumes: `<volumesDirectory>/<name>` is a job's `/volumes/<name>`.
+    var volumesDirectory: String { root + "/volumes" }
+
+    /// Runs the CLI through a pseudo-terminal (`tty`) or pipes, performing `steps` on the way.
+    func interactive(_ arguments: [String], tty: Bool, steps: [InteractiveSession.Step]) async throws -> InteractiveSession.Result {
+        try await InteractiveSession.run([LocalCluster.rnxPath] + arguments, tty: tty, steps: steps,
+                                         environment: ["JOBLET_BROKER": url, "JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml"])
     }
 
     /// A runtime with one mount (bin -> /usr/local/bin) holding `rnxsh-hello`, and a smoke test.

@@ -54,6 +54,48 @@ struct RNXClusterTests {
         #expect(result.stdout == "tool ran\npayload\n", "\(result)")
     }
 
+    @Test func uploadSizeIsTheTotalBytesOfTheFiles() async throws {
+        let cluster = try await LocalCluster.shared()
+        let directory = NSTemporaryDirectory() + "rnx-size-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/tree/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = FileManager.default.createFile(atPath: directory + "/tree/a.txt", contents: Data("hello".utf8))
+        _ = FileManager.default.createFile(atPath: directory + "/tree/sub/b.bin", contents: Data(repeating: 7, count: 1000))
+        _ = FileManager.default.createFile(atPath: directory + "/single.txt", contents: Data("twelve bytes".utf8))
+        // A spy queue bound beside the worker's: it sees the job message the dispatcher routes.
+        let spy = """
+        import json, pika, subprocess, sys
+        conn = pika.BlockingConnection(pika.URLParameters(sys.argv[1]))
+        ch = conn.channel()
+        q = ch.queue_declare("", exclusive=True).method.queue
+        for arch in ("x86_64", "aarch64"):
+            ch.queue_bind(q, "joblet.jobs", routing_key="host@" + arch)
+        done = subprocess.run(sys.argv[2:], capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit("rnx submit failed: " + done.stderr)
+        job_id = done.stdout.strip()
+        for _ in range(1200):
+            method, props, body = ch.basic_get(q, auto_ack=True)
+            if method is None:
+                conn.sleep(0.1)
+                continue
+            message = json.loads(body)
+            if message["job_id"] == job_id:
+                print(json.dumps(message["request"]["upload"]))
+                sys.exit(0)
+        sys.exit("the job message never arrived")
+        """
+        let result = try await Subprocess.run("/usr/bin/python3", ["-c", spy, cluster.url, LocalCluster.rnxPath, "submit",
+                                                                   "--upload", directory + "/tree", "--upload", directory + "/single.txt",
+                                                                   "--", "true"],
+                                              environment: ["JOBLET_BROKER": cluster.url, "JOBLET_RNX_CONFIG": cluster.root + "/none.yml"])
+        #expect(result.status == 0, "\(result)")
+        let upload = try JSONCodec.decode(JobUpload.self, from: Array(result.stdout.utf8), rejectUnknownKeys: false)
+        let expected: Int64 = 5 + 1000 + 12
+        #expect(upload.size == expected, "\(result)")
+        #expect(upload.format == "tar.gz")
+    }
+
     @Test func submitThenStatusListAndLogs() async throws {
         let cluster = try await LocalCluster.shared()
         let submitted = try await cluster.rnx(["submit", "--name", "greeting", "--", "sh", "-c", "echo hi; echo oops >&2"])

@@ -4,34 +4,6 @@ import JobletCore
 /// Where runtimes live on a worker host (the worker's `runtimes` setting).
 let defaultRuntimeBase = "/opt/joblet/runtimes"
 
-/// `rnx runtime pack DIR`: a deterministic package of a built runtime directory.
-struct RuntimePack: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "pack",
-        abstract: "Pack a runtime directory (with its runtime.yml) into a deterministic .tar.gz.",
-        discussion: """
-        The same tree always gives byte-identical packages, so a sha256 identifies a runtime build.
-
-        Examples:
-          rnx runtime pack runtimes/out/python-3.11 -o python-3.11.tar.gz
-        """)
-
-    @Argument(help: "The runtime directory (contains runtime.yml).") var directory: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: <name>.tar.gz here).", valueName: "file"))
-    var output: String?
-
-    func run() async throws {
-        let name = directory.split(separator: "/").last.map(String.init) ?? "runtime"
-        let target = output ?? "\(name).tar.gz"
-        do {
-            try RuntimePackage.pack(runtimeDirectory: directory, to: target)
-        } catch let error as JobletError {
-            throw RNXError(.io, error.message)
-        }
-        Terminal.out(target)
-    }
-}
-
 /// `rnx runtime install PKG`: install a package on this (worker) host; workers rescan and pick it up.
 struct RuntimeInstall: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,30 +32,6 @@ struct RuntimeInstall: AsyncParsableCommand {
             for warning in installed.warnings { Terminal.err("rnx: warning: \(warning)") }
             Terminal.out("\(installed.replaced ? "replaced" : "installed") \(installed.config.name) \(installed.config.version) in \(installed.directory)")
             Terminal.out("workers using \(basePath) pick it up at their next rescan (a few seconds)")
-        } catch let error as JobletError {
-            throw RNXError(.io, error.message)
-        }
-    }
-}
-
-/// `rnx runtime remove NAME`: remove an installed runtime from this host.
-struct RuntimeRemove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "remove",
-        abstract: "Remove an installed runtime from this worker host.",
-        discussion: """
-        Examples:
-          rnx runtime remove python-3.11
-        """)
-
-    @Argument(help: "The runtime name, e.g. python-3.11.") var name: String
-    @Option(name: .customLong("base-path"), help: ArgumentHelp("Runtimes directory of the worker.", valueName: "dir"))
-    var basePath: String = defaultRuntimeBase
-
-    func run() async throws {
-        do {
-            let removed = try RuntimePackage.remove(name: name, basePath: basePath)
-            Terminal.out("removed \(name) from \(removed)")
         } catch let error as JobletError {
             throw RNXError(.io, error.message)
         }
