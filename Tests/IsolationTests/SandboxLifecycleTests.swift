@@ -55,6 +55,20 @@ struct SandboxLifecycleTests {
         #expect(!FileManager.default.fileExists(atPath: "/proc/\(process.pid)"))
     }
 
+    @Test func pidOneIsTheSmallInitNotACopyOfTheWorker() async throws {
+        let work = try WorkDirectory()
+        let process = try Sandbox.spawn(SandboxHarness.plan(["sleep", "30"], work: work))
+        let cmdline = try String(contentsOfFile: "/proc/\(process.pid)/cmdline", encoding: .utf8)
+        #expect(cmdline.split(separator: "\0").map(String.init) == ["joblet-init", "sleep", "30"])
+        let initImage = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(process.pid)/exe")
+        let workerImage = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        #expect(initImage != workerImage)
+        #expect(initImage.hasSuffix("/joblet-init"))
+        process.kill()
+        for try await _ in process.output {}
+        #expect(await process.wait() == .signaled(SIGKILL))
+    }
+
     @Test func orphansAreReaped() async throws {
         // Orphans are re-parented to init; without reaping they would stay zombies.
         let run = try await SandboxHarness.sh("""

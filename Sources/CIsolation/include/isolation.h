@@ -49,6 +49,7 @@ enum joblet_stage {
     JOBLET_STAGE_FORK,
     JOBLET_STAGE_STDIO,
     JOBLET_STAGE_EXEC,
+    JOBLET_STAGE_INIT,
 };
 
 /// What the child writes to the CLOEXEC error pipe when a stage fails.
@@ -64,9 +65,9 @@ struct joblet_spawn_config {
     int op_count;
     const char *hostname;
     size_t hostname_len;
-    char *const *argv;
+    char *const *init_argv;           // "joblet-init", then the command's argv
     char *const *envp;
-    const char *path;                 // PATH used to look up argv[0]
+    int init_fd;                      // joblet-init, opened before clone
     unsigned int uid;
     unsigned int gid;
     unsigned long long max_open_files;
@@ -77,12 +78,14 @@ struct joblet_spawn_config {
     int error_fd;                     // child write end (CLOEXEC)
     int stdout_fd;                    // child write ends of the output pipes
     int stderr_fd;
-    void *command_stack;              // stack for the command child (CLONE_VM until its exec)
-    size_t command_stack_size;
+    void *stack;                      // the child's stack: it shares the worker's memory until exec
+    size_t stack_size;
 };
 
-/// Clones the sandbox init into new PID/mount/UTS/IPC/net namespaces. Returns the host pid
-/// (and a pidfd in *pidfd_out), or -1 with errno set. The child waits for one byte on sync_fd.
+/// Clones the sandbox child into new PID/mount/UTS/IPC/net namespaces; it builds the sandbox and
+/// execs joblet-init (PID 1). Returns the host pid (and a pidfd in *pidfd_out), or -1 with errno
+/// set. The child waits for one byte on sync_fd. config and everything it points to must stay
+/// valid until the error pipe reports a failure or reaches end of file (or the child is reaped).
 pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_out);
 
 /// Writes the sandbox seccomp filter into out; returns its length, or -1 if capacity is too small

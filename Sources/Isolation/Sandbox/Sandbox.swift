@@ -13,8 +13,8 @@ public enum Sandbox {
     /// inside the job's own mount namespace, so the host only ever sees an empty directory, and
     /// only until the job has pivoted into its root.
     static let rootsDirectory = "/run/joblet/sandboxes"
-    /// Stack of the command child, which shares init's memory until exec: PATH lookup needs one PATH_MAX buffer.
-    static let commandStackSize = 64 << 10
+    /// Stack of the clone child, which shares the worker's memory until it execs joblet-init.
+    static let childStackSize = 64 << 10
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// Starts `plan.argv` in a new sandbox and returns once the command has been exec'ed.
@@ -43,11 +43,8 @@ public enum Sandbox {
                       source: arena.optional(step.source), target: arena.optional(step.target),
                       fstype: arena.optional(step.fsType), data: arena.optional(step.data))
         }
-        var filter = [sock_filter](repeating: sock_filter(), count: 128)
-        let filterLength = joblet_seccomp_filter(&filter, Int32(filter.count))
-        guard filterLength > 0 else {
-            throw SandboxError(code: .setup, stage: "seccomp", message: "seccomp: unsupported architecture")
-        }
+        let filter = try seccompFilter.get()
+        let initFD = try InitExecutable.shared.get().fd
 
         let sync = try System.pipe()
         let errors: (read: Int32, write: Int32)
@@ -68,27 +65,28 @@ public enum Sandbox {
         config.op_count = Int32(ops.count)
         config.hostname = arena.optional(plan.hostname)
         config.hostname_len = plan.hostname.utf8.count
-        config.argv = UnsafePointer(arena.stringArray(plan.argv))
+        config.init_argv = UnsafePointer(arena.stringArray([InitExecutable.name] + plan.argv))
         config.envp = UnsafePointer(arena.stringArray(environment.map { "\($0.key)=\($0.value)" }))
-        config.path = arena.optional(environment["PATH"] ?? defaultPath)
+        config.init_fd = initFD
         config.uid = plan.uid
         config.gid = plan.gid
         config.max_open_files = plan.maxOpenFiles
         config.last_cap = lastCapability
-        config.filter = UnsafePointer(arena.buffer(Array(filter[0..<Int(filterLength)])))
-        config.filter_len = UInt16(filterLength)
+        config.filter = UnsafePointer(arena.buffer(filter))
+        config.filter_len = UInt16(filter.count)
         config.sync_fd = sync.read
         config.error_fd = errors.write
         config.stdout_fd = stdout.write
         config.stderr_fd = stderr.write
-        config.command_stack = arena.raw(byteCount: commandStackSize)
-        config.command_stack_size = commandStackSize
+        config.stack = arena.raw(byteCount: childStackSize)
+        config.stack_size = childStackSize
 
         var pidfd: Int32 = -1
         let pid = joblet_sandbox_clone(&config, &pidfd)
         let cloneErrno = joblet_errno()
         closeAll([sync.read, errors.write, stdout.write, stderr.write])
-        withExtendedLifetime(arena) {}
+        // The child reads the arena (it shares our memory) until it execs or is reaped.
+        defer { withExtendedLifetime(arena) {} }
         guard pid > 0 else {
             closeAll(parentEnds)
             throw .system("clone", errno: cloneErrno)
@@ -131,6 +129,16 @@ public enum Sandbox {
         if environment["JOB_ID"] == nil { environment["JOB_ID"] = plan.jobID }
         return environment
     }
+
+    /// The seccomp program, built once: it depends only on the architecture.
+    private static let seccompFilter: Result<[sock_filter], SandboxError> = {
+        var filter = [sock_filter](repeating: sock_filter(), count: 128)
+        let length = joblet_seccomp_filter(&filter, Int32(filter.count))
+        guard length > 0 else {
+            return .failure(SandboxError(code: .setup, stage: "seccomp", message: "seccomp: unsupported architecture"))
+        }
+        return .success(Array(filter[0..<Int(length)]))
+    }()
 
     private static let lastCapability: Int32 = {
         let fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC)
@@ -220,5 +228,6 @@ public enum Sandbox {
         Int32(JOBLET_STAGE_SECCOMP.rawValue): "seccomp",
         Int32(JOBLET_STAGE_FORK.rawValue): "fork command",
         Int32(JOBLET_STAGE_STDIO.rawValue): "stdio",
+        Int32(JOBLET_STAGE_INIT.rawValue): "exec joblet-init",
     ]
 }
