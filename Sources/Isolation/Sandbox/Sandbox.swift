@@ -150,6 +150,14 @@ public enum Sandbox {
 
     /// Creates `/run/joblet/sandboxes/<job>.XXXXXX`.
     private static func makeRootDirectory(jobID: String) throws(SandboxError) -> String {
+        let safeID = String(jobID.unicodeScalars.prefix(64).map { scalar -> Character in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
+                ? Character(scalar) : "_"
+        })
+        let template = "\(rootsDirectory)/\(safeID).XXXXXX"
+        // Usually the parents exist already: create them only when mkdtemp says they are missing.
+        if let made = mkdtemp(template) { return made }
+        guard errno == ENOENT else { throw .system("mkdtemp \(rootsDirectory)", errno: errno) }
         var path = ""
         for component in rootsDirectory.split(separator: "/") {
             path += "/" + component
@@ -157,12 +165,13 @@ public enum Sandbox {
                 throw .system("mkdir \(path)", errno: errno)
             }
         }
-        let safeID = String(jobID.unicodeScalars.prefix(64).map { scalar -> Character in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
-                ? Character(scalar) : "_"
-        })
-        var template = Array("\(rootsDirectory)/\(safeID).XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw .system("mkdtemp \(rootsDirectory)", errno: errno) }
+        guard let made = mkdtemp(template) else { throw .system("mkdtemp \(rootsDirectory)", errno: errno) }
+        return made
+    }
+
+    private static func mkdtemp(_ template: String) -> String? {
+        var bytes = Array(template.utf8CString)
+        guard let made = Glibc.mkdtemp(&bytes) else { return nil }
         return String(cString: made)
     }
 
