@@ -149,10 +149,13 @@ static void compact_fds(const struct joblet_spawn_config *c) {
     int src[5] = { c->sync_fd, c->error_fd, c->stdout_fd, c->stderr_fd, c->init_fd };
     long tmp[5];
     for (int i = 0; i < 5; i++) {
+        tmp[i] = -1;
+        if (src[i] < 0) continue; // no sync pipe: nothing to attach before release
         tmp[i] = raw(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 64, 0, 0);
         if (tmp[i] < 0) sys6(SYS_exit_group, 125, 0, 0, 0, 0);
     }
     for (int i = 0; i < 5; i++) {
+        if (tmp[i] < 0) { sys6(SYS_close, FD_SYNC + i, 0, 0, 0, 0); continue; }
         if (raw(SYS_dup3, tmp[i], FD_SYNC + i, O_CLOEXEC, 0, 0) < 0) sys6(SYS_exit_group, 125, 0, 0, 0, 0);
     }
     sys6(SYS_close_range, FD_FIRST_FREE, ~0U, 0, 0, 0);
@@ -165,9 +168,11 @@ static int child_main(void *arg) {
     compact_fds(c);
     reset_signals();
 
-    char b = 0;
-    long n = raw(SYS_read, FD_SYNC, (long)&b, 1, 0, 0);
-    if (n != 1) sys6(SYS_exit_group, 125, 0, 0, 0, 0); // parent gave up (cgroup attach failed)
+    if (c->sync_fd >= 0) {
+        char b = 0;
+        long n = raw(SYS_read, FD_SYNC, (long)&b, 1, 0, 0);
+        if (n != 1) sys6(SYS_exit_group, 125, 0, 0, 0, 0); // parent gave up (cgroup attach failed)
+    }
 
     CHECK(raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0), JOBLET_STAGE_UNSHARE_CGROUP, 0);
     CHECK(raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0), JOBLET_STAGE_MAKE_PRIVATE, 0);

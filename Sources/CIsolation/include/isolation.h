@@ -74,7 +74,7 @@ struct joblet_spawn_config {
     int last_cap;
     const struct sock_filter *filter;
     unsigned short filter_len;
-    int sync_fd;                      // child read end: one byte releases the child
+    int sync_fd;                      // child read end: one byte releases the child (-1: no wait)
     int error_fd;                     // child write end (CLOEXEC)
     int stdout_fd;                    // child write ends of the output pipes
     int stderr_fd;
