@@ -112,6 +112,10 @@ let workDirectory = String(cString: workPointer)
 chown(workDirectory, 65534, 65534)
 defer { rmdir(workDirectory) }
 
+/// How long `Sandbox.spawn` itself takes (until the command has exec'ed), per repetition.
+final class SpawnTimes: @unchecked Sendable { var current: [Double] = []; var runs: [[Double]] = [] }
+let spawnTimes = SpawnTimes()
+
 let cases: [(String, () async throws -> Void)] = [
     ("posix_spawn /bin/true", {
         precondition(spawnAndWait(["/bin/true"]) == 0)
@@ -123,7 +127,9 @@ let cases: [(String, () async throws -> Void)] = [
     ("Sandbox.spawn /bin/true", {
         let plan = SandboxPlan(jobID: "bench", argv: ["/bin/true"], environment: [:], hostname: "job-bench",
                                workDirectory: workDirectory)
+        let t0 = now()
         let process = try Sandbox.spawn(plan)
+        spawnTimes.current.append(now() - t0)
         for try await _ in process.output {}
         let status = await process.wait()
         precondition(status == .exited(0))
@@ -134,7 +140,11 @@ print("sandbox-bench: \(repetitions) repetitions x \(iterations) jobs per case, 
 print("figures are median (min..max) over repetitions; CPU = worker's own + reaped children's, per job")
 for _ in 0..<3 { for (_, body) in cases { try await body() } }  // warm-up
 var runs: [[Sample]] = []
-for round in 0..<repetitions { runs.append(try await repetition(cases, round: round)) }
+for round in 0..<repetitions {
+    spawnTimes.current = []
+    runs.append(try await repetition(cases, round: round))
+    spawnTimes.runs.append(spawnTimes.current)
+}
 
 for (index, (name, _)) in cases.enumerated() {
     let samples = runs.map { $0[index] }
@@ -145,6 +155,7 @@ for (index, (name, _)) in cases.enumerated() {
           + "  cpu own \(spread(samples.map { $0.ownCPU / jobs })) ms"
           + "  children \(spread(samples.map { $0.childCPU / jobs })) ms")
 }
+print("  of which Sandbox.spawn (until exec)".padding(38) + " p50 \(spread(spawnTimes.runs.map { median($0) })) ms")
 let ratios = runs.map { $0[2].p50 / $0[1].p50 }
 let ratio = median(ratios)
 print("sandbox / unshare p50 = \(format(ratio, 2))x (per repetition \(ratios.map { format($0, 2) }.joined(separator: " ")))"
