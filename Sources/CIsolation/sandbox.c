@@ -114,7 +114,8 @@ static long run_op(const struct joblet_op *op) {
         return raw(SYS_mount, (long)op->source, (long)op->target, (long)op->fstype, (long)op->flags,
                    (long)op->data);
     case JOBLET_OP_REMOUNT:
-        return raw(SYS_mount, 0, (long)op->target, 0, (long)(MS_REMOUNT | op->flags), (long)op->data);
+        return raw(SYS_mount, 0, (long)op->target, 0, (long)(MS_REMOUNT | op->flags), (long)op->data);    case JOBLET_OP_MKNOD:
+        return raw(SYS_mknodat, AT_FDCWD, (long)op->target, S_IFCHR | 0666, (long)op->flags, 0);
     }
     return -EINVAL;
 }

@@ -13,6 +13,7 @@ enum joblet_op_kind {
     JOBLET_OP_BIND = 4,    // bind source on target (recursive); then remount with flags (+RDONLY if readonly)
     JOBLET_OP_MOUNT = 5,   // mount(source, target, fstype, flags, data)
     JOBLET_OP_REMOUNT = 6, // mount(NULL, target, NULL, MS_REMOUNT | flags, data)
+    JOBLET_OP_MKNOD = 7,   // mknod(target, S_IFCHR | 0666, flags as dev_t): cheaper than a bind mount
 };
 
 struct joblet_op {
