@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "joblet-worker", targets: ["joblet-worker"]),
         .executable(name: "joblet-dispatcher", targets: ["joblet-dispatcher"]),
         .executable(name: "rnx", targets: ["rnx"]),
+        .executable(name: "joblet-init", targets: ["joblet-init"]),
         .library(name: "JobletCore", targets: ["JobletCore"]),
         .library(name: "AMQP", targets: ["AMQP"]),
     ],
@@ -33,6 +34,10 @@ let package = Package(
                        providers: [.apt(["libjansson-dev"])]),
         // The only code that runs between clone() and execve(), plus the sandbox's PID-1 init.
         .target(name: "CIsolation"),
+        // PID 1 of every sandbox, exec'ed by the sandbox child after pivot_root. Static: swiftc links
+        // even C executables against libswiftCore, which does not exist inside a sandbox.
+        .executableTarget(name: "joblet-init", dependencies: ["CIsolation"],
+                          linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
 
         .target(name: "JobletCore",
                 dependencies: ["CYAML", "CArchive", "CJansson",
@@ -57,7 +62,8 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(name: "joblet-worker",
-                          dependencies: ["Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                          dependencies: ["Worker", "joblet-init",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "joblet-dispatcher",
                           dependencies: ["Dispatcher", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rnx",
@@ -70,8 +76,8 @@ let package = Package(
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "TestSupport"]),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport",
                                                      .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "JobletCore", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "AMQP", "JobletCore", "TestSupport"]),
+        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "JobletCore", "TestSupport", "joblet-init"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "AMQP", "JobletCore", "TestSupport", "joblet-init"]),
         .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXTests", dependencies: ["JobletCore", "TestSupport"]),
 
@@ -79,7 +85,7 @@ let package = Package(
         .target(name: "CAMQPBaseline", dependencies: ["CRabbitMQ"], path: "Benchmarks/CAMQPBaseline"),
         .executableTarget(name: "amqp-bench", dependencies: ["AMQP", "CAMQPBaseline"],
                           path: "Benchmarks/AMQPBench"),
-        .executableTarget(name: "sandbox-bench", dependencies: ["Isolation", "JobletCore"],
+        .executableTarget(name: "sandbox-bench", dependencies: ["Isolation", "JobletCore", "joblet-init"],
                           path: "Benchmarks/SandboxBench"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,9 @@
-// sandbox-bench: sandboxed /bin/true jobs per second and per-job latency, printed beside
-// plain posix_spawn of /bin/true and `unshare --pid --fork --mount --uts --ipc --net --mount-proc true`
-// measured in the same run. Usage: sandbox-bench [iterations]
+// sandbox-bench: per-job latency and CPU cost of a sandboxed /bin/true, printed beside plain
+// posix_spawn of /bin/true and `unshare --pid --fork --mount --uts --ipc --net --mount-proc true`
+// measured in the same run. Trustworthy under noise: the cases are interleaved one job each per
+// round (rotating which goes first), the run is repeated, and each figure is the median over the
+// repetitions with its spread (min..max).
+// Usage: sandbox-bench [jobs per repetition (100)] [repetitions (5)]
 import Isolation
 #if canImport(Glibc)
 import Glibc
@@ -8,12 +11,24 @@ import Glibc
 import Musl
 #endif
 
-let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 300 : 300
+let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100 : 100
+let repetitions = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5
 
 func now() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// CPU seconds (user + system) of this process and of its reaped children.
+func cpuTimes() -> (own: Double, children: Double) {
+    func seconds(_ who: Int32) -> Double {
+        var usage = rusage()
+        getrusage(who, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+    return (seconds(RUSAGE_SELF.rawValue), seconds(RUSAGE_CHILDREN.rawValue))
 }
 
 /// posix_spawn + waitpid of argv; returns the exit status.
@@ -29,24 +44,20 @@ func spawnAndWait(_ argv: [String]) -> Int32 {
     return status
 }
 
-struct Figures {
-    var name: String
-    var latencies: [Double]
-    var total: Double
+func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
 
-    func percentile(_ p: Double) -> Double {
-        let sorted = latencies.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
-    }
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
+}
 
-    func line(relativeTo base: Figures?) -> String {
-        let perSecond = Double(latencies.count) / total
-        var text = name.padding(46) + " \(format(perSecond, 1).leftPadding(8)) jobs/s"
-            + "  p50 \(format(percentile(0.5) * 1e3, 2).leftPadding(7)) ms"
-            + "  p99 \(format(percentile(0.99) * 1e3, 2).leftPadding(7)) ms"
-        if let base { text += "  (\(format(percentile(0.5) / base.percentile(0.5), 2))x p50)" }
-        return text
-    }
+/// One case in one repetition.
+struct Sample {
+    var latencies: [Double] = []
+    var ownCPU = 0.0
+    var childCPU = 0.0
+    var p50: Double { median(latencies) }
+    var p99: Double { percentile(latencies, 0.99) }
 }
 
 func format(_ value: Double, _ digits: Int) -> String {
@@ -66,21 +77,29 @@ extension String {
     func leftPadding(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
 
-/// Runs the cases round-robin, one job each per round, so all of them see the same machine load.
-func measure(_ cases: [(String, () async throws -> Void)]) async throws -> [Figures] {
-    for _ in 0..<5 { for (_, body) in cases { try await body() } }  // warm-up
-    var latencies = [[Double]](repeating: [], count: cases.count)
-    var totals = [Double](repeating: 0, count: cases.count)
-    for _ in 0..<iterations {
-        for (index, (_, body)) in cases.enumerated() {
+/// "median (min..max)" of a per-repetition figure, in milliseconds.
+func spread(_ values: [Double], scale: Double = 1e3, digits: Int = 2) -> String {
+    guard let low = values.min(), let high = values.max() else { return "-" }
+    return "\(format(median(values) * scale, digits)) (\(format(low * scale, digits))..\(format(high * scale, digits)))"
+}
+
+/// Runs every case once per round, rotating the order, so all see the same machine load.
+func repetition(_ cases: [(String, () async throws -> Void)], round: Int) async throws -> [Sample] {
+    var samples = [Sample](repeating: Sample(), count: cases.count)
+    for i in 0..<iterations {
+        for k in 0..<cases.count {
+            let index = (i + round + k) % cases.count
+            let cpu0 = cpuTimes()
             let t0 = now()
-            try await body()
+            try await cases[index].1()
             let elapsed = now() - t0
-            latencies[index].append(elapsed)
-            totals[index] += elapsed
+            let cpu1 = cpuTimes()
+            samples[index].latencies.append(elapsed)
+            samples[index].ownCPU += cpu1.own - cpu0.own
+            samples[index].childCPU += cpu1.children - cpu0.children
         }
     }
-    return cases.indices.map { Figures(name: cases[$0].0, latencies: latencies[$0], total: totals[$0]) }
+    return samples
 }
 
 guard getuid() == 0 else {
@@ -93,27 +112,51 @@ let workDirectory = String(cString: workPointer)
 chown(workDirectory, 65534, 65534)
 defer { rmdir(workDirectory) }
 
-print("sandbox-bench: \(iterations) sequential jobs each, cases interleaved round-robin")
-let figures = try await measure([
+/// How long `Sandbox.spawn` itself takes (until the command has exec'ed), per repetition.
+final class SpawnTimes: @unchecked Sendable { var current: [Double] = []; var runs: [[Double]] = [] }
+let spawnTimes = SpawnTimes()
+
+let cases: [(String, () async throws -> Void)] = [
     ("posix_spawn /bin/true", {
         precondition(spawnAndWait(["/bin/true"]) == 0)
     }),
-    ("unshare --pid --fork --mount --uts --ipc --net", {
+    ("unshare --pid --fork --mount ... true", {
         precondition(spawnAndWait(["/usr/bin/unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
                                    "--mount-proc", "/bin/true"]) == 0)
     }),
     ("Sandbox.spawn /bin/true", {
         let plan = SandboxPlan(jobID: "bench", argv: ["/bin/true"], environment: [:], hostname: "job-bench",
                                workDirectory: workDirectory)
+        let t0 = now()
         let process = try Sandbox.spawn(plan)
+        spawnTimes.current.append(now() - t0)
         for try await _ in process.output {}
         let status = await process.wait()
         precondition(status == .exited(0))
     }),
-])
-let (plain, unshare, sandbox) = (figures[0], figures[1], figures[2])
-print(plain.line(relativeTo: nil))
-print(unshare.line(relativeTo: plain))
-print(sandbox.line(relativeTo: unshare))
-let ratio = sandbox.percentile(0.5) / unshare.percentile(0.5)
-print("sandbox / unshare p50 = \(format(ratio, 2))x (target <= 1.5x): \(ratio <= 1.5 ? "OK" : "OVER")")
+]
+
+print("sandbox-bench: \(repetitions) repetitions x \(iterations) jobs per case, interleaved round-robin;")
+print("figures are median (min..max) over repetitions; CPU = worker's own + reaped children's, per job")
+for _ in 0..<3 { for (_, body) in cases { try await body() } }  // warm-up
+var runs: [[Sample]] = []
+for round in 0..<repetitions {
+    spawnTimes.current = []
+    runs.append(try await repetition(cases, round: round))
+    spawnTimes.runs.append(spawnTimes.current)
+}
+
+for (index, (name, _)) in cases.enumerated() {
+    let samples = runs.map { $0[index] }
+    let jobs = Double(iterations)
+    print(name.padding(38)
+          + " p50 \(spread(samples.map(\.p50))) ms"
+          + "  p99 \(spread(samples.map(\.p99))) ms"
+          + "  cpu own \(spread(samples.map { $0.ownCPU / jobs })) ms"
+          + "  children \(spread(samples.map { $0.childCPU / jobs })) ms")
+}
+print("  of which Sandbox.spawn (until exec)".padding(38) + " p50 \(spread(spawnTimes.runs.map { median($0) })) ms")
+let ratios = runs.map { $0[2].p50 / $0[1].p50 }
+let ratio = median(ratios)
+print("sandbox / unshare p50 = \(format(ratio, 2))x (per repetition \(ratios.map { format($0, 2) }.joined(separator: " ")))"
+      + " (target <= 1.5x): \(ratio <= 1.5 ? "OK" : "OVER")")

@@ -1,6 +1,6 @@
-// Sandbox child: clone -> filesystem -> identity -> privileges -> PID-1 init -> exec.
-// The worker is multithreaded, and the child comes from a raw clone(), so glibc does not
-// know it is a new process: only raw syscalls and plain loops are used until execve.
+// Sandbox child: clone -> filesystem -> identity -> privileges -> exec joblet-init (PID 1),
+// which starts the command. The child shares the worker's memory until that exec, so glibc
+// does not know it is a new process: only raw syscalls and plain loops are used.
 #define _GNU_SOURCE
 #include "isolation.h"
 
@@ -45,67 +45,95 @@
                     CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
 
 // Fixed descriptor numbers inside the child after fds are compacted.
-enum { FD_SYNC = 3, FD_ERROR = 4, FD_STDOUT = 5, FD_STDERR = 6, FD_FIRST_FREE = 7 };
+enum { FD_SYNC = 3, FD_ERROR = 4, FD_STDOUT = 5, FD_STDERR = 6, FD_INIT = 7, FD_FIRST_FREE = 8 };
 
+// The child shares the worker's memory (CLONE_VM, so cloning a big process copies no page
+// tables) and runs concurrently with the worker's threads until it execs the init. It must not
+// touch errno (the TLS word of the thread that cloned it) nor allocate: every syscall below is
+// made directly and returns -errno.
+#if defined(__x86_64__)
+static inline long sys6(long n, long a, long b, long c, long d, long e) {
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+#elif defined(__aarch64__)
+static inline long sys6(long n, long a, long b, long c, long d, long e) {
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    register long x4 __asm__("x4") = e;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory", "cc");
+    return x0;
+}
+#else
+#error "unsupported architecture"
+#endif
+
+// Retries EINTR; returns the result or -errno.
 static long raw(long nr, long a, long b, long c, long d, long e) {
     long r;
-    do { r = syscall(nr, a, b, c, d, e); } while (r == -1 && errno == EINTR);
+    do { r = sys6(nr, a, b, c, d, e); } while (r == -EINTR);
     return r;
 }
 
-__attribute__((noreturn)) static void fail(int stage, int index) {
-    struct joblet_error_record rec = { stage, index, errno };
-    while (syscall(SYS_write, FD_ERROR, &rec, sizeof rec) == -1 && errno == EINTR) {}
-    syscall(SYS_exit_group, 125);
+__attribute__((noreturn)) static void fail(int stage, int index, long negative_errno) {
+    struct joblet_error_record rec = { stage, index, (int)-negative_errno };
+    raw(SYS_write, FD_ERROR, (long)&rec, sizeof rec, 0, 0);
+    sys6(SYS_exit_group, 125, 0, 0, 0, 0);
     __builtin_unreachable();
 }
 
-static int has_slash(const char *s) { for (; *s; s++) if (*s == '/') return 1; return 0; }
-static size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
-
-static int run_op(const struct joblet_op *op) {
+static long run_op(const struct joblet_op *op) {
+    long r;
     switch (op->kind) {
     case JOBLET_OP_MKDIR:
-        if (raw(SYS_mkdir, (long)op->target, 0755, 0, 0, 0) == -1 && errno != EEXIST) return -1;
+        r = raw(SYS_mkdir, (long)op->target, 0755, 0, 0, 0);
+        return r == -EEXIST ? 0 : r;
+    case JOBLET_OP_FILE:
+        r = raw(SYS_open, (long)op->target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644, 0, 0);
+        if (r < 0) return r;
+        sys6(SYS_close, r, 0, 0, 0, 0);
         return 0;
-    case JOBLET_OP_FILE: {
-        long fd = raw(SYS_open, (long)op->target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644, 0, 0);
-        if (fd == -1) return -1;
-        syscall(SYS_close, fd);
-        return 0;
-    }
     case JOBLET_OP_SYMLINK:
-        if (raw(SYS_symlink, (long)op->source, (long)op->target, 0, 0, 0) == -1 && errno != EEXIST) return -1;
-        return 0;
+        r = raw(SYS_symlink, (long)op->source, (long)op->target, 0, 0, 0);
+        return r == -EEXIST ? 0 : r;
     case JOBLET_OP_BIND:
-        if (raw(SYS_mount, (long)op->source, (long)op->target, 0, MS_BIND | MS_REC, 0) == -1) return -1;
+        if ((r = raw(SYS_mount, (long)op->source, (long)op->target, 0, MS_BIND | MS_REC, 0)) < 0) return r;
         if (op->readonly || op->flags) {
             unsigned long f = MS_REMOUNT | MS_BIND | op->flags | (op->readonly ? MS_RDONLY : 0);
-            if (raw(SYS_mount, 0, (long)op->target, 0, (long)f, 0) == -1) return -1;
+            if ((r = raw(SYS_mount, 0, (long)op->target, 0, (long)f, 0)) < 0) return r;
         }
         return 0;
     case JOBLET_OP_MOUNT:
-        return (int)raw(SYS_mount, (long)op->source, (long)op->target, (long)op->fstype, (long)op->flags,
-                        (long)op->data);
+        return raw(SYS_mount, (long)op->source, (long)op->target, (long)op->fstype, (long)op->flags,
+                   (long)op->data);
     case JOBLET_OP_REMOUNT:
-        return (int)raw(SYS_mount, 0, (long)op->target, 0, (long)(MS_REMOUNT | op->flags), (long)op->data);
+        return raw(SYS_mount, 0, (long)op->target, 0, (long)(MS_REMOUNT | op->flags), (long)op->data);    case JOBLET_OP_MKNOD:
+        return raw(SYS_mknodat, AT_FDCWD, (long)op->target, S_IFCHR | 0666, (long)op->flags, 0);
     }
-    errno = EINVAL;
-    return -1;
+    return -EINVAL;
 }
 
-static int loopback_up(void) {
+static long loopback_up(void) {
     long s = raw(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0);
-    if (s == -1) return -1;
+    if (s < 0) return s;
     struct ifreq ifr;
     char *p = (char *)&ifr;
     for (size_t i = 0; i < sizeof ifr; i++) p[i] = 0;
     ifr.ifr_name[0] = 'l'; ifr.ifr_name[1] = 'o';
-    if (raw(SYS_ioctl, s, SIOCGIFFLAGS, (long)&ifr, 0, 0) == -1) { syscall(SYS_close, s); return -1; }
-    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-    long r = raw(SYS_ioctl, s, SIOCSIFFLAGS, (long)&ifr, 0, 0);
-    syscall(SYS_close, s);
-    return (int)r;
+    long r = raw(SYS_ioctl, s, SIOCGIFFLAGS, (long)&ifr, 0, 0);
+    if (r == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        r = raw(SYS_ioctl, s, SIOCSIFFLAGS, (long)&ifr, 0, 0);
+    }
+    sys6(SYS_close, s, 0, 0, 0, 0);
+    return r;
 }
 
 static void reset_signals(void) {
@@ -113,188 +141,90 @@ static void reset_signals(void) {
     struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } act = { SIG_DFL, 0, 0, 0 };
     for (int sig = 1; sig < 65; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
-        syscall(SYS_rt_sigaction, sig, &act, 0, 8);
+        sys6(SYS_rt_sigaction, sig, (long)&act, 0, 8, 0);
     }
 }
 
-// Duplicates the four fds the child needs onto 3..6 and closes everything else.
+// Duplicates the five fds the child needs onto 3..7 and closes everything else.
 static void compact_fds(const struct joblet_spawn_config *c) {
-    int src[4] = { c->sync_fd, c->error_fd, c->stdout_fd, c->stderr_fd };
-    int tmp[4];
-    for (int i = 0; i < 4; i++) {
-        tmp[i] = (int)raw(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 64, 0, 0);
-        if (tmp[i] == -1) syscall(SYS_exit_group, 125);
+    int src[5] = { c->sync_fd, c->error_fd, c->stdout_fd, c->stderr_fd, c->init_fd };
+    long tmp[5];
+    for (int i = 0; i < 5; i++) {
+        tmp[i] = -1;
+        if (src[i] < 0) continue; // no sync pipe: nothing to attach before release
+        tmp[i] = raw(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, 64, 0, 0);
+        if (tmp[i] < 0) sys6(SYS_exit_group, 125, 0, 0, 0, 0);
     }
-    for (int i = 0; i < 4; i++) {
-        if (raw(SYS_dup3, tmp[i], FD_SYNC + i, O_CLOEXEC, 0, 0) == -1) syscall(SYS_exit_group, 125);
+    for (int i = 0; i < 5; i++) {
+        if (tmp[i] < 0) { sys6(SYS_close, FD_SYNC + i, 0, 0, 0, 0); continue; }
+        if (raw(SYS_dup3, tmp[i], FD_SYNC + i, O_CLOEXEC, 0, 0) < 0) sys6(SYS_exit_group, 125, 0, 0, 0, 0);
     }
-    syscall(SYS_close_range, FD_FIRST_FREE, ~0U, 0);
+    sys6(SYS_close_range, FD_FIRST_FREE, ~0U, 0, 0, 0);
 }
 
-// The command child shares init's memory (CLONE_VM) and runs concurrently with it, so it must
-// not touch errno (the same TLS word as init's): it makes syscalls that return -errno directly.
-#if defined(__x86_64__)
-static inline long sys4(long n, long a, long b, long c, long d) {
-    register long r10 __asm__("r10") = d;
-    long ret;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
-    return ret;
-}
-#elif defined(__aarch64__)
-static inline long sys4(long n, long a, long b, long c, long d) {
-    register long x8 __asm__("x8") = n;
-    register long x0 __asm__("x0") = a;
-    register long x1 __asm__("x1") = b;
-    register long x2 __asm__("x2") = c;
-    register long x3 __asm__("x3") = d;
-    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory", "cc");
-    return x0;
-}
-#else
-#error "unsupported architecture"
-#endif
-static inline long sys(long n, long a, long b, long c) { return sys4(n, a, b, c, 0); }
+#define CHECK(call, stage, index) do { long r_ = (call); if (r_ < 0) fail((stage), (index), r_); } while (0)
 
-__attribute__((noreturn)) static void command_fail(int stage, int index, long negative_errno) {
-    struct joblet_error_record rec = { stage, index, (int)-negative_errno };
-    sys(SYS_write, FD_ERROR, (long)&rec, sizeof rec);
-    sys(SYS_exit_group, 127, 0, 0);
-    __builtin_unreachable();
-}
-
-// Returns -errno: ENOENT when no PATH entry has the command.
-static long exec_command(const struct joblet_spawn_config *c) {
-    const char *name = c->argv[0];
-    if (has_slash(name)) return sys(SYS_execve, (long)name, (long)c->argv, (long)c->envp);
-    char buf[PATH_MAX];
-    int saw_eacces = 0;
-    const char *p = c->path;
-    size_t nlen = slen(name);
-    for (;;) {
-        const char *end = p;
-        while (*end && *end != ':') end++;
-        size_t dlen = (size_t)(end - p);
-        if (dlen + 1 + nlen + 1 <= sizeof buf) {
-            size_t k = 0;
-            if (dlen == 0) buf[k++] = '.';
-            for (size_t i = 0; i < dlen; i++) buf[k++] = p[i];
-            buf[k++] = '/';
-            for (size_t i = 0; i < nlen; i++) buf[k++] = name[i];
-            buf[k] = 0;
-            long r = sys(SYS_execve, (long)buf, (long)c->argv, (long)c->envp);
-            if (r == -EACCES) saw_eacces = 1;
-            else if (r != -ENOENT && r != -ENOTDIR) return r;
-        }
-        if (!*end) break;
-        p = end + 1;
-    }
-    return saw_eacces ? -EACCES : -ENOENT;
-}
-
-static int command_main(void *arg) {
+static int child_main(void *arg) {
     const struct joblet_spawn_config *c = arg;
-    unsigned long none = 0;
-    sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, sizeof none);
-    long r = sys(SYS_open, (long)"/dev/null", O_RDONLY, 0);
-    if (r < 0) command_fail(JOBLET_STAGE_STDIO, 0, r);
-    long devnull = r;
-    if (devnull != 0 && (r = sys(SYS_dup3, devnull, 0, 0)) < 0) command_fail(JOBLET_STAGE_STDIO, 0, r);
-    if ((r = sys(SYS_dup3, FD_STDOUT, 1, 0)) < 0) command_fail(JOBLET_STAGE_STDIO, 1, r);
-    if ((r = sys(SYS_dup3, FD_STDERR, 2, 0)) < 0) command_fail(JOBLET_STAGE_STDIO, 2, r);
-    if (devnull > 2) sys(SYS_close, devnull, 0, 0);
-    sys(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-    command_fail(JOBLET_STAGE_EXEC, 0, exec_command(c));
-}
-
-__attribute__((noreturn)) static void run_init(const struct joblet_spawn_config *c) {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD); sigaddset(&set, SIGTERM); sigaddset(&set, SIGINT); sigaddset(&set, SIGHUP);
-    if (raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)&set, 0, 8, 0) == -1) fail(JOBLET_STAGE_FORK, 0);
-
-    // The command shares init's (private) memory until it execs, so no page tables are copied.
-    // No CLONE_VFORK: init drops its pipe ends at once, so the error pipe reaches EOF the moment
-    // the command execs instead of one wake-up of init later.
-    char *stack_top = (char *)c->command_stack + c->command_stack_size;
-    long cmd = clone(command_main, (void *)((unsigned long)stack_top & ~15UL), CLONE_VM | SIGCHLD, (void *)c);
-    if (cmd == -1) fail(JOBLET_STAGE_FORK, 0);
-    // Only the command (and its children) keep the pipes.
-    syscall(SYS_close, FD_STDOUT);
-    syscall(SYS_close, FD_STDERR);
-    syscall(SYS_close, FD_ERROR);
-    syscall(SYS_close, FD_SYNC);
-
-    for (;;) {
-        siginfo_t info;
-        long sig = syscall(SYS_rt_sigtimedwait, &set, &info, 0, 8);
-        if (sig == -1) continue;
-        if (sig != SIGCHLD) {
-            syscall(SYS_kill, cmd, sig);
-            continue;
-        }
-        for (;;) {
-            int status = 0;
-            long w = syscall(SYS_wait4, -1, &status, WNOHANG, 0);
-            if (w <= 0) break;
-            if (w == cmd) {
-                // Exiting PID 1 makes the kernel SIGKILL everything left in the namespace.
-                int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                syscall(SYS_exit_group, code);
-            }
-        }
-    }
-}
-
-__attribute__((noreturn)) static void child_main(const struct joblet_spawn_config *c) {
     compact_fds(c);
     reset_signals();
 
-    char b = 0;
-    long n;
-    do { n = syscall(SYS_read, FD_SYNC, &b, 1); } while (n == -1 && errno == EINTR);
-    if (n != 1) syscall(SYS_exit_group, 125); // parent gave up (cgroup attach failed)
+    if (c->sync_fd >= 0) {
+        char b = 0;
+        long n = raw(SYS_read, FD_SYNC, (long)&b, 1, 0, 0);
+        if (n != 1) sys6(SYS_exit_group, 125, 0, 0, 0, 0); // parent gave up (cgroup attach failed)
+    }
 
-    if (raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_UNSHARE_CGROUP, 0);
-    if (raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0) == -1) fail(JOBLET_STAGE_MAKE_PRIVATE, 0);
+    CHECK(raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0), JOBLET_STAGE_UNSHARE_CGROUP, 0);
+    CHECK(raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0), JOBLET_STAGE_MAKE_PRIVATE, 0);
     // Exact modes while building the root; the job gets the usual 022, not the worker's umask.
-    syscall(SYS_umask, 0);
-    for (int i = 0; i < c->op_count; i++)
-        if (run_op(&c->ops[i]) == -1) fail(JOBLET_STAGE_OP, i);
-    syscall(SYS_umask, 022);
+    sys6(SYS_umask, 0, 0, 0, 0, 0);
+    for (int i = 0; i < c->op_count; i++) CHECK(run_op(&c->ops[i]), JOBLET_STAGE_OP, i);
+    sys6(SYS_umask, 022, 0, 0, 0, 0);
 
     // pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the sandbox.
-    if (raw(SYS_chdir, (long)c->root, 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_PIVOT_ROOT, 0);
-    if (raw(SYS_pivot_root, (long)".", (long)".", 0, 0, 0) == -1) fail(JOBLET_STAGE_PIVOT_ROOT, 0);
-    if (raw(SYS_umount2, (long)".", MNT_DETACH, 0, 0, 0) == -1) fail(JOBLET_STAGE_UMOUNT_OLD_ROOT, 0);
-    if (raw(SYS_chdir, (long)"/work", 0, 0, 0, 0) == -1) fail(JOBLET_STAGE_CHDIR, 0);
+    CHECK(raw(SYS_chdir, (long)c->root, 0, 0, 0, 0), JOBLET_STAGE_PIVOT_ROOT, 0);
+    CHECK(raw(SYS_pivot_root, (long)".", (long)".", 0, 0, 0), JOBLET_STAGE_PIVOT_ROOT, 0);
+    CHECK(raw(SYS_umount2, (long)".", MNT_DETACH, 0, 0, 0), JOBLET_STAGE_UMOUNT_OLD_ROOT, 0);
+    CHECK(raw(SYS_chdir, (long)"/work", 0, 0, 0, 0), JOBLET_STAGE_CHDIR, 0);
 
-    if (raw(SYS_sethostname, (long)c->hostname, (long)c->hostname_len, 0, 0, 0) == -1) fail(JOBLET_STAGE_HOSTNAME, 0);
-    if (loopback_up() == -1) fail(JOBLET_STAGE_LOOPBACK, 0);
+    CHECK(raw(SYS_sethostname, (long)c->hostname, (long)c->hostname_len, 0, 0, 0), JOBLET_STAGE_HOSTNAME, 0);
+    CHECK(loopback_up(), JOBLET_STAGE_LOOPBACK, 0);
 
     struct rlimit core = { 0, 0 };
     struct rlimit nofile = { c->max_open_files, c->max_open_files };
-    if (raw(SYS_prlimit64, 0, RLIMIT_CORE, (long)&core, 0, 0) == -1) fail(JOBLET_STAGE_RLIMIT, 0);
-    if (raw(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&nofile, 0, 0) == -1) fail(JOBLET_STAGE_RLIMIT, 1);
+    CHECK(raw(SYS_prlimit64, 0, RLIMIT_CORE, (long)&core, 0, 0), JOBLET_STAGE_RLIMIT, 0);
+    CHECK(raw(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&nofile, 0, 0), JOBLET_STAGE_RLIMIT, 1);
 
-    for (int cap = 0; cap <= c->last_cap; cap++)
-        if (raw(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL) fail(JOBLET_STAGE_CAPBSET, cap);
+    for (int cap = 0; cap <= c->last_cap; cap++) {
+        long r = raw(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+        if (r < 0 && r != -EINVAL) fail(JOBLET_STAGE_CAPBSET, cap, r);
+    }
 
     gid_t groups[1] = { c->gid };
-    if (raw(SYS_setgroups, 1, (long)groups, 0, 0, 0) == -1) fail(JOBLET_STAGE_SETGROUPS, 0);
-    if (raw(SYS_setresgid, c->gid, c->gid, c->gid, 0, 0) == -1) fail(JOBLET_STAGE_SETGID, 0);
-    if (raw(SYS_setresuid, c->uid, c->uid, c->uid, 0, 0) == -1) fail(JOBLET_STAGE_SETUID, 0);
+    CHECK(raw(SYS_setgroups, 1, (long)groups, 0, 0, 0), JOBLET_STAGE_SETGROUPS, 0);
+    CHECK(raw(SYS_setresgid, c->gid, c->gid, c->gid, 0, 0), JOBLET_STAGE_SETGID, 0);
+    CHECK(raw(SYS_setresuid, c->uid, c->uid, c->uid, 0, 0), JOBLET_STAGE_SETUID, 0);
 
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
-    if (raw(SYS_capset, (long)&hdr, (long)data, 0, 0, 0) == -1) fail(JOBLET_STAGE_CAPSET, 0);
-    if (raw(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 && errno != EINVAL)
-        fail(JOBLET_STAGE_AMBIENT, 0);
-    if (raw(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) fail(JOBLET_STAGE_NO_NEW_PRIVS, 0);
+    CHECK(raw(SYS_capset, (long)&hdr, (long)data, 0, 0, 0), JOBLET_STAGE_CAPSET, 0);
+    long r = raw(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    if (r < 0 && r != -EINVAL) fail(JOBLET_STAGE_AMBIENT, 0, r);
+    CHECK(raw(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), JOBLET_STAGE_NO_NEW_PRIVS, 0);
 
     struct sock_fprog prog = { c->filter_len, (struct sock_filter *)c->filter };
-    if (raw(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (long)&prog, 0, 0) == -1) fail(JOBLET_STAGE_SECCOMP, 0);
+    CHECK(raw(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, (long)&prog, 0, 0), JOBLET_STAGE_SECCOMP, 0);
 
-    run_init(c);
+    // Hand over to joblet-init: it inherits the error pipe and the output pipes (not the sync
+    // pipe), and the signals it waits for stay blocked, so none sent meanwhile is lost.
+    sys6(SYS_close, FD_SYNC, 0, 0, 0, 0);
+    for (int fd = FD_ERROR; fd <= FD_STDERR; fd++) CHECK(raw(SYS_fcntl, fd, F_SETFD, 0, 0, 0), JOBLET_STAGE_FDS, fd);
+    unsigned long init_mask = (1UL << (SIGCHLD - 1)) | (1UL << (SIGTERM - 1)) | (1UL << (SIGINT - 1)) |
+                              (1UL << (SIGHUP - 1));
+    sys6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&init_mask, 0, 8, 0);
+    r = raw(SYS_execveat, FD_INIT, (long)"", (long)c->init_argv, (long)c->envp, AT_EMPTY_PATH);
+    fail(JOBLET_STAGE_INIT, 0, r);
 }
 
 pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_out) {
@@ -303,14 +233,15 @@ pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_
     // No handler may run in the child before it resets dispositions.
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int pidfd = -1;
-    long pid = syscall(SYS_clone, (long)(NS_FLAGS | CLONE_PIDFD | SIGCHLD), 0L, (long)&pidfd, 0L, 0L);
-    if (pid == 0) child_main(config);
+    char *stack_top = (char *)config->stack + config->stack_size;
+    pid_t pid = clone(child_main, (void *)((unsigned long)stack_top & ~15UL),
+                      NS_FLAGS | CLONE_VM | CLONE_PIDFD | SIGCHLD, (void *)config, &pidfd);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, 0);
     errno = saved;
     if (pid == -1) return -1;
     *pidfd_out = pidfd;
-    return (pid_t)pid;
+    return pid;
 }
 
 // ---- seccomp -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ enum joblet_op_kind {
     JOBLET_OP_BIND = 4,    // bind source on target (recursive); then remount with flags (+RDONLY if readonly)
     JOBLET_OP_MOUNT = 5,   // mount(source, target, fstype, flags, data)
     JOBLET_OP_REMOUNT = 6, // mount(NULL, target, NULL, MS_REMOUNT | flags, data)
+    JOBLET_OP_MKNOD = 7,   // mknod(target, S_IFCHR | 0666, flags as dev_t): cheaper than a bind mount
 };
 
 struct joblet_op {
@@ -49,6 +50,7 @@ enum joblet_stage {
     JOBLET_STAGE_FORK,
     JOBLET_STAGE_STDIO,
     JOBLET_STAGE_EXEC,
+    JOBLET_STAGE_INIT,
 };
 
 /// What the child writes to the CLOEXEC error pipe when a stage fails.
@@ -64,25 +66,27 @@ struct joblet_spawn_config {
     int op_count;
     const char *hostname;
     size_t hostname_len;
-    char *const *argv;
+    char *const *init_argv;           // "joblet-init", then the command's argv
     char *const *envp;
-    const char *path;                 // PATH used to look up argv[0]
+    int init_fd;                      // joblet-init, opened before clone
     unsigned int uid;
     unsigned int gid;
     unsigned long long max_open_files;
     int last_cap;
     const struct sock_filter *filter;
     unsigned short filter_len;
-    int sync_fd;                      // child read end: one byte releases the child
+    int sync_fd;                      // child read end: one byte releases the child (-1: no wait)
     int error_fd;                     // child write end (CLOEXEC)
     int stdout_fd;                    // child write ends of the output pipes
     int stderr_fd;
-    void *command_stack;              // stack for the command child (CLONE_VM until its exec)
-    size_t command_stack_size;
+    void *stack;                      // the child's stack: it shares the worker's memory until exec
+    size_t stack_size;
 };
 
-/// Clones the sandbox init into new PID/mount/UTS/IPC/net namespaces. Returns the host pid
-/// (and a pidfd in *pidfd_out), or -1 with errno set. The child waits for one byte on sync_fd.
+/// Clones the sandbox child into new PID/mount/UTS/IPC/net namespaces; it builds the sandbox and
+/// execs joblet-init (PID 1). Returns the host pid (and a pidfd in *pidfd_out), or -1 with errno
+/// set. The child waits for one byte on sync_fd. config and everything it points to must stay
+/// valid until the error pipe reports a failure or reaches end of file (or the child is reaped).
 pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_out);
 
 /// Writes the sandbox seccomp filter into out; returns its length, or -1 if capacity is too small

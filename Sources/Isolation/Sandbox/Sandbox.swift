@@ -13,8 +13,8 @@ public enum Sandbox {
     /// inside the job's own mount namespace, so the host only ever sees an empty directory, and
     /// only until the job has pivoted into its root.
     static let rootsDirectory = "/run/joblet/sandboxes"
-    /// Stack of the command child, which shares init's memory until exec: PATH lookup needs one PATH_MAX buffer.
-    static let commandStackSize = 64 << 10
+    /// Stack of the clone child, which shares the worker's memory until it execs joblet-init.
+    static let childStackSize = 64 << 10
     static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// Starts `plan.argv` in a new sandbox and returns once the command has been exec'ed.
@@ -43,13 +43,11 @@ public enum Sandbox {
                       source: arena.optional(step.source), target: arena.optional(step.target),
                       fstype: arena.optional(step.fsType), data: arena.optional(step.data))
         }
-        var filter = [sock_filter](repeating: sock_filter(), count: 128)
-        let filterLength = joblet_seccomp_filter(&filter, Int32(filter.count))
-        guard filterLength > 0 else {
-            throw SandboxError(code: .setup, stage: "seccomp", message: "seccomp: unsupported architecture")
-        }
+        let filter = try seccompFilter.get()
+        let initFD = try InitExecutable.shared.get().fd
 
-        let sync = try System.pipe()
+        // The child waits for a release only when a cgroup must be attached first: one wake-up less.
+        let sync: (read: Int32, write: Int32) = plan.cgroup == nil ? (-1, -1) : try System.pipe()
         let errors: (read: Int32, write: Int32)
         let stdout: (read: Int32, write: Int32)
         let stderr: (read: Int32, write: Int32)
@@ -68,27 +66,28 @@ public enum Sandbox {
         config.op_count = Int32(ops.count)
         config.hostname = arena.optional(plan.hostname)
         config.hostname_len = plan.hostname.utf8.count
-        config.argv = UnsafePointer(arena.stringArray(plan.argv))
+        config.init_argv = UnsafePointer(arena.stringArray([InitExecutable.name] + plan.argv))
         config.envp = UnsafePointer(arena.stringArray(environment.map { "\($0.key)=\($0.value)" }))
-        config.path = arena.optional(environment["PATH"] ?? defaultPath)
+        config.init_fd = initFD
         config.uid = plan.uid
         config.gid = plan.gid
         config.max_open_files = plan.maxOpenFiles
         config.last_cap = lastCapability
-        config.filter = UnsafePointer(arena.buffer(Array(filter[0..<Int(filterLength)])))
-        config.filter_len = UInt16(filterLength)
+        config.filter = UnsafePointer(arena.buffer(filter))
+        config.filter_len = UInt16(filter.count)
         config.sync_fd = sync.read
         config.error_fd = errors.write
         config.stdout_fd = stdout.write
         config.stderr_fd = stderr.write
-        config.command_stack = arena.raw(byteCount: commandStackSize)
-        config.command_stack_size = commandStackSize
+        config.stack = arena.raw(byteCount: childStackSize)
+        config.stack_size = childStackSize
 
         var pidfd: Int32 = -1
         let pid = joblet_sandbox_clone(&config, &pidfd)
         let cloneErrno = joblet_errno()
         closeAll([sync.read, errors.write, stdout.write, stderr.write])
-        withExtendedLifetime(arena) {}
+        // The child reads the arena (it shares our memory) until it execs or is reaped.
+        defer { withExtendedLifetime(arena) {} }
         guard pid > 0 else {
             closeAll(parentEnds)
             throw .system("clone", errno: cloneErrno)
@@ -106,7 +105,7 @@ public enum Sandbox {
         }
         let record: [UInt8]
         do throws(SandboxError) {
-            try System.writeAll(sync.write, [1])
+            if sync.write >= 0 { try System.writeAll(sync.write, [1]) }
             // EOF arrives when the command has exec'ed (CLOEXEC); a record means a step failed.
             record = try System.readFully(errors.read, count: MemoryLayout<joblet_error_record>.size)
         } catch {
@@ -132,6 +131,16 @@ public enum Sandbox {
         return environment
     }
 
+    /// The seccomp program, built once: it depends only on the architecture.
+    private static let seccompFilter: Result<[sock_filter], SandboxError> = {
+        var filter = [sock_filter](repeating: sock_filter(), count: 128)
+        let length = joblet_seccomp_filter(&filter, Int32(filter.count))
+        guard length > 0 else {
+            return .failure(SandboxError(code: .setup, stage: "seccomp", message: "seccomp: unsupported architecture"))
+        }
+        return .success(Array(filter[0..<Int(length)]))
+    }()
+
     private static let lastCapability: Int32 = {
         let fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC)
         guard fd >= 0, let bytes = try? System.readFully(fd, count: 16) else { return 63 }
@@ -142,6 +151,14 @@ public enum Sandbox {
 
     /// Creates `/run/joblet/sandboxes/<job>.XXXXXX`.
     private static func makeRootDirectory(jobID: String) throws(SandboxError) -> String {
+        let safeID = String(jobID.unicodeScalars.prefix(64).map { scalar -> Character in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
+                ? Character(scalar) : "_"
+        })
+        let template = "\(rootsDirectory)/\(safeID).XXXXXX"
+        // Usually the parents exist already: create them only when mkdtemp says they are missing.
+        if let made = mkdtemp(template) { return made }
+        guard errno == ENOENT else { throw .system("mkdtemp \(rootsDirectory)", errno: errno) }
         var path = ""
         for component in rootsDirectory.split(separator: "/") {
             path += "/" + component
@@ -149,12 +166,13 @@ public enum Sandbox {
                 throw .system("mkdir \(path)", errno: errno)
             }
         }
-        let safeID = String(jobID.unicodeScalars.prefix(64).map { scalar -> Character in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
-                ? Character(scalar) : "_"
-        })
-        var template = Array("\(rootsDirectory)/\(safeID).XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw .system("mkdtemp \(rootsDirectory)", errno: errno) }
+        guard let made = mkdtemp(template) else { throw .system("mkdtemp \(rootsDirectory)", errno: errno) }
+        return made
+    }
+
+    private static func mkdtemp(_ template: String) -> String? {
+        var bytes = Array(template.utf8CString)
+        guard let made = Glibc.mkdtemp(&bytes) else { return nil }
         return String(cString: made)
     }
 
@@ -220,5 +238,6 @@ public enum Sandbox {
         Int32(JOBLET_STAGE_SECCOMP.rawValue): "seccomp",
         Int32(JOBLET_STAGE_FORK.rawValue): "fork command",
         Int32(JOBLET_STAGE_STDIO.rawValue): "stdio",
+        Int32(JOBLET_STAGE_INIT.rawValue): "exec joblet-init",
     ]
 }

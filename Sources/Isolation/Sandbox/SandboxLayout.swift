@@ -42,18 +42,10 @@ struct SandboxLayout {
 
         add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
                   target: root, fsType: "tmpfs", data: "mode=0755,size=4m", stage: "mount sandbox root"))
-        for dir in Self.baseDirectories {
-            switch HostFile.type(dir) {
-            case .symlink:
-                guard let link = HostFile.readLink(dir) else { continue }
-                symlink(link, at: dir)
-            case .directory:
-                bind(dir, at: dir, readOnly: true, isDirectory: true)
-            default:
-                continue
-            }
+        for var step in Self.hostBase {
+            step.target = root + step.target
+            add(step)
         }
-        try addEtc()
         for mount in plan.runtimeMounts { try addRuntime(mount) }
 
         guard HostFile.type(plan.workDirectory) == .directory else {
@@ -82,6 +74,34 @@ struct SandboxLayout {
                   target: root, stage: "remount sandbox root read-only"))
     }
 
+    /// The shared host part (base directories and the minimal `/etc`) with root-relative targets.
+    /// Looked up once per worker: it is the same for every job, and spawning must stay cheap.
+    static let hostBase: [Step] = {
+        var layout = SandboxLayout(root: "")
+        for dir in baseDirectories {
+            switch HostFile.type(dir) {
+            case .symlink:
+                guard let link = HostFile.readLink(dir) else { continue }
+                layout.symlink(link, at: dir)
+            case .directory:
+                layout.bind(dir, at: dir, readOnly: true, isDirectory: true)
+            default:
+                continue
+            }
+        }
+        layout.addEtc()
+        return layout.steps
+    }()
+
+    private init(root: String) { self.root = root }
+
+    /// The host's device numbers of ``deviceNodes`` (character devices only), looked up once.
+    static let hostDevices: [(String, UInt)] = deviceNodes.compactMap { node in
+        var st = stat()
+        guard lstat("/dev/" + node, &st) == 0, st.st_mode & S_IFMT == S_IFCHR else { return nil }
+        return (node, UInt(st.st_rdev))
+    }
+
     private mutating func add(_ step: Step) { steps.append(step) }
 
     private mutating func mkdir(_ path: String) {
@@ -104,7 +124,7 @@ struct SandboxLayout {
                   target: root + path, stage: "mount \(path)"))
     }
 
-    private mutating func addEtc() throws(SandboxError) {
+    private mutating func addEtc() {
         mkdir("/etc")
         for name in Self.etcFiles {
             let path = "/etc/" + name
@@ -178,9 +198,10 @@ struct SandboxLayout {
         mkdir("/dev")
         add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.noexec, source: "tmpfs",
                   target: root + "/dev", fsType: "tmpfs", data: "mode=0755,size=64k", stage: "mount /dev"))
-        // Device binds need no remount: /dev itself is nosuid,noexec and nodes are not programs.
-        for node in Self.deviceNodes where HostFile.type("/dev/" + node) != .missing {
-            bind("/dev/" + node, at: "/dev/" + node, readOnly: false, isDirectory: false, flags: 0)
+        // The same character devices as the host's, made in place: a mknod is cheaper than a bind.
+        for (node, device) in Self.hostDevices {
+            add(.init(kind: Int32(JOBLET_OP_MKNOD.rawValue), flags: device, target: root + "/dev/" + node,
+                      stage: "create /dev/\(node)"))
         }
         mkdir("/dev/shm")
         add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
