@@ -14,19 +14,9 @@ extension ConnectionLoop {
         let conn = RabbitConnection(state: state, url: url)
         let where_ = "\(url.host):\(url.port)"
         let socket: OpaquePointer?
+        let tls = configuration.tls ?? TLSOptions()
         if url.tls {
-            socket = amqp_ssl_socket_new(state)
-            guard let socket else { throw AMQPError(.tls, "cannot create a TLS socket for \(where_)") }
-            let tls = configuration.tls ?? TLSOptions()
-            if let ca = tls.caCertificatePath, amqp_ssl_socket_set_cacert(socket, ca) != AMQP_STATUS_OK.rawValue {
-                throw AMQPError(.tls, "cannot load the CA certificate '\(ca)'")
-            }
-            if let cert = tls.certificatePath, let key = tls.keyPath,
-               amqp_ssl_socket_set_key(socket, cert, key) != AMQP_STATUS_OK.rawValue {
-                throw AMQPError(.tls, "cannot load the client certificate '\(cert)' / key '\(key)'")
-            }
-            amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
-            amqp_ssl_socket_set_verify_hostname(socket, tls.verifyHostname ? 1 : 0)
+            socket = try makeTLSSocket(state, tls, where_: where_)
         } else {
             socket = amqp_tcp_socket_new(state)
         }
@@ -37,9 +27,8 @@ extension ConnectionLoop {
         if rc != AMQP_STATUS_OK.rawValue {
             let savedErrno = errno
             let status = statusText(rc)
-            if url.tls && (rc == AMQP_STATUS_SSL_ERROR.rawValue || rc == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED.rawValue
-                           || rc == AMQP_STATUS_SSL_PEER_VERIFY_FAILED.rawValue || rc == AMQP_STATUS_SSL_CONNECTION_FAILED.rawValue) {
-                throw AMQPError(.tls, "TLS handshake with \(where_) failed — check the CA certificate and host name", cause: status)
+            if url.tls && isTLSFailure(rc) {
+                throw tlsOpenError(rc, url: url, options: tls, where_: where_)
             }
             let reason: String
             if rc == AMQP_STATUS_TIMEOUT.rawValue {
@@ -82,6 +71,9 @@ extension ConnectionLoop {
                             cause: text, replyCode: code)
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
             let status = statusText(reply.library_error)
+            if url.tls && isTLSFailure(reply.library_error) {
+                throw tlsLoginError(reply.library_error, options: tls, where_: where_)
+            }
             if reply.library_error == AMQP_STATUS_CONNECTION_CLOSED.rawValue || reply.library_error == AMQP_STATUS_SOCKET_ERROR.rawValue {
                 // Brokers without authentication_failure_close drop the socket on bad credentials.
                 throw AMQPError(.authenticationFailed, "authentication failed for user '\(url.user)' at \(where_) (the broker closed the connection during login)",
