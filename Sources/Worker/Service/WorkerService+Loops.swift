@@ -177,8 +177,10 @@ extension WorkerService {
         }
     }
 
-    /// The queues this worker consumes when it has free slots.
+    /// The queues this worker consumes when it has free slots: only those already declared and bound,
+    /// so nobody routes to a queue on the strength of an advert before the queue exists.
     var declaredQueues: [String] {
-        targets.map { "\(Topology.jobsExchange).\($0)" }
+        let done = declared.withLock { $0 }
+        return targets.filter { done.contains($0) }.map { "\(Topology.jobsExchange).\($0)" }
     }
 }
