@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "TestSupport"]),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport",
                                                      .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "JobletCore", "TestSupport", "joblet-init"]),
+        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "JobletCore", "TestSupport", "joblet-init",
+                                                          "sandbox-soak"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "AMQP", "JobletCore", "TestSupport", "joblet-init"]),
         .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXTests", dependencies: ["JobletCore", "TestSupport"]),
@@ -87,6 +88,9 @@ let package = Package(
                           path: "Benchmarks/AMQPBench"),
         .executableTarget(name: "sandbox-bench", dependencies: ["Isolation", "JobletCore", "joblet-init"],
                           path: "Benchmarks/SandboxBench"),
+        // Runs many sandboxed jobs in its own process and checks nothing leaks (used by IsolationTests).
+        .executableTarget(name: "sandbox-soak", dependencies: ["Isolation", "joblet-init"],
+                          path: "Benchmarks/SandboxSoak"),
     ],
     swiftLanguageModes: [.v6]
 )
