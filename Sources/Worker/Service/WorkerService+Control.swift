@@ -9,12 +9,21 @@ extension WorkerService {
     /// named after the worker, so the AMQP library can re-declare it after a reconnect (a server-named
     /// queue could not be). Should the channel still die (e.g. the broker has not yet dropped the old
     /// connection's exclusive queue), it listens again on a fresh channel with backoff.
-    func controlLoop(_ session: Session) async {
+    /// `first` is the consumer bound at start-up, before the first advert: a worker that advertises
+    /// is ready for commands, so a command sent on the strength of an advert is never unroutable.
+    func controlLoop(_ session: Session, first: AMQPConsumer) async {
         var channel = session.controlChannel
+        var pending: AMQPConsumer? = first
         var delay = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
-                let consumer = try await listenForControl(on: channel)
+                let consumer: AMQPConsumer
+                if let bound = pending {
+                    consumer = bound
+                    pending = nil
+                } else {
+                    consumer = try await listenForControl(on: channel)
+                }
                 delay = .milliseconds(200)
                 // Commands run concurrently: a slow runtime_test never delays a cancel.
                 try await withThrowingDiscardingTaskGroup { group in
@@ -40,7 +49,7 @@ extension WorkerService {
     }
 
     /// The worker's control queue, `joblet.control.worker.<id>`, bound to its two routing keys.
-    private func listenForControl(on channel: AMQPChannel) async throws -> AMQPConsumer {
+    func listenForControl(on channel: AMQPChannel) async throws -> AMQPConsumer {
         let queue = "\(Topology.controlExchange).\(Topology.controlRoutingKey(workerID: config.workerID))"
         try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         for key in [Topology.controlRoutingKey(workerID: config.workerID), Topology.controlRoutingKey(workerID: nil)] {

@@ -48,6 +48,7 @@ public final class WorkerService: Service, Sendable {
         let metricsServer = try startMetricsServer()
         defer { metricsServer?.stop() }
         let session = try await connect(cgroups: cgroups)
+        let control = try await listenForControl(on: session.controlChannel)
         logger.info("worker online", metadata: [
             "worker": "\(config.workerID)", "slots": "\(config.slots)",
             "brokers": "\(config.brokerURLs.map(BrokerSettings.redact).joined(separator: ","))",
@@ -58,7 +59,7 @@ public final class WorkerService: Service, Sendable {
             group.addTask { await self.jobLoop(session) }
             group.addTask { await self.reconcileLoop(session) }
             group.addTask { await self.housekeepingLoop(session, cgroups: cgroups) }
-            group.addTask { await self.controlLoop(session) }
+            group.addTask { await self.controlLoop(session, first: control) }
             group.addTask { await self.connectionLoop(session) }
             // Returns on SIGTERM/SIGINT (graceful shutdown) or when the service is cancelled.
             try? await gracefulShutdown()
