@@ -3,14 +3,14 @@ import Synchronization
 import Testing
 @testable import JobletCore
 
-/// Counters shared with the reader thread.
-final class ReaderState: Sendable {
-    let stop = Atomic<Bool>(false)
-    let reads = Atomic<Int>(0)
-    let misses = Atomic<Int>(0)
-}
-
 @Suite struct RuntimePackageReplacementTests {
+    /// Counters shared with the reader thread.
+    final class ReaderState: Sendable {
+        let stop = Atomic<Bool>(false)
+        let reads = Atomic<Int>(0)
+        let misses = Atomic<Int>(0)
+    }
+
     func package(_ scratch: String, version: String, marker: String) throws -> String {
         let directory = scratch + "/src-\(marker)"
         try RuntimeScratch.runtime(at: directory, name: "node-20", version: version)
