@@ -15,6 +15,11 @@ public enum RuntimePackage {
     /// staging directory under `basePath` and renamed into place, so a half-installed runtime is never
     /// visible. Installing a runtime whose name and version are already installed is refused unless
     /// `force`; a different version replaces the installed one.
+    ///
+    /// A replacement is one atomic `renameat2(RENAME_EXCHANGE)` of the staged and the installed
+    /// directory: `<base>/<language>/<name>/runtime.yml` never goes missing, so a worker rescanning
+    /// meanwhile keeps the runtime and its queue. Jobs running on the old version keep it: the old
+    /// tree is retired, not deleted, while mounted (see ``collectRetired(basePath:)``).
     @discardableResult
     public static func install(package: String, basePath: String, expectedSHA256: String? = nil,
                                force: Bool = false) throws -> Installation {
@@ -62,23 +67,30 @@ public enum RuntimePackage {
         }
 
         try RuntimeFiles.makeDirectories(languageDirectory)
-        for (index, old) in existing.enumerated() {
-            // Move the old one aside inside the staging dir (same file system), then drop it with staging.
-            try RuntimeFiles.rename(old, RuntimeFiles.join(staging, "old-\(index)"))
-        }
-        do {
+        if existing.contains(destination) {
+            // Swap in place: the runtime never disappears; the old tree lands where the new one was.
+            try swapIn(runtimeRoot, at: destination, scratch: staging)
+            try retire(runtimeRoot, name: config.name, basePath: basePath)
+        } else {
             try RuntimeFiles.rename(runtimeRoot, destination)
-        } catch {
-            // Put the previous installation back rather than losing it with the staging dir.
-            for (index, old) in existing.enumerated() {
-                try? RuntimeFiles.rename(RuntimeFiles.join(staging, "old-\(index)"), old)
-            }
-            throw error
         }
+        // Copies of the same name elsewhere (flat layout, other language directory) go only now that
+        // the new one is in place: for a moment the catalog sees a duplicate, never no runtime.
+        for old in existing where old != destination {
+            do {
+                try retire(old, name: config.name, basePath: basePath)
+            } catch let error as JobletError {
+                throw JobletError(error.code, "runtime \(config.name) was installed at \(destination), but the previous copy at \(old) could not be moved away; remove it by hand: \(error.message)", cause: error.cause)
+            }
+        }
+        collectRetired(basePath: basePath)
         return Installation(config: config, warnings: loaded.warnings, directory: destination, replaced: !existing.isEmpty)
     }
 
     /// Removes the installed runtime `name` (its id); returns the directory it was in.
+    ///
+    /// Jobs running with it keep their view of it: the tree is renamed out of the catalog at once
+    /// and deleted when no job has it mounted any more (see ``collectRetired(basePath:)``).
     @discardableResult
     public static func remove(name: String, basePath: String) throws -> String {
         let directories = RuntimeCatalog.runtimeDirectories(basePath: basePath)
@@ -87,10 +99,10 @@ public enum RuntimePackage {
             guard let config = try? RuntimeConfig.load(directory: directory).value else { continue }
             names.append(config.name)
             guard config.name == name else { continue }
-            // Rename away first so the catalog never sees a half-deleted runtime.
-            let trash = try RuntimeFiles.makeTemporaryDirectory(in: basePath, prefix: ".removing-")
-            defer { try? RuntimeFiles.removeTree(trash) }
-            try RuntimeFiles.rename(directory, RuntimeFiles.join(trash, name))
+            // Rename away first so the catalog never sees a half-deleted runtime; jobs still using it
+            // keep their view until they end (see collectRetired).
+            try retire(directory, name: name, basePath: basePath)
+            collectRetired(basePath: basePath)
             return directory
         }
         let list = names.isEmpty ? "none installed" : names.sorted().joined(separator: ", ")
