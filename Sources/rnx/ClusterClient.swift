@@ -22,6 +22,7 @@ final class ClusterClient: Sendable {
         var configuration = AMQPConfiguration(urls: settings.urls, connectionName: "rnx")
         configuration.reconnect = .disabled
         configuration.heartbeat = 30
+        configuration.tls = settings.tls
         let where_ = settings.urls.map(ResolvedSettings.hostPort(of:)).joined(separator: ", ")
         let connection: AMQPConnection
         do {
@@ -55,6 +56,19 @@ final class ClusterClient: Sendable {
             return RNXError(.broker, "\(error.message): check the user and password in --broker, JOBLET_BROKER or the credentials_file of rnx.yml")
         case .vhostNotFound:
             return RNXError(.broker, "\(error.message): check the vhost at the end of the broker URL")
+        case .tls:
+            // The AMQP library names its own settings; say which rnx flag or rnx.yml key sets them.
+            let hint: String
+            if error.message.contains("could not be verified") {
+                hint = "give the CA that signed the broker's certificate with --tls-ca FILE (or tls.ca in rnx.yml)"
+            } else if error.message.contains("does not name host") {
+                hint = "use a host name the certificate carries, or set verify_hostname: false under tls: in rnx.yml"
+            } else if error.message.contains("client certificate") {
+                hint = "give a client certificate the broker accepts with --tls-cert FILE --tls-key FILE (or tls.cert/tls.key in rnx.yml)"
+            } else {
+                hint = "TLS settings: --tls-ca, --tls-cert, --tls-key or the tls section of rnx.yml"
+            }
+            return RNXError(.broker, "broker at \(location): \(error.message); \(hint)")
         default:
             return RNXError(.broker, "broker at \(location): \(error.message)")
         }
