@@ -57,21 +57,24 @@ final class ClusterClient: Sendable {
         case .vhostNotFound:
             return RNXError(.broker, "\(error.message): check the vhost at the end of the broker URL")
         case .tls:
-            // The AMQP library names its own settings; say which rnx flag or rnx.yml key sets them.
-            let hint: String
-            if error.message.contains("could not be verified") {
-                hint = "give the CA that signed the broker's certificate with --tls-ca FILE (or tls.ca in rnx.yml)"
-            } else if error.message.contains("does not name host") {
-                hint = "use a host name the certificate carries, or set verify_hostname: false under tls: in rnx.yml"
-            } else if error.message.contains("client certificate") {
-                hint = "give a client certificate the broker accepts with --tls-cert FILE --tls-key FILE (or tls.cert/tls.key in rnx.yml)"
-            } else {
-                hint = "TLS settings: --tls-ca, --tls-cert, --tls-key or the tls section of rnx.yml"
-            }
-            return RNXError(.broker, "broker at \(location): \(error.message); \(hint)")
+            return RNXError(.broker, tlsMessage(error.message), cause: error.cause)
         default:
             return RNXError(.broker, "broker at \(location): \(error.message)")
         }
+    }
+
+    /// The AMQP library's TLS message in rnx's terms: the flags (or rnx.yml keys) that set each option.
+    static func tlsMessage(_ message: String) -> String {
+        var text = message
+        for (library, rnx) in [("TLSOptions.caCertificatePath", "--tls-ca"),
+                               ("TLSOptions.certificatePath / keyPath", "--tls-cert / --tls-key"),
+                               ("set TLSOptions.verifyHostname to false", "set verify_hostname: false under tls: in rnx.yml")] {
+            text = text.replacing(library, with: rnx)
+        }
+        if text.hasSuffix("give the CA that signed the broker's certificate") {
+            text += " with --tls-ca FILE (or tls.ca in rnx.yml)"
+        }
+        return text
     }
 
     /// Fails fast when nothing consumes `queue` (no dispatcher), instead of waiting for a timeout.

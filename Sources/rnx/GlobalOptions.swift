@@ -96,10 +96,14 @@ struct GlobalOptions: ParsableArguments, Sendable {
         }
         let flags = [("--tls-ca", tlsCA), ("--tls-cert", tlsCert), ("--tls-key", tlsKey)]
             .filter { $0.1 != nil }.map(\.0)
+        // An rnx.yml key only for a value that came from rnx.yml; otherwise the flag to give.
+        func name(_ flag: String, _ key: String, _ fromFlag: String?, _ fromFile: String?) -> String {
+            fromFlag == nil && fromFile != nil ? "tls.\(key)\(where_)" : flag
+        }
         let keys = BrokerTLS.Keys(section: flags.isEmpty ? "tls\(where_)" : flags.joined(separator: "/"),
-                                  ca: tlsCA != nil ? "--tls-ca" : "tls.ca\(where_)",
-                                  cert: tlsCert != nil ? "--tls-cert" : "tls.cert\(where_)",
-                                  key: tlsKey != nil ? "--tls-key" : "tls.key\(where_)")
+                                  ca: name("--tls-ca", "ca", tlsCA, file.tls?.ca),
+                                  cert: name("--tls-cert", "cert", tlsCert, file.tls?.cert),
+                                  key: name("--tls-key", "key", tlsKey, file.tls?.key))
         return (tls, keys)
     }
 }
