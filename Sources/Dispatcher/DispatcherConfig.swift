@@ -1,4 +1,5 @@
 import JobletCore
+import JobletMessaging
 
 /// The dispatcher's settings (`config/dispatcher.yml`; every key is documented there).
 public struct DispatcherConfig: Sendable, Equatable, Decodable {
@@ -7,18 +8,27 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         public var urls: [String]
         /// `user:password` on one line, mode 0600; the user is also what `user_id` must say.
         public var credentialsFile: String?
+        /// `broker.tls`: a private CA and a client certificate for amqps URLs.
+        public var tls: BrokerTLS?
 
-        public init(urls: [String] = [], credentialsFile: String? = nil) {
+        public init(urls: [String] = [], credentialsFile: String? = nil, tls: BrokerTLS? = nil) {
             self.urls = urls
             self.credentialsFile = credentialsFile
+            self.tls = tls
         }
 
-        enum CodingKeys: String, CodingKey { case urls, credentialsFile = "credentials_file" }
+        enum CodingKeys: String, CodingKey { case urls, credentialsFile = "credentials_file", tls }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             urls = try container.decodeIfPresent([String].self, forKey: .urls) ?? []
             credentialsFile = try container.decodeIfPresent(String.self, forKey: .credentialsFile)
+            tls = try container.decodeIfPresent(BrokerTLS.self, forKey: .tls)
+        }
+
+        /// The shared broker settings (credentials resolution, TLS options).
+        public var settings: BrokerSettings {
+            BrokerSettings(urls: urls, credentialsFile: credentialsFile, tls: tls)
         }
     }
 
@@ -116,6 +126,11 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         }
         guard !stateDir.isEmpty else {
             throw DispatcherError("invalid_config", "state_dir: must not be empty")
+        }
+        do {
+            _ = try broker.tls?.options()
+        } catch let error as JobletError {
+            throw DispatcherError("invalid_config", error.message)
         }
     }
 }

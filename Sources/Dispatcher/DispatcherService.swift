@@ -12,14 +12,17 @@ import Synchronization
 public final class DispatcherService: Service, Sendable {
     public let dispatcher: Dispatcher
     let brokerURLs: [String]
+    let tls: TLSOptions?
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let inFlight = Atomic<Int>(0)
 
-    /// `brokerURLs` carry credentials already (see `BrokerSettings.resolvedURLs`).
-    public init(dispatcher: Dispatcher, brokerURLs: [String], logger: Logger) {
+    /// `brokerURLs` carry credentials already (see `BrokerSettings.resolvedURLs`); `tls` applies to
+    /// amqps URLs (see `BrokerSettings.tlsOptions`), nil = the AMQP library's defaults.
+    public init(dispatcher: Dispatcher, brokerURLs: [String], tls: TLSOptions? = nil, logger: Logger) {
         self.dispatcher = dispatcher
         self.brokerURLs = brokerURLs
+        self.tls = tls
         self.logger = logger
     }
 
@@ -28,6 +31,7 @@ public final class DispatcherService: Service, Sendable {
     public func run() async throws {
         var configuration = AMQPConfiguration(urls: brokerURLs, connectionName: "joblet-dispatcher")
         configuration.heartbeat = 30
+        configuration.tls = tls
         let connection = try await AMQPConnection.connect(configuration)
         let setup = try await connection.openChannel()
         try await DispatcherQueues.declare(on: setup)

@@ -7,14 +7,38 @@ import JobletCore
 /// Where the broker is and who we are: URLs plus credentials kept out of config files and logs.
 ///
 /// Credentials come, in order, from the URL itself, a credentials file (`user:password` on one
-/// line, mode 0600), or `JOBLET_BROKER_USER` / `JOBLET_BROKER_PASSWORD`.
+/// line, mode 0600), or `JOBLET_BROKER_USER` / `JOBLET_BROKER_PASSWORD`. `tls` (a private CA,
+/// a client certificate) applies to `amqps://` URLs.
 public struct BrokerSettings: Sendable {
     public var urls: [String]
     public var credentialsFile: String?
+    public var tls: BrokerTLS?
 
-    public init(urls: [String], credentialsFile: String? = nil) {
+    public init(urls: [String], credentialsFile: String? = nil, tls: BrokerTLS? = nil) {
         self.urls = urls
         self.credentialsFile = credentialsFile
+        self.tls = tls
+    }
+
+    /// A connection configuration: URLs with credentials (see `resolvedURLs`) and, when `tls` is
+    /// set, its checked `TLSOptions` (errors name the setting through `tlsKeys`).
+    public func configuration(connectionName: String, environment: [String: String],
+                              tlsKeys: BrokerTLS.Keys = .brokerSection) throws -> AMQPConfiguration {
+        var configuration = AMQPConfiguration(urls: try resolvedURLs(environment: environment), connectionName: connectionName)
+        configuration.tls = try tlsOptions(keys: tlsKeys)
+        return configuration
+    }
+
+    /// The checked TLS options of `tls`, nil without it. A `tls` block with no `amqps://` URL is an
+    /// error: the user asked for TLS and would otherwise send the password in clear.
+    public func tlsOptions(keys: BrokerTLS.Keys = .brokerSection) throws -> TLSOptions? {
+        guard let tls else { return nil }
+        let options = try tls.options(keys: keys)
+        if !urls.isEmpty, !urls.contains(where: { $0.lowercased().hasPrefix("amqps://") }) {
+            let shown = urls.map(Self.redact).joined(separator: ", ")
+            throw JobletError(.invalidArgument, "\(keys.section) is set but no broker URL is amqps:// (\(shown)): use amqps://host:5671/ or remove \(keys.section)")
+        }
+        return options
     }
 
     /// The URLs with credentials filled in, ready for `AMQPConfiguration`.

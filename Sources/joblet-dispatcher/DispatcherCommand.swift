@@ -21,6 +21,7 @@ struct DispatcherCommand: AsyncParsableCommand {
               joblet-dispatcher --config /etc/joblet/dispatcher.yml
               joblet-dispatcher --broker amqp://127.0.0.1:5672/ --state-dir /tmp/joblet-dispatcher
             Credentials: in the URL, --credentials-file (user:password), or JOBLET_BROKER_USER/JOBLET_BROKER_PASSWORD.
+            TLS: amqps:// URLs; a private CA or a client certificate go in broker.tls of the config file.
             """)
 
     @Option(name: .long, help: "YAML configuration file (see config/dispatcher.yml).")
@@ -84,13 +85,14 @@ struct DispatcherCommand: AsyncParsableCommand {
             if let queueTTL { settings.queueTTL = try JobDuration(parsing: queueTTL) }
             try settings.validate()
 
-            let urls = try BrokerSettings(urls: settings.broker.urls, credentialsFile: settings.broker.credentialsFile)
-                .resolvedURLs(environment: environment)
+            let brokerSettings = settings.broker.settings
+            let urls = try brokerSettings.resolvedURLs(environment: environment)
+            let tls = try brokerSettings.tlsOptions()
             logger.info("starting", metadata: ["broker": "\(urls.map(BrokerSettings.redact).joined(separator: ","))",
                                                "state_dir": "\(settings.stateDir)"])
             let store = try JobStore(directory: settings.stateDir)
             let dispatcher = Dispatcher(config: settings, store: store, logger: logger)
-            let service = DispatcherService(dispatcher: dispatcher, brokerURLs: urls, logger: logger)
+            let service = DispatcherService(dispatcher: dispatcher, brokerURLs: urls, tls: tls, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                           gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import JobletCore
+import JobletMessaging
 
 /// `~/.config/joblet/rnx.yml`: where the broker is and how to log in. Every key is optional.
 ///
@@ -11,6 +12,11 @@ import JobletCore
 /// max_upload: 8M            # inline upload limit (the dispatcher enforces its own)
 /// connect_timeout: 5s
 /// rpc_timeout: 30s
+/// tls:                      # for amqps:// brokers; flags --tls-ca/--tls-cert/--tls-key win
+///   ca: ~/.config/joblet/broker-ca.pem   # CA of the broker's certificate (default: system CAs)
+///   cert: ~/.config/joblet/client.pem    # client certificate + key, if the broker asks for one
+///   key: ~/.config/joblet/client.key
+///   verify_hostname: true
 /// ```
 struct ClientConfig: Decodable, Sendable {
     var broker: String?
@@ -19,12 +25,13 @@ struct ClientConfig: Decodable, Sendable {
     var maxUpload: ByteSize?
     var connectTimeout: JobDuration?
     var rpcTimeout: JobDuration?
+    var tls: BrokerTLS?
 
     init() {}
 
     enum CodingKeys: String, CodingKey {
         case broker, brokers, credentialsFile = "credentials_file", maxUpload = "max_upload"
-        case connectTimeout = "connect_timeout", rpcTimeout = "rpc_timeout"
+        case connectTimeout = "connect_timeout", rpcTimeout = "rpc_timeout", tls
     }
 
     /// `$JOBLET_RNX_CONFIG`, else `$XDG_CONFIG_HOME/joblet/rnx.yml`, else `~/.config/joblet/rnx.yml`.

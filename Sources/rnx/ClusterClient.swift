@@ -22,6 +22,7 @@ final class ClusterClient: Sendable {
         var configuration = AMQPConfiguration(urls: settings.urls, connectionName: "rnx")
         configuration.reconnect = .disabled
         configuration.heartbeat = 30
+        configuration.tls = settings.tls
         let where_ = settings.urls.map(ResolvedSettings.hostPort(of:)).joined(separator: ", ")
         let connection: AMQPConnection
         do {
@@ -55,9 +56,25 @@ final class ClusterClient: Sendable {
             return RNXError(.broker, "\(error.message): check the user and password in --broker, JOBLET_BROKER or the credentials_file of rnx.yml")
         case .vhostNotFound:
             return RNXError(.broker, "\(error.message): check the vhost at the end of the broker URL")
+        case .tls:
+            return RNXError(.broker, tlsMessage(error.message), cause: error.cause)
         default:
             return RNXError(.broker, "broker at \(location): \(error.message)")
         }
+    }
+
+    /// The AMQP library's TLS message in rnx's terms: the flags (or rnx.yml keys) that set each option.
+    static func tlsMessage(_ message: String) -> String {
+        var text = message
+        for (library, rnx) in [("TLSOptions.caCertificatePath", "--tls-ca"),
+                               ("TLSOptions.certificatePath / keyPath", "--tls-cert / --tls-key"),
+                               ("set TLSOptions.verifyHostname to false", "set verify_hostname: false under tls: in rnx.yml")] {
+            text = text.replacing(library, with: rnx)
+        }
+        if text.hasSuffix("give the CA that signed the broker's certificate") {
+            text += " with --tls-ca FILE (or tls.ca in rnx.yml)"
+        }
+        return text
     }
 
     /// Fails fast when nothing consumes `queue` (no dispatcher), instead of waiting for a timeout.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import JobletCore
-
+import JobletMessaging
 
 /// Options every command that talks to the cluster accepts.
 struct GlobalOptions: ParsableArguments, Sendable {
@@ -15,6 +15,15 @@ struct GlobalOptions: ParsableArguments, Sendable {
 
     @Option(name: .customLong("rpc-timeout"), help: ArgumentHelp("How long to wait for the dispatcher to answer a request, e.g. 30s, 2m (default: rpc_timeout in rnx.yml, else 30s).", valueName: "duration"))
     var rpcTimeout: String?
+
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("PEM file of the CA that signed an amqps:// broker's certificate (default: tls.ca in rnx.yml, else the system CAs).", valueName: "file"))
+    var tlsCA: String?
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("PEM client certificate for an amqps:// broker that asks for one (with --tls-key; default: tls.cert in rnx.yml).", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key of --tls-cert (default: tls.key in rnx.yml).", valueName: "file"))
+    var tlsKey: String?
 
     mutating func validate() throws {
         _ = try GlobalOptions.timeout("--connect-timeout", connectTimeout)
@@ -59,11 +68,42 @@ struct GlobalOptions: ParsableArguments, Sendable {
         for name in ["JOBLET_BROKER_USER", "JOBLET_BROKER_PASSWORD"] {
             if let value = Terminal.environment(name) { environment[name] = value }
         }
+        let (tls, tlsKeys) = tlsSettings(file: file, path: config.map(ClientConfig.expandHome) ?? ClientConfig.defaultPath)
         var settings = try ResolvedSettings(urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
-                                            environment: environment, config: file)
+                                            tls: tls, tlsKeys: tlsKeys, environment: environment, config: file)
         // Flags win over rnx.yml.
         if let limit = try GlobalOptions.timeout("--connect-timeout", connectTimeout) { settings.connectTimeout = limit }
         if let limit = try GlobalOptions.timeout("--rpc-timeout", rpcTimeout) { settings.rpcTimeout = limit }
         return settings
+    }
+
+    /// rnx.yml's `tls:` with the --tls-* flags on top, and how to name each setting in an error
+    /// (the flag when it was given, else the key in rnx.yml).
+    func tlsSettings(file: ClientConfig, path: String?) -> (BrokerTLS?, BrokerTLS.Keys) {
+        let where_ = path.map { " in \($0)" } ?? " in rnx.yml"
+        var tls = file.tls
+        if let fromFile = tls {
+            tls?.ca = fromFile.ca.map(ClientConfig.expandHome)
+            tls?.cert = fromFile.cert.map(ClientConfig.expandHome)
+            tls?.key = fromFile.key.map(ClientConfig.expandHome)
+        }
+        if tlsCA != nil || tlsCert != nil || tlsKey != nil {
+            var merged = tls ?? BrokerTLS()
+            if let tlsCA { merged.ca = tlsCA }
+            if let tlsCert { merged.cert = tlsCert }
+            if let tlsKey { merged.key = tlsKey }
+            tls = merged
+        }
+        let flags = [("--tls-ca", tlsCA), ("--tls-cert", tlsCert), ("--tls-key", tlsKey)]
+            .filter { $0.1 != nil }.map(\.0)
+        // An rnx.yml key only for a value that came from rnx.yml; otherwise the flag to give.
+        func name(_ flag: String, _ key: String, _ fromFlag: String?, _ fromFile: String?) -> String {
+            fromFlag == nil && fromFile != nil ? "tls.\(key)\(where_)" : flag
+        }
+        let keys = BrokerTLS.Keys(section: flags.isEmpty ? "tls\(where_)" : flags.joined(separator: "/"),
+                                  ca: name("--tls-ca", "ca", tlsCA, file.tls?.ca),
+                                  cert: name("--tls-cert", "cert", tlsCert, file.tls?.cert),
+                                  key: name("--tls-key", "key", tlsKey, file.tls?.key))
+        return (tls, keys)
     }
 }

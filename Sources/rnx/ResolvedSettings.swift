@@ -1,9 +1,12 @@
+import AMQP
 import JobletCore
 import JobletMessaging
 
 /// Broker URLs (credentials filled in) and client limits, after flags, environment and rnx.yml.
 struct ResolvedSettings: Sendable {
     var urls: [String]
+    /// For amqps URLs: the checked CA / client certificate; nil = the AMQP library's defaults (system CAs).
+    var tls: TLSOptions?
     var config: ClientConfig
     /// The broker user: RabbitMQ checks `user_id` against it, so the dispatcher knows who submitted.
     var user: String
@@ -11,9 +14,12 @@ struct ResolvedSettings: Sendable {
     var rpcTimeout: Duration
     var maxUploadBytes: Int64
 
-    init(urls: [String], credentialsFile: String?, environment: [String: String], config: ClientConfig) throws {
+    init(urls: [String], credentialsFile: String?, tls: BrokerTLS? = nil, tlsKeys: BrokerTLS.Keys = .brokerSection,
+         environment: [String: String], config: ClientConfig) throws {
         do {
-            self.urls = try BrokerSettings(urls: urls, credentialsFile: credentialsFile).resolvedURLs(environment: environment)
+            let broker = BrokerSettings(urls: urls, credentialsFile: credentialsFile, tls: tls)
+            self.urls = try broker.resolvedURLs(environment: environment)
+            self.tls = try broker.tlsOptions(keys: tlsKeys)
         } catch let error as JobletError {
             throw RNXError(.usage, error.message)
         }

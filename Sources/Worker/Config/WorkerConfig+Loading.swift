@@ -37,6 +37,11 @@ extension WorkerConfig {
             throw WorkerError(.invalidConfig, "metrics.port: give 0 to 65535 (it is \(metricsPort); 0 picks a free port)")
         }
         do {
+            _ = try brokerTLS?.options()
+        } catch let error as JobletError {
+            throw WorkerError(.invalidConfig, error.message)
+        }
+        do {
             try defaultLimits.validate()
             try maxLimits.validate()
         } catch let error as JobletError {

@@ -1,4 +1,5 @@
 import JobletCore
+import JobletMessaging
 
 /// Everything a worker needs to know, loaded from `worker.yml` (see config/worker.yml for every key).
 public struct WorkerConfig: Sendable, Decodable {
@@ -6,6 +7,8 @@ public struct WorkerConfig: Sendable, Decodable {
     public var brokerURLs: [String] = []
     /// `user:password` on one line, mode 0600; never logged.
     public var credentialsFile: String?
+    /// `broker.tls`: a private CA and a client certificate for amqps URLs.
+    public var brokerTLS: BrokerTLS?
     /// Unique in the fleet; defaults to the host name.
     public var workerID: String = HostInfo.hostname
     /// How many jobs run at once.
@@ -42,6 +45,11 @@ public struct WorkerConfig: Sendable, Decodable {
 
     public init() {}
 
+    /// The shared broker settings (credentials resolution, TLS options).
+    public var brokerSettings: BrokerSettings {
+        BrokerSettings(urls: brokerURLs, credentialsFile: credentialsFile, tls: brokerTLS)
+    }
+
     /// The cgroup root in effect (see `cgroupRoot`).
     public var effectiveCgroupRoot: String { cgroupRoot ?? "/sys/fs/cgroup/joblet-\(workerID).slice" }
 
@@ -55,7 +63,8 @@ public struct WorkerConfig: Sendable, Decodable {
     struct Broker: Decodable {
         var urls: [String]?
         var credentialsFile: String?
-        enum CodingKeys: String, CodingKey { case urls, credentialsFile = "credentials_file" }
+        var tls: BrokerTLS?
+        enum CodingKeys: String, CodingKey { case urls, credentialsFile = "credentials_file", tls }
     }
     struct Runtimes: Decodable {
         var basePath: String?
@@ -90,6 +99,7 @@ public struct WorkerConfig: Sendable, Decodable {
         if let broker = try container.decodeIfPresent(Broker.self, forKey: .broker) {
             brokerURLs = broker.urls ?? []
             credentialsFile = broker.credentialsFile
+            brokerTLS = broker.tls
         }
         workerID = try container.decodeIfPresent(String.self, forKey: .workerID) ?? workerID
         slots = try container.decodeIfPresent(Int.self, forKey: .slots) ?? slots

@@ -109,10 +109,9 @@ public final class WorkerService: Service, Sendable {
     }
 
     func connect(cgroups: CgroupManager?) async throws -> Session {
-        let urls = try BrokerSettings(urls: config.brokerURLs, credentialsFile: config.credentialsFile)
-            .resolvedURLs(environment: ProcessEnvironment.current)
         let connection = try await AMQPConnection.connect(
-            AMQPConfiguration(urls: urls, connectionName: "joblet-worker \(config.workerID)"))
+            config.brokerSettings.configuration(connectionName: "joblet-worker \(config.workerID)",
+                                                environment: ProcessEnvironment.current))
         let jobChannel = try await connection.openChannel()
         try await jobChannel.enableConfirms()
         // Per consumer: quorum queues reject a global prefetch (see ConsumerSet for the bound).

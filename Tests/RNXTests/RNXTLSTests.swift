@@ -1,0 +1,188 @@
+import Foundation
+import JobletCore
+import TestSupport
+import Testing
+
+/// A cluster that talks only amqps: a private TLS broker, a dispatcher and a worker configured with
+/// `broker.tls` in their YAML files (the worker with a client certificate too). Started once per process.
+private final class TLSCluster: Sendable {
+    let broker: PrivateTLSBroker
+    let root: String
+
+    private init(broker: PrivateTLSBroker, root: String) {
+        self.broker = broker
+        self.root = root
+    }
+
+    private actor Shared {
+        var task: Task<TLSCluster, any Error>?
+        func get() async throws -> TLSCluster {
+            if let task { return try await task.value }
+            let started = Task { try await TLSCluster.start() }
+            task = started
+            return try await started.value
+        }
+    }
+
+    private static let shared_ = Shared()
+    static func shared() async throws -> TLSCluster { try await shared_.get() }
+
+    private static let running = NSLockedValue<[Process]>([])
+
+    private static func start() async throws -> TLSCluster {
+        let binaries = LocalCluster.binaryDirectory
+        let broker = try await TestBroker.startPrivateTLS(name: "rnx-tls")
+        let root = NSTemporaryDirectory() + "rnx-tls-\(getpid())"
+        try? FileManager.default.removeItem(atPath: root)
+        try FileManager.default.createDirectory(atPath: root + "/runtimes", withIntermediateDirectories: true)
+        let certs = broker.certificates
+        // Only the amqps URL: if either service ignored broker.tls it could not connect at all.
+        try """
+        broker:
+          urls: ["\(broker.url)"]
+          tls:
+            ca: \(certs.caPath)
+        state_dir: \(root)/dispatcher
+        fleet_warmup: 1s
+
+        """.write(toFile: root + "/dispatcher.yml", atomically: true, encoding: .utf8)
+        try """
+        broker:
+          urls: ["\(broker.url)"]
+          tls:
+            ca: \(certs.caPath)
+            cert: \(certs.clientCertificatePath)
+            key: \(certs.clientKeyPath)
+            verify_hostname: true
+        worker_id: rnx-tls-\(getpid())
+        slots: 2
+        runtimes:
+          base_path: \(root)/runtimes
+        state_dir: \(root)/worker
+        volumes_dir: \(root)/volumes
+
+        """.write(toFile: root + "/worker.yml", atomically: true, encoding: .utf8)
+        let dispatcher = try Subprocess.spawn("\(binaries)/joblet-dispatcher", ["--config", root + "/dispatcher.yml"],
+                                              log: root + "/dispatcher.log")
+        let worker = try Subprocess.spawn("\(binaries)/joblet-worker", ["--config", root + "/worker.yml"],
+                                          log: root + "/worker.log")
+        running.withLock { $0 = [dispatcher, worker] }
+        atexit { TLSCluster.stopAtExit() }
+        let cluster = TLSCluster(broker: broker, root: root)
+        try await cluster.waitUntilReady()
+        return cluster
+    }
+
+    private static func stopAtExit() {
+        let pids = running.withLock { $0 }.map(\.processIdentifier)
+        for pid in pids { kill(pid, SIGTERM) }
+        for pid in pids {
+            var gone = false
+            for _ in 0..<150 {
+                let reaped = waitpid(pid, nil, WNOHANG)
+                if reaped == pid || reaped == -1 { gone = true; break }
+                usleep(100_000)
+            }
+            if !gone {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, nil, 0)
+            }
+        }
+    }
+
+    /// Until a job runs end to end over amqps (the worker's advert reached the dispatcher).
+    private func waitUntilReady() async throws {
+        var last = CommandResult(status: -1, stdout: "", stderr: "")
+        for _ in 0..<120 {
+            last = try await rnx(["run", "--tls-ca", broker.certificates.caPath, "--broker", broker.url, "--", "true"])
+            if last.status == 0 { return }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let logs = ["dispatcher.log", "worker.log"].map {
+            "--- \($0)\n" + ((try? String(contentsOfFile: "\(root)/\($0)", encoding: .utf8)) ?? "").suffix(3000)
+        }.joined(separator: "\n")
+        throw ClusterError("the TLS cluster did not become ready; last rnx run: \(last)\n\(logs)")
+    }
+
+    /// rnx with no rnx.yml and no JOBLET_BROKER, unless `environment` says otherwise.
+    func rnx(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+        var env = environment
+        env["JOBLET_RNX_CONFIG"] = env["JOBLET_RNX_CONFIG"] ?? root + "/no-such-rnx.yml"
+        return try await Subprocess.run(LocalCluster.rnxPath, arguments, environment: env)
+    }
+}
+
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"))
+struct RNXTLSTests {
+    @Test func runOverAmqpsWithThePrivateCAPrintsTheOutput() async throws {
+        let cluster = try await TLSCluster.shared()
+        let result = try await cluster.rnx(["run", "--tls-ca", cluster.broker.certificates.caPath,
+                                            "--broker", cluster.broker.url, "--", "echo", "hi"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout == "hi\n", "\(result)")
+    }
+
+    @Test func theTLSSectionOfRnxYmlWorksLikeTheFlags() async throws {
+        let cluster = try await TLSCluster.shared()
+        let certs = cluster.broker.certificates
+        let config = cluster.root + "/rnx.yml"
+        try """
+        broker: \(cluster.broker.url)
+        tls:
+          ca: \(certs.caPath)
+          cert: \(certs.clientCertificatePath)
+          key: \(certs.clientKeyPath)
+
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try await cluster.rnx(["run", "--", "sh", "-c", "echo from-yml"], environment: ["JOBLET_RNX_CONFIG": config])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout == "from-yml\n", "\(result)")
+    }
+
+    @Test func withoutTheCATheBrokerCertificateCannotBeVerified() async throws {
+        let cluster = try await TLSCluster.shared()
+        let result = try await cluster.rnx(["run", "--broker", cluster.broker.url, "--", "echo", "hi"])
+        #expect(result.status != 0, "\(result)")
+        #expect(result.stdout.isEmpty, "\(result)")
+        #expect(result.stderr.contains("could not be verified"), "\(result)")
+        #expect(result.stderr.contains("--tls-ca"), "the error says how to give the CA: \(result)")
+    }
+
+    @Test func aMissingCAFileNamesTheFlagBeforeConnecting() async throws {
+        let cluster = try await TLSCluster.shared()
+        let missing = cluster.root + "/no-such-ca.pem"
+        let result = try await cluster.rnx(["run", "--tls-ca", missing, "--broker", cluster.broker.url, "--", "echo", "hi"])
+        #expect(result.status != 0, "\(result)")
+        #expect(result.stderr.contains("--tls-ca: cannot read \(missing)"), "\(result)")
+        #expect(result.stderr.contains("No such file"), "\(result)")
+    }
+
+    @Test func tlsSettingsWithAPlainURLAreRefused() async throws {
+        let cluster = try await TLSCluster.shared()
+        let result = try await cluster.rnx(["run", "--tls-ca", cluster.broker.certificates.caPath,
+                                            "--broker", cluster.broker.broker.url, "--", "echo", "hi"])
+        #expect(result.status != 0, "\(result)")
+        #expect(result.stdout.isEmpty, "\(result)")
+        #expect(result.stderr.contains("no broker URL is amqps://"), "\(result)")
+    }
+
+    @Test func servicesNameTheMissingCAFileKeyAndStop() async throws {
+        let cluster = try await TLSCluster.shared()
+        let missing = cluster.root + "/gone/ca.pem"
+        let config = cluster.root + "/broken.yml"
+        try """
+        broker:
+          urls: ["\(cluster.broker.url)"]
+          tls:
+            ca: \(missing)
+        state_dir: \(cluster.root)/broken-state
+
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let binaries = LocalCluster.binaryDirectory
+        for service in ["joblet-dispatcher", "joblet-worker"] {
+            let result = try await Subprocess.run("\(binaries)/\(service)", ["--config", config])
+            #expect(result.status != 0, "\(service): \(result)")
+            #expect(result.stderr.contains("broker.tls.ca: cannot read \(missing)"), "\(service): \(result)")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Worker
+import Foundation
+import JobletCore
+import Testing
+
+/// The `broker.tls` block documented (commented out) in config/worker.yml, switched on.
+struct WorkerTLSConfigTests {
+    @Test func theSampleTLSBlockLoadsIntoBrokerTLS() throws {
+        let dir = NSTemporaryDirectory() + "worker-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pem = dir + "/file.pem"
+        try "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".write(toFile: pem, atomically: true, encoding: .utf8)
+        let sample = try String(contentsOfFile: WorkerProcess.repoRoot + "/config/worker.yml", encoding: .utf8)
+        let enabled = sample.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let text = String(line)
+            for key in ["tls:", "  ca:", "  cert:", "  key:", "  verify_hostname:"] where text.hasPrefix("  # \(key)") {
+                let value = String(text.dropFirst(4))
+                return "  " + value.replacing(/\/etc\/joblet\/[a-z-]+\.(pem|key)/, with: pem)
+            }
+            return text
+        }.joined(separator: "\n")
+        let path = dir + "/worker.yml"
+        try enabled.write(toFile: path, atomically: true, encoding: .utf8)
+        let loaded = try WorkerConfig.load(path: path)
+        #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+        let tls = try #require(loaded.config.brokerTLS)
+        #expect(tls.ca == pem && tls.cert == pem && tls.key == pem)
+        #expect(tls.verifyHostname)
+    }
+
+    @Test func aMissingCAFileIsAConfigErrorNamingTheKey() throws {
+        let dir = NSTemporaryDirectory() + "worker-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/worker.yml"
+        try "broker:\n  urls: [\"amqps://mq:5671/\"]\n  tls:\n    ca: \(dir)/missing.pem\n".write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try WorkerConfig.load(path: path)
+            Issue.record("a missing CA file was accepted")
+        } catch let error as WorkerError {
+            #expect(error.code == .invalidConfig)
+            #expect(error.message.hasPrefix("broker.tls.ca: cannot read \(dir)/missing.pem"), "\(error.message)")
+        }
+    }
+}
