@@ -38,11 +38,16 @@ struct WorkerMetricsTests {
         let mine = events.filter { $0.state.isTerminal && $0.workerID == worker.id }
         let mineFailed = mine.filter { $0.state != .completed }.count
 
-        let response = try HTTPGet.get(port: port, path: "/metrics")
+        // The slot frees after the job's cleanup, which follows its result: wait for the gauges to settle.
+        let label = "{worker=\"\(worker.id)\"}"
+        var response = try HTTPGet.get(port: port, path: "/metrics")
+        for _ in 0..<50 where Self.samples(response.body)["joblet_worker_jobs_running\(label)"] != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            response = try HTTPGet.get(port: port, path: "/metrics")
+        }
         #expect(response.status == 200)
         #expect(response.headers.lowercased().contains("content-type: text/plain; version=0.0.4"))
         let samples = Self.samples(response.body)
-        let label = "{worker=\"\(worker.id)\"}"
         #expect(samples["joblet_worker_jobs_started_total\(label)"] == Double(mine.count))
         #expect(samples["joblet_worker_jobs_finished_total\(label)"] == Double(mine.count))
         #expect(samples["joblet_worker_jobs_failed_total\(label)"] == Double(mineFailed))
