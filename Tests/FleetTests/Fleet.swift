@@ -59,15 +59,7 @@ final class Fleet: Sendable {
 
     private static func downAtExit() {
         guard let name = running.withLock({ $0 }) else { return }
-        // posix_spawn + waitpid: Foundation's Process hangs inside an atexit handler.
-        var pid: pid_t = 0
-        let argv = ["/bin/bash", script, "down", "--name", name]
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        if posix_spawn(&pid, "/bin/bash", nil, nil, &cargs, environ) == 0 {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        }
+        _ = try? Subprocess.runBlocking(script, ["down", "--name", name])
     }
 
     static func value(_ key: String, in output: String) -> String? {
