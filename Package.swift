@@ -81,6 +81,8 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "AMQP", "JobletCore", "TestSupport", "joblet-init"]),
         .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXTests", dependencies: ["JobletCore", "TestSupport"]),
+        // Worker hosts in network namespaces around a 3-node broker cluster (JOBLET_TEST_FLEET=1).
+        .testTarget(name: "FleetTests", dependencies: ["JobletCore", "AMQP", "TestSupport"]),
 
         // Benchmarks print figures beside a baseline measured in the same run.
         .target(name: "CAMQPBaseline", dependencies: ["CRabbitMQ"], path: "Benchmarks/CAMQPBaseline"),
