@@ -43,6 +43,8 @@ public enum JobletTopology {
         "x-dead-letter-exchange": .string(Topology.deadLetterExchange),
     ]
 
-    /// Queries are worthless once their caller gave up: a classic queue whose messages expire.
-    static let rpcQueueArguments: FieldTable = ["x-message-ttl": .int(60_000)]
+    /// Queries are worthless once their caller gave up: their messages expire. A quorum queue, so
+    /// queries keep working while any majority of a cluster is up (a classic queue lives on one
+    /// node; with that node down every query failed — found by FleetTests).
+    static let rpcQueueArguments: FieldTable = ["x-queue-type": .string("quorum"), "x-message-ttl": .int(60_000)]
 }

@@ -72,13 +72,9 @@ struct FleetTests {
     }
 
     @Test func sixtyJobsCompleteOnceWhileTheDispatchersBrokerNodeStops() async throws {
-        // Known bug (found by this test): `joblet.rpc` is a durable *classic* queue (JobletTopology
-        // rpcQueueArguments), homed on the node that declared it first: the dispatcher's. With that
-        // node down every rnx command fails with 404 "home node ... of durable queue 'joblet.rpc' is
-        // down". Remove this wrapper once joblet.rpc is a quorum queue (3.10 supports message TTL there).
-        await withKnownIssue("joblet.rpc is a classic queue: queries fail while its home node is down") {
-            try await sixtyJobs()
-        }
+        // This test found that `joblet.rpc` was a classic queue homed on one node: with that node
+        // down every rnx query failed. It is a quorum queue now.
+        try await sixtyJobs()
     }
 
     func sixtyJobs() async throws {
