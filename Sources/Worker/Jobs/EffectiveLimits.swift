@@ -15,37 +15,24 @@ struct EffectiveLimits: Sendable, Equatable {
             ioBytesPerSecond: requested.ioBytesPerSecond ?? defaults.ioBytesPerSecond,
             pids: requested.pids ?? defaults.pids,
             timeout: requested.timeout ?? defaults.timeout)
-        if let max = maximum.memory {
-            if let value = merged.memory, value > max {
-                throw RejectReason("limits.memory: \(value) is over this worker's maximum of \(max)")
-            }
-            merged.memory = merged.memory ?? max
-        }
-        if let max = maximum.cpuPercent {
-            if let value = merged.cpuPercent, value > max {
-                throw RejectReason("limits.cpu_percent: \(value) is over this worker's maximum of \(max)")
-            }
-            merged.cpuPercent = merged.cpuPercent ?? max
-        }
-        if let max = maximum.pids {
-            if let value = merged.pids, value > max {
-                throw RejectReason("limits.pids: \(value) is over this worker's maximum of \(max)")
-            }
-            merged.pids = merged.pids ?? max
-        }
-        if let max = maximum.ioBytesPerSecond {
-            if let value = merged.ioBytesPerSecond, value > max {
-                throw RejectReason("limits.io_bps: \(value) is over this worker's maximum of \(max)")
-            }
-            merged.ioBytesPerSecond = merged.ioBytesPerSecond ?? max
-        }
-        if let max = maximum.timeout {
-            if let value = merged.timeout, value > max {
-                throw RejectReason("limits.timeout: \(value) is over this worker's maximum of \(max)")
-            }
-            merged.timeout = merged.timeout ?? max
-        }
+        merged.memory = try Self.capped(merged.memory, by: maximum.memory, field: "memory")
+        merged.cpuPercent = try Self.capped(merged.cpuPercent, by: maximum.cpuPercent, field: "cpu_percent")
+        merged.pids = try Self.capped(merged.pids, by: maximum.pids, field: "pids")
+        merged.ioBytesPerSecond = try Self.capped(merged.ioBytesPerSecond, by: maximum.ioBytesPerSecond, field: "io_bps")
+        merged.timeout = try Self.capped(merged.timeout, by: maximum.timeout, field: "timeout")
         limits = merged
+    }
+
+    /// A value over the worker's maximum is refused; an absent one takes the maximum, so a job never
+    /// runs unbounded where the worker set a bound.
+    private static func capped<Value: Comparable & CustomStringConvertible>(
+        _ value: Value?, by maximum: Value?, field: String
+    ) throws(RejectReason) -> Value? {
+        guard let maximum else { return value }
+        if let value, value > maximum {
+            throw RejectReason("limits.\(field): \(value) is over this worker's maximum of \(maximum)")
+        }
+        return value ?? maximum
     }
 
     var resourceLimits: ResourceLimits {
