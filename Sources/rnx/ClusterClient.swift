@@ -77,16 +77,25 @@ final class ClusterClient: Sendable {
         return text
     }
 
-    /// Fails fast when nothing consumes `queue` (no dispatcher), instead of waiting for a timeout.
+    /// How long a missing consumer may be a dispatcher in the middle of reconnecting (after a broker
+    /// node was lost it re-subscribes within seconds) before rnx says no dispatcher is running.
+    static let dispatcherGrace = Duration.seconds(10)
+
+    /// Fails soon when nothing consumes `queue` (no dispatcher), instead of waiting for a full timeout.
     func requireDispatcher(queue: String, arguments: FieldTable) async throws {
-        let declared: QueueDeclareResult
-        do {
-            declared = try await channel.declareQueue(queue, durable: true, arguments: arguments)
-        } catch let error as AMQPError {
-            throw RNXError(.dispatcher, "cannot check \(queue): \(error.message)")
-        }
-        if declared.consumerCount == 0 {
-            throw RNXError(.dispatcher, "no dispatcher is running: nothing consumes \(queue) on the broker at \(ResolvedSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
+        let deadline = ContinuousClock.now + min(Self.dispatcherGrace, settings.rpcTimeout)
+        while true {
+            let declared: QueueDeclareResult
+            do {
+                declared = try await channel.declareQueue(queue, durable: true, arguments: arguments)
+            } catch let error as AMQPError {
+                throw RNXError(.dispatcher, "cannot check \(queue): \(error.message)")
+            }
+            if declared.consumerCount > 0 { return }
+            if ContinuousClock.now >= deadline {
+                throw RNXError(.dispatcher, "no dispatcher is running: nothing consumes \(queue) on the broker at \(ResolvedSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
+            }
+            try await Task.sleep(for: .milliseconds(250))
         }
     }
 
