@@ -141,16 +141,17 @@ struct CgroupLimitTests {
         defer { unlink(file) }
         let rate: Int64 = 10 << 20
         let result = try run(manager, "io", ResourceLimits(ioBytesPerSecond: rate), ioPath: dir,
-                             "dd if=/dev/zero of=\(file) bs=1M count=20 oflag=direct")
+                             "dd if=/dev/zero of=\(file) bs=1M count=50 oflag=direct")
         defer { try? result.job.remove() }
         #expect(exitedNormally(result.status), "dd: \(result.output)")
-        // dd's summary: "20971520 bytes (21 MB, 20 MiB) copied, 2.00119 s, 10.5 MB/s"
+        // ~5 s of writing, so the throttle's initial burst does not dominate the rate.
+        // dd's summary: "52428800 bytes (52 MB, 50 MiB) copied, 5.00119 s, 10.5 MB/s"
         let summary = try #require(result.output.split(separator: "\n").last { $0.contains("copied") })
         let fields = summary.split(separator: " ")
         let bytes = try #require(Double(fields[0]))
         let secondsField = try #require(fields.firstIndex { $0.hasPrefix("copied") }.map { fields[$0 + 1] })
         let seconds = try #require(Double(secondsField))
-        #expect(bytes == Double(20 << 20))
+        #expect(bytes == Double(50 << 20))
         let measured = bytes / seconds
         #expect(abs(measured - Double(rate)) <= 0.2 * Double(rate),
                 "dd wrote \(Int(measured)) bytes/s under a \(rate) bytes/s limit")

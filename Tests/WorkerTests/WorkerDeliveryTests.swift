@@ -119,7 +119,8 @@ struct WorkerDeliveryTests {
         let probe = try await BrokerProbe(url: url)
         let first = try WorkerProcess(url: url)
         defer { Task { await first.stop(); await probe.close() } }
-        let id = try await probe.submit(["sh", "-c", "sleep 2; echo finished"], maxAttempts: 3)
+        // Long enough that the kill always lands while it runs, even on a loaded machine.
+        let id = try await probe.submit(["sh", "-c", "sleep 10; echo finished"], maxAttempts: 3)
         var runningOn = ""
         _ = try await probe.collect(probe.events) { deliveries in
             if let event = deliveries.compactMap({ try? JSONCodec.decode(JobEvent.self, from: $0.body) })
