@@ -120,11 +120,16 @@ public final class AMQPChannel: Sendable {
     /// connection drops before the confirm, the publish is re-sent after reconnect (at-least-once)
     /// until `publishConfirmTimeout`, then throws .connectionLost — never silently dropped.
     /// Without confirms: returns once the message was written to the socket.
+    /// With `AMQPConfiguration.identifyPublishes`, a message without `user_id` gets the connection's user.
     public func publish(_ body: [UInt8], exchange: String, routingKey: String,
                         properties: BasicProperties = BasicProperties(), mandatory: Bool = false) async throws {
         let id = self.id
         let deadline = ContinuousClock.now + loop.configuration.publishConfirmTimeout
         let loop = self.loop
+        var properties = properties
+        if loop.configuration.identifyPublishes, properties.userID == nil {
+            properties.userID = connection.user
+        }
         try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
             let p = PendingPublish(body: body, exchange: exchange, routingKey: routingKey, properties: properties,
                                    mandatory: mandatory, deadline: deadline, continuation: c)

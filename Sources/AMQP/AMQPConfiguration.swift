@@ -15,9 +15,30 @@ public struct AMQPConfiguration: Sendable {
     public var publishConfirmTimeout: Duration
     /// Timeout of synchronous broker calls (declare, bind, qos...) and of the TCP connect.
     public var operationTimeout: Duration
+    /// How to log in: the URL's user and password (PLAIN), or the client certificate (EXTERNAL).
+    public var login: LoginMethod
+    /// Stamp every publish that has no `user_id` with the connection's user, so consumers can tell
+    /// who sent it (RabbitMQ refuses a `user_id` that is not the connection's user).
+    public var identifyPublishes: Bool
     /// Connects, disconnects, reconnect attempts and closes are logged here (endpoints as
     /// host:port only, never credentials). Default: discards everything.
     public var logger: Logger
+
+    /// SASL mechanisms the client speaks.
+    public enum LoginMethod: String, Sendable {
+        /// User and password from the URL.
+        case plain
+        /// The broker takes the user from the client certificate (RabbitMQ's
+        /// `rabbitmq_auth_mechanism_ssl`); needs an amqps:// URL and `TLSOptions` with a certificate.
+        case external
+    }
+
+    /// The user this configuration logs in as: the first URL's user (with EXTERNAL login, the URL
+    /// names the certificate's user, e.g. `amqps://joblet-worker-a@host:5671/`). Nil for an unparsable URL.
+    public var user: String? {
+        guard let first = urls.first, let url = try? AMQPURL(parsing: first) else { return nil }
+        return url.user
+    }
 
     public init(url: String, connectionName: String = "joblet") {
         self.init(urls: [url], connectionName: connectionName)
@@ -28,6 +49,8 @@ public struct AMQPConfiguration: Sendable {
         self.connectionName = connectionName
         self.heartbeat = 30
         self.tls = nil
+        self.login = .plain
+        self.identifyPublishes = false
         self.reconnect = ReconnectPolicy()
         self.publishConfirmTimeout = .seconds(30)
         self.operationTimeout = .seconds(30)

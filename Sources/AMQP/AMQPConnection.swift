@@ -32,6 +32,10 @@ public final class AMQPConnection: Sendable {
         return AMQPConnection(loop: loop)
     }
 
+    /// The broker user this connection logs in as (the first URL's user): what RabbitMQ accepts
+    /// in the `user_id` property of its publishes.
+    public var user: String { loop.urls.first?.user ?? "" }
+
     /// Opens a new channel (opened on the next reconnect if the connection is down right now).
     public func openChannel() async throws -> AMQPChannel {
         let id = try await loop.perform { loop in try loop.newChannel() }

@@ -48,8 +48,18 @@ extension ConnectionLoop {
             "connection_name": .string(configuration.connectionName),
             "product": .string("joblet-swift-amqp"),
         ])
-        let reply = joblet_amqp_login_plain_with_properties(
-            state, url.vhost, 0, 131_072, Int32(configuration.heartbeat), &props, url.user, url.password)
+        let reply: amqp_rpc_reply_t
+        switch configuration.login {
+        case .plain:
+            reply = joblet_amqp_login_plain_with_properties(
+                state, url.vhost, 0, 131_072, Int32(configuration.heartbeat), &props, url.user, url.password)
+        case .external:
+            guard url.tls else {
+                throw AMQPError(.invalidURL, "EXTERNAL login needs a client certificate over amqps://, but \(where_) is amqp://")
+            }
+            reply = joblet_amqp_login_external_with_properties(
+                state, url.vhost, 0, 131_072, Int32(configuration.heartbeat), &props, "")
+        }
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:
             break

@@ -20,10 +20,11 @@ static inline amqp_rpc_reply_t joblet_amqp_login_plain_with_properties(
                                       AMQP_SASL_METHOD_PLAIN, user, password);
 }
 
-/// EXTERNAL login (client certificate identity over amqps).
-static inline amqp_rpc_reply_t joblet_amqp_login_external(amqp_connection_state_t state, const char *vhost,
-                                                          int channel_max, int frame_max, int heartbeat,
-                                                          const char *identity) {
-    return amqp_login(state, vhost, channel_max, frame_max, heartbeat, AMQP_SASL_METHOD_EXTERNAL, identity);
+/// EXTERNAL login (the broker takes the identity from the client certificate), with client properties.
+static inline amqp_rpc_reply_t joblet_amqp_login_external_with_properties(
+    amqp_connection_state_t state, const char *vhost, int channel_max, int frame_max, int heartbeat,
+    const amqp_table_t *properties, const char *identity) {
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, properties,
+                                      AMQP_SASL_METHOD_EXTERNAL, identity);
 }
 #endif

@@ -4,8 +4,22 @@ import JobletMessaging
 import Logging
 
 extension Dispatcher {
-    /// A `job.<id>.<state>` event: recorded in the store (duplicates and stale events change nothing).
+    /// A `job.<submitter>.<id>.<state>` event: recorded in the store (duplicates and stale events
+    /// change nothing). Believed only from the worker that holds the job (docs/SECURITY.md); the
+    /// dispatcher's own events come back here too and were recorded when published.
     public func handleEvent(_ delivery: Delivery, on channel: AMQPChannel) async throws {
+        let sender = delivery.properties.userID
+        switch trust.role(of: sender) {
+        case .dispatcher:
+            try await channel.ack(delivery)
+            return
+        case .submitter, .anonymous:
+            refusals.refuse("event", sender: sender, reason: "job events are believed only from worker users")
+            try await channel.ack(delivery)
+            return
+        case .worker:
+            break
+        }
         let event: JobEvent
         do {
             event = try Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent)
@@ -14,35 +28,78 @@ extension Dispatcher {
             try await channel.deadLetter(delivery, reason: poison.reason, queue: DispatcherQueues.events)
             return
         }
+        let worker = sender ?? ""
+        if let refusal = try eventRefusal(event, from: worker) {
+            refusals.refuse("event", sender: worker, reason: refusal)
+            try await channel.ack(delivery)
+            return
+        }
         if try store.apply(event) {
-            logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(event.workerID ?? "-")"])
-        } else if event.state == .running, let workerID = event.workerID,
-                  let record = try store.record(jobID: event.jobID), record.state.isTerminal {
+            logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(worker)"])
+        } else if event.state == .running, let record = try store.record(jobID: event.jobID), record.state.isTerminal {
             // A copy of a job that already ended (delivered twice after a dispatcher crash, or started
             // after a cancel while queued): stop it; its result would change nothing.
-            logger.warning("stopping a copy of an ended job", metadata: ["job": "\(event.jobID)", "worker": "\(workerID)",
+            logger.warning("stopping a copy of an ended job", metadata: ["job": "\(event.jobID)", "worker": "\(worker)",
                                                                         "state": "\(record.state.rawValue)"])
-            try await sendControl(ControlCommand(command: .cancel, jobID: event.jobID), to: workerID, on: channel)
+            try await sendControl(ControlCommand(command: .cancel, jobID: event.jobID), to: worker, on: channel)
         }
         try await channel.ack(delivery)
     }
 
-    /// A worker advert: updates the fleet registry.
+    /// Why a worker's event about a job must not be believed, or nil. `running` starts an attempt
+    /// and makes the sender the job's holder; everything after it only counts from that holder.
+    func eventRefusal(_ event: JobEvent, from worker: String) throws -> String? {
+        guard event.workerID == worker, event.result.map({ $0.workerID == worker }) ?? true else {
+            return "event for job \(event.jobID) names worker \(event.workerID ?? "none") but was sent by \(worker)"
+        }
+        switch event.state {
+        case .running:
+            return nil
+        case .queued, .lost, .unschedulable:
+            return "\(event.state.rawValue) is decided by the dispatcher, not reported by workers"
+        default:
+            guard let record = try store.record(jobID: event.jobID) else { return nil }  // unknown: changes nothing
+            if record.workerID == worker { return nil }
+            // A worker may refuse a job (limits, missing runtime) before anybody started it.
+            if event.state == .rejected, record.workerID == nil { return nil }
+            return "\(worker) does not hold job \(event.jobID) (its current attempt is on \(record.workerID ?? "no worker"))"
+        }
+    }
+
+    /// A worker advert: updates the fleet registry. Believed only from a worker user advertising
+    /// under its own name.
     public func handleAdvert(_ delivery: Delivery, on channel: AMQPChannel) async throws {
+        let sender = delivery.properties.userID
+        guard trust.role(of: sender) == .worker, let sender else {
+            refusals.refuse("advert", sender: sender, reason: "adverts are believed only from worker users")
+            try await channel.ack(delivery)
+            return
+        }
         do {
             let advert = try Envelope.decode(WorkerAdvert.self, from: delivery, expectedType: MessageType.workerAdvert)
-            registry.update(advert, now: Clock.now)
+            if advert.workerID == sender {
+                registry.update(advert, now: Clock.now)
+            } else {
+                refusals.refuse("advert", sender: sender, reason: "advert for worker \(advert.workerID.prefix(80)) sent by \(sender)")
+            }
         } catch let poison as PoisonMessage {
             logger.warning("malformed worker advert ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
         }
         try await channel.ack(delivery)
     }
 
-    /// A log chunk: stored once per job+seq, within the per-job byte cap.
+    /// A log chunk: stored once per job+sender+seq, within the per-job byte cap. Only workers send
+    /// logs; queries return the chunks of the worker that holds the job.
     public func handleLogChunk(_ delivery: Delivery, on channel: AMQPChannel) async throws {
+        let sender = delivery.properties.userID
+        guard trust.role(of: sender) == .worker, let sender else {
+            refusals.refuse("log", sender: sender, reason: "log chunks are believed only from worker users")
+            try await channel.ack(delivery)
+            return
+        }
         do {
             let chunk = try LogChunk(delivery: delivery)
-            try store.append(chunk, byteCap: config.logBytesPerJob.bytes)
+            try store.append(chunk, worker: sender, byteCap: config.logBytesPerJob.bytes)
         } catch let poison as PoisonMessage {
             logger.warning("malformed log chunk ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
         }
@@ -50,15 +107,24 @@ extension Dispatcher {
     }
 
     /// A dead-lettered message. Job messages mean the job is `lost` (the reason comes from
-    /// `x-joblet-reason`, else from the broker's `x-death`: expired, delivery_limit …); anything else is logged.
+    /// `x-joblet-reason`, else from the broker's `x-death`: expired, delivery_limit …) when the dead
+    /// letter is believable: the broker's own dead-lettering of the dispatcher's job message, or a
+    /// worker's (but not a worker's refusal of a forged job). Anything else is logged.
     public func handleDeadLetter(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        let reason = Dispatcher.deadLetterReason(delivery.properties.headers ?? [:], queueTTL: config.queueTTL)
+        let headers = delivery.properties.headers ?? [:]
+        let reason = Dispatcher.deadLetterReason(headers, queueTTL: config.queueTTL)
         if let message = try? Envelope.decode(JobMessage.self, from: delivery, expectedType: MessageType.job) {
-            let now = Clock.now
-            if try store.mark(jobID: message.jobID, .lost, reason: reason, time: now,
-                              allowedFrom: [.queued, .running, .unschedulable]) {
-                logger.warning("job lost", metadata: ["job": "\(message.jobID)", "reason": "\(reason)"])
-                await publishEvent(JobEvent(jobID: message.jobID, state: .lost, time: now, reason: reason), on: channel)
+            if let refusal = deadLetterRefusal(delivery) {
+                refusals.refuse("dead_letter", sender: delivery.properties.userID, reason: refusal)
+            } else {
+                let now = Clock.now
+                if try store.mark(jobID: message.jobID, .lost, reason: reason, time: now,
+                                  allowedFrom: [.queued, .running, .unschedulable]) {
+                    logger.warning("job lost", metadata: ["job": "\(message.jobID)", "reason": "\(reason)"])
+                    let submitter = try store.record(jobID: message.jobID)?.submitter ?? message.submitter
+                    await publishEvent(JobEvent(jobID: message.jobID, state: .lost, time: now, reason: reason),
+                                       submitter: submitter, on: channel)
+                }
             }
         } else {
             logger.warning("dead-lettered message", metadata: [
@@ -66,6 +132,21 @@ extension Dispatcher {
             ])
         }
         try await channel.ack(delivery)
+    }
+
+    /// Why a dead-lettered job message says nothing about its job, or nil when it is believable.
+    func deadLetterRefusal(_ delivery: Delivery) -> String? {
+        let headers = delivery.properties.headers ?? [:]
+        let sender = delivery.properties.userID
+        switch trust.role(of: sender) {
+        case .dispatcher:
+            // The broker dead-letters our own job messages (expired, delivery limit) and adds x-death.
+            return headers["x-death"] == nil ? "a job dead letter from the dispatcher's user without x-death" : nil
+        case .worker:
+            return headers[Topology.refusedHeader] == nil ? nil : "a worker's refusal of a job message from an untrusted sender"
+        case .submitter, .anonymous:
+            return "job dead letters are believed only from the broker or workers"
+        }
     }
 
     /// Why a message was dead-lettered, in words a user can act on.

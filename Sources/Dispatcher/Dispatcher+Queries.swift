@@ -9,7 +9,8 @@ extension Dispatcher {
         let response: RPCResponse
         do {
             let request = try Envelope.decode(RPCRequest.self, from: delivery, expectedType: MessageType.rpcRequest)
-            response = try await answer(request, caller: delivery.properties.userID, on: channel)
+            response = try await answer(request, caller: delivery.properties.userID, replyTo: delivery.properties.replyTo,
+                                        correlationID: delivery.properties.correlationID, on: channel)
         } catch let poison as PoisonMessage {
             response = .failure("invalid_request", poison.reason)
         } catch let error as DispatcherError {
@@ -21,25 +22,29 @@ extension Dispatcher {
         try await channel.ack(delivery)
     }
 
-    /// Answers one query. Reads are open to anybody on the broker; cancel and delete need the
-    /// submitter or an admin, identified by the broker-validated `user_id`.
-    public func answer(_ request: RPCRequest, caller: String?, on channel: AMQPChannel) async throws -> RPCResponse {
+    /// Answers one query. Everybody sees only their own jobs, readers and admins everybody's; cancel
+    /// and delete need the submitter or an admin; drain and resume an admin. Callers are identified
+    /// by the broker-validated `user_id`.
+    public func answer(_ request: RPCRequest, caller: String?, replyTo: String? = nil, correlationID: String? = nil,
+                       on channel: AMQPChannel) async throws -> RPCResponse {
         let now = Clock.now
         switch request.method {
         case .status:
-            let id = try store.resolve(try required(request.jobID))
-            guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
-            return RPCResponse(ok: true, job: record)
+            return RPCResponse(ok: true, job: try visibleRecord(request.jobID, caller: caller))
         case .list:
+            var submitter = request.submitter
+            if !seesAll(caller) {
+                guard let caller, !caller.isEmpty else { throw unauthenticated("list jobs") }
+                submitter = caller
+            }
             let filter = JobFilter(state: request.state, runtime: request.runtime, worker: request.worker,
-                                   submitter: request.submitter, since: request.since,
+                                   submitter: submitter, since: request.since,
                                    limit: min(max(request.limit ?? 100, 0), 10_000), offset: max(request.offset ?? 0, 0))
             return RPCResponse(ok: true, jobs: try store.list(filter))
         case .logs:
-            let id = try store.resolve(try required(request.jobID))
-            guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
+            let record = try visibleRecord(request.jobID, caller: caller)
             let sinceSeq = request.sinceSeq ?? 0
-            let page = try store.logs(jobID: id, sinceSeq: sinceSeq, maxBytes: Int(config.logsReplyBytes.bytes))
+            let page = try store.logs(jobID: record.jobID, sinceSeq: sinceSeq, maxBytes: Int(config.logsReplyBytes.bytes))
             return RPCResponse(ok: true, job: record, logs: page.chunks,
                                complete: try logsComplete(record, page: page, sinceSeq: sinceSeq))
         case .workers:
@@ -47,11 +52,40 @@ extension Dispatcher {
         case .runtimes:
             return RPCResponse(ok: true, runtimes: registry.runtimes(now: now))
         case .cancel:
-            let id = try store.resolve(try required(request.jobID))
+            let id = try store.resolve(try required(request.jobID), submitter: seesAll(caller) ? nil : caller)
             return try await cancel(jobID: id, caller: caller, on: channel)
         case .delete:
             return try delete(request, caller: caller)
+        case .drain, .resume:
+            return try await setWorkerMode(request, caller: caller, on: channel)
+        case .runtimeTest:
+            return try await forwardRuntimeTest(request, replyTo: replyTo, correlationID: correlationID, on: channel)
+        case .stats:
+            guard seesAll(caller) else {
+                throw DispatcherError.forbidden("only readers and admins (readers/admins in dispatcher.yml) may read the dispatcher's stats")
+            }
+            return RPCResponse(ok: true, refusals: refusals.counts)
         }
+    }
+
+    /// Readers and admins see every job; everybody else only their own.
+    func seesAll(_ caller: String?) -> Bool {
+        guard let caller else { return false }
+        return config.admins.contains(caller) || config.readers.contains(caller)
+    }
+
+    /// The job a caller may see: another submitter's job is `not_found`, exactly like a missing one,
+    /// so ids of other tenants' jobs cannot be probed.
+    func visibleRecord(_ jobID: String?, caller: String?) throws -> JobRecord {
+        let all = seesAll(caller)
+        guard all || !(caller ?? "").isEmpty else { throw unauthenticated("read jobs") }
+        let id = try store.resolve(try required(jobID), submitter: all ? nil : caller)
+        guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
+        return record
+    }
+
+    func unauthenticated(_ action: String) -> DispatcherError {
+        DispatcherError("unauthenticated", "set the user_id property to your broker user name to \(action)")
     }
 
     /// True when the job is terminal and every chunk it produced (`result.log_chunks`) has been
@@ -77,7 +111,8 @@ extension Dispatcher {
             try store.mark(jobID: jobID, .cancelled, reason: reason, time: now, allowedFrom: [.queued, .unschedulable])
             // Its message is still in a queue: tell every worker to drop it when it comes.
             try await sendControl(ControlCommand(command: .cancel, jobID: jobID), to: nil, on: channel)
-            await publishEvent(JobEvent(jobID: jobID, state: .cancelled, time: now, reason: reason), on: channel)
+            await publishEvent(JobEvent(jobID: jobID, state: .cancelled, time: now, reason: reason),
+                                 submitter: record.submitter, on: channel)
         case .running:
             try await sendControl(ControlCommand(command: .cancel, jobID: jobID), to: record.workerID, on: channel)
         default:
@@ -89,7 +124,7 @@ extension Dispatcher {
     func delete(_ request: RPCRequest, caller: String?) throws -> RPCResponse {
         let isAdmin = caller.map(config.admins.contains) ?? false
         if let jobID = request.jobID {
-            let id = try store.resolve(jobID)
+            let id = try store.resolve(jobID, submitter: seesAll(caller) ? nil : caller)
             guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
             try authorize(caller, owner: record.submitter, action: "delete")
             guard record.state.isTerminal else {
@@ -110,18 +145,20 @@ extension Dispatcher {
     }
 
     func authorize(_ caller: String?, owner: String, action: String) throws {
-        guard let caller, !caller.isEmpty else {
-            throw DispatcherError("unauthenticated", "set the user_id property to your broker user name to \(action) jobs")
-        }
+        guard let caller, !caller.isEmpty else { throw unauthenticated("\(action) jobs") }
         guard caller == owner || config.admins.contains(caller) else {
             throw DispatcherError.forbidden("only \(owner) (who submitted it) or an admin may \(action) this job")
         }
     }
 
-    func sendControl(_ command: ControlCommand, to workerID: String?, on channel: AMQPChannel) async throws {
+    /// Publishes a control command to one worker or all (nil); only the dispatcher may (workers
+    /// obey nobody else). `replyTo`/`correlationID` route a worker's answer straight to a caller.
+    func sendControl(_ command: ControlCommand, to workerID: String?, replyTo: String? = nil, correlationID: String? = nil,
+                     on channel: AMQPChannel) async throws {
         try await channel.publish(try Envelope.encode(command), exchange: Topology.controlExchange,
                                   routingKey: Topology.controlRoutingKey(workerID: workerID),
-                                  properties: Envelope.properties(type: MessageType.control, persistent: false))
+                                  properties: Envelope.properties(type: MessageType.control, correlationID: correlationID,
+                                                                  replyTo: replyTo, persistent: false))
     }
 
     func required(_ jobID: String?) throws -> String {

@@ -19,12 +19,12 @@ extension Dispatcher {
             } catch let error as AMQPError where error.code == .returned || error.code == .nacked {
                 let reason = "the broker refused the job when it was routed again after a restart: \(error.message)"
                 if try store.mark(jobID: job.jobID, .rejected, reason: reason, time: Clock.now, allowedFrom: [.queued]) {
-                    await publishEvent(JobEvent(jobID: job.jobID, state: .rejected, time: Clock.now, reason: reason), on: channel)
+                    await publishEvent(JobEvent(jobID: job.jobID, state: .rejected, time: Clock.now, reason: reason), submitter: job.submitter, on: channel)
                 }
                 continue
             }
             try store.markRouted(jobID: job.jobID)
-            await publishEvent(JobEvent(jobID: job.jobID, state: .queued, time: message.submittedAt), on: channel)
+            await publishEvent(JobEvent(jobID: job.jobID, state: .queued, time: message.submittedAt), submitter: job.submitter, on: channel)
             logger.info("stored job routed after a restart", metadata: ["job": "\(job.jobID)", "target": "\(job.target)"])
             routed += 1
         }

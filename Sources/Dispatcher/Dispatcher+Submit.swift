@@ -33,6 +33,16 @@ extension Dispatcher {
         guard let submitter = delivery.properties.userID, !submitter.isEmpty else {
             throw DispatcherError("unauthenticated", "set the user_id property to your broker user name (RabbitMQ checks it against the connection's user)")
         }
+        switch trust.role(of: submitter) {
+        case .dispatcher, .worker:
+            refusals.refuse("submission", sender: submitter, reason: "dispatcher and worker users do not submit jobs")
+            throw DispatcherError.forbidden("\(submitter) is a dispatcher or worker user, which may not submit jobs; submit as a submitter user (scripts/broker-roles)")
+        case .submitter, .anonymous:
+            break
+        }
+        guard BrokerUserName.isValid(submitter) else {
+            throw DispatcherError("invalid_user", "broker user \"\(submitter.prefix(80))\" cannot submit: Joblet puts the user in routing keys, so names may only have \(BrokerUserName.allowed); ask the broker operator for such a user")
+        }
         let request = try Envelope.decode(JobRequest.self, from: delivery, expectedType: MessageType.jobRequest)
         try request.validate(maxUploadBytes: Int(config.maxUpload.bytes))
         let messageID = delivery.properties.messageID.flatMap { $0.isEmpty ? nil : $0 }
@@ -65,7 +75,7 @@ extension Dispatcher {
             throw DispatcherError("routing_failed", "the broker refused the job for \(route.queue): \(error.message); try again")
         }
         try store.markRouted(jobID: message.jobID)
-        await publishEvent(JobEvent(jobID: message.jobID, state: .queued, time: message.submittedAt), on: channel)
+        await publishEvent(JobEvent(jobID: message.jobID, state: .queued, time: message.submittedAt), submitter: submitter, on: channel)
         logger.info("job queued", metadata: ["job": "\(message.jobID)", "queue": "\(route.queue)", "submitter": "\(submitter)"])
         return SubmitReply(status: .accepted, jobID: message.jobID, queue: route.queue, runtimeID: route.runtime?.id,
                            duplicate: false)
@@ -75,7 +85,6 @@ extension Dispatcher {
     func publish(_ message: JobMessage, target: String, on channel: AMQPChannel) async throws {
         try await JobletTopology.declareJobQueue(target: target, on: channel)
         var properties = Envelope.properties(type: MessageType.job, messageID: message.jobID)
-        properties.userID = nil
         if let priority = message.request.priority { properties.priority = UInt8(clamping: priority) }
         if let ttl = config.queueTTL { properties.expiration = String(Int64(ttl.seconds * 1000)) }
         try await channel.publish(try Envelope.encode(message), exchange: Topology.jobsExchange, routingKey: target,

@@ -20,7 +20,7 @@ extension Dispatcher {
             if try store.mark(jobID: job.jobID, .unschedulable, reason: reason, time: now, allowedFrom: [.queued]) {
                 marked += 1
                 logger.warning("job unschedulable", metadata: ["job": "\(job.jobID)", "reason": "\(reason)"])
-                await publishEvent(JobEvent(jobID: job.jobID, state: .unschedulable, time: now, reason: reason), on: channel)
+                await publishEvent(JobEvent(jobID: job.jobID, state: .unschedulable, time: now, reason: reason), submitter: job.submitter, on: channel)
             }
         }
         return marked

@@ -10,14 +10,23 @@ public final class Dispatcher: Sendable {
     public let config: DispatcherConfig
     public let store: JobStore
     public let registry: FleetRegistry
+    /// The dispatcher's own broker user: what its publishes carry in `user_id`, and what workers trust.
+    public let brokerUser: String
+    /// Who is a worker, who is the dispatcher (docs/SECURITY.md).
+    let trust: TrustPolicy
+    /// Messages refused for their sender, counted per kind (`stats` query) and logged once per sender.
+    public let refusals: RefusalLog
     let logger: Logger
     /// Baseline for `unschedulable`: a restarted dispatcher has not seen any advert yet.
     let startedAt: Double
 
-    public init(config: DispatcherConfig, store: JobStore, logger: Logger) {
+    public init(config: DispatcherConfig, store: JobStore, brokerUser: String, logger: Logger) {
         self.config = config
         self.store = store
         self.registry = FleetRegistry(expiryIntervals: config.workerExpiryIntervals)
+        self.brokerUser = brokerUser
+        self.trust = TrustPolicy(dispatcherUsers: [brokerUser], workerUserPrefix: config.workerUserPrefix)
+        self.refusals = RefusalLog(logger: logger)
         self.logger = logger
         self.startedAt = Clock.now
     }
@@ -36,10 +45,10 @@ public final class Dispatcher: Sendable {
 
     /// Publishes a lifecycle event the dispatcher decided (queued, cancelled, lost, unschedulable) so
     /// followers such as `rnx run` see it like a worker's.
-    func publishEvent(_ event: JobEvent, on channel: AMQPChannel) async {
+    func publishEvent(_ event: JobEvent, submitter: String, on channel: AMQPChannel) async {
         do {
             try await channel.publish(try Envelope.encode(event), exchange: Topology.eventsExchange,
-                                      routingKey: Topology.eventRoutingKey(jobID: event.jobID, state: event.state),
+                                      routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID, state: event.state),
                                       properties: Envelope.properties(type: MessageType.jobEvent))
         } catch {
             logger.warning("cannot publish event", metadata: ["job": "\(event.jobID)", "error": "\(error)"])

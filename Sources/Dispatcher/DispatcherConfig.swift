@@ -35,8 +35,12 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     public var broker: Broker
     /// Where the job store (SQLite, WAL) lives.
     public var stateDir: String
-    /// Broker users allowed to cancel and delete anybody's jobs.
+    /// Broker users allowed to see, cancel and delete anybody's jobs and to drain/resume workers.
     public var admins: [String]
+    /// Broker users allowed to see (not change) anybody's jobs; others see only their own.
+    public var readers: [String]
+    /// Worker users are named with this prefix, and a worker's id is its user name (docs/SECURITY.md).
+    public var workerUserPrefix: String
     /// How many times a worker may start a job before it is dead-lettered as `lost`.
     public var maxAttempts: Int
     /// Jobs nobody picks up within this time expire from their queue and are recorded as `lost`.
@@ -62,10 +66,13 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
                 unschedulableAfter: JobDuration = JobDuration(seconds: 600), submitterQuota: Int? = nil,
                 logBytesPerJob: ByteSize = ByteSize(bytes: 64 << 20), maxUpload: ByteSize = ByteSize(bytes: 8 << 20),
                 workerExpiryIntervals: Double = 3, logsReplyBytes: ByteSize = ByteSize(bytes: 4 << 20),
-                fleetWarmup: JobDuration = JobDuration(seconds: 6)) {
+                fleetWarmup: JobDuration = JobDuration(seconds: 6), readers: [String] = [],
+                workerUserPrefix: String = TrustPolicy.defaultWorkerUserPrefix) {
         self.broker = broker
         self.stateDir = stateDir
         self.admins = admins
+        self.readers = readers
+        self.workerUserPrefix = workerUserPrefix
         self.maxAttempts = maxAttempts
         self.queueTTL = queueTTL
         self.unschedulableAfter = unschedulableAfter
@@ -82,7 +89,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         case unschedulableAfter = "unschedulable_after", submitterQuota = "submitter_quota"
         case logBytesPerJob = "log_bytes_per_job", maxUpload = "max_upload"
         case workerExpiryIntervals = "worker_expiry_intervals", logsReplyBytes = "logs_reply_bytes"
-        case fleetWarmup = "fleet_warmup"
+        case fleetWarmup = "fleet_warmup", readers, workerUserPrefix = "worker_user_prefix"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,6 +98,8 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         broker = try container.decodeIfPresent(Broker.self, forKey: .broker) ?? defaults.broker
         stateDir = try container.decodeIfPresent(String.self, forKey: .stateDir) ?? defaults.stateDir
         admins = try container.decodeIfPresent([String].self, forKey: .admins) ?? defaults.admins
+        readers = try container.decodeIfPresent([String].self, forKey: .readers) ?? defaults.readers
+        workerUserPrefix = try container.decodeIfPresent(String.self, forKey: .workerUserPrefix) ?? defaults.workerUserPrefix
         maxAttempts = try container.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? defaults.maxAttempts
         queueTTL = try container.decodeIfPresent(JobDuration.self, forKey: .queueTTL)
         unschedulableAfter = try container.decodeIfPresent(JobDuration.self, forKey: .unschedulableAfter) ?? defaults.unschedulableAfter

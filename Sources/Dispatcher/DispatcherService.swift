@@ -11,27 +11,24 @@ import Synchronization
 /// (they are acked only when durable), and closes; anything unacked is redelivered to the next run.
 public final class DispatcherService: Service, Sendable {
     public let dispatcher: Dispatcher
-    let brokerURLs: [String]
-    let tls: TLSOptions?
+    let configuration: AMQPConfiguration
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let inFlight = Atomic<Int>(0)
 
-    /// `brokerURLs` carry credentials already (see `BrokerSettings.resolvedURLs`); `tls` applies to
-    /// amqps URLs (see `BrokerSettings.tlsOptions`), nil = the AMQP library's defaults.
-    public init(dispatcher: Dispatcher, brokerURLs: [String], tls: TLSOptions? = nil, logger: Logger) {
+    /// `configuration` comes from `BrokerSettings.configuration` (credentials, TLS, EXTERNAL login,
+    /// publishes stamped with the dispatcher's user); its user must be `dispatcher.brokerUser`.
+    public init(dispatcher: Dispatcher, configuration: AMQPConfiguration, logger: Logger) {
         self.dispatcher = dispatcher
-        self.brokerURLs = brokerURLs
-        self.tls = tls
+        self.configuration = configuration
         self.logger = logger
     }
 
     struct ShutdownComplete: Error {}
 
     public func run() async throws {
-        var configuration = AMQPConfiguration(urls: brokerURLs, connectionName: "joblet-dispatcher")
+        var configuration = self.configuration
         configuration.heartbeat = 30
-        configuration.tls = tls
         let connection = try await AMQPConnection.connect(configuration)
         let setup = try await connection.openChannel()
         try await DispatcherQueues.declare(on: setup)

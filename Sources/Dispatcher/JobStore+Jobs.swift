@@ -55,14 +55,19 @@ extension JobStore {
     }
 
     /// The full id of a job from its id or a unique prefix.
-    public func resolve(_ idOrPrefix: String) throws -> String {
+    /// With `submitter`, only that submitter's jobs are considered (others' do not exist for it).
+    public func resolve(_ idOrPrefix: String, submitter: String? = nil) throws -> String {
         let prefix = idOrPrefix.lowercased()
         guard JobID.isPlausiblePrefix(prefix) else {
             throw DispatcherError.invalidRequest("job_id: \"\(idOrPrefix)\" is not a job id; give the id or a unique prefix of it (hex)")
         }
         let matches = try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
-                                arguments: [prefix, prefix + "g"])
+            if let submitter {
+                return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? AND submitter = ? ORDER BY id LIMIT 11",
+                                           arguments: [prefix, prefix + "g", submitter])
+            }
+            return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+                                       arguments: [prefix, prefix + "g"])
         }
         switch matches.count {
         case 0: throw DispatcherError.notFound("no job \(idOrPrefix)")
@@ -120,16 +125,16 @@ extension JobStore {
     /// confirm, or before recording it), oldest first.
     public func unroutedJobs() throws -> [QueuedJob] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, target, submitted_at FROM jobs WHERE state = 'queued' AND routed = 0 AND target IS NOT NULL ORDER BY submitted_at")
-                .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"]) }
+            try Row.fetchAll(db, sql: "SELECT id, target, submitted_at, submitter FROM jobs WHERE state = 'queued' AND routed = 0 AND target IS NOT NULL ORDER BY submitted_at")
+                .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"], submitter: $0["submitter"]) }
         }
     }
 
     /// Routed jobs still waiting in a queue.
     public func queuedJobs() throws -> [QueuedJob] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT id, target, submitted_at FROM jobs WHERE state = 'queued' AND routed = 1 AND target IS NOT NULL")
-                .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"]) }
+            try Row.fetchAll(db, sql: "SELECT id, target, submitted_at, submitter FROM jobs WHERE state = 'queued' AND routed = 1 AND target IS NOT NULL")
+                .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"], submitter: $0["submitter"]) }
         }
     }
 

@@ -3,10 +3,11 @@ import GRDB
 import JobletCore
 
 extension JobStore {
-    /// Stores a log chunk once (duplicates vanish: INSERT OR IGNORE on job+seq). Chunks past the
-    /// per-job byte cap, and chunks of jobs the store does not know, are dropped. Returns whether it was stored.
+    /// Stores a log chunk of `worker` once (duplicates vanish: INSERT OR IGNORE on job+worker+seq).
+    /// Chunks past the per-job byte cap, and chunks of jobs the store does not know, are dropped.
+    /// Returns whether it was stored.
     @discardableResult
-    public func append(_ chunk: LogChunk, byteCap: Int64) throws -> Bool {
+    public func append(_ chunk: LogChunk, worker: String, byteCap: Int64) throws -> Bool {
         try write { db in
             guard let used = try Int64.fetchOne(db, sql: "SELECT log_bytes FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
                 return false
@@ -15,8 +16,8 @@ extension JobStore {
                 try db.execute(sql: "UPDATE jobs SET logs_truncated = 1 WHERE id = ?", arguments: [chunk.jobID])
                 return false
             }
-            try db.execute(sql: "INSERT OR IGNORE INTO logs (job_id, seq, stream, data) VALUES (?, ?, ?, ?)",
-                           arguments: [chunk.jobID, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
+            try db.execute(sql: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
             guard db.changesCount > 0 else { return false }
             try db.execute(sql: "UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?",
                            arguments: [Int64(chunk.data.count), chunk.jobID])
@@ -24,12 +25,15 @@ extension JobStore {
         }
     }
 
-    /// Chunks from `sinceSeq` in order, up to about `maxBytes` (always at least one chunk when there
-    /// is one); `more` says the reply was cut short.
+    /// The job's chunks from `sinceSeq` in order, as sent by the worker that holds it (none while
+    /// no worker does), up to about `maxBytes` (always at least one chunk when there is one); `more`
+    /// says the reply was cut short.
     public func logs(jobID: String, sinceSeq: UInt64, maxBytes: Int) throws -> (chunks: [LogChunk], more: Bool) {
         try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT seq, stream, data FROM logs WHERE job_id = ? AND seq >= ? ORDER BY seq",
-                                             arguments: [jobID, Int64(clamping: sinceSeq)])
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT seq, stream, data FROM logs
+                WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?) AND seq >= ? ORDER BY seq
+                """, arguments: [jobID, jobID, Int64(clamping: sinceSeq)])
             var chunks: [LogChunk] = []
             var bytes = 0
             while let row = try cursor.next() {
@@ -46,7 +50,9 @@ extension JobStore {
     /// How many chunks of the job are stored, and whether any were dropped by the byte cap.
     public func logStats(jobID: String) throws -> (count: Int, truncated: Bool) {
         try read { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM logs WHERE job_id = ?", arguments: [jobID]) ?? 0
+            let count = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM logs WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?)
+                """, arguments: [jobID, jobID]) ?? 0
             let truncated = try Int.fetchOne(db, sql: "SELECT logs_truncated FROM jobs WHERE id = ?", arguments: [jobID]) ?? 0
             return (count, truncated != 0)
         }

@@ -75,6 +75,25 @@ public final class JobStore: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-log-senders") { db in
+            // Chunks are kept per sending worker: only the job's holder's chunks are ever shown, so
+            // nobody else's chunk can take the place of a real one (docs/SECURITY.md).
+            try db.execute(sql: """
+                CREATE TABLE logs_by_worker (
+                    job_id TEXT NOT NULL,
+                    worker_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    stream TEXT NOT NULL,
+                    data BLOB NOT NULL,
+                    PRIMARY KEY (job_id, worker_id, seq)
+                ) WITHOUT ROWID;
+                INSERT INTO logs_by_worker (job_id, worker_id, seq, stream, data)
+                    SELECT logs.job_id, COALESCE(jobs.worker_id, ''), logs.seq, logs.stream, logs.data
+                    FROM logs LEFT JOIN jobs ON jobs.id = logs.job_id;
+                DROP TABLE logs;
+                ALTER TABLE logs_by_worker RENAME TO logs;
+                """)
+        }
         return migrator
     }
 
@@ -119,6 +138,8 @@ public struct QueuedJob: Sendable, Equatable {
     public var jobID: String
     public var target: String
     public var submittedAt: Double
+    /// Leads the job's event and log routing keys.
+    public var submitter: String
 }
 
 /// `list` filters.

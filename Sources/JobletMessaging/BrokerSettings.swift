@@ -26,6 +26,8 @@ public struct BrokerSettings: Sendable {
                               tlsKeys: BrokerTLS.Keys = .brokerSection) throws -> AMQPConfiguration {
         var configuration = AMQPConfiguration(urls: try resolvedURLs(environment: environment), connectionName: connectionName)
         configuration.tls = try tlsOptions(keys: tlsKeys)
+        configuration.login = tls?.login ?? .plain
+        configuration.identifyPublishes = true
         return configuration
     }
 
@@ -57,9 +59,12 @@ public struct BrokerSettings: Sendable {
             password = String(text[text.index(after: colon)...])
         }
         return urls.map { url in
-            guard let user, let password, !url.contains("@"),
-                  let schemeEnd = url.range(of: "://") else { return url }
-            return url.replacingCharacters(in: schemeEnd, with: "://\(percentEncode(user)):\(percentEncode(password))@")
+            guard let user, !url.contains("@"), let schemeEnd = url.range(of: "://") else { return url }
+            // EXTERNAL login has no password: the URL only names the certificate's user.
+            let userInfo = tls?.login == .external ? percentEncode(user)
+                : password.map { "\(percentEncode(user)):\(percentEncode($0))" }
+            guard let userInfo else { return url }
+            return url.replacingCharacters(in: schemeEnd, with: "://\(userInfo)@")
         }
     }
 

@@ -12,6 +12,7 @@ import JobletCore
 ///   cert: /etc/joblet/client.pem      # client certificate, for brokers that ask for one (with key)
 ///   key: /etc/joblet/client.key
 ///   verify_hostname: true             # the certificate must name the URL's host
+///   login: external                   # log in with the client certificate (CN = user), no password
 /// ```
 ///
 /// It applies to `amqps://` URLs only; `options(keys:)` turns it into the AMQP library's `TLSOptions`.
@@ -24,15 +25,20 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
     public var key: String?
     /// Check that the broker's certificate names the URL's host (default true).
     public var verifyHostname: Bool
+    /// `external`: log in with the client certificate (SASL EXTERNAL; the broker maps its CN to the
+    /// user); `plain` (default): user and password.
+    public var login: AMQPConfiguration.LoginMethod
 
-    public init(ca: String? = nil, cert: String? = nil, key: String? = nil, verifyHostname: Bool = true) {
+    public init(ca: String? = nil, cert: String? = nil, key: String? = nil, verifyHostname: Bool = true,
+                login: AMQPConfiguration.LoginMethod = .plain) {
         self.ca = ca
         self.cert = cert
         self.key = key
         self.verifyHostname = verifyHostname
+        self.login = login
     }
 
-    enum CodingKeys: String, CodingKey { case ca, cert, key, verifyHostname = "verify_hostname" }
+    enum CodingKeys: String, CodingKey { case ca, cert, key, verifyHostname = "verify_hostname", login }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -40,6 +46,11 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
         cert = try container.decodeIfPresent(String.self, forKey: .cert)
         key = try container.decodeIfPresent(String.self, forKey: .key)
         verifyHostname = try container.decodeIfPresent(Bool.self, forKey: .verifyHostname) ?? true
+        let loginText = try container.decodeIfPresent(String.self, forKey: .login) ?? "plain"
+        guard let login = AMQPConfiguration.LoginMethod(rawValue: loginText) else {
+            throw JobletError(.invalidArgument, "login: \"\(loginText)\" is not a login method; use plain (user and password) or external (the client certificate)")
+        }
+        self.login = login
     }
 
     /// How the user spells each setting, so an error names the key or flag to fix.
@@ -79,6 +90,9 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
             throw JobletError(.invalidArgument, "\(keys.cert) is set but \(keys.key) is not: give the client certificate's private key too, or neither")
         case (nil, _?):
             throw JobletError(.invalidArgument, "\(keys.key) is set but \(keys.cert) is not: give the client certificate too, or neither")
+        }
+        if login == .external, cert == nil {
+            throw JobletError(.invalidArgument, "\(keys.section).login is external but \(keys.cert) is not set: EXTERNAL login is the client certificate, so give \(keys.cert) and \(keys.key)")
         }
         return TLSOptions(caCertificatePath: ca, certificatePath: cert, keyPath: key, verifyHostname: verifyHostname)
     }

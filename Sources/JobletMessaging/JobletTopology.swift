@@ -8,7 +8,8 @@ public enum JobletTopology {
     /// worker from `max_attempts` (see `JobMessage`); this only stops a message looping forever.
     public static let jobDeliveryLimit: Int64 = 10
 
-    /// Exchanges, the dead-letter queue, the submit queue and the RPC queue.
+    /// Exchanges, the dead-letter queue, the submit queue and the RPC queue, and the `joblet.api`
+    /// bindings clients publish through. Only the dispatcher's broker user may declare these.
     public static func declareCore(on channel: AMQPChannel) async throws {
         try await channel.declareExchange(Topology.deadLetterExchange, kind: .fanout, durable: true)
         try await channel.declareQueue(Topology.deadLetterQueue, durable: true, arguments: quorum)
@@ -19,6 +20,9 @@ public enum JobletTopology {
         try await channel.declareExchange(Topology.controlExchange, kind: .topic, durable: true)
         try await channel.declareQueue(Topology.submitQueue, durable: true, arguments: deadLettered)
         try await channel.declareQueue(Topology.rpcQueue, durable: true, arguments: rpcQueueArguments)
+        try await channel.declareExchange(Topology.apiExchange, kind: .topic, durable: true)
+        try await channel.bindQueue(Topology.submitQueue, exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey)
+        try await channel.bindQueue(Topology.rpcQueue, exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey)
     }
 
     /// The quorum queue of one `<runtime>@<arch>` target, bound to `joblet.jobs` under the target name.

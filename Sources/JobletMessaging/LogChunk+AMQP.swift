@@ -12,7 +12,10 @@ extension LogChunk {
         return properties
     }
 
-    public var routingKey: String { Topology.logRoutingKey(jobID: jobID, stream: stream) }
+    /// `<submitter>.<job-id>.<stream>` on `joblet.logs`.
+    public func routingKey(submitter: String) -> String {
+        Topology.logRoutingKey(submitter: submitter, jobID: jobID, stream: stream)
+    }
 
     /// Reads a chunk back from a `joblet.logs` delivery.
     public init(delivery: Delivery) throws {

@@ -26,6 +26,12 @@ enum BrokerScript {
     }
 
     static func runBlocking(_ arguments: [String]) throws -> String {
+        try runBlocking(script: "broker", arguments)
+    }
+
+    /// Runs `scripts/<script> ARGS` and returns its stdout; throws with its stderr on a non-zero exit.
+    static func runBlocking(script: String, _ arguments: [String]) throws -> String {
+        let path = repoRoot.appendingPathComponent("scripts/" + script).path
         let tmp = FileManager.default.temporaryDirectory
         let tag = "joblet-broker-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let outPath = tmp.appendingPathComponent(tag + ".out").path
@@ -56,7 +62,7 @@ enum BrokerScript {
         let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         // WIFEXITED && WEXITSTATUS == 0
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            throw Failure(description: "scripts/broker \(arguments.joined(separator: " ")) failed: \(stderr)")
+            throw Failure(description: "scripts/\(script) \(arguments.joined(separator: " ")) failed: \(stderr)")
         }
         return stdout
     }

@@ -20,7 +20,8 @@ struct DispatcherCommand: AsyncParsableCommand {
             Examples:
               joblet-dispatcher --config /etc/joblet/dispatcher.yml
               joblet-dispatcher --broker amqp://127.0.0.1:5672/ --state-dir /tmp/joblet-dispatcher
-            Credentials: in the URL, --credentials-file (user:password), or JOBLET_BROKER_USER/JOBLET_BROKER_PASSWORD.
+            Credentials: --credentials-file (user:password) or JOBLET_BROKER_USER/JOBLET_BROKER_PASSWORD, never
+            on the command line; the user is the dispatcher role user (scripts/broker-roles, docs/SECURITY.md).
             TLS: amqps:// URLs; a private CA or a client certificate go in broker.tls of the config file.
             """)
 
@@ -36,8 +37,11 @@ struct DispatcherCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory of the job store.")
     var stateDir: String?
 
-    @Option(name: .long, help: "Broker user allowed to cancel/delete any job (repeatable).")
+    @Option(name: .long, help: "Broker user allowed to see, cancel and delete any job and drain workers (repeatable).")
     var admin: [String] = []
+
+    @Option(name: .long, help: "Broker user allowed to see any job (repeatable).")
+    var reader: [String] = []
 
     @Option(name: .long, help: "Default attempts per job before it is lost.")
     var maxAttempts: Int?
@@ -78,6 +82,7 @@ struct DispatcherCommand: AsyncParsableCommand {
             if let credentialsFile { settings.broker.credentialsFile = credentialsFile }
             if let stateDir { settings.stateDir = stateDir }
             if !admin.isEmpty { settings.admins += admin }
+            if !reader.isEmpty { settings.readers += reader }
             if let maxAttempts { settings.maxAttempts = maxAttempts }
             if let unschedulableAfter { settings.unschedulableAfter = try JobDuration(parsing: unschedulableAfter) }
             if let fleetWarmup { settings.fleetWarmup = try JobDuration(parsing: fleetWarmup) }
@@ -85,14 +90,16 @@ struct DispatcherCommand: AsyncParsableCommand {
             if let queueTTL { settings.queueTTL = try JobDuration(parsing: queueTTL) }
             try settings.validate()
 
-            let brokerSettings = settings.broker.settings
-            let urls = try brokerSettings.resolvedURLs(environment: environment)
-            let tls = try brokerSettings.tlsOptions()
-            logger.info("starting", metadata: ["broker": "\(urls.map(BrokerSettings.redact).joined(separator: ","))",
-                                               "state_dir": "\(settings.stateDir)"])
+            let configuration = try settings.broker.settings.configuration(connectionName: "joblet-dispatcher",
+                                                                           environment: environment)
+            guard let user = configuration.user, BrokerUserName.isValid(user) else {
+                throw DispatcherError("invalid_config", "the dispatcher's broker user must be \(BrokerUserName.allowed) (give it in --credentials-file, JOBLET_BROKER_USER or the URL); create it with scripts/broker-roles apply dispatcher:joblet-dispatcher")
+            }
+            logger.info("starting", metadata: ["broker": "\(configuration.urls.map(BrokerSettings.redact).joined(separator: ","))",
+                                               "user": "\(user)", "state_dir": "\(settings.stateDir)"])
             let store = try JobStore(directory: settings.stateDir)
-            let dispatcher = Dispatcher(config: settings, store: store, logger: logger)
-            let service = DispatcherService(dispatcher: dispatcher, brokerURLs: urls, tls: tls, logger: logger)
+            let dispatcher = Dispatcher(config: settings, store: store, brokerUser: user, logger: logger)
+            let service = DispatcherService(dispatcher: dispatcher, configuration: configuration, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
                                                           gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))

@@ -20,8 +20,12 @@ struct Run: AsyncParsableCommand {
     var config: String?
     @Option(help: "Broker URL (repeat for a cluster); replaces the config's broker.urls.")
     var broker: [String] = []
-    @Option(help: "Worker id (default: host name).")
+    @Option(help: "Worker id; must be the worker's broker user name (default: that user).")
     var id: String?
+    @Option(name: .customLong("credentials-file"), help: "File with user:password for the broker (mode 0600).")
+    var credentialsFile: String?
+    @Option(name: .customLong("dispatcher-user"), help: "Broker user whose jobs and commands this worker accepts (repeatable); replaces dispatcher_users.")
+    var dispatcherUser: [String] = []
     @Option(help: "How many jobs run at once.")
     var slots: Int?
     @Option(help: "Base path of installed runtimes.")
@@ -46,7 +50,10 @@ struct Run: AsyncParsableCommand {
             }
         }
         if !broker.isEmpty { workerConfig.brokerURLs = broker }
+        if let credentialsFile { workerConfig.credentialsFile = credentialsFile }
+        if !dispatcherUser.isEmpty { workerConfig.dispatcherUsers = dispatcherUser }
         if let id { workerConfig.workerID = id }
+        do { try workerConfig.bindToBrokerUser() } catch { throw ValidationError("\(error)") }
         if let slots { workerConfig.slots = slots }
         if let runtimes { workerConfig.runtimesPath = runtimes }
         if let stateDir { workerConfig.stateDirectory = stateDir }

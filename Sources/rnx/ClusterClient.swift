@@ -2,8 +2,8 @@ import AMQP
 import JobletCore
 import JobletMessaging
 
-/// rnx's connection to the cluster: submissions to `joblet.submit` and queries to `joblet.rpc`,
-/// both over direct reply-to.
+/// rnx's connection to the cluster: submissions and queries on `joblet.api` (keys `submit`, `rpc`),
+/// both over direct reply-to. rnx declares nothing of Joblet's: only the dispatcher's user may.
 final class ClusterClient: Sendable {
     let settings: ResolvedSettings
     let connection: AMQPConnection
@@ -37,7 +37,6 @@ final class ClusterClient: Sendable {
         }
         do {
             let channel = try await connection.openChannel()
-            try await JobletTopology.declareCore(on: channel)
             let rpc = try await RPCClient(connection: connection)
             return ClusterClient(settings: settings, connection: connection, channel: channel, rpc: rpc)
         } catch let error as AMQPError {
@@ -82,13 +81,20 @@ final class ClusterClient: Sendable {
     static let dispatcherGrace = Duration.seconds(10)
 
     /// Fails soon when nothing consumes `queue` (no dispatcher), instead of waiting for a full timeout.
-    func requireDispatcher(queue: String, arguments: FieldTable) async throws {
+    /// Checks passively (no permission needed) on a channel of its own: a missing queue closes it.
+    func requireDispatcher(queue: String) async throws {
         let deadline = ContinuousClock.now + min(Self.dispatcherGrace, settings.rpcTimeout)
         while true {
             let declared: QueueDeclareResult
+            let probe = try await connection.openChannel()
             do {
-                declared = try await channel.declareQueue(queue, durable: true, arguments: arguments)
+                declared = try await probe.inspectQueue(queue)
+                await probe.close()
+            } catch let error as AMQPError where error.replyCode == 404 {
+                await probe.close()
+                throw RNXError(.dispatcher, "no dispatcher has run on this vhost: \(queue) does not exist on the broker at \(ResolvedSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
             } catch let error as AMQPError {
+                await probe.close()
                 throw RNXError(.dispatcher, "cannot check \(queue): \(error.message)")
             }
             if declared.consumerCount > 0 { return }
@@ -101,11 +107,11 @@ final class ClusterClient: Sendable {
 
     /// Publishes a job request and returns the dispatcher's reply; a rejection is thrown as `.remote`.
     func submit(_ request: JobRequest) async throws -> SubmitReply {
-        try await requireDispatcher(queue: Topology.submitQueue, arguments: JobletTopology.arguments(ofCoreQueue: Topology.submitQueue))
+        try await requireDispatcher(queue: Topology.submitQueue)
         var properties = Envelope.properties(type: MessageType.jobRequest, messageID: Format.uuid())
         properties.userID = settings.user
         let body = try JSONCodec.encode(request)
-        let delivery = try await call(routingKey: Topology.submitQueue, body: body, properties: properties)
+        let delivery = try await call(routingKey: Topology.submitRoutingKey, body: body, properties: properties)
         let reply: SubmitReply
         do {
             reply = try JSONCodec.decode(SubmitReply.self, from: delivery.body, rejectUnknownKeys: false)
@@ -121,10 +127,10 @@ final class ClusterClient: Sendable {
 
     /// One query; an error answer is thrown as `.remote` with the dispatcher's message.
     func query(_ request: RPCRequest) async throws -> RPCResponse {
-        try await requireDispatcher(queue: Topology.rpcQueue, arguments: JobletTopology.arguments(ofCoreQueue: Topology.rpcQueue))
+        try await requireDispatcher(queue: Topology.rpcQueue)
         var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
         properties.userID = settings.user
-        let delivery = try await call(routingKey: Topology.rpcQueue, body: try JSONCodec.encode(request),
+        let delivery = try await call(routingKey: Topology.rpcRoutingKey, body: try JSONCodec.encode(request),
                                       properties: properties)
         let response: RPCResponse
         do {
@@ -140,7 +146,7 @@ final class ClusterClient: Sendable {
 
     private func call(routingKey: String, body: [UInt8], properties: BasicProperties) async throws -> Delivery {
         do {
-            return try await rpc.call(exchange: "", routingKey: routingKey, body: body, properties: properties,
+            return try await rpc.call(exchange: Topology.apiExchange, routingKey: routingKey, body: body, properties: properties,
                                       timeout: settings.rpcTimeout)
         } catch let error as AMQPError where error.code == .timeout {
             throw RNXError(.dispatcher, "no answer from the dispatcher on \(routingKey) within \(Format.duration(settings.rpcTimeout)); is joblet-dispatcher running and healthy? (--rpc-timeout sets the wait)")

@@ -17,8 +17,8 @@ struct FollowOutcome: Sendable {
 /// Follows one job: its log chunks (live merged with history by sequence number, no gap and no
 /// duplicate) and its lifecycle events, until the terminal event and every chunk it announced.
 ///
-/// Live first, history second: the private queue is bound to `joblet.logs <id>.*` and
-/// `joblet.events job.<id>.*` BEFORE the history is asked for, so a chunk is either in the
+/// Live first, history second: the private queue is bound to `joblet.logs <submitter>.<id>.*` and
+/// `joblet.events job.<submitter>.<id>.*` BEFORE the history is asked for, so a chunk is either in the
 /// history or arrives live (or both, and the duplicate is dropped by its seq).
 final class JobFollower {
     enum Input: Sendable {
@@ -62,13 +62,17 @@ final class JobFollower {
     func run() async throws -> FollowOutcome {
         let channel: AMQPChannel
         let consumer: AMQPConsumer
+        // The submitter leads the routing keys (topic permissions let users bind only their own jobs).
+        let submitter = try await client.query(RPCRequest(method: .status, jobID: jobID)).job?.submitter ?? client.settings.user
         do {
             channel = try await client.connection.openChannel()
             let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
             if printLogs {
-                try await channel.bindQueue(queue, exchange: Topology.logsExchange, routingKey: "\(jobID).*")
+                try await channel.bindQueue(queue, exchange: Topology.logsExchange,
+                                            routingKey: Topology.logFollowKey(submitter: submitter, jobID: jobID))
             }
-            try await channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: "job.\(jobID).*")
+            try await channel.bindQueue(queue, exchange: Topology.eventsExchange,
+                                        routingKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
             consumer = try await channel.consume(queue: queue, exclusive: true)
         } catch let error as AMQPError {
             throw RNXError(.broker, "cannot follow job \(jobID): \(error.message)")

@@ -9,8 +9,9 @@ struct RuntimeTest: AsyncParsableCommand {
         commandName: "test",
         abstract: "Run a runtime's smoke test on every worker that has it; fails if any worker fails.",
         discussion: """
-        Sends runtime_test to all workers (joblet.control worker.all) and waits for a report from \
-        each worker that advertises the runtime. A worker that does not answer in time counts as failed.
+        Asks the dispatcher to send runtime_test to the workers that advertise the runtime (only the \
+        dispatcher may command workers) and waits for a report from each of them, sent straight back \
+        to rnx. A worker that does not answer in time counts as failed.
 
         Examples:
           rnx runtime test python-3.11
@@ -74,19 +75,19 @@ struct RuntimeTest: AsyncParsableCommand {
         }
     }
 
-    /// Broadcasts the test and gathers reports until every expected worker answered or `limit` passed.
+    /// Asks the dispatcher to start the test and gathers reports until every expected worker answered
+    /// or `limit` passed. The dispatcher's own answer comes to the same queue: a refusal ends the wait.
     private func collect(client: ClusterClient, runtimeID: String, expected: Set<String>,
                          limit: Duration) async throws -> [RuntimeTestReport] {
         let channel = try await client.connection.openChannel()
         let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
         let consumer = try await channel.consume(queue: queue, exclusive: true)
         let correlation = Format.uuid()
-        var properties = Envelope.properties(type: MessageType.control, correlationID: correlation, replyTo: queue,
+        var properties = Envelope.properties(type: MessageType.rpcRequest, correlationID: correlation, replyTo: queue,
                                              persistent: false)
         properties.userID = client.settings.user
-        let command = ControlCommand(command: .runtimeTest, runtime: runtimeID)
-        try await channel.publish(try JSONCodec.encode(command), exchange: Topology.controlExchange,
-                                  routingKey: Topology.controlRoutingKey(workerID: nil), properties: properties)
+        try await channel.publish(try JSONCodec.encode(RPCRequest(method: .runtimeTest, runtime: runtimeID)),
+                                  exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey, properties: properties)
 
         let (inputs, continuation) = AsyncStream.makeStream(of: Delivery?.self)
         // Unstructured: the consumer may not end by itself; the timer closes the stream.
@@ -105,8 +106,17 @@ struct RuntimeTest: AsyncParsableCommand {
         var reports: [String: RuntimeTestReport] = [:]
         for await delivery in inputs {
             guard let delivery else { break }
-            guard delivery.properties.correlationID == nil || delivery.properties.correlationID == correlation,
-                  let report = try? JSONCodec.decode(RuntimeTestReport.self, from: delivery.body, rejectUnknownKeys: false),
+            guard delivery.properties.correlationID == nil || delivery.properties.correlationID == correlation else { continue }
+            if delivery.properties.type == MessageType.rpcResponse {
+                let answer = try? JSONCodec.decode(RPCResponse.self, from: delivery.body, rejectUnknownKeys: false)
+                if let answer, !answer.ok {
+                    continuation.finish()
+                    await channel.close()
+                    throw RNXError(.remote, answer.error?.message ?? "the dispatcher refused the runtime test")
+                }
+                continue
+            }
+            guard let report = try? JSONCodec.decode(RuntimeTestReport.self, from: delivery.body, rejectUnknownKeys: false),
                   report.runtimeID == runtimeID else { continue }
             reports[report.workerID] = report
             if expected.isSubset(of: Set(reports.keys)) { break }

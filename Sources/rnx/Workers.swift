@@ -2,9 +2,25 @@ import ArgumentParser
 import JobletCore
 import JobletMessaging
 
-/// `rnx workers`: the live fleet.
+/// `rnx workers [list|drain|resume]`: the live fleet, and taking workers out of scheduling.
 struct Workers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "List the workers; drain or resume one (admins).",
+        discussion: """
+        Examples:
+          rnx workers
+          rnx workers --json | jq '.[].slots_free'
+          rnx workers drain joblet-worker-host1    # admins only: no new jobs there
+          rnx workers resume joblet-worker-host1
+        """,
+        subcommands: [WorkersList.self, WorkerModeCommand.Drain.self, WorkerModeCommand.Resume.self],
+        defaultSubcommand: WorkersList.self)
+}
+
+/// `rnx workers` / `rnx workers list`: the live fleet.
+struct WorkersList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List the workers: arch, runtimes, slots, load, last advert.",
         discussion: """
         Examples:

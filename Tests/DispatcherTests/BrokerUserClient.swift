@@ -11,10 +11,10 @@ final class BrokerUserClient: @unchecked Sendable {
     let connection: AMQPConnection
     let rpc: RPCClient
 
-    /// Creates the broker user (full permissions on the harness's vhost) and connects as it.
-    init(user: String, harness: DispatcherHarness) async throws {
+    /// Creates the broker user with the shipped permissions of `role` on the harness's vhost and connects as it.
+    init(user: String, harness: DispatcherHarness, role: String = "submitter") async throws {
         self.user = user
-        url = try DispatcherTestBroker.addUser(user, password: "pw-" + user, on: harness.url)
+        url = try DispatcherTestBroker.addUser(user, password: "", on: harness.url, role: role)
         connection = try await AMQPConnection.connect(AMQPConfiguration(url: url, connectionName: "dispatcher-tests-\(user)"))
         rpc = try await RPCClient(connection: connection)
     }
@@ -22,7 +22,7 @@ final class BrokerUserClient: @unchecked Sendable {
     func submit(_ request: JobRequest) async throws -> SubmitReply {
         var properties = Envelope.properties(type: MessageType.jobRequest, messageID: JobID.generate())
         properties.userID = user
-        let reply = try await rpc.call(routingKey: Topology.submitQueue, body: try JSONCodec.encode(request),
+        let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey, body: try JSONCodec.encode(request),
                                        properties: properties, timeout: .seconds(20))
         return try JSONCodec.decode(SubmitReply.self, from: reply.body)
     }
@@ -30,7 +30,7 @@ final class BrokerUserClient: @unchecked Sendable {
     func query(_ request: RPCRequest) async throws -> RPCResponse {
         var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
         properties.userID = user
-        let reply = try await rpc.call(routingKey: Topology.rpcQueue, body: try JSONCodec.encode(request),
+        let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey, body: try JSONCodec.encode(request),
                                        properties: properties, timeout: .seconds(20))
         return try JSONCodec.decode(RPCResponse.self, from: reply.body)
     }

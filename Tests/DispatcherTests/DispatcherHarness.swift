@@ -2,6 +2,7 @@ import AMQP
 import Foundation
 import JobletCore
 import JobletMessaging
+import Synchronization
 import TestSupport
 
 /// A real `joblet-dispatcher` process with its own state dir, plus an AMQP client that talks to it
@@ -13,25 +14,56 @@ final class DispatcherHarness: @unchecked Sendable {
         return url.path
     }()
 
+    /// The vhost's URL with guest, for rabbitmqctl look-ups only: nothing Joblet logs in as guest.
     let url: String
+    /// The vhost's URL without credentials (binaries get `--credentials-file`).
+    let bareURL: String
+    let users: DispatcherTestUsers
     let stateDir: String
     let extraArguments: [String]
     private(set) var process: Process?
+    /// Logged in as `DispatcherTestUsers.client` (an admin of every harness dispatcher): submits and
+    /// queries the way rnx does, on `joblet.api`.
     let connection: AMQPConnection
-    let channel: AMQPChannel
     let rpc: RPCClient
+    /// Logged in as an operator with the dispatcher role's broker permissions, but not the running
+    /// dispatcher's user (so nothing it publishes is trusted): purges and inspects queues.
+    let channel: AMQPChannel
     let logPath: String
+    private let workerChannels = NSLockedDictionary<String, AMQPChannel>()
 
     init(extraArguments: [String] = [], stateDir: String? = nil) async throws {
         url = try await DispatcherTestBroker.url()
+        bareURL = BrokerRoles.withoutCredentials(url)
+        users = try await DispatcherTestUsers.shared(url: url)
         self.stateDir = stateDir ?? NSTemporaryDirectory() + "joblet-dispatcher-test-" + JobID.short(JobID.generate())
         self.extraArguments = extraArguments
         logPath = self.stateDir + ".log"
-        connection = try await AMQPConnection.connect(AMQPConfiguration(url: url, connectionName: "dispatcher-tests"))
-        channel = try await connection.openChannel()
-        try await channel.enableConfirms()
+        connection = try await AMQPConnection.connect(AMQPConfiguration(url: users.client.url, connectionName: "dispatcher-tests"))
         rpc = try await RPCClient(connection: connection)
+        let operatorConnection = try await AMQPConnection.connect(DispatcherHarness.configuration(users.operator.url, "dispatcher-tests-ops"))
+        channel = try await operatorConnection.openChannel()
+        try await channel.enableConfirms()
         try await start()
+    }
+
+    static func configuration(_ url: String, _ name: String) -> AMQPConfiguration {
+        var configuration = AMQPConfiguration(url: url, connectionName: name)
+        configuration.identifyPublishes = true
+        return configuration
+    }
+
+    /// A confirmed channel logged in as the worker user `workerID` (from `fakeWorker`'s pool).
+    func channel(asWorker workerID: String) async throws -> AMQPChannel {
+        if let cached = workerChannels[workerID] { return cached }
+        guard let user = users.workers.first(where: { $0.name == workerID }) else {
+            throw HarnessError("\(workerID) is not one of the test process's worker users")
+        }
+        let connection = try await AMQPConnection.connect(DispatcherHarness.configuration(user.url, "dispatcher-tests-\(workerID)"))
+        let channel = try await connection.openChannel()
+        try await channel.enableConfirms()
+        workerChannels[workerID] = channel
+        return channel
     }
 
     deinit {
@@ -43,7 +75,8 @@ final class DispatcherHarness: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/.build/debug/joblet-dispatcher")
-        process.arguments = ["--broker", url, "--state-dir", stateDir, "--log-level", "info", "--fleet-warmup", "1s"]
+        process.arguments = ["--broker", bareURL, "--credentials-file", users.dispatcher.credentialsFile,
+                             "--admin", users.client.name, "--state-dir", stateDir, "--log-level", "info", "--fleet-warmup", "1s"]
             + extraArguments
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -52,6 +85,14 @@ final class DispatcherHarness: @unchecked Sendable {
         process.standardOutput = log
         try process.run()
         self.process = process
+        // On a fresh vhost nothing exists until the dispatcher declares it; a publish to a missing
+        // joblet.api would close the client's channel.
+        for _ in 0..<200 {
+            let probe = try await channel.connection.openChannel()
+            if (try? await probe.checkExchange(Topology.apiExchange)) != nil { await probe.close(); break }
+            await probe.close()
+            try await Task.sleep(for: .milliseconds(100))
+        }
         for _ in 0..<200 {
             if let response = try? await query(RPCRequest(method: .workers), timeout: .milliseconds(500)), response.ok { return }
             guard process.isRunning else { break }
@@ -72,11 +113,14 @@ final class DispatcherHarness: @unchecked Sendable {
         kill(SIGTERM)
     }
 
-    func submit(body: [UInt8], messageID: String? = nil, userID: String? = "guest", type: String? = MessageType.jobRequest) async throws -> SubmitReply {
+    /// `userID: nil` sends no user_id at all (the client connection does not stamp one).
+    func submit(body: [UInt8], messageID: String? = nil, userID: String? = DispatcherTestUsers.clientName,
+                type: String? = MessageType.jobRequest) async throws -> SubmitReply {
         var properties = Envelope.properties(type: type ?? "", messageID: messageID)
         if type == nil { properties.type = nil }
         properties.userID = userID
-        let reply = try await rpc.call(routingKey: Topology.submitQueue, body: body, properties: properties, timeout: .seconds(20))
+        let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey, body: body,
+                                       properties: properties, timeout: .seconds(20))
         return try JSONCodec.decode(SubmitReply.self, from: reply.body)
     }
 
@@ -84,17 +128,17 @@ final class DispatcherHarness: @unchecked Sendable {
         try await submit(body: try JSONCodec.encode(request), messageID: messageID)
     }
 
-    func query(_ request: RPCRequest, userID: String? = "guest", timeout: Duration = .seconds(20)) async throws -> RPCResponse {
+    func query(_ request: RPCRequest, userID: String? = DispatcherTestUsers.clientName, timeout: Duration = .seconds(20)) async throws -> RPCResponse {
         var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
         properties.userID = userID
-        let reply = try await rpc.call(routingKey: Topology.rpcQueue, body: try JSONCodec.encode(request),
-                                       properties: properties, timeout: timeout)
+        let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey,
+                                       body: try JSONCodec.encode(request), properties: properties, timeout: timeout)
         return try JSONCodec.decode(RPCResponse.self, from: reply.body)
     }
 
-    /// Publishes an advert as a worker would and waits until the dispatcher lists the worker.
+    /// Publishes an advert as its worker user would and waits until the dispatcher lists the worker.
     func advertise(_ advert: WorkerAdvert) async throws {
-        try await channel.publish(try JSONCodec.encode(advert), exchange: Topology.eventsExchange,
+        try await channel(asWorker: advert.workerID).publish(try JSONCodec.encode(advert), exchange: Topology.eventsExchange,
                                   routingKey: Topology.advertRoutingKey(workerID: advert.workerID),
                                   properties: Envelope.properties(type: MessageType.workerAdvert, persistent: false))
         for _ in 0..<100 {
@@ -121,7 +165,7 @@ final class DispatcherHarness: @unchecked Sendable {
                            memoryTotal: Int64 = 8 << 30, slotsFree: Int = 4, minMemory: Int64? = nil) -> WorkerAdvert {
         let runtime = RuntimeDescriptor(id: runtimeID, language: language, version: version, minMemory: minMemory)
         return WorkerAdvert(
-            workerID: "fake-" + JobID.short(JobID.generate()), hostname: "test", arch: arch, kernel: "6.1", cgroupMode: "v2",
+            workerID: DispatcherTestUsers.nextFakeWorker(), hostname: "test", arch: arch, kernel: "6.1", cgroupMode: "v2",
             status: .online, runtimes: [runtime],
             queues: [Topology.jobQueue(runtimeID: runtimeID, arch: arch), Topology.jobQueue(runtimeID: nil, arch: arch)],
             slotsTotal: 4, slotsFree: slotsFree, memoryTotal: memoryTotal, memoryAvailable: memoryTotal, load1: 0,
@@ -130,6 +174,60 @@ final class DispatcherHarness: @unchecked Sendable {
 
     /// A language name no other test uses.
     static func uniqueLanguage() -> String { "zz" + JobID.short(JobID.generate()) }
+}
+
+/// The role users of this test process's dispatcher tests, made once in one import: the dispatcher
+/// every harness runs as, the client (an admin of every harness dispatcher), an operator with the
+/// dispatcher role's permissions, and a pool of worker users for fake workers and real ones.
+struct DispatcherTestUsers: Sendable {
+    let dispatcher: BrokerRoles.User
+    let client: BrokerRoles.User
+    let `operator`: BrokerRoles.User
+    let workers: [BrokerRoles.User]
+
+    static let clientName = "harness-\(getpid())"
+    static let poolSize = 64
+    static func workerName(_ index: Int) -> String { "joblet-worker-t\(getpid())-\(index)" }
+    private static let nextWorker = Atomic<Int>(0)
+
+    /// The next unused worker user of the pool (each fake or real worker gets its own).
+    static func nextFakeWorker() -> String {
+        workerName(nextWorker.add(1, ordering: .relaxed).oldValue % poolSize)
+    }
+
+    private actor Shared {
+        var task: Task<DispatcherTestUsers, any Error>?
+        func users(url: String) async throws -> DispatcherTestUsers {
+            if let task { return try await task.value }
+            let made = Task {
+                try await Task.detached {
+                    var wanted: [(role: String, name: String)] = [
+                        ("dispatcher", "joblet-dispatcher-t\(getpid())"), ("admin", clientName),
+                        ("dispatcher", "operator-t\(getpid())"),
+                    ]
+                    wanted += (0..<poolSize).map { ("worker", workerName($0)) }
+                    let users = try BrokerRoles.provision(wanted, brokerURL: url)
+                    return DispatcherTestUsers(dispatcher: users[0], client: users[1], operator: users[2],
+                                               workers: Array(users[3...]))
+                }.value
+            }
+            task = made
+            return try await made.value
+        }
+    }
+
+    private static let shared_ = Shared()
+    static func shared(url: String) async throws -> DispatcherTestUsers { try await shared_.users(url: url) }
+}
+
+/// A lock-protected dictionary for the harness's per-worker channels.
+final class NSLockedDictionary<Key: Hashable, Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Key: Value] = [:]
+    subscript(key: Key) -> Value? {
+        get { lock.lock(); defer { lock.unlock() }; return storage[key] }
+        set { lock.lock(); defer { lock.unlock() }; storage[key] = newValue }
+    }
 }
 
 struct HarnessError: Error, CustomStringConvertible {
@@ -179,15 +277,9 @@ enum DispatcherTestBroker {
             && rabbitmqctl(["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], brokerURL: brokerURL)
     }
 
-    /// Adds a broker user with full permissions on the URL's vhost and returns a URL logging in as it.
-    static func addUser(_ user: String, password: String, on url: String) throws -> String {
-        let vhost = String(url.split(separator: "/").last ?? "")
-        guard rabbitmqctl(["add_user", user, password], brokerURL: url),
-              rabbitmqctl(["set_permissions", "-p", vhost, user, ".*", ".*", ".*"], brokerURL: url) else {
-            throw HarnessError("rabbitmqctl add_user \(user) failed (is the broker one of scripts/broker's nodes?)")
-        }
-        guard let at = url.range(of: "@"), let scheme = url.range(of: "://") else { throw HarnessError("odd URL") }
-        return String(url[..<scheme.upperBound]) + "\(user):\(password)" + String(url[at.lowerBound...])
+    /// Makes a submitter user on the URL's vhost with the shipped permissions; returns a URL logging in as it.
+    static func addUser(_ user: String, password: String, on url: String, role: String = "submitter") throws -> String {
+        try BrokerRoles.provision(role: role, name: user, brokerURL: url).url
     }
 
     /// Runs `rabbitmqctl ARGS` against the scripts/broker node listening on the URL's port.

@@ -11,14 +11,17 @@ struct EndToEndTests {
     /// Starts a worker on the harness's vhost with a temp config; returns it with its process.
     /// `cgroupRoot`: share one parent cgroup between workers standing in for the same host, so a
     /// worker started after a SIGKILLed one removes the jobs that one left behind.
-    func startWorker(url: String, cgroupRoot: String? = nil) throws -> (id: String, process: Process, directory: String) {
-        let id = "e2e-" + JobID.short(JobID.generate())
+    func startWorker(harness: DispatcherHarness, cgroupRoot: String? = nil) throws -> (id: String, process: Process, directory: String) {
+        // A worker user of the pool: the worker id is its broker user.
+        let id = DispatcherTestUsers.nextFakeWorker()
+        guard let user = harness.users.workers.first(where: { $0.name == id }) else { throw HarnessError("no worker user \(id)") }
         let directory = NSTemporaryDirectory() + "joblet-dispatcher-e2e-" + id
         try FileManager.default.createDirectory(atPath: directory + "/runtimes", withIntermediateDirectories: true)
         try """
         broker:
-          urls: ["\(url)"]
-        worker_id: \(id)
+          urls: ["\(harness.bareURL)"]
+          credentials_file: \(user.credentialsFile)
+        dispatcher_users: [\(harness.users.dispatcher.name)]
         slots: 2
         state_dir: \(directory)/state
         volumes_dir: \(directory)/volumes
@@ -43,7 +46,7 @@ struct EndToEndTests {
     @Test func pikaSubmissionRunsOnARealWorkerWithResultAndLogs() async throws {
         let harness = try await DispatcherHarness()
         defer { harness.terminate() }
-        let worker = try startWorker(url: harness.url)
+        let worker = try startWorker(harness: harness)
         defer {
             kill(worker.process.processIdentifier, SIGTERM)
             worker.process.waitUntilExit()
@@ -58,7 +61,7 @@ struct EndToEndTests {
         // The documented pika example, waiting for the result.
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [DispatcherHarness.repoRoot + "/docs/examples/submit.py", "--url", harness.url,
+        process.arguments = [DispatcherHarness.repoRoot + "/docs/examples/submit.py", "--url", harness.users.client.url,
                              "--", "sh", "-c", "echo hello; echo oops >&2; exit 3"]
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -106,7 +109,7 @@ struct EndToEndTests {
             EndToEndTests.removeCgroupTree(slice)
         }
         func startListedWorker() async throws -> String {
-            let worker = try startWorker(url: harness.url, cgroupRoot: slice)
+            let worker = try startWorker(harness: harness, cgroupRoot: slice)
             workers.append(worker.process)
             for _ in 0..<100 {
                 if try await harness.query(RPCRequest(method: .workers)).workers?.contains(where: { $0.workerID == worker.id }) == true {
@@ -148,7 +151,7 @@ struct EndToEndTests {
         // What a user sees: `rnx status --json`.
         let rnx = Process()
         rnx.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/.build/debug/rnx")
-        rnx.arguments = ["status", "--json", "--broker", harness.url, jobID]
+        rnx.arguments = ["status", "--json", "--broker", harness.users.client.url, jobID]
         let pipe = Pipe()
         rnx.standardOutput = pipe
         try rnx.run()

@@ -11,25 +11,26 @@ extension DispatcherClusterTests {
     @Test func onlyTheSubmitterOrAnAdminMayCancelOrDelete() async throws {
         let tag = JobID.short(JobID.generate())
         let admin = "boss-" + tag
-        let harness = try await DispatcherHarness(extraArguments: ["--admin", admin])
+        let reader = "auditor-" + tag
+        let harness = try await DispatcherHarness(extraArguments: ["--admin", admin, "--reader", reader])
         defer { harness.terminate() }
         let language = DispatcherHarness.uniqueLanguage()
         try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
         let alice = try await BrokerUserClient(user: "alice-" + tag, harness: harness)
         let bob = try await BrokerUserClient(user: "bob-" + tag, harness: harness)
-        let boss = try await BrokerUserClient(user: admin, harness: harness)
+        let boss = try await BrokerUserClient(user: admin, harness: harness, role: "admin")
 
         let reply = try await alice.submit(JobRequest(command: ["sleep", "60"], runtime: "\(language):1"))
         #expect(reply.status == .accepted, "\(String(describing: reply.error))")
         let jobID = try #require(reply.jobID)
-        let submitted = try await bob.query(RPCRequest(method: .status, jobID: jobID))
+        let submitted = try await alice.query(RPCRequest(method: .status, jobID: jobID))
         #expect(submitted.job?.submitter == alice.user)
 
-        // Bob may read it, but neither cancel nor delete it.
+        // Bob sees nothing of it (exactly as if it did not exist), so he can neither cancel nor delete it.
+        #expect(try await bob.query(RPCRequest(method: .status, jobID: jobID)).error?.code == "not_found")
         let cancelByBob = try await bob.query(RPCRequest(method: .cancel, jobID: jobID))
         #expect(cancelByBob.ok == false)
-        #expect(cancelByBob.error?.code == "forbidden")
-        #expect(cancelByBob.error?.message == "only \(alice.user) (who submitted it) or an admin may cancel this job")
+        #expect(cancelByBob.error?.code == "not_found")
         #expect(try await harness.query(RPCRequest(method: .status, jobID: jobID)).job?.state == .queued)
 
         // The admin may cancel it.
@@ -39,8 +40,14 @@ extension DispatcherClusterTests {
         #expect(cancelByAdmin.job?.reason == "cancelled by \(admin) while queued")
 
         let deleteByBob = try await bob.query(RPCRequest(method: .delete, jobID: jobID))
-        #expect(deleteByBob.error?.code == "forbidden")
-        #expect(deleteByBob.error?.message == "only \(alice.user) (who submitted it) or an admin may delete this job")
+        #expect(deleteByBob.error?.code == "not_found")
+        // A reader sees it, but may not change it.
+        let auditor = try await BrokerUserClient(user: reader, harness: harness, role: "reader")
+        #expect(try await auditor.query(RPCRequest(method: .status, jobID: jobID)).job?.submitter == alice.user)
+        let deleteByReader = try await auditor.query(RPCRequest(method: .delete, jobID: jobID))
+        #expect(deleteByReader.error?.code == "forbidden")
+        #expect(deleteByReader.error?.message == "only \(alice.user) (who submitted it) or an admin may delete this job")
+        await auditor.close()
         // A bulk delete by Bob only ever touches Bob's own jobs.
         let bulkByBob = try await bob.query(RPCRequest(method: .delete, before: Clock.now + 60))
         #expect(bulkByBob.deleted == 0)
@@ -74,7 +81,7 @@ extension DispatcherClusterTests {
         var refused: AMQPError?
         do {
             try await channel.publish(try JSONCodec.encode(RPCRequest(method: .delete, before: Clock.now + 60)),
-                                      exchange: "", routingKey: Topology.rpcQueue, properties: properties)
+                                      exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey, properties: properties)
             // A publish is asynchronous: the channel error may surface on the next operation.
             _ = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true)
         } catch let error as AMQPError {
@@ -111,7 +118,7 @@ extension DispatcherClusterTests {
         #expect(third.error?.code == "quota_exceeded")
         #expect(third.error?.message == "\(carol.user) already has 2 queued or running jobs (the quota); wait for some to finish or cancel them")
 
-        // The quota is per submitter: guest is not affected by carol's jobs.
+        // The quota is per submitter: the harness's user is not affected by carol's jobs.
         #expect(try await harness.submit(request).status == .accepted)
 
         // Once one of carol's jobs ends, she may submit again.

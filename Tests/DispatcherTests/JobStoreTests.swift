@@ -53,17 +53,33 @@ struct JobStoreTests {
         let store = try JobStore(directory: temporaryDirectory())
         let id = JobID.generate()
         try store.insert(newJob(id))
+        #expect(try store.apply(JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)))
         let chunk = LogChunk(jobID: id, seq: 0, stream: "stdout", data: Array(repeating: 65, count: 600))
-        #expect(try store.append(chunk, byteCap: 1000))
-        #expect(try !store.append(chunk, byteCap: 1000))
-        #expect(try !store.append(LogChunk(jobID: id, seq: 1, stream: "stderr", data: Array(repeating: 66, count: 600)), byteCap: 1000))
-        #expect(try !store.append(LogChunk(jobID: JobID.generate(), seq: 0, stream: "stdout", data: [1]), byteCap: 1000))
+        #expect(try store.append(chunk, worker: "w1", byteCap: 1000))
+        #expect(try !store.append(chunk, worker: "w1", byteCap: 1000))
+        #expect(try !store.append(LogChunk(jobID: id, seq: 1, stream: "stderr", data: Array(repeating: 66, count: 600)), worker: "w1", byteCap: 1000))
+        #expect(try !store.append(LogChunk(jobID: JobID.generate(), seq: 0, stream: "stdout", data: [1]), worker: "w1", byteCap: 1000))
         let stats = try store.logStats(jobID: id)
         #expect(stats.count == 1)
         #expect(stats.truncated)
         #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks == [chunk])
         #expect(try store.delete(jobIDs: [id]) == 1)
         #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks.isEmpty)
+    }
+
+    /// A chunk from anybody but the job's holder never shows, even with the seq of a real one.
+    @Test func onlyTheHoldingWorkersChunksAreReturned() throws {
+        let store = try JobStore(directory: temporaryDirectory())
+        let id = JobID.generate()
+        try store.insert(newJob(id))
+        let forged = LogChunk(jobID: id, seq: 0, stream: "stdout", data: Array("forged\n".utf8))
+        let real = LogChunk(jobID: id, seq: 0, stream: "stdout", data: Array("real\n".utf8))
+        #expect(try store.append(forged, worker: "evil", byteCap: 1 << 20))
+        #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks.isEmpty)
+        #expect(try store.apply(JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)))
+        #expect(try store.append(real, worker: "w1", byteCap: 1 << 20))
+        #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks == [real])
+        #expect(try store.logStats(jobID: id).count == 1)
     }
 
     @Test func prefixesResolveOnlyWhenUnique() throws {

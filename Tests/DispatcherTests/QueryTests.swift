@@ -18,8 +18,9 @@ extension DispatcherClusterTests {
 
         func event(_ state: JobState, result: JobResult? = nil) async throws {
             let event = JobEvent(jobID: jobID, state: state, time: Clock.now, workerID: worker.workerID, attempt: 1, result: result)
-            try await harness.channel.publish(try JSONCodec.encode(event), exchange: Topology.eventsExchange,
-                                              routingKey: Topology.eventRoutingKey(jobID: jobID, state: state),
+            try await harness.channel(asWorker: worker.workerID).publish(
+                try JSONCodec.encode(event), exchange: Topology.eventsExchange,
+                routingKey: Topology.eventRoutingKey(submitter: DispatcherTestUsers.clientName, jobID: jobID, state: state),
                                               properties: Envelope.properties(type: MessageType.jobEvent))
         }
         try await event(.running)
@@ -28,7 +29,7 @@ extension DispatcherClusterTests {
         #expect(running?.workerID == worker.workerID)
 
         // Cancel of a running job goes to its worker.
-        let control = "dispatcher-test-control-" + JobID.short(JobID.generate())
+        let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
         try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.\(worker.workerID)")
         let cancel = try await harness.query(RPCRequest(method: .cancel, jobID: jobID))
@@ -46,8 +47,9 @@ extension DispatcherClusterTests {
 
         let chunks = (0..<5).map { LogChunk(jobID: jobID, seq: UInt64($0), stream: $0 % 2 == 0 ? "stdout" : "stderr", data: Array("line \($0)\n".utf8)) }
         for chunk in chunks + chunks.reversed() {
-            try await harness.channel.publish(chunk.data, exchange: Topology.logsExchange, routingKey: chunk.routingKey,
-                                              properties: chunk.amqpProperties)
+            try await harness.channel(asWorker: worker.workerID).publish(
+                chunk.data, exchange: Topology.logsExchange,
+                routingKey: chunk.routingKey(submitter: DispatcherTestUsers.clientName), properties: chunk.amqpProperties)
         }
         let result = JobResult(exitCode: 0, startedAt: Clock.now - 1, finishedAt: Clock.now, workerID: worker.workerID,
                                attempt: 1, logChunks: 5)
@@ -89,7 +91,7 @@ extension DispatcherClusterTests {
         defer { harness.terminate() }
         let language = DispatcherHarness.uniqueLanguage()
         try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
-        let control = "dispatcher-test-control-" + JobID.short(JobID.generate())
+        let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
         try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.all")
         let jobID = try #require(try await harness.submit(JobRequest(command: ["sleep", "9"], runtime: "\(language):1")).jobID)

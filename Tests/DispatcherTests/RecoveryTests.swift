@@ -50,12 +50,13 @@ extension DispatcherClusterTests {
         let jobID = try #require(try await harness.submit(JobRequest(command: ["sleep", "9"], runtime: "\(language):1")).jobID)
         #expect(try await harness.query(RPCRequest(method: .cancel, jobID: jobID)).job?.state == .cancelled)
 
-        let control = "dispatcher-test-control-" + JobID.short(JobID.generate())
+        let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
         try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.\(worker.workerID)")
         let event = JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: worker.workerID, attempt: 1)
-        try await harness.channel.publish(try JSONCodec.encode(event), exchange: Topology.eventsExchange,
-                                          routingKey: Topology.eventRoutingKey(jobID: jobID, state: .running),
+        try await harness.channel(asWorker: worker.workerID).publish(
+            try JSONCodec.encode(event), exchange: Topology.eventsExchange,
+            routingKey: Topology.eventRoutingKey(submitter: DispatcherTestUsers.clientName, jobID: jobID, state: .running),
                                           properties: Envelope.properties(type: MessageType.jobEvent))
         var command: ControlCommand?
         for _ in 0..<100 where command == nil {

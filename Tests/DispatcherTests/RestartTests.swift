@@ -14,14 +14,13 @@ extension DispatcherClusterTests {
         let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
         try await harness.advertise(worker)
 
-        let replies = "dispatcher-test-replies-" + JobID.short(JobID.generate())
+        let replies = "joblet.t.replies-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(replies, durable: false, exclusive: true, autoDelete: true)
         let total = 500
         let body = try JSONCodec.encode(JobRequest(command: ["true"], runtime: "\(language):1"))
         for index in 0..<total {
             var properties = Envelope.properties(type: MessageType.jobRequest, messageID: "m-\(index)",
                                                  correlationID: "m-\(index)", replyTo: replies)
-            properties.userID = "guest"
             try await harness.channel.publish(body, exchange: "", routingKey: Topology.submitQueue, properties: properties)
         }
 

@@ -23,7 +23,7 @@ extension DispatcherClusterTests {
         let delivery = try #require(try await harness.channel.get(queue: "joblet.jobs.\(language)-2.1@x86_64"))
         let message = try JSONCodec.decode(JobMessage.self, from: delivery.body)
         #expect(message.jobID == jobID)
-        #expect(message.submitter == "guest")
+        #expect(message.submitter == DispatcherTestUsers.clientName)
         #expect(message.request.command == ["echo", "hi"])
         #expect(message.maxAttempts == 2)
         #expect(delivery.properties.type == MessageType.job)
@@ -130,7 +130,11 @@ extension DispatcherClusterTests {
         // A worker that sees the job's attempts used up dead-letters it with a reason.
         let queue = "joblet.jobs.\(language)-1@x86_64"
         let delivery = try #require(try await harness.channel.get(queue: queue))
-        try await harness.channel.deadLetter(delivery, reason: "lost: its worker was lost 2 times", queue: queue)
+        try await harness.channel.ack(delivery)
+        let worker = try await harness.channel(asWorker: DispatcherTestUsers.nextFakeWorker())
+        try await worker.publish(delivery.body, exchange: Topology.deadLetterExchange, routingKey: queue,
+                                 properties: Envelope.properties(type: MessageType.job,
+                                                                 headers: [Topology.reasonHeader: .string("lost: its worker was lost 2 times")]))
 
         let record = try await harness.waitForJob(jobID) { $0.state == .lost }
         #expect(record?.state == .lost)
@@ -158,7 +162,7 @@ extension DispatcherClusterTests {
         let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
         let jobID = try #require(reply.jobID)
         worker.status = .offline
-        try await harness.channel.publish(try JSONCodec.encode(worker), exchange: Topology.eventsExchange,
+        try await harness.channel(asWorker: worker.workerID).publish(try JSONCodec.encode(worker), exchange: Topology.eventsExchange,
                                           routingKey: Topology.advertRoutingKey(workerID: worker.workerID),
                                           properties: Envelope.properties(type: MessageType.workerAdvert))
         let record = try await harness.waitForJob(jobID) { $0.state == .unschedulable }

@@ -63,6 +63,22 @@ struct JobRequestValidationTests {
     @Test func topologyNamesFollowTheProtocol() {
         #expect(Topology.jobQueue(runtimeID: "python-3.11-ml", arch: "x86_64") == "joblet.jobs.python-3.11-ml@x86_64")
         #expect(Topology.jobQueue(runtimeID: nil, arch: "aarch64") == "joblet.jobs.host@aarch64")
-        #expect(Topology.eventRoutingKey(jobID: "ab", state: .timedOut) == "job.ab.timed_out")
+        #expect(Topology.eventRoutingKey(submitter: "alice", jobID: "ab", state: .timedOut) == "job.alice.ab.timed_out")
+        #expect(Topology.logRoutingKey(submitter: "alice", jobID: "ab", stream: "stderr") == "alice.ab.stderr")
+    }
+
+    @Test func brokerUserNamesAreRoutingKeySafe() {
+        #expect(BrokerUserName.isValid("alice"))
+        #expect(BrokerUserName.isValid("joblet-worker-host_1@dc1"))
+        for bad in ["", "a.b", "a*", "a#", "a b", "ä", String(repeating: "x", count: 65), "a(b)"] {
+            #expect(!BrokerUserName.isValid(bad), "\(bad)")
+        }
+        let trust = TrustPolicy()
+        #expect(trust.role(of: "joblet-dispatcher") == .dispatcher)
+        #expect(trust.role(of: "joblet-worker-a") == .worker)
+        #expect(trust.role(of: "joblet-worker-") == .submitter)
+        #expect(trust.role(of: "alice") == .submitter)
+        #expect(trust.role(of: nil) == .anonymous)
+        #expect(trust.role(of: "") == .anonymous)
     }
 }

@@ -1,26 +1,36 @@
 import AMQP
 import JobletCore
 import JobletMessaging
+import TestSupport
 
-/// The test's view of the broker: publishes jobs and control commands as another service would,
-/// and collects events, log chunks, adverts and dead letters through its own queues.
+/// The test's view of the broker, playing the dispatcher: logs in as the test process's dispatcher
+/// user (TestUsers), declares the core topology (workers wait for it), publishes jobs and control
+/// commands stamped with that user, and collects events, log chunks, adverts and dead letters
+/// through its own queues.
 final class BrokerProbe: Sendable {
     let connection: AMQPConnection
     let channel: AMQPChannel
     let events: String
     let logs: String
     let dead: String
+    /// The users of this test process on this broker; `users.dispatcher` is who the probe is.
+    let users: TestUsers.Fixed
+    /// Who the probe's jobs name as their submitter (it leads their event and log routing keys).
+    static let submitter = "tests"
 
+    /// `url`: the broker's guest URL (only for provisioning; the probe logs in as the dispatcher user).
     /// `durable`: named durable queues instead of exclusive ones, so events published while the
     /// probe is reconnecting after a broker restart are kept (the AMQP library re-binds them).
     init(url: String, durable: Bool = false) async throws {
-        connection = try await AMQPConnection.connect(AMQPConfiguration(url: url, connectionName: "worker-tests"))
+        users = try await TestUsers.shared.fixed(url: url)
+        connection = try await Self.connect(as: users.dispatcher, name: "worker-tests")
         let channel = try await connection.openChannel()
         self.channel = channel
         try await channel.enableConfirms()
         try await JobletTopology.declareCore(on: channel)
         _ = try await JobletTopology.declareJobQueue(target: Topology.target(runtimeID: nil, arch: Architecture.host), on: channel)
-        let prefix = "t.probe.\(JobID.generate().prefix(8))"
+        // The dispatcher user may configure only joblet.* (and server-named amq.gen-*) queues.
+        let prefix = "joblet.t.probe.\(JobID.generate().prefix(8))"
         func queue(_ suffix: String) async throws -> String {
             if durable { return try await channel.declareQueue("\(prefix).\(suffix)", durable: true).name }
             return try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
@@ -33,6 +43,13 @@ final class BrokerProbe: Sendable {
         try await channel.bindQueue(dead, exchange: Topology.deadLetterExchange, routingKey: "")
     }
 
+    /// A connection logged in as `user`; `identify`: stamp publishes with user_id (as Joblet does).
+    static func connect(as user: BrokerRoles.User, name: String, identify: Bool = true) async throws -> AMQPConnection {
+        var configuration = AMQPConfiguration(url: user.url, connectionName: name)
+        configuration.identifyPublishes = identify
+        return try await AMQPConnection.connect(configuration)
+    }
+
     /// Waits until the probe's connection is back after a broker restart.
     func waitUntilConnected(timeout: Duration = .seconds(60)) async {
         let end = ContinuousClock.now + timeout
@@ -43,12 +60,12 @@ final class BrokerProbe: Sendable {
 
     func close() async { await connection.close() }
 
-    /// Publishes a job straight to `joblet.jobs` and returns its id.
+    /// Publishes a job straight to `joblet.jobs` (as the dispatcher does) and returns its id.
     @discardableResult
     func submit(_ command: [String], runtimeID: String? = nil, limits: JobLimits? = nil, maxAttempts: Int = 2) async throws -> String {
         let id = JobID.generate()
         let message = JobMessage(jobID: id, runtimeID: runtimeID, request: JobRequest(command: command, limits: limits),
-                                 submitter: "tests", submittedAt: Clock.now, maxAttempts: maxAttempts)
+                                 submitter: Self.submitter, submittedAt: Clock.now, maxAttempts: maxAttempts)
         try await publishRaw(Envelope.encode(message), target: Topology.target(runtimeID: runtimeID, arch: Architecture.host),
                              type: MessageType.job)
         return id
@@ -97,5 +114,23 @@ final class BrokerProbe: Sendable {
             return finished.isSuperset(of: jobIDs)
         }
         return events
+    }
+
+    /// `job.<submitter>.<id>.<state>` of one of the probe's jobs.
+    static func eventKey(_ jobID: String, _ state: JobState) -> String {
+        Topology.eventRoutingKey(submitter: submitter, jobID: jobID, state: state)
+    }
+
+    /// Waits until `workerID` advertises the host queue and is its only consumer (workers of earlier
+    /// tests stop in the background), so a job published now reaches that worker. False on timeout.
+    func waitUntilSoleHostConsumer(_ workerID: String, timeout: Duration = .seconds(60)) async throws -> Bool {
+        let queue = Topology.jobQueue(runtimeID: nil, arch: Architecture.host)
+        guard try await advert(of: workerID, timeout: timeout, where: { $0.queues.contains(queue) }) != nil else { return false }
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if try await channel.inspectQueue(queue).consumerCount == 1 { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
     }
 }

@@ -15,7 +15,7 @@ struct WorkerDeliveryTests {
     func malformedMessagesAreDeadLettered() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url)
+        let worker = try await WorkerProcess(url: url)
         defer { Task { await worker.stop(); await probe.close() } }
         let host = Topology.target(runtimeID: nil, arch: Architecture.host)
         let good = JobID.generate()
@@ -71,7 +71,7 @@ struct WorkerDeliveryTests {
     func slotsBoundConcurrency() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url, slots: 3)
+        let worker = try await WorkerProcess(url: url, slots: 3)
         defer { Task { await worker.stop(); await probe.close() } }
         var ids: Set<String> = []
         for _ in 0..<50 { ids.insert(try await probe.submit(["sh", "-c", "sleep 0.1"])) }
@@ -92,11 +92,11 @@ struct WorkerDeliveryTests {
     func sigtermDrains() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url, extra: "drain_grace_period: 30s")
+        let worker = try await WorkerProcess(url: url, extra: "drain_grace_period: 30s")
         defer { Task { await worker.stop(); await probe.close() } }
         let id = try await probe.submit(["sh", "-c", "sleep 1; echo done"])
         _ = try await probe.collect(probe.events) { deliveries in
-            deliveries.contains { $0.routingKey == "job.\(id).running" }
+            deliveries.contains { $0.routingKey == BrokerProbe.eventKey(id, .running) }
         }
         worker.signal(SIGTERM)
         let status = await worker.waitForExit()
@@ -106,7 +106,7 @@ struct WorkerDeliveryTests {
             delivery.routingKey == advertKey && String(decoding: delivery.body, as: UTF8.self).contains("\"offline\"")
         }
         let deliveries = try await probe.collect(probe.events, timeout: .seconds(10)) { deliveries in
-            deliveries.contains(where: isOffline) && deliveries.contains { $0.routingKey.hasPrefix("job.\(id).") && $0.routingKey != "job.\(id).running" }
+            deliveries.contains(where: isOffline) && deliveries.contains { $0.routingKey.hasPrefix("job.\(BrokerProbe.submitter).\(id).") && $0.routingKey != BrokerProbe.eventKey(id, .running) }
         }
         let final = deliveries.compactMap { try? JSONCodec.decode(JobEvent.self, from: $0.body) }.first { $0.jobID == id && $0.state.isTerminal }
         #expect(final?.state == .completed)
@@ -117,7 +117,7 @@ struct WorkerDeliveryTests {
     func killedWorkerJobIsRedelivered() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let first = try WorkerProcess(url: url)
+        let first = try await WorkerProcess(url: url)
         defer { Task { await first.stop(); await probe.close() } }
         // Long enough that the kill always lands while it runs, even on a loaded machine.
         let id = try await probe.submit(["sh", "-c", "sleep 10; echo finished"], maxAttempts: 3)
@@ -133,7 +133,7 @@ struct WorkerDeliveryTests {
         try #require(runningOn == first.id)
         first.signal(SIGKILL)
         _ = await first.waitForExit()
-        let second = try WorkerProcess(url: url)
+        let second = try await WorkerProcess(url: url)
         defer { Task { await second.stop() } }
         let events = try await probe.jobEvents(for: [id], timeout: .seconds(90))
         let final = try #require(events.first { $0.state.isTerminal })

@@ -20,15 +20,15 @@ struct WorkerFaultTests {
         let broker = try await TestBroker.startPrivate(name: "worker-restart")
         defer { Task { try? await broker.destroy() } }
         let probe = try await BrokerProbe(url: broker.url, durable: true)
-        let worker = try WorkerProcess(url: broker.url)
+        let worker = try await WorkerProcess(url: broker.url)
         defer { Task { await worker.stop(); await probe.close() } }
         _ = try #require(try await probe.advert(of: worker.id))
 
         let id = try await probe.submit(["sh", "-c", "sleep 8; echo finished"], maxAttempts: 3)
         let before = try await probe.collect(probe.events) { deliveries in
-            deliveries.contains { $0.routingKey == "job.\(id).running" }
+            deliveries.contains { $0.routingKey == BrokerProbe.eventKey(id, .running) }
         }
-        try #require(before.contains { $0.routingKey == "job.\(id).running" })
+        try #require(before.contains { $0.routingKey == BrokerProbe.eventKey(id, .running) })
 
         try await broker.stop()
         try await broker.start()
@@ -48,7 +48,7 @@ struct WorkerFaultTests {
         // Still serving jobs and control commands after the restart.
         let sleeper = try await probe.submit(["sleep", "60"])
         _ = try await probe.collect(probe.events) { deliveries in
-            deliveries.contains { $0.routingKey == "job.\(sleeper).running" }
+            deliveries.contains { $0.routingKey == BrokerProbe.eventKey(sleeper, .running) }
         }
         try await probe.control(ControlCommand(command: .cancel, jobID: sleeper), workerID: worker.id)
         let cancelled = try await probe.jobEvents(for: [sleeper], timeout: .seconds(30))

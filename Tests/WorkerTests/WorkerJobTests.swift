@@ -19,7 +19,7 @@ struct WorkerJobTests {
     func hostJobEndToEnd() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url)
+        let worker = try await WorkerProcess(url: url)
         defer { Task { await worker.stop(); await probe.close() } }
 
         let id = try await probe.submit(["sh", "-c", "echo hello; echo oops >&2; echo $JOB_ID; hostname; exit 3"])
@@ -47,7 +47,7 @@ struct WorkerJobTests {
     func commandNotFound() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url)
+        let worker = try await WorkerProcess(url: url)
         defer { Task { await worker.stop(); await probe.close() } }
         let id = try await probe.submit(["no-such-program-xyz"])
         let events = try await probe.jobEvents(for: [id])
@@ -60,7 +60,7 @@ struct WorkerJobTests {
     func overMaximumRejected() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url, extra: "limits:\n  default:\n    memory: 128M\n  max:\n    memory: 256M\n    timeout: 1h")
+        let worker = try await WorkerProcess(url: url, extra: "limits:\n  default:\n    memory: 128M\n  max:\n    memory: 256M\n    timeout: 1h")
         defer { Task { await worker.stop(); await probe.close() } }
         let id = try await probe.submit(["true"], limits: JobLimits(memory: ByteSize(bytes: 1 << 30)))
         let events = try await probe.jobEvents(for: [id])
@@ -73,7 +73,7 @@ struct WorkerJobTests {
     func timeout() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url)
+        let worker = try await WorkerProcess(url: url)
         defer { Task { await worker.stop(); await probe.close() } }
         let id = try await probe.submit(["sh", "-c", "trap '' TERM; sleep 60"], limits: JobLimits(timeout: JobDuration(seconds: 1)))
         let events = try await probe.jobEvents(for: [id])
@@ -84,7 +84,7 @@ struct WorkerJobTests {
     func cancel() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url)
+        let worker = try await WorkerProcess(url: url)
         defer { Task { await worker.stop(); await probe.close() } }
         let id = try await probe.submit(["sleep", "60"])
         var running: [JobEvent] = []

@@ -25,7 +25,7 @@ struct WorkerMetricsTests {
     func metricsOverHTTP() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url, slots: 3, extra: "metrics:\n  port: 0")
+        let worker = try await WorkerProcess(url: url, slots: 3, extra: "metrics:\n  port: 0")
         defer { Task { await worker.stop(); await probe.close() } }
         _ = try #require(try await probe.advert(of: worker.id))
         let port = try #require(worker.metricsPort, "the worker logged no metrics address:\n\(worker.log)")

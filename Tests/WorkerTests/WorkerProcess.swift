@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import TestSupport
 
 /// A real `joblet-worker` process with its own temp config and state dirs.
 final class WorkerProcess: @unchecked Sendable {
@@ -12,15 +13,24 @@ final class WorkerProcess: @unchecked Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    /// Starts a worker; `extra` is appended to the YAML config.
-    init(url: String, slots: Int = 2, runtimesPath: String? = nil, extra: String = "") throws {
-        id = "wt-" + String(JobID.generate().prefix(10))
+    /// The broker user the worker logs in as (its id).
+    let user: BrokerRoles.User
+
+    /// Starts a worker logged in as a fresh worker user of this process (TestUsers), trusting the
+    /// process's dispatcher user (what BrokerProbe plays). `url` is the broker's guest URL (used only
+    /// to find the broker: the worker gets it without credentials, and its password in a
+    /// --credentials-file). `extra` is appended to the YAML config, `arguments` to the command line.
+    init(url: String, slots: Int = 2, runtimesPath: String? = nil, extra: String = "",
+         dispatcherUsers: [String]? = nil, arguments: [String] = []) async throws {
+        user = try await TestUsers.shared.worker(url: url)
+        var trusted = dispatcherUsers ?? []
+        if dispatcherUsers == nil { trusted = [try await TestUsers.shared.fixed(url: url).dispatcher.name] }
+        id = user.name
         directory = NSTemporaryDirectory() + "joblet-worker-test-" + id
         try FileManager.default.createDirectory(atPath: directory + "/runtimes", withIntermediateDirectories: true)
         let config = """
         broker:
-          urls: ["\(url)"]
-        worker_id: \(id)
+          urls: ["\(BrokerRoles.withoutCredentials(url))"]
         slots: \(slots)
         state_dir: \(directory)/state
         volumes_dir: \(directory)/volumes
@@ -36,7 +46,9 @@ final class WorkerProcess: @unchecked Sendable {
         logPath = directory + "/worker.log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.repoRoot + "/.build/debug/joblet-worker")
-        process.arguments = ["--config", directory + "/worker.yml", "--log-level", "debug"]
+        process.arguments = ["--config", directory + "/worker.yml", "--log-level", "debug",
+                             "--credentials-file", user.credentialsFile]
+            + trusted.flatMap { ["--dispatcher-user", $0] } + arguments
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
         process.standardError = log

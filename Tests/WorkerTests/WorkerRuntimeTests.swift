@@ -20,7 +20,7 @@ struct WorkerRuntimeTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url, runtimesPath: base)
+        let worker = try await WorkerProcess(url: url, runtimesPath: base)
         defer { Task { await worker.stop(); await probe.close() } }
         let queue = Topology.jobQueue(runtimeID: Self.python, arch: Architecture.host)
         let advert = try await probe.advert(of: worker.id) { $0.queues.contains(queue) }
@@ -49,8 +49,8 @@ struct WorkerRuntimeTests {
         }
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let withPython = try WorkerProcess(url: url, runtimesPath: pythonBase)
-        let withoutPython = try WorkerProcess(url: url, runtimesPath: nodeBase)
+        let withPython = try await WorkerProcess(url: url, runtimesPath: pythonBase)
+        let withoutPython = try await WorkerProcess(url: url, runtimesPath: nodeBase)
         defer { Task { await withPython.stop(); await withoutPython.stop(); await probe.close() } }
         let pythonQueue = Topology.jobQueue(runtimeID: Self.python, arch: Architecture.host)
         let nodeQueue = Topology.jobQueue(runtimeID: "node-20", arch: Architecture.host)
@@ -78,7 +78,7 @@ struct WorkerRuntimeTests {
         defer { try? FileManager.default.removeItem(atPath: base) }
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
-        let worker = try WorkerProcess(url: url, runtimesPath: base)
+        let worker = try await WorkerProcess(url: url, runtimesPath: base)
         defer { Task { await worker.stop(); await probe.close() } }
         _ = try #require(try await probe.advert(of: worker.id) { $0.runtimes.contains { $0.id == Self.python } })
 

@@ -15,7 +15,8 @@ TERMINAL = {"completed", "failed", "cancelled", "timed_out", "lost", "rejected",
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--url", default=os.environ.get("JOBLET_BROKER", "amqp://guest:guest@127.0.0.1:5672/"))
+    # The URL carries your submitter user (docs/SECURITY.md); or set JOBLET_BROKER_USER/JOBLET_BROKER_PASSWORD.
+    parser.add_argument("--url", default=os.environ.get("JOBLET_BROKER", "amqp://127.0.0.1:5672/"))
     parser.add_argument("--runtime"); parser.add_argument("--arch"); parser.add_argument("--name")
     parser.add_argument("--memory"); parser.add_argument("--timeout")
     parser.add_argument("--no-wait", action="store_true")
@@ -29,7 +30,10 @@ def main():
     if limits: request["limits"] = limits
 
     params = pika.URLParameters(args.url)
-    user = urllib.parse.unquote(urllib.parse.urlparse(args.url).username or "guest")
+    user = urllib.parse.unquote(urllib.parse.urlparse(args.url).username or "")
+    if not user and os.environ.get("JOBLET_BROKER_USER"):
+        user = os.environ["JOBLET_BROKER_USER"]
+        params.credentials = pika.PlainCredentials(user, os.environ.get("JOBLET_BROKER_PASSWORD", ""))
     connection = pika.BlockingConnection(params)
     channel = connection.channel()
 
@@ -39,9 +43,10 @@ def main():
     # Direct reply-to: consume (no-ack) before publishing with reply_to = amq.rabbitmq.reply-to.
     channel.basic_consume("amq.rabbitmq.reply-to", on_reply, auto_ack=True)
 
+    # Submissions and queries go to the joblet.api exchange, routing key "submit" or "rpc".
     def call(routing_key, body, message_type, message_id=None):
         correlation = str(uuid.uuid4())
-        channel.basic_publish("", routing_key, json.dumps(body).encode(), pika.BasicProperties(
+        channel.basic_publish("joblet.api", routing_key, json.dumps(body).encode(), pika.BasicProperties(
             content_type="application/json", delivery_mode=2, type=message_type,
             message_id=message_id, correlation_id=correlation, reply_to="amq.rabbitmq.reply-to",
             user_id=user))  # RabbitMQ checks user_id == the connection's user: that is the submitter
@@ -52,25 +57,26 @@ def main():
         return replies.pop(correlation)
 
     # message_id makes the submission idempotent: resending it returns the same job (duplicate: true).
-    reply = call("joblet.submit", request, "joblet.job.request.v1", message_id=str(uuid.uuid4()))
+    reply = call("submit", request, "joblet.job.request.v1", message_id=str(uuid.uuid4()))
     print(json.dumps(reply), flush=True)
     if reply.get("status") != "accepted":
         sys.exit(2)
     if args.no_wait:
         return
 
-    # Follow: a private queue bound to this job's events, then ask the status (it may already be over).
+    # Follow: a private queue bound to this job's events (job.<submitter>.<job-id>.<state>; you may
+    # bind only your own), then ask the status (it may already be over).
     job_id = reply["job_id"]
     queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
-    channel.queue_bind(queue, "joblet.events", routing_key=f"job.{job_id}.*")
-    record = call("joblet.rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
+    channel.queue_bind(queue, "joblet.events", routing_key=f"job.{user}.{job_id}.*")
+    record = call("rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
     while record["state"] not in TERMINAL:
         method, props, body = channel.basic_get(queue, auto_ack=True)
         if method is None:
             connection.process_data_events(time_limit=0.5)
             continue
         if json.loads(body)["state"] in TERMINAL:
-            record = call("joblet.rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
+            record = call("rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
     print(json.dumps(record), flush=True)
     connection.close()
     sys.exit(0 if record["state"] == "completed" else 1)

@@ -3,6 +3,13 @@
 public struct RPCRequest: Sendable, Equatable, Codable {
     public enum Method: String, Sendable, Codable {
         case status, list, logs, workers, runtimes, cancel, delete
+        /// Admins: take `worker` (an id, or `all`) out of scheduling, or put it back.
+        case drain, resume
+        /// Run `runtime`'s smoke test on `worker` (or every worker offering it); the workers answer
+        /// `RuntimeTestReport`s straight to the request's reply_to.
+        case runtimeTest = "runtime_test"
+        /// Readers and admins: refusal counters (messages refused for their sender), per kind.
+        case stats
     }
 
     public var method: Method
@@ -56,10 +63,12 @@ public struct RPCResponse: Sendable, Equatable, Codable {
     public var runtimes: [FleetRuntime]?
     /// delete: how many jobs were removed.
     public var deleted: Int?
+    /// `stats`: messages refused for their sender, per kind (`event`, `log`, `advert`, …).
+    public var refusals: [String: Int]?
 
     public init(ok: Bool, error: ErrorInfo? = nil, job: JobRecord? = nil, jobs: [JobRecord]? = nil,
                 logs: [LogChunk]? = nil, complete: Bool? = nil, workers: [WorkerAdvert]? = nil,
-                runtimes: [FleetRuntime]? = nil, deleted: Int? = nil) {
+                runtimes: [FleetRuntime]? = nil, deleted: Int? = nil, refusals: [String: Int]? = nil) {
         self.ok = ok
         self.error = error
         self.job = job
@@ -69,6 +78,7 @@ public struct RPCResponse: Sendable, Equatable, Codable {
         self.workers = workers
         self.runtimes = runtimes
         self.deleted = deleted
+        self.refusals = refusals
     }
 
     public static func failure(_ code: String, _ message: String) -> RPCResponse {

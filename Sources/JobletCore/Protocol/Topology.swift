@@ -1,12 +1,20 @@
 /// The AMQP names that make up Joblet's public protocol (docs/PROTOCOL.md).
 public enum Topology {
+    /// Topic exchange where clients publish: routing key `submit` (job requests, to `joblet.submit`)
+    /// and `rpc` (queries, to `joblet.rpc`). Submitters may not use the default exchange, which
+    /// would let them publish into any queue by name (docs/SECURITY.md).
+    public static let apiExchange = "joblet.api"
+    /// Routing key on `joblet.api` for job requests.
+    public static let submitRoutingKey = "submit"
+    /// Routing key on `joblet.api` for queries.
+    public static let rpcRoutingKey = "rpc"
     /// Quorum queue of job requests from `rnx` and other services.
     public static let submitQueue = "joblet.submit"
     /// Direct exchange routing jobs to `joblet.jobs.<runtime>@<arch>` queues.
     public static let jobsExchange = "joblet.jobs"
-    /// Topic exchange: `job.<id>.<state>` events and `worker.<id>.advert` adverts.
+    /// Topic exchange: `job.<submitter>.<id>.<state>` events and `worker.<id>.advert` adverts.
     public static let eventsExchange = "joblet.events"
-    /// Topic exchange: `<job-id>.stdout|stderr` log chunks.
+    /// Topic exchange: `<submitter>.<job-id>.stdout|stderr` log chunks.
     public static let logsExchange = "joblet.logs"
     /// Topic exchange: `worker.<id>` and `worker.all` control commands.
     public static let controlExchange = "joblet.control"
@@ -17,6 +25,9 @@ public enum Topology {
     public static let deadLetterQueue = "joblet.dead"
     /// Header carrying why a message was dead-lettered.
     public static let reasonHeader = "x-joblet-reason"
+    /// Header on a dead letter refused for its sender (value: that sender's user, or ""): a refusal
+    /// says nothing about the job it names, so it never makes that job `lost`.
+    public static let refusedHeader = "x-joblet-refused"
 
     /// `python-3.11@x86_64`, or `host@x86_64` for jobs without a runtime.
     public static func target(runtimeID: String?, arch: String) -> String {
@@ -28,9 +39,20 @@ public enum Topology {
         "\(jobsExchange).\(target(runtimeID: runtimeID, arch: arch))"
     }
 
-    public static func eventRoutingKey(jobID: String, state: JobState) -> String { "job.\(jobID).\(state.rawValue)" }
+    /// `job.<submitter>.<id>.<state>`: the submitter leads so that topic permissions can let each
+    /// user bind only its own jobs (`^job\.{username}\.`).
+    public static func eventRoutingKey(submitter: String, jobID: String, state: JobState) -> String {
+        "job.\(submitter).\(jobID).\(state.rawValue)"
+    }
+    /// What a follower binds on `joblet.events` for every state of one job.
+    public static func eventFollowKey(submitter: String, jobID: String) -> String { "job.\(submitter).\(jobID).*" }
     public static func advertRoutingKey(workerID: String) -> String { "worker.\(workerID).advert" }
-    public static func logRoutingKey(jobID: String, stream: String) -> String { "\(jobID).\(stream)" }
+    /// `<submitter>.<job-id>.<stream>` (topic permission `^{username}\.` for followers).
+    public static func logRoutingKey(submitter: String, jobID: String, stream: String) -> String {
+        "\(submitter).\(jobID).\(stream)"
+    }
+    /// What a follower binds on `joblet.logs` for both streams of one job.
+    public static func logFollowKey(submitter: String, jobID: String) -> String { "\(submitter).\(jobID).*" }
     public static func controlRoutingKey(workerID: String?) -> String { "worker.\(workerID ?? "all")" }
 }
 

@@ -17,8 +17,12 @@ extension WorkerConfig {
         guard slots >= 1 else {
             throw WorkerError(.invalidConfig, "slots: must be at least 1 (it is \(slots))")
         }
-        guard !workerID.isEmpty, workerID.utf8.allSatisfy({ $0 > 0x20 && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "*") && $0 != UInt8(ascii: "#") && $0 < 0x7f }) else {
-            throw WorkerError(.invalidConfig, "worker_id: \"\(workerID)\" must be non-empty printable ASCII without spaces, '.', '*' or '#' (it is a routing-key word)")
+        // Empty = not configured: bindToBrokerUser() sets it to the broker user before the worker starts.
+        guard workerID.isEmpty || BrokerUserName.isValid(workerID) else {
+            throw WorkerError(.invalidConfig, "worker_id: \"\(workerID)\" must be \(BrokerUserName.allowed) (it is the worker's broker user and a routing-key word)")
+        }
+        guard !dispatcherUsers.isEmpty else {
+            throw WorkerError(.invalidConfig, "dispatcher_users: give the dispatcher's broker user (default joblet-dispatcher)")
         }
         for (name, path) in [("state_dir", stateDirectory), ("volumes_dir", volumesDirectory), ("runtimes.base_path", runtimesPath)]
         where !path.hasPrefix("/") {
@@ -46,6 +50,23 @@ extension WorkerConfig {
             try maxLimits.validate()
         } catch let error as JobletError {
             throw WorkerError(.invalidConfig, "limits: \(error.message)")
+        }
+    }
+}
+
+extension WorkerConfig {
+    /// The worker id is its broker user: taken from the credentials when not configured, and an
+    /// error when configured differently (the dispatcher would refuse every advert and result).
+    public mutating func bindToBrokerUser() throws {
+        let configuration = try brokerSettings.configuration(connectionName: "joblet-worker",
+                                                             environment: ProcessEnvironment.current)
+        guard let user = configuration.user, !user.isEmpty else {
+            throw WorkerError(.invalidConfig, "no broker user: give the worker's user in broker.credentials_file, --credentials-file or JOBLET_BROKER_USER")
+        }
+        if workerID.isEmpty {
+            workerID = user
+        } else if workerID != user {
+            throw WorkerError(.invalidConfig, "worker_id \"\(workerID)\" differs from the broker user \"\(user)\": the dispatcher believes a worker's adverts and results only from its own broker user, so leave --id and worker_id out (the id is then \(user)), or log in as \(workerID)")
         }
     }
 }

@@ -9,8 +9,11 @@ public struct WorkerConfig: Sendable, Decodable {
     public var credentialsFile: String?
     /// `broker.tls`: a private CA and a client certificate for amqps URLs.
     public var brokerTLS: BrokerTLS?
-    /// Unique in the fleet; defaults to the host name.
-    public var workerID: String = HostInfo.hostname
+    /// Unique in the fleet, and the worker's broker user name (the dispatcher believes a worker's
+    /// adverts and results only from its own user). Empty = the broker user (set at start).
+    public var workerID: String = ""
+    /// Broker users whose job messages this worker runs and whose control commands it obeys.
+    public var dispatcherUsers: [String] = [TrustPolicy.defaultDispatcherUser]
     /// How many jobs run at once.
     public var slots: Int = 4
     public var runtimesPath: String = "/opt/joblet/runtimes"
@@ -45,6 +48,9 @@ public struct WorkerConfig: Sendable, Decodable {
 
     public init() {}
 
+    /// Who is the dispatcher for this worker.
+    public var trust: TrustPolicy { TrustPolicy(dispatcherUsers: Set(dispatcherUsers)) }
+
     /// The shared broker settings (credentials resolution, TLS options).
     public var brokerSettings: BrokerSettings {
         BrokerSettings(urls: brokerURLs, credentialsFile: credentialsFile, tls: brokerTLS)
@@ -57,7 +63,7 @@ public struct WorkerConfig: Sendable, Decodable {
         case broker, workerID = "worker_id", slots, runtimes, stateDirectory = "state_dir"
         case volumesDirectory = "volumes_dir", cgroup, limits, job, logs, advertInterval = "advert_interval"
         case rescanInterval = "rescan_interval", drainGracePeriod = "drain_grace_period", metrics
-        case runtimeTestTimeout = "runtime_test_timeout"
+        case runtimeTestTimeout = "runtime_test_timeout", dispatcherUsers = "dispatcher_users"
     }
 
     struct Broker: Decodable {
@@ -102,6 +108,7 @@ public struct WorkerConfig: Sendable, Decodable {
             brokerTLS = broker.tls
         }
         workerID = try container.decodeIfPresent(String.self, forKey: .workerID) ?? workerID
+        dispatcherUsers = try container.decodeIfPresent([String].self, forKey: .dispatcherUsers) ?? dispatcherUsers
         slots = try container.decodeIfPresent(Int.self, forKey: .slots) ?? slots
         runtimesPath = try container.decodeIfPresent(Runtimes.self, forKey: .runtimes)?.basePath ?? runtimesPath
         stateDirectory = try container.decodeIfPresent(String.self, forKey: .stateDirectory) ?? stateDirectory

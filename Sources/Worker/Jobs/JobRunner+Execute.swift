@@ -24,7 +24,7 @@ extension JobRunner {
             }
         }
         let startedAt = Clock.now
-        let streamer = LogStreamer(jobID: jobID, channel: publishChannel, chunkBytes: Int(config.logChunkBytes.bytes), logger: logger)
+        let streamer = LogStreamer(jobID: jobID, submitter: message.submitter, channel: publishChannel, chunkBytes: Int(config.logChunkBytes.bytes), logger: logger)
 
         // Setup failures are the job's fault or the host's; either way the attempt ends as `failed`.
         let process: SandboxProcess
@@ -53,14 +53,15 @@ extension JobRunner {
                                    logChunks: await streamer.chunkCount, unenforcedLimits: cgroup?.unenforced.nilIfEmpty)
             await state.recordFinished(failed: true)
             await finish(JobEvent(jobID: jobID, state: .failed, time: Clock.now, workerID: workerID, attempt: attempt,
-                                  reason: result.reason, result: result), delivery: work.delivery)
+                                  reason: result.reason, result: result), submitter: message.submitter, delivery: work.delivery)
             return
         }
         handle.attach(process: process, cgroup: cgroup)
         await state.recordStarted(latencyMs: (ContinuousClock.now - work.receivedAt).milliseconds)
 
         do {
-            try await publish(JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt))
+            try await publish(JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt),
+                              submitter: message.submitter)
         } catch {
             // Nobody knows it runs; the delivery will come back. Stop it rather than run it twice.
             logger.warning("could not publish running; stopping the job", metadata: ["job": "\(jobID)", "error": "\(error)"])
@@ -110,13 +111,13 @@ extension JobRunner {
                                unenforcedLimits: cgroup?.unenforced.nilIfEmpty)
         await state.recordFinished(failed: finalState != .completed)
         await finish(JobEvent(jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
-                              reason: reason, result: result), delivery: work.delivery)
+                              reason: reason, result: result), submitter: message.submitter, delivery: work.delivery)
     }
 
     /// Publishes the terminal event and acks only once the broker confirmed it.
-    private func finish(_ event: JobEvent, delivery: Delivery) async {
+    private func finish(_ event: JobEvent, submitter: String, delivery: Delivery) async {
         do {
-            try await publish(event)
+            try await publish(event, submitter: submitter)
             try await jobChannel.ack(delivery)
             logger.info("job finished", metadata: ["job": "\(event.jobID)", "state": "\(event.state.rawValue)"])
         } catch {

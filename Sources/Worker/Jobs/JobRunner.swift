@@ -15,12 +15,26 @@ struct JobRunner: Sendable {
     let inventory: RuntimeInventory
     let cgroups: CgroupManager?
     let state: WorkerState
+    /// Whose job messages are run (the dispatcher users of worker.yml).
+    let trust: TrustPolicy
+    let refusals: RefusalLog
     let logger: Logger
 
     var workerID: String { config.workerID }
 
     func run(_ work: JobWork) async {
         let delivery = work.delivery
+        let sender = delivery.properties.userID
+        guard trust.role(of: sender) == .dispatcher else {
+            // Anybody else's "job" is never run, and its dead letter says nothing about the job it names.
+            let reason = "refused: job message published by '\(sender ?? "")', not by a dispatcher (\(trust.dispatcherUsers.sorted().joined(separator: ", ")))"
+            refusals.refuse("job", sender: sender, reason: reason)
+            await settle {
+                try await jobChannel.deadLetter(delivery, reason: reason, queue: work.queue,
+                                                extraHeaders: [Topology.refusedHeader: .string(sender ?? "")])
+            }
+            return
+        }
         let message: JobMessage
         do {
             message = try decode(delivery, queue: work.queue)
@@ -81,6 +95,9 @@ struct JobRunner: Sendable {
         } catch {
             throw PoisonMessage("request: \(error)")
         }
+        guard BrokerUserName.isValid(message.submitter) else {
+            throw PoisonMessage("submitter: \"\(message.submitter.prefix(80))\" is not a broker user name Joblet can route (\(BrokerUserName.allowed))")
+        }
         guard message.maxAttempts >= 1 else {
             throw PoisonMessage("max_attempts: must be at least 1")
         }
@@ -106,16 +123,17 @@ struct JobRunner: Sendable {
         await state.recordRejected()
         let event = JobEvent(jobID: message.jobID, state: .rejected, time: Clock.now, workerID: workerID, reason: reason)
         do {
-            try await publish(event)
+            try await publish(event, submitter: message.submitter)
             try await jobChannel.ack(delivery)
         } catch {
             logger.warning("could not publish rejection; the job will be redelivered", metadata: ["job": "\(message.jobID)", "error": "\(error)"])
         }
     }
 
-    func publish(_ event: JobEvent) async throws {
+    func publish(_ event: JobEvent, submitter: String) async throws {
         try await publishChannel.publish(Envelope.encode(event), exchange: Topology.eventsExchange,
-                                         routingKey: Topology.eventRoutingKey(jobID: event.jobID, state: event.state),
+                                         routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID,
+                                                                              state: event.state),
                                          properties: Envelope.properties(type: MessageType.jobEvent))
     }
 

@@ -8,6 +8,8 @@ import Logging
 /// reader and, through the sandbox's bounded pipe buffer, the job itself.
 actor LogStreamer {
     private let jobID: String
+    /// Leads the chunks' routing key, so only the submitter (and readers) can follow them.
+    private let submitter: String
     private let channel: AMQPChannel
     private let chunkBytes: Int
     private let logger: Logger
@@ -22,8 +24,9 @@ actor LogStreamer {
     private var publishing = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    init(jobID: String, channel: AMQPChannel, chunkBytes: Int, logger: Logger) {
+    init(jobID: String, submitter: String, channel: AMQPChannel, chunkBytes: Int, logger: Logger) {
         self.jobID = jobID
+        self.submitter = submitter
         self.channel = channel
         self.chunkBytes = chunkBytes
         self.logger = logger
@@ -60,7 +63,7 @@ actor LogStreamer {
         buffer.removeAll(keepingCapacity: true)
         bufferedSince = nil
         do {
-            try await channel.publish(chunk.data, exchange: Topology.logsExchange, routingKey: chunk.routingKey,
+            try await channel.publish(chunk.data, exchange: Topology.logsExchange, routingKey: chunk.routingKey(submitter: submitter),
                                       properties: chunk.amqpProperties)
         } catch {
             broken = true

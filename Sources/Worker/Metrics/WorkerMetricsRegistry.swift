@@ -54,6 +54,16 @@ final class WorkerMetricsRegistry: Sendable {
 
     func recordRejected() { rejected.increment() }
 
-    /// The metrics in the Prometheus text exposition format (version 0.0.4).
-    func prometheusText() -> String { registry.emitToString() }
+    /// The metrics in the Prometheus text exposition format (version 0.0.4), with the counts of
+    /// messages refused for their sender (`joblet_worker_refused_messages_total{kind=…}`).
+    func prometheusText(refusals: [String: Int] = [:]) -> String {
+        for (kind, count) in refusals {
+            let counter = registry.makeCounter(name: "joblet_worker_refused_messages_total",
+                                               labels: [("worker", workerID), ("kind", kind)],
+                                               help: "Job messages and control commands refused for their sender.")
+            counter.reset()
+            counter.increment(by: Int64(count))
+        }
+        return registry.emitToString()
+    }
 }

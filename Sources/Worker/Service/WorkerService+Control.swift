@@ -59,6 +59,11 @@ extension WorkerService {
     }
 
     func handleControl(_ delivery: Delivery, _ session: Session) async {
+        let sender = delivery.properties.userID
+        guard config.trust.role(of: sender) == .dispatcher else {
+            refusals.refuse("control", sender: sender, reason: "control commands are obeyed only from the dispatcher (dispatcher_users)")
+            return
+        }
         let command: ControlCommand
         do {
             command = try Envelope.decode(ControlCommand.self, from: delivery, expectedType: MessageType.control)

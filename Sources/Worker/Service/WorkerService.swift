@@ -15,6 +15,8 @@ public final class WorkerService: Service, Sendable {
     let state: WorkerState
     let metrics: WorkerMetricsRegistry
     let inventory: RuntimeInventory
+    /// Job messages and control commands refused for their sender (docs/SECURITY.md).
+    let refusals: RefusalLog
     let arch = Architecture.host
     /// Targets whose queues are declared, so a rescan declares only new ones.
     let declared = Mutex<Set<String>>([])
@@ -25,6 +27,7 @@ public final class WorkerService: Service, Sendable {
         self.metrics = WorkerMetricsRegistry(workerID: config.workerID, slotsTotal: config.slots)
         self.state = WorkerState(slots: config.slots, registry: metrics)
         self.inventory = RuntimeInventory(basePath: config.runtimesPath, logger: logger)
+        self.refusals = RefusalLog(logger: logger)
     }
 
     /// Everything that exists only while connected.
@@ -74,7 +77,10 @@ public final class WorkerService: Service, Sendable {
     func startMetricsServer() throws -> MetricsServer? {
         guard let port = config.metricsPort else { return nil }
         let registry = metrics
-        let server = try MetricsServer(bind: config.metricsBind, port: port, logger: logger) { registry.prometheusText() }
+        let refusals = self.refusals
+        let server = try MetricsServer(bind: config.metricsBind, port: port, logger: logger) {
+            registry.prometheusText(refusals: refusals.counts)
+        }
         try server.start()
         logger.info("serving Prometheus metrics at http://\(config.metricsBind):\(server.port)/metrics")
         return server
@@ -120,15 +126,37 @@ public final class WorkerService: Service, Sendable {
         try await publishChannel.enableConfirms()
         let controlChannel = try await connection.openChannel()
         try await controlChannel.enableConfirms()
-        try await JobletTopology.declareCore(on: publishChannel)
+        try await waitForTopology(connection)
         let (jobs, jobSink) = AsyncStream.makeStream(of: JobWork.self)
         let (reconcileRequests, reconcileSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let runner = JobRunner(config: config, jobChannel: jobChannel, publishChannel: publishChannel,
-                               inventory: inventory, cgroups: cgroups, state: state, logger: logger)
+                               inventory: inventory, cgroups: cgroups, state: state, trust: config.trust,
+                               refusals: refusals, logger: logger)
         return Session(connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
                        controlChannel: controlChannel, consumers: ConsumerSet(channel: jobChannel, logger: logger),
                        runner: runner, jobs: jobs, jobSink: jobSink,
                        reconcileRequests: reconcileRequests, reconcileSink: reconcileSink)
+    }
+
+    /// Only the dispatcher's user may declare Joblet's exchanges: wait until it has (the last one it
+    /// declares is `joblet.api`), checking passively, which needs no permission.
+    func waitForTopology(_ connection: AMQPConnection) async throws {
+        var warned = false
+        while true {
+            let channel = try await connection.openChannel()
+            do {
+                try await channel.checkExchange(Topology.apiExchange)
+                await channel.close()
+                return
+            } catch let error as AMQPError where error.replyCode == 404 {
+                if !warned {
+                    logger.warning("waiting for the dispatcher to declare Joblet's exchanges (start joblet-dispatcher)")
+                    warned = true
+                }
+            }
+            await channel.close()
+            try await Task.sleep(for: .seconds(1))
+        }
     }
 
     /// `<runtime>@<arch>` for every usable runtime, plus `host@<arch>`.
