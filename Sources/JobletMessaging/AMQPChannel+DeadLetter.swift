@@ -10,7 +10,8 @@ extension AMQPChannel {
     public func deadLetter(_ delivery: Delivery, reason: String, queue: String, extraHeaders: FieldTable = [:]) async throws {
         var properties = delivery.properties
         var headers = properties.headers ?? [:]
-        if let sender = properties.userID { headers["x-joblet-original-user-id"] = .string(sender) }
+        // Always overwritten: a sender without user_id must not be able to name one here.
+        headers["x-joblet-original-user-id"] = .string(properties.userID ?? "")
         properties.userID = connection.user
         headers.merge(extraHeaders) { _, new in new }
         headers[Topology.reasonHeader] = .string(reason)

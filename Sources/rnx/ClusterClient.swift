@@ -23,6 +23,7 @@ final class ClusterClient: Sendable {
         configuration.reconnect = .disabled
         configuration.heartbeat = 30
         configuration.tls = settings.tls
+        configuration.login = settings.login
         let where_ = settings.urls.map(ResolvedSettings.hostPort(of:)).joined(separator: ", ")
         let connection: AMQPConnection
         do {

@@ -47,6 +47,9 @@ final class JobFollower {
     private var ticks = 0
     private var ticksSinceProgress = 0
     private var cancelRequested = false
+    /// A live event said the job ended. Events on the topic come from whoever may publish there, so
+    /// the end is taken from the dispatcher's record (which believes only the job's worker).
+    private var endAnnounced = false
 
     init(client: ClusterClient, jobID: String, sinceSeq: UInt64 = 0, printLogs: Bool = true, json: Bool = false,
          offerCancel: Bool = false) {
@@ -116,6 +119,7 @@ final class JobFollower {
             switch input {
             case .delivery(let delivery):
                 handle(delivery)
+                if endAnnounced, terminal == nil { try await refreshStatus() }
             case .tick:
                 try await tick()
             case .interrupt:
@@ -145,7 +149,11 @@ final class JobFollower {
         }
         guard let event = try? Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent),
               event.jobID == jobID else { return }
-        note(state: event.state, result: event.result, reason: event.reason)
+        if event.state.isTerminal {
+            endAnnounced = true
+        } else {
+            note(state: event.state, result: nil, reason: event.reason)
+        }
     }
 
     private func note(state: JobState, result: JobResult?, reason: String?) {
@@ -218,6 +226,9 @@ final class JobFollower {
                 self.pending.removeAll()
                 if let result = terminal.result { next = max(next, result.logChunks) }
             }
+        } else if endAnnounced {
+            try await refreshStatus()
+            if terminal != nil { try await fetchHistory() }
         } else if !pending.isEmpty, ticksSinceProgress % 2 == 0 {
             // A gap in the live stream: the missing chunks were published before we were bound.
             try await fetchHistory()

@@ -7,6 +7,8 @@ struct ResolvedSettings: Sendable {
     var urls: [String]
     /// For amqps URLs: the checked CA / client certificate; nil = the AMQP library's defaults (system CAs).
     var tls: TLSOptions?
+    /// `tls.login: external` in rnx.yml: log in with the client certificate.
+    var login: AMQPConfiguration.LoginMethod = .plain
     var config: ClientConfig
     /// The broker user: RabbitMQ checks `user_id` against it, so the dispatcher knows who submitted.
     var user: String
@@ -20,6 +22,7 @@ struct ResolvedSettings: Sendable {
             let broker = BrokerSettings(urls: urls, credentialsFile: credentialsFile, tls: tls)
             self.urls = try broker.resolvedURLs(environment: environment)
             self.tls = try broker.tlsOptions(keys: tlsKeys)
+            self.login = tls?.login ?? .plain
         } catch let error as JobletError {
             throw RNXError(.usage, error.message)
         }
