@@ -81,6 +81,15 @@ extension DispatcherClusterTests {
             try await $0.publish(try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
                                  routingKey: Topology.advertRoutingKey(workerID: worker.workerID))
         }, "a fake offline advert")
+        // A fake 1 TiB worker would make the dispatcher accept a 500G job.
+        let huge = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1", memoryTotal: 1 << 40)
+        expectAccessRefused(try await refusal(c) {
+            try await $0.publish(try JSONCodec.encode(huge), exchange: Topology.eventsExchange,
+                                 routingKey: Topology.advertRoutingKey(workerID: huge.workerID))
+        }, "a fake 1 TiB worker")
+        let big = try await mallory.submit(JobRequest(command: ["true"], runtime: "\(language):1",
+                                                     limits: JobLimits(memory: try ByteSize(parsing: "500G"))))
+        #expect(big.error?.code == "insufficient_memory", "\(String(describing: big.error))")
         // Following somebody else's job, or everybody's.
         for key in [Topology.eventFollowKey(submitter: alice.user, jobID: jobID), "job.#", "#"] {
             expectAccessRefused(try await refusal(c) { channel in
