@@ -67,6 +67,20 @@ struct JobRequestValidationTests {
         #expect(Topology.logRoutingKey(submitter: "alice", jobID: "ab", stream: "stderr") == "alice.ab.stderr")
     }
 
+    /// `limits.timeout: 1e300` once killed every worker that received it (Double → Int trap).
+    @Test func hugeLimitsAreRejectedWithTheFieldAndRange() throws {
+        let request = try JSONCodec.decode(JobRequest.self, from: Array(#"{"command":["true"],"limits":{"timeout":1e300}}"#.utf8))
+        #expect(request.limits?.timeout?.description == "1e+300s")
+        #expect {
+            try request.validate()
+        } throws: { error in
+            (error as? JobletError)?.message.hasPrefix("limits.timeout: 1e+300s is out of range") == true
+        }
+        let pids = JobRequest(command: ["true"], limits: JobLimits(pids: 4_000_000_000))
+        #expect(throws: JobletError.self) { try pids.validate() }
+        #expect(throws: Never.self) { try JobRequest(command: ["true"], limits: JobLimits(pids: 4096, timeout: JobDuration(seconds: 3600))).validate() }
+    }
+
     @Test func brokerUserNamesAreRoutingKeySafe() {
         #expect(BrokerUserName.isValid("alice"))
         #expect(BrokerUserName.isValid("joblet-worker-host_1@dc1"))

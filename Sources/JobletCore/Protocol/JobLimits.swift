@@ -45,13 +45,18 @@ public struct JobLimits: Sendable, Equatable, Codable {
         if let io = ioBytesPerSecond, io.bytes < 1024 {
             throw JobletError(.invalidArgument, "limits.io_bps: \(io) is too small; give at least 1K")
         }
-        if let pids, pids < 1 {
-            throw JobletError(.invalidArgument, "limits.pids: must be at least 1")
+        if let pids, !(1...JobLimits.maxPids).contains(pids) {
+            throw JobletError(.invalidArgument, "limits.pids: \(pids) is out of range; give 1-\(JobLimits.maxPids) (the kernel's PID_MAX_LIMIT)")
         }
-        if let timeout, timeout.seconds <= 0 {
-            throw JobletError(.invalidArgument, "limits.timeout: must be positive, like \"10m\"")
+        if let timeout, !(timeout.seconds > 0 && timeout.seconds <= JobLimits.maxTimeout.seconds) {
+            throw JobletError(.invalidArgument, "limits.timeout: \(timeout) is out of range; give more than 0 and at most \(JobLimits.maxTimeout), like \"10m\"")
         }
     }
+
+    /// The kernel's PID_MAX_LIMIT: no pids.max above it means anything.
+    public static let maxPids = 4_194_304
+    /// Longer than any job should run (a year): bounds every arithmetic on a timeout from the wire.
+    public static let maxTimeout = JobDuration(seconds: 366 * 86_400)
 
     /// `0`, `0-3`, `0,2`, `0-1,4` (kernel cpuset list syntax).
     public static func isValidCPUList(_ text: String) -> Bool {

@@ -57,6 +57,8 @@ public struct JobDuration: Sendable, Hashable, Comparable, Codable, CustomString
     public static func < (lhs: JobDuration, rhs: JobDuration) -> Bool { lhs.seconds < rhs.seconds }
 
     public var description: String {
+        // Values from the wire may be huge (1e300): never trap converting them.
+        guard seconds.isFinite, abs(seconds) < 1e15 else { return "\(seconds)s" }
         let whole = Int(seconds)
         if Double(whole) != seconds { return "\(seconds)s" }
         if whole >= 3600, whole % 3600 == 0 { return "\(whole / 3600)h" }
