@@ -9,7 +9,7 @@ extension Dispatcher {
         let action = request.method.rawValue
         guard let caller, !caller.isEmpty else { throw unauthenticated("\(action) workers") }
         guard config.admins.contains(caller) else {
-            throw DispatcherError.forbidden("only admins (admins in dispatcher.yml) may \(action) workers")
+            throw DispatcherError.forbidden("only admins (admins in dispatcher.yml, or --admin) may \(action) workers")
         }
         guard let worker = request.worker, !worker.isEmpty else {
             throw DispatcherError.invalidRequest("worker: missing; give a worker id (see `rnx workers`) or all")

@@ -62,7 +62,7 @@ extension Dispatcher {
             return try await forwardRuntimeTest(request, replyTo: replyTo, correlationID: correlationID, on: channel)
         case .stats:
             guard seesAll(caller) else {
-                throw DispatcherError.forbidden("only readers and admins (readers/admins in dispatcher.yml) may read the dispatcher's stats")
+                throw DispatcherError.forbidden("only readers and admins (readers/admins in dispatcher.yml, or --reader/--admin) may read the dispatcher's stats")
             }
             return RPCResponse(ok: true, refusals: refusals.counts)
         }

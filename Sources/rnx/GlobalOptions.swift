@@ -4,7 +4,7 @@ import JobletMessaging
 
 /// Options every command that talks to the cluster accepts.
 struct GlobalOptions: ParsableArguments, Sendable {
-    @Option(name: .long, help: ArgumentHelp("Broker URL, e.g. amqp://user:pass@host:5672/ (default: $JOBLET_BROKER, then rnx.yml, then amqp://guest:guest@127.0.0.1:5672/).", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Broker URL, e.g. amqp://user:pass@host:5672/ (default: $JOBLET_BROKER, then rnx.yml, then amqp://127.0.0.1:5672/; the user and password from the URL, rnx.yml credentials_file or $JOBLET_BROKER_USER/$JOBLET_BROKER_PASSWORD).", valueName: "url"))
     var broker: String?
 
     @Option(name: .long, help: ArgumentHelp("Client config file (default: ~/.config/joblet/rnx.yml).", valueName: "file"))
@@ -59,7 +59,7 @@ struct GlobalOptions: ParsableArguments, Sendable {
         } else if let single = file.broker {
             urls = [single]
         } else {
-            urls = ["amqp://guest:guest@127.0.0.1:5672/"]
+            urls = ["amqp://127.0.0.1:5672/"]
         }
         for url in urls where !(url.hasPrefix("amqp://") || url.hasPrefix("amqps://")) {
             throw RNXError(.usage, "broker URL \"\(BrokerSettingsRedaction.redact(url))\" must start with amqp:// or amqps:// (set --broker or JOBLET_BROKER)")

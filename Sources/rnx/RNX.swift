@@ -7,7 +7,7 @@ struct RNX: AsyncParsableCommand {
         commandName: "rnx",
         abstract: "Run jobs on a Joblet cluster: sandboxed, with pre-built runtimes.",
         discussion: """
-        Talks to the cluster over AMQP (RabbitMQ). The broker comes from --broker, $JOBLET_BROKER or ~/.config/joblet/rnx.yml (default amqp://guest:guest@127.0.0.1:5672/). \
+        Talks to the cluster over AMQP (RabbitMQ). The broker comes from --broker, $JOBLET_BROKER or ~/.config/joblet/rnx.yml (default amqp://127.0.0.1:5672/; credentials from the URL, rnx.yml or $JOBLET_BROKER_USER/$JOBLET_BROKER_PASSWORD). \
         --connect-timeout and --rpc-timeout (or connect_timeout / rpc_timeout in rnx.yml) bound the waits.
 
         Examples:

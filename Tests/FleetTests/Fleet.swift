@@ -3,20 +3,27 @@ import JobletCore
 
 /// A local fleet started with `scripts/fleet up`: a broker "host" namespace with a 3-node RabbitMQ
 /// cluster and the dispatcher, and two worker "hosts" (own network + UTS namespaces, reached over
-/// veth) with different runtimes. Started once per test process; `scripts/fleet down` at exit
-/// removes every process, namespace and veth it made, also when a test failed.
+/// veth) with different runtimes. Every process logs in as its role's broker user (guest is
+/// deleted). Started once per test process; `scripts/fleet down` at exit removes every process,
+/// namespace and veth it made, also when a test failed.
 final class Fleet: Sendable {
     let name: String
-    /// Worker ids: `fleet-a-<name>` offers fleeta-1.0 and both-1.0, `fleet-b-<name>` fleetb-1.0 and both-1.0.
+    /// Worker ids = their broker users: `joblet-worker-fleet-a-<name>` offers fleeta-1.0 and both-1.0,
+    /// `joblet-worker-fleet-b-<name>` fleetb-1.0 and both-1.0.
     let workerA: String
     let workerB: String
+    /// The submitter `rnx` runs as by default, and the admin.
+    let submitter: String
+    let admin: String
     /// The state dir with every process's log.
     let state: String
 
-    private init(name: String, state: String) {
+    private init(name: String, state: String, workers: [String], submitter: String, admin: String) {
         self.name = name
-        self.workerA = "fleet-a-\(name)"
-        self.workerB = "fleet-b-\(name)"
+        self.workerA = workers[0]
+        self.workerB = workers[1]
+        self.submitter = submitter
+        self.admin = admin
         self.state = state
     }
 
@@ -49,10 +56,12 @@ final class Fleet: Sendable {
         running.withLock { $0 = name }
         atexit { Fleet.downAtExit() }
         let up = try await Subprocess.run(script, ["up", "--name", name])
-        guard up.status == 0, let state = value("STATE", in: up.stdout) else {
+        guard up.status == 0, let state = value("STATE", in: up.stdout),
+              let workers = value("WORKERS", in: up.stdout)?.split(separator: ",").map(String.init), workers.count == 2,
+              let submitter = value("SUBMITTER", in: up.stdout), let admin = value("ADMIN", in: up.stdout) else {
             throw FleetError("scripts/fleet up failed: \(up)")
         }
-        let fleet = Fleet(name: name, state: state)
+        let fleet = Fleet(name: name, state: state, workers: workers, submitter: submitter, admin: admin)
         try await fleet.waitUntilReady()
         return fleet
     }
@@ -87,9 +96,10 @@ final class Fleet: Sendable {
         }.joined(separator: "\n")
     }
 
-    /// Runs the CLI inside the broker host with all three node URLs, as a user there would.
-    func rnx(_ arguments: [String]) async throws -> CommandResult {
-        try await Subprocess.run(Fleet.script, ["rnx", "--name", name] + arguments)
+    /// Runs the CLI inside the broker host with all three node URLs, as a user there would: as the
+    /// submitter, or as `user`.
+    func rnx(_ arguments: [String], as user: String? = nil) async throws -> CommandResult {
+        try await Subprocess.run(Fleet.script, ["rnx", "--name", name, "--as", user ?? submitter] + arguments)
     }
 
     /// Stops broker node `index` (1-3), keeping its data.
@@ -98,14 +108,21 @@ final class Fleet: Sendable {
         guard result.status == 0 else { throw FleetError("stopping node \(index) failed: \(result)") }
     }
 
-    /// Which node each AMQP connection is on, keyed by connection name (e.g. `joblet-dispatcher`).
-    func connections() async throws -> [String: String] {
+    /// One AMQP connection: the node it is on and the broker user it logged in as.
+    struct Connection: Sendable, CustomStringConvertible {
+        let node: String
+        let user: String
+        var description: String { "\(user)@\(node)" }
+    }
+
+    /// Every AMQP connection keyed by connection name (e.g. `joblet-dispatcher`).
+    func connections() async throws -> [String: Connection] {
         let result = try await Subprocess.run(Fleet.script, ["nodes", "--name", name])
         guard result.status == 0 else { throw FleetError("scripts/fleet nodes failed: \(result)") }
-        var map: [String: String] = [:]
+        var map: [String: Connection] = [:]
         for line in result.stdout.split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 1)
-            if parts.count == 2 { map[String(parts[1])] = String(parts[0]) }
+            let parts = line.split(separator: " ", maxSplits: 2)
+            if parts.count == 3 { map[String(parts[2])] = Connection(node: String(parts[0]), user: String(parts[1])) }
         }
         return map
     }

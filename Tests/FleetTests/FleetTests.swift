@@ -40,6 +40,14 @@ struct FleetTests {
         let table = try await fleet.rnx(["workers"])
         #expect(table.status == 0 && table.stdout.contains(fleet.workerA) && table.stdout.contains(fleet.workerB), "\(table)")
 
+        // Each process is logged in as its role's user: no guest anywhere.
+        let connections = try await fleet.connections()
+        #expect(connections["joblet-dispatcher"]?.user == "joblet-dispatcher", "\(connections)")
+        for worker in [fleet.workerA, fleet.workerB] {
+            #expect(connections["joblet-worker \(worker)"]?.user == worker, "\(connections)")
+        }
+        #expect(!connections.values.contains { $0.user == "guest" }, "\(connections)")
+
         // Several jobs per runtime, all in flight at once: each runs where its runtime is.
         var expected: [(id: String, worker: String?, runtime: String)] = []
         for round in 0..<3 {
@@ -80,7 +88,7 @@ struct FleetTests {
     func sixtyJobs() async throws {
         let fleet = try await Fleet.shared()
         let before = try await fleet.connections()
-        let dispatcherNode = try #require(before["joblet-dispatcher"], "no dispatcher connection: \(before)")
+        let dispatcherNode = try #require(before["joblet-dispatcher"]?.node, "no dispatcher connection: \(before)")
         let stopped = try #require(fleet.nodeIndex(dispatcherNode))
 
         let count = 60, stopAfter = 20
@@ -151,7 +159,7 @@ struct FleetTests {
         }
         // The dispatcher failed over to a node that still runs (it answered the list above).
         let after = try await fleet.connections()
-        let dispatcherNow = try #require(after["joblet-dispatcher"], "dispatcher not connected after the stop: \(after)")
+        let dispatcherNow = try #require(after["joblet-dispatcher"]?.node, "dispatcher not connected after the stop: \(after)")
         #expect(fleet.nodeIndex(dispatcherNow) != stopped)
 
         let attempts = Dictionary(grouping: mine, by: \.attempts).mapValues(\.count)

@@ -3,14 +3,30 @@ import JobletCore
 import TestSupport
 
 /// A real local Joblet cluster for CLI tests: its own RabbitMQ node (so no other test suite's
-/// dispatcher answers our queries), one `joblet-dispatcher` and one `joblet-worker` process
+/// dispatcher answers our queries), one `joblet-dispatcher` and two `joblet-worker` processes
 /// started from `.build/debug` with temp state dirs, and a tiny runtime `rnxsh-1.0` installed for
-/// the worker. Started once per test process and torn down at exit.
+/// the main worker. Every process logs in as the broker user of its role (never guest): the
+/// dispatcher and workers read theirs with `--credentials-file`, rnx gets its submitter through
+/// JOBLET_BROKER_USER / JOBLET_BROKER_PASSWORD. Started once per test process and torn down at exit.
 final class LocalCluster: Sendable {
+    /// The broker URL without credentials.
     let url: String
     let root: String
+    /// The main worker: its id is its broker user. It offers `rnxsh-1.0`.
     let workerID: String
+    /// A second worker (no runtimes, one slot) that tests may drain and resume without taking the
+    /// main worker out of scheduling while other tests run.
+    let spareWorkerID: String
     let binaries: String
+    /// The submitter every `rnx` call uses unless told otherwise.
+    let alice: BrokerRoles.User
+    /// A second submitter: must not see alice's jobs.
+    let bob: BrokerRoles.User
+    /// Listed in the dispatcher's `--admin`.
+    let admin: BrokerRoles.User
+    /// A user with the dispatcher's broker permissions but no part in the cluster (workers do not
+    /// trust it): for tests that look at the queues themselves.
+    let observer: BrokerRoles.User
     /// The runtime the worker offers: a shell script mounted at /usr/local/bin.
     static let runtimeID = "rnxsh-1.0"
     static let slots = 4
@@ -18,11 +34,17 @@ final class LocalCluster: Sendable {
     private let processes: [Process]
     private let broker: PrivateBroker
 
-    private init(url: String, root: String, workerID: String, binaries: String, processes: [Process], broker: PrivateBroker) {
+    private init(url: String, root: String, workerID: String, spareWorkerID: String, binaries: String,
+                 users: [String: BrokerRoles.User], processes: [Process], broker: PrivateBroker) {
         self.url = url
         self.root = root
         self.workerID = workerID
+        self.spareWorkerID = spareWorkerID
         self.binaries = binaries
+        self.alice = users["alice"]!
+        self.bob = users["bob"]!
+        self.admin = users["admin"]!
+        self.observer = users["observer"]!
         self.processes = processes
         self.broker = broker
     }
@@ -60,20 +82,40 @@ final class LocalCluster: Sendable {
         let broker = try await TestBroker.startPrivate(name: "rnx-cluster")
         let root = NSTemporaryDirectory() + "rnx-cluster-\(getpid())"
         try? FileManager.default.removeItem(atPath: root)
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/spare-runtimes", withIntermediateDirectories: true)
         try installTestRuntime(base: root + "/runtimes")
-        let workerID = "rnx-test-\(getpid())"
-        // Volumes in our temp root, so a test can reach into a running job's /volumes/<name>.
+        // User names are broker-wide: unique to this process. One import makes them all.
+        let pid = getpid()
+        let roles: [(key: String, role: String, name: String)] = [
+            ("dispatcher", "dispatcher", "joblet-dispatcher-rnx\(pid)"),
+            ("worker", "worker", "joblet-worker-rnx\(pid)"),
+            ("spare", "worker", "joblet-worker-rnx\(pid)-spare"),
+            ("alice", "submitter", "alice-\(pid)"),
+            ("bob", "submitter", "bob-\(pid)"),
+            ("admin", "admin", "ops-\(pid)"),
+            ("observer", "dispatcher", "observer-\(pid)"),
+        ]
+        let made = try BrokerRoles.provision(roles.map { ($0.role, $0.name) }, brokerURL: broker.url)
+        let users = Dictionary(uniqueKeysWithValues: zip(roles.map(\.key), made))
+        let url = BrokerRoles.withoutCredentials(broker.url)
+        let dispatcherUser = users["dispatcher"]!, worker = users["worker"]!, spare = users["spare"]!
+        // Volumes in our temp root, shared by both workers, so a test can reach into a running job's /volumes/<name>.
         try "volumes_dir: \"\(root)/volumes\"\n".write(toFile: root + "/worker.yml", atomically: true, encoding: .utf8)
         let dispatcher = try Subprocess.spawn("\(binaries)/joblet-dispatcher",
-                                              ["--broker", broker.url, "--state-dir", root + "/dispatcher"],
+                                              ["--broker", url, "--credentials-file", dispatcherUser.credentialsFile,
+                                               "--admin", users["admin"]!.name, "--state-dir", root + "/dispatcher"],
                                               log: root + "/dispatcher.log")
-        let worker = try Subprocess.spawn("\(binaries)/joblet-worker",
-                                          ["--config", root + "/worker.yml", "--broker", broker.url, "--id", workerID, "--slots", "\(slots)",
-                                           "--runtimes", root + "/runtimes", "--state-dir", root + "/worker"],
-                                          log: root + "/worker.log")
-        let cluster = LocalCluster(url: broker.url, root: root, workerID: workerID, binaries: binaries,
-                                   processes: [dispatcher, worker], broker: broker)
+        func startWorker(_ user: BrokerRoles.User, slots: Int, runtimes: String, log: String) throws -> Process {
+            try Subprocess.spawn("\(binaries)/joblet-worker",
+                                 ["--config", root + "/worker.yml", "--broker", url, "--credentials-file", user.credentialsFile,
+                                  "--dispatcher-user", dispatcherUser.name, "--id", user.name, "--slots", "\(slots)",
+                                  "--runtimes", runtimes, "--state-dir", root + "/" + log],
+                                 log: root + "/\(log).log")
+        }
+        let workerProcess = try startWorker(worker, slots: slots, runtimes: root + "/runtimes", log: "worker")
+        let spareProcess = try startWorker(spare, slots: 1, runtimes: root + "/spare-runtimes", log: "spare-worker")
+        let cluster = LocalCluster(url: url, root: root, workerID: worker.name, spareWorkerID: spare.name, binaries: binaries,
+                                   users: users, processes: [dispatcher, workerProcess, spareProcess], broker: broker)
         atexit { LocalCluster.stopAtExit() }
         LocalCluster.running.withLock { $0 = cluster }
         try await cluster.waitUntilReady()
@@ -109,34 +151,41 @@ final class LocalCluster: Sendable {
             last = try await rnx(["workers", "--json"])
             if last.status == 0, let workers = try? JSONCodec.decode([WorkerAdvert].self, from: Array(last.stdout.utf8),
                                                                        rejectUnknownKeys: false),
-               workers.contains(where: { $0.workerID == workerID && $0.runtimes.contains { $0.id == LocalCluster.runtimeID } }) {
+               workers.contains(where: { $0.workerID == workerID && $0.runtimes.contains { $0.id == LocalCluster.runtimeID } }),
+               workers.contains(where: { $0.workerID == spareWorkerID }) {
                 // The dispatcher may answer queries a moment before it consumes submissions: probe with a job.
                 last = try await rnx(["run", "--", "true"])
                 if last.status == 0 { return }
             }
             try await Task.sleep(for: .milliseconds(500))
         }
-        let logs = ["dispatcher.log", "worker.log"].map {
+        let logs = ["dispatcher.log", "worker.log", "spare-worker.log"].map {
             "--- \($0)\n" + ((try? String(contentsOfFile: "\(root)/\($0)", encoding: .utf8)) ?? "").suffix(3000)
         }.joined(separator: "\n")
         throw ClusterError("the cluster did not become ready; last rnx workers: \(last)\n\(logs)")
     }
 
-    /// Runs the CLI against this cluster, as a user would.
-    func rnx(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> CommandResult {
-        var env = environment
-        env["JOBLET_BROKER"] = env["JOBLET_BROKER"] ?? url
-        env["JOBLET_RNX_CONFIG"] = root + "/no-such-rnx.yml"
+    /// The environment of an rnx run as `user` (default alice): the URL without credentials, the
+    /// user and password in JOBLET_BROKER_USER / JOBLET_BROKER_PASSWORD, no rnx.yml.
+    func environment(as user: BrokerRoles.User? = nil) -> [String: String] {
+        let user = user ?? alice
+        return ["JOBLET_BROKER": url, "JOBLET_BROKER_USER": user.name, "JOBLET_BROKER_PASSWORD": user.password,
+                "JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml"]
+    }
+
+    /// Runs the CLI against this cluster, as a user would (alice unless `user` says otherwise).
+    func rnx(_ arguments: [String], as user: BrokerRoles.User? = nil, environment: [String: String] = [:],
+             stdin: String? = nil) async throws -> CommandResult {
+        let env = self.environment(as: user).merging(environment) { _, given in given }
         return try await Subprocess.run(LocalCluster.rnxPath, arguments, environment: env, stdin: stdin)
     }
 
-    /// Where the worker keeps named volumes: `<volumesDirectory>/<name>` is a job's `/volumes/<name>`.
+    /// Where the workers keep named volumes: `<volumesDirectory>/<name>` is a job's `/volumes/<name>`.
     var volumesDirectory: String { root + "/volumes" }
 
-    /// Runs the CLI through a pseudo-terminal (`tty`) or pipes, performing `steps` on the way.
+    /// Runs the CLI (as alice) through a pseudo-terminal (`tty`) or pipes, performing `steps` on the way.
     func interactive(_ arguments: [String], tty: Bool, steps: [InteractiveSession.Step]) async throws -> InteractiveSession.Result {
-        try await InteractiveSession.run([LocalCluster.rnxPath] + arguments, tty: tty, steps: steps,
-                                         environment: ["JOBLET_BROKER": url, "JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml"])
+        try await InteractiveSession.run([LocalCluster.rnxPath] + arguments, tty: tty, steps: steps, environment: environment())
     }
 
     /// A runtime with one mount (bin -> /usr/local/bin) holding `rnxsh-hello`, and a smoke test.
@@ -144,7 +193,7 @@ final class LocalCluster: Sendable {
         let directory = "\(base)/rnxsh/\(runtimeID)"
         try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
         let script = "#!/bin/sh\necho \"rnxsh says hello $*\"\n"
-        FileManager.default.createFile(atPath: directory + "/bin/rnxsh-hello", contents: Data(script.utf8),
+        _ = FileManager.default.createFile(atPath: directory + "/bin/rnxsh-hello", contents: Data(script.utf8),
                                        attributes: [.posixPermissions: 0o755])
         let yaml = """
         name: "\(runtimeID)"
@@ -161,7 +210,7 @@ final class LocalCluster: Sendable {
         test: "rnxsh-hello smoke"
 
         """
-        FileManager.default.createFile(atPath: directory + "/runtime.yml", contents: Data(yaml.utf8))
+        _ = FileManager.default.createFile(atPath: directory + "/runtime.yml", contents: Data(yaml.utf8))
     }
 }
 

@@ -62,7 +62,8 @@ struct RNXClusterTests {
         _ = FileManager.default.createFile(atPath: directory + "/tree/a.txt", contents: Data("hello".utf8))
         _ = FileManager.default.createFile(atPath: directory + "/tree/sub/b.bin", contents: Data(repeating: 7, count: 1000))
         _ = FileManager.default.createFile(atPath: directory + "/single.txt", contents: Data("twelve bytes".utf8))
-        // A spy queue bound beside the worker's: it sees the job message the dispatcher routes.
+        // A spy queue bound beside the workers': it sees the job message the dispatcher routes. It
+        // logs in as the observer (dispatcher permissions, trusted by no worker), rnx as alice.
         let spy = """
         import json, pika, subprocess, sys
         conn = pika.BlockingConnection(pika.URLParameters(sys.argv[1]))
@@ -85,10 +86,10 @@ struct RNXClusterTests {
                 sys.exit(0)
         sys.exit("the job message never arrived")
         """
-        let result = try await Subprocess.run("/usr/bin/python3", ["-c", spy, cluster.url, LocalCluster.rnxPath, "submit",
+        let result = try await Subprocess.run("/usr/bin/python3", ["-c", spy, cluster.observer.url, LocalCluster.rnxPath, "submit",
                                                                    "--upload", directory + "/tree", "--upload", directory + "/single.txt",
                                                                    "--", "true"],
-                                              environment: ["JOBLET_BROKER": cluster.url, "JOBLET_RNX_CONFIG": cluster.root + "/none.yml"])
+                                              environment: cluster.environment())
         #expect(result.status == 0, "\(result)")
         let upload = try JSONCodec.decode(JobUpload.self, from: Array(result.stdout.utf8), rejectUnknownKeys: false)
         let expected: Int64 = 5 + 1000 + 12
@@ -203,6 +204,81 @@ struct RNXClusterTests {
         let ours = try #require(reports.first { $0.workerID == cluster.workerID })
         #expect(ours.passed)
         #expect(ours.output.contains("rnxsh says hello smoke"))
+    }
+
+    @Test func aSubmitterSeesOnlyItsOwnJobs() async throws {
+        let cluster = try await LocalCluster.shared()
+        let submitted = try await cluster.rnx(["submit", "--wait", "--json", "--", "sh", "-c", "echo alice-secret"])
+        #expect(submitted.status == 0, "\(submitted)")
+        let jobID = try decode(JobRecord.self, submitted).jobID
+        let own = try await cluster.rnx(["status", "--json", jobID])
+        #expect(own.status == 0 && (try? decode(JobRecord.self, own))?.submitter == cluster.alice.name, "\(own)")
+        let ownLogs = try await cluster.rnx(["logs", jobID])
+        #expect(ownLogs.status == 0 && ownLogs.stdout == "alice-secret\n", "\(ownLogs)")
+
+        // To bob, alice's job does not exist: not by id, not by prefix, not in the list, not its logs.
+        let status = try await cluster.rnx(["status", jobID], as: cluster.bob)
+        #expect(status.status != 0, "\(status)")
+        #expect(status.stderr.contains("not found") || status.stderr.contains("no job"), "\(status)")
+        #expect(!status.stdout.contains("alice"), "\(status)")
+        let prefix = try await cluster.rnx(["status", String(jobID.prefix(12))], as: cluster.bob)
+        #expect(prefix.status != 0, "\(prefix)")
+        let logs = try await cluster.rnx(["logs", jobID], as: cluster.bob)
+        #expect(logs.status != 0 && !logs.stdout.contains("alice-secret"), "\(logs)")
+        let cancel = try await cluster.rnx(["cancel", jobID], as: cluster.bob)
+        #expect(cancel.status != 0, "\(cancel)")
+
+        let bobs = try await cluster.rnx(["submit", "--wait", "--", "true"], as: cluster.bob)
+        #expect(bobs.status == 0, "\(bobs)")
+        let listed = try await cluster.rnx(["list", "--json", "--limit", "1000"], as: cluster.bob)
+        #expect(listed.status == 0, "\(listed)")
+        let bobSees = try decode([JobRecord].self, listed)
+        #expect(!bobSees.isEmpty && bobSees.allSatisfy { $0.submitter == cluster.bob.name }, "\(bobSees.map(\.submitter))")
+        #expect(!bobSees.contains { $0.jobID == jobID })
+        let table = try await cluster.rnx(["list", "--limit", "1000"], as: cluster.bob)
+        #expect(table.status == 0 && !table.stdout.contains(jobID) && !table.stdout.contains(cluster.alice.name), "\(table)")
+
+        // The admin sees both.
+        let all = try decode([JobRecord].self, try await cluster.rnx(["list", "--json", "--limit", "1000"], as: cluster.admin))
+        #expect(all.contains { $0.jobID == jobID } && all.contains { $0.submitter == cluster.bob.name })
+    }
+
+    @Test func onlyAdminsDrainAndResumeWorkers() async throws {
+        let cluster = try await LocalCluster.shared()
+        // The spare worker: draining it leaves the main worker to the tests running meanwhile.
+        let worker = cluster.spareWorkerID
+        func status() async throws -> WorkerAdvert.Status? {
+            let listed = try await cluster.rnx(["workers", "--json"])
+            return try decode([WorkerAdvert].self, listed).first { $0.workerID == worker }?.status
+        }
+        func wait(for wanted: WorkerAdvert.Status) async throws -> WorkerAdvert.Status? {
+            var seen = try await status()
+            for _ in 0..<100 where seen != wanted {
+                try await Task.sleep(for: .milliseconds(100))
+                seen = try await status()
+            }
+            return seen
+        }
+
+        let refused = try await cluster.rnx(["workers", "drain", worker])
+        #expect(refused.status != 0, "\(refused)")
+        #expect(refused.stderr.contains("only admins"), "\(refused)")
+        let refusedResume = try await cluster.rnx(["workers", "resume", worker], as: cluster.bob)
+        #expect(refusedResume.status != 0 && refusedResume.stderr.contains("only admins"), "\(refusedResume)")
+        #expect(try await status() == .online)
+
+        let drained = try await cluster.rnx(["workers", "drain", worker], as: cluster.admin)
+        #expect(drained.status == 0, "\(drained)")
+        #expect(drained.stdout.contains("draining \(worker)"), "\(drained)")
+        #expect(try await wait(for: .draining) == .draining)
+
+        let resumed = try await cluster.rnx(["workers", "resume", worker], as: cluster.admin)
+        #expect(resumed.status == 0, "\(resumed)")
+        #expect(resumed.stdout.contains("resuming \(worker)"), "\(resumed)")
+        #expect(try await wait(for: .online) == .online)
+
+        let unknown = try await cluster.rnx(["workers", "drain", "joblet-worker-nobody"], as: cluster.admin)
+        #expect(unknown.status != 0 && unknown.stderr.contains("no live worker"), "\(unknown)")
     }
 
     @Test func unknownRuntimeErrorListsWhatExists() async throws {

@@ -4,14 +4,21 @@ import TestSupport
 import Testing
 
 /// A cluster that talks only amqps: a private TLS broker, a dispatcher and a worker configured with
-/// `broker.tls` in their YAML files (the worker with a client certificate too). Started once per process.
+/// `broker.tls` and `broker.credentials_file` in their YAML files (the worker with a client
+/// certificate too), each logging in as its role's user. Started once per process.
 private final class TLSCluster: Sendable {
     let broker: PrivateTLSBroker
     let root: String
+    /// The amqps URL without credentials.
+    let url: String
+    /// The submitter rnx runs as.
+    let submitter: BrokerRoles.User
 
-    private init(broker: PrivateTLSBroker, root: String) {
+    private init(broker: PrivateTLSBroker, root: String, submitter: BrokerRoles.User) {
         self.broker = broker
         self.root = root
+        self.url = BrokerRoles.withoutCredentials(broker.url)
+        self.submitter = submitter
     }
 
     private actor Shared {
@@ -27,7 +34,7 @@ private final class TLSCluster: Sendable {
     private static let shared_ = Shared()
     static func shared() async throws -> TLSCluster { try await shared_.get() }
 
-    private static let running = NSLockedValue<[Process]>([])
+    private static let running = NSLockedValue<(processes: [Process], root: String?)>(([], nil))
 
     private static func start() async throws -> TLSCluster {
         let binaries = LocalCluster.binaryDirectory
@@ -36,10 +43,16 @@ private final class TLSCluster: Sendable {
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root + "/runtimes", withIntermediateDirectories: true)
         let certs = broker.certificates
+        let pid = getpid()
+        let users = try BrokerRoles.provision([("dispatcher", "joblet-dispatcher-tls\(pid)"), ("worker", "joblet-worker-tls\(pid)"),
+                                               ("submitter", "carol-\(pid)")], brokerURL: broker.url)
+        let (dispatcherUser, workerUser, submitter) = (users[0], users[1], users[2])
+        let url = BrokerRoles.withoutCredentials(broker.url)
         // Only the amqps URL: if either service ignored broker.tls it could not connect at all.
         try """
         broker:
-          urls: ["\(broker.url)"]
+          urls: ["\(url)"]
+          credentials_file: \(dispatcherUser.credentialsFile)
           tls:
             ca: \(certs.caPath)
         state_dir: \(root)/dispatcher
@@ -48,13 +61,15 @@ private final class TLSCluster: Sendable {
         """.write(toFile: root + "/dispatcher.yml", atomically: true, encoding: .utf8)
         try """
         broker:
-          urls: ["\(broker.url)"]
+          urls: ["\(url)"]
+          credentials_file: \(workerUser.credentialsFile)
           tls:
             ca: \(certs.caPath)
             cert: \(certs.clientCertificatePath)
             key: \(certs.clientKeyPath)
             verify_hostname: true
-        worker_id: rnx-tls-\(getpid())
+        worker_id: \(workerUser.name)
+        dispatcher_users: [\(dispatcherUser.name)]
         slots: 2
         runtimes:
           base_path: \(root)/runtimes
@@ -66,15 +81,16 @@ private final class TLSCluster: Sendable {
                                               log: root + "/dispatcher.log")
         let worker = try Subprocess.spawn("\(binaries)/joblet-worker", ["--config", root + "/worker.yml"],
                                           log: root + "/worker.log")
-        running.withLock { $0 = [dispatcher, worker] }
+        running.withLock { $0 = ([dispatcher, worker], root) }
         atexit { TLSCluster.stopAtExit() }
-        let cluster = TLSCluster(broker: broker, root: root)
+        let cluster = TLSCluster(broker: broker, root: root, submitter: submitter)
         try await cluster.waitUntilReady()
         return cluster
     }
 
     private static func stopAtExit() {
-        let pids = running.withLock { $0 }.map(\.processIdentifier)
+        let (processes, root) = running.withLock { $0 }
+        let pids = processes.map(\.processIdentifier)
         for pid in pids { kill(pid, SIGTERM) }
         for pid in pids {
             var gone = false
@@ -88,13 +104,14 @@ private final class TLSCluster: Sendable {
                 _ = waitpid(pid, nil, 0)
             }
         }
+        if let root { try? FileManager.default.removeItem(atPath: root) }
     }
 
     /// Until a job runs end to end over amqps (the worker's advert reached the dispatcher).
     private func waitUntilReady() async throws {
         var last = CommandResult(status: -1, stdout: "", stderr: "")
         for _ in 0..<120 {
-            last = try await rnx(["run", "--tls-ca", broker.certificates.caPath, "--broker", broker.url, "--", "true"])
+            last = try await rnx(["run", "--tls-ca", broker.certificates.caPath, "--broker", url, "--", "true"])
             if last.status == 0 { return }
             try await Task.sleep(for: .milliseconds(500))
         }
@@ -104,11 +121,13 @@ private final class TLSCluster: Sendable {
         throw ClusterError("the TLS cluster did not become ready; last rnx run: \(last)\n\(logs)")
     }
 
-    /// rnx with no rnx.yml and no JOBLET_BROKER, unless `environment` says otherwise.
+    /// rnx as the submitter (JOBLET_BROKER_USER / JOBLET_BROKER_PASSWORD) with no rnx.yml and no
+    /// JOBLET_BROKER, unless `environment` says otherwise.
     func rnx(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
-        var env = environment
-        env["JOBLET_RNX_CONFIG"] = env["JOBLET_RNX_CONFIG"] ?? root + "/no-such-rnx.yml"
-        return try await Subprocess.run(LocalCluster.rnxPath, arguments, environment: env)
+        let defaults = ["JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml",
+                        "JOBLET_BROKER_USER": submitter.name, "JOBLET_BROKER_PASSWORD": submitter.password]
+        return try await Subprocess.run(LocalCluster.rnxPath, arguments,
+                                        environment: defaults.merging(environment) { _, given in given })
     }
 }
 
@@ -117,7 +136,7 @@ struct RNXTLSTests {
     @Test func runOverAmqpsWithThePrivateCAPrintsTheOutput() async throws {
         let cluster = try await TLSCluster.shared()
         let result = try await cluster.rnx(["run", "--tls-ca", cluster.broker.certificates.caPath,
-                                            "--broker", cluster.broker.url, "--", "echo", "hi"])
+                                            "--broker", cluster.url, "--", "echo", "hi"])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout == "hi\n", "\(result)")
     }
@@ -126,22 +145,25 @@ struct RNXTLSTests {
         let cluster = try await TLSCluster.shared()
         let certs = cluster.broker.certificates
         let config = cluster.root + "/rnx.yml"
+        // The credentials from rnx.yml's credentials_file this time: it comes before the environment's.
         try """
-        broker: \(cluster.broker.url)
+        broker: \(cluster.url)
+        credentials_file: \(cluster.submitter.credentialsFile)
         tls:
           ca: \(certs.caPath)
           cert: \(certs.clientCertificatePath)
           key: \(certs.clientKeyPath)
 
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try await cluster.rnx(["run", "--", "sh", "-c", "echo from-yml"], environment: ["JOBLET_RNX_CONFIG": config])
+        let result = try await cluster.rnx(["run", "--", "sh", "-c", "echo from-yml"],
+                                           environment: ["JOBLET_RNX_CONFIG": config, "JOBLET_BROKER_USER": "nobody", "JOBLET_BROKER_PASSWORD": "wrong"])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout == "from-yml\n", "\(result)")
     }
 
     @Test func withoutTheCATheBrokerCertificateCannotBeVerified() async throws {
         let cluster = try await TLSCluster.shared()
-        let result = try await cluster.rnx(["run", "--broker", cluster.broker.url, "--", "echo", "hi"])
+        let result = try await cluster.rnx(["run", "--broker", cluster.url, "--", "echo", "hi"])
         #expect(result.status != 0, "\(result)")
         #expect(result.stdout.isEmpty, "\(result)")
         #expect(result.stderr.contains("could not be verified"), "\(result)")
@@ -151,7 +173,7 @@ struct RNXTLSTests {
     @Test func aMissingCAFileNamesTheFlagBeforeConnecting() async throws {
         let cluster = try await TLSCluster.shared()
         let missing = cluster.root + "/no-such-ca.pem"
-        let result = try await cluster.rnx(["run", "--tls-ca", missing, "--broker", cluster.broker.url, "--", "echo", "hi"])
+        let result = try await cluster.rnx(["run", "--tls-ca", missing, "--broker", cluster.url, "--", "echo", "hi"])
         #expect(result.status != 0, "\(result)")
         #expect(result.stderr.contains("--tls-ca: cannot read \(missing)"), "\(result)")
         #expect(result.stderr.contains("No such file"), "\(result)")
@@ -160,7 +182,7 @@ struct RNXTLSTests {
     @Test func tlsSettingsWithAPlainURLAreRefused() async throws {
         let cluster = try await TLSCluster.shared()
         let result = try await cluster.rnx(["run", "--tls-ca", cluster.broker.certificates.caPath,
-                                            "--broker", cluster.broker.broker.url, "--", "echo", "hi"])
+                                            "--broker", BrokerRoles.withoutCredentials(cluster.broker.broker.url), "--", "echo", "hi"])
         #expect(result.status != 0, "\(result)")
         #expect(result.stdout.isEmpty, "\(result)")
         #expect(result.stderr.contains("no broker URL is amqps://"), "\(result)")
@@ -172,7 +194,7 @@ struct RNXTLSTests {
         let config = cluster.root + "/broken.yml"
         try """
         broker:
-          urls: ["\(cluster.broker.url)"]
+          urls: ["\(cluster.url)"]
           tls:
             ca: \(missing)
         state_dir: \(cluster.root)/broken-state

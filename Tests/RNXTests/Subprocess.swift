@@ -16,7 +16,8 @@ enum Subprocess {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
-        env.removeValue(forKey: "JOBLET_BROKER")
+        // Only what the test gives: no broker or credentials from the caller's shell.
+        for key in ["JOBLET_BROKER", "JOBLET_BROKER_USER", "JOBLET_BROKER_PASSWORD"] { env.removeValue(forKey: key) }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
