@@ -57,8 +57,10 @@ extension ConnectionLoop {
             guard url.tls else {
                 throw AMQPError(.invalidURL, "EXTERNAL login needs a client certificate over amqps://, but \(where_) is amqp://")
             }
+            // RabbitMQ takes the user from the certificate; the response names it too (librabbitmq
+            // cannot send an empty one: it fails with "could not allocate memory").
             reply = joblet_amqp_login_external_with_properties(
-                state, url.vhost, 0, 131_072, Int32(configuration.heartbeat), &props, "")
+                state, url.vhost, 0, 131_072, Int32(configuration.heartbeat), &props, url.user.isEmpty ? "-" : url.user)
         }
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:

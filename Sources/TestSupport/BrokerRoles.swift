@@ -17,7 +17,9 @@ public enum BrokerRoles {
     /// Creates `users` (role, name) on the node and vhost of `brokerURL` in one `import_definitions`
     /// (a rabbitmqctl call costs about a second; one import makes any number of users). Names must
     /// be new: importing resets an existing user's password.
-    public static func provision(_ users: [(role: String, name: String)], brokerURL: String) throws -> [User] {
+    /// `certificateOnly`: users without a password, for EXTERNAL (client certificate) login only.
+    public static func provision(_ users: [(role: String, name: String)], brokerURL: String,
+                                 certificateOnly: Bool = false) throws -> [User] {
         guard !users.isEmpty else { return [] }
         let node = try nodeName(brokerURL: brokerURL)
         let vhost = vhostOf(brokerURL)
@@ -27,7 +29,8 @@ public enum BrokerRoles {
         ExitCleanup.registerDirectory(scratch)
         let roleArgs = users.map { "\($0.role):\($0.name)" }
         let definitions = try BrokerScript.runBlocking(script: "broker-roles",
-                                                       ["definitions", "--vhost", vhost, "--secrets", scratch] + roleArgs)
+                                                       ["definitions", "--vhost", vhost, "--secrets", scratch]
+                                                           + (certificateOnly ? ["--no-password"] : []) + roleArgs)
         let file = scratch + "/definitions.json"
         try definitions.write(toFile: file, atomically: true, encoding: .utf8)
         _ = try BrokerScript.runBlocking(["ctl", "--name", node, "--", "import_definitions", file])
@@ -46,6 +49,9 @@ public enum BrokerRoles {
             if Set(users.map(\.name)).isSubset(of: firstColumn(permissions)), complete { break }
             if attempt == 39 { throw BrokerScript.Failure(description: "import_definitions did not give \(roleArgs) their permissions") }
             usleep(250_000)
+        }
+        if certificateOnly {
+            return users.map { User(role: $0.role, name: $0.name, password: "", url: brokerURL, credentialsFile: "") }
         }
         return try users.map { user in
             let password = try String(contentsOfFile: "\(scratch)/\(user.name).password", encoding: .utf8)

@@ -6,14 +6,14 @@ import Glibc
 /// Runs `scripts/broker` (found from this file's path) off the Swift cooperative pool.
 /// Uses posix_spawn + waitpid with the output in temporary files: the broker daemons it starts
 /// must not inherit pipes the test process waits on.
-enum BrokerScript {
+public enum BrokerScript {
     static let repoRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static var path: String { repoRoot.appendingPathComponent("scripts/broker").path }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Runs the script and returns its stdout; throws with its stderr on a non-zero exit.
@@ -65,6 +65,11 @@ enum BrokerScript {
             throw Failure(description: "scripts/\(script) \(arguments.joined(separator: " ")) failed: \(stderr)")
         }
         return stdout
+    }
+
+    /// `scripts/broker certs DIR --client NAME`: a client certificate with CN=NAME from DIR's CA.
+    public static func certs(_ directory: String, client name: String) async throws -> String {
+        try await run(["certs", directory, "--client", name])
     }
 
     /// The value of `KEY=value` in the script's output.
