@@ -44,8 +44,13 @@ func runOne(_ index: Int) async throws {
     }
 }
 
-// One warm-up job so lazily created, long-lived state (caches, the Swift runtime's own fds) is counted in the baseline.
-try await runOne(-1)
+// A warm-up round at the run's concurrency, so lazily created, long-lived state (caches, the Swift
+// runtime's and Dispatch's own fds, made only once several jobs overlap) is counted in the baseline:
+// a single warm-up job once left an fd that appeared mid-run on a loaded CI machine (9 -> 10).
+try await withThrowingTaskGroup(of: Void.self) { group in
+    for lane in 0..<concurrency { group.addTask { try await runOne(-1 - lane) } }
+    try await group.waitForAll()
+}
 let before = (fds: entries("/proc/self/fd").count, mounts: mountCount(), children: childCount())
 let started = Date()
 try await withThrowingTaskGroup(of: Void.self) { group in
