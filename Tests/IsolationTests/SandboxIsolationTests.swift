@@ -131,6 +131,10 @@ struct SandboxIsolationTests {
         show('clone-newuser', libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0))
         show('clone3', libc.syscall(435, 0, 0))
         show('setns', libc.setns(0, 0))
+        params = ctypes.create_string_buffer(120)
+        show('io_uring_setup', libc.syscall(425, 8, params))
+        show('io_uring_enter', libc.syscall(426, 0, 0, 0, 0, 0, 0))
+        show('io_uring_register', libc.syscall(427, 0, 0, 0, 0))
         """
         let run = try await SandboxHarness.sh("python3 -c \"$SCRIPT\"; unshare -r true; echo unshare-bin $?") { plan in
             plan.environment["SCRIPT"] = script
@@ -143,6 +147,9 @@ struct SandboxIsolationTests {
         clone-newuser -1 1
         clone3 -1 38
         setns -1 1
+        io_uring_setup -1 1
+        io_uring_enter -1 1
+        io_uring_register -1 1
         unshare-bin 1
         """ + "\n", "\(run.err)")
     }
