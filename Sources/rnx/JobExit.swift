@@ -28,6 +28,23 @@ enum JobExit {
         }
     }
 
+    /// What to do when a limit stopped the job, e.g. `out of memory (limit 64M, peak 64M): raise
+    /// --max-memory`; nil when no limit did. Printed by `rnx run` whether or not stderr is a terminal.
+    static func limitHint(state: JobState, result: JobResult?) -> String? {
+        if let result, result.oomKilled {
+            var facts: [String] = []
+            if let memory = result.limits?.memory { facts.append("limit \(memory)") }
+            if let peak = result.accounting?.memoryPeakBytes, peak > 0 { facts.append("peak \(ByteSize(bytes: Int64(clamping: peak)))") }
+            let detail = facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))"
+            return "out of memory\(detail): raise --max-memory"
+        }
+        if state == .timedOut {
+            let limit = result?.limits?.timeout.map { " (limit \($0))" } ?? ""
+            return "timed out\(limit): raise --timeout"
+        }
+        return nil
+    }
+
     /// `failed: exit 3 on worker w1 after 0.4s (reason)` for stderr.
     static func summary(state: JobState, result: JobResult?, reason: String?) -> String {
         var parts = [state.rawValue]
@@ -39,7 +56,11 @@ enum JobExit {
             }
             parts.append("on worker \(result.workerID) after \(Format.duration(result.finishedAt - result.startedAt))")
         }
-        if let why = result?.reason ?? reason { parts.append("(\(why))") }
+        if let hint = limitHint(state: state, result: result) {
+            parts.append("— \(hint)")
+        } else if let why = result?.reason ?? reason {
+            parts.append("(\(why))")
+        }
         return parts.joined(separator: " ")
     }
 }

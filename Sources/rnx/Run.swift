@@ -42,7 +42,10 @@ struct Run: AsyncParsableCommand {
                 let outcome = try await JobFollower(client: client, jobID: jobID, offerCancel: true).run()
                 if outcome.detached { return JobExit.cancelled }
                 let code = JobExit.code(state: outcome.state, result: outcome.result, reason: outcome.reason)
-                if outcome.state != .completed || code != 0, Terminal.isTTY(2) || outcome.state != .failed {
+                // A plain failure is the job's own business (its exit code says it); a limit that
+                // stopped it is always explained, terminal or not.
+                let limited = JobExit.limitHint(state: outcome.state, result: outcome.result) != nil
+                if outcome.state != .completed || code != 0, Terminal.isTTY(2) || outcome.state != .failed || limited {
                     Terminal.err(Style.stderr.dim("rnx: job \(JobID.short(jobID)) \(JobExit.summary(state: outcome.state, result: outcome.result, reason: outcome.reason))"))
                 }
                 return code

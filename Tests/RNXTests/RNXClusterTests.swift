@@ -24,6 +24,26 @@ struct RNXClusterTests {
         #expect(killed.status == 137, "\(killed)")
     }
 
+    /// A job stopped by a limit says which and what to do, even when stderr is not a terminal
+    /// (it once exited 137 and printed nothing).
+    @Test func runExplainsALimitThatStoppedTheJob() async throws {
+        let cluster = try await LocalCluster.shared()
+        let oom = try await cluster.rnx(["run", "--max-memory=32M", "--", "python3", "-c", "x = bytearray(256 << 20); print(len(x))"])
+        #expect(oom.status == 137, "\(oom)")
+        #expect(oom.stderr.contains("out of memory (limit 32M, peak "), "\(oom)")
+        #expect(oom.stderr.contains("raise --max-memory"), "\(oom)")
+        // submit --wait prints the id and the same explanation; status shows it later.
+        let waited = try await cluster.rnx(["submit", "--wait", "--max-memory=32M", "--", "python3", "-c", "x = bytearray(256 << 20)"])
+        #expect(waited.stdout.contains("raise --max-memory"), "\(waited)")
+        let id = try #require(waited.stdout.split(separator: " ").first.map(String.init))
+        let status = try await cluster.rnx(["status", id])
+        #expect(status.stdout.contains("out of memory (limit 32M"), "\(status)")
+        #expect(status.stdout.contains("raise --max-memory"), "\(status)")
+        let slow = try await cluster.rnx(["run", "--timeout=1s", "--", "sleep", "30"])
+        #expect(slow.status == 124, "\(slow)")
+        #expect(slow.stderr.contains("timed out (limit 1s): raise --timeout"), "\(slow)")
+    }
+
     @Test func runWithARuntimeUsesItsMounts() async throws {
         let cluster = try await LocalCluster.shared()
         let result = try await cluster.rnx(["run", "--runtime=rnxsh:1", "rnxsh-hello", "world"])

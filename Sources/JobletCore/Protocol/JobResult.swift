@@ -17,10 +17,13 @@ public struct JobResult: Sendable, Equatable, Codable {
     public var logChunks: UInt64
     /// Limits the worker could not enforce on this host (only when its config allows that).
     public var unenforcedLimits: [String]?
+    /// The limits the job ran with (the request after the worker's defaults and maxima), so a
+    /// message about a limit can name it.
+    public var limits: JobLimits?
 
     public init(exitCode: Int32?, signal: Int32? = nil, oomKilled: Bool = false, reason: String? = nil,
                 startedAt: Double, finishedAt: Double, accounting: Accounting? = nil, workerID: String,
-                attempt: Int, logChunks: UInt64, unenforcedLimits: [String]? = nil) {
+                attempt: Int, logChunks: UInt64, unenforcedLimits: [String]? = nil, limits: JobLimits? = nil) {
         self.exitCode = exitCode
         self.signal = signal
         self.oomKilled = oomKilled
@@ -32,11 +35,13 @@ public struct JobResult: Sendable, Equatable, Codable {
         self.attempt = attempt
         self.logChunks = logChunks
         self.unenforcedLimits = unenforcedLimits
+        self.limits = limits
     }
 
     enum CodingKeys: String, CodingKey {
         case exitCode = "exit_code", signal, oomKilled = "oom_killed", reason
         case startedAt = "started_at", finishedAt = "finished_at", accounting
         case workerID = "worker_id", attempt, logChunks = "log_chunks", unenforcedLimits = "unenforced_limits"
+        case limits
     }
 }

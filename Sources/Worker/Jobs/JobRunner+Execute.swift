@@ -50,7 +50,8 @@ extension JobRunner {
             await streamer.flush()
             let result = JobResult(exitCode: nil, reason: reason.hasPrefix("command not found") ? "spawn_failed: \(reason)" : reason,
                                    startedAt: startedAt, finishedAt: Clock.now, workerID: workerID, attempt: attempt,
-                                   logChunks: await streamer.chunkCount, unenforcedLimits: cgroup?.unenforced.nilIfEmpty)
+                                   logChunks: await streamer.chunkCount, unenforcedLimits: cgroup?.unenforced.nilIfEmpty,
+                                   limits: limits.limits)
             await state.recordFinished(failed: true)
             await finish(JobEvent(jobID: jobID, state: .failed, time: Clock.now, workerID: workerID, attempt: attempt,
                                   reason: result.reason, result: result), submitter: message.submitter, delivery: work.delivery)
@@ -108,7 +109,7 @@ extension JobRunner {
         let result = JobResult(exitCode: status.code, signal: signal, oomKilled: oomKilled, reason: reason,
                                startedAt: startedAt, finishedAt: finishedAt, accounting: accounting,
                                workerID: workerID, attempt: attempt, logChunks: await streamer.chunkCount,
-                               unenforcedLimits: cgroup?.unenforced.nilIfEmpty)
+                               unenforcedLimits: cgroup?.unenforced.nilIfEmpty, limits: limits.limits)
         await state.recordFinished(failed: finalState != .completed)
         await finish(JobEvent(jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
                               reason: reason, result: result), submitter: message.submitter, delivery: work.delivery)
