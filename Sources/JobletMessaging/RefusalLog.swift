@@ -15,11 +15,14 @@ public final class RefusalLog: Sendable {
 
     private let state = Mutex(State())
     private let logger: Logger
+    private let onRefusal: @Sendable (Kind) -> Void
     /// Past this many distinct (sender, kind) pairs, refusals are still counted but no longer logged.
     static let maxLoggedSenders = 1024
 
-    public init(logger: Logger) {
+    /// `onRefusal` is called for every refusal, e.g. to bump a metrics counter.
+    public init(logger: Logger, onRefusal: @escaping @Sendable (Kind) -> Void = { _ in }) {
         self.logger = logger
+        self.onRefusal = onRefusal
     }
 
     /// Counts a refusal and logs it the first time this sender is refused for this kind.
@@ -30,6 +33,7 @@ public final class RefusalLog: Sendable {
             guard state.logged.count < Self.maxLoggedSenders else { return false }
             return state.logged.insert(key).inserted
         }
+        onRefusal(kind)
         if first {
             logger.warning("refused a message from an untrusted sender (logged once per sender)", metadata: [
                 "kind": "\(kind)", "sender": "\(sender ?? "(no user_id)")", "reason": "\(reason)",

@@ -33,20 +33,21 @@ public enum BrokerRoles {
                                                            + (certificateOnly ? ["--no-password"] : []) + roleArgs)
         let file = scratch + "/definitions.json"
         try definitions.write(toFile: file, atomically: true, encoding: .utf8)
-        _ = try BrokerScript.runBlocking(["ctl", "--name", node, "--", "import_definitions", file])
+        _ = try ctl(node: node, ["import_definitions", file])
         // The import is asynchronous: wait until the broker lists every user's permissions (users
         // appear before their permissions, and a client that races ahead gets ACCESS_REFUSED).
         let topicUsers = Set(users.filter { $0.role != "dispatcher" }.map(\.name))
         for attempt in 0..<40 {
-            let permissions = try BrokerScript.runBlocking(["ctl", "--name", node, "--", "list_permissions", "-p", vhost, "-q"])
-            let topics = try BrokerScript.runBlocking(["ctl", "--name", node, "--", "list_topic_permissions", "-p", vhost, "-q"])
-            func firstColumn(_ text: String) -> Set<String> {
-                Set(text.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) })
+            // The user of each line (rabbitmqctl -q prints tab-separated rows, user first).
+            func listedUsers(_ listing: String) throws -> [String] {
+                try ctl(node: node, [listing, "-p", vhost, "-q"])
+                    .split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) }
             }
+            let permitted = Set(try listedUsers("list_permissions"))
             // Every role but the dispatcher has three topic permissions (api or control, events, logs).
-            let topicLines = topics.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) }
+            let topicLines = try listedUsers("list_topic_permissions")
             let complete = topicUsers.allSatisfy { name in topicLines.filter { $0 == name }.count >= 3 }
-            if Set(users.map(\.name)).isSubset(of: firstColumn(permissions)), complete { break }
+            if Set(users.map(\.name)).isSubset(of: permitted), complete { break }
             if attempt == 39 { throw BrokerScript.Failure(description: "import_definitions did not give \(roleArgs) their permissions") }
             usleep(250_000)
         }
@@ -74,6 +75,15 @@ public enum BrokerRoles {
         return user
     }
 
+    /// Runs `rabbitmqctl ARGS` on the scripts/broker node listening on the URL's port; returns its output.
+    public static func rabbitmqctl(_ arguments: [String], brokerURL: String) throws -> String {
+        try ctl(node: try nodeName(brokerURL: brokerURL), arguments)
+    }
+
+    static func ctl(node: String, _ arguments: [String]) throws -> String {
+        try BrokerScript.runBlocking(["ctl", "--name", node, "--"] + arguments)
+    }
+
     /// `amqp://host:port/vhost` without user info (for binaries given --credentials-file).
     public static func withoutCredentials(_ url: String) -> String {
         guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return url }
@@ -95,7 +105,7 @@ public enum BrokerRoles {
     }
 
     /// The scripts/broker node (its --name) listening on the URL's port.
-    static func nodeName(brokerURL: String) throws -> String {
+    public static func nodeName(brokerURL: String) throws -> String {
         guard let scheme = brokerURL.range(of: "://") else { throw BrokerScript.Failure(description: "odd URL") }
         let authority = brokerURL[scheme.upperBound...].split(separator: "/", maxSplits: 1).first ?? ""
         guard let portText = authority.split(separator: ":").last, let port = Int(portText) else {

@@ -10,8 +10,6 @@ public enum BrokerScript {
     static let repoRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var path: String { repoRoot.appendingPathComponent("scripts/broker").path }
-
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }

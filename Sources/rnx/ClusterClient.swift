@@ -82,20 +82,17 @@ final class ClusterClient: Sendable {
     static let dispatcherGrace = Duration.seconds(10)
 
     /// Fails soon when nothing consumes `queue` (no dispatcher), instead of waiting for a full timeout.
-    /// Checks passively (no permission needed) on a channel of its own: a missing queue closes it.
+    /// Checks passively (no permission needed). A missing queue closes the client's channel, which
+    /// is fine: rnx stops with the error.
     func requireDispatcher(queue: String) async throws {
         let deadline = ContinuousClock.now + min(Self.dispatcherGrace, settings.rpcTimeout)
         while true {
             let declared: QueueDeclareResult
-            let probe = try await connection.openChannel()
             do {
-                declared = try await probe.inspectQueue(queue)
-                await probe.close()
+                declared = try await channel.inspectQueue(queue)
             } catch let error as AMQPError where error.replyCode == 404 {
-                await probe.close()
                 throw RNXError(.dispatcher, "no dispatcher has run on this vhost: \(queue) does not exist on the broker at \(ResolvedSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
             } catch let error as AMQPError {
-                await probe.close()
                 throw RNXError(.dispatcher, "cannot check \(queue): \(error.message)")
             }
             if declared.consumerCount > 0 { return }

@@ -30,6 +30,9 @@ final class JobFollower {
 
     let client: ClusterClient
     let jobID: String
+    /// Who submitted the job: it leads the routing keys to bind (topic permissions let users bind
+    /// only their own jobs). Every caller knows it already.
+    let submitter: String
     /// Write log chunks (false: only wait for the end, as `submit --wait`).
     let printLogs: Bool
     /// Chunks as JSON lines instead of raw bytes.
@@ -51,10 +54,11 @@ final class JobFollower {
     /// the end is taken from the dispatcher's record (which believes only the job's worker).
     private var endAnnounced = false
 
-    init(client: ClusterClient, jobID: String, sinceSeq: UInt64 = 0, printLogs: Bool = true, json: Bool = false,
-         offerCancel: Bool = false) {
+    init(client: ClusterClient, jobID: String, submitter: String, sinceSeq: UInt64 = 0, printLogs: Bool = true,
+         json: Bool = false, offerCancel: Bool = false) {
         self.client = client
         self.jobID = jobID
+        self.submitter = submitter
         self.next = sinceSeq
         self.printLogs = printLogs
         self.json = json
@@ -65,8 +69,6 @@ final class JobFollower {
     func run() async throws -> FollowOutcome {
         let channel: AMQPChannel
         let consumer: AMQPConsumer
-        // The submitter leads the routing keys (topic permissions let users bind only their own jobs).
-        let submitter = try await client.query(RPCRequest(method: .status, jobID: jobID)).job?.submitter ?? client.settings.user
         do {
             channel = try await client.connection.openChannel()
             let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name

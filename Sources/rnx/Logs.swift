@@ -28,7 +28,7 @@ struct Logs: AsyncParsableCommand {
                 throw RNXError(.dispatcher, "the dispatcher returned no job for \(id)")
             }
             if follow {
-                let outcome = try await JobFollower(client: client, jobID: record.jobID, sinceSeq: sinceSeq,
+                let outcome = try await JobFollower(client: client, jobID: record.jobID, submitter: record.submitter, sinceSeq: sinceSeq,
                                                     json: output.json).run()
                 return outcome.detached ? JobExit.cancelled : 0
             }

@@ -39,7 +39,7 @@ struct Run: AsyncParsableCommand {
             code = try await global.withClient(settings: settings) { client -> Int32 in
                     let reply = try await client.submit(request)
                 guard let jobID = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
-                let outcome = try await JobFollower(client: client, jobID: jobID, offerCancel: true).run()
+                let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user, offerCancel: true).run()
                 if outcome.detached { return JobExit.cancelled }
                 let code = JobExit.code(state: outcome.state, result: outcome.result, reason: outcome.reason)
                 // A plain failure is the job's own business (its exit code says it); a limit that

@@ -38,7 +38,7 @@ struct Submit: AsyncParsableCommand {
                 if output.json { try output.printJSON(reply) } else { Terminal.out(jobID) }
                 return 0
             }
-            let outcome = try await JobFollower(client: client, jobID: jobID, printLogs: false).run()
+            let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user, printLogs: false).run()
             if outcome.detached { return JobExit.cancelled }
             let record = try await finalRecord(client: client, jobID: jobID, outcome: outcome)
             if output.json {

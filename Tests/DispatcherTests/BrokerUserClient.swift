@@ -14,7 +14,7 @@ final class BrokerUserClient: @unchecked Sendable {
     /// Creates the broker user with the shipped permissions of `role` on the harness's vhost and connects as it.
     init(user: String, harness: DispatcherHarness, role: String = "submitter") async throws {
         self.user = user
-        url = try DispatcherTestBroker.addUser(user, password: "", on: harness.url, role: role)
+        url = try DispatcherTestBroker.addUser(user, on: harness.url, role: role)
         connection = try await AMQPConnection.connect(AMQPConfiguration(url: url, connectionName: "dispatcher-tests-\(user)"))
         rpc = try await RPCClient(connection: connection)
     }

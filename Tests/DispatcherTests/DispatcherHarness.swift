@@ -277,31 +277,13 @@ enum DispatcherTestBroker {
             && rabbitmqctl(["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], brokerURL: brokerURL)
     }
 
-    /// Makes a submitter user on the URL's vhost with the shipped permissions; returns a URL logging in as it.
-    static func addUser(_ user: String, password: String, on url: String, role: String = "submitter") throws -> String {
+    /// Makes a user of `role` on the URL's vhost with the shipped permissions; returns a URL logging in as it.
+    static func addUser(_ user: String, on url: String, role: String = "submitter") throws -> String {
         try BrokerRoles.provision(role: role, name: user, brokerURL: url).url
     }
 
     /// Runs `rabbitmqctl ARGS` against the scripts/broker node listening on the URL's port.
     static func rabbitmqctl(_ arguments: [String], brokerURL: String) -> Bool {
-        guard let port = brokerURL.split(separator: ":").last?.split(separator: "/").first else { return false }
-        let script = """
-            port=$1; shift
-            for dir in ${JOBLET_BROKER_DIR:-/tmp}/joblet-broker-*; do
-              [ "$(cat "$dir/port" 2>/dev/null)" = "$port" ] || continue
-              name=${dir##*/joblet-broker-}
-              export HOME="$dir/home"
-              exec /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "joblet-$name@localhost" "$@"
-            done
-            exit 1
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script, "bash", String(port)] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        (try? BrokerRoles.rabbitmqctl(arguments, brokerURL: brokerURL)) != nil
     }
 }

@@ -54,16 +54,13 @@ final class WorkerMetricsRegistry: Sendable {
 
     func recordRejected() { rejected.increment() }
 
-    /// The metrics in the Prometheus text exposition format (version 0.0.4), with the counts of
-    /// messages refused for their sender (`joblet_worker_refused_messages_total{kind=…}`).
-    func prometheusText(refusals: [String: Int] = [:]) -> String {
-        for (kind, count) in refusals {
-            let counter = registry.makeCounter(name: "joblet_worker_refused_messages_total",
-                                               labels: [("worker", workerID), ("kind", kind)],
-                                               help: "Job messages and control commands refused for their sender.")
-            counter.reset()
-            counter.increment(by: Int64(count))
-        }
-        return registry.emitToString()
+    /// A job message or control command refused for its sender (`kind`: `job`, `control`).
+    func recordRefused(kind: String) {
+        registry.makeCounter(name: "joblet_worker_refused_messages_total", labels: [("worker", workerID), ("kind", kind)],
+                             help: "Job messages and control commands refused for their sender.")
+            .increment()
     }
+
+    /// The metrics in the Prometheus text exposition format (version 0.0.4).
+    func prometheusText() -> String { registry.emitToString() }
 }

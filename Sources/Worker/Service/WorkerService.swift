@@ -27,7 +27,8 @@ public final class WorkerService: Service, Sendable {
         self.metrics = WorkerMetricsRegistry(workerID: config.workerID, slotsTotal: config.slots)
         self.state = WorkerState(slots: config.slots, registry: metrics)
         self.inventory = RuntimeInventory(basePath: config.runtimesPath, logger: logger)
-        self.refusals = RefusalLog(logger: logger)
+        let metrics = self.metrics
+        self.refusals = RefusalLog(logger: logger) { kind in metrics.recordRefused(kind: kind) }
     }
 
     /// Everything that exists only while connected.
@@ -77,10 +78,7 @@ public final class WorkerService: Service, Sendable {
     func startMetricsServer() throws -> MetricsServer? {
         guard let port = config.metricsPort else { return nil }
         let registry = metrics
-        let refusals = self.refusals
-        let server = try MetricsServer(bind: config.metricsBind, port: port, logger: logger) {
-            registry.prometheusText(refusals: refusals.counts)
-        }
+        let server = try MetricsServer(bind: config.metricsBind, port: port, logger: logger) { registry.prometheusText() }
         try server.start()
         logger.info("serving Prometheus metrics at http://\(config.metricsBind):\(server.port)/metrics")
         return server
