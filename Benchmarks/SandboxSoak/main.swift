@@ -13,6 +13,15 @@ func entries(_ directory: String) -> [String] {
     (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
 }
 
+/// Open fds and what each points to, so a leak report names the file, pipe or socket.
+func openFDs() -> [String: String] {
+    var table: [String: String] = [:]
+    for fd in entries("/proc/self/fd") {
+        table[fd] = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")) ?? "?"
+    }
+    return table
+}
+
 func mountCount() -> Int {
     ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "").split(separator: "\n").count
 }
@@ -44,14 +53,10 @@ func runOne(_ index: Int) async throws {
     }
 }
 
-// A warm-up round at the run's concurrency, so lazily created, long-lived state (caches, the Swift
-// runtime's and Dispatch's own fds, made only once several jobs overlap) is counted in the baseline:
-// a single warm-up job once left an fd that appeared mid-run on a loaded CI machine (9 -> 10).
-try await withThrowingTaskGroup(of: Void.self) { group in
-    for lane in 0..<concurrency { group.addTask { try await runOne(-1 - lane) } }
-    try await group.waitForAll()
-}
-let before = (fds: entries("/proc/self/fd").count, mounts: mountCount(), children: childCount())
+// One warm-up job so lazily created, long-lived state (caches, the Swift runtime's own fds) is counted in the baseline.
+try await runOne(-1)
+let fdsBefore = openFDs()
+let before = (fds: fdsBefore.count, mounts: mountCount(), children: childCount())
 let started = Date()
 try await withThrowingTaskGroup(of: Void.self) { group in
     for lane in 0..<concurrency {
@@ -62,11 +67,24 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     try await group.waitForAll()
 }
 let seconds = Date().timeIntervalSince(started)
-let after = (fds: entries("/proc/self/fd").count, mounts: mountCount(), children: childCount())
+// ExitMonitor closes a job's mount-namespace fd just after it publishes the exit status (so the
+// namespace teardown stays off the wait path): right after the last job that fd may still be open
+// (seen on loaded CI machines as fds 9 -> 10). A leak is what is still open once it settles.
+var fdsAfter = openFDs()
+var settleWaits = 0
+while fdsAfter.count > before.fds, settleWaits < 60 {
+    try await Task.sleep(for: .milliseconds(50))
+    fdsAfter = openFDs()
+    settleWaits += 1
+}
+let after = (fds: fdsAfter.count, mounts: mountCount(), children: childCount())
 let leftoverRoots = entries("/run/joblet/sandboxes").filter { $0.hasPrefix("soak") }.count
 
 print("jobs \(jobs) in \(String(format: "%.1f", seconds)) s")
 print("fds \(before.fds) -> \(after.fds)")
+for (fd, target) in fdsAfter.sorted(by: { $0.key < $1.key }) where fdsBefore[fd] != target {
+    print("  new fd \(fd) -> \(target)")
+}
 print("mounts \(before.mounts) -> \(after.mounts)")
 print("children \(before.children) -> \(after.children)")
 print("sandbox roots left \(leftoverRoots)")
