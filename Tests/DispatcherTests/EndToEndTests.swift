@@ -66,8 +66,16 @@ struct EndToEndTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
+        // A follower that never sees the end must fail this test, not hang the run.
+        let pid = process.processIdentifier
+        let watchdog = Task.detached {
+            try await Task.sleep(for: .seconds(120))
+            kill(pid, SIGKILL)
+        }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        watchdog.cancel()
+        #expect(process.terminationReason == .exit, "the example never saw the job end: \(output)")
         let lines = output.split(separator: "\n").map(String.init)
         try #require(lines.count == 2, "\(output)")
         let reply = try JSONCodec.decode(SubmitReply.self, from: Array(lines[0].utf8))

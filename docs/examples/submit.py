@@ -69,14 +69,21 @@ def main():
     job_id = reply["job_id"]
     queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
     channel.queue_bind(queue, "joblet.events", routing_key=f"job.{user}.{job_id}.*")
-    record = call("rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
+    def status():
+        return call("rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
+    # A live event only says *that* the job ended; the dispatcher's record (which believes only the
+    # job's worker) says how. It may lag the event by a moment, so ask until it agrees; without any
+    # event, ask every few seconds anyway.
+    record = status()
+    ended, last_asked = False, time.time()
     while record["state"] not in TERMINAL:
         method, props, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            connection.process_data_events(time_limit=0.5)
-            continue
-        if json.loads(body)["state"] in TERMINAL:
-            record = call("rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
+        if method is not None and json.loads(body)["state"] in TERMINAL:
+            ended = True
+        if ended or time.time() - last_asked > 5:
+            record, last_asked = status(), time.time()
+        if record["state"] not in TERMINAL and method is None:
+            connection.process_data_events(time_limit=0.2)
     print(json.dumps(record), flush=True)
     connection.close()
     sys.exit(0 if record["state"] == "completed" else 1)
