@@ -105,4 +105,6 @@ int joblet_pidfd_wait(int pidfd, int *status);
 /// pipe2(fds, O_CLOEXEC).
 int joblet_pipe_cloexec(int fds[2]);
 
+#include "loop_device.h"
+
 #endif

@@ -52,9 +52,16 @@ struct SandboxLayout {
             throw .invalid("mount /work", "work directory \(plan.workDirectory) is not a directory")
         }
         bind(plan.workDirectory, at: "/work", readOnly: false, isDirectory: true)
-        mkdir("/tmp")
-        add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
-                  target: root + "/tmp", fsType: "tmpfs", data: "mode=1777,size=\(tmpSize)", stage: "mount /tmp"))
+        if let tmpDirectory = plan.tmpDirectory {
+            guard HostFile.type(tmpDirectory) == .directory else {
+                throw .invalid("mount /tmp", "tmp directory \(tmpDirectory) is not a directory")
+            }
+            bind(tmpDirectory, at: "/tmp", readOnly: false, isDirectory: true)
+        } else {
+            mkdir("/tmp")
+            add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
+                      target: root + "/tmp", fsType: "tmpfs", data: "mode=1777,size=\(tmpSize)", stage: "mount /tmp"))
+        }
         if !plan.volumes.isEmpty { mkdir("/volumes") }
         for volume in plan.volumes {
             let name = volume.name

@@ -18,6 +18,9 @@ public struct SandboxPlan: Sendable {
     public var volumes: [VolumeMount] = []
     /// Size of the `/tmp` tmpfs.
     public var tmpSizeBytes: Int64 = 256 << 20
+    /// Host directory mounted read-write at `/tmp` instead of a tmpfs (the job's disk, so `/tmp`
+    /// counts against its disk limit, not its memory).
+    public var tmpDirectory: String? = nil
     /// `RLIMIT_NOFILE` of the job.
     public var maxOpenFiles: UInt64 = 1024
     /// Attached after clone, before the child is released, so no job code runs outside it.

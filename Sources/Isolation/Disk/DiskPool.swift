@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Loop-backed job disks under one directory (the worker's `<state_dir>/disks`), each at
+/// `<directory>/<n>/{image,mnt}`.
+///
+/// Making a disk costs ~20 ms (mkfs, loop attach, mount); emptying a barely used one costs a
+/// few unlinks. So a disk given back that its job hardly used (few inodes, a small image, not
+/// full) is emptied and kept for the next job of the same size, up to `maxIdle` disks; any other
+/// is destroyed, which also gives its image's space back to the host at once. Freed blocks stay
+/// allocated in a kept image (no discard), which is why the image's size decides too.
+public final class DiskPool: @unchecked Sendable {
+    public let directory: String
+    public let maxIdle: Int
+    /// A disk is kept only when its job left at most this many inodes in use…
+    public var reuseMaxInodes: Int64 = 1024
+    /// …and its image holds at most this much of the host's disk (and at most half its size).
+    public var reuseMaxImageBytes: Int64 = 32 << 20
+
+    private let lock = ConditionLock()
+    // Guarded by `lock`.
+    private var idle: [LoopFilesystem] = []
+    private var releasing = 0
+    private var nextNumber = 0
+
+    public init(directory: String, maxIdle: Int) {
+        self.directory = directory
+        self.maxIdle = maxIdle
+    }
+
+    /// Unmounts and deletes every disk a crashed predecessor left under `directory`; returns how
+    /// many. Mounts first (deepest first), then the directories, so no loop device stays bound.
+    public func removeLeftovers() throws(SandboxError) -> Int {
+        for point in Mounts.mountPoints(under: directory) { try Mounts.unmount(point) }
+        if access(directory, F_OK) != 0 {
+            try System.call("mkdir \(directory)") { mkdir(directory, 0o700) }
+            return 0
+        }
+        let names = Self.entries(of: directory)
+        for name in names { LoopFilesystem.remove(directory: directory + "/" + name) }
+        return names.count
+    }
+
+    /// A disk of `sizeBytes` with an empty root: an idle one, else a new one (made on its own thread).
+    public func acquire(sizeBytes: Int64) async throws(SandboxError) -> JobDisk {
+        let reused: LoopFilesystem? = lock.withLock {
+            guard let index = idle.firstIndex(where: { $0.sizeBytes == sizeBytes }) else { return nil }
+            return idle.remove(at: index)
+        }
+        if let reused { return JobDisk(filesystem: reused) }
+        let path = lock.withLock { () -> String in
+            nextNumber += 1
+            return directory + "/\(nextNumber)"
+        }
+        let filesystem = try await System.offPool { () throws(SandboxError) in
+            try LoopFilesystem.create(directory: path, sizeBytes: sizeBytes)
+        }
+        return JobDisk(filesystem: filesystem)
+    }
+
+    /// Makes a small disk and destroys it: proves loop devices, mkfs.ext4 and mounting work here
+    /// before any job is accepted.
+    public func probe() async throws(SandboxError) {
+        let disk = try await acquire(sizeBytes: 16 << 20)
+        try await System.offPool { () throws(SandboxError) in try disk.filesystem.destroy() }
+    }
+
+    /// Makes a disk and keeps it idle, for the first job of that size.
+    public func warm(sizeBytes: Int64) async throws(SandboxError) {
+        let disk = try await acquire(sizeBytes: sizeBytes)
+        lock.withLock { idle.append(disk.filesystem) }
+    }
+
+    /// Takes a disk back once its job is over (no process of the job left), on a thread of its own:
+    /// emptying or unmounting a full disk can take a while. `clear` removes a directory tree
+    /// without following symlinks (the worker's removal); it runs only on a disk being kept.
+    public func release(_ disk: JobDisk, clear: @escaping @Sendable (String) throws -> Void) async {
+        lock.withLock { releasing += 1 }
+        let filesystem = disk.filesystem
+        let handled = (try? await System.offPool { [self] () throws(SandboxError) -> Bool in
+            var kept = recycle(filesystem, clear: clear)
+            lock.withLock {
+                if kept, idle.count < maxIdle { idle.append(filesystem) } else { kept = false }
+            }
+            if !kept { try? filesystem.destroy() }
+            return true
+        }) ?? false
+        if !handled { try? filesystem.destroy() }   // no thread to be had: do it here
+        lock.withLock {
+            releasing -= 1
+            lock.broadcast()
+        }
+    }
+
+    /// Empties a barely used disk for the next job. True when it is empty and can be kept.
+    private func recycle(_ filesystem: LoopFilesystem, clear: (String) throws -> Void) -> Bool {
+        guard lock.withLock({ idle.count < maxIdle }), let usage = try? filesystem.usage(), !usage.isNearlyFull,
+              usage.usedInodes - filesystem.emptyInodes <= reuseMaxInodes,
+              filesystem.imageBytes() <= min(reuseMaxImageBytes, filesystem.sizeBytes / 2) else { return false }
+        for name in Self.entries(of: filesystem.mountPoint) where name != "lost+found" {
+            try? clear(filesystem.mountPoint + "/" + name)
+        }
+        return filesystem.isEmpty()
+    }
+
+    /// Waits for disks being given back, then destroys the idle ones (worker shutdown).
+    public func shutdown() async {
+        _ = try? await System.offPool { [self] () throws(SandboxError) in
+            let disks = lock.withLock {
+                while releasing > 0 { lock.wait() }
+                defer { idle = [] }
+                return idle
+            }
+            for disk in disks { try? disk.destroy() }
+        }
+    }
+
+    /// How many disks are idle (tests, metrics).
+    public var idleCount: Int { lock.withLock { idle.count } }
+
+    static func entries(of path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Isolation
+import Testing
+
+/// The job disk on its own: a loop-backed ext4 of exactly the limit, a pool that reuses barely used
+/// disks, and a sandbox whose /work and /tmp live on one without showing a host path.
+@Suite(.enabled(if: getuid() == 0 && access("/dev/loop-control", W_OK) == 0), .serialized)
+struct LoopDiskTests {
+    /// A scratch directory for disks, removed (with anything mounted in it) at the end.
+    final class Scratch {
+        let path: String
+        init() throws {
+            var template = Array("/tmp/joblet-disk-test-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { throw POSIXError(.EIO) }
+            path = String(cString: made)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Mount points and loop backing files that mention `path`: what must be gone after a disk is.
+    static func traces(of path: String) -> [String] {
+        let mounts = ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
+            .split(separator: "\n").filter { $0.contains(path) }.map(String.init)
+        let loops = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? [])
+            .filter { $0.hasPrefix("loop") }
+            .compactMap { try? String(contentsOfFile: "/sys/block/\($0)/loop/backing_file", encoding: .utf8) }
+            .filter { $0.contains(path) }
+        return mounts + loops
+    }
+
+    /// Loop devices take a moment to detach after a lazy unmount: wait for the traces to go.
+    static func tracesAfterSettling(of path: String) async -> [String] {
+        for _ in 0..<100 {
+            if traces(of: path).isEmpty { return [] }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return traces(of: path)
+    }
+
+    @Test func writesStopAtTheSizeAndTheHostHoldsAtMostThat() async throws {
+        let scratch = try Scratch()
+        let size: Int64 = 32 << 20
+        let disk = try LoopFilesystem.create(directory: scratch.path + "/d", sizeBytes: size)
+        let file = disk.mountPoint + "/big"
+        let fd = open(file, O_WRONLY | O_CREAT, 0o600)
+        #expect(fd >= 0)
+        let block = [UInt8](repeating: 1, count: 1 << 20)
+        var written = 0
+        var failure: Int32 = 0
+        for _ in 0..<64 {
+            let n = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { failure = errno; break }
+            written += n
+        }
+        fsync(fd)
+        close(fd)
+        #expect(failure == ENOSPC)
+        #expect(written < Int(size))
+        #expect(try disk.usage().isNearlyFull)
+        #expect(disk.imageBytes() <= size)
+
+        try disk.destroy()
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/d"))
+        #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
+    }
+
+    @Test func aBarelyUsedDiskIsEmptiedAndReusedAnyOtherIsDestroyed() async throws {
+        let scratch = try Scratch()
+        let pool = DiskPool(directory: scratch.path, maxIdle: 2)
+        let clear: @Sendable (String) throws -> Void = { try FileManager.default.removeItem(atPath: $0) }
+
+        let first = try await pool.acquire(sizeBytes: 16 << 20)
+        try FileManager.default.createDirectory(atPath: first.workDirectory, withIntermediateDirectories: false)
+        FileManager.default.createFile(atPath: first.workDirectory + "/secret", contents: Data("mine".utf8))
+        await pool.release(first, clear: clear)
+        #expect(pool.idleCount == 1)
+
+        let second = try await pool.acquire(sizeBytes: 16 << 20)
+        #expect(second.workDirectory == first.workDirectory, "the same disk is reused")
+        #expect(!FileManager.default.fileExists(atPath: second.workDirectory), "and nothing of the first job is left")
+
+        // Filled to the brim: destroyed rather than emptied (and its image's space given back).
+        try FileManager.default.createDirectory(atPath: second.tmpDirectory, withIntermediateDirectories: false)
+        FileManager.default.createFile(atPath: second.tmpDirectory + "/fill", contents: Data(count: 15 << 20))
+        await pool.release(second, clear: clear)
+        #expect(pool.idleCount == 0)
+        #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
+
+        let other = try await pool.acquire(sizeBytes: 32 << 20)
+        await pool.release(other, clear: clear)
+        await pool.shutdown()
+        #expect(pool.idleCount == 0)
+        #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+    }
+
+    @Test func aCrashedPredecessorsDisksAreRemovedAtStart() async throws {
+        let scratch = try Scratch()
+        let crashed = DiskPool(directory: scratch.path, maxIdle: 2)
+        _ = try await crashed.acquire(sizeBytes: 16 << 20)   // never given back
+        try await crashed.warm(sizeBytes: 16 << 20)          // idle, never shut down
+        #expect(!Self.traces(of: scratch.path).isEmpty)
+
+        let removed = try DiskPool(directory: scratch.path, maxIdle: 2).removeLeftovers()
+        #expect(removed == 2)
+        #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+    }
+
+    @Test func aSandboxWritesWorkAndTmpToTheDiskAndSeesNoHostPath() async throws {
+        let scratch = try Scratch()
+        let pool = DiskPool(directory: scratch.path, maxIdle: 1)
+        let disk = try await pool.acquire(sizeBytes: 16 << 20)
+        for (path, mode) in [(disk.workDirectory, 0o755), (disk.tmpDirectory, 0o1777)] {
+            mkdir(path, mode_t(mode))
+            chmod(path, mode_t(mode))
+            chown(path, 65534, 65534)
+        }
+        var plan = SandboxPlan(jobID: "disk-\(UInt32.random(in: 0...UInt32.max))",
+                               argv: ["/bin/sh", "-c", """
+                                   cat /proc/self/mountinfo
+                                   echo hi > /work/a && echo hi > /tmp/b && echo wrote
+                                   dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1 | grep -c 'No space left'
+                                   """],
+                               environment: [:], hostname: "job-disk", workDirectory: disk.workDirectory)
+        plan.tmpDirectory = disk.tmpDirectory
+        let run = try await SandboxHarness.run(plan)
+        #expect(run.status == .exited(0), "\(run.err)")
+        #expect(!run.out.contains(scratch.path), "mountinfo shows the host path: \(run.out)")
+        #expect(run.out.contains(" /work /work "), "/work is the disk's /work: \(run.out)")
+        #expect(run.out.contains(" /tmp /tmp "), "/tmp is the disk's /tmp: \(run.out)")
+        #expect(run.out.contains("wrote\n1\n"))
+        #expect(FileManager.default.fileExists(atPath: disk.workDirectory + "/a"))
+        #expect(disk.isNearlyFull())
+
+        await pool.release(disk, clear: { try FileManager.default.removeItem(atPath: $0) })
+        await pool.shutdown()
+        #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
+    }
+}
