@@ -1,22 +1,29 @@
-/// A bounded hand-off from the pipe-reading thread to the async consumer: when the buffer is
-/// full the reader thread blocks, stops reading, and the job blocks on its pipe.
+/// A bounded hand-off from the pipe-reading thread to the async consumer: while it holds
+/// `limitBytes` or `limitChunks` the reader thread blocks, stops reading, and the job blocks in
+/// write(2) on its pipe. A chunk leaves the channel (and its memory) as soon as it is taken.
 final class OutputChannel: @unchecked Sendable {
     private let lock = ConditionLock()
     private let limitBytes: Int
+    /// Also bounded by count: many tiny chunks cost more than their bytes.
+    private let limitChunks: Int
     // Guarded by `lock`.
     private var buffer: [OutputChunk] = []
-    private var head = 0
     private var bufferedBytes = 0
     private var finished = false
     private var failure: (any Error)?
+    private var dropped: UInt64 = 0
     private var waiters: [CheckedContinuation<OutputChunk?, any Error>] = []
 
-    init(limitBytes: Int) { self.limitBytes = limitBytes }
+    init(limitBytes: Int, limitChunks: Int) {
+        self.limitBytes = limitBytes
+        self.limitChunks = limitChunks
+        buffer.reserveCapacity(limitChunks)
+    }
 
-    /// Called by the reader thread; blocks while the buffer is full.
+    /// Called by the reader thread; blocks while the channel is full.
     func push(_ chunk: OutputChunk) {
         lock.lock()
-        while bufferedBytes >= limitBytes { lock.wait() }
+        while bufferedBytes >= limitBytes || buffer.count >= limitChunks { lock.wait() }
         if !waiters.isEmpty {
             let waiter = waiters.removeFirst()
             lock.unlock()
@@ -28,11 +35,12 @@ final class OutputChannel: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Ends the stream after the buffered chunks.
-    func finish(throwing error: (any Error)? = nil) {
+    /// Ends the stream after the buffered chunks; `droppedBytes`: output read past the job's limit.
+    func finish(throwing error: (any Error)? = nil, droppedBytes: UInt64 = 0) {
         lock.lock()
         finished = true
         failure = error
+        dropped = droppedBytes
         let pending = waiters
         waiters = []
         lock.unlock()
@@ -41,15 +49,21 @@ final class OutputChannel: @unchecked Sendable {
         }
     }
 
+    /// Bytes dropped past the output limit; final once ``next()`` returned nil.
+    var droppedBytes: UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return dropped
+    }
+
     /// The next chunk, or nil at the end of both streams.
     func next() async throws -> OutputChunk? {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<OutputChunk?, any Error>) in
             lock.lock()
-            if head < buffer.count {
-                let chunk = buffer[head]
-                head += 1
+            if !buffer.isEmpty {
+                // At most `limitChunks` entries: shifting them is cheaper than keeping taken ones alive.
+                let chunk = buffer.removeFirst()
                 bufferedBytes -= chunk.bytes.count
-                if head == buffer.count { buffer.removeAll(keepingCapacity: true); head = 0 }
                 lock.broadcast()
                 lock.unlock()
                 continuation.resume(returning: chunk)

@@ -118,7 +118,7 @@ public enum Sandbox {
             throw failure(record, layout: layout, command: command)
         }
         return try SandboxProcess(pid: pid, pidfd: pidfd, mountNamespace: mountNamespace,
-                                  stdout: stdout.read, stderr: stderr.read)
+                                  stdout: stdout.read, stderr: stderr.read, outputLimit: plan.outputLimit)
     }
 
     /// The job environment plus the sandbox defaults; nothing from the worker's own environment.

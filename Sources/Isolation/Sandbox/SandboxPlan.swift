@@ -23,6 +23,9 @@ public struct SandboxPlan: Sendable {
     public var tmpDirectory: String? = nil
     /// `RLIMIT_NOFILE` of the job.
     public var maxOpenFiles: UInt64 = 1024
+    /// Output bytes (stdout and stderr together) delivered through ``SandboxProcess/output``; the
+    /// rest is read and dropped (``SandboxProcess/droppedOutputBytes``). nil: no limit.
+    public var outputLimit: Int64? = nil
     /// Attached after clone, before the child is released, so no job code runs outside it.
     public var cgroup: (any CgroupAttachment)? = nil
 

@@ -20,10 +20,14 @@ public struct JobResult: Sendable, Equatable, Codable {
     /// The limits the job ran with (the request after the worker's defaults and maxima), so a
     /// message about a limit can name it.
     public var limits: JobLimits?
+    /// Output bytes the worker read but did not publish because the job passed its `output` limit
+    /// (nil: nothing was dropped). The job's log ends with a `[joblet] output truncated` line then.
+    public var outputDroppedBytes: UInt64?
 
     public init(exitCode: Int32?, signal: Int32? = nil, oomKilled: Bool = false, reason: String? = nil,
                 startedAt: Double, finishedAt: Double, accounting: Accounting? = nil, workerID: String,
-                attempt: Int, logChunks: UInt64, unenforcedLimits: [String]? = nil, limits: JobLimits? = nil) {
+                attempt: Int, logChunks: UInt64, unenforcedLimits: [String]? = nil, limits: JobLimits? = nil,
+                outputDroppedBytes: UInt64? = nil) {
         self.exitCode = exitCode
         self.signal = signal
         self.oomKilled = oomKilled
@@ -36,12 +40,13 @@ public struct JobResult: Sendable, Equatable, Codable {
         self.logChunks = logChunks
         self.unenforcedLimits = unenforcedLimits
         self.limits = limits
+        self.outputDroppedBytes = outputDroppedBytes
     }
 
     enum CodingKeys: String, CodingKey {
         case exitCode = "exit_code", signal, oomKilled = "oom_killed", reason
         case startedAt = "started_at", finishedAt = "finished_at", accounting
         case workerID = "worker_id", attempt, logChunks = "log_chunks", unenforcedLimits = "unenforced_limits"
-        case limits
+        case limits, outputDroppedBytes = "output_dropped_bytes"
     }
 }

@@ -42,6 +42,7 @@ extension JobRunner {
             plan.runtimeMounts = runtime?.mounts ?? []
             plan.volumes = volumes
             plan.cgroup = cgroup
+            plan.outputLimit = limits.limits.output?.bytes
             process = try Sandbox.spawn(plan)
         } catch {
             let reason = Self.describe(error)
@@ -70,6 +71,10 @@ extension JobRunner {
         }
 
         let status = await superviseRun(process, streamer: streamer, timeout: limits.limits.timeout, handle: handle)
+        let droppedOutput = process.droppedOutputBytes
+        if droppedOutput > 0 {
+            await streamer.appendTruncationNote(dropped: droppedOutput, limit: limits.limits.output)
+        }
         let usage = try? cgroup?.usage()
         let finishedAt = Clock.now
 
@@ -109,7 +114,8 @@ extension JobRunner {
         let result = JobResult(exitCode: status.code, signal: signal, oomKilled: oomKilled, reason: reason,
                                startedAt: startedAt, finishedAt: finishedAt, accounting: accounting,
                                workerID: workerID, attempt: attempt, logChunks: await streamer.chunkCount,
-                               unenforcedLimits: cgroup?.unenforced.nilIfEmpty, limits: limits.limits)
+                               unenforcedLimits: cgroup?.unenforced.nilIfEmpty, limits: limits.limits,
+                               outputDroppedBytes: droppedOutput > 0 ? droppedOutput : nil)
         await state.recordFinished(failed: finalState != .completed)
         await finish(JobEvent(jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
                               reason: reason, result: result), submitter: message.submitter, delivery: work.delivery)

@@ -18,6 +18,8 @@ actor LogStreamer {
     private var buffer: [UInt8] = []
     private var bufferedSince: ContinuousClock.Instant?
     private var nextSeq: UInt64 = 0
+    /// The last byte appended was not a newline: a note must start on a line of its own.
+    private(set) var endsMidLine = false
     /// Set when a publish failed: the job is being stopped anyway, further output is dropped.
     private var broken = false
     // FIFO lock so chunks are published in sequence order even though publishing suspends.
@@ -39,6 +41,7 @@ actor LogStreamer {
         if broken { return }
         if newStream != stream, !buffer.isEmpty { await flush() }
         stream = newStream
+        if let last = bytes.last { endsMidLine = last != 0x0a }
         var rest = bytes[...]
         while !rest.isEmpty {
             let room = chunkBytes - buffer.count
