@@ -77,7 +77,9 @@ extension Dispatcher {
         }
         do {
             let advert = try Envelope.decode(WorkerAdvert.self, from: delivery, expectedType: MessageType.workerAdvert)
-            if advert.workerID == sender {
+            if let invalid = Self.invalidity(of: advert) {
+                refusals.refuse("advert", sender: sender, reason: invalid)
+            } else if advert.workerID == sender {
                 registry.update(advert, now: Clock.now)
             } else {
                 refusals.refuse("advert", sender: sender, reason: "advert for worker \(advert.workerID.prefix(80)) sent by \(sender)")
@@ -86,6 +88,11 @@ extension Dispatcher {
             logger.warning("malformed worker advert ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
         }
         try await channel.ack(delivery)
+    }
+
+    static func invalidity(of advert: WorkerAdvert) -> String? {
+        do { try advert.validate() } catch { return "\(error)" }
+        return nil
     }
 
     /// A log chunk: stored once per job+sender+seq, within the per-job byte cap. Only workers send

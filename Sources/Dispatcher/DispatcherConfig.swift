@@ -121,8 +121,8 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
 
     /// Cross-field checks the decoder cannot express.
     public func validate() throws {
-        guard maxAttempts >= 1 else {
-            throw DispatcherError("invalid_config", "max_attempts: must be at least 1")
+        guard (1...JobMessage.maxAttemptsLimit).contains(maxAttempts) else {
+            throw DispatcherError("invalid_config", "max_attempts: give 1-\(JobMessage.maxAttemptsLimit) (it is \(maxAttempts))")
         }
         if let submitterQuota, submitterQuota < 1 {
             throw DispatcherError("invalid_config", "submitter_quota: must be at least 1, or leave it out for no quota")

@@ -50,6 +50,10 @@ public enum Matchmaker {
             }
         }
 
+        if let limits = request.limits {
+            capable = try fitting(limits, among: capable, what: runtime?.id ?? "host jobs")
+        }
+
         let chosenArch = arch ?? bestArch(capable)
         return Route(runtime: runtime, arch: chosenArch)
     }

@@ -36,6 +36,12 @@ struct JobOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Wall-clock limit, e.g. 90s, 10m, 1h30m.", valueName: "duration"))
     var timeout: String?
 
+    @Option(name: .customLong("max-disk"), help: ArgumentHelp("Space for everything the job writes (/work, /tmp, uploads), e.g. 2G.", valueName: "size"))
+    var maxDisk: String?
+
+    @Option(name: .customLong("max-output"), help: ArgumentHelp("Output kept (stdout + stderr); the rest is dropped, e.g. 100M.", valueName: "size"))
+    var maxOutput: String?
+
     @Option(help: ArgumentHelp("A name shown in listings.", valueName: "name"))
     var name: String?
 
@@ -59,7 +65,9 @@ struct JobOptions: ParsableArguments, Sendable {
                 cpuCores: cpuCores,
                 ioBytesPerSecond: try JobOptions.parse("--max-iobps", maxIOBPS, ByteSize.init(parsing:)),
                 pids: maxPIDs,
-                timeout: try JobOptions.parse("--timeout", timeout, JobDuration.init(parsing:)))
+                timeout: try JobOptions.parse("--timeout", timeout, JobDuration.init(parsing:)),
+                disk: try JobOptions.parse("--max-disk", maxDisk, ByteSize.init(parsing:)),
+                output: try JobOptions.parse("--max-output", maxOutput, ByteSize.init(parsing:)))
             try limits.validate()
             return limits == JobLimits() ? nil : limits
         } catch let error as JobletError {
@@ -80,7 +88,8 @@ struct JobOptions: ParsableArguments, Sendable {
     static func flagNames(_ message: String) -> String {
         let replacements = [("limits.memory", "--max-memory"), ("limits.cpu_percent", "--max-cpu"),
                             ("limits.cpu_cores", "--cpu-cores"), ("limits.io_bps", "--max-iobps"),
-                            ("limits.pids", "--max-pids"), ("limits.timeout", "--timeout")]
+                            ("limits.pids", "--max-pids"), ("limits.timeout", "--timeout"),
+                            ("limits.disk", "--max-disk"), ("limits.output", "--max-output")]
         for (field, flag) in replacements where message.hasPrefix(field) {
             return flag + message.dropFirst(field.count)
         }

@@ -53,7 +53,7 @@ extension DispatcherClusterTests {
 
         // Memory beyond every capable worker is rejected with why.
         let big = try await harness.submit(JobRequest(command: ["x"], runtime: "\(language):20",
-                                                      limits: JobLimits(memory: ByteSize(bytes: 1 << 50))))
+                                                      limits: JobLimits(memory: ByteSize(bytes: 1 << 40))))
         #expect(big.status == .rejected)
         #expect(big.error?.code == "insufficient_memory")
         #expect(big.error?.message.contains("limits.memory") == true)

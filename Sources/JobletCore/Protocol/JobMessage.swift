@@ -10,6 +10,8 @@ public struct JobMessage: Sendable, Equatable, Codable {
     public var submittedAt: Double
     /// How many times a worker may start this job; a delivery beyond it is dead-lettered as `lost`.
     public var maxAttempts: Int
+    /// More attempts than this is a loop, not a retry policy.
+    public static let maxAttemptsLimit = 100
 
     public init(jobID: String, runtimeID: String?, request: JobRequest, submitter: String, submittedAt: Double,
                 maxAttempts: Int = 2) {

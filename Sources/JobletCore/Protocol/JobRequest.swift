@@ -43,6 +43,17 @@ public struct JobRequest: Sendable, Equatable, Codable {
         if let index = command.firstIndex(where: { $0.utf8.contains(0) }) {
             throw JobletError(.invalidArgument, "command[\(index)]: must not contain NUL bytes")
         }
+        guard command.count <= Self.maxArguments else {
+            throw JobletError(.invalidArgument, "command: \(command.count) arguments is over \(Self.maxArguments); pass long lists in a file (--upload)")
+        }
+        guard (env?.count ?? 0) <= Self.maxEnvironment else {
+            throw JobletError(.invalidArgument, "env: \(env?.count ?? 0) variables is over \(Self.maxEnvironment); pass settings in a file (--upload)")
+        }
+        let commandBytes = command.reduce(0) { $0 + $1.utf8.count + 1 }
+            + (env ?? [:]).reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 }
+        guard commandBytes <= Self.maxCommandBytes else {
+            throw JobletError(.invalidArgument, "command and env: \(ByteSize(bytes: Int64(commandBytes))) is over \(ByteSize(bytes: Int64(Self.maxCommandBytes))) (the kernel's exec limit is near); pass large data as an upload")
+        }
         for (key, value) in env ?? [:] {
             guard JobRequest.isValidEnvironmentName(key) else {
                 throw JobletError(.invalidArgument, "env.\(key): not a valid variable name; use letters, digits and _ (not starting with a digit)")
@@ -51,6 +62,9 @@ public struct JobRequest: Sendable, Equatable, Codable {
                 throw JobletError(.invalidArgument, "env.\(key): is set by Joblet and cannot be overridden")
             }
             if value.utf8.contains(0) { throw JobletError(.invalidArgument, "env.\(key): must not contain NUL bytes") }
+        }
+        guard (volumes?.count ?? 0) <= Self.maxVolumes else {
+            throw JobletError(.invalidArgument, "volumes: \(volumes?.count ?? 0) volumes is over \(Self.maxVolumes)")
         }
         for volume in volumes ?? [] where !JobRequest.isValidVolumeName(volume) {
             throw JobletError(.invalidArgument, "volumes: \"\(volume)\" is not a valid volume name; use [a-z0-9][a-z0-9._-]* up to 64 characters")
@@ -61,8 +75,8 @@ public struct JobRequest: Sendable, Equatable, Codable {
         if let arch, Architecture.normalize(arch) == nil {
             throw JobletError(.invalidArgument, "arch: \"\(arch)\" is not known; use x86_64 (amd64) or aarch64 (arm64)")
         }
-        if let runtime, runtime.isEmpty {
-            throw JobletError(.invalidArgument, "runtime: must not be empty; omit it to run on the host base")
+        if let runtime, runtime.isEmpty || runtime.utf8.count > 128 {
+            throw JobletError(.invalidArgument, "runtime: must be 1-128 characters, like \"python:3.11\"; omit it to run on the host base")
         }
         if let upload {
             // base64 is 4/3 of the archive.
@@ -76,6 +90,12 @@ public struct JobRequest: Sendable, Equatable, Codable {
         }
         try limits?.validate()
     }
+
+    public static let maxArguments = 4096
+    public static let maxEnvironment = 1024
+    /// Arguments and environment together, well under the kernel's exec limit (ARG_MAX, 2 MiB by default).
+    public static let maxCommandBytes = 1 << 20
+    public static let maxVolumes = 32
 
     public static func isValidEnvironmentName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }

@@ -51,6 +51,18 @@ extension WorkerConfig {
         } catch let error as JobletError {
             throw WorkerError(.invalidConfig, "limits: \(error.message)")
         }
+        if let excess = defaultLimits.firstExcess(over: maxLimits) {
+            throw WorkerError(.invalidConfig, "limits.default: \(excess.field.dropFirst("limits.".count)) \(excess.value) is over limits.max (\(excess.ceiling)); lower the default or raise the maximum")
+        }
+    }
+
+    /// Memory and CPU ceilings this host can honour, where worker.yml states none: a job asking for
+    /// more than the machine has is refused rather than written into its cgroup.
+    public func withHostCeilings(memoryTotal: Int64, cpus: Int) -> WorkerConfig {
+        var config = self
+        if config.maxLimits.memory == nil, memoryTotal > 0 { config.maxLimits.memory = ByteSize(bytes: memoryTotal) }
+        if config.maxLimits.cpuPercent == nil, cpus > 0 { config.maxLimits.cpuPercent = 100 * cpus }
+        return config
     }
 }
 

@@ -25,9 +25,14 @@ public struct WorkerConfig: Sendable, Decodable {
     public var cgroupRoot: String?
     /// Run jobs even when a limit cannot be enforced on this host (reported in the result).
     public var allowUnenforced: Bool = false
+    /// What a job gets for every limit it leaves out.
     public var defaultLimits: JobLimits = JobLimits(memory: ByteSize(bytes: 1 << 30), pids: 1024,
-                                                    timeout: JobDuration(seconds: 3600))
-    public var maxLimits: JobLimits = JobLimits(timeout: JobDuration(seconds: 86_400))
+                                                    timeout: JobDuration(seconds: 3600), disk: ByteSize(bytes: 1 << 30),
+                                                    output: ByteSize(bytes: 64 << 20))
+    /// What no job may exceed. Safe out of the box; memory and cpu_percent default to this host's
+    /// (`withHostCeilings`), so every limit has a ceiling.
+    public var maxLimits: JobLimits = JobLimits(pids: 4096, timeout: JobDuration(seconds: 86_400),
+                                                disk: ByteSize(bytes: 10 << 30), output: ByteSize(bytes: 1 << 30))
     public var jobUID: UInt32 = 65534
     public var jobGID: UInt32 = 65534
     /// Output is coalesced into chunks up to this size …
@@ -118,8 +123,9 @@ public struct WorkerConfig: Sendable, Decodable {
             allowUnenforced = cgroup.allowUnenforced ?? allowUnenforced
         }
         if let limits = try container.decodeIfPresent(Limits.self, forKey: .limits) {
-            defaultLimits = limits.defaults ?? defaultLimits
-            maxLimits = limits.max ?? maxLimits
+            // Fields left out keep their safe defaults, so stating one maximum never lifts the others.
+            defaultLimits = (limits.defaults ?? JobLimits()).filled(from: defaultLimits)
+            maxLimits = (limits.max ?? JobLimits()).filled(from: maxLimits)
         }
         if let job = try container.decodeIfPresent(Job.self, forKey: .job) {
             jobUID = job.uid ?? jobUID

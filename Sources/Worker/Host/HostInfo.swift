@@ -34,6 +34,9 @@ public enum HostInfo {
         return (total, available)
     }
 
+    /// CPUs online now (sysconf), at least 1.
+    public static var onlineCPUs: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
     /// One-minute load average from /proc/loadavg.
     public static var load1: Double {
         guard let text = try? FileText.read("/proc/loadavg"), let first = text.split(separator: " ").first else { return 0 }

@@ -14,6 +14,8 @@ struct JobRunner: Sendable {
     let publishChannel: AMQPChannel
     let inventory: RuntimeInventory
     let cgroups: CgroupManager?
+    /// Job disks (`/work`, `/tmp`); nil where the host cannot make them and running without is allowed.
+    let disks: DiskPool?
     let state: WorkerState
     /// Whose job messages are run (the dispatcher users of worker.yml).
     let trust: TrustPolicy
@@ -69,7 +71,10 @@ struct JobRunner: Sendable {
         }
         let handle = JobHandle(jobID: message.jobID)
         await state.register(handle)
-        await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle)
+        let disk = await assignDisk(limits)
+        await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk)
+        await releaseDisk(disk)
+        await removeJobDirectory(of: message.jobID)
         await state.unregister(message.jobID)
     }
 
@@ -98,8 +103,8 @@ struct JobRunner: Sendable {
         guard BrokerUserName.isValid(message.submitter) else {
             throw PoisonMessage("submitter: \"\(message.submitter.prefix(80))\" is not a broker user name Joblet can route (\(BrokerUserName.allowed))")
         }
-        guard message.maxAttempts >= 1 else {
-            throw PoisonMessage("max_attempts: must be at least 1")
+        guard (1...JobMessage.maxAttemptsLimit).contains(message.maxAttempts) else {
+            throw PoisonMessage("max_attempts: \(message.maxAttempts) is out of range; give 1-\(JobMessage.maxAttemptsLimit)")
         }
         let expected = Topology.jobQueue(runtimeID: message.runtimeID, arch: Architecture.host)
         guard expected == queue else {

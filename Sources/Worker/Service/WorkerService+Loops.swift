@@ -158,7 +158,7 @@ extension WorkerService {
     func publishAdvert(_ session: Session, cgroups: CgroupManager?, status: WorkerAdvert.Status? = nil) async {
         let mode = await state.mode
         let memory = HostInfo.memory
-        let advert = WorkerAdvert(
+        var advert = WorkerAdvert(
             workerID: config.workerID, hostname: HostInfo.hostname, arch: arch, kernel: HostInfo.kernel,
             cgroupMode: cgroups?.mode.rawValue ?? "none",
             status: status ?? (mode == .online ? .online : .draining),
@@ -167,6 +167,7 @@ extension WorkerService {
             memoryTotal: memory.total, memoryAvailable: memory.available, load1: HostInfo.load1,
             version: WorkerVersion.current, time: Clock.now, interval: config.advertInterval.seconds,
             runningJobs: await state.runningJobIDs, metrics: await state.metrics)
+        advert.maxLimits = config.maxLimits
         do {
             try await session.publishChannel.publish(
                 Envelope.encode(advert), exchange: Topology.eventsExchange,

@@ -22,7 +22,7 @@ public final class WorkerService: Service, Sendable {
     let declared = Mutex<Set<String>>([])
 
     public init(config: WorkerConfig, logger: Logger) {
-        self.config = config
+        self.config = config.withHostCeilings(memoryTotal: HostInfo.memory.total, cpus: HostInfo.onlineCPUs)
         self.logger = logger
         self.metrics = WorkerMetricsRegistry(workerID: config.workerID, slotsTotal: config.slots)
         self.state = WorkerState(slots: config.slots, registry: metrics)
@@ -49,9 +49,10 @@ public final class WorkerService: Service, Sendable {
 
     public func run() async throws {
         let cgroups = try prepareHost()
+        let disks = try await prepareDisks()
         let metricsServer = try startMetricsServer()
         defer { metricsServer?.stop() }
-        let session = try await connect(cgroups: cgroups)
+        let session = try await connect(cgroups: cgroups, disks: disks)
         let control = try await listenForControl(on: session.controlChannel)
         logger.info("worker online", metadata: [
             "worker": "\(config.workerID)", "slots": "\(config.slots)",
@@ -70,6 +71,7 @@ public final class WorkerService: Service, Sendable {
             await self.shutdown(session, cgroups: cgroups)
             group.cancelAll()
         }
+        await disks?.shutdown()
         await session.connection.close()
         logger.info("worker stopped", metadata: ["worker": "\(config.workerID)"])
     }
@@ -88,9 +90,17 @@ public final class WorkerService: Service, Sendable {
     func prepareHost() throws -> CgroupManager? {
         try FileSystem.makeDirectories(config.stateDirectory, mode: 0o711)
         let jobsDirectory = config.stateDirectory + "/jobs"
+        // Start-up only, before any job runs: blocking here holds no other work up.
         for name in FileSystem.list(jobsDirectory) {
             logger.info("removing work dir of a crashed predecessor", metadata: ["job": "\(name)"])
-            try FileSystem.removeTree(jobsDirectory + "/" + name)
+            do { try TreeRemoval.remove(jobsDirectory + "/" + name) } catch {
+                // One stubborn leftover (a mount inside it) must not keep the worker down: say so and serve.
+                logger.error("could not remove a leftover work dir", metadata: ["job": "\(name)", "error": "\(error)"])
+            }
+        }
+        let retiredInUse = RuntimePackage.collectRetired(basePath: config.runtimesPath)
+        if !retiredInUse.isEmpty {
+            logger.info("keeping retired runtimes that jobs still use", metadata: ["count": "\(retiredInUse.count)"])
         }
         inventory.rescan(force: true)
         let root = config.effectiveCgroupRoot
@@ -112,13 +122,13 @@ public final class WorkerService: Service, Sendable {
         }
     }
 
-    func connect(cgroups: CgroupManager?) async throws -> Session {
+    func connect(cgroups: CgroupManager?, disks: DiskPool?) async throws -> Session {
         let connection = try await AMQPConnection.connect(
             config.brokerSettings.configuration(connectionName: "joblet-worker \(config.workerID)",
                                                 environment: ProcessEnvironment.current))
         let jobChannel = try await connection.openChannel()
         try await jobChannel.enableConfirms()
-        // Per consumer: quorum queues reject a global prefetch (see ConsumerSet for the bound).
+        // Per consumer: quorum queues reject a global prefetch (see ConsumerBooks for the bound).
         try await jobChannel.qos(prefetchCount: 1)
         let publishChannel = try await connection.openChannel()
         try await publishChannel.enableConfirms()
@@ -128,10 +138,10 @@ public final class WorkerService: Service, Sendable {
         let (jobs, jobSink) = AsyncStream.makeStream(of: JobWork.self)
         let (reconcileRequests, reconcileSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let runner = JobRunner(config: config, jobChannel: jobChannel, publishChannel: publishChannel,
-                               inventory: inventory, cgroups: cgroups, state: state, trust: config.trust,
+                               inventory: inventory, cgroups: cgroups, disks: disks, state: state, trust: config.trust,
                                refusals: refusals, logger: logger)
         return Session(connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
-                       controlChannel: controlChannel, consumers: ConsumerSet(channel: jobChannel, logger: logger),
+                       controlChannel: controlChannel, consumers: ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger),
                        runner: runner, jobs: jobs, jobSink: jobSink,
                        reconcileRequests: reconcileRequests, reconcileSink: reconcileSink)
     }
