@@ -42,6 +42,11 @@ enum JobExit {
             let limit = result?.limits?.timeout.map { " (limit \($0))" } ?? ""
             return "timed out\(limit): raise --timeout"
         }
+        // Hitting the pids limit need not be fatal; it explains a job that failed.
+        if state == .failed, let hits = result?.accounting?.pidsLimitHits, hits > 0 {
+            let limit = result?.limits?.pids.map { "limit \($0), " } ?? ""
+            return "process limit reached (\(limit)\(hits) fork\(hits == 1 ? "" : "s") refused): raise --max-pids"
+        }
         return nil
     }
 

@@ -35,3 +35,15 @@ struct RNXCeilingTests {
         #expect(limits.disk == ByteSize(bytes: 1 << 30) && limits.output == ByteSize(bytes: 64 << 20))
     }
 }
+
+extension RNXCeilingTests {
+    /// A job that failed because it could not fork says so, like the memory and time limits.
+    @Test func runExplainsAProcessLimitThatFailedTheJob() async throws {
+        let cluster = try await LocalCluster.shared()
+        let run = try await cluster.rnx(["run", "--max-pids=8", "--", "sh", "-c",
+                                         "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 5 & done; wait"])
+        #expect(run.status != 0, "\(run)")
+        #expect(run.stderr.contains("process limit reached (limit 8, "), "\(run)")
+        #expect(run.stderr.contains("refused): raise --max-pids"), "\(run)")
+    }
+}

@@ -16,6 +16,12 @@ extension JobCgroup {
         }
     }
 
+    /// The `max` count of a `pids.events` file (same format in v1 and v2).
+    private static func limitHits(_ path: String) throws -> UInt64? {
+        guard let text = try CgroupFS.readIfPresent(path) else { return nil }
+        return CgroupFS.keyedValues(text)["max"]
+    }
+
     private static func number(_ path: String) throws -> UInt64? {
         guard let text = try CgroupFS.readIfPresent(path) else { return nil }
         return UInt64(CgroupFS.trimmed(text))
@@ -42,6 +48,7 @@ extension JobCgroup {
             usage.oomKilled = (CgroupFS.keyedValues(text)["oom_kill"] ?? 0) > 0
         }
         usage.pidsPeak = try Self.number(dir + "/pids.peak")
+        usage.pidsLimitHits = try Self.limitHits(dir + "/pids.events")
         return usage
     }
 
@@ -67,7 +74,10 @@ extension JobCgroup {
                 usage.oomKilled = (CgroupFS.keyedValues(text)["oom_kill"] ?? 0) > 0
             }
         }
-        if let pids = dirs["pids"] { usage.pidsPeak = try number(pids + "/pids.peak") }
+        if let pids = dirs["pids"] {
+            usage.pidsPeak = try number(pids + "/pids.peak")
+            usage.pidsLimitHits = try limitHits(pids + "/pids.events")
+        }
         return usage
     }
 }

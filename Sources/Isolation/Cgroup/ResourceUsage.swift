@@ -12,14 +12,18 @@ public struct ResourceUsage: Sendable, Equatable, Codable {
     public var oomKilled: Bool
     /// Highest number of tasks at once, when the kernel reports it.
     public var pidsPeak: UInt64?
+    /// How often a fork or clone failed because the job was at its pids limit (`pids.events` max).
+    public var pidsLimitHits: UInt64?
 
     public init(cpuUsageUsec: UInt64 = 0, userUsec: UInt64 = 0, systemUsec: UInt64 = 0,
-                memoryPeakBytes: UInt64 = 0, oomKilled: Bool = false, pidsPeak: UInt64? = nil) {
+                memoryPeakBytes: UInt64 = 0, oomKilled: Bool = false, pidsPeak: UInt64? = nil,
+                pidsLimitHits: UInt64? = nil) {
         self.cpuUsageUsec = cpuUsageUsec
         self.userUsec = userUsec
         self.systemUsec = systemUsec
         self.memoryPeakBytes = memoryPeakBytes
         self.oomKilled = oomKilled
         self.pidsPeak = pidsPeak
+        self.pidsLimitHits = pidsLimitHits
     }
 }

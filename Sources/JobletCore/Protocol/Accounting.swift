@@ -5,17 +5,21 @@ public struct Accounting: Sendable, Equatable, Codable {
     public var systemUsec: UInt64
     public var memoryPeakBytes: UInt64
     public var pidsPeak: UInt64?
+    /// Forks refused because the job was at its pids limit.
+    public var pidsLimitHits: UInt64?
 
-    public init(cpuUsec: UInt64, userUsec: UInt64, systemUsec: UInt64, memoryPeakBytes: UInt64, pidsPeak: UInt64? = nil) {
+    public init(cpuUsec: UInt64, userUsec: UInt64, systemUsec: UInt64, memoryPeakBytes: UInt64, pidsPeak: UInt64? = nil,
+                pidsLimitHits: UInt64? = nil) {
         self.cpuUsec = cpuUsec
         self.userUsec = userUsec
         self.systemUsec = systemUsec
         self.memoryPeakBytes = memoryPeakBytes
         self.pidsPeak = pidsPeak
+        self.pidsLimitHits = pidsLimitHits
     }
 
     enum CodingKeys: String, CodingKey {
         case cpuUsec = "cpu_usec", userUsec = "user_usec", systemUsec = "system_usec"
-        case memoryPeakBytes = "memory_peak", pidsPeak = "pids_peak"
+        case memoryPeakBytes = "memory_peak", pidsPeak = "pids_peak", pidsLimitHits = "pids_limit_hits"
     }
 }

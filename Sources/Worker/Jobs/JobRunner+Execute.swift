@@ -109,7 +109,8 @@ extension JobRunner {
         if case .signaled(let number) = status { signal = number }
         let accounting = usage.map {
             Accounting(cpuUsec: $0.cpuUsageUsec, userUsec: $0.userUsec, systemUsec: $0.systemUsec,
-                       memoryPeakBytes: $0.memoryPeakBytes, pidsPeak: $0.pidsPeak)
+                       memoryPeakBytes: $0.memoryPeakBytes, pidsPeak: $0.pidsPeak,
+                       pidsLimitHits: $0.pidsLimitHits.flatMap { $0 > 0 ? $0 : nil })
         }
         let result = JobResult(exitCode: status.code, signal: signal, oomKilled: oomKilled, reason: reason,
                                startedAt: startedAt, finishedAt: finishedAt, accounting: accounting,
