@@ -239,7 +239,8 @@ extension JobStore {
             finishedAt: row["finished_at"], workerID: row["worker_id"], attempts: row["attempts"],
             exitCode: (row["exit_code"] as Int64?).map { Int32(truncatingIfNeeded: $0) }, reason: row["reason"],
             result: try resultText.map { try JSONCodec.decode(JobResult.self, from: Array($0.utf8)) },
-            history: (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [])
+            history: (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [],
+            logsTruncated: (row["logs_truncated"] as Int64?).flatMap { $0 != 0 ? true : nil })
     }
 
     static func text<T: Encodable>(_ value: T) throws -> String {

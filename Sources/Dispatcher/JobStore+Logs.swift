@@ -4,15 +4,18 @@ import JobletCore
 
 extension JobStore {
     /// Stores a log chunk of `worker` once (duplicates vanish: INSERT OR IGNORE on job+worker+seq).
-    /// Chunks past the per-job byte cap, and chunks of jobs the store does not know, are dropped.
-    /// Returns whether it was stored.
+    /// The first chunk past the per-job byte cap marks the job `logs_truncated` and nothing of it is
+    /// stored from then on, so the stored log is a prefix (no gap a small later chunk could hide).
+    /// Chunks of jobs the store does not know are dropped. Returns whether it was stored.
     @discardableResult
     public func append(_ chunk: LogChunk, worker: String, byteCap: Int64) throws -> Bool {
         try write { db in
-            guard let used = try Int64.fetchOne(db, sql: "SELECT log_bytes FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT log_bytes, logs_truncated FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
                 return false
             }
-            guard used + Int64(chunk.data.count) <= byteCap else {
+            let used: Int64 = row["log_bytes"]
+            let truncated: Int64 = row["logs_truncated"]
+            guard truncated == 0, used + Int64(chunk.data.count) <= byteCap else {
                 try db.execute(sql: "UPDATE jobs SET logs_truncated = 1 WHERE id = ?", arguments: [chunk.jobID])
                 return false
             }

@@ -194,15 +194,30 @@ final class JobFollower {
         guard printLogs else { return }
         let wasTerminal = terminal != nil
         var pages = 0
+        var last: RPCResponse?
         while pages < 1000 {
             pages += 1
             let response = try await client.query(RPCRequest(method: .logs, jobID: jobID, sinceSeq: next))
+            last = response
             let chunks = response.logs ?? []
             let before = next
             for chunk in chunks { accept(chunk) }
             if chunks.isEmpty || next == before || response.complete == true { break }
         }
         if wasTerminal { terminalHistoryFetched = true }
+        if let last, last.complete == true, let record = last.job { skipUnstoredChunks(record) }
+    }
+
+    /// The dispatcher stopped storing the job's log at its cap: chunks not seen live by a quiet
+    /// second after the end (live ones may still be on their way) will never come, so say so
+    /// instead of waiting for them.
+    private func skipUnstoredChunks(_ record: JobRecord) {
+        guard record.logsTruncated == true, record.state.isTerminal, let expected = record.result?.logChunks,
+              next < expected, ticksSinceProgress >= 4 else { return }
+        clearProgress()
+        for note in LogTruncation.storedLogNotes(record) { Terminal.err(note) }
+        pending.removeAll()
+        next = expected
     }
 
     private func refreshStatus() async throws {

@@ -33,8 +33,10 @@ struct Logs: AsyncParsableCommand {
                 return outcome.detached ? JobExit.cancelled : 0
             }
             var next = sinceSeq
+            var latest = record
             while true {
                 let response = try await client.query(RPCRequest(method: .logs, jobID: record.jobID, sinceSeq: next))
+                if let job = response.job { latest = job }
                 let chunks = (response.logs ?? []).filter { $0.seq >= next }.sorted { $0.seq < $1.seq }
                 for chunk in chunks {
                     if output.json {
@@ -46,6 +48,7 @@ struct Logs: AsyncParsableCommand {
                 }
                 if chunks.isEmpty || response.complete == true { break }
             }
+            for note in LogTruncation.storedLogNotes(latest) { Terminal.err(note) }
             return 0
         }
         if code != 0 { throw ExitCode(code) }

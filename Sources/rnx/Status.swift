@@ -49,6 +49,7 @@ struct Status: AsyncParsableCommand {
         if let code = record.exitCode ?? record.result?.exitCode { lines.append(("Exit code", "\(code)")) }
         if let reason = record.reason ?? record.result?.reason { lines.append(("Reason", reason)) }
         if let hint = JobExit.limitHint(state: record.state, result: record.result) { lines.append(("Limit", hint)) }
+        if let truncation = LogTruncation.statusLine(record) { lines.append(("Output", truncation)) }
         if let accounting = record.result?.accounting {
             lines.append(("CPU", "\(Format.duration(Double(accounting.cpuUsec) / 1e6)) (user \(Format.duration(Double(accounting.userUsec) / 1e6)), system \(Format.duration(Double(accounting.systemUsec) / 1e6)))"))
             lines.append(("Memory peak", Format.bytes(accounting.memoryPeakBytes)))

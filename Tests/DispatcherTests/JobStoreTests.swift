@@ -59,6 +59,9 @@ struct JobStoreTests {
         #expect(try !store.append(chunk, worker: "w1", byteCap: 1000))
         #expect(try !store.append(LogChunk(jobID: id, seq: 1, stream: "stderr", data: Array(repeating: 66, count: 600)), worker: "w1", byteCap: 1000))
         #expect(try !store.append(LogChunk(jobID: JobID.generate(), seq: 0, stream: "stdout", data: [1]), worker: "w1", byteCap: 1000))
+        // Past the cap nothing more is kept, not even a chunk that would fit: the stored log stays a prefix.
+        #expect(try !store.append(LogChunk(jobID: id, seq: 2, stream: "stderr", data: [67]), worker: "w1", byteCap: 1000))
+        #expect(try store.record(jobID: id)?.logsTruncated == true)
         let stats = try store.logStats(jobID: id)
         #expect(stats.count == 1)
         #expect(stats.truncated)
@@ -80,6 +83,7 @@ struct JobStoreTests {
         #expect(try store.append(real, worker: "w1", byteCap: 1 << 20))
         #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks == [real])
         #expect(try store.logStats(jobID: id).count == 1)
+        #expect(try store.record(jobID: id)?.logsTruncated == nil)
     }
 
     @Test func prefixesResolveOnlyWhenUnique() throws {

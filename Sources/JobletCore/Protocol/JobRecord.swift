@@ -19,11 +19,14 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var reason: String?
     public var result: JobResult?
     public var history: [StateChange]
+    /// True when the dispatcher stopped storing this job's log at its `log_bytes_per_job` cap: the
+    /// stored log (`logs`) is a prefix of what the worker published. Absent otherwise.
+    public var logsTruncated: Bool?
 
     public init(jobID: String, name: String?, state: JobState, runtime: String?, runtimeID: String?, queue: String?,
                 command: [String], submitter: String, submittedAt: Double, startedAt: Double? = nil,
                 finishedAt: Double? = nil, workerID: String? = nil, attempts: Int = 0, exitCode: Int32? = nil,
-                reason: String? = nil, result: JobResult? = nil, history: [StateChange] = []) {
+                reason: String? = nil, result: JobResult? = nil, history: [StateChange] = [], logsTruncated: Bool? = nil) {
         self.jobID = jobID
         self.name = name
         self.state = state
@@ -41,12 +44,14 @@ public struct JobRecord: Sendable, Equatable, Codable {
         self.reason = reason
         self.result = result
         self.history = history
+        self.logsTruncated = logsTruncated
     }
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", name, state, runtime, runtimeID = "runtime_id", queue, command, submitter
         case submittedAt = "submitted_at", startedAt = "started_at", finishedAt = "finished_at"
         case workerID = "worker_id", attempts, exitCode = "exit_code", reason, result, history
+        case logsTruncated = "logs_truncated"
     }
 }
 
