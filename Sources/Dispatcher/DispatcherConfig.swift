@@ -64,7 +64,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     public init(broker: Broker = Broker(), stateDir: String = "/var/lib/joblet/dispatcher", admins: [String] = [],
                 maxAttempts: Int = 2, queueTTL: JobDuration? = nil,
                 unschedulableAfter: JobDuration = JobDuration(seconds: 600), submitterQuota: Int? = nil,
-                logBytesPerJob: ByteSize = ByteSize(bytes: 64 << 20), maxUpload: ByteSize = ByteSize(bytes: 8 << 20),
+                logBytesPerJob: ByteSize = ByteSize(bytes: 65 << 20), maxUpload: ByteSize = ByteSize(bytes: 8 << 20),
                 workerExpiryIntervals: Double = 3, logsReplyBytes: ByteSize = ByteSize(bytes: 4 << 20),
                 fleetWarmup: JobDuration = JobDuration(seconds: 6), readers: [String] = [],
                 workerUserPrefix: String = TrustPolicy.defaultWorkerUserPrefix) {

@@ -120,6 +120,6 @@ struct DispatcherConfigTests {
         #expect(loaded.warnings.isEmpty)
         #expect(loaded.config.maxAttempts == 2)
         #expect(loaded.config.unschedulableAfter == JobDuration(seconds: 600))
-        #expect(loaded.config.logBytesPerJob == ByteSize(bytes: 64 << 20))
+        #expect(loaded.config.logBytesPerJob == ByteSize(bytes: 65 << 20))
     }
 }

@@ -37,10 +37,10 @@ struct RNXOutputLimitTests {
         let record = try JSONCodec.decode(JobRecord.self, from: Array(try await cluster.rnx(["status", "--json", jobID]).stdout.utf8),
                                           rejectUnknownKeys: false)
         #expect(record.result?.outputDroppedBytes == 3_000_001 - (1 << 20))
-        #expect(record.logsTruncated == nil, "the dispatcher's cap (64M) was not reached")
+        #expect(record.logsTruncated == nil, "the dispatcher's cap (65M) was not reached")
     }
 
-    /// 70M of output passes the dispatcher's log_bytes_per_job (64 MiB): it stores a prefix, says so,
+    /// 70M of output passes the dispatcher's log_bytes_per_job (65 MiB): it stores a prefix, says so,
     /// and rnx says the rest was not kept instead of waiting for it.
     @Test func theDispatchersLogCapIsVisible() async throws {
         let cluster = try await LocalCluster.shared()
@@ -62,7 +62,7 @@ struct RNXOutputLimitTests {
         let note = "rnx: the dispatcher stored only the first part of job \(JobID.short(jobID))'s output (its log_bytes_per_job cap); the rest was not kept\n"
         let stored = try await cluster.rnx(["logs", jobID])
         #expect(stored.status == 0)
-        #expect(stored.stdout.utf8.count <= 64 << 20 && stored.stdout.utf8.count > 63 << 20, "\(stored.stdout.utf8.count)")
+        #expect(stored.stdout.utf8.count <= 65 << 20 && stored.stdout.utf8.count > 64 << 20, "\(stored.stdout.utf8.count)")
         #expect(stored.stderr == note, "\(stored.stderr)")
         let followStarted = ContinuousClock.now
         let followed = try await cluster.rnx(["logs", "-f", jobID])
