@@ -65,7 +65,7 @@ import Testing
         catalog = RuntimeCatalog.scan(basePath: base, host: host)
         #expect(catalog.entry(id: "node-20")?.descriptor.version == "20.1")
 
-        try RuntimeFiles.removeTree(base + "/python/python-3.11")
+        try TreeRemoval.remove(base + "/python/python-3.11")
         #expect(!catalog.isCurrent())
         #expect(RuntimeCatalog.scan(basePath: base, host: host).entries.map(\.descriptor.id) == ["node-20"])
     }

@@ -16,7 +16,7 @@ enum RuntimeScratch {
     }
 
     static func remove(_ path: String) {
-        try? RuntimeFiles.removeTree(path)
+        try? TreeRemoval.remove(path)
     }
 
     /// A small valid runtime directory named `name` with a `bin` mount.

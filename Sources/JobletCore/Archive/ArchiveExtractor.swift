@@ -81,7 +81,7 @@ public enum ArchiveExtractor {
             try ArchiveFiles.call("rename", final) { rename(staging, final) }
             return summary
         } catch {
-            try? ArchiveFiles.removeTree(staging)
+            try? TreeRemoval.remove(staging)
             throw error
         }
     }

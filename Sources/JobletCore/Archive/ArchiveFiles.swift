@@ -54,19 +54,6 @@ enum ArchiveFiles {
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
-    /// Deletes a tree without following symlinks; a missing path is not an error.
-    static func removeTree(_ path: String) throws {
-        guard let info = try lstatOrNil(path) else { return }
-        if isDirectory(info) {
-            // Extracted directories may be read-only (mode kept from the archive).
-            _ = chmod(path, 0o700)
-            for name in try directoryEntries(path) { try removeTree(path + "/" + name) }
-            try call("rmdir", path) { rmdir(path) }
-        } else {
-            try call("unlink", path) { unlink(path) }
-        }
-    }
-
     static func readlink(_ path: String) throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = try call("readlink", path) { Glibc.readlink(path, &buffer, buffer.count - 1) }

@@ -133,19 +133,6 @@ enum RuntimeFiles {
         try call("rename", "\(from) -> \(to)") { Glibc.rename(from, to) }
     }
 
-    /// Removes a tree without following symlinks; missing is fine.
-    static func removeTree(_ path: String) throws {
-        guard let info = stat(path) else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            // Make it writable first: runtimes are often read-only trees.
-            _ = chmod(path, 0o700)
-            for name in try list(path) { try removeTree(join(path, name)) }
-            try call("rmdir", path) { rmdir(path) }
-        } else {
-            try call("unlink", path) { unlink(path) }
-        }
-    }
-
     /// The canonical absolute path (symlinks resolved), or nil when it does not exist.
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

@@ -24,7 +24,7 @@ extension RuntimePackage {
         do {
             try RuntimeFiles.rename(directory, RuntimeFiles.join(holder, "runtime"))
         } catch {
-            try? RuntimeFiles.removeTree(holder)
+            try? TreeRemoval.remove(holder)
             throw error
         }
     }
@@ -43,7 +43,7 @@ extension RuntimePackage {
         var kept: [String] = []
         for holder in holders {
             let inUse = own.location(of: holder).map { mounts.hasMount(rootedIn: $0) } ?? true
-            if !inUse { try? RuntimeFiles.removeTree(holder) }
+            if !inUse { try? TreeRemoval.remove(holder) }
             if RuntimeFiles.exists(holder) { kept.append(holder) }
         }
         return kept

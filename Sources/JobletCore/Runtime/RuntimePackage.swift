@@ -33,7 +33,7 @@ public enum RuntimePackage {
 
         try RuntimeFiles.makeDirectories(basePath)
         let staging = try RuntimeFiles.makeTemporaryDirectory(in: basePath, prefix: ".staging-")
-        defer { try? RuntimeFiles.removeTree(staging) }
+        defer { try? TreeRemoval.remove(staging) }
         let extracted = RuntimeFiles.join(staging, "package")
         do {
             _ = try ArchiveExtractor.extract(file: package, to: extracted, limits: extractionLimits,

@@ -3,6 +3,7 @@ import Glibc
 #endif
 
 /// The few file operations the worker needs, each retrying EINTR and naming the call and path on failure.
+/// Removing a tree is `TreeRemoval` (JobletCore): fd-relative, so a job cannot shape its work dir to escape it.
 enum FileSystem {
     static func call(_ name: String, _ path: String, _ body: () -> Int32) throws {
         while true {
@@ -48,17 +49,5 @@ enum FileSystem {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
-    }
-
-    /// rm -rf without following symlinks: a job may leave symlinks to anywhere in its work dir.
-    static func removeTree(_ path: String) throws {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            for name in list(path) { try removeTree(path + "/" + name) }
-            try call("rmdir", path) { rmdir(path) }
-        } else {
-            try call("unlink", path) { unlink(path) }
-        }
     }
 }

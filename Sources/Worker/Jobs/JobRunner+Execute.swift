@@ -8,7 +8,7 @@ import JobletMessaging
 import Logging
 
 extension JobRunner {
-    /// Prepares the sandbox, runs it to the end and reports; always cleans up the cgroup and work dir.
+    /// Prepares the sandbox, runs it to the end and reports; always removes the cgroup (`run` then the work dir).
     func execute(_ message: JobMessage, work: JobWork, attempt: Int, limits: EffectiveLimits,
                  runtime: InstalledRuntime?, handle: JobHandle) async {
         let jobID = message.jobID
@@ -19,9 +19,7 @@ extension JobRunner {
             if let cgroup {
                 do { try cgroup.remove() } catch { logger.warning("cgroup cleanup failed", metadata: ["job": "\(jobID)", "error": "\(error)"]) }
             }
-            do { try FileSystem.removeTree(jobDirectory) } catch {
-                logger.warning("work dir cleanup failed", metadata: ["job": "\(jobID)", "error": "\(error)"])
-            }
+            // The work dir goes after this returns, off the cooperative pool: see removeJobDirectory.
         }
         let startedAt = Clock.now
         let streamer = LogStreamer(jobID: jobID, submitter: message.submitter, channel: publishChannel, chunkBytes: Int(config.logChunkBytes.bytes), logger: logger)
@@ -181,8 +179,8 @@ extension JobRunner {
     }
 
     private func prepareWorkDirectory(jobDirectory: String, workDirectory: String, upload: JobUpload?) throws {
-        // A leftover from an earlier attempt of the same job on this worker.
-        try FileSystem.removeTree(jobDirectory)
+        // A leftover from an earlier attempt of the same job on this worker (normally long gone).
+        try TreeRemoval.remove(jobDirectory)
         try FileSystem.makeDirectories(config.stateDirectory + "/jobs", mode: 0o711)
         try FileSystem.call("mkdir", jobDirectory) { mkdir(jobDirectory, 0o711) }
         if let upload {

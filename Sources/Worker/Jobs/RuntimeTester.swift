@@ -15,10 +15,18 @@ struct RuntimeTester: Sendable {
     static let outputLimit = 64 << 10
 
     func test(_ runtime: InstalledRuntime) async -> RuntimeTestReport {
-        let started = ContinuousClock.now
         let id = JobID.generate()
         let directory = "\(config.stateDirectory)/jobs/\(id)"
-        defer { try? FileSystem.removeTree(directory) }
+        let report = await test(runtime, id: id, directory: directory)
+        // The test command wrote there like any job: removed the same way, off the cooperative pool.
+        do { try await TreeRemoval.removeOnOwnThread(directory) } catch {
+            logger.warning("runtime test dir cleanup failed", metadata: ["runtime": "\(runtime.descriptor.id)", "error": "\(error)"])
+        }
+        return report
+    }
+
+    private func test(_ runtime: InstalledRuntime, id: String, directory: String) async -> RuntimeTestReport {
+        let started = ContinuousClock.now
         func report(passed: Bool, exitCode: Int32?, output: String) -> RuntimeTestReport {
             RuntimeTestReport(workerID: config.workerID, runtimeID: runtime.descriptor.id, passed: passed,
                               exitCode: exitCode, output: output, durationSeconds: (ContinuousClock.now - started).milliseconds / 1000)

@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The system calls of ``TreeRemoval``, each retrying `EINTR` and throwing `JobletError(.io)` that
+/// names the call and the path. Paths are only for messages (built when a call fails): every call
+/// is relative to a directory descriptor.
+enum TreeCalls {
+    /// Directory descriptors: never follow a symlink, never leak into a child process.
+    static let directoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+    /// `O_PATH` (a GNU flag the Glibc module does not import); this value holds on x86_64 and aarch64.
+    static let pathOnlyFlag: Int32 = 0o10000000
+
+    enum Opened {
+        case directory(Int32)
+        /// The entry went away meanwhile.
+        case gone
+        /// A symlink or other non-directory: unlink it instead.
+        case notDirectory
+    }
+
+    enum Unlinked { case removed, gone, isDirectory }
+
+    static func callFailed(_ name: String, _ display: String, _ code: Int32) -> JobletError {
+        JobletError(.io, "\(name)(\(display)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
+    }
+
+    /// Runs `body` until it does not fail with EINTR; returns its result or the errno of the failure.
+    static func retrying(_ body: () -> Int32) -> Result<Int32, Errno> {
+        while true {
+            let result = body()
+            if result != -1 { return .success(result) }
+            let code = errno
+            if code != EINTR { return .failure(Errno(code: code)) }
+        }
+    }
+
+    struct Errno: Error { let code: Int32 }
+
+    /// The directory at `path`, or nil when there is none (nothing below it to remove either).
+    static func openDirectory(_ path: String) throws -> Int32? {
+        switch retrying({ open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) {
+        case .success(let fd): return fd
+        case .failure(let error) where error.code == ENOENT: return nil
+        case .failure(let error): throw callFailed("open", path, error.code)
+        }
+    }
+
+    static func fstat(_ fd: Int32, display: @autoclosure () -> String) throws -> stat {
+        var info = stat()
+        if case .failure(let error) = retrying({ Glibc.fstat(fd, &info) }) { throw callFailed("fstat", display(), error.code) }
+        return info
+    }
+
+    /// The entry's own status (a symlink is not followed), or nil when it does not exist.
+    static func lstat(at fd: Int32, _ name: [CChar], display: @autoclosure () -> String) throws -> stat? {
+        var info = stat()
+        switch retrying({ fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) }) {
+        case .success: return info
+        case .failure(let error) where error.code == ENOENT: return nil
+        case .failure(let error): throw callFailed("fstatat", display(), error.code)
+        }
+    }
+
+    /// Unlinks a non-directory entry; a directory is reported, not removed.
+    @discardableResult
+    static func unlinkFile(at fd: Int32, _ name: [CChar], display: @autoclosure () -> String) throws -> Unlinked {
+        switch try withWritableParent(fd, { unlinkat(fd, name, 0) }) {
+        case .success: return .removed
+        case .failure(let error) where error.code == ENOENT: return .gone
+        // Linux says EISDIR; POSIX allows EPERM, which also means "try it as a directory".
+        case .failure(let error) where error.code == EISDIR: return .isDirectory
+        case .failure(let error): throw callFailed("unlinkat", display(), error.code)
+        }
+    }
+
+    /// Removes an emptied directory entry; already gone is fine.
+    static func removeDirectory(at fd: Int32, _ name: [CChar], display: @autoclosure () -> String) throws {
+        switch try withWritableParent(fd, { unlinkat(fd, name, AT_REMOVEDIR) }) {
+        case .success: return
+        case .failure(let error) where error.code == ENOENT: return
+        case .failure(let error) where error.code == EBUSY:
+            throw JobletError(.io, "unlinkat(\(display()), AT_REMOVEDIR) failed: it is a mount point; unmount it first",
+                              cause: "errno \(EBUSY)")
+        case .failure(let error): throw callFailed("unlinkat", display(), error.code)
+        }
+    }
+
+    /// Opens a child directory without following a symlink. One the job made unreadable (mode 000;
+    /// only a non-root caller ever sees EACCES) is made 0700 first, through a descriptor pinned to it.
+    static func openChild(at fd: Int32, _ name: [CChar], display: @autoclosure () -> String) throws -> Opened {
+        switch retrying({ openat(fd, name, directoryFlags) }) {
+        case .success(let child): return .directory(child)
+        case .failure(let error) where error.code == ENOENT: return .gone
+        case .failure(let error) where error.code == ELOOP || error.code == ENOTDIR: return .notDirectory
+        case .failure(let error) where error.code == EACCES: return try openUnreadable(at: fd, name, display: display())
+        case .failure(let error): throw callFailed("openat", display(), error.code)
+        }
+    }
+
+    /// Reopens the parent of `fd` through `..`, checking it is the directory the walk left there.
+    static func openParent(of fd: Int32, expecting expected: (device: dev_t, inode: ino_t),
+                           display: @autoclosure () -> String) throws -> Int32 {
+        let dotDot = Array("..".utf8CString)
+        let parent: Int32
+        switch retrying({ openat(fd, dotDot, directoryFlags) }) {
+        case .success(let opened): parent = opened
+        case .failure(let error): throw callFailed("openat(..)", display(), error.code)
+        }
+        let info: stat
+        do { info = try fstat(parent, display: display()) } catch { close(parent); throw error }
+        guard info.st_dev == expected.device, info.st_ino == expected.inode else {
+            close(parent)
+            throw JobletError(.io, "\(display()) was moved while it was being removed; stopped rather than delete elsewhere")
+        }
+        return parent
+    }
+
+    private static func openUnreadable(at fd: Int32, _ name: [CChar], display: @autoclosure () -> String) throws -> Opened {
+        // An O_PATH descriptor needs no permission and pins the directory itself, so the chmod
+        // through its /proc link cannot be redirected to a symlink's target.
+        let pinned: Int32
+        switch retrying({ openat(fd, name, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | pathOnlyFlag) }) {
+        case .success(let opened): pinned = opened
+        case .failure(let error) where error.code == ENOENT: return .gone
+        case .failure(let error) where error.code == ELOOP || error.code == ENOTDIR: return .notDirectory
+        case .failure(let error): throw callFailed("openat", display(), error.code)
+        }
+        defer { close(pinned) }
+        let link = "/proc/self/fd/\(pinned)"
+        if case .failure(let error) = retrying({ chmod(link, 0o700) }) { throw callFailed("chmod", display(), error.code) }
+        switch retrying({ open(link, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) {
+        case .success(let opened): return .directory(opened)
+        case .failure(let error): throw callFailed("open", display(), error.code)
+        }
+    }
+
+    /// Runs an unlink in directory `fd`; when the directory is not writable for us (a read-only
+    /// runtime tree removed by a non-root user), makes it 0700 and tries once more.
+    private static func withWritableParent(_ fd: Int32, _ body: () -> Int32) throws -> Result<Int32, Errno> {
+        let first = retrying(body)
+        guard case .failure(let error) = first, error.code == EACCES || error.code == EPERM else { return first }
+        guard case .success = retrying({ fchmod(fd, 0o700) }) else { return first }
+        return retrying(body)
+    }
+}

@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rm -rf` that a hostile tree cannot defeat; every removal of a work dir, staging dir or retired
+/// runtime goes through here.
+///
+/// A job owns its work dir and can shape it to break path-based removal: 20 nested directories with
+/// 250-character names already make the path longer than `PATH_MAX`, so `rmdir(path)` fails and
+/// the data stays on the host. So the walk never builds a path: it works from directory descriptors
+/// (`openat` with `O_NOFOLLOW`, `unlinkat`), never follows a symlink, keeps its own stack instead of
+/// recursing (a tree may be 100,000 levels deep), and holds only the innermost
+/// ``heldDirectories`` directories open, finding a closed one again through `..` and checking it
+/// is the same inode. It never descends into another file system: a mount inside the tree (a volume
+/// or runtime bind mount still in place) stops the removal with an error instead of emptying it.
+public enum TreeRemoval {
+    /// Directories kept open on the way down; deeper than this, an ancestor is closed and reopened
+    /// through `..` on the way back, so any depth costs this many descriptors (plus the parent's).
+    static let heldDirectories = 32
+
+    /// Removes `path` and everything below it; a missing path is fine, a symlink or file at `path`
+    /// is unlinked. Throws `JobletError(.io)` naming the call and the path that failed, or refusing
+    /// a mount inside the tree. Blocking: from async code use ``removeOnOwnThread(_:)``.
+    public static func remove(_ path: String) throws {
+        _ = try split(path)  // `/`, `.` and `..` are refused before anything is looked at
+        try refuseMountPoints(under: path)
+        try removeWithoutMountTable(path)
+    }
+
+    /// The walk alone, trusting `st_dev` to spot mounts (tests use it to reach that check).
+    @discardableResult
+    static func removeWithoutMountTable(_ path: String) throws -> TreeWalk.Statistics {
+        let (parent, name) = try split(path)
+        // The parent is the caller's own path (state dir, runtimes dir): following its symlinks is fine.
+        guard let anchor = try TreeCalls.openDirectory(parent) else { return TreeWalk.Statistics() }
+        defer { close(anchor) }
+        let anchorInfo = try TreeCalls.fstat(anchor, display: parent)
+        guard let info = try TreeCalls.lstat(at: anchor, name, display: path) else { return TreeWalk.Statistics() }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            try TreeCalls.unlinkFile(at: anchor, name, display: path)
+            return TreeWalk.Statistics(removed: 1)
+        }
+        var walk = TreeWalk(anchor: anchor, rootPath: path, device: anchorInfo.st_dev)
+        try walk.run(rootName: name)
+        return walk.statistics
+    }
+
+    /// `path` as its parent directory and last component; refuses `/`, `.` and `..`.
+    static func split(_ path: String) throws -> (parent: String, name: [CChar]) {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        let slash = trimmed.lastIndex(of: "/")
+        let name = slash.map { trimmed[trimmed.index(after: $0)...] } ?? trimmed
+        guard !name.isEmpty, name != ".", name != ".." else {
+            throw JobletError(.invalidArgument, "refusing to remove \"\(path)\": not a removable tree")
+        }
+        let parent = slash.map { $0 == trimmed.startIndex ? "/" : String(trimmed[..<$0]) } ?? "."
+        return (parent, Array(String(name).utf8CString))
+    }
+}
