@@ -18,6 +18,8 @@ struct AMQPURL: Sendable, Equatable {
             AMQPError(.invalidURL, "invalid AMQP URL '\(AMQPURL.redact(text))': \(why) "
                 + "(expected amqp://user:password@host:port/vhost)")
         }
+        // librabbitmq takes the parts as C strings: a NUL would silently cut the user, password or vhost.
+        guard !text.utf8.contains(0) else { throw bad("it contains a NUL byte") }
         var rest = Substring(text)
         if rest.hasPrefix("amqp://") {
             tls = false; rest = rest.dropFirst(7)
@@ -93,13 +95,21 @@ private func percentDecode(_ s: Substring) -> String? {
     var it = Array(s.utf8)[...]
     while let c = it.popFirst() {
         if c == UInt8(ascii: "%") {
-            guard it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) else { return nil }
+            // Exactly two hex digits (UInt8(_:radix:) alone takes "+0"), and never %00 (see NUL above).
+            guard it.count >= 2, it.prefix(2).allSatisfy(\.isASCIIHexDigit),
+                  let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16), v != 0 else { return nil }
             bytes.append(v); it = it.dropFirst(2)
         } else {
             bytes.append(c)
         }
     }
     return String(validating: bytes, as: UTF8.self)
+}
+
+private extension UInt8 {
+    var isASCIIHexDigit: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x46).contains(self) || (0x61...0x66).contains(self)
+    }
 }
 
 private func percentEncode(_ s: String) -> String {
