@@ -29,7 +29,7 @@ enum JobExit {
     }
 
     /// What to do when a limit stopped the job, e.g. `out of memory (limit 64M, peak 64M): raise
-    /// --max-memory`; nil when no limit did. Printed by `rnx run` whether or not stderr is a terminal.
+    /// --max-memory` or `disk full (limit 1G): raise --max-disk`; nil when no limit did. Printed by `rnx run` whether or not stderr is a terminal.
     static func limitHint(state: JobState, result: JobResult?) -> String? {
         if let result, result.oomKilled {
             var facts: [String] = []
@@ -37,6 +37,11 @@ enum JobExit {
             if let peak = result.accounting?.memoryPeakBytes, peak > 0 { facts.append("peak \(ByteSize(bytes: Int64(clamping: peak)))") }
             let detail = facts.isEmpty ? "" : " (\(facts.joined(separator: ", ")))"
             return "out of memory\(detail): raise --max-memory"
+        }
+        if let reason = result?.reason, reason.hasPrefix("disk_limit") {
+            let limit = result?.limits?.disk.map { " (limit \($0))" } ?? ""
+            let what = reason.contains("upload") ? "the upload does not fit in the job's disk" : "disk full"
+            return "\(what)\(limit): raise --max-disk"
         }
         if state == .timedOut {
             let limit = result?.limits?.timeout.map { " (limit \($0))" } ?? ""

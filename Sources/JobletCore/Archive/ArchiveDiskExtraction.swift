@@ -89,7 +89,7 @@ final class ArchiveDiskExtraction {
             archive_entry_set_pathname(entry, root + "/" + path.string)
 
             guard archive_write_header(disk, entry) >= ARCHIVE_WARN else {
-                throw JobletError(.unsafeArchive, "cannot extract archive entry '\(raw)': \(diskError)")
+                throw JobletError(.unsafeArchive, "cannot extract archive entry '\(raw)': \(diskError)", cause: diskErrno)
             }
             if type == JOBLET_AE_IFREG || isHardlink {
                 totalBytes += try copyData(of: raw, alreadyWritten: totalBytes)
@@ -130,8 +130,10 @@ final class ArchiveDiskExtraction {
                 throw JobletError(.unsafeArchive,
                     "archive decompresses to more than the limit of \(ByteSize(bytes: limits.maxTotalBytes)) in total (at entry '\(raw)')")
             }
-            guard archive_write_data_block(disk, block, size, offset) >= ARCHIVE_WARN else {
-                throw JobletError(.io, "cannot write archive entry '\(raw)': \(diskError)")
+            // libarchive reports a failed write(2) (ENOSPC on a full job disk) as ARCHIVE_WARN and
+            // would then truncate the file up to its full size: only ARCHIVE_OK wrote the block.
+            guard archive_write_data_block(disk, block, size, offset) == ARCHIVE_OK else {
+                throw JobletError(.io, "cannot write archive entry '\(raw)': \(diskError)", cause: diskErrno)
             }
         }
     }
@@ -154,5 +156,11 @@ final class ArchiveDiskExtraction {
 
     private var diskError: String {
         archive_error_string(disk).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+
+    /// `errno N` of the failed call, as the worker's errors say it (ENOSPC: the job's disk is full).
+    private var diskErrno: String? {
+        let code = archive_errno(disk)
+        return code > 0 ? "errno \(code)" : nil
     }
 }

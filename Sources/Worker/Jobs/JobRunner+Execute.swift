@@ -10,10 +10,10 @@ import Logging
 extension JobRunner {
     /// Prepares the sandbox, runs it to the end and reports; always removes the cgroup (`run` then the work dir).
     func execute(_ message: JobMessage, work: JobWork, attempt: Int, limits: EffectiveLimits,
-                 runtime: InstalledRuntime?, handle: JobHandle) async {
+                 runtime: InstalledRuntime?, handle: JobHandle, disk: JobDiskAssignment) async {
         let jobID = message.jobID
         let jobDirectory = "\(config.stateDirectory)/jobs/\(jobID)"
-        let workDirectory = jobDirectory + "/work"
+        let workDirectory = disk.disk?.workDirectory ?? jobDirectory + "/work"
         var cgroup: JobCgroup?
         defer {
             if let cgroup {
@@ -27,7 +27,12 @@ extension JobRunner {
         // Setup failures are the job's fault or the host's; either way the attempt ends as `failed`.
         let process: SandboxProcess
         do {
-            try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload)
+            try disk.check()
+            if let jobDisk = disk.disk {
+                try prepareDisk(jobDisk, upload: message.request.upload)
+            } else {
+                try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload)
+            }
             let volumes = try prepareVolumes(message.request.volumes ?? [])
             if let cgroups {
                 cgroup = try cgroups.createJobCgroup(jobID: jobID, limits: limits.resourceLimits, ioPath: workDirectory)
@@ -39,6 +44,7 @@ extension JobRunner {
             plan.gid = config.jobGID
             plan.runtimeMounts = runtime?.mounts ?? []
             plan.volumes = volumes
+            plan.tmpDirectory = disk.disk?.tmpDirectory
             plan.cgroup = cgroup
             plan.outputLimit = limits.limits.output?.bytes
             process = try Sandbox.spawn(plan)
@@ -49,7 +55,7 @@ extension JobRunner {
             await streamer.flush()
             let result = JobResult(exitCode: nil, reason: reason.hasPrefix("command not found") ? "spawn_failed: \(reason)" : reason,
                                    startedAt: startedAt, finishedAt: Clock.now, workerID: workerID, attempt: attempt,
-                                   logChunks: await streamer.chunkCount, unenforcedLimits: cgroup?.unenforced.nilIfEmpty,
+                                   logChunks: await streamer.chunkCount, unenforcedLimits: unenforcedLimits(cgroup, disk),
                                    limits: limits.limits)
             await state.recordFinished(failed: true)
             await finish(JobEvent(jobID: jobID, state: .failed, time: Clock.now, workerID: workerID, attempt: attempt,
@@ -101,6 +107,7 @@ extension JobRunner {
         default:
             if oomKilled { finalState = .failed; reason = "oom_killed" }
             else if status == .exited(0) { finalState = .completed }
+            else if disk.isFull { finalState = .failed; reason = JobDiskAssignment.reason }
             else { finalState = .failed }
         }
         var signal: Int32?
@@ -113,7 +120,7 @@ extension JobRunner {
         let result = JobResult(exitCode: status.code, signal: signal, oomKilled: oomKilled, reason: reason,
                                startedAt: startedAt, finishedAt: finishedAt, accounting: accounting,
                                workerID: workerID, attempt: attempt, logChunks: await streamer.chunkCount,
-                               unenforcedLimits: cgroup?.unenforced.nilIfEmpty, limits: limits.limits,
+                               unenforcedLimits: unenforcedLimits(cgroup, disk), limits: limits.limits,
                                outputDroppedBytes: droppedOutput > 0 ? droppedOutput : nil)
         await state.recordFinished(failed: finalState != .completed)
         await finish(JobEvent(jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
