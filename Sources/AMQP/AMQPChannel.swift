@@ -190,7 +190,9 @@ public final class AMQPChannel: Sendable {
         }
     }
 
-    /// Stops a consumer; its sequence ends normally.
+    /// Stops a consumer; its sequence ends normally, after every delivery the broker sent it before
+    /// the cancel-ok (they are the consumer's to settle: rejecting them would count as a failed
+    /// delivery in a quorum queue).
     public func cancel(consumerTag: String) async throws {
         let id = self.id
         try await loop.perform { loop in
@@ -198,6 +200,7 @@ public final class AMQPChannel: Sendable {
             let arena = CArena()
             amqp_basic_cancel(conn.state, ch.id, arena.bytes(consumerTag))
             try loop.check("cancelling consumer '\(consumerTag)'", ch, conn)
+            loop.dispatchQueuedFrames()
             ch.consumers.removeValue(forKey: consumerTag)?.finish(nil)
         }
     }

@@ -25,6 +25,20 @@ extension ConnectionLoop {
         if let conn = connection { amqp_maybe_release_buffers(conn.state) }
     }
 
+    /// Dispatches the frames librabbitmq queued while a synchronous call waited for its reply, without
+    /// reading the socket. A basic.cancel-ok follows every delivery the broker sent that consumer, so
+    /// after it this hands them all to the consumer (which must still be registered) instead of
+    /// leaving them to be rejected as deliveries to an unknown consumer.
+    func dispatchQueuedFrames() {
+        while let conn = connection, amqp_frames_enqueued(conn.state) != 0 {
+            var frame = amqp_frame_t()
+            var tv = timeval(tv_sec: 0, tv_usec: 0)
+            guard amqp_simple_wait_frame_noblock(conn.state, &frame, &tv) == AMQP_STATUS_OK.rawValue else { break }
+            handleFrame(frame, conn)
+        }
+        flushDeliveries()
+    }
+
     private func handleFrame(_ frame: amqp_frame_t, _ conn: RabbitConnection) {
         guard frame.frame_type == UInt8(AMQP_FRAME_METHOD), let decoded = frame.payload.method.decoded else { return }
         let chID = frame.channel

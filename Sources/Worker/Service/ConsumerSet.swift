@@ -2,46 +2,54 @@ import AMQP
 import JobletMessaging
 import Logging
 
-/// The job consumers, reconciled to what the worker wants: every target queue while a slot is free,
-/// none otherwise. Prefetch is 1 per consumer, so at most one delivery per queue is in flight when
-/// the last slot fills: the worker never holds more than slots + queues - 1 jobs.
+/// The job consumers, kept in line with what the worker wants (ConsumerPolicy) and with the holding
+/// bound (ConsumerBooks): prefetch is 1 per consumer and there are at most `slots + queues - 1`
+/// consumers, counting stopped ones whose deliveries are not settled yet, so the worker never holds
+/// more unacknowledged deliveries than that. Several consumers on one queue let `slots` jobs of one
+/// queue run at once.
 actor ConsumerSet {
     private let channel: AMQPChannel
     private let logger: Logger
-    /// queue -> consumer tag of the active consumers.
-    private var active: [String: String] = [:]
+    private var books: ConsumerBooks
     /// New consumers are handed to the service, which iterates each in its task group.
     let started: AsyncStream<(queue: String, consumer: AMQPConsumer)>
     private let startedSink: AsyncStream<(queue: String, consumer: AMQPConsumer)>.Continuation
 
-    init(channel: AMQPChannel, logger: Logger) {
+    init(channel: AMQPChannel, slots: Int, logger: Logger) {
         self.channel = channel
         self.logger = logger
+        self.books = ConsumerBooks(slots: slots)
         (started, startedSink) = AsyncStream.makeStream(of: (queue: String, consumer: AMQPConsumer).self)
     }
 
-    var activeQueues: [String] { active.keys.sorted() }
-
-    /// Registers and cancels consumers until exactly `queues` are consumed. Called from one loop only.
-    func reconcile(queues: Set<String>) async {
-        for (queue, tag) in active where !queues.contains(queue) {
+    /// Cancels and starts consumers as `policy` wants for `queues`. Called from one loop only.
+    func reconcile(queues: Set<String>, policy: ConsumerPolicy) async {
+        let plan = books.plan(queues: queues, policy: policy)
+        for tag in plan.cancel {
             do {
                 try await channel.cancel(consumerTag: tag)
-                active[queue] = nil
             } catch {
-                logger.warning("cannot cancel consumer; will retry", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                books.cancelFailed(tag)
+                logger.warning("cannot cancel consumer; will retry", metadata: ["consumer": "\(tag)", "error": "\(error)"])
             }
         }
-        for queue in queues.sorted() where active[queue] == nil {
+        for start in plan.consume {
             do {
-                let consumer = try await channel.consume(queue: queue)
-                active[queue] = consumer.consumerTag
-                startedSink.yield((queue, consumer))
+                let consumer = try await channel.consume(queue: start.queue, consumerTag: start.tag)
+                startedSink.yield((start.queue, consumer))
             } catch {
-                logger.warning("cannot consume; will retry", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                books.consumeFailed(start.tag)
+                logger.warning("cannot consume; will retry", metadata: ["queue": "\(start.queue)", "error": "\(error)"])
             }
         }
     }
+
+    /// A delivery of consumer `tag` was received (before it is offered to a slot).
+    func delivered(_ tag: String?) { if let tag { books.delivered(tag) } }
+    /// A delivery of consumer `tag` is settled, handed back, or stale (its connection is gone).
+    func settled(_ tag: String?) { if let tag { books.settled(tag) } }
+    /// Consumer `tag`'s sequence ended and every delivery on it was offered.
+    func ended(_ tag: String) { books.ended(tag) }
 
     func finish() { startedSink.finish() }
 }

@@ -12,12 +12,15 @@ extension WorkerService {
                 group.addTask {
                     do {
                         for try await delivery in consumer {
+                            await session.consumers.delivered(consumer.consumerTag)
                             await self.offer(JobWork(delivery: delivery, queue: queue, receivedAt: .now), session)
                         }
                     } catch {
                         self.logger.warning("consumer ended", metadata: ["queue": "\(queue)", "error": "\(error)"])
-                        session.reconcileSink.yield()
                     }
+                    // Everything it delivered was offered: it leaves the books once that is settled.
+                    await session.consumers.ended(consumer.consumerTag)
+                    session.reconcileSink.yield()
                 }
             }
         }
@@ -29,13 +32,14 @@ extension WorkerService {
         switch await state.offer(work) {
         case .start(let work):
             session.jobSink.yield(work)
-            if await state.freeSlots == 0 { session.reconcileSink.yield() }
         case .held:
             logger.debug("holding a delivery until a slot frees", metadata: ["queue": "\(work.queue)"])
-            session.reconcileSink.yield()
         case .handBack:
             try? await session.jobChannel.nack(work.delivery, requeue: true)
+            await session.consumers.settled(work.delivery.consumerTag)
         }
+        // Its consumer is busy now: the queue wants another idle one, or the worker fewer consumers.
+        session.reconcileSink.yield()
     }
 
     /// Runs every job that got a slot, each in its own child task.
@@ -46,35 +50,37 @@ extension WorkerService {
                     var next: JobWork? = work
                     while let current = next {
                         await session.runner.run(current)
-                        // A held delivery inherits the slot; otherwise the slot is free and consumers may resume.
+                        // Off its consumer's books before the slot frees, so a consumer counted idle is one.
+                        await session.consumers.settled(current.delivery.consumerTag)
+                        // A held delivery inherits the slot; otherwise the slot is free.
                         next = await self.state.release()
+                        session.reconcileSink.yield()
                     }
-                    session.reconcileSink.yield()
                 }
             }
         }
     }
 
-    /// Applies the consumer policy: all target queues while a slot is free and the worker is online, none otherwise.
+    /// Keeps the consumers in line with the worker's ConsumerPolicy for its declared target queues.
     func reconcileLoop(_ session: Session) async {
         for await _ in session.reconcileRequests {
+            let declareNew = await state.consumerPolicy == .open
             var queues: Set<String> = []
-            if await state.wantsDeliveries {
-                for target in targets {
-                    let queue = "\(Topology.jobsExchange).\(target)"
-                    if !declared.withLock({ $0.contains(target) }) {
-                        do {
-                            try await JobletTopology.declareJobQueue(target: target, on: session.jobChannel)
-                            declared.withLock { _ = $0.insert(target) }
-                        } catch {
-                            logger.warning("cannot declare job queue", metadata: ["queue": "\(queue)", "error": "\(error)"])
-                            continue
-                        }
+            for target in targets {
+                let queue = "\(Topology.jobsExchange).\(target)"
+                if !declared.withLock({ $0.contains(target) }) {
+                    guard declareNew else { continue }
+                    do {
+                        try await JobletTopology.declareJobQueue(target: target, on: session.jobChannel)
+                        declared.withLock { _ = $0.insert(target) }
+                    } catch {
+                        logger.warning("cannot declare job queue", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                        continue
                     }
-                    queues.insert(queue)
                 }
+                queues.insert(queue)
             }
-            await session.consumers.reconcile(queues: queues)
+            await session.consumers.reconcile(queues: queues, policy: await state.consumerPolicy)
         }
     }
 
@@ -114,7 +120,7 @@ extension WorkerService {
                 logger.warning("broker connection lost; killing jobs whose deliveries are now stale",
                                metadata: ["reason": "\(reason)", "jobs": "\(handles.map(\.jobID))"])
                 for handle in handles { handle.stop(.connectionLost) }
-                _ = await state.takeHeld()
+                for work in await state.takeHeld() { await session.consumers.settled(work.delivery.consumerTag) }
             case .reconnected(let generation):
                 logger.info("broker connection restored", metadata: ["generation": "\(generation)"])
                 session.reconcileSink.yield()
@@ -131,9 +137,10 @@ extension WorkerService {
         logger.info("shutting down: no new jobs", metadata: ["running": "\(running)"])
         await state.setMode(.stopping)
         session.reconcileSink.yield()
+        // Held deliveries hold no slot: handing them back frees none.
         for work in await state.takeHeld() {
             try? await session.jobChannel.nack(work.delivery, requeue: true)
-            _ = await state.release()
+            await session.consumers.settled(work.delivery.consumerTag)
         }
         await publishAdvert(session, cgroups: cgroups)
         let graceEnd = ContinuousClock.now + .milliseconds(Int64(config.drainGracePeriod.seconds * 1000))

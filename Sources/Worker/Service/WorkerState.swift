@@ -10,7 +10,8 @@ actor WorkerState {
     private(set) var mode: Mode = .online
     /// Deliveries holding a slot (running or starting).
     private(set) var busySlots = 0
-    /// Deliveries that arrived while every slot was busy (at most queues-1 of them): run next, never nacked.
+    /// Deliveries that arrived while every slot was busy (at most queues-1 of them, ConsumerBooks): run
+    /// next, never nacked. They hold no slot.
     private var held: [JobWork] = []
     private var handles: [String: JobHandle] = [:]
     private(set) var metrics = WorkerMetrics()
@@ -33,8 +34,11 @@ actor WorkerState {
     var runningJobIDs: [String] { handles.keys.sorted() }
     var heldCount: Int { held.count }
 
-    /// Whether consumers should be registered right now.
-    var wantsDeliveries: Bool { mode == .online && busySlots < slotsTotal && held.isEmpty }
+    /// What the job consumers should be right now.
+    var consumerPolicy: ConsumerPolicy {
+        guard mode == .online, held.isEmpty else { return .closed }
+        return busySlots < slotsTotal ? .open : .full
+    }
 
     enum Offer: Sendable { case start(JobWork), held, handBack }
 
