@@ -65,6 +65,8 @@ extension Dispatcher {
                 throw DispatcherError.forbidden("only readers and admins (readers/admins in dispatcher.yml, or --reader/--admin) may read the dispatcher's stats")
             }
             return RPCResponse(ok: true, refusals: refusals.counts)
+        case .volumeCreate, .volumeList, .volumeRemove, .volumeShare, .volumeUnshare:
+            return try await answerVolume(request, caller: caller, on: channel)
         }
     }
 

@@ -64,8 +64,9 @@ extension Dispatcher {
         }
 
         let route = try Matchmaker.route(request, workers: registry.live(now: Clock.now))
-        let message = JobMessage(jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
+        var message = JobMessage(jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
                                  submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
+        message.volumes = try resolveVolumes(request.volumes, submitter: submitter)
         try store.insert(NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID))
         do {
             try await publish(message, target: route.target, on: channel)

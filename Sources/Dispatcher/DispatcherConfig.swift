@@ -53,6 +53,9 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     public var logBytesPerJob: ByteSize
     /// Largest inline upload accepted in a submission.
     public var maxUpload: ByteSize
+    /// Largest volume a submitter may create (`volume_create`); a volume made on first use gets
+    /// `min(1G, this)`.
+    public var maxVolumeSize = ByteSize(bytes: 10 << 30)
     /// A worker is forgotten after this many missed advert intervals.
     public var workerExpiryIntervals: Double
     /// Most log bytes returned by one `logs` query (the client asks again from the next seq).
@@ -88,6 +91,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         case broker, stateDir = "state_dir", admins, maxAttempts = "max_attempts", queueTTL = "queue_ttl"
         case unschedulableAfter = "unschedulable_after", submitterQuota = "submitter_quota"
         case logBytesPerJob = "log_bytes_per_job", maxUpload = "max_upload"
+        case maxVolumeSize = "max_volume_size"
         case workerExpiryIntervals = "worker_expiry_intervals", logsReplyBytes = "logs_reply_bytes"
         case fleetWarmup = "fleet_warmup", readers, workerUserPrefix = "worker_user_prefix"
     }
@@ -106,6 +110,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         submitterQuota = try container.decodeIfPresent(Int.self, forKey: .submitterQuota)
         logBytesPerJob = try container.decodeIfPresent(ByteSize.self, forKey: .logBytesPerJob) ?? defaults.logBytesPerJob
         maxUpload = try container.decodeIfPresent(ByteSize.self, forKey: .maxUpload) ?? defaults.maxUpload
+        maxVolumeSize = try container.decodeIfPresent(ByteSize.self, forKey: .maxVolumeSize) ?? defaults.maxVolumeSize
         workerExpiryIntervals = try container.decodeIfPresent(Double.self, forKey: .workerExpiryIntervals) ?? defaults.workerExpiryIntervals
         logsReplyBytes = try container.decodeIfPresent(ByteSize.self, forKey: .logsReplyBytes) ?? defaults.logsReplyBytes
         fleetWarmup = try container.decodeIfPresent(JobDuration.self, forKey: .fleetWarmup) ?? defaults.fleetWarmup

@@ -34,6 +34,7 @@ extension JobStore {
                 try db.execute(sql: "INSERT INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
                                arguments: [message.submitter, messageID, message.jobID])
             }
+            try JobStore.insertJobVolumes(db, jobID: message.jobID, volumes: message.volumes ?? [])
         }
     }
 
@@ -49,8 +50,10 @@ extension JobStore {
                                              arguments: [jobID]) else { return nil }
             let requestText: String = row["request"]
             let request = try JSONCodec.decode(JobRequest.self, from: Array(requestText.utf8))
-            return JobMessage(jobID: jobID, runtimeID: row["runtime_id"], request: request, submitter: row["submitter"],
-                              submittedAt: row["submitted_at"], maxAttempts: maxAttempts)
+            var message = JobMessage(jobID: jobID, runtimeID: row["runtime_id"], request: request, submitter: row["submitter"],
+                                     submittedAt: row["submitted_at"], maxAttempts: maxAttempts)
+            message.volumes = try JobStore.jobVolumes(db, jobID: jobID)
+            return message
         }
     }
 

@@ -94,6 +94,7 @@ public final class JobStore: Sendable {
                 ALTER TABLE logs_by_worker RENAME TO logs;
                 """)
         }
+        migrator.registerMigration("v3-volumes") { db in try JobStore.createVolumeTables(db) }
         return migrator
     }
 

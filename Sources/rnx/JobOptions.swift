@@ -12,7 +12,7 @@ struct JobOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("upload"), help: ArgumentHelp("A file or directory to put in the job's /work (repeatable; permissions kept).", valueName: "path"))
     var uploads: [String] = []
 
-    @Option(name: .customLong("volume"), help: ArgumentHelp("A named volume mounted at /volumes/<name> (repeatable).", valueName: "name"))
+    @Option(name: .customLong("volume"), help: ArgumentHelp("A volume mounted at /volumes/<name>: NAME (yours, made on first use) or OWNER/NAME (shared with you); repeatable. See rnx volume.", valueName: "name"))
     var volumes: [String] = []
 
     @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("An environment variable for the job (repeatable).", valueName: "K=V"))

@@ -17,13 +17,14 @@ struct RNX: AsyncParsableCommand {
           rnx list --state=running
           rnx workers
           rnx runtime list
+          rnx volume create data --size 2G && rnx run --volume data -- ls /volumes/data
           rnx --broker amqp://user:pass@broker:5672/ --connect-timeout 2s workers
 
         Shell completions: rnx --generate-completion-script bash|zsh|fish
         """,
         version: "0.1.0",
         subcommands: [Run.self, Submit.self, Status.self, List.self, Logs.self, Cancel.self, Delete.self,
-                      Workers.self, RuntimeCommand.self]
+                      Workers.self, RuntimeCommand.self, VolumeCommand.self]
     )
 
     /// Lets the connection options come before the subcommand too (`rnx --broker URL list`).
@@ -52,7 +53,7 @@ struct RNX: AsyncParsableCommand {
         if let command = rest.first, !command.hasPrefix("-") {
             commands.append(command)
             rest = rest.dropFirst()
-            if command == "runtime", let sub = rest.first, !sub.hasPrefix("-") {
+            if command == "runtime" || command == "volume", let sub = rest.first, !sub.hasPrefix("-") {
                 commands.append(sub)
                 rest = rest.dropFirst()
             }

@@ -180,8 +180,14 @@ final class LocalCluster: Sendable {
         return try await Subprocess.run(LocalCluster.rnxPath, arguments, environment: env, stdin: stdin)
     }
 
-    /// Where the workers keep named volumes: `<volumesDirectory>/<name>` is a job's `/volumes/<name>`.
+    /// Where the workers keep volumes (both workers share it).
     var volumesDirectory: String { root + "/volumes" }
+
+    /// Where a volume's file system is mounted on the workers' host while jobs use it: this is a
+    /// job's `/volumes/<name>`.
+    func volumePath(_ name: String, owner: BrokerRoles.User? = nil) -> String {
+        "\(volumesDirectory)/\((owner ?? alice).name)/\(name)/mnt"
+    }
 
     /// Runs the CLI (as alice) through a pseudo-terminal (`tty`) or pipes, performing `steps` on the way.
     func interactive(_ arguments: [String], tty: Bool, steps: [InteractiveSession.Step]) async throws -> InteractiveSession.Result {

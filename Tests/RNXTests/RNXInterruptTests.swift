@@ -14,7 +14,7 @@ struct RNXInterruptTests {
             ["--volume", volume, "--", "sh", "-c",
              "echo started; while [ ! -e /volumes/\(volume)/go ]; do sleep 0.2; done; echo finished"]
         }
-        var goFile: String { "\(cluster.volumesDirectory)/\(volume)/go" }
+        var goFile: String { cluster.volumePath(volume) + "/go" }
     }
 
     func record(_ cluster: LocalCluster, _ jobID: String) async throws -> JobRecord {

@@ -71,7 +71,7 @@ struct SandboxLayout {
             guard HostFile.type(volume.hostPath) == .directory else {
                 throw .invalid("mount /volumes/\(name)", "host directory \(volume.hostPath) missing")
             }
-            bind(volume.hostPath, at: "/volumes/" + name, readOnly: false, isDirectory: true)
+            bind(volume.hostPath, at: "/volumes/" + name, readOnly: volume.readOnly, isDirectory: true)
         }
         addDev()
         mkdir("/proc")

@@ -14,7 +14,7 @@ public struct SandboxPlan: Sendable {
     public var workDirectory: String
     /// Runtime directories: host source -> target inside, read-only unless stated.
     public var runtimeMounts: [MountSpec] = []
-    /// Read-write volumes under `/volumes/<name>`.
+    /// Volumes under `/volumes/<name>`, each read-write or read-only.
     public var volumes: [VolumeMount] = []
     /// Size of the `/tmp` tmpfs.
     public var tmpSizeBytes: Int64 = 256 << 20

@@ -11,11 +11,16 @@ public struct ControlCommand: Sendable, Equatable, Codable {
         case rescan
         /// Run the runtime's smoke test (`runtime`) in a real sandbox and reply to `reply_to`.
         case runtimeTest = "runtime_test"
+        /// Delete volume `volume` of `owner` from the host (`worker.all`): it was removed.
+        case volumeRemove = "volume_remove"
     }
 
     public var command: Kind
     public var jobID: String?
     public var runtime: String?
+    /// volume_remove: the volume's owner and name.
+    public var owner: String?
+    public var volume: String?
 
     public init(command: Kind, jobID: String? = nil, runtime: String? = nil) {
         self.command = command
@@ -23,7 +28,7 @@ public struct ControlCommand: Sendable, Equatable, Codable {
         self.runtime = runtime
     }
 
-    enum CodingKeys: String, CodingKey { case command, jobID = "job_id", runtime }
+    enum CodingKeys: String, CodingKey { case command, jobID = "job_id", runtime, owner, volume }
 }
 
 /// A worker's answer to `runtime_test`.

@@ -10,6 +10,9 @@ public struct JobMessage: Sendable, Equatable, Codable {
     public var submittedAt: Double
     /// How many times a worker may start this job; a delivery beyond it is dead-lettered as `lost`.
     public var maxAttempts: Int
+    /// The request's volumes as the dispatcher resolved them (owner, size, read-only); the worker
+    /// mounts exactly these.
+    public var volumes: [JobVolume]?
     /// More attempts than this is a loop, not a retry policy.
     public static let maxAttemptsLimit = 100
 
@@ -25,6 +28,6 @@ public struct JobMessage: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", runtimeID = "runtime_id", request, submitter, submittedAt = "submitted_at"
-        case maxAttempts = "max_attempts"
+        case maxAttempts = "max_attempts", volumes
     }
 }

@@ -10,7 +10,7 @@ public struct JobRequest: Sendable, Equatable, Codable {
     public var arch: String?
     public var env: [String: String]?
     public var upload: JobUpload?
-    /// Named volumes mounted read-write at `/volumes/<name>` (e.g. package-manager caches).
+    /// Volumes mounted at `/volumes/<name>`: `NAME` (the submitter's own) or `OWNER/NAME` (shared with the submitter).
     public var volumes: [String]?
     public var limits: JobLimits?
     /// A human name for listings.
@@ -66,8 +66,15 @@ public struct JobRequest: Sendable, Equatable, Codable {
         guard (volumes?.count ?? 0) <= Self.maxVolumes else {
             throw JobletError(.invalidArgument, "volumes: \(volumes?.count ?? 0) volumes is over \(Self.maxVolumes)")
         }
-        for volume in volumes ?? [] where !JobRequest.isValidVolumeName(volume) {
-            throw JobletError(.invalidArgument, "volumes: \"\(volume)\" is not a valid volume name; use [a-z0-9][a-z0-9._-]* up to 64 characters")
+        var mountNames: Set<String> = []
+        for volume in volumes ?? [] {
+            guard let reference = VolumeReference(parsing: volume) else {
+                throw JobletError(.invalidArgument, "volumes: \"\(volume.prefix(140))\" is not a valid volume name; use \(VolumeReference.forms)")
+            }
+            // Each is mounted at /volumes/<name>, whoever owns it.
+            guard mountNames.insert(reference.name).inserted else {
+                throw JobletError(.invalidArgument, "volumes: two volumes named \"\(reference.name)\"; both would be mounted at /volumes/\(reference.name)")
+            }
         }
         if let priority, !(0...9).contains(priority) {
             throw JobletError(.invalidArgument, "priority: \(priority) is out of range; give 0 (default) to 9 (most urgent)")

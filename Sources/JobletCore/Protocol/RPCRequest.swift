@@ -10,6 +10,9 @@ public struct RPCRequest: Sendable, Equatable, Codable {
         case runtimeTest = "runtime_test"
         /// Readers and admins: refusal counters (messages refused for their sender), per kind.
         case stats
+        /// Volumes: create, list, remove, share and unshare the caller's own (admins: anybody's).
+        case volumeCreate = "volume_create", volumeList = "volume_list", volumeRemove = "volume_remove"
+        case volumeShare = "volume_share", volumeUnshare = "volume_unshare"
     }
 
     public var method: Method
@@ -27,6 +30,12 @@ public struct RPCRequest: Sendable, Equatable, Codable {
     public var offset: Int?
     /// logs: first sequence number wanted.
     public var sinceSeq: UInt64?
+    /// volume_*: the volume (`NAME`, or `OWNER/NAME` for admins), its size (create), and the user
+    /// it is shared with or unshared from (`with`, `read_only`).
+    public var name: String?
+    public var size: ByteSize?
+    public var with: String?
+    public var readOnly: Bool?
 
     public init(method: Method, jobID: String? = nil, state: JobState? = nil, runtime: String? = nil,
                 worker: String? = nil, submitter: String? = nil, since: Double? = nil, before: Double? = nil,
@@ -46,7 +55,7 @@ public struct RPCRequest: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case method, jobID = "job_id", state, runtime, worker, submitter, since, before, limit, offset
-        case sinceSeq = "since_seq"
+        case sinceSeq = "since_seq", name, size, with, readOnly = "read_only"
     }
 }
 
@@ -65,6 +74,8 @@ public struct RPCResponse: Sendable, Equatable, Codable {
     public var deleted: Int?
     /// `stats`: messages refused for their sender, per kind (`event`, `log`, `advert`, …).
     public var refusals: [String: Int]?
+    /// volume_list: the volumes the caller may see; volume_create/share/unshare: the volume now.
+    public var volumes: [VolumeInfo]?
 
     public init(ok: Bool, error: ErrorInfo? = nil, job: JobRecord? = nil, jobs: [JobRecord]? = nil,
                 logs: [LogChunk]? = nil, complete: Bool? = nil, workers: [WorkerAdvert]? = nil,

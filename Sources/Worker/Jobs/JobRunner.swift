@@ -100,6 +100,7 @@ struct JobRunner: Sendable {
         } catch {
             throw PoisonMessage("request: \(error)")
         }
+        try Self.validateVolumes(message)
         guard BrokerUserName.isValid(message.submitter) else {
             throw PoisonMessage("submitter: \"\(message.submitter.prefix(80))\" is not a broker user name Joblet can route (\(BrokerUserName.allowed))")
         }

@@ -87,6 +87,8 @@ extension WorkerService {
         case .rescan:
             if inventory.rescan(force: true) { session.reconcileSink.yield() }
             await publishAdvert(session, cgroups: session.runner.cgroups)
+        case .volumeRemove:
+            await removeVolume(command)
         case .runtimeTest:
             guard let runtimeID = command.runtime, let runtime = inventory.runtime(id: runtimeID),
                   let replyTo = delivery.properties.replyTo else { return }

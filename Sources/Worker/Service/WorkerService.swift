@@ -72,6 +72,7 @@ public final class WorkerService: Service, Sendable {
             group.cancelAll()
         }
         await disks?.shutdown()
+        unmountVolumes()
         await session.connection.close()
         logger.info("worker stopped", metadata: ["worker": "\(config.workerID)"])
     }
