@@ -94,6 +94,39 @@ struct LoopDiskTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
     }
 
+    /// What a job pays for its disk: a reused one must stay far below making one (~20 ms).
+    @Test func aReusedDiskCostsLittleAMadeOneAboutTwentyMilliseconds() async throws {
+        let scratch = try Scratch()
+        let pool = DiskPool(directory: scratch.path, maxIdle: 1)
+        let clear: @Sendable (String) throws -> Void = { try FileManager.default.removeItem(atPath: $0) }
+        let clock = ContinuousClock()
+
+        var made = Duration.zero
+        for index in 0..<5 {
+            let start = clock.now
+            let disk = try await pool.acquire(sizeBytes: Int64(64 + index) << 20)   // a new size: a new disk
+            made += clock.now - start
+            await pool.release(disk, clear: clear)
+        }
+        var reused = Duration.zero
+        let rounds = 200
+        for _ in 0..<rounds {
+            let start = clock.now
+            let disk = try await pool.acquire(sizeBytes: 68 << 20)
+            // Plain writes, as a job makes them (Foundation's createFile would fsync through the loop device).
+            mkdir(disk.workDirectory, 0o755)
+            let fd = open(disk.workDirectory + "/out.txt", O_WRONLY | O_CREAT, 0o644)
+            _ = write(fd, "result", 6)
+            close(fd)
+            await pool.release(disk, clear: clear)
+            reused += clock.now - start
+        }
+        await pool.shutdown()
+        print("job disk: made in \(made / 5) (mkfs, loop, mount), reused in \(reused / rounds) (acquire, a file, release)")
+        #expect(reused / rounds < .milliseconds(5))
+        #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
+    }
+
     @Test func aCrashedPredecessorsDisksAreRemovedAtStart() async throws {
         let scratch = try Scratch()
         let crashed = DiskPool(directory: scratch.path, maxIdle: 2)

@@ -9,8 +9,8 @@ import Musl
 ///
 /// Making a disk costs ~20 ms (mkfs, loop attach, mount); emptying a barely used one costs a
 /// few unlinks. So a disk given back that its job hardly used (few inodes, a small image, not
-/// full) is emptied and kept for the next job of the same size, up to `maxIdle` disks; any other
-/// is destroyed, which also gives its image's space back to the host at once. Freed blocks stay
+/// full) is emptied and kept for the next job of the same size, up to `maxIdle` disks (the oldest
+/// idle one goes when a newer one is kept); any other is destroyed, which also gives its image's space back to the host at once. Freed blocks stay
 /// allocated in a kept image (no discard), which is why the image's size decides too.
 public final class DiskPool: @unchecked Sendable {
     public let directory: String
@@ -81,11 +81,16 @@ public final class DiskPool: @unchecked Sendable {
         lock.withLock { releasing += 1 }
         let filesystem = disk.filesystem
         let handled = (try? await System.offPool { [self] () throws(SandboxError) -> Bool in
-            var kept = recycle(filesystem, clear: clear)
-            lock.withLock {
-                if kept, idle.count < maxIdle { idle.append(filesystem) } else { kept = false }
+            guard recycle(filesystem, clear: clear) else {
+                try? filesystem.destroy()
+                return true
             }
-            if !kept { try? filesystem.destroy() }
+            // The latest sizes are the likeliest next: a full pool gives up its oldest disk.
+            let evicted: LoopFilesystem? = lock.withLock {
+                idle.append(filesystem)
+                return idle.count > maxIdle ? idle.removeFirst() : nil
+            }
+            try? evicted?.destroy()
             return true
         }) ?? false
         if !handled { try? filesystem.destroy() }   // no thread to be had: do it here
@@ -97,7 +102,7 @@ public final class DiskPool: @unchecked Sendable {
 
     /// Empties a barely used disk for the next job. True when it is empty and can be kept.
     private func recycle(_ filesystem: LoopFilesystem, clear: (String) throws -> Void) -> Bool {
-        guard lock.withLock({ idle.count < maxIdle }), let usage = try? filesystem.usage(), !usage.isNearlyFull,
+        guard maxIdle > 0, let usage = try? filesystem.usage(), !usage.isNearlyFull,
               usage.usedInodes - filesystem.emptyInodes <= reuseMaxInodes,
               filesystem.imageBytes() <= min(reuseMaxImageBytes, filesystem.sizeBytes / 2) else { return false }
         for name in Self.entries(of: filesystem.mountPoint) where name != "lost+found" {
