@@ -106,5 +106,6 @@ int joblet_pidfd_wait(int pidfd, int *status);
 int joblet_pipe_cloexec(int fds[2]);
 
 #include "loop_device.h"
+#include "idmapped_mount.h"
 
 #endif

@@ -28,6 +28,7 @@ extension WorkerConfig {
         where !path.hasPrefix("/") {
             throw WorkerError(.invalidConfig, "\(name): \"\(path)\" must be an absolute path")
         }
+        try validateJobUIDs()
         guard logChunkBytes.bytes >= 1024, logChunkBytes.bytes <= 8 << 20 else {
             throw WorkerError(.invalidConfig, "logs.chunk_bytes: give 1K to 8M (it is \(logChunkBytes))")
         }

@@ -33,8 +33,11 @@ public struct WorkerConfig: Sendable, Decodable {
     /// (`withHostCeilings`), so every limit has a ceiling.
     public var maxLimits: JobLimits = JobLimits(pids: 4096, timeout: JobDuration(seconds: 86_400),
                                                 disk: ByteSize(bytes: 10 << 30), output: ByteSize(bytes: 1 << 30))
-    public var jobUID: UInt32 = 65534
-    public var jobGID: UInt32 = 65534
+    /// The uids jobs run as: each running job has one of its own, its gid the same number.
+    public var jobUIDs: JobUIDRange = .default
+    /// The uid and gid that own every file of every volume on disk; each job sees them as its own
+    /// (idmapped mounts). 65534 is what jobs wrote volumes as before job uids had a range.
+    public var volumeOwner: UInt32 = 65534
     /// Output is coalesced into chunks up to this size …
     public var logChunkBytes: ByteSize = ByteSize(bytes: 64 << 10)
     /// … or flushed after this long, whichever comes first.
@@ -92,8 +95,12 @@ public struct WorkerConfig: Sendable, Decodable {
         enum CodingKeys: String, CodingKey { case defaults = "default", max }
     }
     struct Job: Decodable {
+        var uidRange: JobUIDRange?
+        var volumeOwner: UInt32?
+        /// Replaced by uid_range: named only to say so.
         var uid: UInt32?
         var gid: UInt32?
+        enum CodingKeys: String, CodingKey { case uidRange = "uid_range", volumeOwner = "volume_owner", uid, gid }
     }
     struct Metrics: Decodable {
         var port: Int?
@@ -128,8 +135,11 @@ public struct WorkerConfig: Sendable, Decodable {
             maxLimits = (limits.max ?? JobLimits()).filled(from: maxLimits)
         }
         if let job = try container.decodeIfPresent(Job.self, forKey: .job) {
-            jobUID = job.uid ?? jobUID
-            jobGID = job.gid ?? jobGID
+            if job.uid != nil || job.gid != nil {
+                throw WorkerError(.invalidConfig, "job.uid and job.gid are gone: every running job now has a uid of its own from job.uid_range (default \(JobUIDRange.default)); give job.uid_range: \"\(job.uid ?? job.gid ?? 0)\" to keep one shared uid")
+            }
+            jobUIDs = job.uidRange ?? jobUIDs
+            volumeOwner = job.volumeOwner ?? volumeOwner
         }
         if let logs = try container.decodeIfPresent(Logs.self, forKey: .logs) {
             logChunkBytes = logs.chunkBytes ?? logChunkBytes

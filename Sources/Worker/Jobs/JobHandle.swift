@@ -16,6 +16,8 @@ enum StopReason: Sendable, Equatable {
 /// One running job as the rest of the worker sees it: something that can be stopped from any task.
 final class JobHandle: Sendable {
     let jobID: String
+    /// The uid (and gid) the job runs as, its own while it runs.
+    let user: JobUser
 
     private struct State {
         var process: SandboxProcess?
@@ -24,7 +26,10 @@ final class JobHandle: Sendable {
     }
     private let state = Mutex(State())
 
-    init(jobID: String) { self.jobID = jobID }
+    init(jobID: String, user: JobUser) {
+        self.jobID = jobID
+        self.user = user
+    }
 
     var stopReason: StopReason? { state.withLock { $0.stopReason } }
 

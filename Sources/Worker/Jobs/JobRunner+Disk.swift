@@ -26,16 +26,17 @@ extension JobRunner {
     }
 
     /// `/work` (with the upload extracted into it, so a bomb stops at the limit) and `/tmp` on the job's disk.
-    func prepareDisk(_ disk: JobDisk, upload: JobUpload?) throws {
+    func prepareDisk(_ disk: JobDisk, upload: JobUpload?, user: JobUser) throws {
         let tmp = disk.tmpDirectory
         try FileSystem.call("mkdir", tmp) { mkdir(tmp, 0o1777) }
         // mkdir applies the umask: the sticky, world-writable mode of a /tmp is set explicitly.
         try FileSystem.call("chmod", tmp) { chmod(tmp, 0o1777) }
+        try FileSystem.chown(tmp, uid: user.uid, gid: user.gid)
         let work = disk.workDirectory
         if let upload {
             do {
                 _ = try ArchiveExtractor.extract(bytes: upload.archiveBytes(), to: work,
-                                                 owner: (uid: config.jobUID, gid: config.jobGID))
+                                                 owner: user.owner)
             } catch let error as JobletError {
                 // The extractor has removed what it wrote by now: the errno tells, not the disk.
                 if error.cause == "errno \(ENOSPC)" || disk.isNearlyFull() {
@@ -47,7 +48,7 @@ extension JobRunner {
         if !FileSystem.exists(work) {
             try FileSystem.call("mkdir", work) { mkdir(work, 0o755) }
         }
-        try FileSystem.chown(work, uid: config.jobUID, gid: config.jobGID)
+        try FileSystem.chown(work, uid: user.uid, gid: user.gid)
     }
 
     /// The cgroup's unenforced limits, plus `disk` when the job runs without a disk of its own.

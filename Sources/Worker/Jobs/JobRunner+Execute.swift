@@ -29,25 +29,26 @@ extension JobRunner {
         do {
             try disk.check()
             if let jobDisk = disk.disk {
-                try prepareDisk(jobDisk, upload: message.request.upload)
+                try prepareDisk(jobDisk, upload: message.request.upload, user: handle.user)
             } else {
-                try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload)
+                try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload,
+                                         user: handle.user)
             }
-            let volumes = try prepareVolumes(message.request.volumes ?? [])
+            let volumes = try await prepareVolumes(message.volumes ?? [], jobID: jobID, user: handle.user)
             if let cgroups {
                 cgroup = try cgroups.createJobCgroup(jobID: jobID, limits: limits.resourceLimits, ioPath: workDirectory)
             }
             var plan = SandboxPlan(jobID: jobID, argv: message.request.command,
                                    environment: environment(for: message, runtime: runtime),
                                    hostname: "job-\(JobID.short(jobID))", workDirectory: workDirectory)
-            plan.uid = config.jobUID
-            plan.gid = config.jobGID
+            plan.uid = handle.user.uid
+            plan.gid = handle.user.gid
             plan.runtimeMounts = runtime?.mounts ?? []
             plan.volumes = volumes
             plan.tmpDirectory = disk.disk?.tmpDirectory
             plan.cgroup = cgroup
             plan.outputLimit = limits.limits.output?.bytes
-            process = try Sandbox.spawn(plan)
+            process = try spawn(plan, stagedFor: jobID)
         } catch {
             let reason = Self.describe(error)
             logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
@@ -185,7 +186,7 @@ extension JobRunner {
         }
     }
 
-    private func prepareWorkDirectory(jobDirectory: String, workDirectory: String, upload: JobUpload?) throws {
+    private func prepareWorkDirectory(jobDirectory: String, workDirectory: String, upload: JobUpload?, user: JobUser) throws {
         // A leftover from an earlier attempt of the same job on this worker (normally long gone).
         try TreeRemoval.remove(jobDirectory)
         try FileSystem.makeDirectories(config.stateDirectory + "/jobs", mode: 0o711)
@@ -193,7 +194,7 @@ extension JobRunner {
         if let upload {
             do {
                 _ = try ArchiveExtractor.extract(bytes: upload.archiveBytes(), to: workDirectory,
-                                                 owner: (uid: config.jobUID, gid: config.jobGID))
+                                                 owner: user.owner)
             } catch let error as JobletError {
                 throw WorkerError(.io, "upload: \(error.message)")
             }
@@ -203,19 +204,7 @@ extension JobRunner {
         } else {
             try FileSystem.call("mkdir", workDirectory) { mkdir(workDirectory, 0o755) }
         }
-        try FileSystem.chown(workDirectory, uid: config.jobUID, gid: config.jobGID)
-    }
-
-    private func prepareVolumes(_ names: [String]) throws -> [VolumeMount] {
-        try names.map { name in
-            let path = "\(config.volumesDirectory)/\(name)"
-            if !FileSystem.exists(path) {
-                try FileSystem.makeDirectories(config.volumesDirectory, mode: 0o711)
-                try FileSystem.call("mkdir", path) { mkdir(path, 0o755) }
-                try FileSystem.chown(path, uid: config.jobUID, gid: config.jobGID)
-            }
-            return VolumeMount(name: name, hostPath: path)
-        }
+        try FileSystem.chown(workDirectory, uid: user.uid, gid: user.gid)
     }
 
     /// Runtime env (PATH_PREPEND merged) + job env + JOB_ID; nothing from the worker's own environment.

@@ -17,6 +17,10 @@ struct JobRunner: Sendable {
     /// Job disks (`/work`, `/tmp`); nil where the host cannot make them and running without is allowed.
     let disks: DiskPool?
     let state: WorkerState
+    /// Each running job's own uid.
+    let uids: JobUIDPool
+    /// Volumes mounted idmapped, so jobs of any uid share them; nil where this host cannot.
+    let volumeMounts: IdmappedVolumes?
     /// Whose job messages are run (the dispatcher users of worker.yml).
     let trust: TrustPolicy
     let refusals: RefusalLog
@@ -69,12 +73,19 @@ struct JobRunner: Sendable {
             }
             runtime = found
         }
-        let handle = JobHandle(jobID: message.jobID)
+        guard let user = await uids.lease() else {
+            await reject(message, delivery: delivery, reason: "no free job uid on worker \(workerID): every uid of job.uid_range \(config.jobUIDs) is held by a running job or a leftover process")
+            return
+        }
+        let handle = JobHandle(jobID: message.jobID, user: user)
         await state.register(handle)
         let disk = await assignDisk(limits)
         await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk)
+        volumeMounts?.unstage(jobID: message.jobID)
         await releaseDisk(disk)
         await removeJobDirectory(of: message.jobID)
+        // Only now: execute returned after the job's pid namespace (every process of it) ended, and its files are gone.
+        await uids.release(user)
         await state.unregister(message.jobID)
     }
 

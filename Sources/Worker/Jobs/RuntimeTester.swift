@@ -13,6 +13,8 @@ struct RuntimeTester: Sendable {
     let logger: Logger
 
     static let outputLimit = 64 << 10
+    /// Smoke tests run the operator's own `test` command (runtime.yml), as nobody: never a job's uid.
+    static let uid: UInt32 = 65534
 
     func test(_ runtime: InstalledRuntime) async -> RuntimeTestReport {
         let id = JobID.generate()
@@ -37,11 +39,11 @@ struct RuntimeTester: Sendable {
         let process: SandboxProcess
         do {
             try FileSystem.makeDirectories(directory + "/work", mode: 0o711)
-            try FileSystem.chown(directory + "/work", uid: config.jobUID, gid: config.jobGID)
+            try FileSystem.chown(directory + "/work", uid: Self.uid, gid: Self.uid)
             var plan = SandboxPlan(jobID: id, argv: argv, environment: runtime.environment.merging(["JOB_ID": id]) { $1 },
                                    hostname: "job-\(JobID.short(id))", workDirectory: directory + "/work")
-            plan.uid = config.jobUID
-            plan.gid = config.jobGID
+            plan.uid = Self.uid
+            plan.gid = Self.uid
             plan.runtimeMounts = runtime.mounts
             process = try Sandbox.spawn(plan)
         } catch {

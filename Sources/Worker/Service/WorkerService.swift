@@ -15,6 +15,8 @@ public final class WorkerService: Service, Sendable {
     let state: WorkerState
     let metrics: WorkerMetricsRegistry
     let inventory: RuntimeInventory
+    /// Each running job's own uid; survives reconnects.
+    let uids: JobUIDPool
     /// Job messages and control commands refused for their sender (docs/SECURITY.md).
     let refusals: RefusalLog
     let arch = Architecture.host
@@ -27,6 +29,7 @@ public final class WorkerService: Service, Sendable {
         self.metrics = WorkerMetricsRegistry(workerID: config.workerID, slotsTotal: config.slots)
         self.state = WorkerState(slots: config.slots, registry: metrics)
         self.inventory = RuntimeInventory(basePath: config.runtimesPath, logger: logger)
+        self.uids = JobUIDPool(range: config.jobUIDs)
         let metrics = self.metrics
         self.refusals = RefusalLog(logger: logger) { kind in metrics.recordRefused(kind: kind) }
     }
@@ -50,9 +53,10 @@ public final class WorkerService: Service, Sendable {
     public func run() async throws {
         let cgroups = try prepareHost()
         let disks = try await prepareDisks()
+        let volumeMounts = try prepareJobUsers()
         let metricsServer = try startMetricsServer()
         defer { metricsServer?.stop() }
-        let session = try await connect(cgroups: cgroups, disks: disks)
+        let session = try await connect(cgroups: cgroups, disks: disks, volumeMounts: volumeMounts)
         let control = try await listenForControl(on: session.controlChannel)
         logger.info("worker online", metadata: [
             "worker": "\(config.workerID)", "slots": "\(config.slots)",
@@ -123,7 +127,7 @@ public final class WorkerService: Service, Sendable {
         }
     }
 
-    func connect(cgroups: CgroupManager?, disks: DiskPool?) async throws -> Session {
+    func connect(cgroups: CgroupManager?, disks: DiskPool?, volumeMounts: IdmappedVolumes?) async throws -> Session {
         let connection = try await AMQPConnection.connect(
             config.brokerSettings.configuration(connectionName: "joblet-worker \(config.workerID)",
                                                 environment: ProcessEnvironment.current))
@@ -139,7 +143,8 @@ public final class WorkerService: Service, Sendable {
         let (jobs, jobSink) = AsyncStream.makeStream(of: JobWork.self)
         let (reconcileRequests, reconcileSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let runner = JobRunner(config: config, jobChannel: jobChannel, publishChannel: publishChannel,
-                               inventory: inventory, cgroups: cgroups, disks: disks, state: state, trust: config.trust,
+                               inventory: inventory, cgroups: cgroups, disks: disks, state: state, uids: uids,
+                               volumeMounts: volumeMounts, trust: config.trust,
                                refusals: refusals, logger: logger)
         return Session(connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
                        controlChannel: controlChannel, consumers: ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger),

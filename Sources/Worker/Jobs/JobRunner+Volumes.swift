@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Isolation
+import JobletCore
+
+extension JobRunner {
+    /// Each of the job's volumes (as the dispatcher resolved them: owner, size, read-only), its
+    /// image made on first use and mounted (VolumeImages), then mounted idmapped for the job's uid:
+    /// the job sees every file of it as its own, and what it writes is stored as `job.volume_owner`.
+    func prepareVolumes(_ requested: [JobVolume], jobID: String, user: JobUser) async throws -> [VolumeMount] {
+        guard !requested.isEmpty else { return [] }
+        guard let volumeMounts else {
+            throw WorkerError(.system, "volumes are unavailable on worker \(workerID): they need idmapped mounts (Linux 5.12+ and a file system for volumes_dir that supports them; the worker's start-up log says what failed)")
+        }
+        let volumes = try await mountVolumeImages(requested, storageID: config.volumeOwner)
+        return try volumeMounts.stage(volumes, jobID: jobID, uid: user.uid)
+    }
+
+    /// Sandbox.spawn; the staged volumes then leave the host's mount table (the job's namespace
+    /// holds its own copies), whether the spawn worked or not.
+    func spawn(_ plan: SandboxPlan, stagedFor jobID: String) throws -> SandboxProcess {
+        defer { volumeMounts?.unstage(jobID: jobID) }
+        return try Sandbox.spawn(plan)
+    }
+}
