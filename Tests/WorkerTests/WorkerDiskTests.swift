@@ -172,6 +172,12 @@ struct WorkerDiskTests {
         #expect(!listing.contains("mine"))
         let device = { (text: String) in text.split(separator: "\n").first { $0.contains(" /work /work ") }?.split(separator: " ").last }
         #expect(device(listing) == device(mountinfo), "the slot's disk was emptied and reused")
+
+        // The idle disk goes with a graceful stop.
+        let directory = worker.directory
+        #expect(!Self.traces(under: directory).isEmpty)
+        await worker.stop()
+        #expect(await Self.nothingLeft(under: directory) == [])
     }
 }
 }

@@ -79,6 +79,7 @@ final class WorkerProcess: @unchecked Sendable {
             signal(SIGTERM)
             if await waitForExit(timeout: .seconds(20)) == nil { signal(SIGKILL); _ = await waitForExit() }
         }
+        TestMounts.unmountAll(under: directory)   // job disks of a worker that did not stop gracefully
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
