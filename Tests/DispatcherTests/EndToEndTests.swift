@@ -3,6 +3,7 @@ import Foundation
 import JobletCore
 import JobletMessaging
 import Testing
+import TestSupport
 
 extension DispatcherClusterTests {
 /// With a real `joblet-worker` (host jobs, real sandbox; root only).
@@ -109,16 +110,20 @@ struct EndToEndTests {
         defer { harness.terminate() }
         let slice = "/sys/fs/cgroup/joblet-e2e-lost-\(JobID.short(JobID.generate())).slice"
         var workers: [Process] = []
+        var directories: [String] = []
         defer {
             for worker in workers where worker.isRunning {
                 kill(worker.processIdentifier, SIGTERM)
                 worker.waitUntilExit()
             }
+            // The SIGKILLed workers could not unmount their job disks.
+            for directory in directories { TestMounts.unmountAll(under: directory) }
             EndToEndTests.removeCgroupTree(slice)
         }
         func startListedWorker() async throws -> String {
             let worker = try startWorker(harness: harness, cgroupRoot: slice)
             workers.append(worker.process)
+            directories.append(worker.directory)
             for _ in 0..<100 {
                 if try await harness.query(RPCRequest(method: .workers)).workers?.contains(where: { $0.workerID == worker.id }) == true {
                     return worker.id

@@ -94,8 +94,9 @@ struct LoopDiskTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
     }
 
-    /// What a job pays for its disk: a reused one must stay far below making one (~20 ms).
-    @Test func aReusedDiskCostsLittleAMadeOneAboutTwentyMilliseconds() async throws {
+    /// A job of the size just given back gets that same filesystem, emptied, instead of a new one
+    /// (mkfs, loop, mount). What each costs is printed: figures, not assertions.
+    @Test func aDiskOfTheSameSizeIsReusedEmptied() async throws {
         let scratch = try Scratch()
         let pool = DiskPool(directory: scratch.path, maxIdle: 1)
         let clear: @Sendable (String) throws -> Void = { try FileManager.default.removeItem(atPath: $0) }
@@ -110,9 +111,12 @@ struct LoopDiskTests {
         }
         var reused = Duration.zero
         let rounds = 200
+        var filesystems: Set<String> = []
         for _ in 0..<rounds {
             let start = clock.now
             let disk = try await pool.acquire(sizeBytes: 68 << 20)
+            filesystems.insert(disk.workDirectory)
+            #expect(access(disk.workDirectory + "/out.txt", F_OK) != 0, "the previous job's file is gone")
             // Plain writes, as a job makes them (Foundation's createFile would fsync through the loop device).
             mkdir(disk.workDirectory, 0o755)
             let fd = open(disk.workDirectory + "/out.txt", O_WRONLY | O_CREAT, 0o644)
@@ -123,7 +127,7 @@ struct LoopDiskTests {
         }
         await pool.shutdown()
         print("job disk: made in \(made / 5) (mkfs, loop, mount), reused in \(reused / rounds) (acquire, a file, release)")
-        #expect(reused / rounds < .milliseconds(5))
+        #expect(filesystems.count == 1, "\(filesystems)")
         #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
     }
 

@@ -141,6 +141,8 @@ final class LocalCluster: Sendable {
                 _ = waitpid(pid, nil, 0)
             }
         }
+        // A worker that had to be SIGKILLed could not unmount its job disks.
+        TestMounts.unmountAll(under: cluster.root)
         try? FileManager.default.removeItem(atPath: cluster.root)
     }
 
