@@ -11,7 +11,7 @@ import Worker
 extension WorkerSuites {
 @Suite("delivery handling")
 struct WorkerDeliveryTests {
-    @Test("20 kinds of malformed job messages are dead-lettered with a reason, and the worker still serves")
+    @Test("27 kinds of malformed or out-of-range job messages are dead-lettered with a reason, and the worker still serves")
     func malformedMessagesAreDeadLettered() async throws {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
@@ -44,11 +44,35 @@ struct WorkerDeliveryTests {
             ([0xff, 0xfe, 0x00], nil, nil),
         ]
         #expect(cases.count == 20)
+        // Out of range (a timeout of 1e300 once killed every worker that received it): dead-lettered
+        // naming the field, exactly as the dispatcher would have rejected them.
+        func limits(_ json: String) -> [UInt8] {
+            job(#"{"job_id":"\#(good)","request":{"command":["true"],"limits":\#(json)},"submitter":"t","submitted_at":1,"max_attempts":2}"#)
+        }
+        let outOfRange: [(body: [UInt8], field: String)] = [
+            (limits(#"{"timeout":1e300}"#), "limits.timeout"),
+            (limits(#"{"memory":"1000T"}"#), "limits.memory"),
+            (limits(#"{"pids":4000000000}"#), "limits.pids"),
+            (limits(#"{"disk":"1M"}"#), "limits.disk"),
+            (limits(#"{"output":"2T"}"#), "limits.output"),
+            (job(#"{"job_id":"\#(good)","request":{"command":["true"]},"submitter":"t","submitted_at":1,"max_attempts":1000000}"#), "max_attempts"),
+            (job(#"{"job_id":"\#(good)","request":{"command":[\#(Array(repeating: "\"x\"", count: 5000).joined(separator: ","))]},"submitter":"t","submitted_at":1,"max_attempts":2}"#), "command"),
+        ]
         var ids: [String] = []
+        var fields: [String: String] = [:]
+        for (index, item) in outOfRange.enumerated() {
+            let messageID = "bad-\(worker.id)-range-\(index)"
+            ids.append(messageID)
+            fields[messageID] = item.field
+        }
         for (index, item) in cases.enumerated() {
             let messageID = "bad-\(worker.id)-\(index)"
             ids.append(messageID)
             try await probe.publishRaw(item.body, target: host, type: item.type, messageID: messageID, contentType: item.contentType)
+        }
+        for (index, item) in outOfRange.enumerated() {
+            try await probe.publishRaw(item.body, target: host, type: MessageType.job, messageID: "bad-\(worker.id)-range-\(index)",
+                                       contentType: "application/json")
         }
         let dead = try await probe.collect(probe.dead) { deliveries in
             Set(deliveries.compactMap(\.properties.messageID)).isSuperset(of: ids)
@@ -60,6 +84,7 @@ struct WorkerDeliveryTests {
                 continue
             }
             #expect(!reason.isEmpty)
+            if let field = fields[messageID] { #expect(reason.contains(field), "\(messageID): \(reason)") }
         }
         // Still serving.
         let id = try await probe.submit(["true"])
