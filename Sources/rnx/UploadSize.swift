@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import JobletCore
 
 /// The upload's `size` field: the total bytes of the files sent, as the user sees them on disk
 /// (regular files only; directories and symlinks count as 0, the way `du --apparent-size` counts content).
@@ -30,17 +31,10 @@ enum UploadSize {
     }
 
     private static func entries(of directory: String) throws -> [String] {
-        guard let handle = opendir(directory) else {
-            throw RNXError(.io, "cannot read --upload \(directory): \(String(cString: strerror(errno)))")
+        do {
+            return try DirectoryEntries.names(of: directory)
+        } catch let error as JobletError {
+            throw RNXError(.io, "cannot read --upload \(directory): \(error.message)")
         }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import JobletCore
 
 /// Every file and syscall of the cgroup layer goes through here: EINTR is retried and
 /// a failure becomes a `CgroupError` naming the call and the file.
@@ -97,18 +98,7 @@ enum CgroupFS {
 
     /// Names of the subdirectories of `path` (empty when it does not exist).
     static func subdirectories(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
-                let bytes = raw.prefix(while: { $0 != 0 })
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            if isDirectory(path + "/" + name) { names.append(name) }
-        }
-        return names.sorted()
+        DirectoryEntries.namesIfPresent(path).filter { isDirectory(path + "/" + $0) }.sorted()
     }
 
     /// The pids listed in a `cgroup.procs` / `tasks` file (empty when it does not exist).

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import JobletCore
 
 /// Loop-backed job disks under one directory (the worker's `<state_dir>/disks`), each at
 /// `<directory>/<n>/{image,mnt}`.
@@ -126,16 +127,5 @@ public final class DiskPool: @unchecked Sendable {
     /// How many disks are idle (tests, metrics).
     public var idleCount: Int { lock.withLock { idle.count } }
 
-    static func entries(of path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
+    static func entries(of path: String) -> [String] { DirectoryEntries.namesIfPresent(path) }
 }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import JobletCore
 
 /// Named volumes through idmapped mounts (Linux 5.12+, and a filesystem that supports them: ext4,
 /// xfs, btrfs, tmpfs 6.3+): on disk every file of a volume belongs to one storage id, and each job
@@ -85,14 +86,5 @@ public struct IdmappedVolumes: Sendable {
         throw SandboxError.system("mkdir \(path)", errno: code)
     }
 
-    private static func list(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
+    private static func list(_ path: String) -> [String] { DirectoryEntries.namesIfPresent(path) }
 }

@@ -37,21 +37,7 @@ enum ArchiveFiles {
 
     /// Names in a directory except `.` and `..`, sorted by bytes so archives are reproducible.
     static func directoryEntries(_ path: String) throws -> [String] {
-        guard let directory = opendir(path) else {
-            let code = errno
-            throw JobletError(.io, "opendir(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
-        }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: entry.pointee.d_name)) {
-                    String(cString: $0)
-                }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        try DirectoryEntries.names(of: path).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
     static func readlink(_ path: String) throws -> String {

@@ -88,20 +88,7 @@ enum RuntimeFiles {
     }
 
     /// Directory entries except `.` and `..`, sorted.
-    static func list(_ path: String) throws -> [String] {
-        guard let dir = opendir(path) else {
-            throw JobletError(.io, "opendir(\(path)) failed: \(String(cString: strerror(errno)))")
-        }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
+    static func list(_ path: String) throws -> [String] { try DirectoryEntries.names(of: path).sorted() }
 
     static func makeDirectories(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import JobletCore
 
 /// The few file operations the worker needs, each retrying EINTR and naming the call and path on failure.
 /// Removing a tree is `TreeRemoval` (JobletCore): fd-relative, so a job cannot shape its work dir to escape it.
@@ -38,16 +39,5 @@ enum FileSystem {
     }
 
     /// Entry names of a directory (no `.`/`..`); empty when it does not exist.
-    static func list(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
+    static func list(_ path: String) -> [String] { DirectoryEntries.namesIfPresent(path) }
 }

@@ -71,11 +71,8 @@ actor JobUIDPool {
     }
 
     static func scanProcessUIDs() -> Set<UInt32> {
-        guard let dir = opendir("/proc") else { return [] }
-        defer { closedir(dir) }
         var uids = Set<UInt32>()
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        for name in DirectoryEntries.namesIfPresent("/proc") {
             guard let first = name.utf8.first, first >= UInt8(ascii: "1"), first <= UInt8(ascii: "9") else { continue }
             // A process that exits meanwhile has no status: it runs as nobody any more.
             guard let status = try? FileText.read("/proc/\(name)/status"),
