@@ -40,7 +40,7 @@ public final class DiskPool: @unchecked Sendable {
             try System.call("mkdir \(directory)") { mkdir(directory, 0o700) }
             return 0
         }
-        let names = Self.entries(of: directory)
+        let names = DirectoryEntries.namesIfPresent(directory)
         for name in names { LoopFilesystem.remove(directory: directory + "/" + name) }
         return names.count
     }
@@ -106,7 +106,7 @@ public final class DiskPool: @unchecked Sendable {
         guard maxIdle > 0, let usage = try? filesystem.usage(), !usage.isNearlyFull,
               usage.usedInodes - filesystem.emptyInodes <= reuseMaxInodes,
               filesystem.imageBytes() <= min(reuseMaxImageBytes, filesystem.sizeBytes / 2) else { return false }
-        for name in Self.entries(of: filesystem.mountPoint) where name != "lost+found" {
+        for name in DirectoryEntries.namesIfPresent(filesystem.mountPoint) where name != "lost+found" {
             try? clear(filesystem.mountPoint + "/" + name)
         }
         return filesystem.isEmpty()
@@ -126,6 +126,4 @@ public final class DiskPool: @unchecked Sendable {
 
     /// How many disks are idle (tests, metrics).
     public var idleCount: Int { lock.withLock { idle.count } }
-
-    static func entries(of path: String) -> [String] { DirectoryEntries.namesIfPresent(path) }
 }

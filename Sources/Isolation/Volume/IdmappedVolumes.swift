@@ -29,7 +29,7 @@ public struct IdmappedVolumes: Sendable {
     /// volumes directory: the file system must support it). Throws why it cannot.
     public func prepare(probing source: String) throws(SandboxError) {
         try makeDirectory(directory, mode: 0o700)
-        for name in Self.list(directory) { unstage(jobID: name) }
+        for name in DirectoryEntries.namesIfPresent(directory) { unstage(jobID: name) }
         let probe = "\(directory)/probe"
         unstage(jobID: "probe")
         try makeDirectory(probe, mode: 0o700)
@@ -67,7 +67,7 @@ public struct IdmappedVolumes: Sendable {
         let jobDirectory = "\(directory)/\(jobID)"
         guard HostFile.type(jobDirectory) == .directory else { return }
         for point in Mounts.mountPoints(under: jobDirectory) { try? Mounts.unmount(point) }
-        for name in Self.list(jobDirectory) { rmdir("\(jobDirectory)/\(name)") }
+        for name in DirectoryEntries.namesIfPresent(jobDirectory) { rmdir("\(jobDirectory)/\(name)") }
         rmdir(jobDirectory)
     }
 
@@ -86,5 +86,4 @@ public struct IdmappedVolumes: Sendable {
         throw SandboxError.system("mkdir \(path)", errno: code)
     }
 
-    private static func list(_ path: String) -> [String] { DirectoryEntries.namesIfPresent(path) }
 }

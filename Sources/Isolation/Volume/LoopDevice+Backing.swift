@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import JobletCore
 
 extension LoopDevice {
     /// The loop device already bound to `image` (`/sys/block/loopN/loop/backing_file`), if any.
@@ -13,7 +14,7 @@ extension LoopDevice {
         guard let resolved = realpath(image, nil) else { return nil }
         let target = String(cString: resolved)
         free(resolved)
-        for name in DiskPool.entries(of: "/sys/block") where name.hasPrefix("loop") {
+        for name in DirectoryEntries.namesIfPresent("/sys/block") where name.hasPrefix("loop") {
             let fd = open("/sys/block/\(name)/loop/backing_file", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             let bytes = (try? System.readFully(fd, count: 4096)) ?? []

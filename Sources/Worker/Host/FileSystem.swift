@@ -37,7 +37,4 @@ enum FileSystem {
     static func chown(_ path: String, uid: UInt32, gid: UInt32) throws {
         try call("chown", path) { Glibc.lchown(path, uid, gid) }
     }
-
-    /// Entry names of a directory (no `.`/`..`); empty when it does not exist.
-    static func list(_ path: String) -> [String] { DirectoryEntries.namesIfPresent(path) }
 }

@@ -96,7 +96,7 @@ public final class WorkerService: Service, Sendable {
         try FileSystem.makeDirectories(config.stateDirectory, mode: 0o711)
         let jobsDirectory = config.stateDirectory + "/jobs"
         // Start-up only, before any job runs: blocking here holds no other work up.
-        for name in FileSystem.list(jobsDirectory) {
+        for name in DirectoryEntries.namesIfPresent(jobsDirectory) {
             logger.info("removing work dir of a crashed predecessor", metadata: ["job": "\(name)"])
             do { try TreeRemoval.remove(jobsDirectory + "/" + name) } catch {
                 // One stubborn leftover (a mount inside it) must not keep the worker down: say so and serve.
