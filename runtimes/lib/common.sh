@@ -20,7 +20,7 @@ begin_build() {
     # One build of a runtime at a time per OUTDIR (parallel test runs share a cache).
     exec 9>"$OUTDIR/.$id.lock"
     flock 9
-    STAMP_VALUE="$(cat "$RECIPES_DIR/lib/common.sh" "$RECIPES_DIR/$id/"* | sha256sum | cut -d' ' -f1)"
+    STAMP_VALUE="$(cat "$RECIPES_DIR/lib/"*.sh "$RECIPES_DIR/$id/"* | sha256sum | cut -d' ' -f1)"
     if [[ -d "$DEST" && -f "$STAMP" && "$(cat "$STAMP")" == "$STAMP_VALUE" ]]; then
         echo "$id: up to date in $DEST"
         exit 0
@@ -72,7 +72,8 @@ install_runtime_yml() {
         aarch64) arch='"aarch64", "arm64"' ;;
         *) die "unsupported architecture $(uname -m)" ;;
     esac
-    sed "s/@ARCHITECTURES@/$arch/" "$RECIPES_DIR/$1/runtime.yml" > "$STAGE/runtime.yml"
+    local triplet="$(uname -m)-linux-gnu"
+    sed -e "s/@ARCHITECTURES@/$arch/" -e "s/@TRIPLET@/$triplet/g" "$RECIPES_DIR/$1/runtime.yml" > "$STAGE/runtime.yml"
 }
 
 # build_python_tree DIR: Debian's python3.11 binary and stdlib as DIR/bin and DIR/lib. Python finds
