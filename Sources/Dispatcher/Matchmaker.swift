@@ -54,8 +54,10 @@ public enum Matchmaker {
             capable = try fitting(limits, among: capable, what: runtime?.id ?? "host jobs")
         }
 
+        let network = request.jobNetwork
+        capable = try offering(network, among: capable, what: runtime?.id ?? "host jobs")
         let chosenArch = arch ?? bestArch(capable)
-        return Route(runtime: runtime, arch: chosenArch)
+        return Route(runtime: runtime, arch: chosenArch, network: network.needsNetworkQueue)
     }
 
     /// The architecture whose capable workers have the most free slots (ties: alphabetical).

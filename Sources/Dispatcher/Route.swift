@@ -9,10 +9,10 @@ public struct Route: Sendable, Equatable {
     /// `joblet.jobs.<target>`.
     public var queue: String
 
-    public init(runtime: RuntimeDescriptor?, arch: String) {
+    public init(runtime: RuntimeDescriptor?, arch: String, network: Bool = false) {
         self.runtime = runtime
         self.arch = arch
-        self.target = Topology.target(runtimeID: runtime?.id, arch: arch)
-        self.queue = Topology.jobQueue(runtimeID: runtime?.id, arch: arch)
+        self.target = Topology.target(runtimeID: runtime?.id, arch: arch, network: network)
+        self.queue = Topology.jobQueue(runtimeID: runtime?.id, arch: arch, network: network)
     }
 }

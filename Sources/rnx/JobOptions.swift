@@ -15,6 +15,9 @@ struct JobOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("volume"), help: ArgumentHelp("A volume mounted at /volumes/<name>: NAME (yours, made on first use) or OWNER/NAME (shared with you); repeatable. See rnx volume.", valueName: "name"))
     var volumes: [String] = []
 
+    @Option(help: ArgumentHelp("none (default: loopback only), bridge (outbound through NAT on the worker) or the name of one of your networks (rnx network create).", valueName: "network"))
+    var network: String?
+
     @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("An environment variable for the job (repeatable).", valueName: "K=V"))
     var environment: [String] = []
 
@@ -53,6 +56,9 @@ struct JobOptions: ParsableArguments, Sendable {
         _ = try environmentTable()
         if let arch, Architecture.normalize(arch) == nil {
             throw ValidationError("--arch \"\(arch)\" is not known; use x86_64 (amd64) or aarch64 (arm64)")
+        }
+        if let network, JobNetwork(parsing: network) == nil {
+            throw ValidationError("--network \"\(network)\" is not a network; give \(JobNetwork.forms)")
         }
     }
 
@@ -116,7 +122,7 @@ struct JobOptions: ParsableArguments, Sendable {
         var request = JobRequest(command: command, runtime: runtime, arch: arch.flatMap(Architecture.normalize),
                                  env: try environmentTable(), upload: try upload(maxUploadBytes: maxUploadBytes),
                                  volumes: volumes.isEmpty ? nil : volumes, limits: try limits(), name: name,
-                                 priority: priority)
+                                 priority: priority, network: network == "none" ? nil : network)
         if request.env?.isEmpty == true { request.env = nil }
         do {
             try request.validate(maxUploadBytes: Int(maxUploadBytes))

@@ -15,6 +15,8 @@ import Testing
         (#"{"command":["true"],"limits":{"timeout":0}}"#, "limits.timeout: 0s is out of range"),
         (#"{"command":["true"],"runtime":"\#(String(repeating: "p", count: 200))"}"#, "runtime: must be 1-128 characters"),
         (#"{"command":["true"],"priority":99}"#, "priority: 99 is out of range"),
+        (#"{"command":["true"],"network":"\#(String(repeating: "n", count: 33))"}"#, "network: \"nnn"),
+        (#"{"command":["true"],"network":"../etc"}"#, "network: \"../etc\" is not a network"),
     ]
 
     @Test(arguments: hostileRequests)

@@ -17,10 +17,12 @@ public struct JobRequest: Sendable, Equatable, Codable {
     public var name: String?
     /// 0 (default) to 9 (most urgent).
     public var priority: Int?
+    /// `none` (default: loopback only), `bridge` (NAT outbound) or one of the submitter's networks; see ``JobNetwork``.
+    public var network: String?
 
     public init(command: [String], runtime: String? = nil, arch: String? = nil, env: [String: String]? = nil,
                 upload: JobUpload? = nil, volumes: [String]? = nil, limits: JobLimits? = nil,
-                name: String? = nil, priority: Int? = nil) {
+                name: String? = nil, priority: Int? = nil, network: String? = nil) {
         self.command = command
         self.runtime = runtime
         self.arch = arch
@@ -30,6 +32,7 @@ public struct JobRequest: Sendable, Equatable, Codable {
         self.limits = limits
         self.name = name
         self.priority = priority
+        self.network = network
     }
 
     /// Environment names the sandbox owns; a job may not override them.
@@ -91,6 +94,9 @@ public struct JobRequest: Sendable, Equatable, Codable {
                 throw JobletError(.invalidArgument, "upload: \(ByteSize(bytes: Int64(upload.data.utf8.count / 4 * 3))) is over the \(ByteSize(bytes: Int64(maxUploadBytes))) limit for inline uploads")
             }
             _ = try upload.archiveBytes()
+        }
+        if let network, JobNetwork(parsing: network) == nil {
+            throw JobletError(.invalidArgument, "network: \"\(network.prefix(80))\" is not a network; give \(JobNetwork.forms)")
         }
         if let name, name.count > 200 {
             throw JobletError(.invalidArgument, "name: longer than 200 characters")

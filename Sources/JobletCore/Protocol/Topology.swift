@@ -29,15 +29,18 @@ public enum Topology {
     /// says nothing about the job it names, so it never makes that job `lost`.
     public static let refusedHeader = "x-joblet-refused"
 
-    /// `python-3.11@x86_64`, or `host@x86_64` for jobs without a runtime.
-    public static func target(runtimeID: String?, arch: String) -> String {
-        "\(runtimeID ?? "host")@\(arch)"
+    /// `python-3.11@x86_64`, or `host@x86_64` for jobs without a runtime; `…+net` for jobs with a
+    /// network, which only workers offering one consume.
+    public static func target(runtimeID: String?, arch: String, network: Bool = false) -> String {
+        "\(runtimeID ?? "host")@\(arch)\(network ? networkSuffix : "")"
     }
 
     /// The queue of a target: `joblet.jobs.python-3.11@x86_64`.
-    public static func jobQueue(runtimeID: String?, arch: String) -> String {
-        "\(jobsExchange).\(target(runtimeID: runtimeID, arch: arch))"
+    public static func jobQueue(runtimeID: String?, arch: String, network: Bool = false) -> String {
+        "\(jobsExchange).\(target(runtimeID: runtimeID, arch: arch, network: network))"
     }
+
+    public static let networkSuffix = "+net"
 
     /// `job.<submitter>.<id>.<state>`: the submitter leads so that topic permissions can let each
     /// user bind only its own jobs (`^job\.{username}\.`).

@@ -26,6 +26,9 @@ extension WorkerAdvert {
         if let text = (runtimes.map(\.id) + queues + runningJobs).first(where: { $0.utf8.count > 255 }) {
             throw fail("runtimes", "\"\(text.prefix(40))…\" is longer than 255 bytes")
         }
+        if let networks, networks.count > 8 || networks.contains(where: { $0.utf8.count > 32 }) {
+            throw fail("networks", "at most 8 modes of at most 32 bytes")
+        }
         try maxLimits?.validate()
     }
 

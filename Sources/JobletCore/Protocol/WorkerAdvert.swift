@@ -28,6 +28,8 @@ public struct WorkerAdvert: Sendable, Equatable, Codable {
     /// The most any job may ask for here (worker.yml `limits.max` and the host's memory and CPUs);
     /// the dispatcher sends a job only where it fits. Absent from workers before protocol 2.1.
     public var maxLimits: JobLimits?
+    /// The job networks offered here (`none`, `bridge`, `named`); absent = `none` only.
+    public var networks: [String]?
 
     public init(workerID: String, hostname: String, arch: String, kernel: String, cgroupMode: String,
                 status: Status, runtimes: [RuntimeDescriptor], queues: [String], slotsTotal: Int, slotsFree: Int,
@@ -57,7 +59,7 @@ public struct WorkerAdvert: Sendable, Equatable, Codable {
         case workerID = "worker_id", hostname, arch, kernel, cgroupMode = "cgroup_mode", status, runtimes, queues
         case slotsTotal = "slots_total", slotsFree = "slots_free", memoryTotal = "memory_total"
         case memoryAvailable = "memory_available", load1 = "load1", version, time, interval
-        case runningJobs = "running_jobs", metrics, maxLimits = "max_limits"
+        case runningJobs = "running_jobs", metrics, maxLimits = "max_limits", networks
     }
 }
 
