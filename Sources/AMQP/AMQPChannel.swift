@@ -123,6 +123,15 @@ public final class AMQPChannel: Sendable {
     /// With `AMQPConfiguration.identifyPublishes`, a message without `user_id` gets the connection's user.
     public func publish(_ body: [UInt8], exchange: String, routingKey: String,
                         properties: BasicProperties = BasicProperties(), mandatory: Bool = false) async throws {
+        try await startPublish(body, exchange: exchange, routingKey: routingKey, properties: properties,
+                               mandatory: mandatory).confirmed()
+    }
+
+    /// Hands the message to the connection now, before this returns, so publishes started one after
+    /// the other reach the broker in that order; the receipt's `confirmed()` waits for the confirm
+    /// (failures as `publish`). For work that need not wait for a confirm before going on.
+    public func startPublish(_ body: [UInt8], exchange: String, routingKey: String,
+                             properties: BasicProperties = BasicProperties(), mandatory: Bool = false) -> PublishReceipt {
         let id = self.id
         let deadline = ContinuousClock.now + loop.configuration.publishConfirmTimeout
         let loop = self.loop
@@ -130,20 +139,20 @@ public final class AMQPChannel: Sendable {
         if loop.configuration.identifyPublishes, properties.userID == nil {
             properties.userID = connection.user
         }
-        try await withUnsafeThrowingContinuation { (c: UnsafeContinuation<Void, any Error>) in
-            let p = PendingPublish(body: body, exchange: exchange, routingKey: routingKey, properties: properties,
-                                   mandatory: mandatory, deadline: deadline, continuation: c)
-            @Sendable func run(_ loop: ConnectionLoop) {
-                if let e = loop.terminalError { p.complete(.failure(e)); return }
-                guard let ch = loop.channels[id] else {
-                    p.complete(.failure(AMQPError(.channelClosed, "channel \(id) is closed"))); return
-                }
-                if let e = ch.closedError { p.complete(.failure(e)); return }
-                loop.send(p, on: ch)
+        let receipt = PublishReceipt()
+        let p = PendingPublish(body: body, exchange: exchange, routingKey: routingKey, properties: properties,
+                               mandatory: mandatory, deadline: deadline, receipt: receipt)
+        @Sendable func run(_ loop: ConnectionLoop) {
+            if let e = loop.terminalError { p.complete(.failure(e)); return }
+            guard let ch = loop.channels[id] else {
+                p.complete(.failure(AMQPError(.channelClosed, "channel \(id) is closed"))); return
             }
-            let accepted = loop.runNowOrSubmit(run, else: { run })
-            if !accepted { p.complete(.failure(AMQPError(.connectionLost, "the connection is closed"))) }
+            if let e = ch.closedError { p.complete(.failure(e)); return }
+            loop.send(p, on: ch)
         }
+        let accepted = loop.runNowOrSubmit(run, else: { run })
+        if !accepted { p.complete(.failure(AMQPError(.connectionLost, "the connection is closed"))) }
+        return receipt
     }
 
     /// Starts a consumer. Consumption survives reconnects: after a reconnect the consumer is

@@ -7,24 +7,22 @@ final class PendingPublish: @unchecked Sendable {
     let properties: BasicProperties
     let mandatory: Bool
     let deadline: ContinuousClock.Instant
-    private var continuation: UnsafeContinuation<Void, any Error>?
+    let receipt: PublishReceipt
 
     init(body: [UInt8], exchange: String, routingKey: String, properties: BasicProperties,
-         mandatory: Bool, deadline: ContinuousClock.Instant, continuation: UnsafeContinuation<Void, any Error>) {
+         mandatory: Bool, deadline: ContinuousClock.Instant, receipt: PublishReceipt) {
         self.body = body
         self.exchange = exchange
         self.routingKey = routingKey
         self.properties = properties
         self.mandatory = mandatory
         self.deadline = deadline
-        self.continuation = continuation
+        self.receipt = receipt
     }
 
-    /// Resumes the caller exactly once.
+    /// Settles the caller's receipt; only the first outcome counts.
     func complete(_ result: Result<Void, AMQPError>) {
-        guard let c = continuation else { return }
-        continuation = nil
-        c.resume(with: result.mapError { $0 as any Error })
+        receipt.complete(result)
     }
 
     func matches(_ r: ReturnedMessage) -> Bool {

@@ -82,13 +82,29 @@ extension Dispatcher {
                            duplicate: false)
     }
 
-    /// Declares the target's queue and publishes the job there: persistent, mandatory, confirmed.
+    /// Publishes the job to its target's queue: persistent, mandatory, confirmed. The queue is declared
+    /// the first time a target is used; should it have gone since (deleted by an operator), the broker
+    /// returns the mandatory message, and the queue is declared again and the job published once more.
     func publish(_ message: JobMessage, target: String, on channel: AMQPChannel) async throws {
-        try await JobletTopology.declareJobQueue(target: target, on: channel)
         var properties = Envelope.properties(type: MessageType.job, messageID: message.jobID)
         if let priority = message.request.priority { properties.priority = UInt8(clamping: priority) }
         if let ttl = config.queueTTL { properties.expiration = String(Int64(ttl.seconds * 1000)) }
-        try await channel.publish(try Envelope.encode(message), exchange: Topology.jobsExchange, routingKey: target,
-                                  properties: properties, mandatory: true)
+        let body = try Envelope.encode(message)
+        let wasDeclared = declaredTargets.withLock { $0.contains(target) }
+        if !wasDeclared { try await declareJobQueue(target, on: channel) }
+        do {
+            try await channel.publish(body, exchange: Topology.jobsExchange, routingKey: target,
+                                      properties: properties, mandatory: true)
+        } catch let error as AMQPError where error.code == .returned && wasDeclared {
+            declaredTargets.withLock { _ = $0.remove(target) }
+            try await declareJobQueue(target, on: channel)
+            try await channel.publish(body, exchange: Topology.jobsExchange, routingKey: target,
+                                      properties: properties, mandatory: true)
+        }
+    }
+
+    private func declareJobQueue(_ target: String, on channel: AMQPChannel) async throws {
+        try await JobletTopology.declareJobQueue(target: target, on: channel)
+        declaredTargets.withLock { _ = $0.insert(target) }
     }
 }

@@ -1,5 +1,6 @@
 import AMQP
 import JobletCore
+import Synchronization
 import JobletMessaging
 import Logging
 
@@ -19,6 +20,8 @@ public final class Dispatcher: Sendable {
     let logger: Logger
     /// Baseline for `unschedulable`: a restarted dispatcher has not seen any advert yet.
     let startedAt: Double
+    /// Targets whose job queue this dispatcher declared: declared once, not per job (Dispatcher+Submit).
+    let declaredTargets = Mutex<Set<String>>([])
 
     public init(config: DispatcherConfig, store: JobStore, brokerUser: String, logger: Logger) {
         self.config = config

@@ -81,11 +81,17 @@ struct JobUIDPoolTests {
     @Test func anotherWorkerWithTheSameRangeNeverGetsALeasedUID() async throws {
         let directory = Self.lockDirectory()
         let range = try JobUIDRange(parsing: "71110-71111")
-        let one = JobUIDPool(range: range, lockDirectory: directory), other = JobUIDPool(range: range, lockDirectory: directory)
-        let first = try #require(await one.lease())
+        var one: JobUIDPool? = JobUIDPool(range: range, lockDirectory: directory)
+        let other = JobUIDPool(range: range, lockDirectory: directory)
+        let first = try #require(await one?.lease())
         #expect(await other.lease()?.uid == 71111, "the uid another worker holds is skipped")
         #expect(await other.lease() == nil)
-        await one.release(first)
+        // A worker keeps the uids it took: its next job gets the same one, never the other worker.
+        await one?.release(first)
+        #expect(await other.lease() == nil)
+        #expect(await one?.lease() == first)
+        // A worker that goes away (or dies: the kernel drops its flocks) leaves its uids to others.
+        one = nil
         #expect(await other.lease()?.uid == 71110)
     }
 
@@ -106,5 +112,23 @@ struct JobUIDPoolTests {
         let pool = JobUIDPool(range: try JobUIDRange(parsing: "71130"), lockDirectory: Self.lockDirectory())
         #expect(await pool.lease()?.uid == 71130)
         #expect(await pool.lease()?.uid == 71130)
+    }
+}
+
+/// The /proc status parser behind the uid walk.
+@Suite struct ProcStatusTests {
+    @Test func readsTheFourUIDsOfTheUidLine() {
+        let status = Array("Name:\tsleep\nUmask:\t0022\nState:\tS (sleeping)\nUid:\t70001\t70002\t0\t4294967295\nGid:\t5\t5\t5\t5\n".utf8)
+        #expect(ProcStatus.uids(status) == [70001, 70002, 0, 4_294_967_295])
+    }
+
+    @Test func aStatusWithoutUidLineOrWithGarbageYieldsNoUID() {
+        #expect(ProcStatus.uids(Array("Name:\tx\nGid:\t1\t1\t1\t1\n".utf8)).isEmpty)
+        #expect(ProcStatus.uids(Array("Name:\tx\nUid:\t99999999999\t1\n".utf8)).isEmpty)
+        #expect(ProcStatus.uids([]).isEmpty)
+    }
+
+    @Test func theWorkersOwnProcessIsFound() {
+        #expect(JobUIDPool.scanProcessUIDs().contains(getuid()))
     }
 }

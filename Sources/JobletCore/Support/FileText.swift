@@ -9,17 +9,19 @@ public enum FileText {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw JobletError(.io, "cannot read \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        // Most files read here are small (/proc, cgroup files): a stack buffer, not a zeroed heap one.
         var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw JobletError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16384) { buffer in
+            while true {
+                let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw JobletError(.io, "cannot read \(path): \(String(cString: strerror(errno)))")
+                }
+                if count == 0 { return }
+                result.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
+                if result.count > limit { throw JobletError(.io, "\(path) is larger than \(ByteSize(bytes: Int64(limit)))") }
             }
-            if count == 0 { break }
-            result.append(contentsOf: buffer[0..<count])
-            if result.count > limit { throw JobletError(.io, "\(path) is larger than \(ByteSize(bytes: Int64(limit)))") }
         }
         return result
     }

@@ -53,7 +53,7 @@ extension JobRunner {
             let reason = Self.describe(error)
             logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
             await streamer.append(stream: "stderr", bytes: Array((reason + "\n").utf8))
-            await streamer.flush()
+            await streamer.drain()
             let result = JobResult(exitCode: nil, reason: reason.hasPrefix("command not found") ? "spawn_failed: \(reason)" : reason,
                                    startedAt: startedAt, finishedAt: Clock.now, workerID: workerID, attempt: attempt,
                                    logChunks: await streamer.chunkCount, unenforcedLimits: unenforcedLimits(cgroup, disk),
@@ -66,16 +66,24 @@ extension JobRunner {
         handle.attach(process: process, cgroup: cgroup)
         await state.recordStarted(latencyMs: (ContinuousClock.now - work.receivedAt).milliseconds)
 
-        do {
-            try await publish(JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt),
-                              submitter: message.submitter)
-        } catch {
-            // Nobody knows it runs; the delivery will come back. Stop it rather than run it twice.
-            logger.warning("could not publish running; stopping the job", metadata: ["job": "\(jobID)", "error": "\(error)"])
-            handle.stop(.connectionLost)
+        // `running` goes out now, ahead of any log chunk or result on this channel; its confirm is
+        // awaited beside the job rather than before it is supervised (one broker round trip less).
+        let running = Result {
+            try startPublish(JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt),
+                             submitter: message.submitter)
         }
+        async let runningConfirmed: Void = {
+            do {
+                try await running.get().confirmed()
+            } catch {
+                // Nobody knows it runs; the delivery will come back. Stop it rather than run it twice.
+                logger.warning("could not publish running; stopping the job", metadata: ["job": "\(jobID)", "error": "\(error)"])
+                handle.stop(.connectionLost)
+            }
+        }()
 
         let status = await superviseRun(process, streamer: streamer, timeout: limits.limits.timeout, handle: handle)
+        await runningConfirmed
         let droppedOutput = process.droppedOutputBytes
         if droppedOutput > 0 {
             await streamer.appendTruncationNote(dropped: droppedOutput, limit: limits.limits.output)
@@ -154,7 +162,7 @@ extension JobRunner {
                 } catch {
                     logger.warning("reading job output failed", metadata: ["job": "\(handle.jobID)", "error": "\(error)"])
                 }
-                await streamer.flush()
+                await streamer.drain()
                 return .outputDone
             }
             group.addTask { .exited(await process.wait()) }

@@ -148,10 +148,15 @@ struct JobRunner: Sendable {
     }
 
     func publish(_ event: JobEvent, submitter: String) async throws {
-        try await publishChannel.publish(Envelope.encode(event), exchange: Topology.eventsExchange,
-                                         routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID,
-                                                                              state: event.state),
-                                         properties: Envelope.properties(type: MessageType.jobEvent))
+        try await startPublish(event, submitter: submitter).confirmed()
+    }
+
+    /// Hands the event to the channel now (in order with later publishes); the receipt has its confirm.
+    func startPublish(_ event: JobEvent, submitter: String) throws -> PublishReceipt {
+        publishChannel.startPublish(try Envelope.encode(event), exchange: Topology.eventsExchange,
+                                    routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID,
+                                                                         state: event.state),
+                                    properties: Envelope.properties(type: MessageType.jobEvent))
     }
 
     /// Runs an ack/dead-letter and logs instead of throwing: a failure means the channel is gone and

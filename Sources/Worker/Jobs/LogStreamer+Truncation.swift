@@ -7,6 +7,6 @@ extension LogStreamer {
     func appendTruncationNote(dropped: UInt64, limit: ByteSize?) async {
         let line = "[joblet] " + JobResult.outputTruncationMessage(dropped: dropped, limit: limit) + "\n"
         await append(stream: "stderr", bytes: Array(((endsMidLine ? "\n" : "") + line).utf8))
-        await flush()
+        await drain()
     }
 }

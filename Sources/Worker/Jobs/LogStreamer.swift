@@ -4,8 +4,10 @@ import JobletMessaging
 import Logging
 
 /// Turns a job's output into `LogChunk`s on `joblet.logs`: one sequence per job from 0, small writes
-/// coalesced up to `chunkBytes` or `flushInterval`. Publishes are awaited, so a slow broker slows the
-/// reader and, through the sandbox's bounded pipe buffer, the job itself.
+/// coalesced up to `chunkBytes` or `flushInterval`. Up to `window` chunks await their confirms at
+/// once (pipelined on the channel, in order); beyond that the reader waits, so a slow broker slows
+/// the reader and, through the sandbox's bounded pipe buffer, the job itself. `drain()` waits for
+/// every confirm.
 actor LogStreamer {
     private let jobID: String
     /// Leads the chunks' routing key, so only the submitter (and readers) can follow them.
@@ -25,6 +27,10 @@ actor LogStreamer {
     // FIFO lock so chunks are published in sequence order even though publishing suspends.
     private var publishing = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Chunks handed to the channel whose confirms are still awaited, oldest first.
+    private var unconfirmed: [PublishReceipt] = []
+    /// How many chunks may await confirms at once: memory per job stays within window × chunkBytes.
+    static let window = 8
 
     init(jobID: String, submitter: String, channel: AMQPChannel, chunkBytes: Int, logger: Logger) {
         self.jobID = jobID
@@ -66,12 +72,33 @@ actor LogStreamer {
         buffer.removeAll(keepingCapacity: true)
         bufferedSince = nil
         do {
-            try await channel.publish(chunk.data, exchange: Topology.logsExchange, routingKey: chunk.routingKey(submitter: submitter),
-                                      properties: chunk.amqpProperties)
+            unconfirmed.append(channel.startPublish(chunk.data, exchange: Topology.logsExchange,
+                                                    routingKey: chunk.routingKey(submitter: submitter),
+                                                    properties: chunk.amqpProperties))
+            while unconfirmed.count > Self.window { try await unconfirmed.removeFirst().confirmed() }
         } catch {
-            broken = true
+            fail(error)
+        }
+    }
+
+    /// Flushes what is buffered and waits until the broker confirmed every chunk.
+    func drain() async {
+        await flush()
+        await lock()
+        defer { unlock() }
+        do {
+            while !unconfirmed.isEmpty { try await unconfirmed.removeFirst().confirmed() }
+        } catch {
+            fail(error)
+        }
+    }
+
+    private func fail(_ error: any Error) {
+        if !broken {
             logger.warning("log publish failed; dropping further output", metadata: ["job": "\(jobID)", "error": "\(error)"])
         }
+        broken = true
+        unconfirmed.removeAll()
     }
 
     private func lock() async {
