@@ -21,7 +21,7 @@ final class WorkerProcess: @unchecked Sendable {
     /// to find the broker: the worker gets it without credentials, and its password in a
     /// --credentials-file). `extra` is appended to the YAML config, `arguments` to the command line.
     init(url: String, slots: Int = 2, runtimesPath: String? = nil, extra: String = "",
-         dispatcherUsers: [String]? = nil, arguments: [String] = []) async throws {
+         dispatcherUsers: [String]? = nil, arguments: [String] = [], launcher: [String] = []) async throws {
         user = try await TestUsers.shared.worker(url: url)
         var trusted = dispatcherUsers ?? []
         if dispatcherUsers == nil { trusted = [try await TestUsers.shared.fixed(url: url).dispatcher.name] }
@@ -45,9 +45,11 @@ final class WorkerProcess: @unchecked Sendable {
         try config.write(toFile: directory + "/worker.yml", atomically: true, encoding: .utf8)
         logPath = directory + "/worker.log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Self.repoRoot + "/.build/debug/joblet-worker")
-        process.arguments = ["--config", directory + "/worker.yml", "--log-level", "debug",
-                             "--credentials-file", user.credentialsFile]
+        let worker = Self.repoRoot + "/.build/debug/joblet-worker"
+        // `launcher`: e.g. nsenter into a test's network namespace, which then execs the worker.
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? worker)
+        process.arguments = Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [worker])
+            + ["--config", directory + "/worker.yml", "--log-level", "debug", "--credentials-file", user.credentialsFile]
             + trusted.flatMap { ["--dispatcher-user", $0] } + arguments
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log

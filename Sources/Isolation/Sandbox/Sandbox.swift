@@ -47,7 +47,7 @@ public enum Sandbox {
         let initFD = try InitExecutable.shared.get().fd
 
         // The child waits for a release only when a cgroup must be attached first: one wake-up less.
-        let sync: (read: Int32, write: Int32) = plan.cgroup == nil ? (-1, -1) : try System.pipe()
+        let sync: (read: Int32, write: Int32) = plan.cgroup == nil && plan.network == nil ? (-1, -1) : try System.pipe()
         let errors: (read: Int32, write: Int32)
         let stdout: (read: Int32, write: Int32)
         let stderr: (read: Int32, write: Int32)
@@ -102,6 +102,12 @@ public enum Sandbox {
         } catch {
             abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
             throw SandboxError(code: .cgroup, stage: "cgroup attach", message: "cgroup attach: \(error)")
+        }
+        do {
+            try plan.network?.attach(pid: pid)
+        } catch {
+            abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
+            throw error as? SandboxError ?? SandboxError(code: .network, stage: "network", message: "network: \(error)")
         }
         let record: [UInt8]
         do throws(SandboxError) {

@@ -42,10 +42,14 @@ struct SandboxLayout {
 
         add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
                   target: root, fsType: "tmpfs", data: "mode=0755,size=4m", stage: "mount sandbox root"))
-        for var step in Self.hostBase {
+        // A job with a network gets its own /etc files for it (resolv.conf, hosts) instead of the host's.
+        let networkEtc = (plan.network?.etcFiles ?? [:]).sorted { $0.key < $1.key }
+        let replaced = Set(networkEtc.map { "/etc/" + $0.key })
+        for var step in Self.hostBase where !replaced.contains(step.target) {
             step.target = root + step.target
             add(step)
         }
+        for (name, source) in networkEtc { bind(source, at: "/etc/" + name, readOnly: true, isDirectory: false) }
         for mount in plan.runtimeMounts { try addRuntime(mount) }
 
         guard HostFile.type(plan.workDirectory) == .directory else {

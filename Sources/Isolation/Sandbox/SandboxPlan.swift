@@ -28,6 +28,8 @@ public struct SandboxPlan: Sendable {
     public var outputLimit: Int64? = nil
     /// Attached after clone, before the child is released, so no job code runs outside it.
     public var cgroup: (any CgroupAttachment)? = nil
+    /// Attached after the cgroup, before the child is released; nil: loopback only.
+    public var network: (any NetworkAttachment)? = nil
 
     public init(jobID: String, argv: [String], environment: [String: String], hostname: String,
                 workDirectory: String) {

@@ -53,6 +53,8 @@ public struct WorkerConfig: Sendable, Decodable {
     public var metricsPort: Int?
     /// Address the metrics endpoint binds to; loopback unless the config says otherwise.
     public var metricsBind: String = "127.0.0.1"
+    /// Job networks (`bridge`, named networks) and what they may reach; off by default.
+    public var network = WorkerNetworkConfig()
 
     public init() {}
 
@@ -71,7 +73,7 @@ public struct WorkerConfig: Sendable, Decodable {
         case broker, workerID = "worker_id", slots, runtimes, stateDirectory = "state_dir"
         case volumesDirectory = "volumes_dir", cgroup, limits, job, logs, advertInterval = "advert_interval"
         case rescanInterval = "rescan_interval", drainGracePeriod = "drain_grace_period", metrics
-        case runtimeTestTimeout = "runtime_test_timeout", dispatcherUsers = "dispatcher_users"
+        case runtimeTestTimeout = "runtime_test_timeout", dispatcherUsers = "dispatcher_users", network
     }
 
     struct Broker: Decodable {
@@ -149,6 +151,7 @@ public struct WorkerConfig: Sendable, Decodable {
         rescanInterval = try container.decodeIfPresent(JobDuration.self, forKey: .rescanInterval) ?? rescanInterval
         drainGracePeriod = try container.decodeIfPresent(JobDuration.self, forKey: .drainGracePeriod) ?? drainGracePeriod
         runtimeTestTimeout = try container.decodeIfPresent(JobDuration.self, forKey: .runtimeTestTimeout) ?? runtimeTestTimeout
+        network = try container.decodeIfPresent(WorkerNetworkConfig.self, forKey: .network) ?? network
         if let metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) {
             metricsPort = metrics.port
             metricsBind = metrics.bind ?? metricsBind

@@ -10,7 +10,7 @@ import Logging
 extension JobRunner {
     /// Prepares the sandbox, runs it to the end and reports; always removes the cgroup (`run` then the work dir).
     func execute(_ message: JobMessage, work: JobWork, attempt: Int, limits: EffectiveLimits,
-                 runtime: InstalledRuntime?, handle: JobHandle, disk: JobDiskAssignment) async {
+                 runtime: InstalledRuntime?, handle: JobHandle, disk: JobDiskAssignment, network: JobNetworkAssignment) async {
         let jobID = message.jobID
         let jobDirectory = "\(config.stateDirectory)/jobs/\(jobID)"
         let workDirectory = disk.disk?.workDirectory ?? jobDirectory + "/work"
@@ -28,6 +28,7 @@ extension JobRunner {
         let process: SandboxProcess
         do {
             try disk.check()
+            try network.check()
             if let jobDisk = disk.disk {
                 try prepareDisk(jobDisk, upload: message.request.upload, user: handle.user)
             } else {
@@ -47,6 +48,7 @@ extension JobRunner {
             plan.volumes = volumes
             plan.tmpDirectory = disk.disk?.tmpDirectory
             plan.cgroup = cgroup
+            plan.network = network.lease
             plan.outputLimit = limits.limits.output?.bytes
             process = try spawn(plan, stagedFor: jobID)
         } catch {

@@ -21,6 +21,8 @@ struct JobRunner: Sendable {
     let uids: JobUIDPool
     /// Volumes mounted idmapped, so jobs of any uid share them; nil where this host cannot.
     let volumeMounts: IdmappedVolumes?
+    /// Job networks; nil unless worker.yml `network.enabled` (no job with a network is consumed then).
+    let networks: HostNetwork?
     /// Whose job messages are run (the dispatcher users of worker.yml).
     let trust: TrustPolicy
     let refusals: RefusalLog
@@ -80,7 +82,10 @@ struct JobRunner: Sendable {
         let handle = JobHandle(jobID: message.jobID, user: user)
         await state.register(handle)
         let disk = await assignDisk(limits)
-        await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk)
+        let network = await leaseNetwork(for: message)
+        await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk,
+                      network: network)
+        await releaseNetwork(network)
         volumeMounts?.unstage(jobID: message.jobID)
         await releaseDisk(disk)
         await removeJobDirectory(of: message.jobID)
@@ -118,9 +123,10 @@ struct JobRunner: Sendable {
         guard (1...JobMessage.maxAttemptsLimit).contains(message.maxAttempts) else {
             throw PoisonMessage("max_attempts: \(message.maxAttempts) is out of range; give 1-\(JobMessage.maxAttemptsLimit)")
         }
-        let expected = Topology.jobQueue(runtimeID: message.runtimeID, arch: Architecture.host)
+        let network = message.request.jobNetwork.needsNetworkQueue
+        let expected = Topology.jobQueue(runtimeID: message.runtimeID, arch: Architecture.host, network: network)
         guard expected == queue else {
-            throw PoisonMessage("misrouted: a job for \(Topology.target(runtimeID: message.runtimeID, arch: Architecture.host)) arrived on \(queue)")
+            throw PoisonMessage("misrouted: a job for \(Topology.target(runtimeID: message.runtimeID, arch: Architecture.host, network: network)) arrived on \(queue)")
         }
         return message
     }

@@ -175,6 +175,7 @@ extension WorkerService {
             version: WorkerVersion.current, time: Clock.now, interval: config.advertInterval.seconds,
             runningJobs: await state.runningJobIDs, metrics: await state.metrics)
         advert.maxLimits = config.maxLimits
+        advert.networks = config.network.modes
         do {
             try await session.publishChannel.publish(
                 Envelope.encode(advert), exchange: Topology.eventsExchange,

@@ -22,6 +22,8 @@ public final class WorkerService: Service, Sendable {
     let arch = Architecture.host
     /// Targets whose queues are declared, so a rescan declares only new ones.
     let declared = Mutex<Set<String>>([])
+    /// Job networks; nil unless worker.yml `network.enabled`.
+    let networks: HostNetwork?
 
     public init(config: WorkerConfig, logger: Logger) {
         self.config = config.withHostCeilings(memoryTotal: HostInfo.memory.total, cpus: HostInfo.onlineCPUs)
@@ -30,6 +32,7 @@ public final class WorkerService: Service, Sendable {
         self.state = WorkerState(slots: config.slots, registry: metrics)
         self.inventory = RuntimeInventory(basePath: config.runtimesPath, logger: logger)
         self.uids = JobUIDPool(range: config.jobUIDs)
+        self.networks = Self.makeNetworks(self.config)
         let metrics = self.metrics
         self.refusals = RefusalLog(logger: logger) { kind in metrics.recordRefused(kind: kind) }
     }
@@ -54,6 +57,8 @@ public final class WorkerService: Service, Sendable {
         let cgroups = try prepareHost()
         let disks = try await prepareDisks()
         let volumeMounts = try prepareJobUsers()
+        try prepareNetworks()
+        defer { networks?.stop() }
         let metricsServer = try startMetricsServer()
         defer { metricsServer?.stop() }
         let session = try await connect(cgroups: cgroups, disks: disks, volumeMounts: volumeMounts)
@@ -144,7 +149,7 @@ public final class WorkerService: Service, Sendable {
         let (reconcileRequests, reconcileSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let runner = JobRunner(config: config, jobChannel: jobChannel, publishChannel: publishChannel,
                                inventory: inventory, cgroups: cgroups, disks: disks, state: state, uids: uids,
-                               volumeMounts: volumeMounts, trust: config.trust,
+                               volumeMounts: volumeMounts, networks: networks, trust: config.trust,
                                refusals: refusals, logger: logger)
         return Session(connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
                        controlChannel: controlChannel, consumers: ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger),
@@ -175,7 +180,9 @@ public final class WorkerService: Service, Sendable {
 
     /// `<runtime>@<arch>` for every usable runtime, plus `host@<arch>`.
     var targets: [String] {
-        [Topology.target(runtimeID: nil, arch: arch)]
+        let plain = [Topology.target(runtimeID: nil, arch: arch)]
             + inventory.runtimes.map { Topology.target(runtimeID: $0.descriptor.id, arch: arch) }
+        // Jobs with a network wait in `<target>+net`, consumed only where networks are offered.
+        return networks == nil ? plain : plain + plain.map { $0 + Topology.networkSuffix }
     }
 }
