@@ -67,6 +67,9 @@ extension Dispatcher {
             return RPCResponse(ok: true, refusals: refusals.counts)
         case .volumeCreate, .volumeList, .volumeRemove, .volumeShare, .volumeUnshare:
             return try await answerVolume(request, caller: caller, on: channel)
+        case .runtimeDeploy, .runtimeRemove:
+            return try await answerRuntimeDeploy(request, caller: caller, replyTo: replyTo, correlationID: correlationID,
+                                                 on: channel)
         }
     }
 

@@ -18,6 +18,8 @@ public enum JobletTopology {
         try await channel.declareExchange(Topology.eventsExchange, kind: .topic, durable: true)
         try await channel.declareExchange(Topology.logsExchange, kind: .topic, durable: true)
         try await channel.declareExchange(Topology.controlExchange, kind: .topic, durable: true)
+        // Runtime packages in chunks (only admins may publish; docs/PROTOCOL.md, Deploying runtimes).
+        try await channel.declareExchange(Topology.deployExchange, kind: .direct, durable: true)
         try await channel.declareQueue(Topology.submitQueue, durable: true, arguments: deadLettered)
         try await channel.declareQueue(Topology.rpcQueue, durable: true, arguments: rpcQueueArguments)
         try await channel.declareExchange(Topology.apiExchange, kind: .topic, durable: true)

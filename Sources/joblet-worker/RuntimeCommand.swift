@@ -5,7 +5,7 @@ import JobletCore
 struct RuntimeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runtime", abstract: "Manage the runtimes installed on this host.",
-        subcommands: [List.self])
+        subcommands: [List.self, RuntimeInstall.self, RuntimeRemove.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List installed runtimes and problems.")

@@ -13,7 +13,9 @@ struct RuntimeCommand: AsyncParsableCommand {
           rnx runtime pack runtimes/out/python-3.11 -o python-3.11.tar.gz
           rnx runtime install python-3.11.tar.gz        # on a worker host, as root
           rnx runtime remove python-3.11
+          rnx runtime deploy node-18.tar.gz --workers all     # admins: to workers over the broker
+          rnx runtime remove node-18 --workers all
         """,
         subcommands: [RuntimeList.self, RuntimeInfo.self, RuntimeTest.self, RuntimePack.self,
-                      RuntimeInstall.self, RuntimeRemove.self])
+                      RuntimeInstall.self, RuntimeRemove.self, RuntimeDeploy.self])
 }

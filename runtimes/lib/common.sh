@@ -76,18 +76,32 @@ install_runtime_yml() {
     sed -e "s/@ARCHITECTURES@/$arch/" -e "s/@TRIPLET@/$triplet/g" "$RECIPES_DIR/$1/runtime.yml" > "$STAGE/runtime.yml"
 }
 
-# build_python_tree DIR: Debian's python3.11 binary and stdlib as DIR/bin and DIR/lib. Python finds
-# its stdlib from bin/../lib/python3.11/os.py, wherever the two are mounted side by side.
+# build_python_tree DIR [PKG…]: Debian 12's python3.11 (the packages, with every library its modules link:
+# OpenSSL, libffi, sqlite, expat, readline …) as DIR/bin and DIR/lib, whatever Python the build host
+# has. Python finds its stdlib from bin/../lib/python3.11/os.py, wherever the two are mounted side by
+# side; the libraries are in lib/<triplet>, which runtime.yml puts on LD_LIBRARY_PATH. PKGs are more
+# Debian packages to carry (e.g. libstdc++6, which manylinux wheels expect from the system).
 build_python_tree() {
     local dir="$1"
-    mkdir -p "$dir/bin" "$dir/lib"
-    cp -a /usr/bin/python3.11 "$dir/bin/python3.11"
+    shift
+    source "$RECIPES_DIR/lib/debian.sh"
+    deb_unpack "$dir/.root" python3.11 "$@"
+    deb_prune "$dir/.root"
+    mkdir -p "$dir/bin"
+    mv "$dir/.root/usr/bin/python3.11" "$dir/bin/python3.11"
     ln -s python3.11 "$dir/bin/python3"
     ln -s python3.11 "$dir/bin/python"
-    cp -a /usr/lib/python3.11 "$dir/lib/python3.11"
+    mv "$dir/.root/usr/lib" "$dir/lib"
+    mv "$dir/.root/debian-packages.txt" "$dir/debian-packages.txt"
+    rm -rf "$dir/.root"
     # Packages go into the runtime at build time; jobs cannot write there anyway.
     rm -f "$dir/lib/python3.11/EXTERNALLY-MANAGED"
     mkdir -p "$dir/lib/python3.11/dist-packages"
+}
+
+# check_python_libraries DIR: check_shared_libraries for a tree made by build_python_tree.
+check_python_libraries() {
+    check_shared_libraries "$1" "$1/lib/$(uname -m)-linux-gnu" "$1/lib"
 }
 
 # require_debian_python: exits 3 unless Debian's python3.11 is installed.

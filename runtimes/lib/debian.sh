@@ -179,7 +179,11 @@ check_shared_libraries() {
             [[ -n "$needed" ]] || continue
             [[ "$libc" == *" $needed "* ]] && continue
             found=0
-            for dir in $rpath "$@"; do
+            # auditwheel's <pkg>.libs: its libraries name their siblings, which the extension
+            # module that links them has loaded before (ld.so matches loaded sonames first).
+            local own=()
+            [[ "$(dirname "$file")" == *.libs ]] && own=("$(dirname "$file")")
+            for dir in $rpath "$@" ${own[@]+"${own[@]}"}; do
                 [[ -e "$dir/$needed" ]] && { found=1; break; }
             done
             if (( ! found )); then

@@ -13,6 +13,11 @@ public struct ControlCommand: Sendable, Equatable, Codable {
         case runtimeTest = "runtime_test"
         /// Delete volume `volume` of `owner` from the host (`worker.all`): it was removed.
         case volumeRemove = "volume_remove"
+        /// Fetch the package `deploy` describes from its stream queue, verify, install, advertise,
+        /// and report (`RuntimeDeployReport`) to `reply_to`.
+        case runtimeDeploy = "runtime_deploy"
+        /// Remove the installed runtime `runtime` and report to `reply_to`.
+        case runtimeRemove = "runtime_remove"
     }
 
     public var command: Kind
@@ -21,14 +26,17 @@ public struct ControlCommand: Sendable, Equatable, Codable {
     /// volume_remove: the volume's owner and name.
     public var owner: String?
     public var volume: String?
+    /// runtime_deploy: what to fetch.
+    public var deploy: RuntimeDeployOrder?
 
-    public init(command: Kind, jobID: String? = nil, runtime: String? = nil) {
+    public init(command: Kind, jobID: String? = nil, runtime: String? = nil, deploy: RuntimeDeployOrder? = nil) {
         self.command = command
         self.jobID = jobID
         self.runtime = runtime
+        self.deploy = deploy
     }
 
-    enum CodingKeys: String, CodingKey { case command, jobID = "job_id", runtime, owner, volume }
+    enum CodingKeys: String, CodingKey { case command, jobID = "job_id", runtime, owner, volume, deploy }
 }
 
 /// A worker's answer to `runtime_test`.

@@ -13,6 +13,9 @@ public struct RPCRequest: Sendable, Equatable, Codable {
         /// Volumes: create, list, remove, share and unshare the caller's own (admins: anybody's).
         case volumeCreate = "volume_create", volumeList = "volume_list", volumeRemove = "volume_remove"
         case volumeShare = "volume_share", volumeUnshare = "volume_unshare"
+        /// Admins: send `deploy` (a package in a stream queue) to `workers` (ids, or absent/`all`)
+        /// of `arch`; or remove `runtime` from them. Workers report straight to the reply_to.
+        case runtimeDeploy = "runtime_deploy", runtimeRemove = "runtime_remove"
     }
 
     public var method: Method
@@ -36,6 +39,11 @@ public struct RPCRequest: Sendable, Equatable, Codable {
     public var size: ByteSize?
     public var with: String?
     public var readOnly: Bool?
+    /// runtime_deploy / runtime_remove: the package, the target workers (absent or `["all"]`: every
+    /// live one) and the architecture they must have.
+    public var deploy: RuntimeDeployOrder?
+    public var workers: [String]?
+    public var arch: String?
 
     public init(method: Method, jobID: String? = nil, state: JobState? = nil, runtime: String? = nil,
                 worker: String? = nil, submitter: String? = nil, since: Double? = nil, before: Double? = nil,
@@ -55,7 +63,7 @@ public struct RPCRequest: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case method, jobID = "job_id", state, runtime, worker, submitter, since, before, limit, offset
-        case sinceSeq = "since_seq", name, size, with, readOnly = "read_only"
+        case sinceSeq = "since_seq", name, size, with, readOnly = "read_only", deploy, workers, arch
     }
 }
 

@@ -89,6 +89,13 @@ extension WorkerService {
             await publishAdvert(session, cgroups: session.runner.cgroups)
         case .volumeRemove:
             await removeVolume(command)
+        case .runtimeDeploy, .runtimeRemove:
+            let (replyTo, correlation) = (delivery.properties.replyTo, delivery.properties.correlationID)
+            if command.command == .runtimeDeploy {
+                await deployRuntime(command, replyTo: replyTo, correlationID: correlation, session)
+            } else {
+                await removeRuntime(command, replyTo: replyTo, correlationID: correlation, session)
+            }
         case .runtimeTest:
             guard let runtimeID = command.runtime, let runtime = inventory.runtime(id: runtimeID),
                   let replyTo = delivery.properties.replyTo else { return }
