@@ -58,11 +58,12 @@ extension Dispatcher {
         case .queued, .lost, .unschedulable:
             return "\(event.state.rawValue) is decided by the dispatcher, not reported by workers"
         default:
-            guard let record = try store.record(jobID: event.jobID) else { return nil }  // unknown: changes nothing
-            if record.workerID == worker { return nil }
+            let holder = try store.holder(jobID: event.jobID)
+            guard holder.exists else { return nil }  // unknown: changes nothing
+            if holder.workerID == worker { return nil }
             // A worker may refuse a job (limits, missing runtime) before anybody started it.
-            if event.state == .rejected, record.workerID == nil { return nil }
-            return "\(worker) does not hold job \(event.jobID) (its current attempt is on \(record.workerID ?? "no worker"))"
+            if event.state == .rejected, holder.workerID == nil { return nil }
+            return "\(worker) does not hold job \(event.jobID) (its current attempt is on \(holder.workerID ?? "no worker"))"
         }
     }
 

@@ -88,6 +88,17 @@ extension JobStore {
         }
     }
 
+    /// Whether the job exists and which worker holds its current attempt (nil: none yet), read without
+    /// decoding the record (asked for every event a worker sends).
+    public func holder(jobID: String) throws -> (exists: Bool, workerID: String?) {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT worker_id FROM jobs WHERE id = ?", arguments: [jobID]) else {
+                return (false, nil)
+            }
+            return (true, row["worker_id"])
+        }
+    }
+
     /// Jobs matching `filter`, newest first.
     public func list(_ filter: JobFilter) throws -> [JobRecord] {
         var clauses: [String] = []
@@ -153,7 +164,7 @@ extension JobStore {
                                   reason: event.reason, result: nil) { current, history in
                 // A duplicate of the same start (same worker and time) counts once.
                 guard current == .queued || current == .running || current == .unschedulable else { return false }
-                return !history.contains { $0.state == .running && $0.time == event.time && $0.workerID == event.workerID }
+                return !history().contains { $0.state == .running && $0.time == event.time && $0.workerID == event.workerID }
             }
         default:
             return try transition(jobID: event.jobID, to: event.state, time: event.time,
@@ -173,17 +184,19 @@ extension JobStore {
         }
     }
 
+    /// `allowed` gets the current state and a way to read the history (decoded only when asked: the
+    /// history is appended to as text, not decoded and encoded again on every event).
     private func transition(jobID: String, to state: JobState, time: Double, workerID: String?, reason: String?,
-                            result: JobResult?, allowed: (JobState, [StateChange]) -> Bool) throws -> Bool {
+                            result: JobResult?, allowed: (JobState, () -> [StateChange]) -> Bool) throws -> Bool {
         let resultText = try result.map { try JobStore.text($0) }
+        let change = try JobStore.text(StateChange(state: state, time: time, workerID: workerID, reason: reason))
         return try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT state, history FROM jobs WHERE id = ?", arguments: [jobID]),
                   let current = JobState(rawValue: row["state"]) else { return false }
             let historyText: String = row["history"]
-            var history = (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? []
+            let history = { (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [] }
             guard allowed(current, history) else { return false }
-            history.append(StateChange(state: state, time: time, workerID: workerID, reason: reason))
-            let newHistory = try JobStore.text(history)
+            let newHistory = JobStore.appending(change, toHistory: historyText)
             if state == .running {
                 try db.execute(sql: """
                     UPDATE jobs SET state = 'running', started_at = ?, worker_id = ?, attempts = attempts + 1,
@@ -199,6 +212,16 @@ extension JobStore {
             }
             return true
         }
+    }
+
+    /// The history's JSON array text with one more element (text of a `StateChange`) at its end.
+    static func appending(_ element: String, toHistory history: String) -> String {
+        var trimmed = Substring(history)
+        while let last = trimmed.last, last.isWhitespace { trimmed = trimmed.dropLast() }
+        guard trimmed.last == "]" else { return "[" + element + "]" }   // unreadable history: start anew
+        let body = trimmed.dropLast()
+        let isEmpty = body.drop(while: { $0.isWhitespace }) == "["
+        return body + (isEmpty ? "" : ",") + element + "]"
     }
 
     /// Deletes the given terminal jobs with their logs and submission keys; returns how many went.

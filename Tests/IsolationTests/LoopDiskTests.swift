@@ -67,7 +67,7 @@ struct LoopDiskTests {
     @Test func aBarelyUsedDiskIsEmptiedAndReusedAnyOtherIsDestroyed() async throws {
         let scratch = try Scratch()
         let pool = DiskPool(directory: scratch.path, maxIdle: 2)
-        let clear: @Sendable (String) throws -> Void = { try FileManager.default.removeItem(atPath: $0) }
+        let clear: @Sendable ([String]) throws -> Void = { try $0.forEach { try FileManager.default.removeItem(atPath: $0) } }
 
         let first = try await pool.acquire(sizeBytes: 16 << 20)
         try FileManager.default.createDirectory(atPath: first.workDirectory, withIntermediateDirectories: false)
@@ -99,7 +99,7 @@ struct LoopDiskTests {
     @Test func aDiskOfTheSameSizeIsReusedEmptied() async throws {
         let scratch = try Scratch()
         let pool = DiskPool(directory: scratch.path, maxIdle: 1)
-        let clear: @Sendable (String) throws -> Void = { try FileManager.default.removeItem(atPath: $0) }
+        let clear: @Sendable ([String]) throws -> Void = { try $0.forEach { try FileManager.default.removeItem(atPath: $0) } }
         let clock = ContinuousClock()
 
         var made = Duration.zero
@@ -170,7 +170,7 @@ struct LoopDiskTests {
         #expect(FileManager.default.fileExists(atPath: disk.workDirectory + "/a"))
         #expect(disk.isNearlyFull())
 
-        await pool.release(disk, clear: { try FileManager.default.removeItem(atPath: $0) })
+        await pool.release(disk, clear: { try $0.forEach { try FileManager.default.removeItem(atPath: $0) } })
         await pool.shutdown()
         #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
     }

@@ -98,7 +98,7 @@ enum CgroupFS {
 
     /// Names of the subdirectories of `path` (empty when it does not exist).
     static func subdirectories(_ path: String) -> [String] {
-        DirectoryEntries.namesIfPresent(path).filter { isDirectory(path + "/" + $0) }.sorted()
+        DirectoryEntries.subdirectoryNames(of: path).sorted()
     }
 
     /// The pids listed in a `cgroup.procs` / `tasks` file (empty when it does not exist).

@@ -76,9 +76,9 @@ public final class DiskPool: @unchecked Sendable {
     }
 
     /// Takes a disk back once its job is over (no process of the job left), on a thread of its own:
-    /// emptying or unmounting a full disk can take a while. `clear` removes a directory tree
+    /// emptying or unmounting a full disk can take a while. `clear` removes directory trees
     /// without following symlinks (the worker's removal); it runs only on a disk being kept.
-    public func release(_ disk: JobDisk, clear: @escaping @Sendable (String) throws -> Void) async {
+    public func release(_ disk: JobDisk, clear: @escaping @Sendable ([String]) throws -> Void) async {
         lock.withLock { releasing += 1 }
         let filesystem = disk.filesystem
         let handled = (try? await System.offPool { [self] () throws(SandboxError) -> Bool in
@@ -102,13 +102,12 @@ public final class DiskPool: @unchecked Sendable {
     }
 
     /// Empties a barely used disk for the next job. True when it is empty and can be kept.
-    private func recycle(_ filesystem: LoopFilesystem, clear: (String) throws -> Void) -> Bool {
+    private func recycle(_ filesystem: LoopFilesystem, clear: ([String]) throws -> Void) -> Bool {
         guard maxIdle > 0, let usage = try? filesystem.usage(), !usage.isNearlyFull,
               usage.usedInodes - filesystem.emptyInodes <= reuseMaxInodes,
               filesystem.imageBytes() <= min(reuseMaxImageBytes, filesystem.sizeBytes / 2) else { return false }
-        for name in DirectoryEntries.namesIfPresent(filesystem.mountPoint) where name != "lost+found" {
-            try? clear(filesystem.mountPoint + "/" + name)
-        }
+        let entries = DirectoryEntries.namesIfPresent(filesystem.mountPoint).filter { $0 != "lost+found" }
+        try? clear(entries.map { filesystem.mountPoint + "/" + $0 })
         return filesystem.isEmpty()
     }
 

@@ -1,3 +1,19 @@
+import Synchronization
+
+/// Which `CodingKey` types are the standard library's dictionary keys (whose members are sorted), by
+/// type, remembered: asking for a type's name on every object showed in the dispatcher's profile.
+enum DictionaryKeys {
+    private static let known = Mutex<[ObjectIdentifier: Bool]>([:])
+
+    static func isDictionaryKey<Key: CodingKey>(_ type: Key.Type) -> Bool {
+        let id = ObjectIdentifier(type)
+        if let answer = known.withLock({ $0[id] }) { return answer }
+        let answer = String(describing: type).contains("DictionaryCodingKey")
+        known.withLock { $0[id] = answer }
+        return answer
+    }
+}
+
 /// An `Encoder` producing a `JSONValue` tree; keys keep the order they are encoded in.
 struct JSONValueEncoder: Encoder {
     let node: JSONEncodingNode
@@ -6,7 +22,7 @@ struct JSONValueEncoder: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if node.objectKeys == nil { node.objectKeys = [] }
-        if String(describing: Key.self).contains("DictionaryCodingKey") { node.sortKeys = true }
+        if DictionaryKeys.isDictionaryKey(Key.self) { node.sortKeys = true }
         return KeyedEncodingContainer(JSONKeyedEncodingContainer<Key>(node: node, codingPath: codingPath))
     }
 

@@ -7,6 +7,22 @@ import Glibc
 public enum DirectoryEntries {
     /// Throws `JobletError(.io)` naming the path when it cannot be opened.
     public static func names(of path: String) throws -> [String] {
+        try list(path, directoriesOnly: false)
+    }
+
+    /// Empty when the directory does not exist or cannot be read.
+    public static func namesIfPresent(_ path: String) -> [String] {
+        (try? names(of: path)) ?? []
+    }
+
+    /// The names of the subdirectories (not symlinks to one), from the entries' types where the file
+    /// system gives them (cgroupfs, ext4, tmpfs, proc: no stat per entry), else from `lstat`. Empty
+    /// when the directory does not exist or cannot be read.
+    public static func subdirectoryNames(of path: String) -> [String] {
+        (try? list(path, directoriesOnly: true)) ?? []
+    }
+
+    private static func list(_ path: String, directoriesOnly: Bool) throws -> [String] {
         guard let directory = opendir(path) else {
             let code = errno
             throw JobletError(.io, "opendir(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
@@ -17,13 +33,18 @@ public enum DirectoryEntries {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name != "." && name != ".." { names.append(name) }
+            guard name != "." && name != ".." else { continue }
+            if directoriesOnly {
+                switch Int32(entry.pointee.d_type) {
+                case Int32(DT_DIR): break
+                case Int32(DT_UNKNOWN):
+                    var info = stat()
+                    guard lstat(path + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { continue }
+                default: continue
+                }
+            }
+            names.append(name)
         }
         return names
-    }
-
-    /// Empty when the directory does not exist or cannot be read.
-    public static func namesIfPresent(_ path: String) -> [String] {
-        (try? names(of: path)) ?? []
     }
 }

@@ -23,8 +23,16 @@ public enum TreeRemoval {
     /// a mount inside the tree. Blocking: from async code use ``removeOnOwnThread(_:)``.
     public static func remove(_ path: String) throws {
         _ = try split(path)  // `/`, `.` and `..` are refused before anything is looked at
-        try refuseMountPoints(under: path)
+        try refuseMountPoints(under: [path])
         try removeWithoutMountTable(path)
+    }
+
+    /// Removes each of `paths` as ``remove(_:)`` does, reading the mount table once for all of them
+    /// (a job disk's `work` and `tmp`, emptied after every job).
+    public static func remove(_ paths: [String]) throws {
+        for path in paths { _ = try split(path) }
+        try refuseMountPoints(under: paths)
+        for path in paths { try removeWithoutMountTable(path) }
     }
 
     /// The walk alone, trusting `st_dev` to spot mounts (tests use it to reach that check).
