@@ -67,6 +67,8 @@ extension Dispatcher {
             return RPCResponse(ok: true, refusals: refusals.counts)
         case .volumeCreate, .volumeList, .volumeRemove, .volumeShare, .volumeUnshare:
             return try await answerVolume(request, caller: caller, on: channel)
+        case .networkCreate, .networkList, .networkRemove:
+            return try answerNetwork(request, caller: caller)
         case .runtimeDeploy, .runtimeRemove:
             return try await answerRuntimeDeploy(request, caller: caller, replyTo: replyTo, correlationID: correlationID,
                                                  on: channel)

@@ -67,6 +67,7 @@ extension Dispatcher {
         var message = JobMessage(jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
                                  submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
         message.volumes = try resolveVolumes(request.volumes, submitter: submitter)
+        try checkNetwork(request.jobNetwork, submitter: submitter)
         try store.insert(NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID))
         do {
             try await publish(message, target: route.target, on: channel)

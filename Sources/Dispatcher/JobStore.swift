@@ -95,6 +95,7 @@ public final class JobStore: Sendable {
                 """)
         }
         migrator.registerMigration("v3-volumes") { db in try JobStore.createVolumeTables(db) }
+        migrator.registerMigration("v4-networks") { db in try JobStore.createNetworkTables(db) }
         return migrator
     }
 

@@ -24,7 +24,7 @@ struct RNX: AsyncParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [Run.self, Submit.self, Status.self, List.self, Logs.self, Cancel.self, Delete.self,
-                      Workers.self, RuntimeCommand.self, VolumeCommand.self]
+                      Workers.self, RuntimeCommand.self, VolumeCommand.self, NetworkCommand.self]
     )
 
     /// Lets the connection options come before the subcommand too (`rnx --broker URL list`).

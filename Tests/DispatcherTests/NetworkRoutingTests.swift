@@ -32,6 +32,44 @@ extension DispatcherClusterTests {
         #expect(accepted.queue == "joblet.jobs.\(runtime)@x86_64+net")
     }
 
+    @Test func namedNetworksAreMadeListedAndRemovedOnlyWhenNoJobUsesThem() async throws {
+        let harness = try await DispatcherHarness()
+        defer { harness.terminate() }
+        let language = DispatcherHarness.uniqueLanguage()
+        var bridged = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
+        bridged.networks = JobNetwork.modes
+        try await harness.advertise(bridged)
+        let name = "n\(language)"
+
+        let missing = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", network: name))
+        #expect(missing.error?.code == "not_found")
+        #expect(missing.error?.message == "network: you have no network \(name); create it first: rnx network create \(name)")
+
+        var create = RPCRequest(method: .networkCreate)
+        create.name = name
+        let created = try await harness.query(create)
+        #expect(created.networks?.first?.name == name, "\(String(describing: created.error))")
+        #expect(try await harness.query(create).error?.code == "already_exists")
+        let listed = try await harness.query(RPCRequest(method: .networkList)).networks ?? []
+        #expect(listed.contains { $0.name == name && $0.owner == DispatcherTestUsers.clientName })
+
+        let queued = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", network: name))
+        #expect(queued.status == .accepted, "\(String(describing: queued.error))")
+        var remove = RPCRequest(method: .networkRemove)
+        remove.name = name
+        let inUse = try await harness.query(remove)
+        #expect(inUse.error?.code == "network_in_use")
+        #expect(inUse.error?.message.contains(queued.jobID ?? "?") == true)
+
+        var cancel = RPCRequest(method: .cancel, jobID: queued.jobID)
+        cancel.jobID = queued.jobID
+        _ = try await harness.query(cancel)
+        let removed = try await harness.query(remove)
+        #expect(removed.ok, "\(String(describing: removed.error))")
+        let after = try await harness.query(RPCRequest(method: .networkList)).networks ?? []
+        #expect(!after.contains { $0.name == name })
+    }
+
     @Test func anInvalidNetworkIsAnInvalidRequestNamingTheField() async throws {
         let harness = try await DispatcherHarness()
         defer { harness.terminate() }

@@ -13,6 +13,8 @@ public struct RPCRequest: Sendable, Equatable, Codable {
         /// Volumes: create, list, remove, share and unshare the caller's own (admins: anybody's).
         case volumeCreate = "volume_create", volumeList = "volume_list", volumeRemove = "volume_remove"
         case volumeShare = "volume_share", volumeUnshare = "volume_unshare"
+        /// Named networks: create, list and remove the caller's own (admins: anybody's, `OWNER/NAME`).
+        case networkCreate = "network_create", networkList = "network_list", networkRemove = "network_remove"
         /// Admins: send `deploy` (a package in a stream queue) to `workers` (ids, or absent/`all`)
         /// of `arch`; or remove `runtime` from them. Workers report straight to the reply_to.
         case runtimeDeploy = "runtime_deploy", runtimeRemove = "runtime_remove"
@@ -84,6 +86,8 @@ public struct RPCResponse: Sendable, Equatable, Codable {
     public var refusals: [String: Int]?
     /// volume_list: the volumes the caller may see; volume_create/share/unshare: the volume now.
     public var volumes: [VolumeInfo]?
+    /// network_list: the caller's networks (readers and admins: all); network_create: the new one.
+    public var networks: [NetworkInfo]?
 
     public init(ok: Bool, error: ErrorInfo? = nil, job: JobRecord? = nil, jobs: [JobRecord]? = nil,
                 logs: [LogChunk]? = nil, complete: Bool? = nil, workers: [WorkerAdvert]? = nil,

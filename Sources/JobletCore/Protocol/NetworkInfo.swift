@@ -1,0 +1,16 @@
+/// A named network as `network_list` / `network_create` answer it: one submitter's (the `owner`).
+/// Its jobs on one worker host reach each other by name; nothing else reaches them.
+public struct NetworkInfo: Sendable, Equatable, Codable {
+    public var owner: String
+    public var name: String
+    /// Seconds since the epoch.
+    public var createdAt: Double
+
+    public init(owner: String, name: String, createdAt: Double) {
+        self.owner = owner
+        self.name = name
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey { case owner, name, createdAt = "created_at" }
+}
