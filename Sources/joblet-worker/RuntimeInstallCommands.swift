@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JobletCore
 
 /// `joblet-worker runtime install FILE` / `remove NAME`: a direct local install on this host, the
@@ -19,7 +20,8 @@ struct RuntimeInstall: ParsableCommand {
             for warning in installed.warnings { print("warning: \(warning)") }
             print("\(installed.replaced ? "replaced" : "installed") \(installed.config.name) \(installed.config.version) in \(installed.directory)")
         } catch let error as JobletError {
-            throw ValidationError(error.message)
+            FileHandle.standardError.write(Data("joblet-worker: \(error.message)\n".utf8))
+            throw ExitCode(1)
         }
     }
 }
@@ -34,7 +36,8 @@ struct RuntimeRemove: ParsableCommand {
         do {
             print("removed \(name) from \(try RuntimePackage.remove(name: name, basePath: runtimes))")
         } catch let error as JobletError {
-            throw ValidationError(error.message)
+            FileHandle.standardError.write(Data("joblet-worker: \(error.message)\n".utf8))
+            throw ExitCode(1)
         }
     }
 }
