@@ -208,6 +208,30 @@ struct WorkerNetworkTests {
         #expect(!rulesAfterStop.contains("joblet_"), "\(rulesAfterStop)")
     }
 
+    /// What a bridged job costs at spawn over a `none` one, from the worker's own metric (delivery to
+    /// command start, averaged): printed, not asserted. Jobs run one at a time, so no job waits for a slot.
+    @Test("the spawn cost of bridge over none (printed)")
+    func spawnCost() async throws {
+        let setup = try await Self.start()
+        let probe = setup.probe
+        var averages: [Double] = []
+        var started: UInt64 = 0
+        for network in ["none", "bridge", "named"] {
+            for _ in 0..<20 {
+                let id = try await probe.submit(["true"], network: network == "named" ? "cost" : network)
+                let result = try await probe.finish([id])
+                #expect(result[id]?.event.state == .completed, "\(result[id]?.event.reason ?? "no result")")
+            }
+            started += 20
+            let advert = try await probe.advert(of: setup.worker.id) { $0.metrics.jobsStarted >= started }
+            averages.append(try #require(advert).metrics.spawnLatencyMsAvg)
+        }
+        await setup.close()
+        // Cumulative averages: the mean of each block of 20 from the difference of the running sums.
+        let none = averages[0], bridge = (averages[1] * 40 - averages[0] * 20) / 20, named = (averages[2] * 60 - averages[1] * 40) / 20
+        print("job networks, spawn latency (delivery to command start, mean of 20): none \(String(format: "%.1f", none)) ms, bridge \(String(format: "%.1f", bridge)) ms, named network \(String(format: "%.1f", named)) ms (the first job of it makes its bridge)")
+    }
+
     @Test("a worker killed with SIGKILL leaves its network behind; restarted, it sweeps it")
     func restartSweepsCrashLeftovers() async throws {
         let setup = try await Self.start()

@@ -96,22 +96,16 @@ public final class HostNetwork: Sendable {
         case .bridge: key = .shared
         case .named(let name): key = .named(owner: owner, name: name)
         }
-        return try state.withLock { state throws(SandboxError) -> JobNetworkLease in
+        // Only the network's state is under the lock; the job's own rules are its own (unique chain).
+        let lease = try state.withLock { state throws(SandboxError) -> JobNetworkLease in
             var net = try self.network(for: key, in: &state)
             guard let index = (2...max(2, net.subnet.hostCount)).first(where: { net.members[$0] == nil }),
                   let address = net.subnet.host(index), let gateway = net.subnet.host(1) else {
+                try? removeIfEmpty(key, &state)
                 throw .network("network \(network.wireValue)", "all \(net.subnet.hostCount - 1) addresses of \(net.subnet) are in use; wait for jobs to end")
             }
             state.counter += 1
             let suffix = String(state.counter, radix: 36)
-            let chain = "job_\(suffix)"
-            do throws(SandboxError) {
-                try NetworkTool.run(["nft", "-f", "-"], input: jobRules(chain: chain, address: address, subnet: net.subnet),
-                                    stage: "nft rules of job \(JobID.short(jobID))")
-            } catch {
-                try? removeIfEmpty(key, &state)
-                throw error
-            }
             net.members[index] = Member(names: [hostname] + (alias.map { [$0] } ?? []))
             state.networks[key] = net
             var etc = ["resolv.conf": resolvConf]
@@ -121,8 +115,16 @@ public final class HostNetwork: Sendable {
             }
             return JobNetworkLease(key: key, address: address, gateway: gateway, subnet: net.subnet,
                                    hostInterface: vethPrefix + suffix, bridge: net.bridge, isolated: key == .shared,
-                                   chain: chain, etcFiles: etc, host: self)
+                                   chain: "job_\(suffix)", etcFiles: etc, host: self)
         }
+        do {
+            try NetworkTool.run(["nft", "-f", "-"], input: jobRules(chain: lease.chain, address: lease.address, subnet: lease.subnet),
+                                stage: "nft rules of job \(JobID.short(jobID))")
+        } catch {
+            state.withLock { state in forget(lease, &state) }
+            throw error
+        }
+        return lease
     }
 
     /// Moves the job's end of a new veth pair into `pid`'s network namespace as `eth0`, with its address
@@ -150,30 +152,33 @@ public final class HostNetwork: Sendable {
     /// Removes the job's interface (normally gone with its namespace already), its chain and its
     /// hosts entry; the bridge of a named network goes with its last job. Reports what it could not remove.
     public func release(_ lease: JobNetworkLease) throws(SandboxError) {
-        try state.withLock { state throws(SandboxError) in
-            var firstError: SandboxError?
-            if if_nametoindex(lease.hostInterface) != 0 {
-                do throws(SandboxError) { try NetworkTool.run(["ip", "link", "del", lease.hostInterface], stage: "remove \(lease.hostInterface)") } catch {
-                    // Gone between the check and the call (its namespace ended): fine.
-                    if if_nametoindex(lease.hostInterface) != 0 { firstError = error }
-                }
+        var firstError: SandboxError?
+        if if_nametoindex(lease.hostInterface) != 0 {
+            do throws(SandboxError) { try NetworkTool.run(["ip", "link", "del", lease.hostInterface], stage: "remove \(lease.hostInterface)") } catch {
+                // Gone between the check and the call (its namespace ended): fine.
+                if if_nametoindex(lease.hostInterface) != 0 { firstError = error }
             }
-            let rules = """
-                delete element inet \(table) jobs { \(lease.address) }
-                delete chain inet \(table) \(lease.chain)
-
-                """
-            do throws(SandboxError) { try NetworkTool.run(["nft", "-f", "-"], input: rules, stage: "remove nft chain \(lease.chain)") } catch {
-                firstError = firstError ?? error
-            }
-            if var net = state.networks[lease.key], net.subnet.contains(lease.address) {
-                net.members[Int(lease.address.value - net.subnet.address.value)] = nil
-                state.networks[lease.key] = net
-                if net.hostsFile != nil { try? writeHosts(net) }
-            }
-            do throws(SandboxError) { try removeIfEmpty(lease.key, &state) } catch { firstError = firstError ?? error }
-            if let firstError { throw firstError }
         }
+        let rules = """
+            delete element inet \(table) jobs { \(lease.address) }
+            delete chain inet \(table) \(lease.chain)
+
+            """
+        do throws(SandboxError) { try NetworkTool.run(["nft", "-f", "-"], input: rules, stage: "remove nft chain \(lease.chain)") } catch {
+            firstError = firstError ?? error
+        }
+        if let error = state.withLock({ state in forget(lease, &state) }) { firstError = firstError ?? error }
+        if let firstError { throw firstError }
+    }
+
+    /// Gives the address back, rewrites the hosts file, and removes a named network left without jobs.
+    private func forget(_ lease: JobNetworkLease, _ state: inout State) -> SandboxError? {
+        guard var net = state.networks[lease.key], net.subnet.contains(lease.address) else { return nil }
+        net.members[Int(lease.address.value - net.subnet.address.value)] = nil
+        state.networks[lease.key] = net
+        if net.hostsFile != nil { try? writeHosts(net) }
+        do throws(SandboxError) { try removeIfEmpty(lease.key, &state) } catch { return error }
+        return nil
     }
 
     public func lease(jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String) async throws(SandboxError) -> JobNetworkLease {

@@ -81,8 +81,9 @@ struct JobRunner: Sendable {
         }
         let handle = JobHandle(jobID: message.jobID, user: user)
         await state.register(handle)
+        async let leased = leaseNetwork(for: message)   // beside the disk: neither waits for the other
         let disk = await assignDisk(limits)
-        let network = await leaseNetwork(for: message)
+        let network = await leased
         await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk,
                       network: network)
         await releaseNetwork(network)
