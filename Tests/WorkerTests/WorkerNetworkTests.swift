@@ -18,6 +18,10 @@ struct WorkerNetworkTests {
         import socket, sys
         for spec in sys.argv[1:]:
             label, host, port = spec.split(",")
+            if label == "mountinfo":
+                leaks = [l for l in open("/proc/self/mountinfo") if host in l]
+                print("mountinfo", "leaks" if leaks else "clean", leaks[:1])
+                continue
             if label == "dns":
                 try: print("dns", socket.gethostbyname(host))
                 except Exception as e: print("dns failed", type(e).__name__)
@@ -83,7 +87,8 @@ struct WorkerNetworkTests {
                       "gateway,10.99.0.1,\(NetworkLab.hostPort)",
                       "private,\(NetworkLab.privateAddress),\(NetworkLab.outsidePort)",
                       "metadata,169.254.169.254,80",
-                      "dns,outside.test,53"]
+                      "dns,outside.test,53",
+                      "mountinfo,\(setup.worker.directory),0"]
         let bridged = try await setup.probe.submit(["python3", "-c", Self.probe] + checks, network: "bridge")
         let isolated = try await setup.probe.submit(["python3", "-c", Self.probe, checks[0]], network: "none")
         let results = try await setup.probe.finish([bridged, isolated])
@@ -92,7 +97,8 @@ struct WorkerNetworkTests {
         let b = try #require(results[bridged])
         #expect(b.event.state == .completed, "\(b.event.reason ?? "") \(b.stdout)")
         #expect(Self.lines(b.stdout) == ["outside reached", "broker blocked", "host blocked", "gateway blocked",
-                                         "private blocked", "metadata blocked", "dns \(NetworkLab.outsideAddress)"],
+                                         "private blocked", "metadata blocked", "dns \(NetworkLab.outsideAddress)",
+                                         "mountinfo clean"],
                 "\(b.stdout)")
         let n = try #require(results[isolated])
         #expect(Self.lines(n.stdout) == ["outside blocked"], "\(n.stdout)")

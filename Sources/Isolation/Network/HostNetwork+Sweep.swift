@@ -6,7 +6,8 @@ import Musl
 import JobletCore
 
 extension HostNetwork {
-    /// Removes this worker's table, every interface with its tag (jobs' veths, bridges) and its files:
+    /// Removes this worker's table, every interface with its tag (jobs' veths, bridges) and its files
+    /// (and their tmpfs):
     /// what a crashed predecessor left, or everything at a graceful stop. Interfaces are listed through
     /// netlink (`ip`), never `/sys/class/net`, which shows the namespace `/sys` was mounted in.
     /// Returns how many things it removed.
@@ -28,6 +29,8 @@ extension HostNetwork {
                 if if_nametoindex(name) != 0 { throw error }
             }
         }
+        // Jobs still running keep their copies of the files through their own bind mounts.
+        while Mounts.mountTable().contains(directory) { try Mounts.unmount(directory) }
         for name in DirectoryEntries.namesIfPresent(directory) {
             unlink(directory + "/" + name)
         }

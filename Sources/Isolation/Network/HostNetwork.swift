@@ -71,6 +71,9 @@ public final class HostNetwork: Sendable {
         }
         let removed = try sweep()
         try makeDirectory()
+        // Its own tmpfs: a job's /proc/self/mountinfo then shows `/resolv.conf`, never the state dir.
+        try Mounts.mount("joblet-network", on: directory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC),
+                         data: "mode=0755,size=1m")
         try writeFile(resolvConf, Self.resolvConf(policy.dns))
         try Self.sysctl("net/ipv4/ip_forward", "1")
         try NetworkTool.run(["nft", "-f", "-"], input: tableRules(), stage: "nft table \(table)")
