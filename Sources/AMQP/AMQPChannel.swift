@@ -169,7 +169,7 @@ public final class AMQPChannel: Sendable {
             // The iterating task went away: stop deliveries so they do not pile up unacked.
             guard case .cancelled = reason else { return }
             loop.submit { loop in
-                guard let ch = loop.channels[id], ch.consumers.removeValue(forKey: tag) != nil,
+                guard let ch = loop.channels[id], ch.removeCancelled(tag) != nil,
                       let conn = loop.connection, ch.isOpen else { return }
                 let arena = CArena()
                 amqp_basic_cancel(conn.state, ch.id, arena.bytes(tag))
@@ -210,7 +210,19 @@ public final class AMQPChannel: Sendable {
             amqp_basic_cancel(conn.state, ch.id, arena.bytes(consumerTag))
             try loop.check("cancelling consumer '\(consumerTag)'", ch, conn)
             loop.dispatchQueuedFrames()
-            ch.consumers.removeValue(forKey: consumerTag)?.finish(nil)
+            ch.removeCancelled(consumerTag)?.finish(nil)
+        }
+    }
+
+    /// Where deliveries go that arrive for a consumer after it was cancelled (a quorum queue may send
+    /// one after the cancel-ok): `handler` gets the consumer's queue and the delivery, on the
+    /// connection's thread (so it must not block), and must settle it. Without a handler they are
+    /// rejected back to the queue, which a quorum queue counts as a failed delivery.
+    public func setLateDeliveryHandler(_ handler: @escaping @Sendable (_ queue: String, _ delivery: Delivery) -> Void) async throws {
+        let id = self.id
+        try await loop.perform { loop in
+            guard let ch = loop.channels[id] else { throw AMQPError(.channelClosed, "channel \(id) is closed") }
+            ch.lateDeliveryHandler = handler
         }
     }
 

@@ -9,6 +9,13 @@ final class ChannelState {
     var confirms = false
     var topology: [TopologyRecord] = []
     var consumers: [String: ConsumerRecord] = [:]
+    /// Queues of consumers cancelled on this connection, by tag (the latest `cancelledLimit`): a
+    /// quorum queue may deliver to a consumer after its cancel-ok (rabbitmq-server#3729).
+    var cancelled: [String: String] = [:]
+    private var cancelledOrder: [String] = []
+    static let cancelledLimit = 1024
+    /// Takes deliveries for cancelled consumers; without one they are rejected back to their queue.
+    var lateDeliveryHandler: (@Sendable (_ queue: String, _ delivery: Delivery) -> Void)?
     /// Confirm sequence numbers of the current connection generation.
     var nextSeq: UInt64 = 1
     var lowestUnconfirmed: UInt64 = 1
@@ -21,6 +28,21 @@ final class ChannelState {
     var lastRoutingKey: String?
 
     init(id: UInt16) { self.id = id }
+
+    /// Forgets a consumer the user cancelled, remembering its queue for late deliveries.
+    func removeCancelled(_ tag: String) -> ConsumerRecord? {
+        guard let record = consumers.removeValue(forKey: tag) else { return nil }
+        cancelled[tag] = record.queue
+        cancelledOrder.append(tag)
+        if cancelledOrder.count > Self.cancelledLimit { cancelled[cancelledOrder.removeFirst()] = nil }
+        return record
+    }
+
+    /// A new connection: nothing of the old one's consumers can arrive any more.
+    func forgetCancelled() {
+        cancelled.removeAll()
+        cancelledOrder.removeAll()
+    }
 
     /// Unconfirmed publishes in publish order, removed from the confirm table (for re-sending).
     func takeUnconfirmed() -> [PendingPublish] {

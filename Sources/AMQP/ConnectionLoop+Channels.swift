@@ -95,6 +95,7 @@ extension ConnectionLoop {
         amqp_channel_open(conn.state, ch.id)
         try check("opening channel \(ch.id)", nil, conn)
         ch.isOpen = true
+        ch.forgetCancelled()
         if let prefetch = ch.prefetch {
             amqp_basic_qos(conn.state, ch.id, 0, prefetch, 0)
             try check("basic.qos", ch, conn)

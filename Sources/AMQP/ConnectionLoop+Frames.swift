@@ -66,8 +66,10 @@ extension ConnectionLoop {
                              exchange: exchange, routingKey: routingKey, consumerTag: tag, generation: generation)
             if let consumer {
                 if let buffer = consumer.deliver(d) { dirtyBuffers.append(buffer) }
+            } else if let ch, let queue = ch.cancelled[tag], let late = ch.lateDeliveryHandler {
+                late(queue, d)
             } else {
-                // Cancelled meanwhile: hand it back rather than hold it unacked.
+                // Unknown consumer: hand it back rather than hold it unacked.
                 _ = amqp_basic_reject(conn.state, chID, deliveryTag, 1)
             }
         case AMQP_BASIC_RETURN_METHOD:

@@ -1,4 +1,5 @@
 import AMQP
+import Synchronization
 import TestSupport
 import Testing
 
@@ -35,4 +36,48 @@ func cancelKeepsInFlightDeliveries() async throws {
     #expect(redelivered == 0)
     #expect(seen.sorted() == (0..<total).map(String.init).sorted())
     try await ch.deleteQueue(queue)
+}
+
+/// A quorum queue may still deliver to a consumer after its cancel-ok (rabbitmq-server#3729: the
+/// channel forgets the consumer before the queue does). Rejecting such a delivery back would count as
+/// a failed delivery (`x-delivery-count`), and a job would be declared lost after enough cancels without
+/// ever running: late deliveries go to the channel's late-delivery handler instead.
+@Test("deliveries a quorum queue sends after a cancel-ok reach the late-delivery handler; none is returned to the queue")
+func lateDeliveriesAfterCancelAreKept() async throws {
+    let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
+    defer { Task { await conn.close() } }
+    let ch = try await conn.openChannel()
+    let queue = TestBroker.uniqueName("late")
+    try await ch.declareQueue(queue, durable: true, autoDelete: false, arguments: ["x-queue-type": .string("quorum")])
+    try await ch.enableConfirms()
+    let total = 300
+    for i in 0..<total {
+        try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
+    }
+    let consumerChannel = try await conn.openChannel()
+    try await consumerChannel.qos(prefetchCount: 1)
+    let late = LateDeliveries()
+    try await consumerChannel.setLateDeliveryHandler { queue, delivery in late.add(queue, delivery) }
+    var received: [Delivery] = []
+    // Start a consumer and cancel it at once, again and again: the churn of a worker whose slots fill
+    // and free while the queue is full, where a delivery races each cancel.
+    for _ in 0..<2_000 where received.count < total {
+        let consumer = try await consumerChannel.consume(queue: queue)
+        try await consumerChannel.cancel(consumerTag: consumer.consumerTag)
+        var arrived: [Delivery] = []
+        for try await delivery in consumer { arrived.append(delivery) }
+        arrived += late.take(from: queue)
+        for delivery in arrived { try await consumerChannel.ack(delivery) }
+        received += arrived
+    }
+    let counted = received.filter { $0.properties.headers?["x-delivery-count"] != nil }
+    #expect(counted.isEmpty, "\(counted.count) deliveries came back with x-delivery-count")
+    #expect(received.compactMap(\.properties.messageID).sorted() == (0..<total).map(String.init).sorted())
+    try await ch.deleteQueue(queue)
+}
+
+private final class LateDeliveries: Sendable {
+    private let byQueue = Mutex<[String: [Delivery]]>([:])
+    func add(_ queue: String, _ delivery: Delivery) { byQueue.withLock { $0[queue, default: []].append(delivery) } }
+    func take(from queue: String) -> [Delivery] { byQueue.withLock { $0.removeValue(forKey: queue) ?? [] } }
 }

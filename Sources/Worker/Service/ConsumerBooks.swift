@@ -3,11 +3,13 @@ enum ConsumerPolicy: Sendable, Equatable {
     /// A slot is free and nothing is held: every queue keeps an idle consumer, so the broker can
     /// hand over a job from any queue, including another one from a queue whose jobs already run.
     case open
-    /// Every slot is busy and nothing is held: only the consumers whose delivery runs stay. Each is
-    /// wanted again the moment its job ends, which frees a slot (no cancel and re-create per job).
+    /// Every slot is busy, or a delivery is held: the consumers stay as they are and none is added.
+    /// An idle one may still get a delivery, which is held for the next free slot. None is cancelled:
+    /// a quorum queue counts a delivery that races a cancel as a failed one (`x-delivery-count`), and
+    /// cancelling idle consumers whenever the slots filled once made jobs of a burst `lost` that never
+    /// ran. So a full worker holds at most one job per idle consumer, within the bound below.
     case full
-    /// A delivery is held, or the worker drains or stops: no consumers, so no ack invites a delivery
-    /// that could only be held.
+    /// The worker drains or stops: no consumers, so no ack invites a delivery that could only be held.
     case closed
 }
 
@@ -54,8 +56,7 @@ struct ConsumerBooks: Sendable {
         var plan = Plan()
         for (tag, entry) in entries.sorted(by: { $0.key < $1.key }) where entry.live {
             let keep = switch policy {
-            case .open: queues.contains(entry.queue)
-            case .full: queues.contains(entry.queue) && entry.load > 0
+            case .open, .full: queues.contains(entry.queue)
             case .closed: false
             }
             if !keep {

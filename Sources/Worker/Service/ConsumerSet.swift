@@ -14,12 +14,23 @@ actor ConsumerSet {
     /// New consumers are handed to the service, which iterates each in its task group.
     let started: AsyncStream<(queue: String, consumer: AMQPConsumer)>
     private let startedSink: AsyncStream<(queue: String, consumer: AMQPConsumer)>.Continuation
+    /// Deliveries a quorum queue sent to a consumer after its cancel-ok: offered like any other (a
+    /// reject would count as a failed delivery and, repeated, mark a job lost that never ran).
+    nonisolated let late: AsyncStream<(queue: String, delivery: Delivery)>
+    private let lateSink: AsyncStream<(queue: String, delivery: Delivery)>.Continuation
 
     init(channel: AMQPChannel, slots: Int, logger: Logger) {
         self.channel = channel
         self.logger = logger
         self.books = ConsumerBooks(slots: slots)
         (started, startedSink) = AsyncStream.makeStream(of: (queue: String, consumer: AMQPConsumer).self)
+        (late, lateSink) = AsyncStream.makeStream(of: (queue: String, delivery: Delivery).self)
+    }
+
+    /// Takes the channel's late deliveries into `late`.
+    func catchLateDeliveries() async throws {
+        let sink = lateSink
+        try await channel.setLateDeliveryHandler { queue, delivery in sink.yield((queue, delivery)) }
     }
 
     /// Cancels and starts consumers as `policy` wants for `queues`. Called from one loop only.
@@ -51,5 +62,8 @@ actor ConsumerSet {
     /// Consumer `tag`'s sequence ended and every delivery on it was offered.
     func ended(_ tag: String) { books.ended(tag) }
 
-    func finish() { startedSink.finish() }
+    func finish() {
+        startedSink.finish()
+        lateSink.finish()
+    }
 }

@@ -8,6 +8,12 @@ extension WorkerService {
     /// Iterates every consumer the ConsumerSet starts; each ends when its consumer is cancelled.
     func consumeLoop(_ session: Session) async {
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await (queue, delivery) in session.consumers.late {
+                    self.logger.info("a delivery arrived after its consumer was cancelled; offering it", metadata: ["queue": "\(queue)"])
+                    await self.offer(JobWork(delivery: delivery, queue: queue, receivedAt: .now), session)
+                }
+            }
             for await (queue, consumer) in session.consumers.started {
                 group.addTask {
                     do {

@@ -151,8 +151,10 @@ public final class WorkerService: Service, Sendable {
                                inventory: inventory, cgroups: cgroups, disks: disks, state: state, uids: uids,
                                volumeMounts: volumeMounts, networks: networks, trust: config.trust,
                                refusals: refusals, logger: logger)
+        let consumers = ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger)
+        try await consumers.catchLateDeliveries()
         return Session(connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
-                       controlChannel: controlChannel, consumers: ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger),
+                       controlChannel: controlChannel, consumers: consumers,
                        runner: runner, jobs: jobs, jobSink: jobSink,
                        reconcileRequests: reconcileRequests, reconcileSink: reconcileSink)
     }

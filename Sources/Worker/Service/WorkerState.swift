@@ -36,8 +36,8 @@ actor WorkerState {
 
     /// What the job consumers should be right now.
     var consumerPolicy: ConsumerPolicy {
-        guard mode == .online, held.isEmpty else { return .closed }
-        return busySlots < slotsTotal ? .open : .full
+        guard mode == .online else { return .closed }
+        return busySlots < slotsTotal && held.isEmpty ? .open : .full
     }
 
     enum Offer: Sendable { case start(JobWork), held, handBack }
