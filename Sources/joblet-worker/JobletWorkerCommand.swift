@@ -32,6 +32,8 @@ struct Run: AsyncParsableCommand {
     var runtimes: String?
     @Option(name: .customLong("state-dir"), help: "Where job work dirs live.")
     var stateDir: String?
+    @Flag(name: .customLong("cgroup-delegated"), help: "Keep job cgroups below the worker's own cgroup (a container's, or a systemd unit's with Delegate=yes); sets cgroup.delegated.")
+    var cgroupDelegated = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -57,6 +59,7 @@ struct Run: AsyncParsableCommand {
         if let slots { workerConfig.slots = slots }
         if let runtimes { workerConfig.runtimesPath = runtimes }
         if let stateDir { workerConfig.stateDirectory = stateDir }
+        if cgroupDelegated { workerConfig.cgroupDelegated = true }
         do { try workerConfig.validate() } catch { throw ValidationError("\(error)") }
         let service = WorkerService(config: workerConfig, logger: logger)
         let group = ServiceGroup(configuration: .init(

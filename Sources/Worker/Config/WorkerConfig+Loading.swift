@@ -28,6 +28,9 @@ extension WorkerConfig {
         where !path.hasPrefix("/") {
             throw WorkerError(.invalidConfig, "\(name): \"\(path)\" must be an absolute path")
         }
+        if cgroupDelegated, let cgroupRoot {
+            throw WorkerError(.invalidConfig, "cgroup.root \"\(cgroupRoot)\" and cgroup.delegated exclude each other: a delegated worker keeps its jobs below its own cgroup")
+        }
         try validateJobUIDs()
         guard logChunkBytes.bytes >= 1024, logChunkBytes.bytes <= 8 << 20 else {
             throw WorkerError(.invalidConfig, "logs.chunk_bytes: give 1K to 8M (it is \(logChunkBytes))")

@@ -23,6 +23,9 @@ public struct WorkerConfig: Sendable, Decodable {
     /// Parent cgroup of this worker's jobs; default `/sys/fs/cgroup/joblet-<worker_id>.slice`, one per
     /// worker so that cleaning up a crashed predecessor never touches another worker's jobs.
     public var cgroupRoot: String?
+    /// The cgroup the worker starts in is delegated to it (a container, a systemd unit with
+    /// `Delegate=yes`): job cgroups go below it, as `<own cgroup>/joblet-<worker_id>` (docs/WORKER.md).
+    public var cgroupDelegated: Bool = false
     /// Run jobs even when a limit cannot be enforced on this host (reported in the result).
     public var allowUnenforced: Bool = false
     /// What a job gets for every limit it leaves out.
@@ -89,7 +92,8 @@ public struct WorkerConfig: Sendable, Decodable {
     struct Cgroup: Decodable {
         var root: String?
         var allowUnenforced: Bool?
-        enum CodingKeys: String, CodingKey { case root, allowUnenforced = "allow_unenforced" }
+        var delegated: Bool?
+        enum CodingKeys: String, CodingKey { case root, allowUnenforced = "allow_unenforced", delegated }
     }
     struct Limits: Decodable {
         var defaults: JobLimits?
@@ -130,6 +134,7 @@ public struct WorkerConfig: Sendable, Decodable {
         if let cgroup = try container.decodeIfPresent(Cgroup.self, forKey: .cgroup) {
             cgroupRoot = cgroup.root
             allowUnenforced = cgroup.allowUnenforced ?? allowUnenforced
+            cgroupDelegated = cgroup.delegated ?? cgroupDelegated
         }
         if let limits = try container.decodeIfPresent(Limits.self, forKey: .limits) {
             // Fields left out keep their safe defaults, so stating one maximum never lifts the others.

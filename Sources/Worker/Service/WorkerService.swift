@@ -119,7 +119,8 @@ public final class WorkerService: Service, Sendable {
         do {
             let manager = try CgroupManager(configuration: CgroupConfiguration(
                 v2Root: root, v1Name: v1Name, defaultPids: config.defaultLimits.pids ?? 1024,
-                allowUnenforced: config.allowUnenforced))
+                allowUnenforced: config.allowUnenforced, delegated: config.cgroupDelegated))
+            logger.info("job cgroups", metadata: ["mode": "\(manager.mode.rawValue)", "under": "\(manager.parentDirectories.joined(separator: ","))"])
             let removed = try manager.cleanupLeftovers()
             if removed > 0 { logger.info("removed leftover job cgroups", metadata: ["count": "\(removed)"]) }
             return manager
