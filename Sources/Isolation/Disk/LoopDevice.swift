@@ -18,6 +18,7 @@ enum LoopDevice {
         for _ in 0..<64 {
             let index = try System.call("LOOP_CTL_GET_FREE") { joblet_loop_get_free(control) }
             let path = "/dev/loop\(index)"
+            ensureNode(path)
             let fd = try System.call("open \(path)") { open(path, O_RDWR | O_CLOEXEC) }
             if joblet_loop_attach(fd, backingFD) == 0 { return (fd, path) }
             let code = joblet_errno()
@@ -30,6 +31,26 @@ enum LoopDevice {
     /// Unbinds a device whose mount failed at once (autoclear would too, at the fd's last close).
     static func detach(_ fd: Int32) {
         _ = joblet_loop_detach(fd)
+    }
+
+    /// Makes the device node `/dev/loopN` when it is missing: in a container, /dev holds only the nodes
+    /// that existed when it started, while the kernel adds loop devices on demand. The number comes
+    /// from `/sys/block/loopN/dev`; failing here leaves the error to the open that follows.
+    static func ensureNode(_ path: String) {
+        guard access(path, F_OK) != 0, let name = path.split(separator: "/").last else { return }
+        let fd = open("/sys/block/\(name)/dev", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        let text = String(decoding: (try? System.readFully(fd, count: 64)) ?? [], as: UTF8.self)
+        System.close(fd)
+        let numbers = text.split(whereSeparator: { $0 == ":" || $0.isWhitespace }).compactMap { UInt32($0) }
+        guard numbers.count == 2 else { return }
+        _ = mknod(path, S_IFBLK | 0o660, deviceNumber(major: numbers[0], minor: numbers[1]))
+    }
+
+    /// glibc's makedev, which Swift does not import (it is a macro).
+    static func deviceNumber(major: UInt32, minor: UInt32) -> dev_t {
+        let major = UInt64(major), minor = UInt64(minor)
+        return dev_t(((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff))
     }
 
     /// True when this host can make loop devices at all.

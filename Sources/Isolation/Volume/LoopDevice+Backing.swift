@@ -20,7 +20,10 @@ extension LoopDevice {
             let bytes = (try? System.readFully(fd, count: 4096)) ?? []
             System.close(fd)
             let backing = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init)
-            if backing == target { return "/dev/" + name }
+            if backing == target {
+                ensureNode("/dev/" + name)
+                return "/dev/" + name
+            }
         }
         return nil
     }
