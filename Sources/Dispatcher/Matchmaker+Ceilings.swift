@@ -22,6 +22,7 @@ extension Matchmaker {
             return values.contains { $0 == nil } ? nil : values.compactMap { $0 }.max()
         }
         return JobLimits(memory: top(\.memory), cpuPercent: top(\.cpuPercent), ioBytesPerSecond: top(\.ioBytesPerSecond),
-                         pids: top(\.pids), timeout: top(\.timeout), disk: top(\.disk), output: top(\.output))
+                         pids: top(\.pids), timeout: top(\.timeout), disk: top(\.disk), output: top(\.output),
+                         netBytesPerSecond: top(\.netBytesPerSecond))
     }
 }

@@ -45,6 +45,9 @@ struct JobOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("max-output"), help: ArgumentHelp("Output kept (stdout + stderr); the rest is dropped, e.g. 100M.", valueName: "size"))
     var maxOutput: String?
 
+    @Option(name: .customLong("max-netbps"), help: ArgumentHelp("Network bandwidth each way per second for a job with --network, e.g. 10M.", valueName: "size"))
+    var maxNetBPS: String?
+
     @Option(help: ArgumentHelp("A name shown in listings.", valueName: "name"))
     var name: String?
 
@@ -73,7 +76,8 @@ struct JobOptions: ParsableArguments, Sendable {
                 pids: maxPIDs,
                 timeout: try JobOptions.parse("--timeout", timeout, JobDuration.init(parsing:)),
                 disk: try JobOptions.parse("--max-disk", maxDisk, ByteSize.init(parsing:)),
-                output: try JobOptions.parse("--max-output", maxOutput, ByteSize.init(parsing:)))
+                output: try JobOptions.parse("--max-output", maxOutput, ByteSize.init(parsing:)),
+                netBytesPerSecond: try JobOptions.parse("--max-netbps", maxNetBPS, ByteSize.init(parsing:)))
             try limits.validate()
             return limits == JobLimits() ? nil : limits
         } catch let error as JobletError {
@@ -95,7 +99,7 @@ struct JobOptions: ParsableArguments, Sendable {
         let replacements = [("limits.memory", "--max-memory"), ("limits.cpu_percent", "--max-cpu"),
                             ("limits.cpu_cores", "--cpu-cores"), ("limits.io_bps", "--max-iobps"),
                             ("limits.pids", "--max-pids"), ("limits.timeout", "--timeout"),
-                            ("limits.disk", "--max-disk"), ("limits.output", "--max-output")]
+                            ("limits.disk", "--max-disk"), ("limits.output", "--max-output"), ("limits.net_bps", "--max-netbps")]
         for (field, flag) in replacements where message.hasPrefix(field) {
             return flag + message.dropFirst(field.count)
         }

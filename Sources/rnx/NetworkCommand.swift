@@ -26,7 +26,16 @@ struct NetworkCommand: AsyncParsableCommand {
 
 /// `rnx network create NAME`.
 struct NetworkCreate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a named network of yours.")
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a named network of yours.",
+        discussion: """
+        Jobs join it with --network NAME; on it they reach each other as job-<id8> and by --name.
+
+        Examples:
+          rnx network create team
+          rnx submit --network team --name db -- python3 -m http.server 5432
+        """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -44,7 +53,14 @@ struct NetworkCreate: AsyncParsableCommand {
 
 /// `rnx network list`.
 struct NetworkList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List your networks (admins and readers: all).")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List your networks (admins and readers: all).",
+        discussion: """
+        Examples:
+          rnx network list
+          rnx network list --json | jq '.[].name'
+        """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -68,7 +84,12 @@ struct NetworkList: AsyncParsableCommand {
 struct NetworkRemove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
-        abstract: "Remove a network of yours (refused while a queued or running job uses it).")
+        abstract: "Remove a network of yours (refused while a queued or running job uses it).",
+        discussion: """
+        Examples:
+          rnx network remove team
+          rnx network remove alice/team    # admins
+        """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

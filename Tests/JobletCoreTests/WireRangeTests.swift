@@ -10,6 +10,7 @@ import Testing
         (#"{"command":["true"],"limits":{"io_bps":"2T"}}"#, "limits.io_bps: 2T is out of range; give 1K to 1T"),
         (#"{"command":["true"],"limits":{"disk":"1M"}}"#, "limits.disk: 1M is out of range; give 16M to 64T"),
         (#"{"command":["true"],"limits":{"output":"2T"}}"#, "limits.output: 2T is out of range; give 1K to 1T"),
+        (#"{"command":["true"],"limits":{"net_bps":"1T"}}"#, "limits.net_bps: 1T is out of range; give 1K to 100G"),
         (#"{"command":["true"],"limits":{"cpu_percent":1000000}}"#, "limits.cpu_percent: 1000000 is out of range"),
         (#"{"command":["true"],"limits":{"pids":0}}"#, "limits.pids: 0 is out of range"),
         (#"{"command":["true"],"limits":{"timeout":0}}"#, "limits.timeout: 0s is out of range"),

@@ -92,7 +92,8 @@ public final class HostNetwork: Sendable {
     /// A place for a job on `network` (`bridge` or a named one of `owner`); makes the network's bridge
     /// when it is its first job, and the job's nftables chain. `alias`: another name the job is known
     /// by on a named network (its `name`, when that is a valid host name).
-    public func lease(jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String) throws(SandboxError) -> JobNetworkLease {
+    public func lease(jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String,
+                      bandwidth: Int64? = nil) throws(SandboxError) -> JobNetworkLease {
         let key: Key
         switch network {
         case .none: throw .network("network", "a job without a network needs no lease")
@@ -118,7 +119,7 @@ public final class HostNetwork: Sendable {
             }
             return JobNetworkLease(key: key, address: address, gateway: gateway, subnet: net.subnet,
                                    hostInterface: vethPrefix + suffix, bridge: net.bridge, isolated: key == .shared,
-                                   chain: "job_\(suffix)", etcFiles: etc, host: self)
+                                   chain: "job_\(suffix)", bandwidth: bandwidth, etcFiles: etc, host: self)
         }
         do {
             try NetworkTool.run(["nft", "-f", "-"], input: jobRules(chain: lease.chain, address: lease.address, subnet: lease.subnet),
@@ -150,6 +151,13 @@ public final class HostNetwork: Sendable {
             """
         try NetworkTool.run(["nsenter", "--net=/proc/\(pid)/ns/net", "ip", "-b", "-"], input: job,
                             stage: "address \(lease.address) of the job")
+        if let bandwidth = lease.bandwidth {
+            // Each way: what the job receives leaves the host's end, what it sends leaves its eth0.
+            let shaper = Self.shaper(bytesPerSecond: bandwidth)
+            try NetworkTool.run(["tc", "qdisc", "add", "dev", interface, "root"] + shaper, stage: "limits.net_bps on \(interface)")
+            try NetworkTool.run(["nsenter", "--net=/proc/\(pid)/ns/net", "tc", "qdisc", "add", "dev", "eth0", "root"] + shaper,
+                                stage: "limits.net_bps in the job")
+        }
     }
 
     /// Removes the job's interface (normally gone with its namespace already), its chain and its
@@ -184,10 +192,17 @@ public final class HostNetwork: Sendable {
         return nil
     }
 
-    public func lease(jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String) async throws(SandboxError) -> JobNetworkLease {
+    public func lease(jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String,
+                      bandwidth: Int64? = nil) async throws(SandboxError) -> JobNetworkLease {
         try await System.offPool { () throws(SandboxError) in
-            try self.lease(jobID: jobID, hostname: hostname, alias: alias, network: network, owner: owner)
+            try self.lease(jobID: jobID, hostname: hostname, alias: alias, network: network, owner: owner, bandwidth: bandwidth)
         }
+    }
+
+    /// A token bucket at the rate, with a burst of 20 ms of it (at least 16 KiB, so full-size packets pass).
+    static func shaper(bytesPerSecond: Int64) -> [String] {
+        let burst = max(bytesPerSecond / 50, 16 << 10)
+        return ["tbf", "rate", "\(bytesPerSecond * 8)bit", "burst", "\(burst)", "latency", "100ms"]
     }
 
     public func release(_ lease: JobNetworkLease) async throws(SandboxError) {

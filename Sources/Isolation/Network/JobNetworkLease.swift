@@ -12,6 +12,8 @@ public struct JobNetworkLease: NetworkAttachment {
     /// Ports of the shared `bridge` network are isolated: its jobs do not reach each other.
     let isolated: Bool
     let chain: String
+    /// Bytes per second each way (`limits.net_bps`), or nil.
+    public let bandwidth: Int64?
     public let etcFiles: [String: String]
     let host: HostNetwork
 

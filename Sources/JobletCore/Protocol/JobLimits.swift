@@ -16,10 +16,12 @@ public struct JobLimits: Sendable, Equatable, Codable {
     public var disk: ByteSize?
     /// Output (stdout + stderr) kept; past it the rest is dropped and the result says so.
     public var output: ByteSize?
+    /// Network bandwidth of a job with a network, each way, bytes per second (tc on its veth pair).
+    public var netBytesPerSecond: ByteSize?
 
     public init(memory: ByteSize? = nil, cpuPercent: Int? = nil, cpuCores: String? = nil,
                 ioBytesPerSecond: ByteSize? = nil, pids: Int? = nil, timeout: JobDuration? = nil,
-                disk: ByteSize? = nil, output: ByteSize? = nil) {
+                disk: ByteSize? = nil, output: ByteSize? = nil, netBytesPerSecond: ByteSize? = nil) {
         self.memory = memory
         self.cpuPercent = cpuPercent
         self.cpuCores = cpuCores
@@ -28,6 +30,7 @@ public struct JobLimits: Sendable, Equatable, Codable {
         self.timeout = timeout
         self.disk = disk
         self.output = output
+        self.netBytesPerSecond = netBytesPerSecond
     }
 
     enum CodingKeys: String, CodingKey {
@@ -36,6 +39,7 @@ public struct JobLimits: Sendable, Equatable, Codable {
         case cpuCores = "cpu_cores"
         case ioBytesPerSecond = "io_bps"
         case pids, timeout, disk, output
+        case netBytesPerSecond = "net_bps"
     }
 
     /// These limits, with every field they leave out taken from `fallback`.
@@ -43,7 +47,8 @@ public struct JobLimits: Sendable, Equatable, Codable {
         JobLimits(memory: memory ?? fallback.memory, cpuPercent: cpuPercent ?? fallback.cpuPercent,
                   cpuCores: cpuCores ?? fallback.cpuCores, ioBytesPerSecond: ioBytesPerSecond ?? fallback.ioBytesPerSecond,
                   pids: pids ?? fallback.pids, timeout: timeout ?? fallback.timeout,
-                  disk: disk ?? fallback.disk, output: output ?? fallback.output)
+                  disk: disk ?? fallback.disk, output: output ?? fallback.output,
+                  netBytesPerSecond: netBytesPerSecond ?? fallback.netBytesPerSecond)
     }
 
     /// The first field (as `limits.<key>: value`, with the ceiling) that is over `ceiling`; nil when none is.
@@ -55,7 +60,7 @@ public struct JobLimits: Sendable, Equatable, Codable {
         return over("memory", memory, ceiling.memory) ?? over("cpu_percent", cpuPercent, ceiling.cpuPercent)
             ?? over("io_bps", ioBytesPerSecond, ceiling.ioBytesPerSecond) ?? over("pids", pids, ceiling.pids)
             ?? over("timeout", timeout, ceiling.timeout) ?? over("disk", disk, ceiling.disk)
-            ?? over("output", output, ceiling.output)
+            ?? over("output", output, ceiling.output) ?? over("net_bps", netBytesPerSecond, ceiling.netBytesPerSecond)
     }
 
     /// Checks every value is within the range any worker could honour, naming the field and the range;
@@ -77,6 +82,7 @@ public struct JobLimits: Sendable, Equatable, Codable {
         }
         try Self.check(disk, "disk", within: Self.diskRange, example: "2G")
         try Self.check(output, "output", within: Self.outputRange, example: "100M")
+        try Self.check(netBytesPerSecond, "net_bps", within: Self.netBytesPerSecondRange, example: "10M")
     }
 
     private static func check(_ value: ByteSize?, _ field: String, within range: ClosedRange<ByteSize>, example: String) throws {
@@ -89,6 +95,8 @@ public struct JobLimits: Sendable, Equatable, Codable {
     /// At least room for a small filesystem; at most what any disk holds.
     public static let diskRange = ByteSize(bytes: 16 << 20)...ByteSize(bytes: 64 << 40)
     public static let outputRange = ByteSize(bytes: 1 << 10)...ByteSize(bytes: 1 << 40)
+    /// 1K/s to 100G/s: tc's rates are 64-bit bits per second, so nothing here overflows them.
+    public static let netBytesPerSecondRange = ByteSize(bytes: 1 << 10)...ByteSize(bytes: 100 << 30)
     /// The kernel's PID_MAX_LIMIT: no pids.max above it means anything.
     public static let maxPids = 4_194_304
     /// Longer than any job should run (a year): bounds every arithmetic on a timeout from the wire.

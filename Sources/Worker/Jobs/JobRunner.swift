@@ -81,7 +81,7 @@ struct JobRunner: Sendable {
         }
         let handle = JobHandle(jobID: message.jobID, user: user)
         await state.register(handle)
-        async let leased = leaseNetwork(for: message)   // beside the disk: neither waits for the other
+        async let leased = leaseNetwork(for: message, bandwidth: limits.limits.netBytesPerSecond)   // beside the disk
         let disk = await assignDisk(limits)
         let network = await leased
         await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk,

@@ -3,7 +3,7 @@ import JobletCore
 
 extension JobRunner {
     /// The job's place on its network (`bridge` or a named one of its submitter), before its sandbox exists.
-    func leaseNetwork(for message: JobMessage) async -> JobNetworkAssignment {
+    func leaseNetwork(for message: JobMessage, bandwidth: ByteSize?) async -> JobNetworkAssignment {
         let network = message.request.jobNetwork
         guard network != .none else { return .none }
         guard let networks else {
@@ -12,7 +12,7 @@ extension JobRunner {
         do {
             let lease = try await networks.lease(jobID: message.jobID, hostname: Self.hostname(of: message.jobID),
                                                  alias: Self.hostAlias(message.request.name), network: network,
-                                                 owner: message.submitter)
+                                                 owner: message.submitter, bandwidth: bandwidth?.bytes)
             return .lease(lease)
         } catch {
             return .failed("network \(network.wireValue): \(error.message)")
