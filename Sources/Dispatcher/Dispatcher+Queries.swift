@@ -72,6 +72,10 @@ extension Dispatcher {
         case .runtimeDeploy, .runtimeRemove:
             return try await answerRuntimeDeploy(request, caller: caller, replyTo: replyTo, correlationID: correlationID,
                                                  on: channel)
+        case .runtimeCommit:
+            return try commitRuntimeDeploy(request, caller: caller)
+        case .runtimeStatus:
+            return try runtimeStatus(caller: caller)
         }
     }
 

@@ -35,7 +35,20 @@ extension Dispatcher {
             command = ControlCommand(command: .runtimeRemove, runtime: name)
         }
         let targets = try deployTargets(request)
+        let now = Clock.now
+        let target: RuntimeRollouts.Target
+        if let order = command.deploy {
+            try store.announceDeployStream(order.deployID, at: now)
+            target = .deploy(order)
+        } else {
+            // A removal needs no package: it is desired at once (a deploy when its upload is committed).
+            let name = command.runtime ?? ""
+            _ = try store.setDesired(runtime: name, order: nil, groups: Self.desiredGroups(request), at: now)
+            target = .remove(name)
+        }
         for worker in targets {
+            // Marked pending first, so the convergence sweep does not send its own order meanwhile.
+            rollouts.sent(target, runtime: command.deploy?.runtime ?? command.runtime ?? "", to: worker.workerID, now: now)
             try await sendControl(command, to: worker.workerID, replyTo: replyTo, correlationID: correlationID, on: channel)
         }
         logger.info("runtime \(action)", metadata: [

@@ -22,6 +22,8 @@ public final class Dispatcher: Sendable {
     let startedAt: Double
     /// Targets whose job queue this dispatcher declared: declared once, not per job (Dispatcher+Submit).
     let declaredTargets = Mutex<Set<String>>([])
+    /// Runtime orders sent to workers to converge on the desired runtimes (Dispatcher+Converge).
+    public let rollouts = RuntimeRollouts()
 
     public init(config: DispatcherConfig, store: JobStore, brokerUser: String, logger: Logger) {
         self.config = config

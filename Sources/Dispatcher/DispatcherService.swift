@@ -33,6 +33,8 @@ public final class DispatcherService: Service, Sendable {
         let setup = try await connection.openChannel()
         try await DispatcherQueues.declare(on: setup)
         let advertQueue = try await DispatcherQueues.declareAdverts(on: setup)
+        let reportQueue = try await DispatcherQueues.declareReports(on: setup)
+        dispatcher.rollouts.reportQueue.withLock { $0 = reportQueue }
 
         typealias Handler = @Sendable (Delivery, AMQPChannel) async throws -> Void
         let dispatcher = self.dispatcher
@@ -43,6 +45,7 @@ public final class DispatcherService: Service, Sendable {
             (DispatcherQueues.logs, 200, { try await dispatcher.handleLogChunk($0, on: $1) }),
             (DispatcherQueues.dead, 50, { try await dispatcher.handleDeadLetter($0, on: $1) }),
             (Topology.rpcQueue, 32, { try await dispatcher.handleQuery($0, on: $1) }),
+            (reportQueue, 50, { try await dispatcher.handleDeployReport($0, on: $1) }),
         ]
         let sweepChannel = try await connection.openChannel()
         try await sweepChannel.enableConfirms()
@@ -128,6 +131,11 @@ public final class DispatcherService: Service, Sendable {
                 try await dispatcher.sweepUnschedulable(on: channel)
             } catch {
                 logger.warning("unschedulable sweep failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await dispatcher.convergeRuntimes(on: channel)
+            } catch {
+                logger.warning("runtime convergence failed", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -96,6 +96,7 @@ public final class JobStore: Sendable {
         }
         migrator.registerMigration("v3-volumes") { db in try JobStore.createVolumeTables(db) }
         migrator.registerMigration("v4-networks") { db in try JobStore.createNetworkTables(db) }
+        migrator.registerMigration("v5-runtimes") { db in try JobStore.createRuntimeTables(db) }
         return migrator
     }
 

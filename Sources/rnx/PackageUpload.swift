@@ -18,11 +18,11 @@ struct PackageUpload {
 
     /// The stream queue, bound to `joblet.deploy` under the deploy id. Only admins may declare it.
     static func declareStream(_ order: RuntimeDeployOrder, on channel: AMQPChannel) async throws {
-        // A stream keeps the package on the broker's disk (never in its memory) for every reader;
-        // x-max-age removes it should rnx die before deleting it.
-        try await channel.declareQueue(order.queue, durable: true, arguments: [
-            "x-queue-type": .string("stream"), "x-max-age": .string("1D"),
-        ])
+        // A stream keeps the package on the broker's disk (never in its memory) for every reader,
+        // including workers that come online later: the dispatcher deletes it when a newer version
+        // supersedes it, or a day after an upload that was never committed (no x-max-age, which
+        // could drop the package of a desired runtime).
+        try await channel.declareQueue(order.queue, durable: true, arguments: ["x-queue-type": .string("stream")])
         try await channel.bindQueue(order.queue, exchange: Topology.deployExchange, routingKey: order.deployID)
     }
 

@@ -17,5 +17,5 @@ struct RuntimeCommand: AsyncParsableCommand {
           rnx runtime remove node-18 --workers all
         """,
         subcommands: [RuntimeList.self, RuntimeInfo.self, RuntimeTest.self, RuntimePack.self,
-                      RuntimeInstall.self, RuntimeRemove.self, RuntimeDeploy.self])
+                      RuntimeInstall.self, RuntimeRemove.self, RuntimeDeploy.self, RuntimeStatus.self])
 }

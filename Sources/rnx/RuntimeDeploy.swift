@@ -48,6 +48,20 @@ struct RuntimeDeploy: AsyncParsableCommand {
         if let arch, Architecture.normalize(arch) == nil { throw ValidationError("--arch: use x86_64 or aarch64") }
     }
 
+    /// The package is complete in its stream: the dispatcher keeps it as the desired runtime of the
+    /// targeted workers (those offline now get it when they come back) and owns the stream from now on.
+    /// Nil, or why it failed (then rnx deletes the stream once its workers are done).
+    static func commit(_ request: RPCRequest, client: ClusterClient) async -> String? {
+        var commit = request
+        commit.method = .runtimeCommit
+        do {
+            _ = try await client.query(commit)
+            return nil
+        } catch {
+            return "the dispatcher did not record the deploy, so workers that come online later will not get it: \(error)"
+        }
+    }
+
     func run() async throws {
         let (config, digest, size) = try await RuntimePackageFacts.read(package, expectedSHA256: sha256)
         let targetArch = try RuntimePackageFacts.arch(requested: arch, package: config)
@@ -56,7 +70,7 @@ struct RuntimeDeploy: AsyncParsableCommand {
         let chunk = Int(try ByteSize(parsing: chunkSize).bytes)
         let display = DeployDisplay(runtime: config.name, size: size, json: output.json)
 
-        let (expected, finals) = try await global.withClient { client in
+        let (expected, finals, uncommitted) = try await global.withClient { client in
             let order = RuntimeDeployOrder(deployID: JobID.generate(), runtime: config.name, version: config.version,
                                            sha256: digest, size: size, chunkSize: chunk, deployer: client.settings.user)
             let channel = try await client.connection.openChannel()
@@ -83,12 +97,14 @@ struct RuntimeDeploy: AsyncParsableCommand {
                     display.finish()
                     throw error
                 }
+                // Committed as soon as the package is complete, before waiting for the workers.
+                let uncommitted = await Self.commit(request, client: client)
                 let result = await finals
                 display.finish()
-                try? await channel.deleteQueue(order.queue)
+                if uncommitted != nil { try? await channel.deleteQueue(order.queue) }
                 await channel.close()
                 await call.close()
-                return (expected, result)
+                return (expected, result, uncommitted)
             } catch {
                 try? await channel.deleteQueue(order.queue)
                 await channel.close()
@@ -96,7 +112,9 @@ struct RuntimeDeploy: AsyncParsableCommand {
                 throw error
             }
         }
+        if let uncommitted { Terminal.err("rnx: \(uncommitted)") }
         try RuntimeDeployResults.show(expected: expected, finals: finals, runtime: config.name, timeout: timeout,
                                       json: output.json, verb: "deploy")
+        if let uncommitted { throw RNXError(.remote, uncommitted) }
     }
 }

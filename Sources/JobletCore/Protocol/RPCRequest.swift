@@ -18,6 +18,10 @@ public struct RPCRequest: Sendable, Equatable, Codable {
         /// Admins: send `deploy` (a package in a stream queue) to `workers` (ids, or absent/`all`)
         /// of `arch`; or remove `runtime` from them. Workers report straight to the reply_to.
         case runtimeDeploy = "runtime_deploy", runtimeRemove = "runtime_remove"
+        /// The package is complete in its stream: the dispatcher keeps it as the workers' desired runtime.
+        case runtimeCommit = "runtime_commit"
+        /// Per worker, whether each desired runtime is installed, pending or failed.
+        case runtimeStatus = "runtime_status"
     }
 
     public var method: Method
@@ -88,6 +92,8 @@ public struct RPCResponse: Sendable, Equatable, Codable {
     public var volumes: [VolumeInfo]?
     /// network_list: the caller's networks (readers and admins: all); network_create: the new one.
     public var networks: [NetworkInfo]?
+    /// runtime_status: per worker and desired runtime, where it stands.
+    public var rollout: [RuntimeRollout]?
 
     public init(ok: Bool, error: ErrorInfo? = nil, job: JobRecord? = nil, jobs: [JobRecord]? = nil,
                 logs: [LogChunk]? = nil, complete: Bool? = nil, workers: [WorkerAdvert]? = nil,
