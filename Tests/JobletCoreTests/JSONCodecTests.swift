@@ -136,3 +136,24 @@ private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
         #expect(throws: JobletError.self) { _ = try JSONCodec.encode([UInt64.max]) }
     }
 }
+
+/// Doubles are written with the fewest digits that read back exactly (jansson prints every double of a
+/// document with one precision, computed from the tree).
+@Suite struct JSONDoublePrecisionTests {
+    @Test(arguments: [
+        (0.1, 1), (100.0, 3), (1e-05, 1), (123.456, 6), (-12.5, 3), (0.30000000000000004, 17),
+        (1_764_620_000.123456, 16), (1e+20, 1), (0.0, 1), (5e-324, 1),
+    ])
+    func significantDigits(number: Double, digits: Int) {
+        #expect(JSONValue.significantDigits(number) == digits)
+    }
+
+    @Test func everyDoubleReadsBackExactly() throws {
+        struct Sample: Codable, Equatable { let values: [Double] }
+        let sample = Sample(values: [0.1, 100.0, 1e-05, 1_764_620_000.123456, 0.30000000000000004, -2.5e-300, 1.7976931348623157e308])
+        let bytes = try JSONCodec.encode(sample)
+        #expect(try JSONCodec.decode(Sample.self, from: bytes) == sample)
+        // One precision per document: a document of short doubles stays short.
+        #expect(String(decoding: try JSONCodec.encode(Sample(values: [0.1, 2.5])), as: UTF8.self) == #"{"values":[0.1,2.5]}"#)
+    }
+}

@@ -10,18 +10,25 @@ extension JSONValue {
         }
     }
 
-    /// Digits in Swift's shortest round-trip rendering of `number`.
-    private static func significantDigits(_ number: Double) -> Int {
-        let text = "\(number)"
-        let mantissa = text.split(separator: "e").first ?? Substring(text)
-        var digits = Array(mantissa.filter(\.isNumber))
-        while digits.first == "0" { digits.removeFirst() }
-        while digits.last == "0" { digits.removeLast() }
-        // Whole digits too, so 100.0 prints as 100.0 and not 1e+02.
-        var whole = 0
-        if !text.contains("e") {
-            whole = (text.split(separator: ".").first ?? "").filter(\.isNumber).drop(while: { $0 == "0" }).count
+    /// Digits in Swift's shortest round-trip rendering of `number`: from its first to its last
+    /// non-zero mantissa digit, and at least its whole digits (so 100.0 prints as 100.0, not 1e+02).
+    /// Counted over the rendering's bytes: every double of every message goes through here.
+    static func significantDigits(_ number: Double) -> Int {
+        var first = -1, last = -1, index = 0
+        var wholeDigits = 0, inWhole = true
+        var hasExponent = false
+        for byte in number.description.utf8 {
+            if byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") { hasExponent = true; break }
+            if byte == UInt8(ascii: ".") { inWhole = false; continue }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { continue }
+            if byte != UInt8(ascii: "0") {
+                if first < 0 { first = index }
+                last = index
+            }
+            if inWhole, first >= 0 { wholeDigits += 1 }
+            index += 1
         }
-        return min(17, max(1, digits.count, whole))
+        let digits = first < 0 ? 0 : last - first + 1
+        return min(17, max(1, digits, hasExponent ? 0 : wholeDigits))
     }
 }
