@@ -3,9 +3,9 @@ import Foundation
 import Glibc
 #endif
 
-/// Network namespaces made by a test, and nothing else touched: `<lab>-w` is the worker's host (the
-/// worker is entered with `nsenter --net`, so its bridges, forwarding and nftables live there) and
-/// `<lab>-o` the "outside" behind its uplink, with an HTTP server on 198.18.0.2:8080 (benchmark
+/// Network namespaces made by a test, and nothing else touched: the worker's host (the worker is
+/// entered with `nsenter --net`, so its bridges, forwarding and nftables live there) and the "outside"
+/// behind its uplink, with an HTTP server on 198.18.0.2:8080 (benchmark
 /// range, not a private one) and on 192.168.77.2:8080 (a private network), a DNS responder, and a
 /// forwarder to the test broker (through a unix socket: the broker listens on the real loopback), so
 /// the broker is a remote host to the worker. The worker host serves HTTP on 198.18.0.1:8081.
@@ -17,8 +17,13 @@ final class NetworkLab: @unchecked Sendable {
     static let hostPort = 8081
 
     let name: String
-    var host: String { name + "-w" }
-    var outside: String { name + "-o" }
+    /// Namespaces held by a sleeping process each (`unshare --net`), not `ip netns add`: no mount is made
+    /// (other suites count the mount table), and they go when their last process does.
+    private var holders: [Process] = []
+    private(set) var hostPID: Int32 = 0
+    private(set) var outsidePID: Int32 = 0
+    var host: String { "/proc/\(hostPID)/ns/net" }
+    var outside: String { "/proc/\(outsidePID)/ns/net" }
     let socket: String
     /// The broker as the worker sees it: `amqp://198.18.0.2:<port>/<vhost>`.
     let brokerURL: String
@@ -43,9 +48,9 @@ final class NetworkLab: @unchecked Sendable {
 
     private func build() throws {
         try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
-        try run("ip", "netns", "add", host)
-        try run("ip", "netns", "add", outside)
-        try run("ip", "link", "add", "up0", "netns", host, "type", "veth", "peer", "name", "eth0", "netns", outside)
+        hostPID = try holdNamespace()
+        outsidePID = try holdNamespace()
+        try run("ip", "link", "add", "up0", "netns", "\(hostPID)", "type", "veth", "peer", "name", "eth0", "netns", "\(outsidePID)")
         try inHost("ip", "link", "set", "lo", "up")
         try inHost("ip", "addr", "add", "\(Self.hostAddress)/24", "dev", "up0")
         try inHost("ip", "link", "set", "up0", "up")
@@ -56,19 +61,19 @@ final class NetworkLab: @unchecked Sendable {
         try inOutside("ip", "link", "set", "eth0", "up")
         // The outside answers the NATed worker host directly (198.18.0.1 is on its link).
         try daemon("socat", "UNIX-LISTEN:\(socket),fork,unlink-early", "TCP:127.0.0.1:\(brokerPort)")
-        try daemon("nsenter", "--net=/run/netns/\(outside)", "socat",
+        try daemon("nsenter", "--net=\(outside)", "socat",
                    "TCP-LISTEN:\(brokerPort),bind=\(Self.outsideAddress),fork,reuseaddr", "UNIX-CONNECT:\(socket)")
-        try daemon("nsenter", "--net=/run/netns/\(outside)", "python3", "-m", "http.server", "\(Self.outsidePort)",
+        try daemon("nsenter", "--net=\(outside)", "python3", "-m", "http.server", "\(Self.outsidePort)",
                    "--bind", "0.0.0.0", "--directory", www)
-        try daemon("nsenter", "--net=/run/netns/\(outside)", "python3", "-c", Self.dnsResponder, Self.outsideAddress)
-        try daemon("nsenter", "--net=/run/netns/\(host)", "python3", "-m", "http.server", "\(Self.hostPort)",
+        try daemon("nsenter", "--net=\(outside)", "python3", "-c", Self.dnsResponder, Self.outsideAddress)
+        try daemon("nsenter", "--net=\(host)", "python3", "-m", "http.server", "\(Self.hostPort)",
                    "--bind", "0.0.0.0", "--directory", www)
         // The servers listen once their port answers (from inside the namespaces, never elsewhere).
         for (ns, address, port) in [(outside, Self.outsideAddress, Self.outsidePort), (host, Self.hostAddress, Self.hostPort),
                                     (outside, Self.outsideAddress, brokerPort)] {
             var up = false
             for _ in 0..<100 where !up {
-                up = (try? run("nsenter", "--net=/run/netns/\(ns)", "python3", "-c",
+                up = (try? run("nsenter", "--net=\(ns)", "python3", "-c",
                                "import socket; socket.create_connection(('\(address)', \(port)), timeout=1).close()")) != nil
                 if !up { usleep(100_000) }
             }
@@ -77,7 +82,7 @@ final class NetworkLab: @unchecked Sendable {
     }
 
     /// `nsenter --net` into the worker host, for WorkerProcess.
-    var launcher: [String] { ["/usr/bin/nsenter", "--net=/run/netns/\(host)"] }
+    var launcher: [String] { ["/usr/bin/nsenter", "--net=\(host)"] }
 
     /// This lab's interfaces in the worker host whose names start with `prefix`.
     func hostLinks(prefix: String) throws -> [String] {
@@ -93,10 +98,10 @@ final class NetworkLab: @unchecked Sendable {
     func hostRuleset() throws -> String { try inHost("nft", "list", "ruleset") }
 
     @discardableResult
-    func inHost(_ arguments: String...) throws -> String { try run(["nsenter", "--net=/run/netns/\(host)"] + arguments) }
+    func inHost(_ arguments: String...) throws -> String { try run(["nsenter", "--net=\(host)"] + arguments) }
 
     @discardableResult
-    func inOutside(_ arguments: String...) throws -> String { try run(["nsenter", "--net=/run/netns/\(outside)"] + arguments) }
+    func inOutside(_ arguments: String...) throws -> String { try run(["nsenter", "--net=\(outside)"] + arguments) }
 
     @discardableResult
     func run(_ arguments: String...) throws -> String { try run(arguments) }
@@ -118,6 +123,26 @@ final class NetworkLab: @unchecked Sendable {
         return output
     }
 
+    /// A process in a new network namespace of its own; returns its pid once it is in it.
+    private func holdNamespace() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--net", "--", "sleep", "infinity"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        holders.append(process)
+        let pid = process.processIdentifier
+        let mine = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")) ?? ""
+        for _ in 0..<200 {
+            if let theirs = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net"), theirs != mine {
+                return pid
+            }
+            usleep(10_000)
+        }
+        throw LabError("unshare --net never entered a namespace of its own")
+    }
+
     private func daemon(_ arguments: String...) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -128,15 +153,14 @@ final class NetworkLab: @unchecked Sendable {
         daemons.append(process)
     }
 
-    /// Stops the daemons and deletes both namespaces (and with them every interface in them).
+    /// Stops the daemons and the holders: both namespaces (and every interface in them) go with them.
     func close() {
-        for daemon in daemons where daemon.isRunning {
-            kill(daemon.processIdentifier, SIGKILL)
-            daemon.waitUntilExit()
+        for process in daemons + holders where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
         }
         daemons = []
-        _ = try? run("ip", "netns", "del", host)
-        _ = try? run("ip", "netns", "del", outside)
+        holders = []
         unlink(socket)
         try? FileManager.default.removeItem(atPath: www)
     }

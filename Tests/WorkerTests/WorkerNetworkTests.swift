@@ -177,6 +177,40 @@ struct WorkerNetworkTests {
         #expect(links.count == 1 && links.first?.hasSuffix("-0") == true, "\(links)")
     }
 
+    /// Serves for 20 s, says once it listens (it reaches itself on its own eth0 address), then how many
+    /// requests it served.
+    static let lonelyServer = """
+        import http.server, socket, threading
+        served = []
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                served.append(self.path); self.send_response(200); self.end_headers()
+        server = http.server.HTTPServer(("0.0.0.0", 8000), H)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(("198.18.0.2", 9)); me = s.getsockname()[0]
+        socket.create_connection((me, 8000), timeout=3).close()
+        print("up", me, flush=True)
+        threading.Event().wait(20)
+        print("served", len(served))
+        """
+
+    @Test("jobs on the shared bridge network do not reach each other")
+    func sharedBridgeIsolation() async throws {
+        let setup = try await Self.start()
+        let probe = setup.probe
+        let server = try await probe.submit(["python3", "-c", Self.lonelyServer], network: "bridge")
+        _ = try await probe.collect(probe.events) { deliveries in
+            deliveries.contains { $0.routingKey == BrokerProbe.eventKey(server, .running) }
+        }
+        // The shared network's first job has its first job address.
+        let client = try await probe.submit(Self.client("http://10.99.0.2:8000/", tries: 2), network: "bridge")
+        let results = try await probe.finish([server, client])
+        await setup.close()
+        let served = results[server]?.stdout ?? ""
+        #expect(served.hasPrefix("up 10.99.0.2\n") && served.hasSuffix("served 0\n"), "\(served)")
+        #expect(results[client]?.stdout.hasPrefix("blocked") == true, "\(results[client]?.stdout ?? "no result")")
+    }
+
     @Test("nothing is left behind after 100 bridged jobs, a cancel and a graceful stop")
     func nothingLeftBehind() async throws {
         let setup = try await Self.start()

@@ -56,12 +56,14 @@ extension HostNetwork {
             """
     }
 
-    /// One job's chain, in policy order (NetworkPolicy), and its entry in the `jobs` map.
-    func jobRules(chain: String, address: IPv4Address, subnet: IPv4Subnet) -> String {
+    /// One job's chain, in policy order (NetworkPolicy), and its entry in the `jobs` map. A named
+    /// network's jobs reach each other (routed, or bridged when br_netfilter hands bridged frames to
+    /// these hooks); the shared network's never do, not even routed through the gateway.
+    func jobRules(chain: String, address: IPv4Address, subnet: IPv4Subnet, ownNetwork: Bool) -> String {
         let rule = "add rule inet \(table) \(chain)"
         return """
             add chain inet \(table) \(chain)
-            \(rule) ip daddr \(subnet) accept
+            \(ownNetwork ? "\(rule) ip daddr \(subnet) accept" : "# the shared network: its subnet is in @pool")
             \(rule) meta l4proto { tcp, udp } ip daddr . th dport @brokers drop
             \(rule) ip daddr @pool drop
             \(rule) meta l4proto { tcp, udp } ip daddr @dns th dport 53 accept

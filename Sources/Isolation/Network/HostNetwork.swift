@@ -122,7 +122,8 @@ public final class HostNetwork: Sendable {
                                    chain: "job_\(suffix)", bandwidth: bandwidth, etcFiles: etc, host: self)
         }
         do {
-            try NetworkTool.run(["nft", "-f", "-"], input: jobRules(chain: lease.chain, address: lease.address, subnet: lease.subnet),
+            try NetworkTool.run(["nft", "-f", "-"], input: jobRules(chain: lease.chain, address: lease.address, subnet: lease.subnet,
+                                                                               ownNetwork: !lease.isolated),
                                 stage: "nft rules of job \(JobID.short(jobID))")
         } catch {
             state.withLock { state in forget(lease, &state) }
