@@ -18,6 +18,8 @@ public final class RuntimeRollouts: Sendable {
         var failed: Bool
         var message: String?
         var retryAt: Double?
+        /// When the worker reported success (the advert should follow).
+        var reportedAt: Double?
     }
 
     struct Key: Hashable, Sendable {
@@ -28,6 +30,8 @@ public final class RuntimeRollouts: Sendable {
     /// At most this many (worker, runtime) attempts are remembered: workers and runtimes are few,
     /// but worker ids come off the broker.
     static let maxAttempts = 65_536
+    /// How long an advert may lag a worker's success report.
+    static let advertGrace = 30.0
 
     private let attempts = Mutex<[Key: Attempt]>([:])
     /// The dispatcher's private queue for workers' reports on its own orders.
@@ -90,7 +94,21 @@ public final class RuntimeRollouts: Sendable {
                         attempts[key] = nil
                         continue
                     }
+                    if let attempt = attempts[key], attempt.target != target,
+                       attempt.reportedAt != nil || Self.satisfied(attempt.target, by: advert) {
+                        // An earlier order that is done (a deploy superseded by a removal meanwhile).
+                        attempts[key] = nil
+                    }
                     if var attempt = attempts[key] {
+                        if !attempt.failed, let reportedAt = attempt.reportedAt {
+                            // Reported done but not advertised: the advert is on its way; if it never
+                            // shows the runtime, that counts as a failure (never a loop).
+                            guard now - reportedAt > Self.advertGrace else { continue }
+                            attempt.failed = true
+                            attempt.message = "reported \(attempt.message ?? "done") but does not advertise it"
+                            attempt.retryAt = now + Self.backoff(attempt.attempts)
+                            attempts[key] = attempt
+                        }
                         if !attempt.failed {
                             // Pending (whatever it asked for, so an admin's newer deploy is not undone
                             // before it is committed) until its result or its deadline.
@@ -125,6 +143,8 @@ public final class RuntimeRollouts: Sendable {
             if report.state == .failed {
                 attempt.failed = true
                 attempt.retryAt = now + Self.backoff(attempt.attempts)
+            } else {
+                attempt.reportedAt = now
             }
             attempts[key] = attempt
         }

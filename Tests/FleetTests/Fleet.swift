@@ -108,6 +108,13 @@ final class Fleet: Sendable {
         guard result.status == 0 else { throw FleetError("stopping node \(index) failed: \(result)") }
     }
 
+    /// Stops (SIGTERM: the worker advertises offline) or starts the worker of host `host` (a or b),
+    /// which keeps its runtimes and state.
+    func worker(_ action: String, _ host: String) async throws {
+        let result = try await Subprocess.run(Fleet.script, ["worker", "--name", name, action, host])
+        guard result.status == 0 else { throw FleetError("\(action) of worker \(host) failed: \(result)") }
+    }
+
     /// One AMQP connection: the node it is on and the broker user it logged in as.
     struct Connection: Sendable, CustomStringConvertible {
         let node: String
