@@ -37,6 +37,11 @@ public struct WorkerNetworkConfig: Sendable, Decodable, Equatable {
         }
         allow = try Self.subnets(container, .allow)
         deny = try Self.subnets(container, .deny)
+        do {
+            try NetworkPolicy(pool: pool, subnetPrefix: subnetPrefix).validate()
+        } catch {
+            throw WorkerError(.invalidConfig, error.message)
+        }
     }
 
     private static func subnets(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> [IPv4Subnet] {
