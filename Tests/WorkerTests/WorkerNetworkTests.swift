@@ -80,6 +80,8 @@ struct WorkerNetworkTests {
     @Test("a bridged job reaches the outside and DNS, never the broker, the worker host, private or link-local addresses; a none job reaches nothing")
     func bridgeAndPolicy() async throws {
         let setup = try await Self.start()
+
+        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
         let lab = setup.lab
         let checks = ["outside,\(NetworkLab.outsideAddress),\(NetworkLab.outsidePort)",
                       "broker,\(NetworkLab.outsideAddress),\(lab.brokerPort)",
@@ -107,6 +109,8 @@ struct WorkerNetworkTests {
     @Test("network.allow opens a private network, never the broker")
     func allowedPrivateNetwork() async throws {
         let setup = try await Self.start(allow: ["192.168.77.0/24", "198.18.0.0/24"])
+
+        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
         let id = try await setup.probe.submit(["python3", "-c", Self.probe,
                                                "private,\(NetworkLab.privateAddress),\(NetworkLab.outsidePort)",
                                                "broker,\(NetworkLab.outsideAddress),\(setup.lab.brokerPort)",
@@ -144,6 +148,8 @@ struct WorkerNetworkTests {
     @Test("two jobs on one named network reach each other by name; jobs outside it (another network, bridge) cannot")
     func namedNetworks() async throws {
         let setup = try await Self.start()
+
+        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
         let probe = setup.probe
         let server = try await probe.submit(["python3", "-c", Self.server], network: "team", name: "api",
                                             limits: JobLimits(timeout: JobDuration(seconds: 120)))
@@ -197,6 +203,8 @@ struct WorkerNetworkTests {
     @Test("jobs on the shared bridge network do not reach each other")
     func sharedBridgeIsolation() async throws {
         let setup = try await Self.start()
+
+        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
         let probe = setup.probe
         let server = try await probe.submit(["python3", "-c", Self.lonelyServer], network: "bridge")
         _ = try await probe.collect(probe.events) { deliveries in
@@ -214,6 +222,8 @@ struct WorkerNetworkTests {
     @Test("nothing is left behind after 100 bridged jobs, a cancel and a graceful stop")
     func nothingLeftBehind() async throws {
         let setup = try await Self.start()
+
+        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
         let probe = setup.probe
         var ids: [String] = []
         for index in 0..<100 {
@@ -253,6 +263,8 @@ struct WorkerNetworkTests {
     @Test("the spawn cost of bridge over none (printed)")
     func spawnCost() async throws {
         let setup = try await Self.start()
+
+        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
         let probe = setup.probe
         var averages: [Double] = []
         var started: UInt64 = 0
@@ -275,6 +287,8 @@ struct WorkerNetworkTests {
     @Test("limits.net_bps puts a token bucket on both ends of the job's veth pair")
     func bandwidthLimit() async throws {
         let setup = try await Self.start()
+
+        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
         let lab = setup.lab
         FileManager.default.createFile(atPath: lab.www + "/big", contents: Data(count: 1 << 20))
         let digits = Int.random(in: 1000...9999)
@@ -309,6 +323,8 @@ struct WorkerNetworkTests {
     @Test("a worker killed with SIGKILL leaves its network behind; restarted, it sweeps it")
     func restartSweepsCrashLeftovers() async throws {
         let setup = try await Self.start()
+
+        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
         let probe = setup.probe
         let id = try await probe.submit(["sleep", "600"], network: "crash", maxAttempts: 1)
         var running = false
