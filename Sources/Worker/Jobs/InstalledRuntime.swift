@@ -11,4 +11,6 @@ public struct InstalledRuntime: Sendable {
     public var environment: [String: String]
     /// The runtime's smoke test (`runtime.yml` `test`), as argv.
     public var testCommand: [String]?
+    /// runtime.yml `package_manager`: its cache is mounted per submitter (JobRunner+PackageCache).
+    public var packageManager: RuntimeConfig.PackageManager? = nil
 }

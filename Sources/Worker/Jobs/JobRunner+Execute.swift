@@ -35,12 +35,14 @@ extension JobRunner {
                 try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload,
                                          user: handle.user)
             }
-            let volumes = try await prepareVolumes(message.volumes ?? [], jobID: jobID, user: handle.user)
+            let cache = await packageCache(for: message, runtime: runtime)
+            let volumes = try await prepareVolumes(message.volumes ?? [], cache: cache, jobID: jobID, user: handle.user)
             if let cgroups {
                 cgroup = try cgroups.createJobCgroup(jobID: jobID, limits: limits.resourceLimits, ioPath: workDirectory)
             }
             var plan = SandboxPlan(jobID: jobID, argv: message.request.command,
-                                   environment: environment(for: message, runtime: runtime),
+                                   environment: packageCacheEnvironment(environment(for: message, runtime: runtime), cache: cache,
+                                                                        runtime: runtime, request: message.request),
                                    hostname: "job-\(JobID.short(jobID))", workDirectory: workDirectory)
             plan.uid = handle.user.uid
             plan.gid = handle.user.gid

@@ -8,12 +8,12 @@ extension JobRunner {
     /// Each of the job's volumes (as the dispatcher resolved them: owner, size, read-only), its
     /// image made on first use and mounted (VolumeImages), then mounted idmapped for the job's uid:
     /// the job sees every file of it as its own, and what it writes is stored as `job.volume_owner`.
-    func prepareVolumes(_ requested: [JobVolume], jobID: String, user: JobUser) async throws -> [VolumeMount] {
-        guard !requested.isEmpty else { return [] }
+    func prepareVolumes(_ requested: [JobVolume], cache: VolumeMount? = nil, jobID: String, user: JobUser) async throws -> [VolumeMount] {
+        guard !requested.isEmpty || cache != nil else { return [] }
         guard let volumeMounts else {
             throw WorkerError(.system, "volumes are unavailable on worker \(workerID): they need idmapped mounts (Linux 5.12+ and a file system for volumes_dir that supports them; the worker's start-up log says what failed)")
         }
-        let volumes = try await mountVolumeImages(requested, storageID: config.volumeOwner)
+        let volumes = try await mountVolumeImages(requested, storageID: config.volumeOwner) + (cache.map { [$0] } ?? [])
         return try volumeMounts.stage(volumes, jobID: jobID, uid: user.uid)
     }
 

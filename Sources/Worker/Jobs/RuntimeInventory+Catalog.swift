@@ -25,7 +25,8 @@ extension RuntimeInventory {
             }
             found[entry.descriptor.id] = InstalledRuntime(
                 descriptor: entry.descriptor, directory: entry.directory, mounts: mounts,
-                environment: entry.config.environment(basePATH: Self.basePATH), testCommand: entry.config.test?.argv)
+                environment: entry.config.environment(basePATH: Self.basePATH), testCommand: entry.config.test?.argv,
+                packageManager: entry.config.packageManager)
         }
         return found
     }
