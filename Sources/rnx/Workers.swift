@@ -41,11 +41,12 @@ struct WorkersList: AsyncParsableCommand {
             return
         }
         let style = Style.stdout
-        var table = Table(["ID", "ARCH", "STATUS", "RUNTIMES", "SLOTS", "LOAD", "LAST SEEN"])
+        var table = Table(["ID", "ARCH", "STATUS", "RUNTIMES", "NETWORKS", "SLOTS", "LOAD", "LAST SEEN"])
         for worker in workers.sorted(by: { $0.workerID < $1.workerID }) {
             let status = worker.status == .online ? style.green(worker.status.rawValue) : style.yellow(worker.status.rawValue)
             let runtimes = worker.runtimes.map(\.id).sorted().joined(separator: ",")
             table.add([worker.workerID, worker.arch, status, runtimes.isEmpty ? "-" : runtimes,
+                       (worker.networks ?? [JobNetwork.noneMode]).joined(separator: ","),
                        "\(worker.slotsTotal - worker.slotsFree)/\(worker.slotsTotal)",
                        "\((worker.load1 * 100).rounded() / 100)", Format.ago(worker.time)])
         }

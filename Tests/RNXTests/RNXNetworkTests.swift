@@ -36,6 +36,11 @@ struct RNXNetworkTests {
         let none = try await cluster.rnx(["run", "--network", "none", "--", "true"])
         #expect(none.status == 0, "\(none)")
 
+        // The fleet says what it offers: here, loopback only.
+        let workers = try await cluster.rnx(["workers"])
+        #expect(workers.status == 0 && workers.stdout.contains("NETWORKS"), "\(workers)")
+        #expect(workers.stdout.split(separator: "\n").contains { $0.contains(cluster.workerID) && $0.contains(" none ") }, "\(workers)")
+
         let removed = try await cluster.rnx(["network", "remove", name])
         #expect(removed.status == 0, "\(removed)")
         #expect(try await networks(cluster).allSatisfy { $0.name != name })
