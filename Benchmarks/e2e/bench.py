@@ -343,6 +343,9 @@ def cmd_joblet(args):
         print(f"bench: throughput, {args.jobs} × true, 1 worker", flush=True)
         out["throughput_1"] = throughput(client, args.jobs, host_true(), groups)
 
+        print("bench: rnx run -- true, 20 times one after another", flush=True)
+        out["rnx_run"] = rnx_run_true(args)
+
         if args.log_bytes:
             print(f"bench: log throughput, rnx run -- sh -c 'head -c {args.log_bytes} /dev/zero' | wc -c", flush=True)
             out["log"] = log_throughput(args, groups)
@@ -350,6 +353,22 @@ def cmd_joblet(args):
         print(f"bench: throughput, {args.jobs} × true, {len(args.worker_pid)} workers", flush=True)
         out[f"throughput_{len(args.worker_pid)}"] = throughput(client, args.jobs, host_true(), groups)
     save_results(args.results, {"joblet": out})
+
+
+def rnx_run_true(args, runs=20):
+    """Wall time of a whole `rnx run -- true` (start, submit, follow, exit with the job's code) and rnx's own CPU."""
+    walls, failures = [], 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        done = subprocess.run([args.rnx, "run", "--", "true"], capture_output=True)
+        walls.append(time.perf_counter() - t0)
+        failures += done.returncode != 0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    summary = latency_summary(walls)
+    summary.update({"cpu_ms": cpu * 1000 / runs, "failures": failures})
+    return summary
 
 
 def log_throughput(args, groups):
@@ -499,6 +518,10 @@ def cmd_report(args):
     add("broker RSS idle / max under load (MiB)",
         f"{fmt(mib(get(j, 'rss_idle_kib', 'broker')))} / {fmt(mib(get(j, 'throughput_1', 'rss_max_kib', 'broker')))}",
         f"{fmt(mib(get(c, 'rss_idle_kib', 'broker')))} / {fmt(mib(get(c, 'throughput_true', 'rss_max_kib', 'broker')))}")
+    rnx = j.get("rnx_run")
+    if rnx:
+        add("`rnx run -- true` wall p50 / p99 (ms)", f"{fmt(rnx['p50'])} / {fmt(rnx['p99'])}", None)
+        add("  rnx CPU per run (ms)", rnx["cpu_ms"], None)
     log = j.get("log")
     if log:
         add(f"log throughput job → rnx stdout, {log['bytes'] / 1e6:.0f} MB (MB/s)", log["mb_per_s"], None)
@@ -530,6 +553,8 @@ def cmd_report(args):
             notes.append(f"celery {key}: {c[key]['failed']} tasks returned non-zero")
     if log and (log["exit"] != 0 or log["received"] != log["bytes"]):
         notes.append(f"log run: rnx exited {log['exit']}, {log['received']} of {log['bytes']} bytes reached wc")
+    if j.get("rnx_run", {}).get("failures"):
+        notes.append(f"rnx run -- true: {j['rnx_run']['failures']} of 20 runs did not exit 0")
     for note in notes:
         print("WARNING: " + note)
     if c:

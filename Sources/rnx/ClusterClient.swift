@@ -1,6 +1,7 @@
 import AMQP
 import JobletCore
 import JobletMessaging
+import Synchronization
 
 /// rnx's connection to the cluster: submissions and queries on `joblet.api` (keys `submit`, `rpc`),
 /// both over direct reply-to. rnx declares nothing of Joblet's: only the dispatcher's user may.
@@ -9,6 +10,9 @@ final class ClusterClient: Sendable {
     let connection: AMQPConnection
     let channel: AMQPChannel
     let rpc: RPCClient
+    /// Queues seen with a consumer: checked once per rnx run, not before every call (a passive declare
+    /// of a quorum queue is a round trip to its leader, a good part of a short `rnx run`).
+    private let consumedQueues = Mutex<Set<String>>([])
 
     private init(settings: ResolvedSettings, connection: AMQPConnection, channel: AMQPChannel, rpc: RPCClient) {
         self.settings = settings
@@ -85,6 +89,12 @@ final class ClusterClient: Sendable {
     /// Checks passively (no permission needed). A missing queue closes the client's channel, which
     /// is fine: rnx stops with the error.
     func requireDispatcher(queue: String) async throws {
+        if consumedQueues.withLock({ $0.contains(queue) }) { return }
+        try await waitForConsumer(queue: queue)
+        consumedQueues.withLock { _ = $0.insert(queue) }
+    }
+
+    private func waitForConsumer(queue: String) async throws {
         let deadline = ContinuousClock.now + min(Self.dispatcherGrace, settings.rpcTimeout)
         while true {
             let declared: QueueDeclareResult

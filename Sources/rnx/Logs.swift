@@ -21,6 +21,9 @@ struct Logs: AsyncParsableCommand {
     @Option(name: .customLong("since-seq"), help: "First chunk sequence number to print.") var sinceSeq: UInt64 = 0
     @Argument(help: "The job id or a unique prefix of it.") var id: String
 
+    /// How often (every 100 ms) to ask again for chunks a finished job's result counts but the store has not yet.
+    static let missingChunkWaits = 30
+
     func run() async throws {
         let prefix = try checkedJobID(id)
         let code = try await global.withClient { client -> Int32 in
@@ -34,6 +37,7 @@ struct Logs: AsyncParsableCommand {
             }
             var next = sinceSeq
             var latest = record
+            var waits = 0
             while true {
                 let response = try await client.query(RPCRequest(method: .logs, jobID: record.jobID, sinceSeq: next))
                 if let job = response.job { latest = job }
@@ -46,7 +50,16 @@ struct Logs: AsyncParsableCommand {
                     }
                     next = chunk.seq + 1
                 }
-                if chunks.isEmpty || response.complete == true { break }
+                if response.complete == true { break }
+                if chunks.isEmpty {
+                    // The dispatcher takes logs and events from two queues: right after a job ended, its
+                    // last chunks may still be on their way to the store. Wait a little for what the
+                    // result says was sent.
+                    let sent = latest.result?.logChunks ?? 0
+                    guard latest.state.isTerminal, latest.logsTruncated != true, next < sent, waits < Self.missingChunkWaits else { break }
+                    waits += 1
+                    try await Task.sleep(for: .milliseconds(100))
+                }
             }
             for note in LogTruncation.storedLogNotes(latest) { Terminal.err(note) }
             return 0
