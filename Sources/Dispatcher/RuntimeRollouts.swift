@@ -87,6 +87,9 @@ public final class RuntimeRollouts: Sendable {
     public func plan(desired: [DesiredRuntime], adverts: [WorkerAdvert], now: Double) -> [(worker: String, runtime: String, target: Target)] {
         attempts.withLock { attempts in
             var orders: [(worker: String, runtime: String, target: Target)] = []
+            // Workers gone from the registry are planned afresh when they come back.
+            let live = Set(adverts.map(\.workerID))
+            attempts = attempts.filter { live.contains($0.key.worker) }
             for advert in adverts where advert.status != .offline {
                 for (runtime, target) in Self.resolve(desired, workerID: advert.workerID, arch: advert.arch) {
                     let key = Key(worker: advert.workerID, runtime: runtime)

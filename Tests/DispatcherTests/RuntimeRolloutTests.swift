@@ -113,4 +113,16 @@ struct RuntimeRolloutTests {
         let back = advert("b", runtimes: [("node-18", "18")])
         #expect(rollouts.plan(desired: try store.desiredRuntimes(), adverts: [back], now: 5).first?.target == .remove("node-18"))
     }
+
+    @Test func aWorkerGoneFromTheRegistryIsPlannedAfreshWhenItReturns() throws {
+        let store = try store()
+        _ = try store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 1)
+        let desired = try store.desiredRuntimes()
+        let rollouts = RuntimeRollouts()
+        let holding = advert("b", runtimes: [("node-18", "18")])
+        rollouts.sent(.remove("node-18"), runtime: "node-18", to: "b", now: 0)
+        #expect(rollouts.plan(desired: desired, adverts: [holding], now: 1).isEmpty, "pending")
+        #expect(rollouts.plan(desired: desired, adverts: [], now: 2).isEmpty, "gone: its attempt is forgotten")
+        #expect(rollouts.plan(desired: desired, adverts: [holding], now: 3).count == 1, "back: ordered again")
+    }
 }
