@@ -227,12 +227,18 @@ public final class HostNetwork: Sendable {
             throw .network("network", "no free /\(policy.subnetPrefix) left in network.pool \(policy.pool) for another network; remove unused networks or enlarge the pool")
         }
         let bridge = bridgePrefix + String(index)
-        try NetworkTool.run(["ip", "-b", "-"], input: """
-            link add \(bridge) type bridge
-            addr add \(gateway)/\(subnet.prefix) dev \(bridge)
-            link set \(bridge) up
+        do {
+            try NetworkTool.run(["ip", "-b", "-"], input: """
+                link add \(bridge) type bridge
+                addr add \(gateway)/\(subnet.prefix) dev \(bridge)
+                link set \(bridge) up
 
-            """, stage: "bridge \(bridge)")
+                """, stage: "bridge \(bridge)")
+        } catch {
+            // Half made (a batch stops at its first error): gone, so the next try can make it.
+            if if_nametoindex(bridge) != 0 { _ = try? NetworkTool.run(["ip", "link", "del", bridge], stage: "remove \(bridge)") }
+            throw error
+        }
         // The bridge gets no IPv6 link-local address: jobs have no IPv6 way out or in.
         try? Self.sysctl("net/ipv6/conf/\(bridge)/disable_ipv6", "1")
         var net = Network(index: index, subnet: subnet, bridge: bridge)
