@@ -37,6 +37,27 @@ extension DispatcherClusterTests {
         #expect(status.job?.runtimeID == "\(language)-2.1")
     }
 
+    /// The dispatcher declares a target's queue once, not per job; a queue deleted since (by an operator)
+    /// comes back with the next job instead of that job being refused.
+    @Test func aJobQueueDeletedAfterItsFirstJobIsDeclaredAgainForTheNext() async throws {
+        let harness = try await DispatcherHarness()
+        defer { harness.terminate() }
+        let language = DispatcherHarness.uniqueLanguage()
+        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1.0", language: language, version: "1.0"))
+        let queue = "joblet.jobs.\(language)-1.0@x86_64"
+
+        let first = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
+        #expect(first.status == .accepted, "\(String(describing: first.error))")
+        try await harness.channel.deleteQueue(queue)
+
+        let second = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
+        #expect(second.status == .accepted, "\(String(describing: second.error))")
+        let delivery = try #require(try await harness.channel.get(queue: queue))
+        #expect(try JSONCodec.decode(JobMessage.self, from: delivery.body).jobID == second.jobID)
+        try await harness.channel.ack(delivery)
+        try await harness.channel.deleteQueue(queue)
+    }
+
     @Test func unknownRuntimeIsRejectedAtOnceWithWhatExists() async throws {
         let harness = try await DispatcherHarness()
         defer { harness.terminate() }

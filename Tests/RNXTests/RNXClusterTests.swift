@@ -24,6 +24,19 @@ struct RNXClusterTests {
         #expect(killed.status == 137, "\(killed)")
     }
 
+    /// A job that fails before its command starts (here: no such command) ends `failed` with the reason;
+    /// it once stayed `queued` and `rnx run` waited forever, because the dispatcher believes a result
+    /// only from the worker holding the job and no `running` had made it the holder.
+    @Test func aCommandThatDoesNotExistFailsTheRunWithTheReason() async throws {
+        let cluster = try await LocalCluster.shared()
+        let missing = try await cluster.rnx(["run", "--", "/no/such/joblet-command"])
+        #expect(missing.status != 0, "\(missing)")
+        #expect(missing.stderr.contains("command not found"), "\(missing)")
+        let listed = try await cluster.rnx(["submit", "--wait", "--json", "--", "/no/such/joblet-command"])
+        let record = try decode(JobRecord.self, listed)
+        #expect(record.state == .failed && record.reason?.contains("command not found") == true, "\(listed)")
+    }
+
     /// A job stopped by a limit says which and what to do, even when stderr is not a terminal
     /// (it once exited 137 and printed nothing).
     @Test func runExplainsALimitThatStoppedTheJob() async throws {

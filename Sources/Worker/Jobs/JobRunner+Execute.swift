@@ -56,6 +56,10 @@ extension JobRunner {
         } catch {
             let reason = Self.describe(error)
             logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
+            // The attempt did start here: `running` makes this worker the job's holder, whose result
+            // alone the dispatcher believes (without it the job stayed `queued` for good).
+            _ = try? startPublish(JobEvent(jobID: jobID, state: .running, time: startedAt, workerID: workerID, attempt: attempt),
+                                  submitter: message.submitter)
             await streamer.append(stream: "stderr", bytes: Array((reason + "\n").utf8))
             await streamer.drain()
             let result = JobResult(exitCode: nil, reason: reason.hasPrefix("command not found") ? "spawn_failed: \(reason)" : reason,
