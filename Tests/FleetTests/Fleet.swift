@@ -1,5 +1,10 @@
 import Foundation
 import JobletCore
+import Testing
+
+/// Every suite on the shared fleet, run one after another: some take a broker node or a worker host
+/// down, which the others must not see.
+@Suite(.serialized) enum FleetSuite {}
 
 /// A local fleet started with `scripts/fleet up`: a broker "host" namespace with a 3-node RabbitMQ
 /// cluster and the dispatcher, and two worker "hosts" (own network + UTS namespaces, reached over

@@ -5,8 +5,8 @@ import Testing
 /// The fleet converges on deployed runtimes (issue 14 item 3): worker B is down while a runtime is
 /// deployed and while it is removed, and catches up when it comes back. The runtime is a shell
 /// script of a few hundred bytes, so the test spends its time on the convergence, not the package.
-/// In FleetDeployTests' serialized suite: it takes worker B down.
-extension FleetDeployTests {
+/// In FleetDeployTests, under FleetSuite: it takes worker B down, which no other fleet test may see.
+extension FleetSuite.FleetDeployTests {
     static let convergeRuntime = "fleetconv-1.0"
 
     /// A runtime package with one script, packed by rnx.

@@ -4,6 +4,7 @@ import Testing
 
 /// `rnx runtime deploy` across the fleet's two worker hosts: node-18 (built from Debian packages)
 /// goes from rnx through a broker stream to both, and runs there. JOBLET_TEST_FLEET=1, like FleetTests.
+extension FleetSuite {
 @Suite(.serialized,
        .enabled(if: getuid() == 0, "needs root: network namespaces, sandboxes"),
        .enabled(if: ProcessInfo.processInfo.environment["JOBLET_TEST_FLEET"] == "1", "set JOBLET_TEST_FLEET=1"))
@@ -70,5 +71,15 @@ struct FleetDeployTests {
         #expect(workers.first { $0.workerID == fleet.workerB }?.runtimes.contains { $0.id == "node-18" } == false)
         let again = try await fleet.rnx(["run", "--runtime=node:18", "--", "node", "-v"])
         #expect(again.status == 0 && again.stdout.hasPrefix("v18."), "\(again)")
+
+        // The fleet as the other suites expect it: node-18 off worker A too.
+        let cleanup = try await fleet.rnx(["runtime", "remove", "node-18", "--workers", fleet.workerA], as: fleet.admin)
+        #expect(cleanup.status == 0, "\(cleanup)")
+        for _ in 0..<40 {
+            workers = try fleet.decode([WorkerAdvert].self, try await fleet.rnx(["workers", "--json"]))
+            if workers.allSatisfy({ !$0.runtimes.contains { $0.id == "node-18" } }) { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
     }
 }
+}  // extension FleetSuite

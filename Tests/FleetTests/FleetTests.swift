@@ -5,6 +5,7 @@ import Testing
 /// The fleet story end to end, with real processes only: two worker hosts in their own network and
 /// UTS namespaces, reaching a 3-node RabbitMQ cluster over veth; the dispatcher and rnx on the
 /// broker host. Slow (a cluster boots in ~40 s), so it runs only with JOBLET_TEST_FLEET=1 (scripts/test).
+extension FleetSuite {
 @Suite(.serialized,
        .enabled(if: getuid() == 0, "needs root: network namespaces, sandboxes"),
        .enabled(if: ProcessInfo.processInfo.environment["JOBLET_TEST_FLEET"] == "1", "set JOBLET_TEST_FLEET=1"))
@@ -172,3 +173,4 @@ struct FleetTests {
             """)
     }
 }
+}  // extension FleetSuite
