@@ -12,8 +12,9 @@ extension JobRunner {
     /// A constant id: the cache is never removed and made again under the same name.
     static let packageCacheID = "package-cache-v1"
 
-    /// Where the caches live: a root of their own beside the volumes, so a cache never meets a
-    /// volume of the same name (`<volumes_dir>/.caches/<submitter>/<runtime>`).
+    /// Where the caches live: `<volumes_dir>/.caches/<submitter>/<runtime>`, a root of their own, so a
+    /// cache never meets a volume of the same name; `.caches` is never a volume owner (broker user
+    /// names have no dots), so no volume removal reaches it.
     var packageCacheRoot: String { config.volumesDirectory + "/.caches" }
 
     /// The job's cache mounted on this host, or nil (no cache declared, volumes unavailable, or it
