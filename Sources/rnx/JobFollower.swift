@@ -66,15 +66,12 @@ final class JobFollower {
         self.showProgress = Terminal.isTTY(2) && !json
     }
 
-    /// Follows the job; `prepared` is a follow queue opened ahead (by `rnx run` while the submission
-    /// is on its way), else one is opened here.
-    func run(prepared: FollowQueue? = nil) async throws -> FollowOutcome {
+    func run() async throws -> FollowOutcome {
         let channel: AMQPChannel
         let consumer: AMQPConsumer
         do {
-            let followQueue = if let prepared { prepared } else { try await FollowQueue.open(on: client) }
-            channel = followQueue.channel
-            let queue = followQueue.name
+            channel = try await client.connection.openChannel()
+            let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
             if printLogs {
                 try await channel.bindQueue(queue, exchange: Topology.logsExchange,
                                             routingKey: Topology.logFollowKey(submitter: submitter, jobID: jobID))

@@ -1,4 +1,3 @@
-import AMQP
 import ArgumentParser
 import JobletCore
 
@@ -38,18 +37,9 @@ struct Run: AsyncParsableCommand {
         let code: Int32
         do {
             code = try await global.withClient(settings: settings) { client -> Int32 in
-                // The follow queue is made while the submission waits for its reply: one round trip less.
-                async let followQueue = FollowQueue.open(on: client)
-                let reply = try await client.submit(request)
+                    let reply = try await client.submit(request)
                 guard let jobID = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
-                let prepared: FollowQueue
-                do {
-                    prepared = try await followQueue
-                } catch let error as AMQPError {
-                    throw RNXError(.broker, "cannot follow job \(jobID): \(error.message)")
-                }
-                let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user, offerCancel: true)
-                    .run(prepared: prepared)
+                let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user, offerCancel: true).run()
                 if outcome.detached { return JobExit.cancelled }
                 let code = JobExit.code(state: outcome.state, result: outcome.result, reason: outcome.reason)
                 // A plain failure is the job's own business (its exit code says it); a limit that
