@@ -22,15 +22,13 @@ public enum TreeRemoval {
     /// is unlinked. Throws `JobletError(.io)` naming the call and the path that failed, or refusing
     /// a mount inside the tree. Blocking: from async code use ``removeOnOwnThread(_:)``.
     public static func remove(_ path: String) throws {
-        _ = try split(path)  // `/`, `.` and `..` are refused before anything is looked at
-        try refuseMountPoints(under: [path])
-        try removeWithoutMountTable(path)
+        try remove([path])
     }
 
     /// Removes each of `paths` as ``remove(_:)`` does, reading the mount table once for all of them
     /// (a job disk's `work` and `tmp`, emptied after every job).
     public static func remove(_ paths: [String]) throws {
-        for path in paths { _ = try split(path) }
+        for path in paths { _ = try split(path) }  // `/`, `.` and `..` are refused before anything is looked at
         try refuseMountPoints(under: paths)
         for path in paths { try removeWithoutMountTable(path) }
     }
