@@ -22,8 +22,17 @@ func openFDs() -> [String: String] {
     return table
 }
 
-func mountCount() -> Int {
-    ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "").split(separator: "\n").count
+/// Mounts this soak's jobs could leave on the host: under its work directory or a soak sandbox root.
+/// Only those: the suites running beside it mount and unmount their own (once read as 22 -> 23).
+func soakMounts(work: String) -> [String] {
+    let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+    return table.split(separator: "\n").compactMap { line -> String? in
+        let fields = line.split(separator: " ")
+        guard fields.count > 4 else { return nil }
+        let point = String(fields[4])
+        let ours = point.hasPrefix(work) || point.hasPrefix("/run/joblet/sandboxes/soak")
+        return ours ? point : nil
+    }
 }
 
 /// Processes whose parent is this one (a leaked zombie or a stray init would show here).
@@ -59,7 +68,7 @@ try await runOne(-1)
 // timerfd, which once counted as a leak (fds 9 -> 10, "anon_inode:[timerfd]") on a loaded machine.
 try await Task.sleep(for: .milliseconds(1))
 let fdsBefore = openFDs()
-let before = (fds: fdsBefore.count, mounts: mountCount(), children: childCount())
+let before = (fds: fdsBefore.count, mounts: soakMounts(work: work).count, children: childCount())
 let started = Date()
 try await withThrowingTaskGroup(of: Void.self) { group in
     for lane in 0..<concurrency {
@@ -80,7 +89,7 @@ while fdsAfter.count > before.fds, settleWaits < 60 {
     fdsAfter = openFDs()
     settleWaits += 1
 }
-let after = (fds: fdsAfter.count, mounts: mountCount(), children: childCount())
+let after = (fds: fdsAfter.count, mounts: soakMounts(work: work).count, children: childCount())
 let leftoverRoots = entries("/run/joblet/sandboxes").filter { $0.hasPrefix("soak") }.count
 
 print("jobs \(jobs) in \(String(format: "%.1f", seconds)) s")
@@ -88,7 +97,8 @@ print("fds \(before.fds) -> \(after.fds)")
 for (fd, target) in fdsAfter.sorted(by: { $0.key < $1.key }) where fdsBefore[fd] != target {
     print("  new fd \(fd) -> \(target)")
 }
-print("mounts \(before.mounts) -> \(after.mounts)")
+print("mounts \(before.mounts) -> \(after.mounts) (under \(work) and /run/joblet/sandboxes/soak*)")
+for point in soakMounts(work: work) { print("  mount left \(point)") }
 print("children \(before.children) -> \(after.children)")
 print("sandbox roots left \(leftoverRoots)")
 let leaked = after.fds > before.fds || after.mounts != before.mounts || after.children > before.children || leftoverRoots > 0

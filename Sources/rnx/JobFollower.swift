@@ -18,8 +18,10 @@ struct FollowOutcome: Sendable {
 /// duplicate) and its lifecycle events, until the terminal event and every chunk it announced.
 ///
 /// Live first, history second: the private queue is bound to `joblet.logs <submitter>.<id>.*` and
-/// `joblet.events job.<submitter>.<id>.*` BEFORE the history is asked for, so a chunk is either in the
-/// history or arrives live (or both, and the duplicate is dropped by its seq).
+/// `joblet.events job.<submitter>.<id>.*` BEFORE the history is asked for. A chunk published before the
+/// bind may still be on its way into the dispatcher's store when the history is read, so it is in
+/// neither: a later live chunk reveals the gap, and until one arrives the history is read again on a
+/// backoff (a job that printed once and then waits would otherwise never show its output).
 final class JobFollower {
     enum Input: Sendable {
         case delivery(Delivery)
@@ -49,6 +51,8 @@ final class JobFollower {
     private var progressShown = false
     private var ticks = 0
     private var ticksSinceProgress = 0
+    /// A chunk arrived live: from then on a gap shows as pending chunks.
+    private var liveChunkSeen = false
     private var cancelRequested = false
     /// A live event said the job ended. Events on the topic come from whoever may publish there, so
     /// the end is taken from the dispatcher's record (which believes only the job's worker).
@@ -146,6 +150,7 @@ final class JobFollower {
     private func handle(_ delivery: Delivery) {
         if delivery.exchange == Topology.logsExchange {
             guard let chunk = try? LogChunk(delivery: delivery), chunk.jobID == jobID else { return }
+            liveChunkSeen = true
             accept(chunk)
             return
         }
@@ -249,11 +254,19 @@ final class JobFollower {
         } else if !pending.isEmpty, ticksSinceProgress % 2 == 0 {
             // A gap in the live stream: the missing chunks were published before we were bound.
             try await fetchHistory()
+        } else if !liveChunkSeen, printLogs, Self.rereadsHistory(atTick: ticks) {
+            // Nothing live yet: chunks published before the bind may have reached the store since.
+            try await fetchHistory()
         } else if ticks % 20 == 0 {
             // Safety net for ends that publish no event (e.g. dead-lettered as lost).
             try await refreshStatus()
             if terminal != nil { try await fetchHistory() }
         }
+    }
+
+    /// While no chunk has arrived live: 0.5, 1, 2 and 4 s after the start, then every 5 s.
+    static func rereadsHistory(atTick tick: Int) -> Bool {
+        tick == 2 || tick == 4 || tick == 8 || tick % 20 == 16
     }
 
     /// Ctrl-C: on a terminal ask cancel-or-detach; otherwise detach and say how to reattach.

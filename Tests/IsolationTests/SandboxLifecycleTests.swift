@@ -149,11 +149,15 @@ struct SandboxLifecycleTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.path("sandbox-soak"))
         process.arguments = ["1000"]
-        let output = Pipe()
-        process.standardOutput = output
+        // Into a file, not a pipe: a process another suite spawns meanwhile inherits the pipe's write
+        // end (a broker held it for its lifetime), and reading to EOF then never ends.
+        let work = try WorkDirectory()
+        let outputPath = work.path + "/soak.out"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         #expect(process.terminationStatus == 0, "sandbox-soak:\n\(text)")
         #expect(text.contains("jobs 1000 in"), "sandbox-soak:\n\(text)")
         #expect(text.contains("no leak"), "sandbox-soak:\n\(text)")

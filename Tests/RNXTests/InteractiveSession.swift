@@ -114,8 +114,18 @@ for step in spec["steps"]:
 
 while streams and time.monotonic() < deadline:
     pump(0.2)
+
+def stacks():
+    # Where a hung program waits, for the failure report (gdb is optional).
+    try:
+        return subprocess.run(["gdb", "-batch", "-p", str(pid), "-ex", "thread apply all bt 25"],
+                              capture_output=True, text=True, timeout=60).stdout[-12000:]
+    except Exception as failure:
+        return "no stacks: %s" % failure
+
 if streams:
     error = error or "still running at the safety limit"
+    error += "\n--- stacks of the hung process\n" + stacks()
     os.kill(pid, signal.SIGKILL)
 _, status = os.waitpid(pid, 0)
 code = os.waitstatus_to_exitcode(status)
