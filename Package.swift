@@ -87,7 +87,7 @@ let package = Package(
         // Benchmarks print figures beside a baseline measured in the same run.
         .target(name: "CAMQPBaseline", dependencies: ["CRabbitMQ"], path: "Benchmarks/CAMQPBaseline"),
         .executableTarget(name: "amqp-bench", dependencies: ["AMQP", "CAMQPBaseline"],
-                          path: "Benchmarks/AMQPBench"),
+                          path: "Benchmarks/AMQPBench", exclude: ["README.md"]),
         .executableTarget(name: "sandbox-bench", dependencies: ["Isolation", "JobletCore", "joblet-init"],
                           path: "Benchmarks/SandboxBench"),
         // Runs many sandboxed jobs in its own process and checks nothing leaks (used by IsolationTests).

@@ -7,7 +7,7 @@ final class WorkerMetricsRegistry: Sendable {
     static let latencyBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
     let workerID: String
-    private let registry = PrometheusCollectorRegistry()
+    private let registry: PrometheusCollectorRegistry
     private let started: Counter
     private let finished: Counter
     private let failed: Counter
@@ -19,22 +19,24 @@ final class WorkerMetricsRegistry: Sendable {
     init(workerID: String, slotsTotal: Int) {
         self.workerID = workerID
         let labels = [("worker", workerID)]
-        started = registry.makeCounter(name: "joblet_worker_jobs_started_total", labels: labels,
-                                       help: "Jobs whose command was started in a sandbox.")
-        finished = registry.makeCounter(name: "joblet_worker_jobs_finished_total", labels: labels,
-                                        help: "Jobs that ended with a result (any state).")
-        failed = registry.makeCounter(name: "joblet_worker_jobs_failed_total", labels: labels,
-                                      help: "Jobs that ended in any state but completed.")
-        rejected = registry.makeCounter(name: "joblet_worker_jobs_rejected_total", labels: labels,
-                                        help: "Jobs rejected before running (limits, missing runtime).")
-        running = registry.makeGauge(name: "joblet_worker_jobs_running", labels: labels, help: "Jobs running now.")
-        busySlots = registry.makeGauge(name: "joblet_worker_slots_busy", labels: labels,
-                                       help: "Slots taken by a running or starting job.")
-        registry.makeGauge(name: "joblet_worker_slots", labels: labels, help: "Job slots of this worker.")
-            .set(Double(slotsTotal))
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: Self.metric(name, help: help), labels: labels)
+        }
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(descriptor: Self.metric(name, help: help), labels: labels)
+        }
+        started = counter("jobs_started_total", "Jobs whose command was started in a sandbox.")
+        finished = counter("jobs_finished_total", "Jobs that ended with a result (any state).")
+        failed = counter("jobs_failed_total", "Jobs that ended in any state but completed.")
+        rejected = counter("jobs_rejected_total", "Jobs rejected before running (limits, missing runtime).")
+        running = gauge("jobs_running", "Jobs running now.")
+        busySlots = gauge("slots_busy", "Slots taken by a running or starting job.")
+        gauge("slots", "Job slots of this worker.").set(Double(slotsTotal))
         spawnLatency = registry.makeValueHistogram(
-            name: "joblet_worker_spawn_latency_seconds", labels: labels, buckets: Self.latencyBuckets,
-            help: "Time from a delivery reaching the worker to its command starting.")
+            descriptor: Self.metric("spawn_latency_seconds", help: "Time from a delivery reaching the worker to its command starting."),
+            labels: labels, buckets: Self.latencyBuckets)
     }
 
     func setSlots(busy: Int, running jobs: Int) {
@@ -56,9 +58,14 @@ final class WorkerMetricsRegistry: Sendable {
 
     /// A job message or control command refused for its sender (`kind`: `job`, `control`).
     func recordRefused(kind: String) {
-        registry.makeCounter(name: "joblet_worker_refused_messages_total", labels: [("worker", workerID), ("kind", kind)],
-                             help: "Job messages and control commands refused for their sender.")
+        let refused = Self.metric("refused_messages_total", help: "Job messages and control commands refused for their sender.")
+        registry.makeCounter(descriptor: refused, labels: [("worker", workerID), ("kind", kind)])
             .increment()
+    }
+
+    /// `joblet_worker_<name>`: the name is written whole (unit included) so it reads as scraped.
+    private static func metric(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "joblet", subsystem: "worker", metricName: name, unitName: "", helpText: help)
     }
 
     /// The metrics in the Prometheus text exposition format (version 0.0.4).
