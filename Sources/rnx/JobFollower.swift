@@ -17,11 +17,12 @@ struct FollowOutcome: Sendable {
 /// Follows one job: its log chunks (live merged with history by sequence number, no gap and no
 /// duplicate) and its lifecycle events, until the terminal event and every chunk it announced.
 ///
-/// Live first, history second: the private queue is bound to `joblet.logs <submitter>.<id>.*` and
-/// `joblet.events job.<submitter>.<id>.*` BEFORE the history is asked for. A chunk published before the
-/// bind may still be on its way into the dispatcher's store when the history is read, so it is in
-/// neither: a later live chunk reveals the gap, and until one arrives the history is read again on a
-/// backoff (a job that printed once and then waits would otherwise never show its output).
+/// Live first, history second: the private queue (`FollowSubscription`) is bound BEFORE the history
+/// is asked for. For `rnx run` it was bound before the submission, so every chunk arrives live. A
+/// follower that attaches later (`rnx logs -f`) may miss chunks published before its bind that were
+/// still on their way into the dispatcher's store when it read the history: a later live chunk
+/// reveals the gap, and until one arrives the history is read again on a backoff (a job that printed
+/// once and then waits would otherwise never show its output).
 final class JobFollower {
     enum Input: Sendable {
         case delivery(Delivery)
@@ -43,6 +44,11 @@ final class JobFollower {
     let offerCancel: Bool
     let showProgress: Bool
 
+    /// Opened by the caller before the submission (`rnx run`), else here for the job.
+    private let given: FollowSubscription?
+    private var subscription: FollowSubscription?
+    private var unacked: Delivery?
+    private var unackedCount = 0
     private var next: UInt64
     private var pending: [UInt64: LogChunk] = [:]
     private var terminal: FollowOutcome?
@@ -58,9 +64,10 @@ final class JobFollower {
     /// the end is taken from the dispatcher's record (which believes only the job's worker).
     private var endAnnounced = false
 
-    init(client: ClusterClient, jobID: String, submitter: String, sinceSeq: UInt64 = 0, printLogs: Bool = true,
-         json: Bool = false, offerCancel: Bool = false) {
+    init(client: ClusterClient, jobID: String, submitter: String, subscription: FollowSubscription? = nil,
+         sinceSeq: UInt64 = 0, printLogs: Bool = true, json: Bool = false, offerCancel: Bool = false) {
         self.client = client
+        self.given = subscription
         self.jobID = jobID
         self.submitter = submitter
         self.next = sinceSeq
@@ -71,21 +78,14 @@ final class JobFollower {
     }
 
     func run() async throws -> FollowOutcome {
-        let channel: AMQPChannel
-        let consumer: AMQPConsumer
-        do {
-            channel = try await client.connection.openChannel()
-            let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-            if printLogs {
-                try await channel.bindQueue(queue, exchange: Topology.logsExchange,
-                                            routingKey: Topology.logFollowKey(submitter: submitter, jobID: jobID))
-            }
-            try await channel.bindQueue(queue, exchange: Topology.eventsExchange,
-                                        routingKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
-            consumer = try await channel.consume(queue: queue, exclusive: true)
-        } catch let error as AMQPError {
-            throw RNXError(.broker, "cannot follow job \(jobID): \(error.message)")
+        let subscription: FollowSubscription
+        if let given {
+            subscription = given
+        } else {
+            subscription = try await .job(jobID, client: client, submitter: submitter, logs: printLogs)
         }
+        self.subscription = subscription
+        let consumer = subscription.consumer
 
         let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
         // Unstructured on purpose: a consumer blocked in the AMQP library must not keep rnx alive.
@@ -113,7 +113,7 @@ final class JobFollower {
 
         let outcome = try await loop(inputs)
         clearProgress()
-        await channel.close()
+        await subscription.close()
         return outcome
     }
 
@@ -125,8 +125,10 @@ final class JobFollower {
             switch input {
             case .delivery(let delivery):
                 handle(delivery)
+                try await settle(delivery)
                 if endAnnounced, terminal == nil { try await refreshStatus() }
             case .tick:
+                try await flushAck()
                 try await tick()
             case .interrupt:
                 if let detached = try await interrupted() { return detached }
@@ -136,6 +138,25 @@ final class JobFollower {
             if let done = finished() { return done }
         }
         throw RNXError(.broker, "stopped following job \(jobID); reattach with: rnx logs -f \(jobID)")
+    }
+
+    /// Acks what was read, `ackEvery` deliveries at a time (one multiple ack), so the prefetch window
+    /// moves on; the rest goes on the next tick.
+    private func settle(_ delivery: Delivery) async throws {
+        unacked = delivery
+        unackedCount += 1
+        if unackedCount >= FollowSubscription.ackEvery { try await flushAck() }
+    }
+
+    private func flushAck() async throws {
+        guard let last = unacked, let subscription else { return }
+        unacked = nil
+        unackedCount = 0
+        do {
+            try await subscription.channel.ack(last, multiple: true)
+        } catch let error as AMQPError {
+            throw RNXError(.broker, "lost the connection to the broker while following job \(jobID): \(error.message); reattach with: rnx logs -f \(jobID)")
+        }
     }
 
     /// The outcome once the job is terminal and every chunk it announced was written.

@@ -37,9 +37,20 @@ struct Run: AsyncParsableCommand {
         let code: Int32
         do {
             code = try await global.withClient(settings: settings) { client -> Int32 in
+                // Bound before the job exists, so all its output arrives live (FollowSubscription).
+                let subscription = try await FollowSubscription.beforeSubmission(client, submitter: client.settings.user)
+                let jobID: String
+                do {
                     let reply = try await client.submit(request)
-                guard let jobID = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
-                let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user, offerCancel: true).run()
+                    guard let id = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
+                    jobID = id
+                    try await subscription.narrow(to: jobID)
+                } catch {
+                    await subscription.close()
+                    throw error
+                }
+                let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user,
+                                                    subscription: subscription, offerCancel: true).run()
                 if outcome.detached { return JobExit.cancelled }
                 let code = JobExit.code(state: outcome.state, result: outcome.result, reason: outcome.reason)
                 // A plain failure is the job's own business (its exit code says it); a limit that

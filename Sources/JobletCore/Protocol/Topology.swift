@@ -49,6 +49,8 @@ public enum Topology {
     }
     /// What a follower binds on `joblet.events` for every state of one job.
     public static func eventFollowKey(submitter: String, jobID: String) -> String { "job.\(submitter).\(jobID).*" }
+    /// Every job of one submitter, on `joblet.events` (bound only until a new job's id is known).
+    public static func eventFollowAllKey(submitter: String) -> String { "job.\(submitter).*.*" }
     public static func advertRoutingKey(workerID: String) -> String { "worker.\(workerID).advert" }
     /// `<submitter>.<job-id>.<stream>` (topic permission `^{username}\.` for followers).
     public static func logRoutingKey(submitter: String, jobID: String, stream: String) -> String {
@@ -56,6 +58,8 @@ public enum Topology {
     }
     /// What a follower binds on `joblet.logs` for both streams of one job.
     public static func logFollowKey(submitter: String, jobID: String) -> String { "\(submitter).\(jobID).*" }
+    /// Every job of one submitter, on `joblet.logs` (bound only until a new job's id is known).
+    public static func logFollowAllKey(submitter: String) -> String { "\(submitter).*.*" }
     public static func controlRoutingKey(workerID: String?) -> String { "worker.\(workerID ?? "all")" }
 }
 
