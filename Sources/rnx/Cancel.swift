@@ -19,9 +19,7 @@ struct Cancel: AsyncParsableCommand {
 
     func run() async throws {
         let jobID = try checkedJobID(id)
-        let response = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .cancel, jobID: jobID))
-        }
+        let response = try await global.query(RPCRequest(method: .cancel, jobID: jobID))
         if output.json { try output.printJSON(response); return }
         if let job = response.job {
             Terminal.out("cancel requested for \(job.jobID) (\(job.state.rawValue))")

@@ -18,9 +18,7 @@ struct Delete: AsyncParsableCommand {
 
     func run() async throws {
         let jobID = try checkedJobID(id)
-        let response = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .delete, jobID: jobID))
-        }
+        let response = try await global.query(RPCRequest(method: .delete, jobID: jobID))
         if output.json { try output.printJSON(response); return }
         Terminal.out("deleted \(response.deleted ?? 1) job\(response.deleted == 1 || response.deleted == nil ? "" : "s")")
     }

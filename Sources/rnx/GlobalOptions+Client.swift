@@ -13,6 +13,11 @@ extension GlobalOptions {
             throw error
         }
     }
+
+    /// Asks the dispatcher one question on a connection of its own.
+    func query(_ request: RPCRequest) async throws -> RPCResponse {
+        try await withClient { client in try await client.query(request) }
+    }
 }
 
 /// Checks a job id argument before asking the dispatcher (which resolves unique prefixes).

@@ -36,19 +36,14 @@ struct List: AsyncParsableCommand {
     func run() async throws {
         let request = RPCRequest(method: .list, state: state.flatMap(JobState.init(rawValue:)), runtime: runtime,
                                  worker: worker, limit: limit)
-        let jobs = try await global.withClient { client in
-            try await client.query(request).jobs ?? []
-        }
-        if output.json { try output.printJSON(jobs); return }
-        if jobs.isEmpty { Terminal.err("no jobs"); return }
+        let jobs = try await global.query(request).jobs ?? []
         let style = Style.stdout
-        var table = Table(["ID", "NAME", "STATE", "RUNTIME", "WORKER", "SUBMITTED", "EXIT", "COMMAND"])
-        for job in jobs {
-            table.add([String(job.jobID.prefix(12)), job.name ?? "-", style.state(job.state),
-                       job.runtimeID ?? job.runtime ?? "host", job.workerID ?? "-", Format.ago(job.submittedAt),
-                       (job.exitCode ?? job.result?.exitCode).map { "\($0)" } ?? "-",
-                       String(Format.command(job.command).prefix(40))])
+        try output.printTable(jobs, columns: ["ID", "NAME", "STATE", "RUNTIME", "WORKER", "SUBMITTED", "EXIT", "COMMAND"],
+                              empty: "no jobs") { job in
+            [String(job.jobID.prefix(12)), job.name ?? "-", style.state(job.state),
+             job.runtimeID ?? job.runtime ?? "host", job.workerID ?? "-", Format.ago(job.submittedAt),
+             (job.exitCode ?? job.result?.exitCode).map { "\($0)" } ?? "-",
+             String(Format.command(job.command).prefix(40))]
         }
-        Terminal.out(table.render(style: style))
     }
 }

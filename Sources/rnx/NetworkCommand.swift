@@ -44,7 +44,7 @@ struct NetworkCreate: AsyncParsableCommand {
     func run() async throws {
         var request = RPCRequest(method: .networkCreate)
         request.name = name
-        let response = try await global.withClient { client in try await client.query(request) }
+        let response = try await global.query(request)
         if output.json { try output.printJSON(response.networks ?? []); return }
         let network = response.networks?.first
         Terminal.out("created network \(network.map { "\($0.owner)/\($0.name)" } ?? name); jobs join it with --network \(network?.name ?? name)")
@@ -66,17 +66,11 @@ struct NetworkList: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let networks = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .networkList)).networks ?? []
+        let networks = try await global.query(RPCRequest(method: .networkList)).networks ?? []
+        try output.printTable(networks, columns: ["OWNER", "NAME", "CREATED"],
+                              empty: "no networks: rnx network create NAME") { network in
+            [network.owner, network.name, Format.ago(network.createdAt)]
         }
-        if output.json { try output.printJSON(networks); return }
-        if networks.isEmpty {
-            Terminal.err("no networks: rnx network create NAME")
-            return
-        }
-        var table = Table(["OWNER", "NAME", "CREATED"])
-        for network in networks { table.add([network.owner, network.name, Format.ago(network.createdAt)]) }
-        Terminal.out(table.render(style: .stdout))
     }
 }
 
@@ -98,7 +92,7 @@ struct NetworkRemove: AsyncParsableCommand {
     func run() async throws {
         var request = RPCRequest(method: .networkRemove)
         request.name = name
-        let response = try await global.withClient { client in try await client.query(request) }
+        let response = try await global.query(request)
         if output.json { try output.printJSON(response); return }
         Terminal.out("removed network \(name)")
     }

@@ -114,7 +114,7 @@ struct RuntimeDeploy: AsyncParsableCommand {
         }
         if let uncommitted { Terminal.err("rnx: \(uncommitted)") }
         try RuntimeDeployResults.show(expected: expected, finals: finals, runtime: config.name, timeout: timeout,
-                                      json: output.json, verb: "deploy")
+                                      output: output, verb: "deploy")
         if let uncommitted { throw RNXError(.remote, uncommitted) }
     }
 }

@@ -4,14 +4,14 @@ import JobletCore
 /// The per-worker outcome of a deploy or a fleet removal, as a table (or JSON); exit 1 if any failed.
 enum RuntimeDeployResults {
     static func show(expected: Set<String>, finals: [String: RuntimeDeployReport], runtime: String, timeout: String,
-                     json: Bool, verb: String) throws {
+                     output: OutputOptions, verb: String) throws {
         var all = expected.sorted().map { worker in
             finals[worker] ?? RuntimeDeployReport(workerID: worker, deployID: "", runtime: runtime, state: .failed,
                                                   message: "no report within \(timeout) of silence", durationSeconds: 0)
         }
         all.sort { $0.workerID < $1.workerID }
-        if json {
-            Terminal.write(try JSONCodec.encode(all) + [0x0a], to: 1)
+        if output.json {
+            try output.printJSON(all)
         } else {
             let style = Style.stdout
             var table = Table(["WORKER", "RESULT", "TIME", "DETAIL"])

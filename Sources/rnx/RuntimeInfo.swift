@@ -17,13 +17,10 @@ struct RuntimeInfo: AsyncParsableCommand {
     @Argument(help: "A runtime spec (python:3.11, node:20) or id (python-3.11-ml).") var spec: String
 
     func run() async throws {
-        let runtimes = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .runtimes)).runtimes ?? []
-        }
+        let runtimes = try await global.query(RPCRequest(method: .runtimes)).runtimes ?? []
         let entry = try resolveFleetRuntime(spec, in: runtimes)
         if output.json { try output.printJSON(entry); return }
         let runtime = entry.runtime
-        let style = Style.stdout
         var lines: [(String, String)] = [("Runtime", runtime.id), ("Language", runtime.language),
                                          ("Version", runtime.version)]
         if !runtime.tags.isEmpty { lines.append(("Tags", runtime.tags.joined(separator: ", "))) }
@@ -33,9 +30,6 @@ struct RuntimeInfo: AsyncParsableCommand {
         lines.append(("Arches", entry.arches.sorted().joined(separator: ", ")))
         lines.append(("Workers", entry.workers.sorted().joined(separator: ", ")))
         lines.append(("Use", "rnx run --runtime=\(runtime.id) …"))
-        let width = lines.map(\.0.count).max() ?? 0
-        for (key, value) in lines {
-            Terminal.out("\(style.bold(key + ":"))\(String(repeating: " ", count: width - key.count + 1))\(value)")
-        }
+        for line in Table.fields(lines) { Terminal.out(line) }
     }
 }

@@ -16,21 +16,14 @@ struct RuntimeList: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let runtimes = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .runtimes)).runtimes ?? []
+        let runtimes = try await global.query(RPCRequest(method: .runtimes)).runtimes ?? []
+        try output.printTable(runtimes, columns: ["ID", "LANGUAGE", "VERSION", "TAGS", "TYPE", "ARCHES", "WORKERS"],
+                              empty: "no runtimes: no live worker offers one (install one with rnx runtime install on a worker host)",
+                              order: { $0.runtime.id < $1.runtime.id }) { entry in
+            [entry.runtime.id, entry.runtime.language, entry.runtime.version,
+             entry.runtime.tags.isEmpty ? "-" : entry.runtime.tags.joined(separator: ","),
+             entry.runtime.type, entry.arches.sorted().joined(separator: ","), "\(entry.workers.count)"]
         }
-        if output.json { try output.printJSON(runtimes); return }
-        if runtimes.isEmpty {
-            Terminal.err("no runtimes: no live worker offers one (install one with rnx runtime install on a worker host)")
-            return
-        }
-        var table = Table(["ID", "LANGUAGE", "VERSION", "TAGS", "TYPE", "ARCHES", "WORKERS"])
-        for entry in runtimes.sorted(by: { $0.runtime.id < $1.runtime.id }) {
-            table.add([entry.runtime.id, entry.runtime.language, entry.runtime.version,
-                       entry.runtime.tags.isEmpty ? "-" : entry.runtime.tags.joined(separator: ","),
-                       entry.runtime.type, entry.arches.sorted().joined(separator: ","), "\(entry.workers.count)"])
-        }
-        Terminal.out(table.render())
     }
 }
 

@@ -74,6 +74,6 @@ struct RuntimeRemove: AsyncParsableCommand {
             }
         }
         try RuntimeDeployResults.show(expected: expected, finals: finals, runtime: name, timeout: timeout,
-                                      json: output.json, verb: "removal")
+                                      output: output, verb: "removal")
     }
 }

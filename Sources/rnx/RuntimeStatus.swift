@@ -22,20 +22,12 @@ struct RuntimeStatus: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let rows = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .runtimeStatus)).rollout ?? []
-        }
-        if output.json { try output.printJSON(rows); return }
-        if rows.isEmpty {
-            Terminal.err("no deployed runtimes: nothing was deployed with rnx runtime deploy (or no worker is live)")
-            return
-        }
-        var table = Table(["WORKER", "RUNTIME", "VERSION", "STATE", "TRIES", "RETRY", "DETAIL"])
-        for row in rows {
+        let rows = try await global.query(RPCRequest(method: .runtimeStatus)).rollout ?? []
+        try output.printTable(rows, columns: ["WORKER", "RUNTIME", "VERSION", "STATE", "TRIES", "RETRY", "DETAIL"],
+                              empty: "no deployed runtimes: nothing was deployed with rnx runtime deploy (or no worker is live)") { row in
             let retry = row.retryAt.map { "in \(max(0, Int($0 - Date().timeIntervalSince1970))) s" } ?? "-"
-            table.add([row.workerID, row.runtime, row.version ?? "(removed)", row.state.rawValue.uppercased(),
-                       "\(row.attempts)", retry, row.message ?? "-"])
+            return [row.workerID, row.runtime, row.version ?? "(removed)", row.state.rawValue.uppercased(),
+                    "\(row.attempts)", retry, row.message ?? "-"]
         }
-        Terminal.out(table.render())
     }
 }

@@ -20,9 +20,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let jobID = try checkedJobID(id)
-        let record = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .status, jobID: jobID)).job
-        }
+        let record = try await global.query(RPCRequest(method: .status, jobID: jobID)).job
         guard let record else { throw RNXError(.dispatcher, "the dispatcher returned no job for \(id)") }
         if output.json { try output.printJSON(record); return }
         Terminal.out(Status.render(record))
@@ -57,8 +55,7 @@ struct Status: AsyncParsableCommand {
         if let unenforced = record.result?.unenforcedLimits, !unenforced.isEmpty {
             lines.append(("Unenforced", unenforced.joined(separator: ", ")))
         }
-        let width = lines.map(\.0.count).max() ?? 0
-        var text = lines.map { "\(style.bold($0.0 + ":"))\(String(repeating: " ", count: width - $0.0.count + 1))\($0.1)" }
+        var text = Table.fields(lines, style: style)
         if !record.history.isEmpty {
             text.append(style.bold("History:"))
             for change in record.history {

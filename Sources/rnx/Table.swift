@@ -43,4 +43,28 @@ struct Table {
         }
         return count
     }
+
+    /// `Key:` in bold, padded so that the values line up (`rnx status`, `rnx runtime info`).
+    static func fields(_ fields: [(String, String)], style: Style = .stdout) -> [String] {
+        let width = fields.map(\.0.count).max() ?? 0
+        return fields.map { key, value in "\(style.bold(key + ":"))\(String(repeating: " ", count: width - key.count + 1))\(value)" }
+    }
+}
+
+extension OutputOptions {
+    /// What every list command prints: with --json the items as the dispatcher sent them; with none,
+    /// `empty` on stderr (what to do about it) and nothing on stdout; else a table of `columns`, a
+    /// row an item, in `order` when given.
+    func printTable<Item: Encodable>(_ items: [Item], columns: [String], empty: String,
+                                     order: ((Item, Item) -> Bool)? = nil, row: (Item) -> [String]) throws {
+        if json { try printJSON(items); return }
+        if items.isEmpty {
+            Terminal.err(empty)
+            return
+        }
+        var table = Table(columns)
+        let ordered = order.map { items.sorted(by: $0) } ?? items
+        for item in ordered { table.add(row(item)) }
+        Terminal.out(table.render())
+    }
 }

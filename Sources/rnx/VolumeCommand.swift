@@ -50,7 +50,7 @@ struct VolumeCreate: AsyncParsableCommand {
                 throw RNXError(.usage, "--size: \"\(size)\" is not \(ByteSize.acceptedForms)")
             }
         }
-        let response = try await global.withClient { client in try await client.query(request) }
+        let response = try await global.query(request)
         if output.json { try output.printJSON(response.volumes ?? []); return }
         let volume = response.volumes?.first
         Terminal.out("created volume \(volume.map { "\($0.owner)/\($0.name)" } ?? name) (\(volume?.size.description ?? "?"))")
@@ -72,22 +72,14 @@ struct VolumeList: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let volumes = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .volumeList)).volumes ?? []
-        }
-        if output.json { try output.printJSON(volumes); return }
-        if volumes.isEmpty {
-            Terminal.err("no volumes: rnx volume create NAME --size 1G (or run a job with --volume NAME)")
-            return
-        }
-        var table = Table(["OWNER", "NAME", "SIZE", "ACCESS", "SHARED WITH", "CREATED"])
-        for volume in volumes {
+        let volumes = try await global.query(RPCRequest(method: .volumeList)).volumes ?? []
+        try output.printTable(volumes, columns: ["OWNER", "NAME", "SIZE", "ACCESS", "SHARED WITH", "CREATED"],
+                              empty: "no volumes: rnx volume create NAME --size 1G (or run a job with --volume NAME)") { volume in
             let shares = volume.shares.map { list in
                 list.isEmpty ? "-" : list.map { "\($0.user)\($0.readOnly ? " (ro)" : "")" }.joined(separator: ", ")
             } ?? "-"
-            table.add([volume.owner, volume.name, volume.size.description, volume.access, shares, Format.ago(volume.createdAt)])
+            return [volume.owner, volume.name, volume.size.description, volume.access, shares, Format.ago(volume.createdAt)]
         }
-        Terminal.out(table.render(style: .stdout))
     }
 }
 
@@ -111,7 +103,7 @@ struct VolumeRemove: AsyncParsableCommand {
     func run() async throws {
         var request = RPCRequest(method: .volumeRemove)
         request.name = name
-        let response = try await global.withClient { client in try await client.query(request) }
+        let response = try await global.query(request)
         if output.json { try output.printJSON(response); return }
         Terminal.out("removed volume \(name)")
     }
@@ -141,7 +133,7 @@ struct VolumeShare: AsyncParsableCommand {
         request.name = name
         request.with = with
         request.readOnly = readOnly
-        let response = try await global.withClient { client in try await client.query(request) }
+        let response = try await global.query(request)
         if output.json { try output.printJSON(response.volumes ?? []); return }
         let owner = response.volumes?.first?.owner ?? "OWNER"
         let volume = response.volumes?.first?.name ?? name
@@ -168,7 +160,7 @@ struct VolumeUnshare: AsyncParsableCommand {
         var request = RPCRequest(method: .volumeUnshare)
         request.name = name
         request.with = with
-        let response = try await global.withClient { client in try await client.query(request) }
+        let response = try await global.query(request)
         if output.json { try output.printJSON(response.volumes ?? []); return }
         Terminal.out("\(name) is no longer shared with \(with)")
     }

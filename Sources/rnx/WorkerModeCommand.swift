@@ -34,9 +34,7 @@ enum WorkerModeCommand {
     }
 
     static func send(_ method: RPCRequest.Method, worker: String, global: GlobalOptions) async throws {
-        let affected = try await global.withClient { client in
-            try await client.query(RPCRequest(method: method, worker: worker)).workers ?? []
-        }
+        let affected = try await global.query(RPCRequest(method: method, worker: worker)).workers ?? []
         let names = affected.map(\.workerID).sorted().joined(separator: ", ")
         Terminal.out("\(method == .drain ? "draining" : "resuming") \(names.isEmpty ? worker : names)")
     }

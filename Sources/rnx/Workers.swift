@@ -32,24 +32,17 @@ struct WorkersList: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let workers = try await global.withClient { client in
-            try await client.query(RPCRequest(method: .workers)).workers ?? []
-        }
-        if output.json { try output.printJSON(workers); return }
-        if workers.isEmpty {
-            Terminal.err("no workers: start joblet-worker on a host (it advertises itself within seconds)")
-            return
-        }
+        let workers = try await global.query(RPCRequest(method: .workers)).workers ?? []
         let style = Style.stdout
-        var table = Table(["ID", "ARCH", "STATUS", "RUNTIMES", "NETWORKS", "SLOTS", "LOAD", "LAST SEEN"])
-        for worker in workers.sorted(by: { $0.workerID < $1.workerID }) {
+        try output.printTable(workers, columns: ["ID", "ARCH", "STATUS", "RUNTIMES", "NETWORKS", "SLOTS", "LOAD", "LAST SEEN"],
+                              empty: "no workers: start joblet-worker on a host (it advertises itself within seconds)",
+                              order: { $0.workerID < $1.workerID }) { worker in
             let status = worker.status == .online ? style.green(worker.status.rawValue) : style.yellow(worker.status.rawValue)
             let runtimes = worker.runtimes.map(\.id).sorted().joined(separator: ",")
-            table.add([worker.workerID, worker.arch, status, runtimes.isEmpty ? "-" : runtimes,
-                       (worker.networks ?? [JobNetwork.noneMode]).joined(separator: ","),
-                       "\(worker.slotsTotal - worker.slotsFree)/\(worker.slotsTotal)",
-                       "\((worker.load1 * 100).rounded() / 100)", Format.ago(worker.time)])
+            return [worker.workerID, worker.arch, status, runtimes.isEmpty ? "-" : runtimes,
+                    (worker.networks ?? [JobNetwork.noneMode]).joined(separator: ","),
+                    "\(worker.slotsTotal - worker.slotsFree)/\(worker.slotsTotal)",
+                    "\((worker.load1 * 100).rounded() / 100)", Format.ago(worker.time)]
         }
-        Terminal.out(table.render(style: style))
     }
 }
