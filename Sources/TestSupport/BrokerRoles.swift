@@ -59,8 +59,9 @@ public enum BrokerRoles {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             let credentials = "\(scratch)/\(user.name).credentials"
             if !FileManager.default.fileExists(atPath: credentials) {
-                FileManager.default.createFile(atPath: credentials, contents: Data("\(user.name):\(password)\n".utf8),
-                                               attributes: [.posixPermissions: 0o600])
+                _ = FileManager.default.createFile(atPath: credentials,
+                                                   contents: Data("\(user.name):\(password)\n".utf8),
+                                                   attributes: [.posixPermissions: 0o600])
             }
             return User(role: user.role, name: user.name, password: password,
                         url: withCredentials(brokerURL, user: user.name, password: password), credentialsFile: credentials)

@@ -3,26 +3,7 @@ import Synchronization
 
 /// The real RabbitMQ broker that tests run against.
 public enum TestBroker {
-    private actor Shared {
-        var task: Task<String, any Error>?
-
-        func url() async throws -> String {
-            if let task { return try await task.value }
-            let t = Task<String, any Error> {
-                let name = "test-\(getpid())"
-                ExitCleanup.register(name)
-                let out = try await BrokerScript.run(["start", "--name", name])
-                guard let url = BrokerScript.value("AMQP_URL", in: out) else {
-                    throw BrokerScript.Failure(description: "scripts/broker start printed no AMQP_URL: \(out)")
-                }
-                return url
-            }
-            task = t
-            return try await t.value
-        }
-    }
-
-    private static let shared_ = Shared()
+    private static let shared_ = SharedOnce<String>()
     private static let counter = Atomic<Int>(0)
 
     /// The AMQP URL of the broker shared by the whole test run: `JOBLET_TEST_AMQP_URL` if set
@@ -30,7 +11,15 @@ public enum TestBroker {
     /// process with scripts/broker and stopped at exit.
     public static func shared() async throws -> String {
         if let url = ProcessInfo.processInfo.environment["JOBLET_TEST_AMQP_URL"], !url.isEmpty { return url }
-        return try await shared_.url()
+        return try await shared_.value {
+            let name = "test-\(getpid())"
+            ExitCleanup.register(name)
+            let out = try await BrokerScript.run(["start", "--name", name])
+            guard let url = BrokerScript.value("AMQP_URL", in: out) else {
+                throw BrokerScript.Failure(description: "scripts/broker start printed no AMQP_URL: \(out)")
+            }
+            return url
+        }
     }
 
     /// Starts a node of the test's own (stopped at process exit unless destroyed before).

@@ -3,77 +3,81 @@ import Synchronization
 import TestSupport
 import Testing
 
-@Test("cancelling a consumer hands it every delivery sent before the cancel-ok; none is rejected back to the queue")
+@Test("cancelling a consumer hands it every delivery sent before the cancel-ok; none is rejected back to the queue",
+      .timeLimit(.minutes(10)))
 func cancelKeepsInFlightDeliveries() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    defer { Task { await conn.close() } }
-    let ch = try await conn.openChannel()
-    let queue = TestBroker.uniqueName("cancel")
-    try await ch.declareQueue(queue, durable: false, autoDelete: false)
-    try await ch.enableConfirms()
-    let total = 200
-    for i in 0..<total {
-        try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
+    try await withCleanup { await conn.close() } do: {
+        let ch = try await conn.openChannel()
+        let queue = TestBroker.uniqueName("cancel")
+        try await ch.declareQueue(queue, durable: false, autoDelete: false)
+        try await ch.enableConfirms()
+        let total = 200
+        for i in 0..<total {
+            try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
+        }
+        let consumerChannel = try await conn.openChannel()
+        try await consumerChannel.qos(prefetchCount: UInt16(total))
+        let consumer = try await consumerChannel.consume(queue: queue)
+        // At once: the broker is still pushing, so deliveries arrive while the cancel waits for its reply.
+        try await consumerChannel.cancel(consumerTag: consumer.consumerTag)
+        var seen: [String] = []
+        var redelivered = 0
+        for try await d in consumer {
+            seen.append(d.properties.messageID ?? "")
+            if d.redelivered { redelivered += 1 }
+            try await consumerChannel.ack(d)
+        }
+        // What the consumer did not get is still in the queue, never delivered (a rejected one would say redelivered).
+        while let d = try await ch.get(queue: queue) {
+            seen.append(d.properties.messageID ?? "")
+            if d.redelivered { redelivered += 1 }
+            try await ch.ack(d)
+        }
+        #expect(redelivered == 0)
+        #expect(seen.sorted() == (0..<total).map(String.init).sorted())
+        try await ch.deleteQueue(queue)
     }
-    let consumerChannel = try await conn.openChannel()
-    try await consumerChannel.qos(prefetchCount: UInt16(total))
-    let consumer = try await consumerChannel.consume(queue: queue)
-    // At once: the broker is still pushing, so deliveries arrive while the cancel waits for its reply.
-    try await consumerChannel.cancel(consumerTag: consumer.consumerTag)
-    var seen: [String] = []
-    var redelivered = 0
-    for try await d in consumer {
-        seen.append(d.properties.messageID ?? "")
-        if d.redelivered { redelivered += 1 }
-        try await consumerChannel.ack(d)
-    }
-    // What the consumer did not get is still in the queue, never delivered (a rejected one would say redelivered).
-    while let d = try await ch.get(queue: queue) {
-        seen.append(d.properties.messageID ?? "")
-        if d.redelivered { redelivered += 1 }
-        try await ch.ack(d)
-    }
-    #expect(redelivered == 0)
-    #expect(seen.sorted() == (0..<total).map(String.init).sorted())
-    try await ch.deleteQueue(queue)
 }
 
 /// A quorum queue may still deliver to a consumer after its cancel-ok (rabbitmq-server#3729: the
 /// channel forgets the consumer before the queue does). Rejecting such a delivery back would count as
 /// a failed delivery (`x-delivery-count`), and a job would be declared lost after enough cancels without
 /// ever running: late deliveries go to the channel's late-delivery handler instead.
-@Test("deliveries a quorum queue sends after a cancel-ok reach the late-delivery handler; none is returned to the queue")
+@Test("deliveries a quorum queue sends after a cancel-ok reach the late-delivery handler; none is returned to the queue",
+      .timeLimit(.minutes(10)))
 func lateDeliveriesAfterCancelAreKept() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    defer { Task { await conn.close() } }
-    let ch = try await conn.openChannel()
-    let queue = TestBroker.uniqueName("late")
-    try await ch.declareQueue(queue, durable: true, autoDelete: false, arguments: ["x-queue-type": .string("quorum")])
-    try await ch.enableConfirms()
-    let total = 300
-    for i in 0..<total {
-        try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
+    try await withCleanup { await conn.close() } do: {
+        let ch = try await conn.openChannel()
+        let queue = TestBroker.uniqueName("late")
+        try await ch.declareQueue(queue, durable: true, autoDelete: false, arguments: ["x-queue-type": .string("quorum")])
+        try await ch.enableConfirms()
+        let total = 300
+        for i in 0..<total {
+            try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
+        }
+        let consumerChannel = try await conn.openChannel()
+        try await consumerChannel.qos(prefetchCount: 1)
+        let late = LateDeliveries()
+        try await consumerChannel.setLateDeliveryHandler { queue, delivery in late.add(queue, delivery) }
+        var received: [Delivery] = []
+        // Start a consumer and cancel it at once, again and again: the churn of a worker whose slots fill
+        // and free while the queue is full, where a delivery races each cancel.
+        for _ in 0..<2_000 where received.count < total {
+            let consumer = try await consumerChannel.consume(queue: queue)
+            try await consumerChannel.cancel(consumerTag: consumer.consumerTag)
+            var arrived: [Delivery] = []
+            for try await delivery in consumer { arrived.append(delivery) }
+            arrived += late.take(from: queue)
+            for delivery in arrived { try await consumerChannel.ack(delivery) }
+            received += arrived
+        }
+        let counted = received.filter { $0.properties.headers?["x-delivery-count"] != nil }
+        #expect(counted.isEmpty, "\(counted.count) deliveries came back with x-delivery-count")
+        #expect(received.compactMap(\.properties.messageID).sorted() == (0..<total).map(String.init).sorted())
+        try await ch.deleteQueue(queue)
     }
-    let consumerChannel = try await conn.openChannel()
-    try await consumerChannel.qos(prefetchCount: 1)
-    let late = LateDeliveries()
-    try await consumerChannel.setLateDeliveryHandler { queue, delivery in late.add(queue, delivery) }
-    var received: [Delivery] = []
-    // Start a consumer and cancel it at once, again and again: the churn of a worker whose slots fill
-    // and free while the queue is full, where a delivery races each cancel.
-    for _ in 0..<2_000 where received.count < total {
-        let consumer = try await consumerChannel.consume(queue: queue)
-        try await consumerChannel.cancel(consumerTag: consumer.consumerTag)
-        var arrived: [Delivery] = []
-        for try await delivery in consumer { arrived.append(delivery) }
-        arrived += late.take(from: queue)
-        for delivery in arrived { try await consumerChannel.ack(delivery) }
-        received += arrived
-    }
-    let counted = received.filter { $0.properties.headers?["x-delivery-count"] != nil }
-    #expect(counted.isEmpty, "\(counted.count) deliveries came back with x-delivery-count")
-    #expect(received.compactMap(\.properties.messageID).sorted() == (0..<total).map(String.init).sorted())
-    try await ch.deleteQueue(queue)
 }
 
 private final class LateDeliveries: Sendable {

@@ -58,17 +58,18 @@ func missingVhost() async throws {
 @Test("a declare that contradicts the existing queue closes the channel with 406")
 func preconditionFailed() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    defer { Task { await conn.close() } }
-    let ch = try await conn.openChannel()
-    let queue = TestBroker.uniqueName("mismatch")
-    try await ch.declareQueue(queue, durable: false, autoDelete: true)
-    let e = await #expect(throws: AMQPError.self) { try await ch.declareQueue(queue, durable: true) }
-    #expect(e?.code == .channelClosed)
-    #expect(e?.replyCode == 406)
-    // Later calls on that channel fail clearly; the connection still works.
-    await #expect(throws: AMQPError.self) { try await ch.purgeQueue(queue) }
-    let other = try await conn.openChannel()
-    #expect(try await other.purgeQueue(queue) == 0)
+    try await withCleanup { await conn.close() } do: {
+        let ch = try await conn.openChannel()
+        let queue = TestBroker.uniqueName("mismatch")
+        try await ch.declareQueue(queue, durable: false, autoDelete: true)
+        let e = await #expect(throws: AMQPError.self) { try await ch.declareQueue(queue, durable: true) }
+        #expect(e?.code == .channelClosed)
+        #expect(e?.replyCode == 406)
+        // Later calls on that channel fail clearly; the connection still works.
+        await #expect(throws: AMQPError.self) { try await ch.purgeQueue(queue) }
+        let other = try await conn.openChannel()
+        #expect(try await other.purgeQueue(queue) == 0)
+    }
 }
 
 @Test("connection failures are logged without the password")

@@ -195,29 +195,23 @@ struct DispatcherTestUsers: Sendable {
         workerName(nextWorker.add(1, ordering: .relaxed).oldValue % poolSize)
     }
 
-    private actor Shared {
-        var task: Task<DispatcherTestUsers, any Error>?
-        func users(url: String) async throws -> DispatcherTestUsers {
-            if let task { return try await task.value }
-            let made = Task {
-                try await Task.detached {
-                    var wanted: [(role: String, name: String)] = [
-                        ("dispatcher", "joblet-dispatcher-t\(getpid())"), ("admin", clientName),
-                        ("dispatcher", "operator-t\(getpid())"),
-                    ]
-                    wanted += (0..<poolSize).map { ("worker", workerName($0)) }
-                    let users = try BrokerRoles.provision(wanted, brokerURL: url)
-                    return DispatcherTestUsers(dispatcher: users[0], client: users[1], operator: users[2],
-                                               workers: Array(users[3...]))
-                }.value
-            }
-            task = made
-            return try await made.value
+    private static let shared_ = SharedOnce<DispatcherTestUsers>()
+
+    /// The users provisioned once per process, on the broker at `url` of the first call.
+    static func shared(url: String) async throws -> DispatcherTestUsers {
+        try await shared_.value {
+            try await Task.detached {
+                var wanted: [(role: String, name: String)] = [
+                    ("dispatcher", "joblet-dispatcher-t\(getpid())"), ("admin", clientName),
+                    ("dispatcher", "operator-t\(getpid())"),
+                ]
+                wanted += (0..<poolSize).map { ("worker", workerName($0)) }
+                let users = try BrokerRoles.provision(wanted, brokerURL: url)
+                return DispatcherTestUsers(dispatcher: users[0], client: users[1], operator: users[2],
+                                           workers: Array(users[3...]))
+            }.value
         }
     }
-
-    private static let shared_ = Shared()
-    static func shared(url: String) async throws -> DispatcherTestUsers { try await shared_.users(url: url) }
 }
 
 /// A lock-protected dictionary for the harness's per-worker channels.

@@ -5,7 +5,7 @@ import JobletMessaging
 import Testing
 
 extension DispatcherClusterTests {
-@Suite struct RestartTests {
+@Suite(.timeLimit(.minutes(10))) struct RestartTests {
     /// 500 submissions; the dispatcher is SIGKILLed mid-stream and restarted: 500 jobs, none lost or doubled.
     @Test func killedAndRestartedMidStreamLosesAndDoublesNothing() async throws {
         let harness = try await DispatcherHarness(extraArguments: ["--fleet-warmup", "3s"])

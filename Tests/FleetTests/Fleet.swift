@@ -1,10 +1,12 @@
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 /// Every suite on the shared fleet, run one after another: some take a broker node or a worker host
-/// down, which the others must not see.
-@Suite(.serialized) enum FleetSuite {}
+/// down, which the others must not see. Each test may take up to 30 minutes (the fleet starts in the
+/// first; a deploy builds a runtime) and is then stopped, so a hung one cannot hold the run.
+@Suite(.serialized, .timeLimit(.minutes(30))) enum FleetSuite {}
 
 /// A local fleet started with `scripts/fleet up`: a broker "host" namespace with a 3-node RabbitMQ
 /// cluster and the dispatcher, and two worker "hosts" (own network + UTS namespaces, reached over
@@ -39,21 +41,11 @@ final class Fleet: Sendable {
 
     static var script: String { repoRoot + "/scripts/fleet" }
 
-    private actor Shared {
-        var task: Task<Fleet, any Error>?
-        func fleet() async throws -> Fleet {
-            if let task { return try await task.value }
-            let started = Task { try await Fleet.start() }
-            task = started
-            return try await started.value
-        }
-    }
-
-    private static let shared_ = Shared()
+    private static let shared_ = SharedOnce<Fleet>()
     private static let running = LockedValue<String?>(nil)
 
     /// The fleet shared by every test in this process.
-    static func shared() async throws -> Fleet { try await shared_.fleet() }
+    static func shared() async throws -> Fleet { try await shared_.value { try await Fleet.start() } }
 
     private static func start() async throws -> Fleet {
         let name = "t\(getpid())"

@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 /// The fleet converges on deployed runtimes (issue 14 item 3): worker B is down while a runtime is

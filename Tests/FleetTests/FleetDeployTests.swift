@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 /// `rnx runtime deploy` across the fleet's two worker hosts: node-18 (built from Debian packages)

@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 /// The fleet story end to end, with real processes only: two worker hosts in their own network and

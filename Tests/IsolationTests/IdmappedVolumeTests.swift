@@ -4,7 +4,7 @@ import Testing
 
 /// Volumes through idmapped mounts: jobs of different uids share every file of a volume, which
 /// stays owned by the storage id on disk.
-@Suite(.enabled(if: getuid() == 0, "needs root: mounts and sandboxes"))
+@Suite(.enabled(if: getuid() == 0, "needs root: mounts and sandboxes"), .timeLimit(.minutes(10)))
 struct IdmappedVolumeTests {
     @Test("a file one job's uid made (mode 600) is another uid's own in the next job; on disk it is the storage id's")
     func jobsOfDifferentUIDsShareAVolume() async throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// The job disk on its own: a loop-backed ext4 of exactly the limit, a pool that reuses barely used
 /// disks, and a sandbox whose /work and /tmp live on one without showing a host path.
-@Suite(.enabled(if: getuid() == 0 && access("/dev/loop-control", W_OK) == 0), .serialized)
+@Suite(.enabled(if: getuid() == 0 && access("/dev/loop-control", W_OK) == 0), .serialized, .timeLimit(.minutes(10)))
 struct LoopDiskTests {
     /// A scratch directory for disks, removed (with anything mounted in it) at the end.
     final class Scratch {

@@ -20,7 +20,7 @@ private final class RefusingCgroup: CgroupAttachment, @unchecked Sendable {
     }
 }
 
-@Suite(.enabled(if: getuid() == 0))
+@Suite(.enabled(if: getuid() == 0), .timeLimit(.minutes(10)))
 struct SandboxCgroupTests {
     static let pidsRoot = "/sys/fs/cgroup/pids"
 

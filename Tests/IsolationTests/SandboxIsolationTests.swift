@@ -3,7 +3,7 @@ import Isolation
 import Testing
 
 /// What a job can see and do inside the sandbox: namespaces, filesystem, privileges.
-@Suite(.enabled(if: getuid() == 0))
+@Suite(.enabled(if: getuid() == 0), .timeLimit(.minutes(10)))
 struct SandboxIsolationTests {
     @Test func initIsPidOneAndHostProcessesAreInvisible() async throws {
         let run = try await SandboxHarness.sh("cat /proc/1/status | grep '^NSpid'; ls /proc | grep -E '^[0-9]+$'")

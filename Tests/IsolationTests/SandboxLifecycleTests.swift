@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Exit codes, signals, output and cleanup of sandboxed jobs.
-@Suite(.enabled(if: getuid() == 0))
+@Suite(.enabled(if: getuid() == 0), .timeLimit(.minutes(10)))
 struct SandboxLifecycleTests {
     @Test(arguments: [("exit 0", Int32(0)), ("exit 1", 1), ("kill -9 $$", 137), ("kill -TERM $$", 143)])
     func exitStatusPropagates(script: String, code: Int32) async throws {

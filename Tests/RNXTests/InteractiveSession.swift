@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Drives a CLI the way a person at a terminal does: through a real pseudo-terminal (python3's
 /// `pty`, so ^C goes through the line discipline and becomes SIGINT), or through plain pipes with

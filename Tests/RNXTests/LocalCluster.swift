@@ -49,20 +49,10 @@ final class LocalCluster: Sendable {
         self.broker = broker
     }
 
-    private actor Shared {
-        var task: Task<LocalCluster, any Error>?
-        func cluster() async throws -> LocalCluster {
-            if let task { return try await task.value }
-            let started = Task { try await LocalCluster.start() }
-            task = started
-            return try await started.value
-        }
-    }
-
-    private static let shared_ = Shared()
+    private static let shared_ = SharedOnce<LocalCluster>()
 
     /// The cluster shared by every RNX test in this process.
-    static func shared() async throws -> LocalCluster { try await shared_.cluster() }
+    static func shared() async throws -> LocalCluster { try await shared_.value { try await LocalCluster.start() } }
 
     /// The package's `.build/debug`, found from this file's path.
     static var binaryDirectory: String {
@@ -122,7 +112,7 @@ final class LocalCluster: Sendable {
         return cluster
     }
 
-    private static let running = NSLockedValue<LocalCluster?>(nil)
+    private static let running = LockedValue<LocalCluster?>(nil)
 
     private static func stopAtExit() {
         guard let cluster = running.withLock({ $0 }) else { return }
@@ -226,16 +216,4 @@ final class LocalCluster: Sendable {
 struct ClusterError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// A value behind a lock, for the at-exit hook.
-final class NSLockedValue<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ value: T) { self.value = value }
-    func withLock<R>(_ body: (inout T) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
 }

@@ -4,7 +4,8 @@ import Testing
 
 /// Workers are bounded out of the box (worker.yml `limits.max`, the host's memory and CPUs) and say
 /// so in their adverts, so the dispatcher refuses at submit what no worker would run.
-@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"))
+@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"),
+       .timeLimit(.minutes(10)))
 struct RNXCeilingTests {
     @Test func limitsNoWorkerAllowsAreRefusedAtSubmitNamingTheLargest() async throws {
         let cluster = try await LocalCluster.shared()

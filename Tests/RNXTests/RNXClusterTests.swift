@@ -1,9 +1,11 @@
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 /// The CLI as a user runs it, against a real local cluster (broker, dispatcher, worker processes).
-@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"))
+@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"),
+       .timeLimit(.minutes(10)))
 struct RNXClusterTests {
     func decode<T: Decodable>(_ type: T.Type, _ result: CommandResult) throws -> T {
         try JSONCodec.decode(type, from: Array(result.stdout.utf8), rejectUnknownKeys: false)

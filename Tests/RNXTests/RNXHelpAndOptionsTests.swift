@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Help texts and the global options, checked on the binary as users run it (no cluster needed).

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Input errors and an unreachable broker: no cluster needed, the answer must still be clear.

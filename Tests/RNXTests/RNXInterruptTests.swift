@@ -4,7 +4,8 @@ import Testing
 
 /// Ctrl-C during `rnx run`, driven for real: through a pseudo-terminal (the prompt) and through
 /// pipes (no terminal: detach). Jobs wait on a file in a volume, so "still running" is a fact, not a race.
-@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"))
+@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"),
+       .timeLimit(.minutes(10)))
 struct RNXInterruptTests {
     /// A job that prints `started`, waits until the test creates `go` in its volume, prints `finished`.
     struct GatedJob {

@@ -3,7 +3,8 @@ import JobletCore
 import Testing
 
 /// What rnx shows when a job's output passed its `--max-output` limit.
-@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"))
+@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"),
+       .timeLimit(.minutes(10)))
 struct RNXOutputLimitTests {
     static let script = "head -c 3000000 /dev/zero | tr '\\0' a; echo; exit 3"
     /// 3000001 bytes written, 1M kept.

@@ -5,7 +5,8 @@ import TestSupport
 
 /// runtime.yml `package_manager.cache_volume`: jobs of a runtime that declares a cache get one per
 /// submitter and runtime at /volumes/<cache_volume>, with the package manager pointed at it.
-@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes and mounts volumes"))
+@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes and mounts volumes"),
+       .timeLimit(.minutes(10)))
 struct RNXPackageCacheTests {
     static let runtimeID = "rnxpip-1.0"
 

@@ -21,20 +21,10 @@ private final class TLSCluster: Sendable {
         self.submitter = submitter
     }
 
-    private actor Shared {
-        var task: Task<TLSCluster, any Error>?
-        func get() async throws -> TLSCluster {
-            if let task { return try await task.value }
-            let started = Task { try await TLSCluster.start() }
-            task = started
-            return try await started.value
-        }
-    }
+    private static let shared_ = SharedOnce<TLSCluster>()
+    static func shared() async throws -> TLSCluster { try await shared_.value { try await TLSCluster.start() } }
 
-    private static let shared_ = Shared()
-    static func shared() async throws -> TLSCluster { try await shared_.get() }
-
-    private static let running = NSLockedValue<(processes: [Process], root: String?)>(([], nil))
+    private static let running = LockedValue<(processes: [Process], root: String?)>(([], nil))
 
     private static func start() async throws -> TLSCluster {
         let binaries = LocalCluster.binaryDirectory
@@ -131,7 +121,8 @@ private final class TLSCluster: Sendable {
     }
 }
 
-@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"))
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"),
+       .timeLimit(.minutes(10)))
 struct RNXTLSTests {
     @Test func runOverAmqpsWithThePrivateCAPrintsTheOutput() async throws {
         let cluster = try await TLSCluster.shared()

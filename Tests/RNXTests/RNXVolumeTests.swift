@@ -5,7 +5,8 @@ import TestSupport
 
 /// Volumes through rnx on a real cluster: owned by their creator, of a fixed size, shared only
 /// when the owner says so, removed by their owner from every worker host.
-@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes and mounts volumes"))
+@Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes and mounts volumes"),
+       .timeLimit(.minutes(10)))
 struct RNXVolumeTests {
     func volumes(_ cluster: LocalCluster, as user: BrokerRoles.User? = nil) async throws -> [VolumeInfo] {
         let listed = try await cluster.rnx(["volume", "list", "--json"], as: user)
