@@ -39,20 +39,22 @@ let package = Package(
         .executableTarget(name: "joblet-init", dependencies: ["CIsolation"],
                           linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
 
+        // The one EINTR retry, errno text and Duration conversion every Swift module uses (no C).
+        .target(name: "SystemCalls"),
         .target(name: "JobletCore",
-                dependencies: ["CYAML", "CArchive", "CJansson",
+                dependencies: ["SystemCalls", "CYAML", "CArchive", "CJansson",
                                .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "AMQP",
-                dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")]),
+                dependencies: ["CRabbitMQ", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         // Joblet's names and message shapes on top of the AMQP library, shared by all three binaries.
         .target(name: "JobletMessaging",
-                dependencies: ["JobletCore", "AMQP", .product(name: "Logging", package: "swift-log")]),
+                dependencies: ["JobletCore", "AMQP", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Isolation",
-                dependencies: ["CIsolation", "JobletCore",
+                dependencies: ["CIsolation", "JobletCore", "SystemCalls",
                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker",
-                dependencies: ["JobletCore", "AMQP", "JobletMessaging", "Isolation",
+                dependencies: ["JobletCore", "AMQP", "JobletMessaging", "Isolation", "SystemCalls",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                .product(name: "Prometheus", package: "swift-prometheus")]),
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(name: "joblet-dispatcher",
                           dependencies: ["Dispatcher", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rnx",
-                          dependencies: ["JobletCore", "AMQP", "JobletMessaging",
+                          dependencies: ["JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test harness: a private RabbitMQ node shared by the whole test run.

@@ -1,5 +1,6 @@
 import CRabbitMQ
 import Synchronization
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,7 +98,7 @@ final class ConnectionLoop: @unchecked Sendable {
         }, box)
         guard rc == 0 else {
             Unmanaged<ConnectionLoop>.fromOpaque(box).release()
-            throw AMQPError(.protocolError, "cannot start the connection thread", cause: String(cString: strerror(rc)))
+            throw AMQPError(.protocolError, "cannot start the connection thread", cause: errnoText(rc))
         }
         pthread_detach(tid)
     }
@@ -193,7 +194,7 @@ final class ConnectionLoop: @unchecked Sendable {
             if conn.hasBufferedData { timeoutMS = 0 }
         } else if let at = nextReconnectAt {
             let left = at - ContinuousClock.now
-            timeoutMS = Int32(max(0, min(100, left.milliseconds)))
+            timeoutMS = Int32(max(0, min(100, left.wholeMilliseconds)))
         }
         let pending = inbox.withLock { box -> Bool in
             if box.commands.isEmpty { box.wakePending = false; return false }
@@ -226,13 +227,3 @@ final class ConnectionLoop: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    var milliseconds: Int64 {
-        let c = components
-        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
-    }
-}
-
-func errnoText(_ code: Int32 = errno) -> String {
-    String(cString: strerror(code))
-}

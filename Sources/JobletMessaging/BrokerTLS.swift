@@ -3,6 +3,7 @@ import Glibc
 #endif
 import AMQP
 import JobletCore
+import SystemCalls
 
 /// The `tls:` block of a broker section, read the same way by worker.yml, dispatcher.yml and rnx.yml:
 ///
@@ -103,7 +104,7 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
             throw JobletError(.invalidArgument, "\(key) is empty: give \(what)")
         }
         guard access(path, R_OK) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = errnoText()
             throw JobletError(.invalidArgument, "\(key): cannot read \(path) (\(reason)): give \(what)")
         }
         let text: String

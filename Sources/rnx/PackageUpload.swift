@@ -2,6 +2,7 @@ import AMQP
 import Dispatch
 import JobletCore
 import JobletMessaging
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +29,7 @@ struct PackageUpload {
 
     func run(progress: (UInt64) -> Void) async throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw RNXError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw RNXError(.io, "cannot open \(path): \(errnoText())") }
         defer { close(fd) }
         try await channel.enableConfirms()
         var inFlight: [(receipt: PublishReceipt, bytes: Int)] = []
@@ -60,18 +61,12 @@ struct PackageUpload {
     static func read(_ fd: Int32, count: Int, path: String) async throws -> [UInt8] {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                var buffer = [UInt8](repeating: 0, count: count)
-                var filled = 0
-                while filled < count {
-                    let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + filled }, count - filled) }
-                    if n < 0, errno == EINTR { continue }
-                    guard n > 0 else {
-                        continuation.resume(throwing: RNXError(.io, "\(path) changed while it was sent (short read); send it again"))
-                        return
-                    }
-                    filled += n
+                // A read error or an early end of file both mean the file is not what was sized.
+                guard let bytes = try? FileDescriptorIO.read(fd, upTo: count), bytes.count == count else {
+                    continuation.resume(throwing: RNXError(.io, "\(path) changed while it was sent (short read); send it again"))
+                    return
                 }
-                continuation.resume(returning: buffer)
+                continuation.resume(returning: bytes)
             }
         }
     }

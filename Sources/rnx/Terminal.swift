@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// What the CLI writes to, and whether it may decorate it (colour, progress lines).
 enum Terminal {
@@ -18,15 +19,7 @@ enum Terminal {
 
     /// Writes every byte, retrying short writes and EINTR; a closed pipe is ignored (`rnx logs | head`).
     static func write(_ bytes: [UInt8], to fd: Int32) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        try? FileDescriptorIO.writeAll(fd, bytes)
     }
 
     static func out(_ text: String) { write(Array((text + "\n").utf8), to: 1) }

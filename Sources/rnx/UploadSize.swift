@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import JobletCore
+import SystemCalls
 
 /// The upload's `size` field: the total bytes of the files sent, as the user sees them on disk
 /// (regular files only; directories and symlinks count as 0, the way `du --apparent-size` counts content).
@@ -16,7 +17,7 @@ enum UploadSize {
     private static func size(of path: String) throws -> Int64 {
         var info = stat()
         guard lstat(path, &info) == 0 else {
-            throw RNXError(.io, "cannot read --upload \(path): \(String(cString: strerror(errno)))")
+            throw RNXError(.io, "cannot read --upload \(path): \(errnoText())")
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:

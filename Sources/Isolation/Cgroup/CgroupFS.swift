@@ -4,28 +4,27 @@ import Glibc
 import Musl
 #endif
 import JobletCore
+import SystemCalls
 
-/// Every file and syscall of the cgroup layer goes through here: EINTR is retried and
+/// Every file and syscall of the cgroup layer goes through here: EINTR is retried (SystemCalls) and
 /// a failure becomes a `CgroupError` naming the call and the file.
 enum CgroupFS {
     /// Runs `body` until it does not fail with EINTR; throws naming `call` and `path` on failure.
     @discardableResult
     static func syscall(_ call: String, _ path: String, _ body: () -> Int) throws -> Int {
-        while true {
-            let result = body()
-            if result >= 0 { return result }
-            let code = Glibc.errno
-            if code == EINTR { continue }
-            var error = CgroupError(.system, "\(call) \(path) failed", cause: errnoText(code, call: call))
-            error.errnoCode = code
-            throw error
+        do {
+            return try retryingOnInterrupt(body)
+        } catch {
+            var failure = CgroupError(.system, "\(call) \(path) failed", cause: cause(error.code, call: call))
+            failure.errnoCode = error.code
+            throw failure
         }
     }
 
-    static func errnoText(_ code: Int32, call: String) -> String {
-        "\(call): \(String(cString: strerror(code))) (errno \(code))"
+    /// The cause text of a failed call: "open: No such file or directory (errno 2)".
+    static func cause(_ code: Int32, call: String) -> String {
+        "\(call): \(Errno(code))"
     }
-
 
     /// Writes `value` to a cgroup control file in a single write(2), as the kernel expects.
     static func write(_ value: String, to path: String) throws {
@@ -110,7 +109,7 @@ enum CgroupFS {
     /// Sends SIGKILL; a process that is already gone is not an error.
     static func sigkill(_ pid: Int32) throws {
         if Glibc.kill(pid, SIGKILL) != 0 && Glibc.errno != ESRCH {
-            throw CgroupError(.system, "cannot kill process \(pid)", cause: errnoText(Glibc.errno, call: "kill"))
+            throw CgroupError(.system, "cannot kill process \(pid)", cause: cause(Glibc.errno, call: "kill"))
         }
     }
 

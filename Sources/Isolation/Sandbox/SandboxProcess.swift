@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemCalls
 
 /// A running sandbox: its init process, its output and its exit.
 public final class SandboxProcess: Sendable {
@@ -83,11 +84,10 @@ public final class SandboxProcess: Sendable {
         var buffer = [UInt8](repeating: 0, count: readSize)
         var failure: (any Error)?
         while open > 0 {
-            let ready = poll(&fds, 2, -1)
-            if ready == -1 {
-                let code = errno
-                if code == EINTR { continue }
-                failure = SandboxError.system("poll", errno: code)
+            do {
+                try retryingOnInterrupt { poll(&fds, 2, -1) }
+            } catch {
+                failure = SandboxError.system("poll", errno: error.code)
                 break
             }
             for i in 0..<2 where fds[i].fd >= 0 && fds[i].revents != 0 {

@@ -1,22 +1,21 @@
 import CIsolation
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
 
-/// The one place the sandbox makes syscalls from Swift: retries `EINTR` and turns `-1`
-/// into a ``SandboxError`` that names the call.
+/// The sandbox's syscalls from Swift: the retry of `EINTR` is SystemCalls'; this turns a
+/// failure into a ``SandboxError`` that names the call.
 enum System {
     /// Runs `body` until it does not fail with `EINTR`; throws when it returns -1.
     @discardableResult
     static func call<T: FixedWidthInteger>(_ name: String, _ body: () -> T) throws(SandboxError) -> T {
-        while true {
-            let result = body()
-            if result != -1 { return result }
-            let code = joblet_errno()
-            if code == EINTR { continue }
-            throw SandboxError.system(name, errno: code)
+        do {
+            return try retryingOnInterrupt(body)
+        } catch {
+            throw SandboxError.system(name, errno: error.code)
         }
     }
 
@@ -34,34 +33,24 @@ enum System {
 
     /// Writes all of `bytes` to `fd`.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SandboxError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = try call("write") {
-                bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-            }
-            offset += n
+        do {
+            try FileDescriptorIO.writeAll(fd, bytes)
+        } catch {
+            throw SandboxError.system("write", errno: error.code)
         }
     }
 
     /// Reads until `count` bytes or end of file; returns what was read.
     static func readFully(_ fd: Int32, count: Int) throws(SandboxError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        while offset < count {
-            let n = try call("read") {
-                buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress.map { $0 + offset }, count - offset) }
-            }
-            if n == 0 { break }
-            offset += n
+        do {
+            return try FileDescriptorIO.read(fd, upTo: count)
+        } catch {
+            throw SandboxError.system("read", errno: error.code)
         }
-        return Array(buffer[0..<offset])
     }
 
     /// The text of an errno value.
-    static func describe(errno code: Int32) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        return String(cString: text)
-    }
+    static func describe(errno code: Int32) -> String { errnoText(code) }
 
     /// Starts a detached OS thread: blocking work (poll, waitid) must stay off the cooperative pool.
     static func startThread(_ body: @escaping @Sendable () -> Void) throws(SandboxError) {

@@ -72,13 +72,13 @@ public enum ArchiveExtractor {
         let base = realParent == "/" ? "" : realParent
         let staging = "\(base)/.\(name).extracting-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         let final = "\(base)/\(name)"
-        try ArchiveFiles.call("mkdir", staging) { mkdir(staging, 0o755) }
+        try IOCall.run("mkdir", staging) { mkdir(staging, 0o755) }
         do {
             let summary = try ArchiveDiskExtraction(reader: reader, root: staging, limits: limits, owner: owner).run()
             if let owner {
-                try ArchiveFiles.call("lchown", staging) { lchown(staging, owner.uid, owner.gid) }
+                try IOCall.run("lchown", staging) { lchown(staging, owner.uid, owner.gid) }
             }
-            try ArchiveFiles.call("rename", final) { rename(staging, final) }
+            try IOCall.run("rename", final) { rename(staging, final) }
             return summary
         } catch {
             try? TreeRemoval.remove(staging)

@@ -3,30 +3,19 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemCalls
 
 /// The file-system calls the archive code makes, each retrying EINTR and throwing an error that
-/// names the call and the path.
+/// names the call and the path (``IOCall``).
 enum ArchiveFiles {
-    /// Runs `body` until it does not fail with EINTR; a -1 result throws `JobletError(.io)`.
-    @discardableResult
-    static func call<T: BinaryInteger>(_ name: String, _ path: String, _ body: () -> T) throws -> T {
-        while true {
-            let result = body()
-            if result != -1 { return result }
-            let code = errno
-            if code == EINTR { continue }
-            throw JobletError(.io, "\(name)(\(path)) failed: \(String(cString: strerror(code)))",
-                              cause: "errno \(code)")
-        }
-    }
-
     static func lstatOrNil(_ path: String) throws -> stat? {
         var info = stat()
-        while lstat(path, &info) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            if code == ENOENT { return nil }
-            throw JobletError(.io, "lstat(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
+        do {
+            try retryingOnInterrupt { lstat(path, &info) }
+        } catch where error.code == ENOENT {
+            return nil
+        } catch {
+            throw IOCall.failed("lstat", path, error.code)
         }
         return info
     }
@@ -42,26 +31,26 @@ enum ArchiveFiles {
 
     static func readlink(_ path: String) throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = try call("readlink", path) { Glibc.readlink(path, &buffer, buffer.count - 1) }
+        let count = try IOCall.run("readlink", path) { Glibc.readlink(path, &buffer, buffer.count - 1) }
         return String(decoding: buffer[..<Int(count)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func realpath(_ path: String) throws -> String {
         guard let resolved = Glibc.realpath(path, nil) else {
             let code = errno
-            throw JobletError(.io, "realpath(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
+            throw IOCall.failed("realpath", path, code)
         }
         defer { free(resolved) }
         return String(cString: resolved)
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = try IOCall.run("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = try call("read", path) { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
+            let count = try IOCall.run("read", path) { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[..<count])
         }
@@ -70,26 +59,20 @@ enum ArchiveFiles {
     /// Writes via a temporary file beside `path` and renames it into place.
     static func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = try call("open", temporary) { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+        let fd = try IOCall.run("open", temporary) { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
         do {
-            var offset = 0
-            while offset < bytes.count {
-                let written = try call("write", temporary) {
-                    bytes.withUnsafeBytes { raw in
-                        raw.baseAddress.map { write(fd, $0 + offset, raw.count - offset) } ?? 0
-                    }
-                }
-                offset += written
+            do {
+                try FileDescriptorIO.writeAll(fd, bytes)
+            } catch {
+                throw IOCall.failed("write", temporary, error.code)
             }
-            try call("fsync", temporary) { fsync(fd) }
+            try IOCall.run("fsync", temporary) { fsync(fd) }
             close(fd)
-            try call("rename", path) { rename(temporary, path) }
+            try IOCall.run("rename", path) { rename(temporary, path) }
         } catch {
             close(fd)
             unlink(temporary)
             throw error
         }
     }
-
-    static func errorString(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

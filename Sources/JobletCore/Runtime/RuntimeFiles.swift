@@ -4,22 +4,11 @@ import Glibc
 import Musl
 #endif
 import Foundation
+import SystemCalls
 
-/// File-system helpers of the runtime system. Every system call goes through ``call(_:_:)``,
+/// File-system helpers of the runtime system. Every system call goes through ``IOCall``,
 /// which retries `EINTR` and throws a `JobletError` naming the call and path.
 enum RuntimeFiles {
-    /// Runs a libc call returning -1 on failure, retrying on `EINTR`.
-    @discardableResult
-    static func call(_ name: String, _ path: String, _ body: () -> Int32) throws -> Int32 {
-        while true {
-            let result = body()
-            if result != -1 { return result }
-            let code = errno
-            if code == EINTR { continue }
-            throw JobletError(.io, "\(name)(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
-        }
-    }
-
     static func join(_ base: String, _ name: String) -> String {
         base.hasSuffix("/") ? base + name : base + "/" + name
     }
@@ -37,10 +26,8 @@ enum RuntimeFiles {
 
     static func stat(_ path: String) -> stat? {
         var info = Glibc.stat()
-        while true {
-            if lstat(path, &info) == 0 { return info }
-            if errno != EINTR { return nil }
-        }
+        guard (try? retryingOnInterrupt({ lstat(path, &info) })) != nil else { return nil }
+        return info
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -57,13 +44,13 @@ enum RuntimeFiles {
 
     /// Reads a whole (small) file.
     static func readBytes(_ path: String, limit: Int) throws -> [UInt8] {
-        let fd = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = try IOCall.run("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = try buffer.withUnsafeMutableBytes { raw in
-                try call("read", path) { Int32(truncatingIfNeeded: read(fd, raw.baseAddress, raw.count)) }
+                try IOCall.run("read", path) { Int32(truncatingIfNeeded: read(fd, raw.baseAddress, raw.count)) }
             }
             if count == 0 { return result }
             result.append(contentsOf: buffer[0..<Int(count)])
@@ -75,12 +62,12 @@ enum RuntimeFiles {
 
     /// Streams a file through `body` in chunks.
     static func forEachChunk(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws {
-        let fd = try call("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = try IOCall.run("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let count = try buffer.withUnsafeMutableBytes { raw in
-                try call("read", path) { Int32(truncatingIfNeeded: read(fd, raw.baseAddress, raw.count)) }
+                try IOCall.run("read", path) { Int32(truncatingIfNeeded: read(fd, raw.baseAddress, raw.count)) }
             }
             if count == 0 { return }
             buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<Int(count)])) }
@@ -96,7 +83,7 @@ enum RuntimeFiles {
             current += "/" + part
             if isDirectory(current) { continue }
             do {
-                try call("mkdir", current) { mkdir(current, 0o755) }
+                try IOCall.run("mkdir", current) { mkdir(current, 0o755) }
             } catch where isDirectory(current) {
                 continue  // created concurrently
             }
@@ -111,13 +98,13 @@ enum RuntimeFiles {
             return String(cString: result)
         }
         guard let made else {
-            throw JobletError(.io, "mkdtemp(\(parent)) failed: \(String(cString: strerror(errno)))")
+            throw JobletError(.io, "mkdtemp(\(parent)) failed: \(errnoText())")
         }
         return made
     }
 
     static func rename(_ from: String, _ to: String) throws {
-        try call("rename", "\(from) -> \(to)") { Glibc.rename(from, to) }
+        try IOCall.run("rename", "\(from) -> \(to)") { Glibc.rename(from, to) }
     }
 
     /// The canonical absolute path (symlinks resolved), or nil when it does not exist.

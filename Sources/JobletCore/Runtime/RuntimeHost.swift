@@ -17,7 +17,7 @@ public struct RuntimeHost: Sendable, Hashable {
     /// This machine.
     public static func current() throws -> RuntimeHost {
         var names = utsname()
-        try RuntimeFiles.call("uname", "") { uname(&names) }
+        try IOCall.run("uname", "") { uname(&names) }
         let machine = withUnsafePointer(to: names.machine) {
             $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: names.machine)) { String(cString: $0) }
         }

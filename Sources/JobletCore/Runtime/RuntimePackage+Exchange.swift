@@ -19,7 +19,7 @@ extension RuntimePackage {
         guard let symbol = dlsym(handle, "renameat2") else { return false }
         let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
         do {
-            try RuntimeFiles.call("renameat2(RENAME_EXCHANGE)", "\(first) <-> \(second)") {
+            try IOCall.run("renameat2(RENAME_EXCHANGE)", "\(first) <-> \(second)") {
                 renameat2(AT_FDCWD, first, AT_FDCWD, second, renameExchange)
             }
             return true

@@ -79,7 +79,7 @@ extension RuntimePackage {
             var buffer = [CChar](repeating: 0, count: 256)
             let count = buffer.withUnsafeMutableBufferPointer { raw -> Int32? in
                 guard let start = raw.baseAddress else { return nil }
-                return try? RuntimeFiles.call("readlink", path) { Int32(readlink(path, start, raw.count - 1)) }
+                return try? IOCall.run("readlink", path) { Int32(readlink(path, start, raw.count - 1)) }
             }
             guard let count else { return nil }
             return String(decoding: buffer[0..<Int(count)].map { UInt8(bitPattern: $0) }, as: UTF8.self)

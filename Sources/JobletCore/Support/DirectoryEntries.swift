@@ -25,7 +25,7 @@ public enum DirectoryEntries {
     private static func list(_ path: String, directoriesOnly: Bool) throws -> [String] {
         guard let directory = opendir(path) else {
             let code = errno
-            throw JobletError(.io, "opendir(\(path)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
+            throw IOCall.failed("opendir", path, code)
         }
         defer { closedir(directory) }
         var names: [String] = []

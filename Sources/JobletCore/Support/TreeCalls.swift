@@ -1,10 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// The system calls of ``TreeRemoval``, each retrying `EINTR` and throwing `JobletError(.io)` that
-/// names the call and the path. Paths are only for messages (built when a call fails): every call
-/// is relative to a directory descriptor.
+/// names the call and the path (``IOCall``). Paths are only for messages (built when a call fails):
+/// every call is relative to a directory descriptor.
 enum TreeCalls {
     /// Directory descriptors: never follow a symlink, never leak into a child process.
     static let directoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
@@ -21,34 +22,23 @@ enum TreeCalls {
 
     enum Unlinked { case removed, gone, isDirectory }
 
-    static func callFailed(_ name: String, _ display: String, _ code: Int32) -> JobletError {
-        JobletError(.io, "\(name)(\(display)) failed: \(String(cString: strerror(code)))", cause: "errno \(code)")
-    }
-
-    /// Runs `body` until it does not fail with EINTR; returns its result or the errno of the failure.
+    /// ``retryingOnInterrupt(_:)`` as a `Result`, for the callers below that switch on the errno.
     static func retrying(_ body: () -> Int32) -> Result<Int32, Errno> {
-        while true {
-            let result = body()
-            if result != -1 { return .success(result) }
-            let code = errno
-            if code != EINTR { return .failure(Errno(code: code)) }
-        }
+        Result { () throws(Errno) -> Int32 in try retryingOnInterrupt(body) }
     }
-
-    struct Errno: Error { let code: Int32 }
 
     /// The directory at `path`, or nil when there is none (nothing below it to remove either).
     static func openDirectory(_ path: String) throws -> Int32? {
         switch retrying({ open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) {
         case .success(let fd): return fd
         case .failure(let error) where error.code == ENOENT: return nil
-        case .failure(let error): throw callFailed("open", path, error.code)
+        case .failure(let error): throw IOCall.failed("open", path, error.code)
         }
     }
 
     static func fstat(_ fd: Int32, display: @autoclosure () -> String) throws -> stat {
         var info = stat()
-        if case .failure(let error) = retrying({ Glibc.fstat(fd, &info) }) { throw callFailed("fstat", display(), error.code) }
+        if case .failure(let error) = retrying({ Glibc.fstat(fd, &info) }) { throw IOCall.failed("fstat", display(), error.code) }
         return info
     }
 
@@ -58,7 +48,7 @@ enum TreeCalls {
         switch retrying({ fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) }) {
         case .success: return info
         case .failure(let error) where error.code == ENOENT: return nil
-        case .failure(let error): throw callFailed("fstatat", display(), error.code)
+        case .failure(let error): throw IOCall.failed("fstatat", display(), error.code)
         }
     }
 
@@ -70,7 +60,7 @@ enum TreeCalls {
         case .failure(let error) where error.code == ENOENT: return .gone
         // Linux says EISDIR; POSIX allows EPERM, which also means "try it as a directory".
         case .failure(let error) where error.code == EISDIR: return .isDirectory
-        case .failure(let error): throw callFailed("unlinkat", display(), error.code)
+        case .failure(let error): throw IOCall.failed("unlinkat", display(), error.code)
         }
     }
 
@@ -82,7 +72,7 @@ enum TreeCalls {
         case .failure(let error) where error.code == EBUSY:
             throw JobletError(.io, "unlinkat(\(display()), AT_REMOVEDIR) failed: it is a mount point; unmount it first",
                               cause: "errno \(EBUSY)")
-        case .failure(let error): throw callFailed("unlinkat", display(), error.code)
+        case .failure(let error): throw IOCall.failed("unlinkat", display(), error.code)
         }
     }
 
@@ -94,7 +84,7 @@ enum TreeCalls {
         case .failure(let error) where error.code == ENOENT: return .gone
         case .failure(let error) where error.code == ELOOP || error.code == ENOTDIR: return .notDirectory
         case .failure(let error) where error.code == EACCES: return try openUnreadable(at: fd, name, display: display())
-        case .failure(let error): throw callFailed("openat", display(), error.code)
+        case .failure(let error): throw IOCall.failed("openat", display(), error.code)
         }
     }
 
@@ -105,7 +95,7 @@ enum TreeCalls {
         let parent: Int32
         switch retrying({ openat(fd, dotDot, directoryFlags) }) {
         case .success(let opened): parent = opened
-        case .failure(let error): throw callFailed("openat(..)", display(), error.code)
+        case .failure(let error): throw IOCall.failed("openat(..)", display(), error.code)
         }
         let info: stat
         do { info = try fstat(parent, display: display()) } catch { close(parent); throw error }
@@ -124,14 +114,14 @@ enum TreeCalls {
         case .success(let opened): pinned = opened
         case .failure(let error) where error.code == ENOENT: return .gone
         case .failure(let error) where error.code == ELOOP || error.code == ENOTDIR: return .notDirectory
-        case .failure(let error): throw callFailed("openat", display(), error.code)
+        case .failure(let error): throw IOCall.failed("openat", display(), error.code)
         }
         defer { close(pinned) }
         let link = "/proc/self/fd/\(pinned)"
-        if case .failure(let error) = retrying({ chmod(link, 0o700) }) { throw callFailed("chmod", display(), error.code) }
+        if case .failure(let error) = retrying({ chmod(link, 0o700) }) { throw IOCall.failed("chmod", display(), error.code) }
         switch retrying({ open(link, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }) {
         case .success(let opened): return .directory(opened)
-        case .failure(let error): throw callFailed("open", display(), error.code)
+        case .failure(let error): throw IOCall.failed("open", display(), error.code)
         }
     }
 

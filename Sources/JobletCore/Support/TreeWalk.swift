@@ -116,7 +116,7 @@ struct TreeWalk {
             guard let reopened = fdopendir(fd) else {
                 let code = errno
                 close(fd)
-                throw TreeCalls.callFailed("fdopendir", display(nil), code)
+                throw IOCall.failed("fdopendir", display(nil), code)
             }
             levels[parent].stream = reopened
             openCount += 1
@@ -149,7 +149,7 @@ struct TreeWalk {
         guard let stream = fdopendir(fd) else {
             let code = errno
             close(fd)
-            throw TreeCalls.callFailed("fdopendir", display(), code)
+            throw IOCall.failed("fdopendir", display(), code)
         }
         return Level(stream: stream, device: info.st_dev, inode: info.st_ino, name: name)
     }
@@ -161,7 +161,7 @@ struct TreeWalk {
                 let code = errno
                 if code == 0 { return nil }
                 if code == EINTR { continue }
-                throw TreeCalls.callFailed("readdir", display(nil), code)
+                throw IOCall.failed("readdir", display(nil), code)
             }
             var name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 raw.prefix(while: { $0 != 0 }).map { CChar(bitPattern: $0) }

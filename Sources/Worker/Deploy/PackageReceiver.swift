@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 import JobletCore
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,7 @@ final class PackageReceiver: @unchecked Sendable {
         self.path = path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
-            throw JobletError(.io, "cannot create \(path) for the package: \(String(cString: strerror(errno)))")
+            throw JobletError(.io, "cannot create \(path) for the package: \(errnoText())")
         }
         self.fd = fd
     }
@@ -75,19 +76,12 @@ final class PackageReceiver: @unchecked Sendable {
         let path = self.path
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             io.async {
-                var offset = 0
-                while offset < body.count {
-                    let n = body.withUnsafeBytes { raw in
-                        Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                    }
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        continuation.resume(throwing: JobletError(.io, "cannot write the package to \(path): \(String(cString: strerror(errno)))"))
-                        return
-                    }
-                    offset += n
+                do throws(Errno) {
+                    try FileDescriptorIO.writeAll(fd, body)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: JobletError(.io, "cannot write the package to \(path): \(error.text)"))
                 }
-                continuation.resume()
             }
         }
     }

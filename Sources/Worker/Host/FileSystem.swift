@@ -2,16 +2,16 @@
 import Glibc
 #endif
 import JobletCore
+import SystemCalls
 
 /// The few file operations the worker needs, each retrying EINTR and naming the call and path on failure.
 /// Removing a tree is `TreeRemoval` (JobletCore): fd-relative, so a job cannot shape its work dir to escape it.
 enum FileSystem {
     static func call(_ name: String, _ path: String, _ body: () -> Int32) throws {
-        while true {
-            if body() == 0 { return }
-            let code = errno
-            if code == EINTR { continue }
-            throw WorkerError(.io, "\(name) \(path): \(String(cString: strerror(code)))", cause: "errno \(code)")
+        do {
+            try retryingOnInterrupt(body)
+        } catch {
+            throw WorkerError(.io, "\(name) \(path): \(error.text)", cause: "errno \(error.code)")
         }
     }
 
@@ -23,7 +23,7 @@ enum FileSystem {
             if mkdir(current, mode) != 0 {
                 let code = errno
                 guard code == EEXIST else {
-                    throw WorkerError(.io, "mkdir \(current): \(String(cString: strerror(code)))", cause: "errno \(code)")
+                    throw WorkerError(.io, "mkdir \(current): \(errnoText(code))", cause: "errno \(code)")
                 }
             }
         }

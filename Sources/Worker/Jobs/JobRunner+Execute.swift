@@ -6,6 +6,7 @@ import Isolation
 import JobletCore
 import JobletMessaging
 import Logging
+import SystemCalls
 
 extension JobRunner {
     /// Prepares the sandbox, runs it to the end and reports; always removes the cgroup (`run` then the work dir).
@@ -72,7 +73,7 @@ extension JobRunner {
             return
         }
         handle.attach(process: process, cgroup: cgroup)
-        await state.recordStarted(latencyMs: (ContinuousClock.now - work.receivedAt).milliseconds)
+        await state.recordStarted(latencyMs: (ContinuousClock.now - work.receivedAt).fractionalMilliseconds)
 
         // `running` goes out now, ahead of any log chunk or result on this channel; its confirm is
         // awaited beside the job rather than before it is supervised (one broker round trip less).
@@ -239,12 +240,6 @@ extension JobRunner {
         case let error as JobletError: return error.message
         default: return "\(error)"
         }
-    }
-}
-
-extension Duration {
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }
 

@@ -6,6 +6,7 @@ import JobletCore
 import JobletMessaging
 import Logging
 import Synchronization
+import SystemCalls
 
 /// Runs a runtime's `test` command in a real sandbox with only that runtime mounted.
 struct RuntimeTester: Sendable {
@@ -31,7 +32,7 @@ struct RuntimeTester: Sendable {
         let started = ContinuousClock.now
         func report(passed: Bool, exitCode: Int32?, output: String) -> RuntimeTestReport {
             RuntimeTestReport(workerID: config.workerID, runtimeID: runtime.descriptor.id, passed: passed,
-                              exitCode: exitCode, output: output, durationSeconds: (ContinuousClock.now - started).milliseconds / 1000)
+                              exitCode: exitCode, output: output, durationSeconds: (ContinuousClock.now - started).fractionalMilliseconds / 1000)
         }
         guard let argv = runtime.testCommand, !argv.isEmpty else {
             return report(passed: false, exitCode: nil, output: "runtime \(runtime.descriptor.id) has no test command in runtime.yml")

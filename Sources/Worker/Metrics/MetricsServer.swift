@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import Synchronization
+import SystemCalls
 
 /// Serves `GET /metrics` (Prometheus text) on a TCP address, one request at a time, from a
 /// dedicated thread: the blocking accept loop never runs on the cooperative pool. Clients get a
@@ -64,7 +65,7 @@ final class MetricsServer: Sendable {
         }, context)
         guard rc == 0 else {
             Unmanaged<MetricsServer>.fromOpaque(context).release()
-            throw WorkerError(.system, "pthread_create for the metrics server: \(String(cString: strerror(rc)))", cause: "errno \(rc)")
+            throw WorkerError(.system, "pthread_create for the metrics server: \(errnoText(rc))", cause: "errno \(rc)")
         }
         pthread_detach(thread)
     }
@@ -136,12 +137,10 @@ final class MetricsServer: Sendable {
     /// Runs a socket call, retrying EINTR; a negative result throws an error naming the call.
     @discardableResult
     private static func sys(_ name: String, _ body: () -> Int32) throws -> Int32 {
-        while true {
-            let result = body()
-            if result >= 0 { return result }
-            let code = errno
-            if code == EINTR { continue }
-            throw WorkerError(.io, "\(name): \(String(cString: strerror(code)))", cause: "errno \(code)")
+        do {
+            return try retryingOnInterrupt(body)
+        } catch {
+            throw WorkerError(.io, "\(name): \(error.text)", cause: "errno \(error.code)")
         }
     }
 }

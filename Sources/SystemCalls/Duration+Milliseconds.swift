@@ -1,0 +1,14 @@
+/// The two millisecond readings of a `Duration` the code needs, named apart so the modules that
+/// use them do not each declare a conflicting `milliseconds`.
+extension Duration {
+    /// Whole milliseconds, truncated toward zero (poll(2) timeouts).
+    public var wholeMilliseconds: Int64 {
+        let parts = components
+        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Milliseconds with the fraction kept (latencies, durations reported to users).
+    public var fractionalMilliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}
