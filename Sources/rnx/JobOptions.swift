@@ -118,6 +118,17 @@ struct JobOptions: ParsableArguments, Sendable {
         return table
     }
 
+    /// What `rnx run` and `rnx submit` captured after their options (passthrough): the command line
+    /// without a leading `--`; nil once `command`'s help is printed for a lone --help or -h, which
+    /// the capture swallows.
+    static func commandLine<Command: ParsableCommand>(_ captured: [String], of command: Command.Type) -> [String]? {
+        if captured.first == "--help" || captured.first == "-h" {
+            Terminal.out(RNX.helpMessage(for: command))
+            return nil
+        }
+        return captured.first == "--" ? Array(captured.dropFirst()) : captured
+    }
+
     /// The request for `command`, with uploads packed and size-checked against `maxUploadBytes`.
     func request(command: [String], maxUploadBytes: Int64) throws -> JobRequest {
         guard !command.isEmpty else {

@@ -23,12 +23,7 @@ struct Submit: AsyncParsableCommand {
     var command: [String] = []
 
     func run() async throws {
-        // Passthrough capture also swallows a lone --help.
-        if command.first == "--help" || command.first == "-h" {
-            Terminal.out(RNX.helpMessage(for: Self.self))
-            return
-        }
-        let argv = command.first == "--" ? Array(command.dropFirst()) : command
+        guard let argv = JobOptions.commandLine(command, of: Self.self) else { return }
         let settings = try global.resolve()
         let request = try job.request(command: argv, maxUploadBytes: settings.maxUploadBytes)
         let code = try await global.withClient(settings: settings) { client -> Int32 in
