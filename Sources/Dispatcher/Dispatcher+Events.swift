@@ -6,7 +6,7 @@ import Logging
 extension Dispatcher {
     /// A `job.<submitter>.<id>.<state>` event: recorded in the store (duplicates and stale events
     /// change nothing). Believed only from the worker that holds the job (docs/SECURITY.md); the
-    /// dispatcher's own events come back here too and were recorded when published.
+    /// dispatcher's own `cancelled` events come back here too and were recorded when published.
     public func handleEvent(_ delivery: Delivery, on channel: AMQPChannel) async throws {
         let sender = delivery.properties.userID
         switch trust.role(of: sender) {
@@ -55,7 +55,7 @@ extension Dispatcher {
         switch event.state {
         case .running:
             return nil
-        case .queued, .lost, .unschedulable:
+        case _ where DispatcherQueues.decidedStates.contains(event.state):
             return "\(event.state.rawValue) is decided by the dispatcher, not reported by workers"
         default:
             let holder = try store.holder(jobID: event.jobID)

@@ -49,14 +49,26 @@ public final class Dispatcher: Sendable {
     }
 
     /// Publishes a lifecycle event the dispatcher decided (queued, cancelled, lost, unschedulable) so
-    /// followers such as `rnx run` see it like a worker's.
+    /// followers such as `rnx run` see it like a worker's. Not waited for: the store already holds the
+    /// state, and the event is a notification (a submission's reply need not wait for its confirm).
+    /// Later publishes on the channel still follow it, so the reply never overtakes it.
     func publishEvent(_ event: JobEvent, submitter: String, on channel: AMQPChannel) async {
+        let receipt: PublishReceipt
         do {
-            try await channel.publish(try Envelope.encode(event), exchange: Topology.eventsExchange,
-                                      routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID, state: event.state),
-                                      properties: Envelope.properties(type: MessageType.jobEvent))
+            receipt = channel.startPublish(try Envelope.encode(event), exchange: Topology.eventsExchange,
+                                           routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID, state: event.state),
+                                           properties: Envelope.properties(type: MessageType.jobEvent))
         } catch {
-            logger.warning("cannot publish event", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
+            logger.warning("cannot encode event", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
+            return
+        }
+        let logger = self.logger
+        Task {
+            do {
+                try await receipt.confirmed()
+            } catch {
+                logger.warning("cannot publish event", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
+            }
         }
     }
 }

@@ -4,7 +4,7 @@ import JobletMessaging
 
 /// The dispatcher's own durable queues: events, logs and dead letters wait here while it restarts.
 public enum DispatcherQueues {
-    /// `job.#` from `joblet.events` (quorum).
+    /// The job events workers report, from `joblet.events` (quorum; `recordedEventKeys`).
     public static let events = "joblet.dispatcher.events"
     /// Every chunk from `joblet.logs` (quorum).
     public static let logs = "joblet.dispatcher.logs"
@@ -12,13 +12,26 @@ public enum DispatcherQueues {
     /// stays for people to inspect).
     public static let dead = "joblet.dispatcher.dead"
 
+    /// States only the dispatcher decides: it publishes them for followers and never records them from
+    /// an event, so they are not bound (each was a quorum write and a delivery per job for nothing).
+    static let decidedStates: Set<JobState> = [.queued, .lost, .unschedulable]
+
+    /// `job.<submitter>.<id>.<state>` for every state a worker reports.
+    static var recordedEventKeys: [String] {
+        JobState.allCases.filter { !decidedStates.contains($0) }.map { "job.*.*.\($0.rawValue)" }
+    }
+
     static let quorum: FieldTable = ["x-queue-type": .string("quorum")]
 
     /// Declares the core topology plus the dispatcher's queues and bindings.
     public static func declare(on channel: AMQPChannel) async throws {
         try await JobletTopology.declareCore(on: channel)
         try await channel.declareQueue(events, durable: true, arguments: quorum)
-        try await channel.bindQueue(events, exchange: Topology.eventsExchange, routingKey: "job.#")
+        // Before: `job.#`, which brought the dispatcher's own notifications back (unbinding is idempotent).
+        try await channel.unbindQueue(events, exchange: Topology.eventsExchange, routingKey: "job.#")
+        for key in recordedEventKeys {
+            try await channel.bindQueue(events, exchange: Topology.eventsExchange, routingKey: key)
+        }
         try await channel.declareQueue(logs, durable: true, arguments: quorum)
         try await channel.bindQueue(logs, exchange: Topology.logsExchange, routingKey: "#")
         try await channel.declareQueue(dead, durable: true, arguments: quorum)
