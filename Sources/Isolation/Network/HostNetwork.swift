@@ -126,7 +126,7 @@ public final class HostNetwork: Sendable {
                                                                                ownNetwork: !lease.isolated),
                                 stage: "nft rules of job \(JobID.short(jobID))")
         } catch {
-            state.withLock { state in forget(lease, &state) }
+            _ = state.withLock { state in forget(lease, &state) }  // the nft error is the one to report
             throw error
         }
         return lease
