@@ -126,7 +126,7 @@ public enum Subprocess {
 
     /// Starts a long-running program in the background, output appended to `log`.
     public static func spawn(_ executable: String, _ arguments: [String], log: String) throws -> Process {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

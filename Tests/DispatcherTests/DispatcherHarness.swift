@@ -78,7 +78,7 @@ final class DispatcherHarness: @unchecked Sendable {
         process.arguments = ["--broker", bareURL, "--credentials-file", users.dispatcher.credentialsFile,
                              "--admin", users.client.name, "--state-dir", stateDir, "--log-level", "info", "--fleet-warmup", "1s"]
             + extraArguments
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process.standardError = log

@@ -19,7 +19,7 @@ extension DispatcherClusterTests {
         let total = 500
         let body = try JSONCodec.encode(JobRequest(command: ["true"], runtime: "\(language):1"))
         for index in 0..<total {
-            var properties = Envelope.properties(type: MessageType.jobRequest, messageID: "m-\(index)",
+            let properties = Envelope.properties(type: MessageType.jobRequest, messageID: "m-\(index)",
                                                  correlationID: "m-\(index)", replyTo: replies)
             try await harness.channel.publish(body, exchange: "", routingKey: Topology.submitQueue, properties: properties)
         }

@@ -80,9 +80,9 @@ struct RNXClusterTests {
         let directory = NSTemporaryDirectory() + "rnx-upload-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/tool", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        FileManager.default.createFile(atPath: directory + "/tool/run.sh", contents: Data("#!/bin/sh\necho tool ran\n".utf8),
-                                       attributes: [.posixPermissions: 0o755])
-        FileManager.default.createFile(atPath: directory + "/data.txt", contents: Data("payload\n".utf8))
+        _ = FileManager.default.createFile(atPath: directory + "/tool/run.sh", contents: Data("#!/bin/sh\necho tool ran\n".utf8),
+                                           attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: directory + "/data.txt", contents: Data("payload\n".utf8))
         let result = try await cluster.rnx(["run", "--upload", directory + "/tool", "--upload", directory + "/data.txt",
                                             "--", "sh", "-c", "cd /work && ./tool/run.sh && cat data.txt"])
         #expect(result.status == 0, "\(result)")

@@ -49,7 +49,7 @@ struct RNXInputTests {
         // Random bytes do not compress: 9 MiB stays over the 8 MiB default limit.
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<(9 << 20) / 8).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let result = try await Subprocess.run(LocalCluster.rnxPath, ["submit", "--broker", "amqp://127.0.0.1:1/",
                                                                      "--upload", path, "--", "true"])
         #expect(result.status != 0, "\(result)")

@@ -90,7 +90,7 @@ struct RNXVolumeTests {
             if (try? JSONCodec.decode(JobRecord.self, from: Array(status.stdout.utf8), rejectUnknownKeys: false))?.state != .queued { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        FileManager.default.createFile(atPath: cluster.volumePath(name) + "/go", contents: Data())
+        _ = FileManager.default.createFile(atPath: cluster.volumePath(name) + "/go", contents: Data())
         var removed = try await cluster.rnx(["volume", "remove", name])
         for _ in 0..<100 where removed.status != 0 {
             try await Task.sleep(for: .milliseconds(100))

@@ -2,6 +2,7 @@ import AMQP
 import Foundation
 import JobletCore
 import JobletMessaging
+import TestSupport
 
 /// Plays rnx and the dispatcher for a worker deploy test: puts a package into a stream queue in
 /// chunks (optionally with one byte flipped), sends `runtime_deploy`, and returns the worker's final
@@ -19,7 +20,7 @@ struct DeployFixture {
         if padding > 0 {
             // Random bytes do not compress: the package is as big as the padding.
             let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
-            FileManager.default.createFile(atPath: tree + "/padding.bin", contents: nil)
+            _ = FileManager.default.createFile(atPath: tree + "/padding.bin", contents: nil)
             let out = try FileHandle(forWritingTo: URL(fileURLWithPath: tree + "/padding.bin"))
             var left = padding
             while left > 0 {
@@ -63,28 +64,29 @@ struct DeployFixture {
                                        chunkSize: chunkSize, deployer: probe.users.dispatcher.name)
         try await channel.declareQueue(order.queue, durable: true, arguments: ["x-queue-type": .string("stream")])
         try await channel.bindQueue(order.queue, exchange: Topology.deployExchange, routingKey: order.deployID)
-        defer { Task { try? await channel.deleteQueue(order.queue) } }
-        let replies = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-        var properties = Envelope.properties(type: MessageType.control, correlationID: order.deployID, replyTo: replies,
-                                             persistent: false)
-        properties.userID = probe.users.dispatcher.name
-        try await channel.publish(Envelope.encode(ControlCommand(command: .runtimeDeploy, deploy: order)),
-                                  exchange: Topology.controlExchange,
-                                  routingKey: Topology.controlRoutingKey(workerID: workerID), properties: properties)
-        let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: package))
-        for seq in 0..<order.chunks {
-            var body = [UInt8](file.readData(ofLength: order.expectedBytes(ofChunk: seq)))
-            if seq == corrupt { body[body.count / 2] ^= 0xff }
-            var chunk = BasicProperties()
-            chunk.type = MessageType.runtimeChunk
-            chunk.headers = [Topology.deploySeqHeader: .int(Int64(seq))]
-            try await channel.publish(body, exchange: Topology.deployExchange, routingKey: order.deployID, properties: chunk)
+        return try await withCleanup { try? await channel.deleteQueue(order.queue) } do: {
+            let replies = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+            var properties = Envelope.properties(type: MessageType.control, correlationID: order.deployID, replyTo: replies,
+                                                 persistent: false)
+            properties.userID = probe.users.dispatcher.name
+            try await channel.publish(Envelope.encode(ControlCommand(command: .runtimeDeploy, deploy: order)),
+                                      exchange: Topology.controlExchange,
+                                      routingKey: Topology.controlRoutingKey(workerID: workerID), properties: properties)
+            let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: package))
+            for seq in 0..<order.chunks {
+                var body = [UInt8](file.readData(ofLength: order.expectedBytes(ofChunk: seq)))
+                if seq == corrupt { body[body.count / 2] ^= 0xff }
+                var chunk = BasicProperties()
+                chunk.type = MessageType.runtimeChunk
+                chunk.headers = [Topology.deploySeqHeader: .int(Int64(seq))]
+                try await channel.publish(body, exchange: Topology.deployExchange, routingKey: order.deployID, properties: chunk)
+            }
+            try file.close()
+            let deliveries = try await probe.collect(replies, timeout: timeout) { collected in
+                collected.contains { Self.report($0)?.isFinal == true }
+            }
+            return deliveries.compactMap(Self.report)
         }
-        try file.close()
-        let deliveries = try await probe.collect(replies, timeout: timeout) { collected in
-            collected.contains { Self.report($0)?.isFinal == true }
-        }
-        return deliveries.compactMap(Self.report)
     }
 
     func remove(_ name: String, from workerID: String) async throws -> RuntimeDeployReport? {

@@ -45,7 +45,7 @@ enum SlotFixture {
 
     /// Lets every job of runtime `id` waiting in `untilOpen` finish.
     static func open(base: String, id: String) {
-        FileManager.default.createFile(atPath: "\(base)/slots/\(id)/bin/go", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(base)/slots/\(id)/bin/go", contents: nil)
     }
 
     /// The broker's count of unacknowledged deliveries on every channel of `user` (rabbitmqctl

@@ -28,16 +28,17 @@ struct WorkerCleanupTests {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
         let worker = try await WorkerProcess(url: url)
-        defer { Task { await worker.stop(); await probe.close() } }
+        try await withCleanup { await worker.stop(); await probe.close() } do: {
 
-        let id = try await probe.submit(["sh", "-c", Self.hostileScript, "sh", canary.directory])
-        let events = try await probe.jobEvents(for: [id])
-        let final = try #require(events.first { $0.state.isTerminal })
-        #expect(final.state == .completed, "\(final.reason ?? "")")
-        let left = await Self.eventually { Self.workDirectories(of: worker, job: id).isEmpty }
-        #expect(left, "still there: \(Self.workDirectories(of: worker, job: id))")
-        #expect(!worker.log.contains("work dir cleanup failed"))
-        #expect(canary.isIntact)
+            let id = try await probe.submit(["sh", "-c", Self.hostileScript, "sh", canary.directory])
+            let events = try await probe.jobEvents(for: [id])
+            let final = try #require(events.first { $0.state.isTerminal })
+            #expect(final.state == .completed, "\(final.reason ?? "")")
+            let left = await Self.eventually { Self.workDirectories(of: worker, job: id).isEmpty }
+            #expect(left, "still there: \(Self.workDirectories(of: worker, job: id))")
+            #expect(!worker.log.contains("work dir cleanup failed"))
+            #expect(canary.isIntact)
+        }
     }
 
     @Test("a worker killed mid-job leaves the tree; the restarted worker removes it at start")
@@ -47,31 +48,32 @@ struct WorkerCleanupTests {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
         let worker = try await WorkerProcess(url: url)
-        defer { Task { await worker.stop(); await probe.close() } }
+        try await withCleanup { await worker.stop(); await probe.close() } do: {
 
-        // One attempt only: the restarted worker dead-letters the redelivery instead of running it.
-        let id = try await probe.submit(["sh", "-c", Self.hostileScript + "\nsleep 20", "sh", canary.directory], maxAttempts: 1)
-        let built = await Self.eventually {
-            Self.workDirectories(of: worker, job: id).contains { access($0 + "/ready", F_OK) == 0 }
+            // One attempt only: the restarted worker dead-letters the redelivery instead of running it.
+            let id = try await probe.submit(["sh", "-c", Self.hostileScript + "\nsleep 20", "sh", canary.directory], maxAttempts: 1)
+            let built = await Self.eventually {
+                Self.workDirectories(of: worker, job: id).contains { access($0 + "/ready", F_OK) == 0 }
+            }
+            try #require(built, "the job never built its tree")
+            worker.signal(SIGKILL)
+            _ = await worker.waitForExit()
+            #expect(!Self.workDirectories(of: worker, job: id).isEmpty, "the crash should have left the work dir behind")
+            // What a predecessor without job disks leaves: the same tree in <state_dir>/jobs/<id>.
+            let planted = "\(worker.directory)/state/jobs/\(JobID.generate())"
+            try Self.plantTree(at: planted, canary: canary.directory)
+
+            let restarted = try Self.startAgain(worker)
+            defer { if restarted.isRunning { kill(restarted.processIdentifier, SIGKILL) } }
+            let left = await Self.eventually { Self.workDirectories(of: worker, job: id).isEmpty && access(planted, F_OK) != 0 }
+            #expect(left, "survived the restart: \(Self.workDirectories(of: worker, job: id) + [planted].filter { access($0, F_OK) == 0 })")
+            kill(restarted.processIdentifier, SIGTERM)
+            #expect(await Self.eventually(timeout: .seconds(30)) { !restarted.isRunning })
+            let log = (try? String(contentsOfFile: worker.directory + "/restarted.log", encoding: .utf8)) ?? ""
+            #expect(log.contains("removing work dir of a crashed predecessor"))
+            #expect(!log.contains("could not remove a leftover work dir"))
+            #expect(canary.isIntact)
         }
-        try #require(built, "the job never built its tree")
-        worker.signal(SIGKILL)
-        _ = await worker.waitForExit()
-        #expect(!Self.workDirectories(of: worker, job: id).isEmpty, "the crash should have left the work dir behind")
-        // What a predecessor without job disks leaves: the same tree in <state_dir>/jobs/<id>.
-        let planted = "\(worker.directory)/state/jobs/\(JobID.generate())"
-        try Self.plantTree(at: planted, canary: canary.directory)
-
-        let restarted = try Self.startAgain(worker)
-        defer { if restarted.isRunning { kill(restarted.processIdentifier, SIGKILL) } }
-        let left = await Self.eventually { Self.workDirectories(of: worker, job: id).isEmpty && access(planted, F_OK) != 0 }
-        #expect(left, "survived the restart: \(Self.workDirectories(of: worker, job: id) + [planted].filter { access($0, F_OK) == 0 })")
-        kill(restarted.processIdentifier, SIGTERM)
-        #expect(await Self.eventually(timeout: .seconds(30)) { !restarted.isRunning })
-        let log = (try? String(contentsOfFile: worker.directory + "/restarted.log", encoding: .utf8)) ?? ""
-        #expect(log.contains("removing work dir of a crashed predecessor"))
-        #expect(!log.contains("could not remove a leftover work dir"))
-        #expect(canary.isIntact)
     }
 
     /// Where the job's `/work` is or was on the host, as far as it still exists: its job disk's
@@ -111,7 +113,7 @@ struct WorkerCleanupTests {
         process.executableURL = worker.process.executableURL
         process.arguments = worker.process.arguments
         let logPath = worker.directory + "/restarted.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
         process.standardError = log

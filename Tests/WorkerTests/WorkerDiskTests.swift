@@ -75,30 +75,31 @@ struct WorkerDiskTests {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
         let worker = try await WorkerProcess(url: url, slots: 1)
-        defer { Task { await worker.stop(); await probe.close() } }
-        _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
+        try await withCleanup { await worker.stop(); await probe.close() } do: {
+            _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
 
-        let watch = SpaceWatch(directory: worker.directory)
-        let watching = Task { await watch.run() }
-        // 2 GiB without a limit; stopped at 64M with one.
-        let id = try await probe.submit(["sh", "-c", "dd if=/dev/zero of=/work/big bs=1M count=2048 2>&1; status=$?; sync; exit $status"],
-                                        limits: JobLimits(disk: Self.limit))
-        let events = try await probe.jobEvents(for: [id], timeout: .seconds(120))
-        let (drop, image) = watch.stop()
-        watching.cancel()
+            let watch = SpaceWatch(directory: worker.directory)
+            let watching = Task { await watch.run() }
+            // 2 GiB without a limit; stopped at 64M with one.
+            let id = try await probe.submit(["sh", "-c", "dd if=/dev/zero of=/work/big bs=1M count=2048 2>&1; status=$?; sync; exit $status"],
+                                            limits: JobLimits(disk: Self.limit))
+            let events = try await probe.jobEvents(for: [id], timeout: .seconds(120))
+            let (drop, image) = watch.stop()
+            watching.cancel()
 
-        let final = try #require(events.first { $0.state.isTerminal })
-        #expect(final.state == .failed)
-        let result = try #require(final.result)
-        #expect(result.reason == "disk_limit")
-        #expect(result.limits?.disk == Self.limit)
-        #expect(result.unenforcedLimits?.contains("disk") != true)
-        let output = try await probe.output(of: id, chunks: result.logChunks)
-        #expect(output.contains("No space left on device"), "\(output)")
-        #expect(image <= Self.limit.bytes, "the image grew to \(image) bytes")
-        // Other work on this host (builds) moves free space too: 2 GiB would show, 64M must not stand out.
-        #expect(drop < Self.limit.bytes + (448 << 20), "host free space dropped by \(drop) bytes")
-        #expect(await Self.nothingLeft(under: worker.directory) == [])
+            let final = try #require(events.first { $0.state.isTerminal })
+            #expect(final.state == .failed)
+            let result = try #require(final.result)
+            #expect(result.reason == "disk_limit")
+            #expect(result.limits?.disk == Self.limit)
+            #expect(result.unenforcedLimits?.contains("disk") != true)
+            let output = try await probe.output(of: id, chunks: result.logChunks)
+            #expect(output.contains("No space left on device"), "\(output)")
+            #expect(image <= Self.limit.bytes, "the image grew to \(image) bytes")
+            // Other work on this host (builds) moves free space too: 2 GiB would show, 64M must not stand out.
+            #expect(drop < Self.limit.bytes + (448 << 20), "host free space dropped by \(drop) bytes")
+            #expect(await Self.nothingLeft(under: worker.directory) == [])
+        }
     }
 
     @Test("an upload that expands past --max-disk fails with disk_limit before the job starts, and leaves nothing")
@@ -106,41 +107,42 @@ struct WorkerDiskTests {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
         let worker = try await WorkerProcess(url: url, slots: 1)
-        defer { Task { await worker.stop(); await probe.close() } }
-        _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
+        try await withCleanup { await worker.stop(); await probe.close() } do: {
+            _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
 
-        // 256 MiB of one letter: a few hundred KiB as tar.gz (not zeros: those are extracted as holes).
-        let source = worker.directory + "/bomb"
-        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: source + "/letters", contents: Data(repeating: UInt8(ascii: "a"), count: 256 << 20)))
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-czf", worker.directory + "/bomb.tar.gz", "-C", source, "letters"]
-        try tar.run()
-        tar.waitUntilExit()
-        try FileManager.default.removeItem(atPath: source)
-        let archive = try [UInt8](Data(contentsOf: URL(fileURLWithPath: worker.directory + "/bomb.tar.gz")))
-        #expect(archive.count < 2 << 20)
+            // 256 MiB of one letter: a few hundred KiB as tar.gz (not zeros: those are extracted as holes).
+            let source = worker.directory + "/bomb"
+            try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: source + "/letters", contents: Data(repeating: UInt8(ascii: "a"), count: 256 << 20)))
+            let tar = Process()
+            tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+            tar.arguments = ["-czf", worker.directory + "/bomb.tar.gz", "-C", source, "letters"]
+            try tar.run()
+            tar.waitUntilExit()
+            try FileManager.default.removeItem(atPath: source)
+            let archive = try [UInt8](Data(contentsOf: URL(fileURLWithPath: worker.directory + "/bomb.tar.gz")))
+            #expect(archive.count < 2 << 20)
 
-        let watch = SpaceWatch(directory: worker.directory)
-        let watching = Task { await watch.run() }
-        let id = JobID.generate()
-        let message = JobMessage(jobID: id, runtimeID: nil, request: JobRequest(command: ["sh", "-c", "ls -la /work; df -k /work"], upload: JobUpload(archive: archive),
-                                                                limits: JobLimits(disk: Self.limit)),
-                                 submitter: BrokerProbe.submitter, submittedAt: Clock.now, maxAttempts: 1)
-        try await probe.publishRaw(Envelope.encode(message), target: Topology.target(runtimeID: nil, arch: Architecture.host),
-                                   type: MessageType.job)
-        let events = try await probe.jobEvents(for: [id], timeout: .seconds(120))
-        let (_, image) = watch.stop()
-        watching.cancel()
+            let watch = SpaceWatch(directory: worker.directory)
+            let watching = Task { await watch.run() }
+            let id = JobID.generate()
+            let message = JobMessage(jobID: id, runtimeID: nil, request: JobRequest(command: ["sh", "-c", "ls -la /work; df -k /work"], upload: JobUpload(archive: archive),
+                                                                    limits: JobLimits(disk: Self.limit)),
+                                     submitter: BrokerProbe.submitter, submittedAt: Clock.now, maxAttempts: 1)
+            try await probe.publishRaw(Envelope.encode(message), target: Topology.target(runtimeID: nil, arch: Architecture.host),
+                                       type: MessageType.job)
+            let events = try await probe.jobEvents(for: [id], timeout: .seconds(120))
+            let (_, image) = watch.stop()
+            watching.cancel()
 
-        let final = try #require(events.first { $0.state.isTerminal })
-        let shown = try await probe.output(of: id, chunks: final.result?.logChunks ?? 0)
-        #expect(final.state == .failed, "\(shown)")
-        #expect(final.result?.reason?.hasPrefix("disk_limit") == true, "\(final.result?.reason ?? "")")
-        #expect(final.result?.reason?.contains("upload") == true)
-        #expect(image <= Self.limit.bytes, "the image grew to \(image) bytes")
-        #expect(await Self.nothingLeft(under: worker.directory) == [])
+            let final = try #require(events.first { $0.state.isTerminal })
+            let shown = try await probe.output(of: id, chunks: final.result?.logChunks ?? 0)
+            #expect(final.state == .failed, "\(shown)")
+            #expect(final.result?.reason?.hasPrefix("disk_limit") == true, "\(final.result?.reason ?? "")")
+            #expect(final.result?.reason?.contains("upload") == true)
+            #expect(image <= Self.limit.bytes, "the image grew to \(image) bytes")
+            #expect(await Self.nothingLeft(under: worker.directory) == [])
+        }
     }
 
     @Test("/proc/self/mountinfo shows no host path for /work; the next job on the slot sees none of the last one's files")
@@ -148,36 +150,37 @@ struct WorkerDiskTests {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
         let worker = try await WorkerProcess(url: url, slots: 1)
-        defer { Task { await worker.stop(); await probe.close() } }
-        _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
+        try await withCleanup { await worker.stop(); await probe.close() } do: {
+            _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
 
-        let first = try await probe.submit(["sh", "-c", "cat /proc/self/mountinfo; echo secret > /work/mine; echo t > /tmp/mine; mkdir /work/d"],
-                                           limits: JobLimits(disk: Self.limit))
-        let firstEvents = try await probe.jobEvents(for: [first])
-        let firstResult = try #require(firstEvents.first { $0.state.isTerminal }?.result)
-        #expect(firstResult.exitCode == 0)
-        let mountinfo = try await probe.output(of: first, chunks: firstResult.logChunks)
-        #expect(!mountinfo.contains(worker.directory), "\(mountinfo)")
-        let work = try #require(mountinfo.split(separator: "\n").first { $0.split(separator: " ").dropFirst(4).first == "/work" })
-        #expect(work.split(separator: " ")[3] == "/work", "the mount's root is the disk's /work: \(work)")
-        #expect(work.contains(" - ext4 /dev/loop"), "\(work)")
-        #expect(mountinfo.contains(" /tmp /tmp "), "/tmp is on the disk too: \(mountinfo)")
+            let first = try await probe.submit(["sh", "-c", "cat /proc/self/mountinfo; echo secret > /work/mine; echo t > /tmp/mine; mkdir /work/d"],
+                                               limits: JobLimits(disk: Self.limit))
+            let firstEvents = try await probe.jobEvents(for: [first])
+            let firstResult = try #require(firstEvents.first { $0.state.isTerminal }?.result)
+            #expect(firstResult.exitCode == 0)
+            let mountinfo = try await probe.output(of: first, chunks: firstResult.logChunks)
+            #expect(!mountinfo.contains(worker.directory), "\(mountinfo)")
+            let work = try #require(mountinfo.split(separator: "\n").first { $0.split(separator: " ").dropFirst(4).first == "/work" })
+            #expect(work.split(separator: " ")[3] == "/work", "the mount's root is the disk's /work: \(work)")
+            #expect(work.contains(" - ext4 /dev/loop"), "\(work)")
+            #expect(mountinfo.contains(" /tmp /tmp "), "/tmp is on the disk too: \(mountinfo)")
 
-        let second = try await probe.submit(["sh", "-c", "ls -A /work /tmp; cat /proc/self/mountinfo"], limits: JobLimits(disk: Self.limit))
-        let secondEvents = try await probe.jobEvents(for: [second])
-        let secondResult = try #require(secondEvents.first { $0.state.isTerminal }?.result)
-        #expect(secondResult.exitCode == 0)
-        let listing = try await probe.output(of: second, chunks: secondResult.logChunks)
-        #expect(listing.hasPrefix("/tmp:\n\n/work:\n"), "\(listing)")
-        #expect(!listing.contains("mine"))
-        let device = { (text: String) in text.split(separator: "\n").first { $0.contains(" /work /work ") }?.split(separator: " ").last }
-        #expect(device(listing) == device(mountinfo), "the slot's disk was emptied and reused")
+            let second = try await probe.submit(["sh", "-c", "ls -A /work /tmp; cat /proc/self/mountinfo"], limits: JobLimits(disk: Self.limit))
+            let secondEvents = try await probe.jobEvents(for: [second])
+            let secondResult = try #require(secondEvents.first { $0.state.isTerminal }?.result)
+            #expect(secondResult.exitCode == 0)
+            let listing = try await probe.output(of: second, chunks: secondResult.logChunks)
+            #expect(listing.hasPrefix("/tmp:\n\n/work:\n"), "\(listing)")
+            #expect(!listing.contains("mine"))
+            let device = { (text: String) in text.split(separator: "\n").first { $0.contains(" /work /work ") }?.split(separator: " ").last }
+            #expect(device(listing) == device(mountinfo), "the slot's disk was emptied and reused")
 
-        // The idle disk goes with a graceful stop.
-        let directory = worker.directory
-        #expect(!Self.traces(under: directory).isEmpty)
-        await worker.stop()
-        #expect(await Self.nothingLeft(under: directory) == [])
+            // The idle disk goes with a graceful stop.
+            let directory = worker.directory
+            #expect(!Self.traces(under: directory).isEmpty)
+            await worker.stop()
+            #expect(await Self.nothingLeft(under: directory) == [])
+        }
     }
 }
 }

@@ -17,28 +17,29 @@ struct WorkerJobUIDTests {
         let probe = try await BrokerProbe(url: url)
         let runtimes = try JobUIDFixture.runtimes(2)
         let worker = try await WorkerProcess(url: url, slots: 2, runtimesPath: runtimes.base, extra: "job:\n  uid_range: \"71000-71001\"")
-        defer { Task { await worker.stop(); await probe.close(); try? FileManager.default.removeItem(atPath: runtimes.base) } }
-        #expect(try await JobUIDFixture.waitForQueues(runtimes.ids, of: worker, probe: probe))
+        try await withCleanup { await worker.stop(); await probe.close(); try? FileManager.default.removeItem(atPath: runtimes.base) } do: {
+            #expect(try await JobUIDFixture.waitForQueues(runtimes.ids, of: worker, probe: probe))
 
-        // Each prints its ids, then runs until cancelled: both printed means both ran at once.
-        let command = ["sh", "-c", "echo $(id -u) $(id -g); exec sleep 120"]
-        let first = try await probe.submit(command, runtimeID: runtimes.ids[0])
-        let second = try await probe.submit(command, runtimeID: runtimes.ids[1])
-        var output = LiveOutput()
-        let printed = try await output.wait(probe) { live in
-            [first, second].allSatisfy { live.stdout(of: $0).hasSuffix("\n") }
-        }
-        #expect(printed, "both jobs print their ids while the other runs")
-        let ids = [first, second].map { output.stdout(of: $0).split(separator: " ").compactMap { UInt32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
-        for (uid, gid) in ids.compactMap({ $0.count == 2 ? ($0[0], $0[1]) : nil }) {
-            #expect((71000...71001).contains(uid), "uid \(uid) is from job.uid_range")
-            #expect(gid == uid, "a job's gid is its uid")
-        }
-        #expect(Set(ids.compactMap(\.first)).count == 2, "the two running jobs have different uids: \(ids)")
+            // Each prints its ids, then runs until cancelled: both printed means both ran at once.
+            let command = ["sh", "-c", "echo $(id -u) $(id -g); exec sleep 120"]
+            let first = try await probe.submit(command, runtimeID: runtimes.ids[0])
+            let second = try await probe.submit(command, runtimeID: runtimes.ids[1])
+            var output = LiveOutput()
+            let printed = try await output.wait(probe) { live in
+                [first, second].allSatisfy { live.stdout(of: $0).hasSuffix("\n") }
+            }
+            #expect(printed, "both jobs print their ids while the other runs")
+            let ids = [first, second].map { output.stdout(of: $0).split(separator: " ").compactMap { UInt32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
+            for (uid, gid) in ids.compactMap({ $0.count == 2 ? ($0[0], $0[1]) : nil }) {
+                #expect((71000...71001).contains(uid), "uid \(uid) is from job.uid_range")
+                #expect(gid == uid, "a job's gid is its uid")
+            }
+            #expect(Set(ids.compactMap(\.first)).count == 2, "the two running jobs have different uids: \(ids)")
 
-        for id in [first, second] { try await probe.control(ControlCommand(command: .cancel, jobID: id), workerID: worker.id) }
-        let events = try await probe.jobEvents(for: [first, second])
-        #expect(events.filter { $0.state == .cancelled }.count == 2)
+            for id in [first, second] { try await probe.control(ControlCommand(command: .cancel, jobID: id), workerID: worker.id) }
+            let events = try await probe.jobEvents(for: [first, second])
+            #expect(events.filter { $0.state == .cancelled }.count == 2)
+        }
     }
 
     @Test("a job holding every inotify instance its uid may have leaves a concurrent job its own")
@@ -89,10 +90,11 @@ struct WorkerJobUIDTests {
     func rangeSmallerThanSlotsIsAConfigError() async throws {
         let url = try await TestBroker.shared()
         let worker = try await WorkerProcess(url: url, slots: 3, extra: "job:\n  uid_range: \"71020-71021\"")
-        defer { Task { await worker.stop() } }
-        let status = await worker.waitForExit()
-        #expect(status != nil && status != 0)
-        #expect(worker.log.contains("job.uid_range: 71020-71021 has 2 uids but slots is 3"))
+        await withCleanup { await worker.stop() } do: {
+            let status = await worker.waitForExit()
+            #expect(status != nil && status != 0)
+            #expect(worker.log.contains("job.uid_range: 71020-71021 has 2 uids but slots is 3"))
+        }
     }
 }
 }

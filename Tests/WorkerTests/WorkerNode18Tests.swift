@@ -18,17 +18,18 @@ struct WorkerNode18Tests {
         let url = try await TestBroker.shared()
         let probe = try await BrokerProbe(url: url)
         let worker = try await WorkerProcess(url: url, runtimesPath: base)
-        defer { Task { await worker.stop(); await probe.close() } }
-        let queue = Topology.jobQueue(runtimeID: Self.node, arch: Architecture.host)
-        let advert = try await probe.advert(of: worker.id) { $0.queues.contains(queue) }
-        try #require(advert != nil, "the worker never advertised \(queue); log:\n\(worker.log.suffix(4000))")
+        try await withCleanup { await worker.stop(); await probe.close() } do: {
+            let queue = Topology.jobQueue(runtimeID: Self.node, arch: Architecture.host)
+            let advert = try await probe.advert(of: worker.id) { $0.queues.contains(queue) }
+            try #require(advert != nil, "the worker never advertised \(queue); log:\n\(worker.log.suffix(4000))")
 
-        let version = try await run(["node", "-v"], probe: probe, worker: worker)
-        #expect(version.hasPrefix("v18."), "node -v printed: \(version)")
-        // fetch is undici and acorn a Debian package: both are read from /opt/node/nodejs at run time.
-        let builtins = try await run(["node", "-e", "console.log(typeof fetch, require('acorn').version)"],
-                                     probe: probe, worker: worker)
-        #expect(builtins.hasPrefix("function 8."), "got: \(builtins)")
+            let version = try await run(["node", "-v"], probe: probe, worker: worker)
+            #expect(version.hasPrefix("v18."), "node -v printed: \(version)")
+            // fetch is undici and acorn a Debian package: both are read from /opt/node/nodejs at run time.
+            let builtins = try await run(["node", "-e", "console.log(typeof fetch, require('acorn').version)"],
+                                         probe: probe, worker: worker)
+            #expect(builtins.hasPrefix("function 8."), "got: \(builtins)")
+        }
     }
 
     private func run(_ command: [String], probe: BrokerProbe, worker: WorkerProcess) async throws -> String {

@@ -44,7 +44,7 @@ final class WorkerProcess: @unchecked Sendable {
         """
         try config.write(toFile: directory + "/worker.yml", atomically: true, encoding: .utf8)
         logPath = directory + "/worker.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let worker = Self.repoRoot + "/.build/debug/joblet-worker"
         // `launcher`: e.g. nsenter into a test's network namespace, which then execs the worker.
         process.executableURL = URL(fileURLWithPath: launcher.first ?? worker)
