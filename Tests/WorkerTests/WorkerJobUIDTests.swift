@@ -48,42 +48,43 @@ struct WorkerJobUIDTests {
         let probe = try await BrokerProbe(url: url)
         let runtimes = try JobUIDFixture.runtimes(2)
         let worker = try await WorkerProcess(url: url, slots: 2, runtimesPath: runtimes.base, extra: "job:\n  uid_range: \"71010-71011\"")
-        defer { Task { await worker.stop(); await probe.close(); try? FileManager.default.removeItem(atPath: runtimes.base) } }
-        #expect(try await JobUIDFixture.waitForQueues(runtimes.ids, of: worker, probe: probe))
+        try await withCleanup { await worker.stop(); await probe.close(); try? FileManager.default.removeItem(atPath: runtimes.base) } do: {
+            #expect(try await JobUIDFixture.waitForQueues(runtimes.ids, of: worker, probe: probe))
 
-        // The attack: take inotify instances until the kernel refuses (fs.inotify.max_user_instances
-        // per uid), say how many and why it stopped, and hold them.
-        let hog = try await probe.submit(["/usr/bin/python3", "-c", """
-            import ctypes, sys, time
-            libc = ctypes.CDLL(None, use_errno=True)
-            held = []
-            while True:
+            // The attack: take inotify instances until the kernel refuses (fs.inotify.max_user_instances
+            // per uid), say how many and why it stopped, and hold them.
+            let hog = try await probe.submit(["/usr/bin/python3", "-c", """
+                import ctypes, sys, time
+                libc = ctypes.CDLL(None, use_errno=True)
+                held = []
+                while True:
+                    fd = libc.inotify_init1(0)
+                    if fd < 0: break
+                    held.append(fd)
+                limit = int(open("/proc/sys/fs/inotify/max_user_instances").read())
+                print(len(held), limit, ctypes.get_errno(), flush=True)
+                time.sleep(120)
+                """], runtimeID: runtimes.ids[0])
+            var output = LiveOutput()
+            #expect(try await output.wait(probe) { $0.stdout(of: hog).hasSuffix("\n") })
+            let numbers = output.stdout(of: hog).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            #expect(numbers.count == 3 && numbers[0] == numbers[1] && numbers[2] == EMFILE,
+                    "the hog holds max_user_instances instances and got EMFILE for one more: \(numbers)")
+
+            let victim = try await probe.submit(["/usr/bin/python3", "-c", """
+                import ctypes, os, sys
+                libc = ctypes.CDLL(None, use_errno=True)
                 fd = libc.inotify_init1(0)
-                if fd < 0: break
-                held.append(fd)
-            limit = int(open("/proc/sys/fs/inotify/max_user_instances").read())
-            print(len(held), limit, ctypes.get_errno(), flush=True)
-            time.sleep(120)
-            """], runtimeID: runtimes.ids[0])
-        var output = LiveOutput()
-        #expect(try await output.wait(probe) { $0.stdout(of: hog).hasSuffix("\n") })
-        let numbers = output.stdout(of: hog).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        #expect(numbers.count == 3 && numbers[0] == numbers[1] && numbers[2] == EMFILE,
-                "the hog holds max_user_instances instances and got EMFILE for one more: \(numbers)")
+                if fd < 0: sys.exit("inotify_init1: " + os.strerror(ctypes.get_errno()))
+                print("inotify ok", flush=True)
+                """], runtimeID: runtimes.ids[1])
+            let victimEvents = try await probe.jobEvents(for: [victim])
+            let result = victimEvents.first { $0.state.isTerminal }?.result
+            #expect(result?.exitCode == 0, "the other job still gets an inotify instance (was: Too many open files)")
 
-        let victim = try await probe.submit(["/usr/bin/python3", "-c", """
-            import ctypes, os, sys
-            libc = ctypes.CDLL(None, use_errno=True)
-            fd = libc.inotify_init1(0)
-            if fd < 0: sys.exit("inotify_init1: " + os.strerror(ctypes.get_errno()))
-            print("inotify ok", flush=True)
-            """], runtimeID: runtimes.ids[1])
-        let victimEvents = try await probe.jobEvents(for: [victim])
-        let result = victimEvents.first { $0.state.isTerminal }?.result
-        #expect(result?.exitCode == 0, "the other job still gets an inotify instance (was: Too many open files)")
-
-        try await probe.control(ControlCommand(command: .cancel, jobID: hog), workerID: worker.id)
-        #expect(try await probe.jobEvents(for: [hog]).contains { $0.state == .cancelled })
+            try await probe.control(ControlCommand(command: .cancel, jobID: hog), workerID: worker.id)
+            #expect(try await probe.jobEvents(for: [hog]).contains { $0.state == .cancelled })
+        }
     }
 
     @Test("a uid range smaller than the slots stops the worker at start, naming job.uid_range")

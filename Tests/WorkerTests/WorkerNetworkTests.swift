@@ -294,36 +294,37 @@ struct WorkerNetworkTests {
     func bandwidthLimit() async throws {
         let setup = try await Self.start()
 
-        defer { Task { await setup.close() } }   // also when the test throws; closing twice is fine
-        let lab = setup.lab
-        _ = FileManager.default.createFile(atPath: lab.www + "/big", contents: Data(count: 1 << 20))
-        let digits = Int.random(in: 1000...9999)
-        let marker = "31.\(digits)"
-        let download = """
-            import time, urllib.request
-            start = time.monotonic()
-            size = len(urllib.request.urlopen("http://\(NetworkLab.outsideAddress):\(NetworkLab.outsidePort)/big", timeout=60).read())
-            print("downloaded", size, "bytes at", int(size / (time.monotonic() - start)), "bytes/s", flush=True)
-            """
-        let id = try await setup.probe.submit(["sh", "-c", "python3 -c '\(download)'; d=\(digits); exec sleep 31.$d"], network: "bridge",
-                                              limits: JobLimits(netBytesPerSecond: ByteSize(bytes: 256 << 10)))
-        var pid: String?   // the job's last command: it has downloaded by then
-        for _ in 0..<600 where pid == nil {
-            pid = (try? lab.run("pgrep", "-f", "sleep \(marker)"))?.split(separator: "\n").first.map(String.init)
-            if pid == nil { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        let veth = try lab.hostLinks(prefix: "jv").first
-        let hostSide = try veth.map { try lab.inHost("tc", "qdisc", "show", "dev", $0) } ?? ""
-        let jobSide = try pid.map { try lab.run("nsenter", "--net=/proc/\($0)/ns/net", "tc", "qdisc", "show", "dev", "eth0") } ?? ""
-        try await setup.probe.control(ControlCommand(command: .cancel, jobID: id), workerID: setup.worker.id)
-        let results = try await setup.probe.finish([id])
-        await setup.close()
+        try await withCleanup { await setup.close() } do: {   // also when the test throws; closing twice is fine
+            let lab = setup.lab
+            _ = FileManager.default.createFile(atPath: lab.www + "/big", contents: Data(count: 1 << 20))
+            let digits = Int.random(in: 1000...9999)
+            let marker = "31.\(digits)"
+            let download = """
+                import time, urllib.request
+                start = time.monotonic()
+                size = len(urllib.request.urlopen("http://\(NetworkLab.outsideAddress):\(NetworkLab.outsidePort)/big", timeout=60).read())
+                print("downloaded", size, "bytes at", int(size / (time.monotonic() - start)), "bytes/s", flush=True)
+                """
+            let id = try await setup.probe.submit(["sh", "-c", "python3 -c '\(download)'; d=\(digits); exec sleep 31.$d"], network: "bridge",
+                                                  limits: JobLimits(netBytesPerSecond: ByteSize(bytes: 256 << 10)))
+            var pid: String?   // the job's last command: it has downloaded by then
+            for _ in 0..<600 where pid == nil {
+                pid = (try? lab.run("pgrep", "-f", "sleep \(marker)"))?.split(separator: "\n").first.map(String.init)
+                if pid == nil { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let veth = try lab.hostLinks(prefix: "jv").first
+            let hostSide = try veth.map { try lab.inHost("tc", "qdisc", "show", "dev", $0) } ?? ""
+            let jobSide = try pid.map { try lab.run("nsenter", "--net=/proc/\($0)/ns/net", "tc", "qdisc", "show", "dev", "eth0") } ?? ""
+            try await setup.probe.control(ControlCommand(command: .cancel, jobID: id), workerID: setup.worker.id)
+            let results = try await setup.probe.finish([id])
+            await setup.close()
 
-        #expect(hostSide.contains("tbf") && hostSide.contains("rate 2097Kbit"), "\(veth ?? "no veth"): \(hostSide)")
-        #expect(jobSide.contains("tbf") && jobSide.contains("rate 2097Kbit"), "\(jobSide)")
-        let line = results[id]?.stdout ?? ""
-        #expect(line.hasPrefix("downloaded 1048576 bytes"), "\(line)")
-        print("limits.net_bps 256K: \(line.trimmingCharacters(in: .whitespacesAndNewlines))")
+            #expect(hostSide.contains("tbf") && hostSide.contains("rate 2097Kbit"), "\(veth ?? "no veth"): \(hostSide)")
+            #expect(jobSide.contains("tbf") && jobSide.contains("rate 2097Kbit"), "\(jobSide)")
+            let line = results[id]?.stdout ?? ""
+            #expect(line.hasPrefix("downloaded 1048576 bytes"), "\(line)")
+            print("limits.net_bps 256K: \(line.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
     }
 
     @Test("a worker killed with SIGKILL leaves its network behind; restarted, it sweeps it")
