@@ -38,7 +38,8 @@ extension DispatcherClusterTests {
         #expect(reply.status == .accepted)
         #expect(reply.runtimeID == "\(language)-3.11")
         #expect(reply.queue == "joblet.jobs.\(language)-3.11@x86_64")
-        let job = try await harness.query(RPCRequest(method: .status, jobID: try #require(reply.jobID))).job
+        let jobID = try #require(reply.jobID, "an accepted job has an id")
+        let job = try await harness.query(RPCRequest(method: .status, jobID: jobID)).job
         #expect(job?.submitter == dave.user)
         #expect(job?.command == ["python", "-c", "print(42)"])
         #expect(job?.state == .queued)

@@ -122,7 +122,8 @@ extension DispatcherClusterTests {
         #expect(try await harness.submit(request).status == .accepted)
 
         // Once one of carol's jobs ends, she may submit again.
-        let cancelled = try await carol.query(RPCRequest(method: .cancel, jobID: try #require(first.jobID)))
+        let firstID = try #require(first.jobID, "an accepted job has an id")
+        let cancelled = try await carol.query(RPCRequest(method: .cancel, jobID: firstID))
         #expect(cancelled.job?.state == .cancelled)
         #expect(try await carol.submit(request).status == .accepted)
         let listed = try await harness.query(RPCRequest(method: .list, submitter: carol.user)).jobs ?? []
