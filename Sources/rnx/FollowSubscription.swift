@@ -3,7 +3,8 @@ import JobletCore
 
 /// A follower's private queue on `joblet.logs` and `joblet.events`: exclusive, server-named, deleted
 /// with the connection, consumed with a prefetch window and acked as it is read, so neither the broker
-/// (unacked deliveries) nor rnx (its inbox) holds more than a window of a long log.
+/// (unacked deliveries) nor rnx (its inbox) holds more than a window of a long log (64 chunks, 16 MiB
+/// at the workers' default 256K chunks).
 ///
 /// `rnx run` opens it BEFORE submitting, bound to all of the submitter's jobs: the job cannot print
 /// before the bind, so its whole output arrives live. Once the reply names the job, `narrow(to:)`
@@ -12,8 +13,8 @@ import JobletCore
 /// takes the past from the dispatcher's history.
 struct FollowSubscription {
     /// Deliveries in flight to rnx; acks go back every `ackEvery`, well inside the window.
-    static let prefetch: UInt16 = 256
-    static let ackEvery = 64
+    static let prefetch: UInt16 = 64
+    static let ackEvery = 16
 
     let channel: AMQPChannel
     let queue: String

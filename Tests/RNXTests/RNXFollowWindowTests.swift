@@ -7,7 +7,7 @@ import TestSupport
 @Suite(.enabled(if: getuid() == 0, "needs root: the worker runs jobs in real sandboxes"), .timeLimit(.minutes(10)))
 struct RNXFollowWindowTests {
     /// The window rnx asks for (FollowSubscription.prefetch).
-    static let window = 256
+    static let window = 64
 
     struct QueueDepth { var ready: Int; var unacked: Int }
 
