@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(name: "joblet-init", dependencies: ["CIsolation"],
                           linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
 
-        // The one EINTR retry, errno text and Duration conversion every Swift module uses (no C).
+        // The one EINTR retry, errno text, Duration conversion and error shape every Swift module uses (no C).
         .target(name: "SystemCalls"),
         .target(name: "JobletCore",
                 dependencies: ["SystemCalls", "CYAML", "CArchive", "CJansson",

@@ -1,36 +1,34 @@
+import SystemCalls
+
 /// The one error type of the AMQP module: a code to branch on, a message a user can act on,
 /// and the lower-level cause when there is one.
-public struct AMQPError: Error, Sendable, CustomStringConvertible {
+public struct AMQPError: DescribedError, Sendable {
     /// What kind of failure this is; stable, usable in `switch` and `==`.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
+    public enum Code: String, ErrorCode {
         /// The URL could not be parsed (scheme, host, port).
-        public static let invalidURL = Code("invalid_url")
+        case invalidURL = "invalid_url"
         /// Nothing accepted the TCP connection.
-        public static let connectionRefused = Code("connection_refused")
+        case connectionRefused = "connection_refused"
         /// The broker refused the user name or password.
-        public static let authenticationFailed = Code("authentication_failed")
+        case authenticationFailed = "authentication_failed"
         /// The virtual host does not exist or the user may not access it.
-        public static let vhostNotFound = Code("vhost_not_found")
+        case vhostNotFound = "vhost_not_found"
         /// The connection dropped (or was closed) and the operation could not complete.
-        public static let connectionLost = Code("connection_lost")
+        case connectionLost = "connection_lost"
         /// The broker closed the channel (see `replyCode`, e.g. 404 or 406).
-        public static let channelClosed = Code("channel_closed")
+        case channelClosed = "channel_closed"
         /// A mandatory message could not be routed (see `returned`).
-        public static let returned = Code("returned")
+        case returned
         /// The broker rejected a published message (basic.nack).
-        public static let nacked = Code("nacked")
+        case nacked
         /// An operation did not complete in time.
-        public static let timeout = Code("timeout")
+        case timeout
         /// An ack/nack/reject for a delivery received before a reconnect.
-        public static let staleDelivery = Code("stale_delivery")
+        case staleDelivery = "stale_delivery"
         /// Unexpected frames or a library-level failure.
-        public static let protocolError = Code("protocol_error")
+        case protocolError = "protocol_error"
         /// TLS setup or handshake failed.
-        public static let tls = Code("tls")
+        case tls
     }
 
     public var code: Code
@@ -50,10 +48,5 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
         self.returned = returned
         self.replyCode = replyCode
-    }
-
-    public var description: String {
-        if let cause { return "\(message) (\(cause))" }
-        return message
     }
 }

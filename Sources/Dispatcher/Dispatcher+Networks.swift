@@ -13,7 +13,7 @@ extension Dispatcher {
         case .networkCreate:
             let (owner, name) = try networkName(request, caller: caller)
             guard try store.createNetwork(owner: owner, name: name, createdAt: Clock.now) else {
-                throw DispatcherError("already_exists", "network \(owner)/\(name) already exists")
+                throw DispatcherError(.alreadyExists, "network \(owner)/\(name) already exists")
             }
             response.networks = try store.network(owner: owner, name: name).map { [$0] }
         case .networkRemove:
@@ -22,7 +22,7 @@ extension Dispatcher {
                 throw DispatcherError.notFound("no network \(name)\(owner == caller ? "" : " of \(owner)"); rnx network list shows yours")
             }
             if let jobID = try store.removeNetwork(owner: owner, name: name) {
-                throw DispatcherError("network_in_use", "network \(owner)/\(name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the network")
+                throw DispatcherError(.networkInUse, "network \(owner)/\(name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the network")
             }
         default:
             throw DispatcherError.invalidRequest("\(request.method.rawValue) is not a network method")

@@ -14,7 +14,7 @@ extension Dispatcher {
         } catch let poison as PoisonMessage {
             response = .failure("invalid_request", poison.reason)
         } catch let error as DispatcherError {
-            response = .failure(error.code, error.message)
+            response = .failure(error.code.rawValue, error.message)
         } catch let error as JobletError {
             response = .failure("invalid_request", error.message)
         }
@@ -96,7 +96,7 @@ extension Dispatcher {
     }
 
     func unauthenticated(_ action: String) -> DispatcherError {
-        DispatcherError("unauthenticated", "set the user_id property to your broker user name to \(action)")
+        DispatcherError(.unauthenticated, "set the user_id property to your broker user name to \(action)")
     }
 
     /// True when the job is terminal and every chunk it produced (`result.log_chunks`) has been
@@ -127,7 +127,7 @@ extension Dispatcher {
         case .running:
             try await sendControl(ControlCommand(command: .cancel, jobID: jobID), to: record.workerID, on: channel)
         default:
-            throw DispatcherError("already_finished", "job \(jobID) already ended (\(record.state.rawValue)); nothing to cancel")
+            throw DispatcherError(.alreadyFinished, "job \(jobID) already ended (\(record.state.rawValue)); nothing to cancel")
         }
         return RPCResponse(ok: true, job: try store.record(jobID: jobID))
     }
@@ -139,7 +139,7 @@ extension Dispatcher {
             guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
             try authorize(caller, owner: record.submitter, action: "delete")
             guard record.state.isTerminal else {
-                throw DispatcherError("not_finished", "job \(id) is \(record.state.rawValue); cancel it first, then delete it")
+                throw DispatcherError(.notFinished, "job \(id) is \(record.state.rawValue); cancel it first, then delete it")
             }
             return RPCResponse(ok: true, deleted: try store.delete(jobIDs: [id]))
         }
@@ -147,7 +147,7 @@ extension Dispatcher {
             throw DispatcherError.invalidRequest("delete: give job_id, or before (seconds since the epoch) to delete finished jobs older than it")
         }
         guard let caller, !caller.isEmpty else {
-            throw DispatcherError("unauthenticated", "set the user_id property to your broker user name to delete jobs")
+            throw DispatcherError(.unauthenticated, "set the user_id property to your broker user name to delete jobs")
         }
         // Non-admins delete only their own jobs; admins may narrow to one submitter.
         let owner = isAdmin ? request.submitter : caller

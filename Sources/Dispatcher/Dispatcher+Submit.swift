@@ -31,7 +31,7 @@ extension Dispatcher {
 
     func submit(_ delivery: Delivery, on channel: AMQPChannel) async throws -> SubmitReply {
         guard let submitter = delivery.properties.userID, !submitter.isEmpty else {
-            throw DispatcherError("unauthenticated", "set the user_id property to your broker user name (RabbitMQ checks it against the connection's user)")
+            throw DispatcherError(.unauthenticated, "set the user_id property to your broker user name (RabbitMQ checks it against the connection's user)")
         }
         switch trust.role(of: submitter) {
         case .dispatcher, .worker:
@@ -41,7 +41,7 @@ extension Dispatcher {
             break
         }
         guard BrokerUserName.isValid(submitter) else {
-            throw DispatcherError("invalid_user", "broker user \"\(submitter.prefix(80))\" cannot submit: Joblet puts the user in routing keys, so names may only have \(BrokerUserName.allowed); ask the broker operator for such a user")
+            throw DispatcherError(.invalidUser, "broker user \"\(submitter.prefix(80))\" cannot submit: Joblet puts the user in routing keys, so names may only have \(BrokerUserName.allowed); ask the broker operator for such a user")
         }
         let request = try Envelope.decode(JobRequest.self, from: delivery, expectedType: MessageType.jobRequest)
         try request.validate(maxUploadBytes: Int(config.maxUpload.bytes))
@@ -60,7 +60,7 @@ extension Dispatcher {
         }
 
         if let quota = config.submitterQuota, try store.activeCount(submitter: submitter) >= quota {
-            throw DispatcherError("quota_exceeded", "\(submitter) already has \(quota) queued or running jobs (the quota); wait for some to finish or cancel them")
+            throw DispatcherError(.quotaExceeded, "\(submitter) already has \(quota) queued or running jobs (the quota); wait for some to finish or cancel them")
         }
 
         let route = try Matchmaker.route(request, workers: registry.live(now: Clock.now))
@@ -74,7 +74,7 @@ extension Dispatcher {
         } catch let error as AMQPError where error.code == .returned || error.code == .nacked {
             try store.mark(jobID: message.jobID, .rejected, reason: "the broker refused the job: \(error.message)",
                            time: Clock.now, allowedFrom: [.queued])
-            throw DispatcherError("routing_failed", "the broker refused the job for \(route.queue): \(error.message); try again")
+            throw DispatcherError(.routingFailed, "the broker refused the job for \(route.queue): \(error.message); try again")
         }
         try store.markRouted(jobID: message.jobID)
         await publishEvent(JobEvent(jobID: message.jobID, state: .queued, time: message.submittedAt), submitter: submitter, on: channel)

@@ -24,14 +24,14 @@ extension Dispatcher {
                 throw DispatcherError.invalidRequest("size: \(size) is out of range; give \(ByteSize(bytes: JobVolume.sizeRange.lowerBound)) to \(config.maxVolumeSize) (max_volume_size)")
             }
             guard try store.createVolume(owner: name.owner, name: name.name, size: size, createdAt: Clock.now) else {
-                throw DispatcherError("already_exists", "volume \(name.owner)/\(name.name) already exists; remove it first to make it anew")
+                throw DispatcherError(.alreadyExists, "volume \(name.owner)/\(name.name) already exists; remove it first to make it anew")
             }
             response.volumes = try store.volume(owner: name.owner, name: name.name).map { [info($0, for: caller)] }
         case .volumeRemove:
             let volume = try visibleVolume(request, caller: caller)
             try authorizeVolume(caller, owner: volume.owner, action: "remove volume \(volume.owner)/\(volume.name)")
             if let jobID = try store.removeVolume(owner: volume.owner, name: volume.name) {
-                throw DispatcherError("volume_in_use", "volume \(volume.owner)/\(volume.name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the volume")
+                throw DispatcherError(.volumeInUse, "volume \(volume.owner)/\(volume.name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the volume")
             }
             // Every worker host that has a copy deletes it; one that is down finds its copy stale (another id) later.
             var command = ControlCommand(command: .volumeRemove)

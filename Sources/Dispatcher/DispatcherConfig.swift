@@ -127,24 +127,24 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     /// Cross-field checks the decoder cannot express.
     public func validate() throws {
         guard (1...JobMessage.maxAttemptsLimit).contains(maxAttempts) else {
-            throw DispatcherError("invalid_config", "max_attempts: give 1-\(JobMessage.maxAttemptsLimit) (it is \(maxAttempts))")
+            throw DispatcherError(.invalidConfig, "max_attempts: give 1-\(JobMessage.maxAttemptsLimit) (it is \(maxAttempts))")
         }
         if let submitterQuota, submitterQuota < 1 {
-            throw DispatcherError("invalid_config", "submitter_quota: must be at least 1, or leave it out for no quota")
+            throw DispatcherError(.invalidConfig, "submitter_quota: must be at least 1, or leave it out for no quota")
         }
         if let queueTTL, queueTTL.seconds < 1 {
-            throw DispatcherError("invalid_config", "queue_ttl: must be at least 1s, or leave it out")
+            throw DispatcherError(.invalidConfig, "queue_ttl: must be at least 1s, or leave it out")
         }
         guard workerExpiryIntervals >= 1 else {
-            throw DispatcherError("invalid_config", "worker_expiry_intervals: must be at least 1")
+            throw DispatcherError(.invalidConfig, "worker_expiry_intervals: must be at least 1")
         }
         guard !stateDir.isEmpty else {
-            throw DispatcherError("invalid_config", "state_dir: must not be empty")
+            throw DispatcherError(.invalidConfig, "state_dir: must not be empty")
         }
         do {
             _ = try broker.tls?.options()
         } catch let error as JobletError {
-            throw DispatcherError("invalid_config", error.message)
+            throw DispatcherError(.invalidConfig, error.message)
         }
     }
 }

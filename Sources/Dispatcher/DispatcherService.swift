@@ -108,7 +108,7 @@ public final class DispatcherService: Service, Sendable {
             } catch let error as AMQPError where error.code == .staleDelivery || error.code == .connectionLost {
                 // The broker redelivers it after the reconnect.
                 logger.warning("delivery dropped by a reconnect; it will be redelivered", metadata: ["queue": "\(queue)"])
-            } catch let error as DispatcherError where error.code == "io" {
+            } catch let error as DispatcherError where error.code == .io {
                 // The store failed: hand the message back rather than lose it.
                 logger.error("job store failure; message requeued", metadata: ["queue": "\(queue)", "error": "\(error)"])
                 try? await channel.nack(delivery, requeue: true)

@@ -77,7 +77,7 @@ extension JobStore {
         case 1: return matches[0]
         default:
             let shown = matches.prefix(10).joined(separator: ", ") + (matches.count > 10 ? ", …" : "")
-            throw DispatcherError("ambiguous_id", "job id prefix \(idOrPrefix) is ambiguous: it matches \(shown); give more characters")
+            throw DispatcherError(.ambiguousID, "job id prefix \(idOrPrefix) is ambiguous: it matches \(shown); give more characters")
         }
     }
 

@@ -14,7 +14,7 @@ public final class JobStore: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw DispatcherError("io", "cannot create state directory \(directory)", cause: "\(error)")
+            throw DispatcherError(.io, "cannot create state directory \(directory)", cause: "\(error)")
         }
         path = directory + "/jobs.sqlite"
         var configuration = Configuration()
@@ -23,7 +23,7 @@ public final class JobStore: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             try JobStore.migrator.migrate(pool)
         } catch {
-            throw DispatcherError("io", "cannot open the job store \(path)", cause: "\(error)")
+            throw DispatcherError(.io, "cannot open the job store \(path)", cause: "\(error)")
         }
     }
 
@@ -102,13 +102,13 @@ public final class JobStore: Sendable {
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch let error as DispatcherError { throw error } catch {
-            throw DispatcherError("io", "job store write failed", cause: "\(error)")
+            throw DispatcherError(.io, "job store write failed", cause: "\(error)")
         }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch let error as DispatcherError { throw error } catch {
-            throw DispatcherError("io", "job store read failed", cause: "\(error)")
+            throw DispatcherError(.io, "job store read failed", cause: "\(error)")
         }
     }
 }

@@ -9,10 +9,10 @@ extension Matchmaker {
         guard fitting.isEmpty, !capable.isEmpty else { return fitting }
         let adverts = capable.compactMap(\.maxLimits)
         if let excess = limits.firstExcess(over: highest(adverts)) {
-            throw DispatcherError("over_worker_limits", "\(excess.field): \(excess.value) is more than any worker that can run \(what) allows (largest: \(excess.ceiling)); lower \(excess.field)")
+            throw DispatcherError(.overWorkerLimits, "\(excess.field): \(excess.value) is more than any worker that can run \(what) allows (largest: \(excess.ceiling)); lower \(excess.field)")
         }
         let each = adverts.compactMap { limits.firstExcess(over: $0).map { "\($0.field) (max \($0.ceiling))" } }
-        throw DispatcherError("over_worker_limits", "no single worker that can run \(what) allows all of these limits: \(each.joined(separator: ", ")); lower them")
+        throw DispatcherError(.overWorkerLimits, "no single worker that can run \(what) allows all of these limits: \(each.joined(separator: ", ")); lower them")
     }
 
     /// Field by field, the highest maximum any of `ceilings` allows (none where one sets none).

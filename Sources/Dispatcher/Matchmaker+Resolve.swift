@@ -12,9 +12,9 @@ extension Matchmaker {
             if let arch, !elsewhere.isEmpty {
                 message += " (on \(arch); other architectures offer: \(elsewhere.joined(separator: ", ")))"
             }
-            throw DispatcherError("unknown_runtime", message)
+            throw DispatcherError(.unknownRuntime, message)
         } catch let error as JobletError {
-            throw DispatcherError("invalid_request", "runtime: \(error.message)")
+            throw DispatcherError(.invalidRequest, "runtime: \(error.message)")
         }
     }
 }

@@ -11,17 +11,17 @@ public enum Matchmaker {
             // `python:3.11@aarch64`: the arch suffix of a spec is the same constraint as `arch`.
             let suffix = String(text[text.index(after: at)...])
             guard let specArch = Architecture.normalize(suffix) else {
-                throw DispatcherError("invalid_request", "runtime: \"\(text)\" has an unknown architecture \"\(suffix)\"; use x86_64 (amd64) or aarch64 (arm64)")
+                throw DispatcherError(.invalidRequest, "runtime: \"\(text)\" has an unknown architecture \"\(suffix)\"; use x86_64 (amd64) or aarch64 (arm64)")
             }
             if let arch, arch != specArch {
-                throw DispatcherError("invalid_request", "runtime: \"\(text)\" asks for \(specArch) but arch is \(arch); give one of them")
+                throw DispatcherError(.invalidRequest, "runtime: \"\(text)\" asks for \(specArch) but arch is \(arch); give one of them")
             }
             arch = specArch
             spec = String(text[..<at])
         }
         let onArch = online.filter { arch == nil || $0.arch == arch }
         guard !onArch.isEmpty else {
-            throw DispatcherError("no_workers", noWorkersMessage(arch: arch, workers: workers))
+            throw DispatcherError(.noWorkers, noWorkersMessage(arch: arch, workers: workers))
         }
 
         var runtime: RuntimeDescriptor?
@@ -41,12 +41,12 @@ public enum Matchmaker {
 
         if let memory = request.limits?.memory {
             if let runtime, let minimum = runtime.minMemory, memory.bytes < minimum {
-                throw DispatcherError("insufficient_memory", "limits.memory: \(memory) is below what \(runtime.id) needs (requirements.min_memory \(ByteSize(bytes: minimum))); raise limits.memory")
+                throw DispatcherError(.insufficientMemory, "limits.memory: \(memory) is below what \(runtime.id) needs (requirements.min_memory \(ByteSize(bytes: minimum))); raise limits.memory")
             }
             let largest = capable.map(\.memoryTotal).max() ?? 0
             capable = capable.filter { $0.memoryTotal >= memory.bytes }
             guard !capable.isEmpty else {
-                throw DispatcherError("insufficient_memory", "limits.memory: \(memory) is more than any worker that can run \(runtime?.id ?? "host jobs") has (largest: \(ByteSize(bytes: largest))); lower limits.memory")
+                throw DispatcherError(.insufficientMemory, "limits.memory: \(memory) is more than any worker that can run \(runtime?.id ?? "host jobs") has (largest: \(ByteSize(bytes: largest))); lower limits.memory")
             }
         }
 

@@ -1,14 +1,12 @@
-/// The error type of the worker: a code to branch on, a message an operator can act on, and the cause.
-public struct WorkerError: Error, Sendable, Equatable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+import SystemCalls
 
-        public static let invalidConfig = Code("invalid_config")
-        public static let io = Code("io")
-        public static let system = Code("system")
-        public static let broker = Code("broker")
+/// The error type of the worker: a code to branch on, a message an operator can act on, and the cause.
+public struct WorkerError: DescribedError, Sendable, Equatable {
+    public enum Code: String, ErrorCode {
+        case invalidConfig = "invalid_config"
+        case io
+        case system
+        case broker
     }
 
     public var code: Code
@@ -16,13 +14,6 @@ public struct WorkerError: Error, Sendable, Equatable, CustomStringConvertible {
     public var cause: String?
 
     public init(_ code: Code, _ message: String, cause: String? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    public var description: String {
-        if let cause { return "\(message) (\(cause))" }
-        return message
+        (self.code, self.message, self.cause) = (code, message, cause)
     }
 }

@@ -93,7 +93,7 @@ struct DispatcherCommand: AsyncParsableCommand {
             let configuration = try settings.broker.settings.configuration(connectionName: "joblet-dispatcher",
                                                                            environment: environment)
             guard let user = configuration.user, BrokerUserName.isValid(user) else {
-                throw DispatcherError("invalid_config", "the dispatcher's broker user must be \(BrokerUserName.allowed) (give it in --credentials-file, JOBLET_BROKER_USER or the URL); create it with scripts/broker-roles apply dispatcher:joblet-dispatcher")
+                throw DispatcherError(.invalidConfig, "the dispatcher's broker user must be \(BrokerUserName.allowed) (give it in --credentials-file, JOBLET_BROKER_USER or the URL); create it with scripts/broker-roles apply dispatcher:joblet-dispatcher")
             }
             logger.info("starting", metadata: ["broker": "\(configuration.urls.map(BrokerSettings.redact).joined(separator: ","))",
                                                "user": "\(user)", "state_dir": "\(settings.stateDir)"])

@@ -39,7 +39,7 @@ struct DispatcherTLSConfigTests {
             _ = try DispatcherConfig.load(path: path)
             Issue.record("a missing CA file was accepted")
         } catch let error as DispatcherError {
-            #expect(error.code == "invalid_config")
+            #expect(error.code == .invalidConfig)
             #expect(error.message.hasPrefix("broker.tls.ca: cannot read \(dir)/missing.pem"), "\(error.message)")
         }
     }

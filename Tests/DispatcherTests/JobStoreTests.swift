@@ -99,7 +99,7 @@ struct JobStoreTests {
         do {
             _ = try store.resolve("abc")
         } catch let error as DispatcherError {
-            #expect(error.code == "ambiguous_id")
+            #expect(error.code == .ambiguousID)
             #expect(error.message.contains("abc1") && error.message.contains("abc2"))
         }
         #expect((try? store.resolve("ffff")) == nil)

@@ -1,9 +1,5 @@
-extension SandboxError.Code {
-    /// A job's network (bridge, veth, addresses, nftables rules) could not be set up or removed.
-    public static let network = SandboxError.Code("network")
-}
-
 extension SandboxError {
+    /// A `.network` failure at `stage` (e.g. `network.pool`): the message names the stage, then why.
     static func network(_ stage: String, _ reason: String) -> SandboxError {
         SandboxError(code: .network, stage: stage, message: "\(stage): \(reason)")
     }

@@ -1,21 +1,23 @@
-/// Why a sandbox could not be started or controlled.
-public struct SandboxError: Error, Sendable, CustomStringConvertible {
-    /// What kind of failure this is; stable, usable in `switch`.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+import SystemCalls
 
+/// Why a sandbox could not be started or controlled.
+public struct SandboxError: DescribedError, Sendable {
+    /// What kind of failure this is; stable, usable in `switch`.
+    public enum Code: String, ErrorCode {
         /// The plan is not usable (bad path, missing source, ...): fix the job or runtime.
-        public static let invalidPlan = Code("invalid_plan")
+        case invalidPlan = "invalid_plan"
         /// `argv[0]` was not found (or not executable) in the sandbox's `PATH`.
-        public static let commandNotFound = Code("command_not_found")
+        case commandNotFound = "command_not_found"
         /// A setup step inside the new namespaces failed.
-        public static let setup = Code("setup")
+        case setup
         /// Attaching the cgroup failed.
-        public static let cgroup = Code("cgroup")
+        case cgroup
         /// A syscall in the worker failed.
-        public static let system = Code("system")
+        case system
+        /// The job's disk (a loop-backed filesystem) could not be made, mounted or removed.
+        case disk
+        /// A job's network (bridge, veth, addresses, nftables rules) could not be set up or removed.
+        case network
     }
 
     public var code: Code
@@ -25,6 +27,8 @@ public struct SandboxError: Error, Sendable, CustomStringConvertible {
     public var errno: Int32?
     /// What went wrong, e.g. `mount /opt/x: source missing` or `command not found: node`.
     public var message: String
+    /// Always nil: `stage` and `errno` carry the cause, and the message already names them.
+    public var cause: String? { nil }
 
     public init(code: Code, stage: String? = nil, errno: Int32? = nil, message: String) {
         self.code = code
@@ -32,8 +36,6 @@ public struct SandboxError: Error, Sendable, CustomStringConvertible {
         self.errno = errno
         self.message = message
     }
-
-    public var description: String { message }
 
     static func system(_ call: String, errno code: Int32) -> SandboxError {
         SandboxError(code: .system, stage: call, errno: code,
