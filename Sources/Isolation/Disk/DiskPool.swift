@@ -26,6 +26,10 @@ public final class DiskPool: @unchecked Sendable {
     private var idle: [LoopFilesystem] = []
     private var releasing = 0
     private var nextNumber = 0
+    private var destroyReason: String?
+
+    /// Why the last disk given back was destroyed rather than kept (nil: it was kept), for diagnosis.
+    public var lastDestroyReason: String? { lock.withLock { destroyReason } }
 
     public init(directory: String, maxIdle: Int) {
         self.directory = directory
@@ -82,7 +86,9 @@ public final class DiskPool: @unchecked Sendable {
         lock.withLock { releasing += 1 }
         let filesystem = disk.filesystem
         let handled = (try? await System.offPool { [self] () throws(SandboxError) -> Bool in
-            guard recycle(filesystem, clear: clear) else {
+            let refusal = recycle(filesystem, clear: clear)
+            lock.withLock { destroyReason = refusal }
+            if refusal != nil {
                 try? filesystem.destroy()
                 return true
             }
@@ -94,21 +100,32 @@ public final class DiskPool: @unchecked Sendable {
             try? evicted?.destroy()
             return true
         }) ?? false
-        if !handled { try? filesystem.destroy() }   // no thread to be had: do it here
+        if !handled {   // no thread to be had: do it here
+            lock.withLock { destroyReason = "no thread could be started to empty it" }
+            try? filesystem.destroy()
+        }
         lock.withLock {
             releasing -= 1
             lock.broadcast()
         }
     }
 
-    /// Empties a barely used disk for the next job. True when it is empty and can be kept.
-    private func recycle(_ filesystem: LoopFilesystem, clear: ([String]) throws -> Void) -> Bool {
-        guard maxIdle > 0, let usage = try? filesystem.usage(), !usage.isNearlyFull,
-              usage.usedInodes - filesystem.emptyInodes <= reuseMaxInodes,
-              filesystem.imageBytes() <= min(reuseMaxImageBytes, filesystem.sizeBytes / 2) else { return false }
+    /// Empties a barely used disk for the next job. Nil when it is empty and can be kept, else why not.
+    private func recycle(_ filesystem: LoopFilesystem, clear: ([String]) throws -> Void) -> String? {
+        guard maxIdle > 0 else { return "the pool keeps no idle disks" }
+        guard let usage = try? filesystem.usage() else { return "its usage could not be read" }
+        if usage.isNearlyFull { return "it is nearly full" }
+        let inodes = usage.usedInodes - filesystem.emptyInodes
+        if inodes > reuseMaxInodes { return "its job left \(inodes) inodes in use" }
+        let image = filesystem.imageBytes()
+        if image > min(reuseMaxImageBytes, filesystem.sizeBytes / 2) { return "its image holds \(image) bytes" }
         let entries = DirectoryEntries.namesIfPresent(filesystem.mountPoint).filter { $0 != "lost+found" }
         try? clear(entries.map { filesystem.mountPoint + "/" + $0 })
-        return filesystem.isEmpty()
+        guard filesystem.isEmpty() else {
+            let left = ((try? filesystem.usage().usedInodes) ?? -1) - filesystem.emptyInodes
+            return "\(left) inodes were still in use after emptying it"
+        }
+        return nil
     }
 
     /// Waits for disks being given back, then destroys the idle ones (worker shutdown).
