@@ -91,16 +91,18 @@ extension Dispatcher {
         if let priority = message.request.priority { properties.priority = UInt8(clamping: priority) }
         if let ttl = config.queueTTL { properties.expiration = String(Int64(ttl.seconds * 1000)) }
         let body = try Envelope.encode(message)
+        let send = {
+            try await channel.publish(body, exchange: Topology.jobsExchange, routingKey: target,
+                                      properties: properties, mandatory: true)
+        }
         let wasDeclared = declaredTargets.withLock { $0.contains(target) }
         if !wasDeclared { try await declareJobQueue(target, on: channel) }
         do {
-            try await channel.publish(body, exchange: Topology.jobsExchange, routingKey: target,
-                                      properties: properties, mandatory: true)
+            try await send()
         } catch let error as AMQPError where error.code == .returned && wasDeclared {
             declaredTargets.withLock { _ = $0.remove(target) }
             try await declareJobQueue(target, on: channel)
-            try await channel.publish(body, exchange: Topology.jobsExchange, routingKey: target,
-                                      properties: properties, mandatory: true)
+            try await send()
         }
     }
 
