@@ -21,23 +21,25 @@ struct FollowSubscription {
     let consumer: AMQPConsumer
     let submitter: String
     let logs: Bool
+    /// Bound before the job was submitted: no chunk of it can have been published before the bind.
+    let boundBeforeJob: Bool
 
     /// Bound to every job of `submitter`, before a submission.
     static func beforeSubmission(_ client: ClusterClient, submitter: String, logs: Bool = true) async throws -> FollowSubscription {
-        try await open(client, submitter: submitter, logs: logs,
+        try await open(client, submitter: submitter, logs: logs, boundBeforeJob: true,
                        logKey: Topology.logFollowAllKey(submitter: submitter),
                        eventKey: Topology.eventFollowAllKey(submitter: submitter))
     }
 
     /// Bound to one job that already exists.
     static func job(_ jobID: String, client: ClusterClient, submitter: String, logs: Bool) async throws -> FollowSubscription {
-        try await open(client, submitter: submitter, logs: logs,
+        try await open(client, submitter: submitter, logs: logs, boundBeforeJob: false,
                        logKey: Topology.logFollowKey(submitter: submitter, jobID: jobID),
                        eventKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
     }
 
-    private static func open(_ client: ClusterClient, submitter: String, logs: Bool, logKey: String,
-                             eventKey: String) async throws -> FollowSubscription {
+    private static func open(_ client: ClusterClient, submitter: String, logs: Bool, boundBeforeJob: Bool,
+                             logKey: String, eventKey: String) async throws -> FollowSubscription {
         do {
             let channel = try await client.connection.openChannel()
             try await channel.qos(prefetchCount: prefetch)
@@ -45,7 +47,8 @@ struct FollowSubscription {
             if logs { try await channel.bindQueue(queue, exchange: Topology.logsExchange, routingKey: logKey) }
             try await channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: eventKey)
             let consumer = try await channel.consume(queue: queue, exclusive: true)
-            return FollowSubscription(channel: channel, queue: queue, consumer: consumer, submitter: submitter, logs: logs)
+            return FollowSubscription(channel: channel, queue: queue, consumer: consumer, submitter: submitter, logs: logs,
+                                      boundBeforeJob: boundBeforeJob)
         } catch let error as AMQPError {
             throw RNXError(.broker, "cannot follow jobs of \(submitter): \(error.message)")
         }

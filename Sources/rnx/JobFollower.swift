@@ -44,8 +44,7 @@ final class JobFollower {
     let offerCancel: Bool
     let showProgress: Bool
 
-    /// Opened by the caller before the submission (`rnx run`), else here for the job.
-    private let given: FollowSubscription?
+    /// Opened by the caller before the submission (`rnx run`), else by `run()` for the job.
     private var subscription: FollowSubscription?
     private var unacked: Delivery?
     private var unackedCount = 0
@@ -67,7 +66,7 @@ final class JobFollower {
     init(client: ClusterClient, jobID: String, submitter: String, subscription: FollowSubscription? = nil,
          sinceSeq: UInt64 = 0, printLogs: Bool = true, json: Bool = false, offerCancel: Bool = false) {
         self.client = client
-        self.given = subscription
+        self.subscription = subscription
         self.jobID = jobID
         self.submitter = submitter
         self.next = sinceSeq
@@ -78,13 +77,7 @@ final class JobFollower {
     }
 
     func run() async throws -> FollowOutcome {
-        let subscription: FollowSubscription
-        if let given {
-            subscription = given
-        } else {
-            subscription = try await .job(jobID, client: client, submitter: submitter, logs: printLogs)
-        }
-        self.subscription = subscription
+        let subscription = try await openSubscription()
         let consumer = subscription.consumer
 
         let (inputs, continuation) = AsyncStream.makeStream(of: Input.self)
@@ -117,6 +110,14 @@ final class JobFollower {
         return outcome
     }
 
+    /// The caller's subscription, else one bound to this job now.
+    private func openSubscription() async throws -> FollowSubscription {
+        if let subscription { return subscription }
+        let opened = try await FollowSubscription.job(jobID, client: client, submitter: submitter, logs: printLogs)
+        subscription = opened
+        return opened
+    }
+
     private func loop(_ inputs: AsyncStream<Input>) async throws -> FollowOutcome {
         try await refreshStatus()
         try await fetchHistory()
@@ -133,7 +134,7 @@ final class JobFollower {
             case .interrupt:
                 if let detached = try await interrupted() { return detached }
             case .consumerEnded(let reason):
-                throw RNXError(.broker, "lost the connection to the broker while following job \(jobID)\(reason.map { ": \($0)" } ?? ""); reattach with: rnx logs -f \(jobID)")
+                throw lostBroker(reason)
             }
             if let done = finished() { return done }
         }
@@ -155,8 +156,12 @@ final class JobFollower {
         do {
             try await subscription.channel.ack(last, multiple: true)
         } catch let error as AMQPError {
-            throw RNXError(.broker, "lost the connection to the broker while following job \(jobID): \(error.message); reattach with: rnx logs -f \(jobID)")
+            throw lostBroker(error.message)
         }
+    }
+
+    private func lostBroker(_ reason: String?) -> RNXError {
+        RNXError(.broker, "lost the connection to the broker while following job \(jobID)\(reason.map { ": \($0)" } ?? ""); reattach with: rnx logs -f \(jobID)")
     }
 
     /// The outcome once the job is terminal and every chunk it announced was written.
@@ -275,8 +280,9 @@ final class JobFollower {
         } else if !pending.isEmpty, ticksSinceProgress % 2 == 0 {
             // A gap in the live stream: the missing chunks were published before we were bound.
             try await fetchHistory()
-        } else if !liveChunkSeen, printLogs, Self.rereadsHistory(atTick: ticks) {
-            // Nothing live yet: chunks published before the bind may have reached the store since.
+        } else if !liveChunkSeen, printLogs, subscription?.boundBeforeJob == false, Self.rereadsHistory(atTick: ticks) {
+            // Nothing live yet: chunks published before the bind may have reached the store since
+            // (never so for `rnx run`, bound before the job existed).
             try await fetchHistory()
         } else if ticks % 20 == 0 {
             // Safety net for ends that publish no event (e.g. dead-lettered as lost).
