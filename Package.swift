@@ -72,19 +72,29 @@ let package = Package(
                           dependencies: ["JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        // Test harness: a private RabbitMQ node shared by the whole test run.
+        // Test harness: a private RabbitMQ node shared by the whole test run, and `.integration(needs:)`.
         .target(name: "TestSupport", dependencies: ["AMQP", "JobletCore"]),
-        .testTarget(name: "JobletMessagingTests", dependencies: ["JobletMessaging", "TestSupport"]),
+        // `XTests`: unit tests, no broker, no root (a plain `swift test` runs them anywhere).
+        // `XIntegrationTests`: a broker, root, namespaces or built binaries; each suite says what it
+        // needs with `.integration(needs:)` and is skipped without it (`sudo scripts/test` runs all).
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "TestSupport"]),
-        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport",
-                                                     .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "JobletCore", "TestSupport", "joblet-init",
-                                                          "sandbox-soak"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "AMQP", "JobletCore", "TestSupport", "joblet-init"]),
-        .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
-        .testTarget(name: "RNXTests", dependencies: ["JobletCore", "TestSupport"]),
+        .testTarget(name: "JobletCoreIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"]),
+        .testTarget(name: "AMQPIntegrationTests", dependencies: ["AMQP", "TestSupport",
+                                                                .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "JobletMessagingTests", dependencies: ["JobletMessaging", "TestSupport"]),
+        .testTarget(name: "JobletMessagingIntegrationTests", dependencies: ["JobletMessaging", "TestSupport"]),
+        .testTarget(name: "IsolationTests", dependencies: ["Isolation"]),
+        .testTarget(name: "IsolationIntegrationTests", dependencies: ["Isolation", "JobletCore", "TestSupport", "joblet-init",
+                                                                     "sandbox-soak"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobletCore", "TestSupport"]),
+        .testTarget(name: "WorkerIntegrationTests", dependencies: ["Worker", "AMQP", "JobletCore", "TestSupport", "joblet-init"]),
+        .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "JobletCore", "TestSupport"]),
+        .testTarget(name: "DispatcherIntegrationTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
+        .testTarget(name: "RNXIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),
         // Worker hosts in network namespaces around a 3-node broker cluster (JOBLET_TEST_FLEET=1).
-        .testTarget(name: "FleetTests", dependencies: ["JobletCore", "AMQP", "TestSupport"]),
+        .testTarget(name: "FleetIntegrationTests", dependencies: ["JobletCore", "AMQP", "TestSupport"]),
 
         // Benchmarks print figures beside a baseline measured in the same run.
         .target(name: "CAMQPBaseline", dependencies: ["CRabbitMQ"], path: "Benchmarks/CAMQPBaseline"),

@@ -1,6 +1,7 @@
 import Dispatcher
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 /// The `broker.tls` block documented (commented out) in config/dispatcher.yml, switched on.
@@ -11,7 +12,7 @@ struct DispatcherTLSConfigTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pem = dir + "/file.pem"
         try "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".write(toFile: pem, atomically: true, encoding: .utf8)
-        let sample = try String(contentsOfFile: DispatcherHarness.repoRoot + "/config/dispatcher.yml", encoding: .utf8)
+        let sample = try String(contentsOfFile: RepositoryRoot.path + "/config/dispatcher.yml", encoding: .utf8)
         let enabled = sample.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let text = String(line)
             for key in ["tls:", "  ca:", "  cert:", "  key:", "  verify_hostname:"] where text.hasPrefix("  # \(key)") {

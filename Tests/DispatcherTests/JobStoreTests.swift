@@ -1,6 +1,7 @@
 import Dispatcher
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 struct JobStoreTests {
@@ -120,7 +121,7 @@ struct DispatcherConfigTests {
     }
 
     @Test func shippedSampleConfigLoads() throws {
-        let loaded = try DispatcherConfig.load(path: DispatcherHarness.repoRoot + "/config/dispatcher.yml")
+        let loaded = try DispatcherConfig.load(path: RepositoryRoot.path + "/config/dispatcher.yml")
         #expect(loaded.warnings.isEmpty)
         #expect(loaded.config.maxAttempts == 2)
         #expect(loaded.config.unschedulableAfter == JobDuration(seconds: 600))

@@ -204,23 +204,6 @@ private func mode(_ path: String) throws -> Int {
         #expect(try String(contentsOfFile: out + "/pkg/runtime.yml", encoding: .utf8) == "name: x\n")
     }
 
-    @Test(.enabled(if: getuid() == 0)) func ownerIsAppliedToEveryEntry() throws {
-        let scratch = try Scratch()
-        let archive = try scratch.python("up.tar.gz", tarHelper + """
-            with tarfile.open(out, "w:gz") as t:
-                member(t, "dir", tarfile.DIRTYPE, mode=0o755)
-                member(t, "dir/input.txt", data=b"data")
-                member(t, "link", tarfile.SYMTYPE, linkname="dir/input.txt")
-            """)
-        let out = scratch.file("out")
-        try ArchiveExtractor.extract(file: archive, to: out, owner: (uid: 4321, gid: 4322))
-        for path in [out, out + "/dir", out + "/dir/input.txt", out + "/link"] {
-            var info = stat()
-            #expect(lstat(path, &info) == 0)
-            #expect(info.st_uid == 4321 && info.st_gid == 4322, "\(path)")
-        }
-    }
-
     /// Writes a small tree with files, modes, an empty dir and a symlink.
     private func makeTree(in scratch: Scratch) throws -> String {
         let tree = scratch.file("tree")
