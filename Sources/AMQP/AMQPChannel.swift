@@ -226,6 +226,16 @@ public final class AMQPChannel: Sendable {
         }
     }
 
+    /// How many deliveries this channel rejected back to their queue because neither a consumer nor the
+    /// late-delivery handler took them (each one counts as a failed delivery in a quorum queue).
+    public func rejectedUnclaimedDeliveries() async throws -> Int {
+        let id = self.id
+        return try await loop.perform { loop in
+            guard let ch = loop.channels[id] else { throw AMQPError(.channelClosed, "channel \(id) is closed") }
+            return ch.rejectedUnclaimed
+        }
+    }
+
     /// Acknowledges a delivery (queued to the connection thread; returns without a broker round trip).
     /// A delivery of an older connection generation throws `.staleDelivery` (the broker redelivers it).
     public func ack(_ delivery: Delivery, multiple: Bool = false) async throws {

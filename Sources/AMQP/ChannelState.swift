@@ -16,6 +16,8 @@ final class ChannelState {
     static let cancelledLimit = 1024
     /// Takes deliveries for cancelled consumers; without one they are rejected back to their queue.
     var lateDeliveryHandler: (@Sendable (_ queue: String, _ delivery: Delivery) -> Void)?
+    /// Deliveries rejected back to their queue because no consumer or late-delivery handler took them.
+    var rejectedUnclaimed = 0
     /// Confirm sequence numbers of the current connection generation.
     var nextSeq: UInt64 = 1
     var lowestUnconfirmed: UInt64 = 1

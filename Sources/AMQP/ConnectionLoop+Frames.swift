@@ -71,6 +71,7 @@ extension ConnectionLoop {
             } else {
                 // Unknown consumer: hand it back rather than hold it unacked.
                 _ = amqp_basic_reject(conn.state, chID, deliveryTag, 1)
+                ch?.rejectedUnclaimed += 1
             }
         case AMQP_BASIC_RETURN_METHOD:
             let m = decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
