@@ -6,7 +6,7 @@ extension JobStore {
     /// The job a submission key already created, if any.
     public func submission(submitter: String, messageID: String) throws -> StoredSubmission? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(db, cached: """
                 SELECT j.id, j.routed, j.target, j.queue FROM submissions s JOIN jobs j ON j.id = s.job_id
                 WHERE s.submitter = ? AND s.message_id = ?
                 """, arguments: [submitter, messageID]) else { return nil }
@@ -23,7 +23,7 @@ extension JobStore {
         let command = try JobStore.text(message.request.command)
         let historyText = try JobStore.text(history)
         try write { db in
-            try db.execute(sql: """
+            try db.execute(cached: """
                 INSERT INTO jobs (id, name, state, runtime, runtime_id, target, queue, command, submitter,
                                   submitted_at, history, request, priority)
                 VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -31,7 +31,7 @@ extension JobStore {
                                  job.target, job.queue, command, message.submitter, message.submittedAt,
                                  historyText, request, message.request.priority ?? 0])
             if let messageID = job.messageID {
-                try db.execute(sql: "INSERT INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
+                try db.execute(cached: "INSERT INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
                                arguments: [message.submitter, messageID, message.jobID])
             }
             try JobStore.insertJobVolumes(db, jobID: message.jobID, volumes: message.volumes ?? [])
@@ -40,7 +40,7 @@ extension JobStore {
 
     /// Records that the job's message was confirmed by the broker.
     public func markRouted(jobID: String) throws {
-        try write { db in try db.execute(sql: "UPDATE jobs SET routed = 1 WHERE id = ?", arguments: [jobID]) }
+        try write { db in try db.execute(cached: "UPDATE jobs SET routed = 1 WHERE id = ?", arguments: [jobID]) }
     }
 
     /// The stored request of a job (to route it again after a crash between store and publish).
@@ -84,7 +84,7 @@ extension JobStore {
     /// One job's record, or nil.
     public func record(jobID: String) throws -> JobRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(JobStore.record(from:))
+            try Row.fetchOne(db, cached: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(JobStore.record(from:))
         }
     }
 
@@ -92,7 +92,7 @@ extension JobStore {
     /// decoding the record (asked for every event a worker sends).
     public func holder(jobID: String) throws -> (exists: Bool, workerID: String?) {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT worker_id FROM jobs WHERE id = ?", arguments: [jobID]) else {
+            guard let row = try Row.fetchOne(db, cached: "SELECT worker_id FROM jobs WHERE id = ?", arguments: [jobID]) else {
                 return (false, nil)
             }
             return (true, row["worker_id"])
@@ -130,7 +130,7 @@ extension JobStore {
     /// Queued and running jobs of a submitter (for the quota).
     public func activeCount(submitter: String) throws -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE submitter = ? AND state IN ('queued', 'running')",
+            try Int.fetchOne(db, cached: "SELECT COUNT(*) FROM jobs WHERE submitter = ? AND state IN ('queued', 'running')",
                              arguments: [submitter]) ?? 0
         }
     }
@@ -191,19 +191,19 @@ extension JobStore {
         let resultText = try result.map { try JobStore.text($0) }
         let change = try JobStore.text(StateChange(state: state, time: time, workerID: workerID, reason: reason))
         return try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT state, history FROM jobs WHERE id = ?", arguments: [jobID]),
+            guard let row = try Row.fetchOne(db, cached: "SELECT state, history FROM jobs WHERE id = ?", arguments: [jobID]),
                   let current = JobState(rawValue: row["state"]) else { return false }
             let historyText: String = row["history"]
             let history = { (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [] }
             guard allowed(current, history) else { return false }
             let newHistory = JobStore.appending(change, toHistory: historyText)
             if state == .running {
-                try db.execute(sql: """
+                try db.execute(cached: """
                     UPDATE jobs SET state = 'running', started_at = ?, worker_id = ?, attempts = attempts + 1,
                         reason = NULL, history = ? WHERE id = ?
                     """, arguments: [time, workerID, newHistory, jobID])
             } else {
-                try db.execute(sql: """
+                try db.execute(cached: """
                     UPDATE jobs SET state = ?, finished_at = ?, worker_id = COALESCE(?, worker_id),
                         exit_code = COALESCE(?, exit_code), reason = ?, result = COALESCE(?, result),
                         started_at = COALESCE(started_at, ?), history = ? WHERE id = ?

@@ -10,19 +10,19 @@ extension JobStore {
     @discardableResult
     public func append(_ chunk: LogChunk, worker: String, byteCap: Int64) throws -> Bool {
         try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT log_bytes, logs_truncated FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
+            guard let row = try Row.fetchOne(db, cached: "SELECT log_bytes, logs_truncated FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
                 return false
             }
             let used: Int64 = row["log_bytes"]
             let truncated: Int64 = row["logs_truncated"]
             guard truncated == 0, used + Int64(chunk.data.count) <= byteCap else {
-                try db.execute(sql: "UPDATE jobs SET logs_truncated = 1 WHERE id = ?", arguments: [chunk.jobID])
+                try db.execute(cached: "UPDATE jobs SET logs_truncated = 1 WHERE id = ?", arguments: [chunk.jobID])
                 return false
             }
-            try db.execute(sql: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
+            try db.execute(cached: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
                            arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
             guard db.changesCount > 0 else { return false }
-            try db.execute(sql: "UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?",
+            try db.execute(cached: "UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?",
                            arguments: [Int64(chunk.data.count), chunk.jobID])
             return true
         }

@@ -110,7 +110,7 @@ extension JobStore {
     static func insertJobVolumes(_ db: Database, jobID: String, volumes: [JobVolume]) throws {
         for (position, volume) in volumes.enumerated() {
             do {
-                try db.execute(sql: "INSERT INTO job_volumes (job_id, position, owner, name, read_only) VALUES (?, ?, ?, ?, ?)",
+                try db.execute(cached: "INSERT INTO job_volumes (job_id, position, owner, name, read_only) VALUES (?, ?, ?, ?, ?)",
                                arguments: [jobID, position, volume.owner, volume.name, volume.readOnly])
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 throw DispatcherError.notFound("volume \(volume.owner)/\(volume.name) was removed while the job was submitted")
