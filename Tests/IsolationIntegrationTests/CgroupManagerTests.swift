@@ -103,6 +103,39 @@ struct CgroupManagerTests {
     }
 }
 
+@Suite("Cgroup manager: directories a job needs", .integration(needs: [.root]))
+struct CgroupDirectoryTests {
+    @Test("on v1, a job gets cpu, cpuset and blkio directories only for the limits they enforce")
+    func v1DirectoriesFollowLimits() throws {
+        let manager = try CgroupTestHost.manager("dirs")
+        defer { CgroupTestHost.dropParents(manager) }
+        // The unified hierarchy has one directory per job whatever its limits (the VM stage runs v2).
+        guard manager.mode == .v1Hybrid else { return }
+        let plain = try manager.createJobCgroup(jobID: "plain", limits: ResourceLimits(memoryBytes: 64 << 20), ioPath: "/")
+        #expect(Set(plain.hierarchies) == ["cpuacct", "freezer", "memory", "pids"])
+        try plain.remove()
+        let pinned = try manager.createJobCgroup(jobID: "pinned", limits: ResourceLimits(cpuPercent: 50, cpuCores: "0"), ioPath: "/")
+        #expect(Set(pinned.hierarchies) == ["cpu", "cpuacct", "cpuset", "freezer", "memory", "pids"])
+        // Still enforced: the cpuset holds just the core asked for.
+        let cpusetDir = try #require(pinned.directory(of: "cpuset"))
+        #expect(CgroupFS.trimmed(try CgroupFS.read(cpusetDir + "/cpuset.cpus")) == "0")
+        try pinned.remove()
+    }
+
+    @Test("removeEmptyParents removes the parents once no job cgroup is left in them, and keeps one that holds a job")
+    func removesEmptyParents() throws {
+        let manager = try CgroupTestHost.manager("parents")
+        defer { CgroupTestHost.dropParents(manager) }
+        let job = try manager.createJobCgroup(jobID: "held", limits: ResourceLimits(memoryBytes: 64 << 20), ioPath: "/")
+        let holding = Set(job.directories.map { String($0[..<($0.lastIndex(of: "/") ?? $0.endIndex)]) })
+        manager.removeEmptyParents()
+        for dir in holding { #expect(CgroupFS.isDirectory(dir), "\(dir) holds a job cgroup") }
+        try job.remove()
+        manager.removeEmptyParents()
+        for dir in manager.parentDirectories { #expect(!CgroupFS.exists(dir)) }
+    }
+}
+
 extension CgroupManager {
     /// How many job cgroups exist under this manager's parents.
     func cleanupLeftoversCount() -> Int {
@@ -111,5 +144,18 @@ extension CgroupManager {
         case .v1Hybrid: return Set(v1Parents.values.flatMap { CgroupFS.subdirectories($0) }).count
         case .none: return 0
         }
+    }
+}
+
+private extension JobCgroup {
+    /// The v1 hierarchies the job has a directory in (none on v2).
+    var hierarchies: [String] {
+        if case .v1(let dirs) = layout { return Array(dirs.keys) }
+        return []
+    }
+
+    func directory(of hierarchy: String) -> String? {
+        if case .v1(let dirs) = layout { return dirs[hierarchy] }
+        return nil
     }
 }

@@ -15,7 +15,7 @@ extension CgroupManager {
         case .v2:
             layout = .v2(configuration.v2Root + "/" + jobID)
         case .v1Hybrid:
-            layout = .v1(v1Parents.mapValues { $0 + "/" + jobID })
+            layout = .v1(v1Parents.filter { plan.needsV1Hierarchy($0.key) }.mapValues { $0 + "/" + jobID })
         case .none:
             layout = .none
         }
@@ -76,6 +76,19 @@ extension CgroupManager {
             }
             return names.count
         }
+    }
+
+    /// Removes the parent directories this manager made for its job cgroups, when no job cgroup is
+    /// left in them (a worker stopping for good: its name may never run again, and every leftover
+    /// cpuset directory makes the kernel's scheduling-domain rebuilds slower). A parent still holding a
+    /// job cgroup stays for the next start's ``cleanupLeftovers()``. Returns how many were removed.
+    @discardableResult
+    public func removeEmptyParents() -> Int {
+        var removed = 0
+        for dir in parentDirectories where CgroupFS.subdirectories(dir).isEmpty {
+            if (try? CgroupFS.rmdir(dir)) != nil { removed += 1 }
+        }
+        return removed
     }
 
     static func validate(jobID: String) throws {
@@ -160,9 +173,8 @@ extension CgroupManager {
                 try CgroupFS.write("\(quota)", to: dir + "/cpu.cfs_quota_us")
             }
         }
-        // A v1 cpuset starts empty and refuses tasks, so it is always filled in.
-        if let dir = dirs["cpuset"], let parent = v1Parents["cpuset"] {
-            let cpus = try plan.cpuCores ?? CgroupFS.trimmed(CgroupFS.read(parent + "/cpuset.cpus"))
+        // Only a job pinned to cores has a cpuset directory; v1 leaves its mems empty (refusing tasks).
+        if let dir = dirs["cpuset"], let parent = v1Parents["cpuset"], let cpus = plan.cpuCores {
             try CgroupFS.write(cpus, to: dir + "/cpuset.cpus")
             try CgroupFS.write(CgroupFS.trimmed(try CgroupFS.read(parent + "/cpuset.mems")), to: dir + "/cpuset.mems")
         } else if plan.cpuCores != nil {

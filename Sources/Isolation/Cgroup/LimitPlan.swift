@@ -12,6 +12,19 @@ struct LimitPlan: Sendable {
     /// Names of every requested limit.
     var requested: [String] = []
 
+    /// Whether a job needs its own directory in the v1 hierarchy `name`: freezer (kill), cpuacct, memory
+    /// and pids (usage and their limits) always; cpu, cpuset and blkio only for the limit they enforce.
+    /// Each directory costs a mkdir and an rmdir per job, and filling a cpuset one makes the kernel
+    /// rebuild its scheduling domains (a tenth of a worker's CPU per job in a profile).
+    func needsV1Hierarchy(_ name: String) -> Bool {
+        switch name {
+        case "cpu": return cpuQuotaUsec != nil
+        case "cpuset": return cpuCores != nil
+        case "blkio": return io != nil
+        default: return true
+        }
+    }
+
     init(limits: ResourceLimits, defaultPids: Int, ioPath: String, onlineCPUs: Set<Int>) throws {
         if let bytes = limits.memoryBytes {
             guard bytes > 0 else { throw CgroupError(.invalidLimit, "memory limit must be positive, got \(bytes)") }

@@ -163,6 +163,7 @@ extension WorkerService {
             try? await Task.sleep(for: .milliseconds(50))
         }
         await publishAdvert(session, cgroups: cgroups, status: .offline)
+        if await state.busySlots == 0 { cgroups?.removeEmptyParents() }
         session.jobSink.finish()
         await session.consumers.finish()
         session.reconcileSink.finish()
