@@ -26,6 +26,11 @@ public struct AMQPConsumer: AsyncSequence, Sendable {
         }
     }
 
+    /// The same deliveries a batch at a time, as one read of the connection thread brought them (never
+    /// empty): for a consumer that settles many at once, e.g. in one store transaction. Iterate either
+    /// this or the consumer itself, not both.
+    public var batches: AsyncThrowingStream<[Delivery], any Error> { stream }
+
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: stream.makeAsyncIterator())
     }

@@ -4,51 +4,72 @@ import JobletMessaging
 import Logging
 
 extension Dispatcher {
-    /// A `job.<submitter>.<id>.<state>` event: recorded in the store (duplicates and stale events
-    /// change nothing). Believed only from the worker that holds the job (docs/SECURITY.md); the
-    /// dispatcher's own `cancelled` events come back here too and were recorded when published.
-    public func handleEvent(_ delivery: Delivery, on channel: AMQPChannel) async throws {
+    /// `job.<submitter>.<id>.<state>` events, as one read from the broker brought them: recorded in the
+    /// store in one transaction (duplicates and stale events change nothing), then acked. Believed only
+    /// from the worker that holds the job (docs/SECURITY.md); the dispatcher's own `cancelled` events
+    /// come back here too and were recorded when published. Should the store fail, the events not yet
+    /// settled go back to the queue and the error is thrown.
+    public func handleEvents(_ deliveries: [Delivery], on channel: AMQPChannel) async throws {
+        var accepted: [(delivery: Delivery, item: WorkerEvent)] = []
+        for delivery in deliveries {
+            if let item = try await screenEvent(delivery, on: channel) { accepted.append((delivery, item)) }
+        }
+        guard !accepted.isEmpty else { return }
+        let outcomes: [EventOutcome]
+        do {
+            outcomes = try store.apply(accepted.map(\.item)) { Self.eventRefusal($0.event, from: $0.worker, holder: $1) }
+        } catch {
+            for (delivery, _) in accepted { try? await channel.nack(delivery, requeue: true) }
+            throw error
+        }
+        for ((delivery, item), outcome) in zip(accepted, outcomes) {
+            let event = item.event
+            switch outcome {
+            case .applied:
+                logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(item.worker)"])
+            case .unchanged:
+                break
+            case .refused(let reason):
+                refusals.refuse("event", sender: item.worker, reason: reason)
+            case .copyOfEnded(let state):
+                // A copy of a job that already ended (delivered twice after a dispatcher crash, or started
+                // after a cancel while queued): stop it; its result would change nothing.
+                logger.warning("stopping a copy of an ended job", metadata: ["job": "\(event.jobID)", "worker": "\(item.worker)",
+                                                                            "state": "\(state.rawValue)"])
+                try await sendControl(ControlCommand(command: .cancel, jobID: event.jobID), to: item.worker, on: channel)
+            }
+            try await channel.ack(delivery)
+        }
+    }
+
+    /// The event a worker user sent, or nil when it was settled here: the dispatcher's own (acked),
+    /// one from a user who may not report events (refused and acked), a malformed one (dead-lettered).
+    private func screenEvent(_ delivery: Delivery, on channel: AMQPChannel) async throws -> WorkerEvent? {
         let sender = delivery.properties.userID
         switch trust.role(of: sender) {
         case .dispatcher:
             try await channel.ack(delivery)
-            return
+            return nil
         case .submitter, .anonymous:
             refusals.refuse("event", sender: sender, reason: "job events are believed only from worker users")
             try await channel.ack(delivery)
-            return
+            return nil
         case .worker:
             break
         }
-        let event: JobEvent
         do {
-            event = try Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent)
+            let event = try Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent)
+            return WorkerEvent(event: event, worker: sender ?? "")
         } catch let poison as PoisonMessage {
             logger.warning("malformed job event dead-lettered", metadata: ["reason": "\(poison.reason)"])
             try await channel.deadLetter(delivery, reason: poison.reason, queue: DispatcherQueues.events)
-            return
+            return nil
         }
-        let worker = sender ?? ""
-        if let refusal = try eventRefusal(event, from: worker) {
-            refusals.refuse("event", sender: worker, reason: refusal)
-            try await channel.ack(delivery)
-            return
-        }
-        if try store.apply(event) {
-            logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(worker)"])
-        } else if event.state == .running, let record = try store.record(jobID: event.jobID), record.state.isTerminal {
-            // A copy of a job that already ended (delivered twice after a dispatcher crash, or started
-            // after a cancel while queued): stop it; its result would change nothing.
-            logger.warning("stopping a copy of an ended job", metadata: ["job": "\(event.jobID)", "worker": "\(worker)",
-                                                                        "state": "\(record.state.rawValue)"])
-            try await sendControl(ControlCommand(command: .cancel, jobID: event.jobID), to: worker, on: channel)
-        }
-        try await channel.ack(delivery)
     }
 
     /// Why a worker's event about a job must not be believed, or nil. `running` starts an attempt
     /// and makes the sender the job's holder; everything after it only counts from that holder.
-    func eventRefusal(_ event: JobEvent, from worker: String) throws -> String? {
+    static func eventRefusal(_ event: JobEvent, from worker: String, holder: JobHolder) -> String? {
         guard event.workerID == worker, event.result.map({ $0.workerID == worker }) ?? true else {
             return "event for job \(event.jobID) names worker \(event.workerID ?? "none") but was sent by \(worker)"
         }
@@ -58,7 +79,6 @@ extension Dispatcher {
         case _ where DispatcherQueues.decidedStates.contains(event.state):
             return "\(event.state.rawValue) is decided by the dispatcher, not reported by workers"
         default:
-            let holder = try store.holder(jobID: event.jobID)
             guard holder.exists else { return nil }  // unknown: changes nothing
             if holder.workerID == worker { return nil }
             // A worker may refuse a job (limits, missing runtime) before anybody started it.

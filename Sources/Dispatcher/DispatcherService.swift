@@ -36,16 +36,16 @@ public final class DispatcherService: Service, Sendable {
         let reportQueue = try await DispatcherQueues.declareReports(on: setup)
         dispatcher.rollouts.reportQueue.withLock { $0 = reportQueue }
 
-        typealias Handler = @Sendable (Delivery, AMQPChannel) async throws -> Void
         let dispatcher = self.dispatcher
-        let consumers: [(queue: String, prefetch: UInt16, handler: Handler)] = [
-            (Topology.submitQueue, 32, { try await dispatcher.handleSubmission($0, on: $1) }),
-            (DispatcherQueues.events, 200, { try await dispatcher.handleEvent($0, on: $1) }),
-            (advertQueue, 100, { try await dispatcher.handleAdvert($0, on: $1) }),
-            (DispatcherQueues.logs, 200, { try await dispatcher.handleLogChunk($0, on: $1) }),
-            (DispatcherQueues.dead, 50, { try await dispatcher.handleDeadLetter($0, on: $1) }),
-            (Topology.rpcQueue, 32, { try await dispatcher.handleQuery($0, on: $1) }),
-            (reportQueue, 50, { try await dispatcher.handleDeployReport($0, on: $1) }),
+        let consumers: [(queue: String, prefetch: UInt16, handling: Handling)] = [
+            (Topology.submitQueue, 32, .each { try await dispatcher.handleSubmission($0, on: $1) }),
+            // Events are stored a batch per transaction: the worker's two events of every job.
+            (DispatcherQueues.events, 200, .batch { try await dispatcher.handleEvents($0, on: $1) }),
+            (advertQueue, 100, .each { try await dispatcher.handleAdvert($0, on: $1) }),
+            (DispatcherQueues.logs, 200, .each { try await dispatcher.handleLogChunk($0, on: $1) }),
+            (DispatcherQueues.dead, 50, .each { try await dispatcher.handleDeadLetter($0, on: $1) }),
+            (Topology.rpcQueue, 32, .each { try await dispatcher.handleQuery($0, on: $1) }),
+            (reportQueue, 50, .each { try await dispatcher.handleDeployReport($0, on: $1) }),
         ]
         let sweepChannel = try await connection.openChannel()
         try await sweepChannel.enableConfirms()
@@ -63,7 +63,7 @@ public final class DispatcherService: Service, Sendable {
                 for (index, consumer) in consumers.enumerated() {
                     let channel = channels[index]
                     group.addTask {
-                        try await self.consume(consumer.queue, prefetch: consumer.prefetch, on: channel, handler: consumer.handler)
+                        try await self.consume(consumer.queue, prefetch: consumer.prefetch, on: channel, handling: consumer.handling)
                     }
                 }
                 group.addTask { try await self.sweepLoop(on: sweepChannel) }
@@ -91,35 +91,63 @@ public final class DispatcherService: Service, Sendable {
         await connection.close()
     }
 
-    private func consume(_ queue: String, prefetch: UInt16, on channel: AMQPChannel,
-                         handler: @Sendable (Delivery, AMQPChannel) async throws -> Void) async throws {
+    /// How a queue's deliveries are handled: one at a time, or a batch (what one read brought) at a time.
+    enum Handling: Sendable {
+        case each(@Sendable (Delivery, AMQPChannel) async throws -> Void)
+        /// The handler settles every delivery of the batch, also when it throws.
+        case batch(@Sendable ([Delivery], AMQPChannel) async throws -> Void)
+    }
+
+    private func consume(_ queue: String, prefetch: UInt16, on channel: AMQPChannel, handling: Handling) async throws {
         try await channel.qos(prefetchCount: prefetch)
         if queue == Topology.submitQueue {
             // Let the fleet's adverts arrive before routing anything.
             try await Task.sleep(for: .milliseconds(Int(dispatcher.config.fleetWarmup.seconds * 1000)))
         }
         let consumer = try await channel.consume(queue: queue)
-        for try await delivery in consumer {
+        for try await batch in consumer.batches {
             if stopping.load(ordering: .sequentiallyConsistent) { break }
             inFlight.add(1, ordering: .sequentiallyConsistent)
             defer { inFlight.subtract(1, ordering: .sequentiallyConsistent) }
-            do {
-                try await handler(delivery, channel)
-            } catch let error as AMQPError where error.code == .staleDelivery || error.code == .connectionLost {
-                // The broker redelivers it after the reconnect.
-                logger.warning("delivery dropped by a reconnect; it will be redelivered", metadata: ["queue": "\(queue)"])
-            } catch let error as DispatcherError where error.code == .io {
-                // The store failed: hand the message back rather than lose it.
-                logger.error("job store failure; message requeued", metadata: ["queue": "\(queue)", "error": "\(error)"])
-                try? await channel.nack(delivery, requeue: true)
-                try await Task.sleep(for: .seconds(1))
-            } catch {
-                logger.error("cannot handle delivery; requeued", metadata: ["queue": "\(queue)", "error": "\(error)"])
-                try? await channel.nack(delivery, requeue: true)
+            switch handling {
+            case .batch(let handler):
+                do {
+                    try await handler(batch, channel)
+                } catch {
+                    try await handled(error, queue: queue, requeue: nil, on: channel)
+                }
+            case .each(let handler):
+                for delivery in batch {
+                    // Stopping: what is left of the batch stays unacked and goes to the next run.
+                    if stopping.load(ordering: .sequentiallyConsistent) { break }
+                    do {
+                        try await handler(delivery, channel)
+                    } catch {
+                        try await handled(error, queue: queue, requeue: delivery, on: channel)
+                    }
+                }
             }
         }
         // Only reached when stopping: keep the task alive until the group ends.
         while !Task.isCancelled { try await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    /// Logs a handler's failure and hands `requeue` back to the queue (a batch handler has settled its
+    /// own); after a store failure, pauses a second before the next delivery.
+    private func handled(_ error: any Error, queue: String, requeue: Delivery?, on channel: AMQPChannel) async throws {
+        if let error = error as? AMQPError, error.code == .staleDelivery || error.code == .connectionLost {
+            // The broker redelivers it after the reconnect.
+            logger.warning("delivery dropped by a reconnect; it will be redelivered", metadata: ["queue": "\(queue)"])
+            return
+        }
+        if let delivery = requeue { try? await channel.nack(delivery, requeue: true) }
+        if let error = error as? DispatcherError, error.code == .io {
+            // The store failed: the message went back rather than being lost.
+            logger.error("job store failure; message requeued", metadata: ["queue": "\(queue)", "error": "\(error)"])
+            try await Task.sleep(for: .seconds(1))
+        } else {
+            logger.error("cannot handle delivery; requeued", metadata: ["queue": "\(queue)", "error": "\(error)"])
+        }
     }
 
     private func sweepLoop(on channel: AMQPChannel) async throws {

@@ -89,14 +89,16 @@ extension JobStore {
     }
 
     /// Whether the job exists and which worker holds its current attempt (nil: none yet), read without
-    /// decoding the record (asked for every event a worker sends).
-    public func holder(jobID: String) throws -> (exists: Bool, workerID: String?) {
-        try read { db in
-            guard let row = try Row.fetchOne(db, cached: "SELECT worker_id FROM jobs WHERE id = ?", arguments: [jobID]) else {
-                return (false, nil)
-            }
-            return (true, row["worker_id"])
+    /// decoding the record.
+    public func holder(jobID: String) throws -> JobHolder {
+        try read { db in try JobStore.holder(db, jobID: jobID) }
+    }
+
+    static func holder(_ db: Database, jobID: String) throws -> JobHolder {
+        guard let row = try Row.fetchOne(db, cached: "SELECT worker_id FROM jobs WHERE id = ?", arguments: [jobID]) else {
+            return JobHolder(exists: false, workerID: nil)
         }
+        return JobHolder(exists: true, workerID: row["worker_id"])
     }
 
     /// Jobs matching `filter`, newest first.
@@ -156,18 +158,22 @@ extension JobStore {
     /// unknown job): events arrive at least once and a terminal state never changes again.
     @discardableResult
     public func apply(_ event: JobEvent) throws -> Bool {
+        try write { db in try JobStore.apply(event, in: db) }
+    }
+
+    static func apply(_ event: JobEvent, in db: Database) throws -> Bool {
         switch event.state {
         case .queued:
             return false
         case .running:
-            return try transition(jobID: event.jobID, to: .running, time: event.time, workerID: event.workerID,
+            return try transition(db, jobID: event.jobID, to: .running, time: event.time, workerID: event.workerID,
                                   reason: event.reason, result: nil) { current, history in
                 // A duplicate of the same start (same worker and time) counts once.
                 guard current == .queued || current == .running || current == .unschedulable else { return false }
                 return !history().contains { $0.state == .running && $0.time == event.time && $0.workerID == event.workerID }
             }
         default:
-            return try transition(jobID: event.jobID, to: event.state, time: event.time,
+            return try transition(db, jobID: event.jobID, to: event.state, time: event.time,
                                   workerID: event.workerID ?? event.result?.workerID,
                                   reason: event.reason ?? event.result?.reason, result: event.result) { current, _ in
                 !current.isTerminal || current == .unschedulable
@@ -179,39 +185,40 @@ extension JobStore {
     /// `allowedFrom` contains its current state.
     @discardableResult
     public func mark(jobID: String, _ state: JobState, reason: String, time: Double, allowedFrom: Set<JobState>) throws -> Bool {
-        try transition(jobID: jobID, to: state, time: time, workerID: nil, reason: reason, result: nil) { current, _ in
-            allowedFrom.contains(current)
+        try write { db in
+            try JobStore.transition(db, jobID: jobID, to: state, time: time, workerID: nil, reason: reason, result: nil) { current, _ in
+                allowedFrom.contains(current)
+            }
         }
     }
 
     /// `allowed` gets the current state and a way to read the history (decoded only when asked: the
     /// history is appended to as text, not decoded and encoded again on every event).
-    private func transition(jobID: String, to state: JobState, time: Double, workerID: String?, reason: String?,
-                            result: JobResult?, allowed: (JobState, () -> [StateChange]) -> Bool) throws -> Bool {
-        let resultText = try result.map { try JobStore.text($0) }
+    private static func transition(_ db: Database, jobID: String, to state: JobState, time: Double, workerID: String?,
+                                   reason: String?, result: JobResult?,
+                                   allowed: (JobState, () -> [StateChange]) -> Bool) throws -> Bool {
+        guard let row = try Row.fetchOne(db, cached: "SELECT state, history FROM jobs WHERE id = ?", arguments: [jobID]),
+              let current = JobState(rawValue: row["state"]) else { return false }
+        let historyText: String = row["history"]
+        let history = { (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [] }
+        guard allowed(current, history) else { return false }
         let change = try JobStore.text(StateChange(state: state, time: time, workerID: workerID, reason: reason))
-        return try write { db in
-            guard let row = try Row.fetchOne(db, cached: "SELECT state, history FROM jobs WHERE id = ?", arguments: [jobID]),
-                  let current = JobState(rawValue: row["state"]) else { return false }
-            let historyText: String = row["history"]
-            let history = { (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [] }
-            guard allowed(current, history) else { return false }
-            let newHistory = JobStore.appending(change, toHistory: historyText)
-            if state == .running {
-                try db.execute(cached: """
-                    UPDATE jobs SET state = 'running', started_at = ?, worker_id = ?, attempts = attempts + 1,
-                        reason = NULL, history = ? WHERE id = ?
-                    """, arguments: [time, workerID, newHistory, jobID])
-            } else {
-                try db.execute(cached: """
-                    UPDATE jobs SET state = ?, finished_at = ?, worker_id = COALESCE(?, worker_id),
-                        exit_code = COALESCE(?, exit_code), reason = ?, result = COALESCE(?, result),
-                        started_at = COALESCE(started_at, ?), history = ? WHERE id = ?
-                    """, arguments: [state.rawValue, result?.finishedAt ?? time, workerID, result?.exitCode, reason,
-                                     resultText, result?.startedAt, newHistory, jobID])
-            }
-            return true
+        let newHistory = JobStore.appending(change, toHistory: historyText)
+        if state == .running {
+            try db.execute(cached: """
+                UPDATE jobs SET state = 'running', started_at = ?, worker_id = ?, attempts = attempts + 1,
+                    reason = NULL, history = ? WHERE id = ?
+                """, arguments: [time, workerID, newHistory, jobID])
+        } else {
+            let resultText = try result.map { try JobStore.text($0) }
+            try db.execute(cached: """
+                UPDATE jobs SET state = ?, finished_at = ?, worker_id = COALESCE(?, worker_id),
+                    exit_code = COALESCE(?, exit_code), reason = ?, result = COALESCE(?, result),
+                    started_at = COALESCE(started_at, ?), history = ? WHERE id = ?
+                """, arguments: [state.rawValue, result?.finishedAt ?? time, workerID, result?.exitCode, reason,
+                                 resultText, result?.startedAt, newHistory, jobID])
         }
+        return true
     }
 
     /// The history's JSON array text with one more element (text of a `StateChange`) at its end.

@@ -34,10 +34,10 @@ struct JobStoreTests {
         let id = JobID.generate()
         try store.insert(newJob(id))
         let running = JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)
-        #expect(try store.holder(jobID: id) == (true, nil))
+        #expect(try store.holder(jobID: id) == JobHolder(exists: true, workerID: nil))
         #expect(try store.apply(running))
-        #expect(try store.holder(jobID: id) == (true, "w1"))
-        #expect(try store.holder(jobID: JobID.generate()) == (false, nil))
+        #expect(try store.holder(jobID: id) == JobHolder(exists: true, workerID: "w1"))
+        #expect(try store.holder(jobID: JobID.generate()) == JobHolder(exists: false, workerID: nil))
         #expect(try !store.apply(running))
         // A second start (after a lost worker) is a second attempt.
         #expect(try store.apply(JobEvent(jobID: id, state: .running, time: 1005, workerID: "w2", attempt: 2)))

@@ -1,0 +1,55 @@
+import GRDB
+import JobletCore
+
+/// Whether a job exists and which worker holds its current attempt (nil: none yet).
+public struct JobHolder: Sendable, Equatable {
+    public var exists: Bool
+    public var workerID: String?
+
+    public init(exists: Bool, workerID: String?) {
+        self.exists = exists
+        self.workerID = workerID
+    }
+}
+
+/// A lifecycle event as a worker user sent it.
+public struct WorkerEvent: Sendable {
+    public var event: JobEvent
+    /// The broker user that published it (RabbitMQ checked `user_id` against the connection).
+    public var worker: String
+
+    public init(event: JobEvent, worker: String) {
+        self.event = event
+        self.worker = worker
+    }
+}
+
+/// What applying one worker event did.
+public enum EventOutcome: Sendable, Equatable {
+    case applied
+    /// A duplicate, a stale event or one about an unknown job.
+    case unchanged
+    /// Not believed; the reason names the sender's mistake.
+    case refused(String)
+    /// A `running` of a job that already ended (a second copy of its message): the copy must be stopped.
+    case copyOfEnded(JobState)
+}
+
+extension JobStore {
+    /// Applies worker events in one transaction, so a batch costs one commit instead of one each. Every
+    /// event is first checked by `refusal` against the job's holder as the batch has left it so far (a
+    /// `running` earlier in the batch makes its sender the holder of what follows).
+    public func apply(_ events: [WorkerEvent],
+                      refusal: (WorkerEvent, JobHolder) -> String?) throws -> [EventOutcome] {
+        try write { db in
+            try events.map { item in
+                if let reason = refusal(item, try JobStore.holder(db, jobID: item.event.jobID)) { return .refused(reason) }
+                if try JobStore.apply(item.event, in: db) { return .applied }
+                guard item.event.state == .running,
+                      let stateText = try String.fetchOne(db, cached: "SELECT state FROM jobs WHERE id = ?", arguments: [item.event.jobID]),
+                      let state = JobState(rawValue: stateText), state.isTerminal else { return .unchanged }
+                return .copyOfEnded(state)
+            }
+        }
+    }
+}
