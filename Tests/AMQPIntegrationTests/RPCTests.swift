@@ -2,8 +2,8 @@ import AMQP
 import TestSupport
 import Testing
 
-@Test("an RPC call with no server times out with an error naming the routing key", .integration(needs: [.broker]),
-      .timeLimit(.minutes(10)))
+@Test("an RPC call with no server times out with an error naming the routing key",
+      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func rpcTimeout() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
     try await withCleanup { await conn.close() } do: {
@@ -17,8 +17,8 @@ func rpcTimeout() async throws {
     }
 }
 
-@Test("RPC round trip over direct reply-to with a tiny responder", .integration(needs: [.broker]),
-      .timeLimit(.minutes(10)))
+@Test("RPC round trip over direct reply-to with a tiny responder",
+      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func rpcRoundTrip() async throws {
     let url = try await TestBroker.shared()
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: url))

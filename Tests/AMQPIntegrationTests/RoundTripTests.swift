@@ -2,8 +2,8 @@ import AMQP
 import TestSupport
 import Testing
 
-@Test("10,000 persistent messages with pipelined confirms arrive exactly once", .integration(needs: [.broker]),
-      .timeLimit(.minutes(10)))
+@Test("10,000 persistent messages with pipelined confirms arrive exactly once",
+      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func roundTripTenThousand() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
     try await withCleanup { await conn.close() } do: {
@@ -46,8 +46,8 @@ func roundTripTenThousand() async throws {
     }
 }
 
-@Test("a mandatory publish nobody can route throws .returned carrying the message", .integration(needs: [.broker]),
-      .timeLimit(.minutes(10)))
+@Test("a mandatory publish nobody can route throws .returned carrying the message",
+      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func mandatoryUnroutableIsReturned() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
     try await withCleanup { await conn.close() } do: {
@@ -72,8 +72,8 @@ func mandatoryUnroutableIsReturned() async throws {
     }
 }
 
-@Test("headers and properties survive the round trip", .integration(needs: [.broker]),
-      .timeLimit(.minutes(10)))
+@Test("headers and properties survive the round trip",
+      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func propertiesRoundTrip() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
     try await withCleanup { await conn.close() } do: {

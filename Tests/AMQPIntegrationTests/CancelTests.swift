@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 @Test("cancelling a consumer hands it every delivery sent before the cancel-ok; none is rejected back to the queue",
-      .timeLimit(.minutes(10)))
+      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func cancelKeepsInFlightDeliveries() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
     try await withCleanup { await conn.close() } do: {
@@ -45,7 +45,7 @@ func cancelKeepsInFlightDeliveries() async throws {
 /// a failed delivery (`x-delivery-count`), and a job would be declared lost after enough cancels without
 /// ever running: late deliveries go to the channel's late-delivery handler instead.
 @Test("deliveries a quorum queue sends after a cancel-ok reach the late-delivery handler; the library rejects none back",
-      .timeLimit(.minutes(10)))
+      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func lateDeliveriesAfterCancelAreKept() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
     try await withCleanup { await conn.close() } do: {
