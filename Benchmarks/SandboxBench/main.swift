@@ -160,3 +160,32 @@ let ratios = runs.map { $0[2].p50 / $0[1].p50 }
 let ratio = median(ratios)
 print("sandbox / unshare p50 = \(format(ratio, 2))x (per repetition \(ratios.map { format($0, 2) }.joined(separator: " ")))"
       + " (target <= 1.5x): \(ratio <= 1.5 ? "OK" : "OVER")")
+
+/// OS threads of this process (/proc/self/task).
+func threadCount() -> Int {
+    guard let directory = opendir("/proc/self/task") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    while let entry = readdir(directory) {
+        if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+    }
+    return count
+}
+
+// Threads per running job: the worker's threads while `running` jobs run (each blocked in a
+// sleep), beyond those of the idle process.
+let running = 20
+let idleThreads = threadCount()
+var sleepers: [SandboxProcess] = []
+for _ in 0..<running {
+    let plan = SandboxPlan(jobID: "bench-threads", argv: ["/bin/sleep", "2"], environment: [:], hostname: "job-bench",
+                           workDirectory: workDirectory)
+    sleepers.append(try Sandbox.spawn(plan))
+}
+let busyThreads = threadCount()
+for process in sleepers {
+    for try await _ in process.output {}
+    _ = await process.wait()
+}
+print("threads: \(idleThreads) idle, \(busyThreads) with \(running) jobs running = "
+      + "\(format(Double(busyThreads - idleThreads) / Double(running), 2)) per running job")

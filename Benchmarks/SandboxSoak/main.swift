@@ -79,8 +79,8 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     try await group.waitForAll()
 }
 let seconds = Date().timeIntervalSince(started)
-// ExitMonitor closes a job's mount-namespace fd just after it publishes the exit status (so the
-// namespace teardown stays off the wait path): right after the last job that fd may still be open
+// The supervisor has a job's mount-namespace fd closed on the blocking executor just after it publishes the
+// exit status (so the namespace teardown stays off the wait path): right after the last job that fd may still be open
 // (seen on loaded CI machines as fds 9 -> 10). A leak is what is still open once it settles.
 var fdsAfter = openFDs()
 var settleWaits = 0

@@ -325,4 +325,19 @@ int joblet_pidfd_wait(int pidfd, int *status) {
     return 0;
 }
 
+int joblet_pidfd_try_wait(int pidfd, int *status) {
+    siginfo_t info;
+    for (;;) {
+        for (size_t i = 0; i < sizeof info; i++) ((char *)&info)[i] = 0;
+        long r = syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED | WNOHANG, 0);
+        if (r == -1 && errno == EINTR) continue;
+        if (r == -1) return -1;
+        break;
+    }
+    if (info.si_pid == 0) return 0;   // WNOHANG and still running
+    if (info.si_code == CLD_EXITED) *status = (info.si_status & 0xff) << 8;
+    else *status = info.si_status & 0x7f;
+    return 1;
+}
+
 int joblet_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -102,10 +102,15 @@ int joblet_pidfd_send_signal(int pidfd, int sig);
 /// waitid(P_PIDFD, ...): the child's raw wait status (as waitpid would report it) in *status.
 int joblet_pidfd_wait(int pidfd, int *status);
 
+/// waitid(P_PIDFD, ..., WEXITED | WNOHANG): 1 with the raw status in *status once the child has
+/// exited (and is now reaped), 0 while it still runs, -1 with errno set.
+int joblet_pidfd_try_wait(int pidfd, int *status);
+
 /// pipe2(fds, O_CLOEXEC).
 int joblet_pipe_cloexec(int fds[2]);
 
 #include "loop_device.h"
 #include "idmapped_mount.h"
+#include "supervisor.h"
 
 #endif

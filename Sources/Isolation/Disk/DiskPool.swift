@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import JobletCore
+import SystemCalls
 
 /// Loop-backed job disks under one directory (the worker's `<state_dir>/disks`), each at
 /// `<directory>/<n>/{image,mnt}`.
@@ -25,6 +26,9 @@ public final class DiskPool: @unchecked Sendable {
     // Guarded by `lock`.
     private var idle: [LoopFilesystem] = []
     private var releasing = 0
+    /// ``shutdown()`` waiting for `releasing` to reach 0 (in async code: a thread of the blocking
+    /// executor waiting for releases queued behind it could wait forever).
+    private var releaseWaiters: [CheckedContinuation<Void, Never>] = []
     private var nextNumber = 0
     private var destroyReason: String?
 
@@ -49,7 +53,7 @@ public final class DiskPool: @unchecked Sendable {
         return names.count
     }
 
-    /// A disk of `sizeBytes` with an empty root: an idle one, else a new one (made on its own thread).
+    /// A disk of `sizeBytes` with an empty root: an idle one, else a new one (made on the blocking executor).
     public func acquire(sizeBytes: Int64) async throws(SandboxError) -> JobDisk {
         let reused: LoopFilesystem? = lock.withLock {
             guard let index = idle.firstIndex(where: { $0.sizeBytes == sizeBytes }) else { return nil }
@@ -60,7 +64,7 @@ public final class DiskPool: @unchecked Sendable {
             nextNumber += 1
             return directory + "/\(nextNumber)"
         }
-        let filesystem = try await System.offPool { () throws(SandboxError) in
+        let filesystem = try await BlockingExecutor.shared.run { () throws(SandboxError) in
             try LoopFilesystem.create(directory: path, sizeBytes: sizeBytes)
         }
         return JobDisk(filesystem: filesystem)
@@ -70,7 +74,7 @@ public final class DiskPool: @unchecked Sendable {
     /// before any job is accepted.
     public func probe() async throws(SandboxError) {
         let disk = try await acquire(sizeBytes: 16 << 20)
-        try await System.offPool { () throws(SandboxError) in try disk.filesystem.destroy() }
+        try await BlockingExecutor.shared.run { () throws(SandboxError) in try disk.filesystem.destroy() }
     }
 
     /// Makes a disk and keeps it idle, for the first job of that size.
@@ -79,18 +83,18 @@ public final class DiskPool: @unchecked Sendable {
         lock.withLock { idle.append(disk.filesystem) }
     }
 
-    /// Takes a disk back once its job is over (no process of the job left), on a thread of its own:
+    /// Takes a disk back once its job is over (no process of the job left), on the blocking executor:
     /// emptying or unmounting a full disk can take a while. `clear` removes directory trees
     /// without following symlinks (the worker's removal); it runs only on a disk being kept.
     public func release(_ disk: JobDisk, clear: @escaping @Sendable ([String]) throws -> Void) async {
         lock.withLock { releasing += 1 }
         let filesystem = disk.filesystem
-        let handled = (try? await System.offPool { [self] () throws(SandboxError) -> Bool in
+        await BlockingExecutor.shared.run { [self] in
             let refusal = recycle(filesystem, clear: clear)
             lock.withLock { destroyReason = refusal }
             if refusal != nil {
                 try? filesystem.destroy()
-                return true
+                return
             }
             // The latest sizes are the likeliest next: a full pool gives up its oldest disk.
             let evicted: LoopFilesystem? = lock.withLock {
@@ -98,16 +102,14 @@ public final class DiskPool: @unchecked Sendable {
                 return idle.count > maxIdle ? idle.removeFirst() : nil
             }
             try? evicted?.destroy()
-            return true
-        }) ?? false
-        if !handled {   // no thread to be had: do it here
-            lock.withLock { destroyReason = "no thread could be started to empty it" }
-            try? filesystem.destroy()
         }
-        lock.withLock {
+        let waiters = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
             releasing -= 1
-            lock.broadcast()
+            guard releasing == 0 else { return [] }
+            defer { releaseWaiters = [] }
+            return releaseWaiters
         }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Empties a barely used disk for the next job. Nil when it is empty and can be kept, else why not.
@@ -130,12 +132,19 @@ public final class DiskPool: @unchecked Sendable {
 
     /// Waits for disks being given back, then destroys the idle ones (worker shutdown).
     public func shutdown() async {
-        _ = try? await System.offPool { [self] () throws(SandboxError) in
-            let disks = lock.withLock {
-                while releasing > 0 { lock.wait() }
-                defer { idle = [] }
-                return idle
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = lock.withLock { () -> Bool in
+                if releasing == 0 { return true }
+                releaseWaiters.append(continuation)
+                return false
             }
+            if done { continuation.resume() }
+        }
+        let disks = lock.withLock { () -> [LoopFilesystem] in
+            defer { idle = [] }
+            return idle
+        }
+        await BlockingExecutor.shared.run {
             for disk in disks { try? disk.destroy() }
         }
     }

@@ -5,6 +5,7 @@ import Musl
 #endif
 import JobletCore
 import Synchronization
+import SystemCalls
 
 /// The networks of one worker: a bridge per network (the shared `bridge` one, isolated ports; one per
 /// named network of a submitter, made with its first job and removed with its last), an address per
@@ -195,7 +196,7 @@ public final class HostNetwork: Sendable {
 
     public func lease(jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String,
                       bandwidth: Int64? = nil) async throws(SandboxError) -> JobNetworkLease {
-        try await System.offPool { () throws(SandboxError) in
+        try await BlockingExecutor.shared.run { () throws(SandboxError) in
             try self.lease(jobID: jobID, hostname: hostname, alias: alias, network: network, owner: owner, bandwidth: bandwidth)
         }
     }
@@ -207,7 +208,7 @@ public final class HostNetwork: Sendable {
     }
 
     public func release(_ lease: JobNetworkLease) async throws(SandboxError) {
-        try await System.offPool { () throws(SandboxError) in try self.release(lease) }
+        try await BlockingExecutor.shared.run { () throws(SandboxError) in try self.release(lease) }
     }
 
     /// How many jobs hold an address now (for tests and metrics).

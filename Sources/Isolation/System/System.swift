@@ -51,20 +51,4 @@ enum System {
 
     /// The text of an errno value.
     static func describe(errno code: Int32) -> String { errnoText(code) }
-
-    /// Starts a detached OS thread: blocking work (poll, waitid) must stay off the cooperative pool.
-    static func startThread(_ body: @escaping @Sendable () -> Void) throws(SandboxError) {
-        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<ThreadBody>.fromOpaque(arg).takeRetainedValue().body()
-            return nil
-        }, box)
-        if rc != 0 {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-            throw SandboxError.system("pthread_create", errno: rc)
-        }
-        pthread_detach(thread)
-    }
 }

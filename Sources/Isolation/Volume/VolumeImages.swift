@@ -1,4 +1,5 @@
 import JobletCore
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -30,7 +31,7 @@ public struct VolumeImages: Sendable {
     /// Blocks (mkfs, mount) on a thread of its own.
     public func mount(_ volume: JobVolume, storageID: UInt32) async throws(SandboxError) -> String {
         let directory = try self.directory(owner: volume.owner, name: volume.name)
-        return try await System.offPool { [self] () throws(SandboxError) in
+        return try await BlockingExecutor.shared.run { [self] () throws(SandboxError) in
             try makeDirectory(root, mode: 0o711)
             try makeDirectory(root + "/" + volume.owner, mode: 0o700)
             try makeDirectory(directory, mode: 0o700)
@@ -41,7 +42,7 @@ public struct VolumeImages: Sendable {
     /// Unmounts and deletes a volume's copy on this host; none is fine.
     public func remove(owner: String, name: String) async throws(SandboxError) {
         let directory = try self.directory(owner: owner, name: name)
-        try await System.offPool { [self] () throws(SandboxError) in
+        try await BlockingExecutor.shared.run { [self] () throws(SandboxError) in
             guard HostFile.type(directory) == .directory else { return }
             try locked(directory) { () throws(SandboxError) in try deleteLocked(directory) }
             rmdir(directory)

@@ -1,10 +1,10 @@
 import AMQP
-import Dispatch
 import Foundation
 import JobletCore
 import JobletMessaging
 import Logging
 import Synchronization
+import SystemCalls
 
 /// `runtime_deploy` and `runtime_remove` from the dispatcher (docs/PROTOCOL.md, Deploying runtimes):
 /// the package is read from its stream queue into a file next to the runtimes, verified, installed
@@ -30,7 +30,7 @@ extension WorkerService {
             defer { unlink(path) }
             try await receivePackage(order, into: path, session: session, reporter: reporter)
             let base = config.runtimesPath
-            let installed = try await Self.offPool {
+            let installed = try await BlockingExecutor.shared.run {
                 try RuntimePackage.install(package: path, basePath: base, expectedSHA256: order.sha256, force: true)
             }
             if inventory.rescan(force: true) { session.reconcileSink.yield() }
@@ -51,7 +51,7 @@ extension WorkerService {
                                       deployID: name, runtime: name, started: .now)
         do {
             let base = config.runtimesPath
-            let directory = try await Self.offPool { try RuntimePackage.remove(name: name, basePath: base) }
+            let directory = try await BlockingExecutor.shared.run { try RuntimePackage.remove(name: name, basePath: base) }
             if inventory.rescan(force: true) { session.reconcileSink.yield() }
             await publishAdvert(session, cgroups: session.runner.cgroups)
             await reporter.send(.removed, message: "removed \(name) from \(directory)")
@@ -112,13 +112,6 @@ extension WorkerService {
             throw error
         }
         await channel.close()
-    }
-
-    /// Runs blocking file work (extraction, removal) on a Dispatch thread, off the cooperative pool.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-        }
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import JobletCore
+import SystemCalls
 
 /// Hands each running job a uid of `job.uid_range` that no other running job has, so per-user
 /// kernel limits (inotify instances and watches, RLIMIT_NPROC, mqueue bytes, …) and file ownership
@@ -76,12 +77,10 @@ actor JobUIDPool {
         return fd
     }
 
-    /// Every real, effective, saved and filesystem uid of the host's processes, read off the
-    /// cooperative pool (a /proc walk).
+    /// Every real, effective, saved and filesystem uid of the host's processes, read on the
+    /// blocking executor (a /proc walk).
     static func processUIDs() async -> Set<UInt32> {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: scanProcessUIDs()) }
-        }
+        await BlockingExecutor.shared.run { scanProcessUIDs() }
     }
 
     static func scanProcessUIDs() -> Set<UInt32> {
