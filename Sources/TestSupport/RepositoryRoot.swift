@@ -1,10 +1,7 @@
 /// The checkout the tests were built from (found from this file's path), for tests that read the
 /// shipped samples under config/, docs/ or runtimes/.
 public enum RepositoryRoot {
-    public static let path: String = {
-        var components = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        // Sources/TestSupport/RepositoryRoot.swift
-        components.removeLast(3)
-        return components.joined(separator: "/")
-    }()
+    /// This file is `<root>/Sources/TestSupport/RepositoryRoot.swift`.
+    public static let path: String = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        .dropLast(3).joined(separator: "/")
 }
