@@ -27,13 +27,13 @@ public enum JSONCodec {
     /// does not ask for are errors. Optionals accept an absent member or null.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], rejectUnknownKeys: Bool = true) throws -> T {
         let value = try parse(bytes)
-        let state = JSONDecodingState()
+        let state = TreeDecodingState(format: .json)
         do {
-            let decoded = try JSONValueDecoder.decode(type, from: value, at: [], state: state)
-            if rejectUnknownKeys { try state.rejectUnknownKeys() }
+            let decoded = try TreeDecoder.decode(type, from: .json(value), at: [], state: state)
+            if rejectUnknownKeys { try JSONDecodingErrors.rejectUnknownKeys(state.uses) }
             return decoded
         } catch {
-            throw JSONDecodingState.userError(error)
+            throw JSONDecodingErrors.userError(error)
         }
     }
 

@@ -40,21 +40,15 @@ extension JSONValue: Codable {
         case .array(let items):
             var container = encoder.unkeyedContainer()
             for item in items { try container.encode(item) }
-        case .null:
+        case .null, .bool, .int, .double, .string:
             var container = encoder.singleValueContainer()
-            try container.encodeNil()
-        case .bool(let flag):
-            var container = encoder.singleValueContainer()
-            try container.encode(flag)
-        case .int(let number):
-            var container = encoder.singleValueContainer()
-            try container.encode(number)
-        case .double(let number):
-            var container = encoder.singleValueContainer()
-            try container.encode(number)
-        case .string(let text):
-            var container = encoder.singleValueContainer()
-            try container.encode(text)
+            switch self {
+            case .bool(let flag): try container.encode(flag)
+            case .int(let number): try container.encode(number)
+            case .double(let number): try container.encode(number)
+            case .string(let text): try container.encode(text)
+            default: try container.encodeNil()
+            }
         }
     }
 }

@@ -11,12 +11,13 @@ public enum YAML {
     public static func decode<T: Decodable>(_ type: T.Type, from text: String, file: String? = nil) throws -> YAMLDecoded<T> {
         let parser = try YAMLParser(text: text, file: file)
         let root = try parser.loadSingleDocument()
-        let state = YAMLDecodingState(root: root, file: file, keyMarks: parser.keyMarks)
+        let diagnostics = YAMLDiagnostics(root: root, file: file, keyMarks: parser.keyMarks)
+        let state = TreeDecodingState(format: .yaml)
         do {
-            let value = try YAMLNodeDecoder.decode(type, from: root, at: [], state: state)
-            return YAMLDecoded(value: value, warnings: state.unknownKeyWarnings())
+            let value = try TreeDecoder.decode(type, from: .yaml(root), at: [], state: state)
+            return YAMLDecoded(value: value, warnings: diagnostics.unknownKeyWarnings(state.uses))
         } catch {
-            throw state.userError(error)
+            throw diagnostics.userError(error)
         }
     }
 }

@@ -1,48 +1,20 @@
-/// Shared by every decoder and container of one `YAML.decode` call: the document, the keys each
-/// mapping was asked for (to report the others as unknown), and errors not raised as `DecodingError`.
-final class YAMLDecodingState {
-    /// The keys a `Decodable` asked for in one mapping, identified by its coding path.
-    final class KeyUse {
-        let pairs: [(key: String, value: YAMLNode)]
-        let mark: YAMLMark
-        let path: [any CodingKey]
-        var asked: Set<String> = []
-        var askedForAll = false
-
-        init(pairs: [(key: String, value: YAMLNode)], mark: YAMLMark, path: [any CodingKey]) {
-            self.pairs = pairs
-            self.mark = mark
-            self.path = path
-        }
-    }
-
+/// YAML's end of a decode: keys nobody asked for become warnings, and every error is placed at the
+/// line and column of the node it is about.
+struct YAMLDiagnostics {
     let root: YAMLNode
     let file: String?
+    /// Where each mapping key was written, by the mapping's own mark (the node tree keeps only values).
     let keyMarks: [YAMLMark: [String: YAMLMark]]
-    private var uses: [String: KeyUse] = [:]
-
-    init(root: YAMLNode, file: String?, keyMarks: [YAMLMark: [String: YAMLMark]]) {
-        self.root = root
-        self.keyMarks = keyMarks
-        self.file = file
-    }
-
-    func keyUse(pairs: [(key: String, value: YAMLNode)], mark: YAMLMark, path: [any CodingKey]) -> KeyUse {
-        let id = path.rendered
-        if let existing = uses[id] { return existing }
-        let use = KeyUse(pairs: pairs, mark: mark, path: path)
-        uses[id] = use
-        return use
-    }
 
     /// One warning per key no `Decodable` asked for, in document order.
-    func unknownKeyWarnings() -> [YAMLWarning] {
+    func unknownKeyWarnings(_ uses: [TreeDecodingState.KeyUse]) -> [YAMLWarning] {
         var warnings: [YAMLWarning] = []
-        for use in uses.values where !use.askedForAll {
+        for use in uses where !use.askedForAll {
+            guard case .yaml(let mapping) = use.mapping else { continue }
             let known = use.asked.sorted().joined(separator: ", ")
-            for pair in use.pairs where !use.asked.contains(pair.key) {
+            for pair in mapping.pairs where !use.isKnown(pair.key) {
                 let at = (use.path + [CodingPathKey(stringValue: pair.key)]).rendered
-                let keyMark = keyMarks[use.mark]?[pair.key] ?? pair.value.mark
+                let keyMark = keyMarks[mapping.mark]?[pair.key] ?? pair.value.mark
                 warnings.append(YAMLWarning(
                     file: file, mark: keyMark,
                     message: "unknown key '\(at)' (ignored); known keys: \(known.isEmpty ? "none" : known)"))
