@@ -11,6 +11,7 @@ enum TreeMapping {
         }
     }
 
+    @inline(__always)
     func value(forKey key: String) -> TreeNode? {
         switch self {
         case .json(let mapping): return mapping.value(forKey: key).map(TreeNode.json)
