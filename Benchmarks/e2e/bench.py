@@ -4,6 +4,9 @@
     bench.py wait-fleet --workers N [--runtime ID]      until N workers advertise (and offer ID)
     bench.py joblet --phase one|two ...                  latency, throughput, CPU, RSS, log throughput
     bench.py celery ...                                  the same measured on Celery (same broker)
+    bench.py chaos --jobs N --kill-dispatcher CMD --kill-worker CMD
+                                                         a burst with the dispatcher and a worker SIGKILLed
+                                                         and restarted in the middle: every job must end once
     bench.py report --results FILE                       the table
 
 A foreign-style client, like docs/examples/submit.py: pika only, docs/PROTOCOL.md only. A job's end is
@@ -174,7 +177,7 @@ class Joblet:
         params.heartbeat = 0
         self.conn = pika.BlockingConnection(params)
         self.ch = self.conn.channel()
-        self.replies, self.ends = {}, {}
+        self.replies, self.ends, self.terminal_events = {}, {}, {}
         self.ch.basic_consume("amq.rabbitmq.reply-to", self._on_reply, auto_ack=True)
         queue = self.ch.queue_declare("", exclusive=True, auto_delete=True).method.queue
         self.ch.queue_bind(queue, "joblet.events", routing_key=f"job.{user}.#")
@@ -185,8 +188,10 @@ class Joblet:
 
     def _on_event(self, ch, method, props, body):
         event = json.loads(body)
-        if event.get("state") in TERMINAL and event["job_id"] not in self.ends:
-            self.ends[event["job_id"]] = (time.perf_counter(), event)
+        if event.get("state") in TERMINAL:
+            self.terminal_events[event["job_id"]] = self.terminal_events.get(event["job_id"], 0) + 1
+            if event["job_id"] not in self.ends:
+                self.ends[event["job_id"]] = (time.perf_counter(), event)
 
     def publish(self, routing_key, body, message_type, message_id=None):
         correlation = str(uuid.uuid4())
@@ -353,6 +358,74 @@ def cmd_joblet(args):
         print(f"bench: throughput, {args.jobs} × true, {len(args.worker_pid)} workers", flush=True)
         out[f"throughput_{len(args.worker_pid)}"] = throughput(client, args.jobs, host_true(), groups)
     save_results(args.results, {"joblet": out})
+
+
+def cmd_chaos(args):
+    """N jobs at once; the dispatcher is SIGKILLed and restarted once a tenth of them ended, the worker
+    once half did (each CMD kills and restarts one, see Benchmarks/e2e/run). Then every submission must
+    have one job, every job a terminal event, and the dispatcher's store exactly the N jobs, each in one
+    terminal state. Fails (exit 1) otherwise: at-least-once delivery must not cost a lost or doubled job."""
+    client = client_from(args)
+    since = time.time() - 1
+    print(f"bench: chaos, {args.jobs} × true; kill -9 of the dispatcher after {args.jobs // 10} ends, "
+          f"of the worker after {args.jobs // 2}", flush=True)
+    t0 = time.perf_counter()
+    correlations = []
+    for i in range(args.jobs):
+        correlations.append(client.submit({"command": ["true"], "name": "bench-chaos"}))
+        if i % 50 == 49:
+            client.conn.process_data_events(time_limit=0)
+    pending = [(args.jobs // 10, "dispatcher", args.kill_dispatcher), (args.jobs // 2, "worker", args.kill_worker)]
+    jobs = {}
+    deadline = time.time() + 900
+    while True:
+        client.conn.process_data_events(time_limit=0.1)
+        for c in correlations:
+            if c in client.replies and c not in jobs:
+                jobs[c] = client.replies[c][1].get("job_id")
+        accepted = [j for j in jobs.values() if j]
+        ended = sum(1 for j in accepted if j in client.ends)
+        while pending and ended >= pending[0][0]:
+            _, what, command = pending.pop(0)
+            print(f"bench: kill -9 and restart of the {what} after {ended} ends", flush=True)
+            subprocess.run(["bash", "-c", command], check=True)
+        if len(jobs) == args.jobs and ended == len(accepted):
+            break
+        if time.time() > deadline:
+            raise SystemExit(f"bench: chaos: {len(jobs)} of {args.jobs} replies and {ended} ends after 900 s")
+    elapsed = time.perf_counter() - t0
+    problems = []
+    refused = [client.replies[c][1] for c, j in jobs.items() if j is None]
+    if refused:
+        problems.append(f"{len(refused)} submissions refused, e.g. {json.dumps(refused[0].get('error'))}")
+    if pending:
+        problems.append("not killed (too few jobs ended): " + ", ".join(what for _, what, _ in pending))
+    ids = [j for j in jobs.values() if j]
+    if len(set(ids)) != len(ids):
+        problems.append(f"{len(ids) - len(set(ids))} submissions share a job")
+    stored = [j for j in client.call("list", since=since, limit=args.jobs * 2 + 100).get("jobs") or []
+              if j.get("name") == "bench-chaos"]
+    stored_ids = [j["job_id"] for j in stored]
+    if sorted(stored_ids) != sorted(ids):
+        problems.append(f"the store holds {len(stored_ids)} jobs of this run, {len(set(stored_ids) - set(ids))} "
+                        f"unknown to the client, {len(set(ids) - set(stored_ids))} missing")
+    states, attempts = {}, {}
+    for job in stored:
+        states[job["state"]] = states.get(job["state"], 0) + 1
+        attempts[job.get("attempts", 0)] = attempts.get(job.get("attempts", 0), 0) + 1
+    not_terminal = sum(n for state, n in states.items() if state not in TERMINAL)
+    if not_terminal:
+        problems.append(f"{not_terminal} jobs not in a terminal state")
+    repeated = sum(1 for n in client.terminal_events.values() if n > 1)
+    print(f"bench: chaos: {len(ids)} jobs in {elapsed:.1f} s; store states {states}; attempts {attempts}; "
+          f"{repeated} jobs reported their end twice (at-least-once: a job runs again when its worker dies between "
+          f"publishing the result and acking, or the dispatcher between publishing it and recording that; the "
+          f"store keeps the first end)", flush=True)
+    save_results(args.results, {"joblet": {"chaos": {"n": args.jobs, "seconds": elapsed, "states": states,
+                                                     "attempts": {str(k): v for k, v in attempts.items()},
+                                                     "repeated_ends": repeated, "problems": problems}}})
+    if problems:
+        raise SystemExit("bench: chaos FAILED: " + "; ".join(problems))
 
 
 def rnx_run_true(args, runs=20):
@@ -528,6 +601,10 @@ def cmd_report(args):
         cpu = log["cpu_s"]
         add("  CPU during it: dispatcher / worker / broker / rnx (s)",
             " / ".join(fmt(cpu.get(k), 2) for k in ("dispatcher", "worker", "broker", "rnx")), None)
+    chaos = j.get("chaos")
+    if chaos:
+        add(f"kill -9 of dispatcher and worker in {chaos['n']} jobs: end states in the store",
+            ", ".join(f"{k} {v}" for k, v in sorted(chaos["states"].items())) or "none", None)
 
     widths = [max(len(row[i]) for row in rows + [("metric", "joblet", "celery", "joblet/celery", "better")])
               for i in range(5)]
@@ -599,6 +676,12 @@ def main():
     p.add_argument("--samples", type=int, default=200)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--results", required=True)
+    p = sub.add_parser("chaos")
+    client_args(p)
+    p.add_argument("--jobs", type=int, default=1000)
+    p.add_argument("--kill-dispatcher", required=True, help="shell command: kill -9 the dispatcher and start it again")
+    p.add_argument("--kill-worker", required=True, help="shell command: kill -9 the worker and start it again")
+    p.add_argument("--results", required=True)
     p = sub.add_parser("report")
     p.add_argument("--results", required=True)
     p = sub.add_parser("meta")
@@ -611,6 +694,8 @@ def main():
         cmd_joblet(args)
     elif args.cmd == "celery":
         cmd_celery(args)
+    elif args.cmd == "chaos":
+        cmd_chaos(args)
     elif args.cmd == "report":
         cmd_report(args)
     elif args.cmd == "meta":
