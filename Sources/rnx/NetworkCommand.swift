@@ -42,9 +42,7 @@ struct NetworkCreate: AsyncParsableCommand {
     @Argument(help: "The network's name: [a-z0-9][a-z0-9._-]*, up to 32 characters, not none or bridge.") var name: String
 
     func run() async throws {
-        var request = RPCRequest(method: .networkCreate)
-        request.name = name
-        let response = try await global.query(request)
+        let response = try await global.query(RPCRequest(method: .networkCreate, name: name))
         if output.json { try output.printJSON(response.networks ?? []); return }
         let network = response.networks?.first
         Terminal.out("created network \(network.map { "\($0.owner)/\($0.name)" } ?? name); jobs join it with --network \(network?.name ?? name)")
@@ -90,10 +88,6 @@ struct NetworkRemove: AsyncParsableCommand {
     @Argument(help: "NAME (yours) or OWNER/NAME (admins).") var name: String
 
     func run() async throws {
-        var request = RPCRequest(method: .networkRemove)
-        request.name = name
-        let response = try await global.query(request)
-        if output.json { try output.printJSON(response); return }
-        Terminal.out("removed network \(name)")
+        try await global.remove(.networkRemove, noun: "network", name: name, output: output)
     }
 }

@@ -43,8 +43,7 @@ struct VolumeCreate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The volume's size, like 512M or 2G.", valueName: "size")) var size: String?
 
     func run() async throws {
-        var request = RPCRequest(method: .volumeCreate)
-        request.name = name
+        var request = RPCRequest(method: .volumeCreate, name: name)
         if let size {
             do { request.size = try ByteSize(parsing: size) } catch {
                 throw RNXError(.usage, "--size: \"\(size)\" is not \(ByteSize.acceptedForms)")
@@ -101,11 +100,7 @@ struct VolumeRemove: AsyncParsableCommand {
     @Argument(help: "NAME (yours) or OWNER/NAME.") var name: String
 
     func run() async throws {
-        var request = RPCRequest(method: .volumeRemove)
-        request.name = name
-        let response = try await global.query(request)
-        if output.json { try output.printJSON(response); return }
-        Terminal.out("removed volume \(name)")
+        try await global.remove(.volumeRemove, noun: "volume", name: name, output: output)
     }
 }
 
@@ -129,8 +124,7 @@ struct VolumeShare: AsyncParsableCommand {
     @Flag(help: "Their jobs may read the volume but not write it (EROFS).") var readOnly = false
 
     func run() async throws {
-        var request = RPCRequest(method: .volumeShare)
-        request.name = name
+        var request = RPCRequest(method: .volumeShare, name: name)
         request.with = with
         request.readOnly = readOnly
         let response = try await global.query(request)
@@ -157,8 +151,7 @@ struct VolumeUnshare: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The broker user to stop sharing with.", valueName: "user")) var with: String
 
     func run() async throws {
-        var request = RPCRequest(method: .volumeUnshare)
-        request.name = name
+        var request = RPCRequest(method: .volumeUnshare, name: name)
         request.with = with
         let response = try await global.query(request)
         if output.json { try output.printJSON(response.volumes ?? []); return }
