@@ -18,8 +18,7 @@ struct Cancel: AsyncParsableCommand {
     @Argument(help: "The job id or a unique prefix of it.") var id: String
 
     func run() async throws {
-        let jobID = try checkedJobID(id)
-        let response = try await global.query(RPCRequest(method: .cancel, jobID: jobID))
+        let (jobID, response) = try await global.query(.cancel, job: id)
         if output.json { try output.printJSON(response); return }
         if let job = response.job {
             Terminal.out("cancel requested for \(job.jobID) (\(job.state.rawValue))")

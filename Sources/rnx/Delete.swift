@@ -17,8 +17,7 @@ struct Delete: AsyncParsableCommand {
     @Argument(help: "The job id or a unique prefix of it.") var id: String
 
     func run() async throws {
-        let jobID = try checkedJobID(id)
-        let response = try await global.query(RPCRequest(method: .delete, jobID: jobID))
+        let response = try await global.query(.delete, job: id).response
         if output.json { try output.printJSON(response); return }
         Terminal.out("deleted \(response.deleted ?? 1) job\(response.deleted == 1 || response.deleted == nil ? "" : "s")")
     }

@@ -18,6 +18,12 @@ extension GlobalOptions {
     func query(_ request: RPCRequest) async throws -> RPCResponse {
         try await withClient { client in try await client.query(request) }
     }
+
+    /// `cancel`, `delete`, `status`: checks the job id argument, then asks `method` about that job.
+    func query(_ method: RPCRequest.Method, job id: String) async throws -> (jobID: String, response: RPCResponse) {
+        let jobID = try checkedJobID(id)
+        return (jobID, try await query(RPCRequest(method: method, jobID: jobID)))
+    }
 }
 
 /// Checks a job id argument before asking the dispatcher (which resolves unique prefixes).

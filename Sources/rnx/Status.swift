@@ -19,8 +19,7 @@ struct Status: AsyncParsableCommand {
     @Argument(help: "The job id or a unique prefix of it.") var id: String
 
     func run() async throws {
-        let jobID = try checkedJobID(id)
-        let record = try await global.query(RPCRequest(method: .status, jobID: jobID)).job
+        let record = try await global.query(.status, job: id).response.job
         guard let record else { throw RNXError(.dispatcher, "the dispatcher returned no job for \(id)") }
         if output.json { try output.printJSON(record); return }
         Terminal.out(Status.render(record))
