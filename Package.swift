@@ -70,7 +70,8 @@ let package = Package(
                           dependencies: ["Dispatcher", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rnx",
                           dependencies: ["JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
 
         // Test harness: a private RabbitMQ node shared by the whole test run, and `.integration(needs:)`.
         .target(name: "TestSupport", dependencies: ["AMQP", "JobletCore"]),

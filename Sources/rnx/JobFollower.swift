@@ -4,6 +4,7 @@ import Glibc
 import AMQP
 import JobletCore
 import JobletMessaging
+import UnixSignals
 
 /// How following a job ended.
 struct FollowOutcome: Sendable {
@@ -96,9 +97,17 @@ final class JobFollower {
                 continuation.yield(.tick)
             }
         }
-        let signals = SignalWatcher { _ in continuation.yield(.interrupt) }
+        // Trapped before the loop starts: from here on Ctrl-C is an input, not the end of rnx.
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        let interrupts = Task {
+            for await _ in signals { continuation.yield(.interrupt) }
+        }
         defer {
-            signals.stop()
+            interrupts.cancel()
+            // Dispatch keeps its handler installed after the sequence ends, which would swallow a
+            // later Ctrl-C: restore the defaults so one ends rnx again once following is over.
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
             pump.cancel()
             ticker.cancel()
             continuation.finish()
