@@ -93,6 +93,30 @@ struct WorkerDeliveryTests {
         }
     }
 
+    @Test("a second copy of a job running on the worker is not run beside it: one start, one end, completed")
+    func secondCopyOfARunningJobIsNotRun() async throws {
+        let url = try await TestBroker.shared()
+        let probe = try await BrokerProbe(url: url)
+        let worker = try await WorkerProcess(url: url, slots: 2)
+        try await withCleanup { await worker.stop(); await probe.close() } do: {
+            // What a dispatcher killed between publishing a job and recording it sends after its restart.
+            let id = JobID.generate()
+            let message = JobMessage(jobID: id, runtimeID: nil, request: JobRequest(command: ["sh", "-c", "sleep 1"]),
+                                     submitter: BrokerProbe.submitter, submittedAt: Clock.now, maxAttempts: 2)
+            for _ in 0..<2 {
+                try await probe.publishRaw(Envelope.encode(message), target: Topology.target(runtimeID: nil, arch: Architecture.host),
+                                           type: MessageType.job)
+            }
+            var events = try await probe.jobEvents(for: [id])
+            // Anything a second run would have said arrives within its own second of sleep.
+            try await Task.sleep(for: .seconds(2))
+            events += try await probe.collect(probe.events, timeout: .seconds(1)) { _ in false }
+                .compactMap { try? JSONCodec.decode(JobEvent.self, from: $0.body) }.filter { $0.jobID == id }
+            #expect(events.filter { $0.state.isTerminal }.map(\.state) == [.completed])
+            #expect(events.filter { $0.state == .running }.count == 1)
+        }
+    }
+
     @Test("a burst of 50 jobs never runs more than `slots` at once on one worker")
     func slotsBoundConcurrency() async throws {
         let url = try await TestBroker.shared()

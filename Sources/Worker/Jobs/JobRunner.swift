@@ -75,7 +75,15 @@ struct JobRunner: Sendable {
             }
             runtime = found
         }
+        guard await state.claim(message.jobID) else {
+            // Two runs of one job here would share its cgroups, disk and directory: the first one's end
+            // is the job's end, so the copy is settled without running.
+            logger.warning("dropping a second copy of a job running here", metadata: ["job": "\(message.jobID)"])
+            await settle { try await jobChannel.ack(delivery) }
+            return
+        }
         guard let user = await uids.lease() else {
+            await state.unregister(message.jobID)
             await reject(message, delivery: delivery, reason: "no free job uid on worker \(workerID): every uid of job.uid_range \(config.jobUIDs) is held by a running job or a leftover process")
             return
         }

@@ -14,6 +14,8 @@ actor WorkerState {
     /// next, never nacked. They hold no slot.
     private var held: [JobWork] = []
     private var handles: [String: JobHandle] = [:]
+    /// Jobs with a run in progress here, from ``claim(_:)`` to ``unregister(_:)``.
+    private var claimed: Set<String> = []
     private(set) var metrics = WorkerMetrics()
     private var spawnLatencyTotalMs = 0.0
 
@@ -75,8 +77,12 @@ actor WorkerState {
         mode = newMode
     }
 
+    /// Claims a job for a run here; false when one is in progress already (a second copy of its
+    /// message: a dispatcher that died between publishing it and recording that publishes it again).
+    func claim(_ jobID: String) -> Bool { claimed.insert(jobID).inserted }
     func register(_ handle: JobHandle) { handles[handle.jobID] = handle; publishSlots() }
-    func unregister(_ jobID: String) { handles[jobID] = nil; publishSlots() }
+    /// The run is over: its handle and its claim go.
+    func unregister(_ jobID: String) { handles[jobID] = nil; claimed.remove(jobID); publishSlots() }
     func handle(_ jobID: String) -> JobHandle? { handles[jobID] }
     var allHandles: [JobHandle] { Array(handles.values) }
 
