@@ -403,8 +403,14 @@ def cmd_chaos(args):
     ids = [j for j in jobs.values() if j]
     if len(set(ids)) != len(ids):
         problems.append(f"{len(ids) - len(set(ids))} submissions share a job")
-    stored = [j for j in client.call("list", since=since, limit=args.jobs * 2 + 100).get("jobs") or []
-              if j.get("name") == "bench-chaos"]
+    # The client hears a job's end from the worker; the dispatcher stores it from its own queue, a little later.
+    settle_until = time.time() + 60
+    while True:
+        stored = [j for j in client.call("list", since=since, limit=args.jobs * 2 + 100).get("jobs") or []
+                  if j.get("name") == "bench-chaos"]
+        if all(j["state"] in TERMINAL for j in stored) or time.time() > settle_until:
+            break
+        time.sleep(0.5)
     stored_ids = [j["job_id"] for j in stored]
     if sorted(stored_ids) != sorted(ids):
         problems.append(f"the store holds {len(stored_ids)} jobs of this run, {len(set(stored_ids) - set(ids))} "
@@ -413,6 +419,10 @@ def cmd_chaos(args):
     for job in stored:
         states[job["state"]] = states.get(job["state"], 0) + 1
         attempts[job.get("attempts", 0)] = attempts.get(job.get("attempts", 0), 0) + 1
+    for job in stored:
+        if job["state"] != "completed":
+            print(f"bench: chaos: job {job['job_id']} {job['state']} after {job.get('attempts')} attempts: "
+                  f"{job.get('reason') or (job.get('result') or {}).get('reason') or ''}", flush=True)
     not_terminal = sum(n for state, n in states.items() if state not in TERMINAL)
     if not_terminal:
         problems.append(f"{not_terminal} jobs not in a terminal state")
