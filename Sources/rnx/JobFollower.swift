@@ -128,15 +128,23 @@ final class JobFollower {
     }
 
     private func loop(_ inputs: AsyncStream<Input>) async throws -> FollowOutcome {
-        try await refreshStatus()
-        try await fetchHistory()
+        // Bound before the job existed (`rnx run`): its state and every chunk arrive live, so the two
+        // round trips to the dispatcher for the past would bring nothing.
+        if subscription?.boundBeforeJob != true {
+            try await refreshStatus()
+            try await fetchHistory()
+        }
         if let done = finished() { return done }
         for await input in inputs {
             switch input {
             case .delivery(let delivery):
                 handle(delivery)
                 try await settle(delivery)
-                if endAnnounced, terminal == nil { try await refreshStatus() }
+                if endAnnounced, terminal == nil {
+                    try await refreshStatus()
+                    // Ended without a worker result (cancelled in queue, lost): what the store has is all.
+                    if let terminal, terminal.result == nil { try await fetchHistory() }
+                }
             case .tick:
                 try await flushAck()
                 try await tick()

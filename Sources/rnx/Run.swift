@@ -39,11 +39,13 @@ struct Run: AsyncParsableCommand {
                     let reply = try await client.submit(request)
                     guard let id = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
                     jobID = id
-                    try await subscription.narrow(to: jobID)
                 } catch {
                     await subscription.close()
                     throw error
                 }
+                // Beside following, not before it (four round trips): until it is done, the submitter's
+                // other jobs' messages also arrive and are ignored by id.
+                Task { try? await subscription.narrow(to: jobID) }
                 let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user,
                                                     subscription: subscription, offerCancel: true).run()
                 if outcome.detached { return JobExit.cancelled }
