@@ -21,7 +21,7 @@ extension Dispatcher {
 
     /// `runtime_commit`: the admin's upload is complete; the order becomes the desired runtime of the
     /// groups it was deployed to, and the stream is kept for workers that get it later.
-    func commitRuntimeDeploy(_ request: RPCRequest, caller: String?) throws -> RPCResponse {
+    func commitRuntimeDeploy(_ request: RPCRequest, caller: String?) async throws -> RPCResponse {
         guard let caller, !caller.isEmpty else { throw unauthenticated("deploy runtimes") }
         guard config.admins.contains(caller) else {
             throw DispatcherError.forbidden("only admins (admins in dispatcher.yml, or --admin) may deploy runtimes on workers")
@@ -29,7 +29,7 @@ extension Dispatcher {
         guard let order = request.deploy else { throw DispatcherError.invalidRequest("deploy: missing; rnx runtime deploy fills it in") }
         do { try order.validate() } catch let error as JobletError { throw DispatcherError.invalidRequest(error.message) }
         guard order.deployer == caller else { throw DispatcherError.invalidRequest("deploy.deployer: must be you (\(caller))") }
-        guard try store.setDesired(runtime: order.runtime, order: order, groups: Self.desiredGroups(request), at: Clock.now) else {
+        guard try await store.setDesired(runtime: order.runtime, order: order, groups: Self.desiredGroups(request), at: Clock.now) else {
             throw DispatcherError.notFound("deploy \(order.deployID) was never announced with runtime_deploy")
         }
         logger.info("runtime desired", metadata: ["runtime": "\(order.runtime)", "version": "\(order.version)",
@@ -38,17 +38,17 @@ extension Dispatcher {
     }
 
     /// `runtime_status`: per live worker, each desired runtime's state.
-    func runtimeStatus(caller: String?) throws -> RPCResponse {
+    func runtimeStatus(caller: String?) async throws -> RPCResponse {
         guard let caller, !caller.isEmpty else { throw unauthenticated("read the runtime rollout") }
         var response = RPCResponse(ok: true)
-        response.rollout = rollouts.status(desired: try store.desiredRuntimes(), adverts: registry.live(now: Clock.now))
+        response.rollout = rollouts.status(desired: try await store.desiredRuntimes(), adverts: registry.live(now: Clock.now))
         return response
     }
 
     /// One convergence pass (from the sweep): sends due orders and deletes streams nobody needs.
     public func convergeRuntimes(on channel: AMQPChannel) async throws {
         let now = Clock.now
-        let desired = try store.desiredRuntimes()
+        let desired = try await store.desiredRuntimes()
         let replyTo = rollouts.reportQueue.withLock { $0 }
         for order in rollouts.plan(desired: desired, adverts: registry.live(now: now), now: now) {
             let command = switch order.target {
@@ -60,7 +60,7 @@ extension Dispatcher {
                                                                 "command": "\(command.command.rawValue)"])
             try await sendControl(command, to: order.worker, replyTo: replyTo, correlationID: JobID.generate(), on: channel)
         }
-        let unused = try store.unusedDeployStreams(staleBefore: now - Self.uncommittedStreamLifetime)
+        let unused = try await store.unusedDeployStreams(staleBefore: now - Self.uncommittedStreamLifetime)
         guard !unused.isEmpty else { return }
         // A channel of its own: a refused delete closes the channel it was sent on.
         let deleting = try await channel.connection.openChannel()
@@ -71,7 +71,7 @@ extension Dispatcher {
                 logger.warning("cannot delete a deploy stream", metadata: ["deploy": "\(deployID)", "error": "\(error)"])
                 break
             }
-            try store.forgetDeployStream(deployID)
+            try await store.forgetDeployStream(deployID)
             logger.info("deploy stream deleted", metadata: ["deploy": "\(deployID)"])
         }
         await deleting.close()

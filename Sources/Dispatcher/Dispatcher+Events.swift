@@ -17,7 +17,7 @@ extension Dispatcher {
         guard !accepted.isEmpty else { return }
         let outcomes: [EventOutcome]
         do {
-            outcomes = try store.apply(accepted.map(\.item)) { Self.eventRefusal($0.event, from: $0.worker, holder: $1) }
+            outcomes = try await store.apply(accepted.map(\.item)) { Self.eventRefusal($0.event, from: $0.worker, holder: $1) }
         } catch {
             for (delivery, _) in accepted { try? await channel.nack(delivery, requeue: true) }
             throw error
@@ -127,7 +127,7 @@ extension Dispatcher {
         }
         do {
             let chunk = try LogChunk(delivery: delivery)
-            try store.append(chunk, worker: sender, byteCap: config.logBytesPerJob.bytes)
+            try await store.append(chunk, worker: sender, byteCap: config.logBytesPerJob.bytes)
         } catch let poison as PoisonMessage {
             logger.warning("malformed log chunk ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
         }
@@ -146,10 +146,10 @@ extension Dispatcher {
                 refusals.refuse("dead_letter", sender: delivery.properties.userID, reason: refusal)
             } else {
                 let now = Clock.now
-                if try store.mark(jobID: message.jobID, .lost, reason: reason, time: now,
+                if try await store.mark(jobID: message.jobID, .lost, reason: reason, time: now,
                                   allowedFrom: [.queued, .running, .unschedulable]) {
                     logger.warning("job lost", metadata: ["job": "\(message.jobID)", "reason": "\(reason)"])
-                    let submitter = try store.record(jobID: message.jobID)?.submitter ?? message.submitter
+                    let submitter = try await store.record(jobID: message.jobID)?.submitter ?? message.submitter
                     await publishEvent(JobEvent(jobID: message.jobID, state: .lost, time: now, reason: reason),
                                        submitter: submitter, on: channel)
                 }

@@ -4,24 +4,24 @@ import JobletMessaging
 extension Dispatcher {
     /// network_create/list/remove. Everybody manages their own networks; admins anybody's
     /// (`OWNER/NAME`); readers and admins list all. Another submitter's network is `not_found`.
-    func answerNetwork(_ request: RPCRequest, caller: String?) throws -> RPCResponse {
+    func answerNetwork(_ request: RPCRequest, caller: String?) async throws -> RPCResponse {
         guard let caller, !caller.isEmpty else { throw unauthenticated("use networks") }
         var response = RPCResponse(ok: true)
         switch request.method {
         case .networkList:
-            response.networks = try store.networks(owner: seesAll(caller) ? nil : caller)
+            response.networks = try await store.networks(owner: seesAll(caller) ? nil : caller)
         case .networkCreate:
             let (owner, name) = try networkName(request, caller: caller)
-            guard try store.createNetwork(owner: owner, name: name, createdAt: Clock.now) else {
+            guard try await store.createNetwork(owner: owner, name: name, createdAt: Clock.now) else {
                 throw DispatcherError(.alreadyExists, "network \(owner)/\(name) already exists")
             }
-            response.networks = try store.network(owner: owner, name: name).map { [$0] }
+            response.networks = try await store.network(owner: owner, name: name).map { [$0] }
         case .networkRemove:
             let (owner, name) = try networkName(request, caller: caller)
-            guard try store.network(owner: owner, name: name) != nil else {
+            guard try await store.network(owner: owner, name: name) != nil else {
                 throw DispatcherError.notFound("no network \(name)\(owner == caller ? "" : " of \(owner)"); rnx network list shows yours")
             }
-            if let jobID = try store.removeNetwork(owner: owner, name: name) {
+            if let jobID = try await store.removeNetwork(owner: owner, name: name) {
                 throw DispatcherError(.networkInUse, "network \(owner)/\(name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the network")
             }
         default:
@@ -47,9 +47,9 @@ extension Dispatcher {
     }
 
     /// A job on a named network needs its submitter to have made it (`rnx network create NAME`).
-    func checkNetwork(_ network: JobNetwork, submitter: String) throws {
+    func checkNetwork(_ network: JobNetwork, submitter: String) async throws {
         guard case .named(let name) = network else { return }
-        guard try store.network(owner: submitter, name: name) != nil else {
+        guard try await store.network(owner: submitter, name: name) != nil else {
             throw DispatcherError.notFound("network: you have no network \(name); create it first: rnx network create \(name)")
         }
     }

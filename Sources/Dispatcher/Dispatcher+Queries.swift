@@ -30,7 +30,7 @@ extension Dispatcher {
         let now = Clock.now
         switch request.method {
         case .status:
-            return RPCResponse(ok: true, job: try visibleRecord(request.jobID, caller: caller))
+            return RPCResponse(ok: true, job: try await visibleRecord(request.jobID, caller: caller))
         case .list:
             var submitter = request.submitter
             if !seesAll(caller) {
@@ -40,22 +40,22 @@ extension Dispatcher {
             let filter = JobFilter(state: request.state, runtime: request.runtime, worker: request.worker,
                                    submitter: submitter, since: request.since,
                                    limit: min(max(request.limit ?? 100, 0), 10_000), offset: max(request.offset ?? 0, 0))
-            return RPCResponse(ok: true, jobs: try store.list(filter))
+            return RPCResponse(ok: true, jobs: try await store.list(filter))
         case .logs:
-            let record = try visibleRecord(request.jobID, caller: caller)
+            let record = try await visibleRecord(request.jobID, caller: caller)
             let sinceSeq = request.sinceSeq ?? 0
-            let page = try store.logs(jobID: record.jobID, sinceSeq: sinceSeq, maxBytes: Int(config.logsReplyBytes.bytes))
+            let page = try await store.logs(jobID: record.jobID, sinceSeq: sinceSeq, maxBytes: Int(config.logsReplyBytes.bytes))
             return RPCResponse(ok: true, job: record, logs: page.chunks,
-                               complete: try logsComplete(record, page: page, sinceSeq: sinceSeq))
+                               complete: try await logsComplete(record, page: page, sinceSeq: sinceSeq))
         case .workers:
             return RPCResponse(ok: true, workers: registry.live(now: now))
         case .runtimes:
             return RPCResponse(ok: true, runtimes: registry.runtimes(now: now))
         case .cancel:
-            let id = try store.resolve(try required(request.jobID), submitter: seesAll(caller) ? nil : caller)
+            let id = try await store.resolve(try required(request.jobID), submitter: seesAll(caller) ? nil : caller)
             return try await cancel(jobID: id, caller: caller, on: channel)
         case .delete:
-            return try delete(request, caller: caller)
+            return try await delete(request, caller: caller)
         case .drain, .resume:
             return try await setWorkerMode(request, caller: caller, on: channel)
         case .runtimeTest:
@@ -68,14 +68,14 @@ extension Dispatcher {
         case .volumeCreate, .volumeList, .volumeRemove, .volumeShare, .volumeUnshare:
             return try await answerVolume(request, caller: caller, on: channel)
         case .networkCreate, .networkList, .networkRemove:
-            return try answerNetwork(request, caller: caller)
+            return try await answerNetwork(request, caller: caller)
         case .runtimeDeploy, .runtimeRemove:
             return try await answerRuntimeDeploy(request, caller: caller, replyTo: replyTo, correlationID: correlationID,
                                                  on: channel)
         case .runtimeCommit:
-            return try commitRuntimeDeploy(request, caller: caller)
+            return try await commitRuntimeDeploy(request, caller: caller)
         case .runtimeStatus:
-            return try runtimeStatus(caller: caller)
+            return try await runtimeStatus(caller: caller)
         }
     }
 
@@ -87,11 +87,11 @@ extension Dispatcher {
 
     /// The job a caller may see: another submitter's job is `not_found`, exactly like a missing one,
     /// so ids of other tenants' jobs cannot be probed.
-    func visibleRecord(_ jobID: String?, caller: String?) throws -> JobRecord {
+    func visibleRecord(_ jobID: String?, caller: String?) async throws -> JobRecord {
         let all = seesAll(caller)
         guard all || !(caller ?? "").isEmpty else { throw unauthenticated("read jobs") }
-        let id = try store.resolve(try required(jobID), submitter: all ? nil : caller)
-        guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
+        let id = try await store.resolve(try required(jobID), submitter: all ? nil : caller)
+        guard let record = try await store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
         return record
     }
 
@@ -101,25 +101,25 @@ extension Dispatcher {
 
     /// True when the job is terminal and every chunk it produced (`result.log_chunks`) has been
     /// returned up to the end of this page.
-    func logsComplete(_ record: JobRecord, page: (chunks: [LogChunk], more: Bool), sinceSeq: UInt64) throws -> Bool {
+    func logsComplete(_ record: JobRecord, page: (chunks: [LogChunk], more: Bool), sinceSeq: UInt64) async throws -> Bool {
         guard record.state.isTerminal, !page.more else { return false }
         guard let expected = record.result?.logChunks else {
             // Ended without a worker result (lost, cancelled while queued …): nothing more will come.
             return record.state != .unschedulable
         }
-        let stats = try store.logStats(jobID: record.jobID)
+        let stats = try await store.logStats(jobID: record.jobID)
         if stats.truncated { return true }
         return UInt64(stats.count) >= expected
     }
 
     func cancel(jobID: String, caller: String?, on channel: AMQPChannel) async throws -> RPCResponse {
-        guard let record = try store.record(jobID: jobID) else { throw DispatcherError.notFound("no job \(jobID)") }
+        guard let record = try await store.record(jobID: jobID) else { throw DispatcherError.notFound("no job \(jobID)") }
         try authorize(caller, owner: record.submitter, action: "cancel")
         let now = Clock.now
         switch record.state {
         case .queued, .unschedulable:
             let reason = "cancelled by \(caller ?? "?") while queued"
-            try store.mark(jobID: jobID, .cancelled, reason: reason, time: now, allowedFrom: [.queued, .unschedulable])
+            try await store.mark(jobID: jobID, .cancelled, reason: reason, time: now, allowedFrom: [.queued, .unschedulable])
             // Its message is still in a queue: tell every worker to drop it when it comes.
             try await sendControl(ControlCommand(command: .cancel, jobID: jobID), to: nil, on: channel)
             await publishEvent(JobEvent(jobID: jobID, state: .cancelled, time: now, reason: reason),
@@ -129,19 +129,19 @@ extension Dispatcher {
         default:
             throw DispatcherError(.alreadyFinished, "job \(jobID) already ended (\(record.state.rawValue)); nothing to cancel")
         }
-        return RPCResponse(ok: true, job: try store.record(jobID: jobID))
+        return RPCResponse(ok: true, job: try await store.record(jobID: jobID))
     }
 
-    func delete(_ request: RPCRequest, caller: String?) throws -> RPCResponse {
+    func delete(_ request: RPCRequest, caller: String?) async throws -> RPCResponse {
         let isAdmin = caller.map(config.admins.contains) ?? false
         if let jobID = request.jobID {
-            let id = try store.resolve(jobID, submitter: seesAll(caller) ? nil : caller)
-            guard let record = try store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
+            let id = try await store.resolve(jobID, submitter: seesAll(caller) ? nil : caller)
+            guard let record = try await store.record(jobID: id) else { throw DispatcherError.notFound("no job \(id)") }
             try authorize(caller, owner: record.submitter, action: "delete")
             guard record.state.isTerminal else {
                 throw DispatcherError(.notFinished, "job \(id) is \(record.state.rawValue); cancel it first, then delete it")
             }
-            return RPCResponse(ok: true, deleted: try store.delete(jobIDs: [id]))
+            return RPCResponse(ok: true, deleted: try await store.delete(jobIDs: [id]))
         }
         guard let before = request.before ?? request.since else {
             throw DispatcherError.invalidRequest("delete: give job_id, or before (seconds since the epoch) to delete finished jobs older than it")
@@ -151,8 +151,8 @@ extension Dispatcher {
         }
         // Non-admins delete only their own jobs; admins may narrow to one submitter.
         let owner = isAdmin ? request.submitter : caller
-        let ids = try store.finishedJobs(before: before, submitter: owner)
-        return RPCResponse(ok: true, deleted: try store.delete(jobIDs: ids))
+        let ids = try await store.finishedJobs(before: before, submitter: owner)
+        return RPCResponse(ok: true, deleted: try await store.delete(jobIDs: ids))
     }
 
     func authorize(_ caller: String?, owner: String, action: String) throws {

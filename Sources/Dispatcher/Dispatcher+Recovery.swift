@@ -12,18 +12,18 @@ extension Dispatcher {
     @discardableResult
     public func routeStoredJobs(on channel: AMQPChannel) async throws -> Int {
         var routed = 0
-        for job in try store.unroutedJobs() {
-            guard let message = try store.message(jobID: job.jobID, maxAttempts: config.maxAttempts) else { continue }
+        for job in try await store.unroutedJobs() {
+            guard let message = try await store.message(jobID: job.jobID, maxAttempts: config.maxAttempts) else { continue }
             do {
                 try await publish(message, target: job.target, on: channel)
             } catch let error as AMQPError where error.code == .returned || error.code == .nacked {
                 let reason = "the broker refused the job when it was routed again after a restart: \(error.message)"
-                if try store.mark(jobID: job.jobID, .rejected, reason: reason, time: Clock.now, allowedFrom: [.queued]) {
+                if try await store.mark(jobID: job.jobID, .rejected, reason: reason, time: Clock.now, allowedFrom: [.queued]) {
                     await publishEvent(JobEvent(jobID: job.jobID, state: .rejected, time: Clock.now, reason: reason), submitter: job.submitter, on: channel)
                 }
                 continue
             }
-            try store.markRouted(jobID: job.jobID)
+            try await store.markRouted(jobID: job.jobID)
             await publishEvent(JobEvent(jobID: job.jobID, state: .queued, time: message.submittedAt), submitter: job.submitter, on: channel)
             logger.info("stored job routed after a restart", metadata: ["job": "\(job.jobID)", "target": "\(job.target)"])
             routed += 1

@@ -38,12 +38,12 @@ extension Dispatcher {
         let now = Clock.now
         let target: RuntimeRollouts.Target
         if let order = command.deploy {
-            try store.announceDeployStream(order.deployID, at: now)
+            try await store.announceDeployStream(order.deployID, at: now)
             target = .deploy(order)
         } else {
             // A removal needs no package: it is desired at once (a deploy when its upload is committed).
             let name = command.runtime ?? ""
-            _ = try store.setDesired(runtime: name, order: nil, groups: Self.desiredGroups(request), at: now)
+            _ = try await store.setDesired(runtime: name, order: nil, groups: Self.desiredGroups(request), at: now)
             target = .remove(name)
         }
         for worker in targets {

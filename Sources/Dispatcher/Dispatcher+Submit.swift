@@ -47,36 +47,36 @@ extension Dispatcher {
         try request.validate(maxUploadBytes: Int(config.maxUpload.bytes))
         let messageID = delivery.properties.messageID.flatMap { $0.isEmpty ? nil : $0 }
 
-        if let messageID, let existing = try store.submission(submitter: submitter, messageID: messageID) {
+        if let messageID, let existing = try await store.submission(submitter: submitter, messageID: messageID) {
             if !existing.routed, let target = existing.target,
-               let message = try store.message(jobID: existing.jobID, maxAttempts: config.maxAttempts) {
+               let message = try await store.message(jobID: existing.jobID, maxAttempts: config.maxAttempts) {
                 // Stored by a dispatcher that stopped before the broker confirmed the job: route it now.
                 try await publish(message, target: target, on: channel)
-                try store.markRouted(jobID: existing.jobID)
+                try await store.markRouted(jobID: existing.jobID)
             }
-            let record = try store.record(jobID: existing.jobID)
+            let record = try await store.record(jobID: existing.jobID)
             return SubmitReply(status: .accepted, jobID: existing.jobID, queue: existing.queue,
                                runtimeID: record?.runtimeID, duplicate: true)
         }
 
-        if let quota = config.submitterQuota, try store.activeCount(submitter: submitter) >= quota {
+        if let quota = config.submitterQuota, try await store.activeCount(submitter: submitter) >= quota {
             throw DispatcherError(.quotaExceeded, "\(submitter) already has \(quota) queued or running jobs (the quota); wait for some to finish or cancel them")
         }
 
         let route = try Matchmaker.route(request, workers: registry.live(now: Clock.now))
         var message = JobMessage(jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
                                  submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
-        message.volumes = try resolveVolumes(request.volumes, submitter: submitter)
-        try checkNetwork(request.jobNetwork, submitter: submitter)
-        try store.insert(NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID))
+        message.volumes = try await resolveVolumes(request.volumes, submitter: submitter)
+        try await checkNetwork(request.jobNetwork, submitter: submitter)
+        try await store.insert(NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID))
         do {
             try await publish(message, target: route.target, on: channel)
         } catch let error as AMQPError where error.code == .returned || error.code == .nacked {
-            try store.mark(jobID: message.jobID, .rejected, reason: "the broker refused the job: \(error.message)",
+            try await store.mark(jobID: message.jobID, .rejected, reason: "the broker refused the job: \(error.message)",
                            time: Clock.now, allowedFrom: [.queued])
             throw DispatcherError(.routingFailed, "the broker refused the job for \(route.queue): \(error.message); try again")
         }
-        try store.markRouted(jobID: message.jobID)
+        try await store.markRouted(jobID: message.jobID)
         await publishEvent(JobEvent(jobID: message.jobID, state: .queued, time: message.submittedAt), submitter: submitter, on: channel)
         logger.info("job queued", metadata: ["job": "\(message.jobID)", "queue": "\(route.queue)", "submitter": "\(submitter)"])
         return SubmitReply(status: .accepted, jobID: message.jobID, queue: route.queue, runtimeID: route.runtime?.id,

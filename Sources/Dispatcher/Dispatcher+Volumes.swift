@@ -14,7 +14,7 @@ extension Dispatcher {
         var response = RPCResponse(ok: true)
         switch request.method {
         case .volumeList:
-            let stored = try store.volumes(visibleTo: seesAll(caller) ? nil : caller)
+            let stored = try await store.volumes(visibleTo: seesAll(caller) ? nil : caller)
             response.volumes = stored.map { info($0, for: caller) }
         case .volumeCreate:
             let name = try volumeName(request, caller: caller)
@@ -23,14 +23,14 @@ extension Dispatcher {
             guard size.bytes >= JobVolume.sizeRange.lowerBound, size <= config.maxVolumeSize else {
                 throw DispatcherError.invalidRequest("size: \(size) is out of range; give \(ByteSize(bytes: JobVolume.sizeRange.lowerBound)) to \(config.maxVolumeSize) (max_volume_size)")
             }
-            guard try store.createVolume(owner: name.owner, name: name.name, size: size, createdAt: Clock.now) else {
+            guard try await store.createVolume(owner: name.owner, name: name.name, size: size, createdAt: Clock.now) else {
                 throw DispatcherError(.alreadyExists, "volume \(name.owner)/\(name.name) already exists; remove it first to make it anew")
             }
-            response.volumes = try store.volume(owner: name.owner, name: name.name).map { [info($0, for: caller)] }
+            response.volumes = try await store.volume(owner: name.owner, name: name.name).map { [info($0, for: caller)] }
         case .volumeRemove:
-            let volume = try visibleVolume(request, caller: caller)
+            let volume = try await visibleVolume(request, caller: caller)
             try authorizeVolume(caller, owner: volume.owner, action: "remove volume \(volume.owner)/\(volume.name)")
-            if let jobID = try store.removeVolume(owner: volume.owner, name: volume.name) {
+            if let jobID = try await store.removeVolume(owner: volume.owner, name: volume.name) {
                 throw DispatcherError(.volumeInUse, "volume \(volume.owner)/\(volume.name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the volume")
             }
             // Every worker host that has a copy deletes it; one that is down finds its copy stale (another id) later.
@@ -39,7 +39,7 @@ extension Dispatcher {
             command.volume = volume.name
             try await sendControl(command, to: nil, on: channel)
         case .volumeShare, .volumeUnshare:
-            let volume = try visibleVolume(request, caller: caller)
+            let volume = try await visibleVolume(request, caller: caller)
             try authorizeVolume(caller, owner: volume.owner, action: "share volume \(volume.owner)/\(volume.name)")
             guard let user = request.with, BrokerUserName.isValid(user) else {
                 throw DispatcherError.invalidRequest("with: give the broker user to share with (\(BrokerUserName.allowed))")
@@ -48,11 +48,11 @@ extension Dispatcher {
                 throw DispatcherError.invalidRequest("with: \(user) owns volume \(volume.owner)/\(volume.name) already")
             }
             let readOnly = request.method == .volumeShare ? (request.readOnly ?? false) : nil
-            let changed = try store.setShare(owner: volume.owner, name: volume.name, user: user, readOnly: readOnly)
+            let changed = try await store.setShare(owner: volume.owner, name: volume.name, user: user, readOnly: readOnly)
             if readOnly == nil, !changed {
                 throw DispatcherError.notFound("volume \(volume.owner)/\(volume.name) is not shared with \(user)")
             }
-            response.volumes = try store.volume(owner: volume.owner, name: volume.name).map { [info($0, for: caller)] }
+            response.volumes = try await store.volume(owner: volume.owner, name: volume.name).map { [info($0, for: caller)] }
         default:
             throw DispatcherError.invalidRequest("\(request.method.rawValue) is not a volume method")
         }
@@ -62,18 +62,20 @@ extension Dispatcher {
     /// The request's volumes as the submitter may mount them: `NAME` is the submitter's own
     /// (made with the default size on first use), `OWNER/NAME` somebody else's only when shared
     /// with the submitter (read-only when shared so).
-    func resolveVolumes(_ names: [String]?, submitter: String) throws -> [JobVolume]? {
+    func resolveVolumes(_ names: [String]?, submitter: String) async throws -> [JobVolume]? {
         guard let names, !names.isEmpty else { return nil }
-        return try names.map { text in
+        // A loop, not `map`: the store calls in it are async.
+        var volumes: [JobVolume] = []
+        for text in names {
             guard let reference = VolumeReference(parsing: text) else {
                 throw DispatcherError.invalidRequest("volumes: \"\(text.prefix(140))\" is not a volume; use \(VolumeReference.forms)")
             }
             let owner = reference.owner ?? submitter
             if owner == submitter {
-                _ = try store.createVolume(owner: owner, name: reference.name, size: min(Self.defaultVolumeSize, config.maxVolumeSize),
-                                           createdAt: Clock.now)
+                _ = try await store.createVolume(owner: owner, name: reference.name, size: min(Self.defaultVolumeSize, config.maxVolumeSize),
+                                                 createdAt: Clock.now)
             }
-            guard let volume = try store.volume(owner: owner, name: reference.name) else {
+            guard let volume = try await store.volume(owner: owner, name: reference.name) else {
                 throw DispatcherError.notFound("volumes: no volume \(owner)/\(reference.name) shared with \(submitter); its owner can share it: rnx volume share \(reference.name) --with \(submitter)")
             }
             var readOnly = false
@@ -83,8 +85,9 @@ extension Dispatcher {
                 }
                 readOnly = share.readOnly
             }
-            return JobVolume(owner: owner, name: volume.name, size: volume.size, readOnly: readOnly, id: volume.id)
+            volumes.append(JobVolume(owner: owner, name: volume.name, size: volume.size, readOnly: readOnly, id: volume.id))
         }
+        return volumes
     }
 
     /// `name` of the request as (owner, name): `NAME` is the caller's, `OWNER/NAME` an explicit owner.
@@ -97,9 +100,9 @@ extension Dispatcher {
 
     /// The named volume when the caller may see it (owns it, it is shared with them, or they are a
     /// reader or admin); anything else is `not_found`.
-    private func visibleVolume(_ request: RPCRequest, caller: String) throws -> StoredVolume {
+    private func visibleVolume(_ request: RPCRequest, caller: String) async throws -> StoredVolume {
         let name = try volumeName(request, caller: caller)
-        guard let volume = try store.volume(owner: name.owner, name: name.name),
+        guard let volume = try await store.volume(owner: name.owner, name: name.name),
               volume.owner == caller || seesAll(caller) || volume.shares.contains(where: { $0.user == caller }) else {
             throw DispatcherError.notFound("no volume \(name.owner)/\(name.name)")
         }

@@ -40,8 +40,8 @@ extension JobStore {
     /// event is first checked by `refusal` against the job's holder as the batch has left it so far (a
     /// `running` earlier in the batch makes its sender the holder of what follows).
     public func apply(_ events: [WorkerEvent],
-                      refusal: (WorkerEvent, JobHolder) -> String?) throws -> [EventOutcome] {
-        try write { db in
+                      refusal: @Sendable (WorkerEvent, JobHolder) -> String?) async throws -> [EventOutcome] {
+        try await write { db in
             try events.map { item in
                 if let reason = refusal(item, try JobStore.holder(db, jobID: item.event.jobID)) { return .refused(reason) }
                 if try JobStore.apply(item.event, in: db) { return .applied }

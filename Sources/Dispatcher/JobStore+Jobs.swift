@@ -4,8 +4,8 @@ import JobletCore
 
 extension JobStore {
     /// The job a submission key already created, if any.
-    public func submission(submitter: String, messageID: String) throws -> StoredSubmission? {
-        try read { db in
+    public func submission(submitter: String, messageID: String) async throws -> StoredSubmission? {
+        try await read { db in
             guard let row = try Row.fetchOne(db, cached: """
                 SELECT j.id, j.routed, j.target, j.queue FROM submissions s JOIN jobs j ON j.id = s.job_id
                 WHERE s.submitter = ? AND s.message_id = ?
@@ -16,13 +16,13 @@ extension JobStore {
     }
 
     /// Stores a new job in state `queued` (not yet routed) together with its submission key, atomically.
-    public func insert(_ job: NewJob) throws {
+    public func insert(_ job: NewJob) async throws {
         let message = job.message
         let history = [StateChange(state: .queued, time: message.submittedAt)]
         let request = try JobStore.text(message.request)
         let command = try JobStore.text(message.request.command)
         let historyText = try JobStore.text(history)
-        try write { db in
+        try await write { db in
             try db.execute(cached: """
                 INSERT INTO jobs (id, name, state, runtime, runtime_id, target, queue, command, submitter,
                                   submitted_at, history, request, priority)
@@ -39,13 +39,13 @@ extension JobStore {
     }
 
     /// Records that the job's message was confirmed by the broker.
-    public func markRouted(jobID: String) throws {
-        try write { db in try db.execute(cached: "UPDATE jobs SET routed = 1 WHERE id = ?", arguments: [jobID]) }
+    public func markRouted(jobID: String) async throws {
+        try await write { db in try db.execute(cached: "UPDATE jobs SET routed = 1 WHERE id = ?", arguments: [jobID]) }
     }
 
     /// The stored request of a job (to route it again after a crash between store and publish).
-    public func message(jobID: String, maxAttempts: Int) throws -> JobMessage? {
-        try read { db in
+    public func message(jobID: String, maxAttempts: Int) async throws -> JobMessage? {
+        try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT request, runtime_id, submitter, submitted_at FROM jobs WHERE id = ?",
                                              arguments: [jobID]) else { return nil }
             let requestText: String = row["request"]
@@ -59,12 +59,12 @@ extension JobStore {
 
     /// The full id of a job from its id or a unique prefix.
     /// With `submitter`, only that submitter's jobs are considered (others' do not exist for it).
-    public func resolve(_ idOrPrefix: String, submitter: String? = nil) throws -> String {
+    public func resolve(_ idOrPrefix: String, submitter: String? = nil) async throws -> String {
         let prefix = idOrPrefix.lowercased()
         guard JobID.isPlausiblePrefix(prefix) else {
             throw DispatcherError.invalidRequest("job_id: \"\(idOrPrefix)\" is not a job id; give the id or a unique prefix of it (hex)")
         }
-        let matches = try read { db in
+        let matches = try await read { db in
             if let submitter {
                 return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? AND submitter = ? ORDER BY id LIMIT 11",
                                            arguments: [prefix, prefix + "g", submitter])
@@ -82,16 +82,16 @@ extension JobStore {
     }
 
     /// One job's record, or nil.
-    public func record(jobID: String) throws -> JobRecord? {
-        try read { db in
+    public func record(jobID: String) async throws -> JobRecord? {
+        try await read { db in
             try Row.fetchOne(db, cached: "SELECT * FROM jobs WHERE id = ?", arguments: [jobID]).map(JobStore.record(from:))
         }
     }
 
     /// Whether the job exists and which worker holds its current attempt (nil: none yet), read without
     /// decoding the record.
-    public func holder(jobID: String) throws -> JobHolder {
-        try read { db in try JobStore.holder(db, jobID: jobID) }
+    public func holder(jobID: String) async throws -> JobHolder {
+        try await read { db in try JobStore.holder(db, jobID: jobID) }
     }
 
     static func holder(_ db: Database, jobID: String) throws -> JobHolder {
@@ -102,7 +102,7 @@ extension JobStore {
     }
 
     /// Jobs matching `filter`, newest first.
-    public func list(_ filter: JobFilter) throws -> [JobRecord] {
+    public func list(_ filter: JobFilter) async throws -> [JobRecord] {
         var clauses: [String] = []
         var arguments = StatementArguments()
         if let state = filter.state { clauses.append("state = ?"); arguments += [state.rawValue] }
@@ -116,12 +116,12 @@ extension JobStore {
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         arguments += [max(0, filter.limit), max(0, filter.offset)]
         let sql = "SELECT * FROM jobs \(whereClause) ORDER BY submitted_at DESC, id LIMIT ? OFFSET ?"
-        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(JobStore.record(from:)) }
+        return try await read { [arguments] db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(JobStore.record(from:)) }
     }
 
     /// Number of jobs in the store.
-    public func count(state: JobState? = nil) throws -> Int {
-        try read { db in
+    public func count(state: JobState? = nil) async throws -> Int {
+        try await read { db in
             if let state {
                 return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE state = ?", arguments: [state.rawValue]) ?? 0
             }
@@ -130,8 +130,8 @@ extension JobStore {
     }
 
     /// Queued and running jobs of a submitter (for the quota).
-    public func activeCount(submitter: String) throws -> Int {
-        try read { db in
+    public func activeCount(submitter: String) async throws -> Int {
+        try await read { db in
             try Int.fetchOne(db, cached: "SELECT COUNT(*) FROM jobs WHERE submitter = ? AND state IN ('queued', 'running')",
                              arguments: [submitter]) ?? 0
         }
@@ -139,16 +139,16 @@ extension JobStore {
 
     /// Jobs stored but never confirmed routed (a dispatcher stopped between storing and the broker's
     /// confirm, or before recording it), oldest first.
-    public func unroutedJobs() throws -> [QueuedJob] {
-        try read { db in
+    public func unroutedJobs() async throws -> [QueuedJob] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT id, target, submitted_at, submitter FROM jobs WHERE state = 'queued' AND routed = 0 AND target IS NOT NULL ORDER BY submitted_at")
                 .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"], submitter: $0["submitter"]) }
         }
     }
 
     /// Routed jobs still waiting in a queue.
-    public func queuedJobs() throws -> [QueuedJob] {
-        try read { db in
+    public func queuedJobs() async throws -> [QueuedJob] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT id, target, submitted_at, submitter FROM jobs WHERE state = 'queued' AND routed = 1 AND target IS NOT NULL")
                 .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"], submitter: $0["submitter"]) }
         }
@@ -157,8 +157,8 @@ extension JobStore {
     /// Applies a worker's lifecycle event. Returns false when it changed nothing (duplicate, stale,
     /// unknown job): events arrive at least once and a terminal state never changes again.
     @discardableResult
-    public func apply(_ event: JobEvent) throws -> Bool {
-        try write { db in try JobStore.apply(event, in: db) }
+    public func apply(_ event: JobEvent) async throws -> Bool {
+        try await write { db in try JobStore.apply(event, in: db) }
     }
 
     static func apply(_ event: JobEvent, in db: Database) throws -> Bool {
@@ -184,8 +184,8 @@ extension JobStore {
     /// Moves a job to a state the dispatcher decides (`lost`, `cancelled`, `unschedulable`) when
     /// `allowedFrom` contains its current state.
     @discardableResult
-    public func mark(jobID: String, _ state: JobState, reason: String, time: Double, allowedFrom: Set<JobState>) throws -> Bool {
-        try write { db in
+    public func mark(jobID: String, _ state: JobState, reason: String, time: Double, allowedFrom: Set<JobState>) async throws -> Bool {
+        try await write { db in
             try JobStore.transition(db, jobID: jobID, to: state, time: time, workerID: nil, reason: reason, result: nil) { current, _ in
                 allowedFrom.contains(current)
             }
@@ -233,8 +233,8 @@ extension JobStore {
 
     /// Deletes the given terminal jobs with their logs and submission keys; returns how many went.
     @discardableResult
-    public func delete(jobIDs: [String]) throws -> Int {
-        try write { db in
+    public func delete(jobIDs: [String]) async throws -> Int {
+        try await write { db in
             var deleted = 0
             for id in jobIDs {
                 try db.execute(sql: "DELETE FROM logs WHERE job_id = ?", arguments: [id])
@@ -247,9 +247,9 @@ extension JobStore {
     }
 
     /// Terminal jobs that finished before `time`, optionally only one submitter's.
-    public func finishedJobs(before time: Double, submitter: String?) throws -> [String] {
+    public func finishedJobs(before time: Double, submitter: String?) async throws -> [String] {
         let terminal = JobState.allCases.filter(\.isTerminal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
-        return try read { db in
+        return try await read { db in
             if let submitter {
                 return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state IN (\(terminal)) AND COALESCE(finished_at, submitted_at) < ? AND submitter = ?",
                                            arguments: [time, submitter])

@@ -8,8 +8,8 @@ extension JobStore {
     /// stored from then on, so the stored log is a prefix (no gap a small later chunk could hide).
     /// Chunks of jobs the store does not know are dropped. Returns whether it was stored.
     @discardableResult
-    public func append(_ chunk: LogChunk, worker: String, byteCap: Int64) throws -> Bool {
-        try write { db in
+    public func append(_ chunk: LogChunk, worker: String, byteCap: Int64) async throws -> Bool {
+        try await write { db in
             guard let row = try Row.fetchOne(db, cached: "SELECT log_bytes, logs_truncated FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
                 return false
             }
@@ -31,8 +31,8 @@ extension JobStore {
     /// The job's chunks from `sinceSeq` in order, as sent by the worker that holds it (none while
     /// no worker does), up to about `maxBytes` (always at least one chunk when there is one); `more`
     /// says the reply was cut short.
-    public func logs(jobID: String, sinceSeq: UInt64, maxBytes: Int) throws -> (chunks: [LogChunk], more: Bool) {
-        try read { db in
+    public func logs(jobID: String, sinceSeq: UInt64, maxBytes: Int) async throws -> (chunks: [LogChunk], more: Bool) {
+        try await read { db in
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT seq, stream, data FROM logs
                 WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?) AND seq >= ? ORDER BY seq
@@ -51,8 +51,8 @@ extension JobStore {
     }
 
     /// How many chunks of the job are stored, and whether any were dropped by the byte cap.
-    public func logStats(jobID: String) throws -> (count: Int, truncated: Bool) {
-        try read { db in
+    public func logStats(jobID: String) async throws -> (count: Int, truncated: Bool) {
+        try await read { db in
             let count = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM logs WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?)
                 """, arguments: [jobID, jobID]) ?? 0

@@ -15,24 +15,24 @@ extension JobStore {
     }
 
     /// False when `owner` has a network of that name already.
-    public func createNetwork(owner: String, name: String, createdAt: Double) throws -> Bool {
-        try write { db in
+    public func createNetwork(owner: String, name: String, createdAt: Double) async throws -> Bool {
+        try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO networks (owner, name, created_at) VALUES (?, ?, ?)",
                            arguments: [owner, name, createdAt])
             return db.changesCount > 0
         }
     }
 
-    public func network(owner: String, name: String) throws -> NetworkInfo? {
-        try read { db in
+    public func network(owner: String, name: String) async throws -> NetworkInfo? {
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT owner, name, created_at FROM networks WHERE owner = ? AND name = ?",
                              arguments: [owner, name]).map { NetworkInfo(owner: $0["owner"], name: $0["name"], createdAt: $0["created_at"]) }
         }
     }
 
     /// `owner`'s networks, or everybody's (nil).
-    public func networks(owner: String?) throws -> [NetworkInfo] {
-        try read { db in
+    public func networks(owner: String?) async throws -> [NetworkInfo] {
+        try await read { db in
             let rows = try owner.map {
                 try Row.fetchAll(db, sql: "SELECT owner, name, created_at FROM networks WHERE owner = ? ORDER BY name", arguments: [$0])
             } ?? Row.fetchAll(db, sql: "SELECT owner, name, created_at FROM networks ORDER BY owner, name")
@@ -41,8 +41,8 @@ extension JobStore {
     }
 
     /// Removes the network unless a job of its owner that has not ended uses it: then that job's id.
-    public func removeNetwork(owner: String, name: String) throws -> String? {
-        try write { db in
+    public func removeNetwork(owner: String, name: String) async throws -> String? {
+        try await write { db in
             if let jobID = try String.fetchOne(db, sql: """
                 SELECT id FROM jobs WHERE submitter = ? AND state IN ('queued', 'running', 'unschedulable')
                 AND json_extract(request, '$.network') = ? LIMIT 1

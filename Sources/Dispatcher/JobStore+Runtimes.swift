@@ -34,8 +34,8 @@ extension JobStore {
     }
 
     /// Remembers a deploy stream an admin is filling (deleted by `unusedDeployStreams` if never committed).
-    public func announceDeployStream(_ deployID: String, at time: Double) throws {
-        try write { db in
+    public func announceDeployStream(_ deployID: String, at time: Double) async throws {
+        try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO runtime_streams (deploy_id, announced_at) VALUES (?, ?)",
                            arguments: [deployID, time])
         }
@@ -44,9 +44,9 @@ extension JobStore {
     /// Records `order` (a deploy) or a removal of `runtime` (order nil) as desired for `groups`. A
     /// record for `all` replaces every group's record of that runtime. False when a deploy's stream
     /// was never announced.
-    public func setDesired(runtime: String, order: RuntimeDeployOrder?, groups: [String], at time: Double) throws -> Bool {
+    public func setDesired(runtime: String, order: RuntimeDeployOrder?, groups: [String], at time: Double) async throws -> Bool {
         let json = try order.map { String(decoding: try JSONCodec.encode($0), as: UTF8.self) }
-        return try write { db in
+        return try await write { db in
             if let order {
                 guard try Int.fetchOne(db, sql: "SELECT 1 FROM runtime_streams WHERE deploy_id = ?",
                                        arguments: [order.deployID]) != nil else { return false }
@@ -68,8 +68,8 @@ extension JobStore {
     }
 
     /// Every desired entry (a few per runtime and group: bounded by what admins deployed).
-    public func desiredRuntimes() throws -> [DesiredRuntime] {
-        try read { db in
+    public func desiredRuntimes() async throws -> [DesiredRuntime] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT grp, runtime, seq, order_json FROM runtime_desired").map { row in
                 let json: String? = row["order_json"]
                 let order = try json.map { try JSONCodec.decode(RuntimeDeployOrder.self, from: Array($0.utf8)) }
@@ -80,8 +80,8 @@ extension JobStore {
 
     /// Deploy streams to delete: committed ones no desired entry names (superseded or removed), and
     /// ones never committed that were announced before `staleBefore` (an interrupted rnx).
-    public func unusedDeployStreams(staleBefore: Double) throws -> [String] {
-        try read { db in
+    public func unusedDeployStreams(staleBefore: Double) async throws -> [String] {
+        try await read { db in
             try String.fetchAll(db, sql: """
                 SELECT deploy_id FROM runtime_streams s
                 WHERE (committed = 1 AND NOT EXISTS (SELECT 1 FROM runtime_desired d WHERE d.deploy_id = s.deploy_id))
@@ -90,8 +90,8 @@ extension JobStore {
         }
     }
 
-    public func forgetDeployStream(_ deployID: String) throws {
-        try write { db in
+    public func forgetDeployStream(_ deployID: String) async throws {
+        try await write { db in
             try db.execute(sql: "DELETE FROM runtime_streams WHERE deploy_id = ?", arguments: [deployID])
         }
     }

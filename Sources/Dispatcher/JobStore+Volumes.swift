@@ -46,21 +46,21 @@ extension JobStore {
     }
 
     /// Creates a volume; false when `owner` already has one of that name.
-    public func createVolume(owner: String, name: String, size: ByteSize, createdAt: Double) throws -> Bool {
-        try write { db in
+    public func createVolume(owner: String, name: String, size: ByteSize, createdAt: Double) async throws -> Bool {
+        try await write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO volumes (owner, name, size, created_at, id) VALUES (?, ?, ?, ?, ?)",
                            arguments: [owner, name, size.bytes, createdAt, JobID.generate()])
             return db.changesCount > 0
         }
     }
 
-    public func volume(owner: String, name: String) throws -> StoredVolume? {
-        try read { db in try JobStore.volume(db, owner: owner, name: name) }
+    public func volume(owner: String, name: String) async throws -> StoredVolume? {
+        try await read { db in try JobStore.volume(db, owner: owner, name: name) }
     }
 
     /// Volumes owned by `user` or shared with them; every volume when `user` is nil.
-    public func volumes(visibleTo user: String?) throws -> [StoredVolume] {
-        try read { db in
+    public func volumes(visibleTo user: String?) async throws -> [StoredVolume] {
+        try await read { db in
             let rows: [Row]
             if let user {
                 rows = try Row.fetchAll(db, sql: """
@@ -77,8 +77,8 @@ extension JobStore {
 
     /// Removes a volume, its shares and its jobs' references, unless a job that is not over uses it:
     /// then that job's id is returned and nothing changes. Nil when removed.
-    public func removeVolume(owner: String, name: String) throws -> String? {
-        try write { db in
+    public func removeVolume(owner: String, name: String) async throws -> String? {
+        try await write { db in
             if let jobID = try String.fetchOne(db, sql: """
                 SELECT j.id FROM job_volumes v JOIN jobs j ON j.id = v.job_id
                 WHERE v.owner = ? AND v.name = ? AND j.state IN ('queued', 'running', 'unschedulable') LIMIT 1
@@ -92,8 +92,8 @@ extension JobStore {
 
     /// Shares a volume with `user` (or changes how); nil `readOnly` removes the share. False when
     /// there was no such share to remove.
-    public func setShare(owner: String, name: String, user: String, readOnly: Bool?) throws -> Bool {
-        try write { db in
+    public func setShare(owner: String, name: String, user: String, readOnly: Bool?) async throws -> Bool {
+        try await write { db in
             if let readOnly {
                 try db.execute(sql: "INSERT OR REPLACE INTO volume_shares (owner, name, user, read_only) VALUES (?, ?, ?, ?)",
                                arguments: [owner, name, user, readOnly])

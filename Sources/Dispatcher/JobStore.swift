@@ -21,6 +21,7 @@ public final class JobStore: Sendable {
         configuration.busyMode = .timeout(10)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Synchronous: an initializer cannot await, and this runs once at startup before any handler.
             try JobStore.migrator.migrate(pool)
         } catch {
             throw DispatcherError(.io, "cannot open the job store \(path)", cause: "\(error)")
@@ -100,14 +101,16 @@ public final class JobStore: Sendable {
         return migrator
     }
 
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as DispatcherError { throw error } catch {
+    // Async: GRDB runs the body on its own writer / reader queues and suspends the caller, so a store
+    // call (up to the 10 s busy timeout) never holds one of the few cooperative threads.
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch let error as DispatcherError { throw error } catch {
             throw DispatcherError(.io, "job store write failed", cause: "\(error)")
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as DispatcherError { throw error } catch {
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch let error as DispatcherError { throw error } catch {
             throw DispatcherError(.io, "job store read failed", cause: "\(error)")
         }
     }

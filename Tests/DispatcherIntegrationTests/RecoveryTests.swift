@@ -18,7 +18,7 @@ extension DispatcherClusterTests {
         // What a dispatcher killed between storing a job and the broker's confirm leaves behind.
         do {
             let store = try JobStore(directory: stateDir)
-            try store.insert(NewJob(message: message, target: target, queue: "joblet.jobs.\(target)", messageID: nil))
+            try await store.insert(NewJob(message: message, target: target, queue: "joblet.jobs.\(target)", messageID: nil))
         }
         let harness = try await DispatcherHarness(stateDir: stateDir)
         defer { harness.terminate() }

@@ -9,15 +9,15 @@ struct EventBatchTests {
     let store: JobStore
     let jobID = JobID.generate()
 
-    init() throws {
+    init() async throws {
         store = try JobStore(directory: NSTemporaryDirectory() + "joblet-batch-test-" + JobID.generate())
-        try store.insert(NewJob(message: JobMessage(jobID: jobID, runtimeID: nil, request: JobRequest(command: ["true"]),
+        try await store.insert(NewJob(message: JobMessage(jobID: jobID, runtimeID: nil, request: JobRequest(command: ["true"]),
                                                     submitter: "alice", submittedAt: 1000),
                                 target: "host@x86_64", queue: "joblet.jobs.host@x86_64", messageID: nil))
     }
 
-    func apply(_ events: [WorkerEvent]) throws -> [EventOutcome] {
-        try store.apply(events) { Dispatcher.eventRefusal($0.event, from: $0.worker, holder: $1) }
+    func apply(_ events: [WorkerEvent]) async throws -> [EventOutcome] {
+        try await store.apply(events) { Dispatcher.eventRefusal($0.event, from: $0.worker, holder: $1) }
     }
 
     func result(_ worker: String) -> JobResult {
@@ -25,8 +25,8 @@ struct EventBatchTests {
     }
 
     @Test("a start and its end in one batch both count; another worker's end in the same batch is refused")
-    func startAndEndInOneBatch() throws {
-        let outcomes = try apply([
+    func startAndEndInOneBatch() async throws {
+        let outcomes = try await apply([
             WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1001, workerID: "w1", attempt: 1), worker: "w1"),
             WorkerEvent(event: JobEvent(jobID: jobID, state: .failed, time: 1002, workerID: "w2", result: result("w2")), worker: "w2"),
             WorkerEvent(event: JobEvent(jobID: jobID, state: .completed, time: 1002, workerID: "w1", result: result("w1")), worker: "w1"),
@@ -35,27 +35,27 @@ struct EventBatchTests {
         guard case .refused(let reason) = outcomes[1] else { Issue.record("w2's end was believed: \(outcomes[1])"); return }
         #expect(reason.contains("w2 does not hold job"))
         #expect(outcomes[2] == .applied)
-        let record = try #require(try store.record(jobID: jobID))
+        let record = try #require(try await store.record(jobID: jobID))
         #expect(record.state == .completed)
         #expect(record.workerID == "w1")
     }
 
     @Test("a duplicate in the batch changes nothing, and a start of the ended job asks for the copy to be stopped")
-    func duplicatesAndCopies() throws {
+    func duplicatesAndCopies() async throws {
         let start = WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1001, workerID: "w1", attempt: 1), worker: "w1")
         let end = WorkerEvent(event: JobEvent(jobID: jobID, state: .completed, time: 1002, workerID: "w1", result: result("w1")), worker: "w1")
         let copy = WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1003, workerID: "w3", attempt: 2), worker: "w3")
-        #expect(try apply([start, start, end, end, copy]) == [.applied, .unchanged, .applied, .unchanged, .copyOfEnded(.completed)])
-        #expect(try store.record(jobID: jobID)?.attempts == 1)
+        #expect(try await apply([start, start, end, end, copy]) == [.applied, .unchanged, .applied, .unchanged, .copyOfEnded(.completed)])
+        #expect(try await store.record(jobID: jobID)?.attempts == 1)
     }
 
     @Test("a worker's event naming another worker is refused before the store is touched")
-    func forgedSenderIsRefused() throws {
-        let outcomes = try apply([
+    func forgedSenderIsRefused() async throws {
+        let outcomes = try await apply([
             WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1001, workerID: "w1", attempt: 1), worker: "mallory"),
         ])
         guard case .refused(let reason) = outcomes[0] else { Issue.record("believed: \(outcomes[0])"); return }
         #expect(reason.contains("sent by mallory"))
-        #expect(try store.record(jobID: jobID)?.state == .queued)
+        #expect(try await store.record(jobID: jobID)?.state == .queued)
     }
 }

@@ -15,37 +15,37 @@ struct JobStoreTests {
                target: "python-3.11@x86_64", queue: "joblet.jobs.python-3.11@x86_64", messageID: messageID)
     }
 
-    @Test func jobsAndSubmissionKeysSurviveReopening() throws {
+    @Test func jobsAndSubmissionKeysSurviveReopening() async throws {
         let directory = temporaryDirectory()
         let id = JobID.generate()
         do {
             let store = try JobStore(directory: directory)
-            try store.insert(newJob(id, messageID: "m1"))
-            try store.markRouted(jobID: id)
+            try await store.insert(newJob(id, messageID: "m1"))
+            try await store.markRouted(jobID: id)
         }
         let reopened = try JobStore(directory: directory)
-        #expect(try reopened.submission(submitter: "alice", messageID: "m1")?.jobID == id)
-        #expect(try reopened.submission(submitter: "bob", messageID: "m1") == nil)
-        #expect(try reopened.record(jobID: id)?.state == .queued)
+        #expect(try await reopened.submission(submitter: "alice", messageID: "m1")?.jobID == id)
+        #expect(try await reopened.submission(submitter: "bob", messageID: "m1") == nil)
+        #expect(try await reopened.record(jobID: id)?.state == .queued)
     }
 
-    @Test func duplicateAndStaleEventsChangeNothing() throws {
+    @Test func duplicateAndStaleEventsChangeNothing() async throws {
         let store = try JobStore(directory: temporaryDirectory())
         let id = JobID.generate()
-        try store.insert(newJob(id))
+        try await store.insert(newJob(id))
         let running = JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)
-        #expect(try store.holder(jobID: id) == JobHolder(exists: true, workerID: nil))
-        #expect(try store.apply(running))
-        #expect(try store.holder(jobID: id) == JobHolder(exists: true, workerID: "w1"))
-        #expect(try store.holder(jobID: JobID.generate()) == JobHolder(exists: false, workerID: nil))
-        #expect(try !store.apply(running))
+        #expect(try await store.holder(jobID: id) == JobHolder(exists: true, workerID: nil))
+        #expect(try await store.apply(running))
+        #expect(try await store.holder(jobID: id) == JobHolder(exists: true, workerID: "w1"))
+        #expect(try await store.holder(jobID: JobID.generate()) == JobHolder(exists: false, workerID: nil))
+        #expect(try await !store.apply(running))
         // A second start (after a lost worker) is a second attempt.
-        #expect(try store.apply(JobEvent(jobID: id, state: .running, time: 1005, workerID: "w2", attempt: 2)))
+        #expect(try await store.apply(JobEvent(jobID: id, state: .running, time: 1005, workerID: "w2", attempt: 2)))
         let result = JobResult(exitCode: 3, startedAt: 1005, finishedAt: 1010, workerID: "w2", attempt: 2, logChunks: 0)
-        #expect(try store.apply(JobEvent(jobID: id, state: .failed, time: 1010, workerID: "w2", result: result)))
-        #expect(try !store.apply(JobEvent(jobID: id, state: .completed, time: 1011, workerID: "w2", result: result)))
-        #expect(try !store.apply(JobEvent(jobID: id, state: .running, time: 1012, workerID: "w3")))
-        let record = try #require(try store.record(jobID: id))
+        #expect(try await store.apply(JobEvent(jobID: id, state: .failed, time: 1010, workerID: "w2", result: result)))
+        #expect(try await !store.apply(JobEvent(jobID: id, state: .completed, time: 1011, workerID: "w2", result: result)))
+        #expect(try await !store.apply(JobEvent(jobID: id, state: .running, time: 1012, workerID: "w3")))
+        let record = try #require(try await store.record(jobID: id))
         #expect(record.state == .failed)
         #expect(record.attempts == 2)
         #expect(record.exitCode == 3)
@@ -54,56 +54,56 @@ struct JobStoreTests {
         #expect(record.history.map(\.workerID) == [nil, "w1", "w2", "w2"])
     }
 
-    @Test func logChunksAreStoredOnceWithinTheByteCap() throws {
+    @Test func logChunksAreStoredOnceWithinTheByteCap() async throws {
         let store = try JobStore(directory: temporaryDirectory())
         let id = JobID.generate()
-        try store.insert(newJob(id))
-        #expect(try store.apply(JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)))
+        try await store.insert(newJob(id))
+        #expect(try await store.apply(JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)))
         let chunk = LogChunk(jobID: id, seq: 0, stream: "stdout", data: Array(repeating: 65, count: 600))
-        #expect(try store.append(chunk, worker: "w1", byteCap: 1000))
-        #expect(try !store.append(chunk, worker: "w1", byteCap: 1000))
-        #expect(try !store.append(LogChunk(jobID: id, seq: 1, stream: "stderr", data: Array(repeating: 66, count: 600)), worker: "w1", byteCap: 1000))
-        #expect(try !store.append(LogChunk(jobID: JobID.generate(), seq: 0, stream: "stdout", data: [1]), worker: "w1", byteCap: 1000))
+        #expect(try await store.append(chunk, worker: "w1", byteCap: 1000))
+        #expect(try await !store.append(chunk, worker: "w1", byteCap: 1000))
+        #expect(try await !store.append(LogChunk(jobID: id, seq: 1, stream: "stderr", data: Array(repeating: 66, count: 600)), worker: "w1", byteCap: 1000))
+        #expect(try await !store.append(LogChunk(jobID: JobID.generate(), seq: 0, stream: "stdout", data: [1]), worker: "w1", byteCap: 1000))
         // Past the cap nothing more is kept, not even a chunk that would fit: the stored log stays a prefix.
-        #expect(try !store.append(LogChunk(jobID: id, seq: 2, stream: "stderr", data: [67]), worker: "w1", byteCap: 1000))
-        #expect(try store.record(jobID: id)?.logsTruncated == true)
-        let stats = try store.logStats(jobID: id)
+        #expect(try await !store.append(LogChunk(jobID: id, seq: 2, stream: "stderr", data: [67]), worker: "w1", byteCap: 1000))
+        #expect(try await store.record(jobID: id)?.logsTruncated == true)
+        let stats = try await store.logStats(jobID: id)
         #expect(stats.count == 1)
         #expect(stats.truncated)
-        #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks == [chunk])
-        #expect(try store.delete(jobIDs: [id]) == 1)
-        #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks.isEmpty)
+        #expect(try await store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks == [chunk])
+        #expect(try await store.delete(jobIDs: [id]) == 1)
+        #expect(try await store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks.isEmpty)
     }
 
     /// A chunk from anybody but the job's holder never shows, even with the seq of a real one.
-    @Test func onlyTheHoldingWorkersChunksAreReturned() throws {
+    @Test func onlyTheHoldingWorkersChunksAreReturned() async throws {
         let store = try JobStore(directory: temporaryDirectory())
         let id = JobID.generate()
-        try store.insert(newJob(id))
+        try await store.insert(newJob(id))
         let forged = LogChunk(jobID: id, seq: 0, stream: "stdout", data: Array("forged\n".utf8))
         let real = LogChunk(jobID: id, seq: 0, stream: "stdout", data: Array("real\n".utf8))
-        #expect(try store.append(forged, worker: "evil", byteCap: 1 << 20))
-        #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks.isEmpty)
-        #expect(try store.apply(JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)))
-        #expect(try store.append(real, worker: "w1", byteCap: 1 << 20))
-        #expect(try store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks == [real])
-        #expect(try store.logStats(jobID: id).count == 1)
-        #expect(try store.record(jobID: id)?.logsTruncated == nil)
+        #expect(try await store.append(forged, worker: "evil", byteCap: 1 << 20))
+        #expect(try await store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks.isEmpty)
+        #expect(try await store.apply(JobEvent(jobID: id, state: .running, time: 1001, workerID: "w1", attempt: 1)))
+        #expect(try await store.append(real, worker: "w1", byteCap: 1 << 20))
+        #expect(try await store.logs(jobID: id, sinceSeq: 0, maxBytes: 1 << 20).chunks == [real])
+        #expect(try await store.logStats(jobID: id).count == 1)
+        #expect(try await store.record(jobID: id)?.logsTruncated == nil)
     }
 
-    @Test func prefixesResolveOnlyWhenUnique() throws {
+    @Test func prefixesResolveOnlyWhenUnique() async throws {
         let store = try JobStore(directory: temporaryDirectory())
-        try store.insert(newJob("abc1" + String(repeating: "0", count: 28)))
-        try store.insert(newJob("abc2" + String(repeating: "0", count: 28)))
-        #expect(try store.resolve("abc1") == "abc1" + String(repeating: "0", count: 28))
-        #expect(throws: DispatcherError.self) { try store.resolve("abc") }
+        try await store.insert(newJob("abc1" + String(repeating: "0", count: 28)))
+        try await store.insert(newJob("abc2" + String(repeating: "0", count: 28)))
+        #expect(try await store.resolve("abc1") == "abc1" + String(repeating: "0", count: 28))
+        await #expect(throws: DispatcherError.self) { try await store.resolve("abc") }
         do {
-            _ = try store.resolve("abc")
+            _ = try await store.resolve("abc")
         } catch let error as DispatcherError {
             #expect(error.code == .ambiguousID)
             #expect(error.message.contains("abc1") && error.message.contains("abc2"))
         }
-        #expect((try? store.resolve("ffff")) == nil)
+        #expect((try? await store.resolve("ffff")) == nil)
     }
 }
 

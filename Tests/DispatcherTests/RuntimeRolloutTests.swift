@@ -22,47 +22,47 @@ struct RuntimeRolloutTests {
         try JobStore(directory: NSTemporaryDirectory() + "joblet-rollout-test-" + JobID.generate())
     }
 
-    @Test func aDeployIsDesiredOnlyOnceCommittedAndTheSupersededStreamGoes() throws {
+    @Test func aDeployIsDesiredOnlyOnceCommittedAndTheSupersededStreamGoes() async throws {
         let store = try store()
         let first = order(version: "18.19")
-        #expect(try !store.setDesired(runtime: "node-18", order: first, groups: ["arch:x86_64"], at: 1), "never announced")
-        try store.announceDeployStream(first.deployID, at: 1)
-        #expect(try store.unusedDeployStreams(staleBefore: 0).isEmpty, "uncommitted and young: kept")
-        #expect(try store.unusedDeployStreams(staleBefore: 2) == [first.deployID], "uncommitted and old: deleted")
-        #expect(try store.setDesired(runtime: "node-18", order: first, groups: ["arch:x86_64"], at: 3))
-        #expect(try store.unusedDeployStreams(staleBefore: 10).isEmpty, "committed and desired: kept")
+        #expect(try await !store.setDesired(runtime: "node-18", order: first, groups: ["arch:x86_64"], at: 1), "never announced")
+        try await store.announceDeployStream(first.deployID, at: 1)
+        #expect(try await store.unusedDeployStreams(staleBefore: 0).isEmpty, "uncommitted and young: kept")
+        #expect(try await store.unusedDeployStreams(staleBefore: 2) == [first.deployID], "uncommitted and old: deleted")
+        #expect(try await store.setDesired(runtime: "node-18", order: first, groups: ["arch:x86_64"], at: 3))
+        #expect(try await store.unusedDeployStreams(staleBefore: 10).isEmpty, "committed and desired: kept")
 
         let second = order(version: "18.20")
-        try store.announceDeployStream(second.deployID, at: 4)
-        #expect(try store.setDesired(runtime: "node-18", order: second, groups: ["arch:x86_64"], at: 5))
-        #expect(try store.unusedDeployStreams(staleBefore: 0) == [first.deployID], "the older version is superseded")
-        try store.forgetDeployStream(first.deployID)
-        #expect(try store.desiredRuntimes().map(\.order) == [second])
+        try await store.announceDeployStream(second.deployID, at: 4)
+        #expect(try await store.setDesired(runtime: "node-18", order: second, groups: ["arch:x86_64"], at: 5))
+        #expect(try await store.unusedDeployStreams(staleBefore: 0) == [first.deployID], "the older version is superseded")
+        try await store.forgetDeployStream(first.deployID)
+        #expect(try await store.desiredRuntimes().map(\.order) == [second])
 
         // A removal for all replaces every group's record; no stream is needed any more.
-        #expect(try store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 6))
-        #expect(try store.desiredRuntimes().map(\.group) == ["all"])
-        #expect(try store.unusedDeployStreams(staleBefore: 0) == [second.deployID])
+        #expect(try await store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 6))
+        #expect(try await store.desiredRuntimes().map(\.group) == ["all"])
+        #expect(try await store.unusedDeployStreams(staleBefore: 0) == [second.deployID])
     }
 
-    @Test func theLatestEntryAmongAWorkersGroupsDecides() throws {
+    @Test func theLatestEntryAmongAWorkersGroupsDecides() async throws {
         let store = try store()
         let deploy = order()
-        try store.announceDeployStream(deploy.deployID, at: 1)
-        _ = try store.setDesired(runtime: "node-18", order: deploy, groups: ["arch:x86_64"], at: 1)
-        _ = try store.setDesired(runtime: "node-18", order: nil, groups: ["worker:b"], at: 2)
-        let desired = try store.desiredRuntimes()
+        try await store.announceDeployStream(deploy.deployID, at: 1)
+        _ = try await store.setDesired(runtime: "node-18", order: deploy, groups: ["arch:x86_64"], at: 1)
+        _ = try await store.setDesired(runtime: "node-18", order: nil, groups: ["worker:b"], at: 2)
+        let desired = try await store.desiredRuntimes()
         #expect(RuntimeRollouts.resolve(desired, workerID: "a", arch: "amd64") == ["node-18": .deploy(deploy)])
         #expect(RuntimeRollouts.resolve(desired, workerID: "b", arch: "x86_64") == ["node-18": .remove("node-18")])
         #expect(RuntimeRollouts.resolve(desired, workerID: "c", arch: "aarch64").isEmpty)
     }
 
-    @Test func oneOrderAtATimeAndFailuresWaitForTheirRetry() throws {
+    @Test func oneOrderAtATimeAndFailuresWaitForTheirRetry() async throws {
         let store = try store()
         let deploy = order()
-        try store.announceDeployStream(deploy.deployID, at: 1)
-        _ = try store.setDesired(runtime: "node-18", order: deploy, groups: ["all"], at: 1)
-        let desired = try store.desiredRuntimes()
+        try await store.announceDeployStream(deploy.deployID, at: 1)
+        _ = try await store.setDesired(runtime: "node-18", order: deploy, groups: ["all"], at: 1)
+        let desired = try await store.desiredRuntimes()
         let rollouts = RuntimeRollouts()
         let lacking = advert("b")
 
@@ -88,10 +88,10 @@ struct RuntimeRolloutTests {
         #expect(rollouts.status(desired: desired, adverts: [installed]).first?.state == .installed)
     }
 
-    @Test func anOrderWithoutAResultTimesOut() throws {
+    @Test func anOrderWithoutAResultTimesOut() async throws {
         let store = try store()
-        _ = try store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 1)
-        let desired = try store.desiredRuntimes()
+        _ = try await store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 1)
+        let desired = try await store.desiredRuntimes()
         let rollouts = RuntimeRollouts()
         let holding = advert("b", runtimes: [("node-18", "18")])
         #expect(rollouts.plan(desired: desired, adverts: [holding], now: 0).first?.target == .remove("node-18"))
@@ -103,21 +103,21 @@ struct RuntimeRolloutTests {
         #expect(rollouts.plan(desired: desired, adverts: [holding], now: 121 + 16).count == 1)
     }
 
-    @Test func aDoneOrderDoesNotHoldBackTheNextDesiredState() throws {
+    @Test func aDoneOrderDoesNotHoldBackTheNextDesiredState() async throws {
         let store = try store()
         let deploy = order()
         let rollouts = RuntimeRollouts()
         // Installed while the worker was about to go away; removed while it was down.
         rollouts.sent(.deploy(deploy), runtime: "node-18", to: "b", now: 0)
-        _ = try store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 1)
+        _ = try await store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 1)
         let back = advert("b", runtimes: [("node-18", "18")])
-        #expect(rollouts.plan(desired: try store.desiredRuntimes(), adverts: [back], now: 5).first?.target == .remove("node-18"))
+        #expect(rollouts.plan(desired: try await store.desiredRuntimes(), adverts: [back], now: 5).first?.target == .remove("node-18"))
     }
 
-    @Test func aWorkerGoneFromTheRegistryIsPlannedAfreshWhenItReturns() throws {
+    @Test func aWorkerGoneFromTheRegistryIsPlannedAfreshWhenItReturns() async throws {
         let store = try store()
-        _ = try store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 1)
-        let desired = try store.desiredRuntimes()
+        _ = try await store.setDesired(runtime: "node-18", order: nil, groups: ["all"], at: 1)
+        let desired = try await store.desiredRuntimes()
         let rollouts = RuntimeRollouts()
         let holding = advert("b", runtimes: [("node-18", "18")])
         rollouts.sent(.remove("node-18"), runtime: "node-18", to: "b", now: 0)
