@@ -107,7 +107,7 @@ extension Dispatcher {
     }
 
     private func declareJobQueue(_ target: String, on channel: AMQPChannel) async throws {
-        try await JobletTopology.declareJobQueue(target: target, on: channel)
+        try await Topology.declareJobQueue(target: target, on: channel)
         declaredTargets.withLock { _ = $0.insert(target) }
     }
 }

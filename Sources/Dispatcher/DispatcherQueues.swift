@@ -25,7 +25,7 @@ public enum DispatcherQueues {
 
     /// Declares the core topology plus the dispatcher's queues and bindings.
     public static func declare(on channel: AMQPChannel) async throws {
-        try await JobletTopology.declareCore(on: channel)
+        try await Topology.declareCore(on: channel)
         try await channel.declareQueue(events, durable: true, arguments: quorum)
         // Before: `job.#`, which brought the dispatcher's own notifications back (unbinding is idempotent).
         try await channel.unbindQueue(events, exchange: Topology.eventsExchange, routingKey: "job.#")

@@ -72,8 +72,7 @@ public final class FleetRegistry: Sendable {
 
     /// The targets a worker consumes: from its queue list, else its runtimes plus `host`.
     static func targets(of advert: WorkerAdvert) -> [String] {
-        let prefix = Topology.jobsExchange + "."
-        let fromQueues = advert.queues.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+        let fromQueues = advert.queues.compactMap(Topology.target(ofJobQueue:))
         if !fromQueues.isEmpty { return fromQueues }
         return advert.runtimes.map { Topology.target(runtimeID: $0.id, arch: advert.arch) }
             + [Topology.target(runtimeID: nil, arch: advert.arch)]

@@ -37,7 +37,7 @@ extension DispatcherClusterTests {
         let reply = try #require(accepted.reply, "\(accepted.output)")
         #expect(reply.status == .accepted)
         #expect(reply.runtimeID == "\(language)-3.11")
-        #expect(reply.queue == "joblet.jobs.\(language)-3.11@x86_64")
+        #expect(reply.queue == Topology.jobQueue(runtimeID: "\(language)-3.11", arch: "x86_64"))
         let jobID = try #require(reply.jobID, "an accepted job has an id")
         let job = try await harness.query(RPCRequest(method: .status, jobID: jobID)).job
         #expect(job?.submitter == dave.user)
@@ -56,7 +56,7 @@ extension DispatcherClusterTests {
         #expect(rejected.reply?.error?.code == "unknown_runtime")
         #expect(rejected.reply?.error?.message.contains("\(language)-3.11") == true)
 
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-3.11@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-3.11", arch: "x86_64"))
         _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: nil, arch: Architecture.host))
         await dave.close()
     }

@@ -61,7 +61,7 @@ extension DispatcherClusterTests {
         let second = try #require(try await alice.submit(JobRequest(command: ["sleep", "60"], runtime: "\(language):1")).jobID)
         let cancelByAlice = try await alice.query(RPCRequest(method: .cancel, jobID: second))
         #expect(cancelByAlice.job?.state == .cancelled)
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
         await alice.close()
         await bob.close()
         await boss.close()
@@ -128,7 +128,7 @@ extension DispatcherClusterTests {
         #expect(try await carol.submit(request).status == .accepted)
         let listed = try await harness.query(RPCRequest(method: .list, submitter: carol.user)).jobs ?? []
         #expect(listed.count == 3)
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
         await carol.close()
     }
 }

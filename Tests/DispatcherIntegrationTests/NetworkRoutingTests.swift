@@ -29,7 +29,7 @@ extension DispatcherClusterTests {
         try await harness.advertise(bridged)
         let accepted = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", network: "bridge"))
         #expect(accepted.status == .accepted, "\(String(describing: accepted.error))")
-        #expect(accepted.queue == "joblet.jobs.\(runtime)@x86_64+net")
+        #expect(accepted.queue == Topology.jobQueue(runtimeID: runtime, arch: "x86_64", network: true))
     }
 
     @Test func namedNetworksAreMadeListedAndRemovedOnlyWhenNoJobUsesThem() async throws {

@@ -31,7 +31,7 @@ extension DispatcherClusterTests {
         // Cancel of a running job goes to its worker.
         let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.\(worker.workerID)")
+        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.workerID))
         let cancel = try await harness.query(RPCRequest(method: .cancel, jobID: jobID))
         #expect(cancel.ok, "\(String(describing: cancel.error))")
         var command: ControlCommand?
@@ -93,7 +93,7 @@ extension DispatcherClusterTests {
         try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
         let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.all")
+        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil))
         let jobID = try #require(try await harness.submit(JobRequest(command: ["sleep", "9"], runtime: "\(language):1")).jobID)
 
         let response = try await harness.query(RPCRequest(method: .cancel, jobID: jobID))
@@ -110,7 +110,7 @@ extension DispatcherClusterTests {
         #expect(seen)
         let again = try await harness.query(RPCRequest(method: .cancel, jobID: jobID))
         #expect(again.error?.code == "already_finished")
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
     }
 
     @Test func pikaClientSubmitsPerProtocolDocument() async throws {
@@ -131,7 +131,7 @@ extension DispatcherClusterTests {
         let reply = try JSONCodec.decode(SubmitReply.self, from: Array(output.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))
         #expect(reply.status == .accepted)
         #expect(reply.runtimeID == "\(language)-3.11")
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-3.11@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-3.11", arch: "x86_64"))
     }
 }
 }

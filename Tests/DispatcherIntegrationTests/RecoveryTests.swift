@@ -18,11 +18,11 @@ extension DispatcherClusterTests {
         // What a dispatcher killed between storing a job and the broker's confirm leaves behind.
         do {
             let store = try JobStore(directory: stateDir)
-            try await store.insert(NewJob(message: message, target: target, queue: "joblet.jobs.\(target)", messageID: nil))
+            try await store.insert(NewJob(message: message, target: target, queue: Topology.jobQueue(target: target), messageID: nil))
         }
         let harness = try await DispatcherHarness(stateDir: stateDir)
         defer { harness.terminate() }
-        let queue = "joblet.jobs.\(target)"
+        let queue = Topology.jobQueue(target: target)
         var delivery: Delivery?
         for _ in 0..<100 where delivery == nil {
             delivery = try await harness.channel.get(queue: queue)
@@ -52,7 +52,7 @@ extension DispatcherClusterTests {
 
         let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.\(worker.workerID)")
+        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.workerID))
         let event = JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: worker.workerID, attempt: 1)
         try await harness.channel(asWorker: worker.workerID).publish(
             try JSONCodec.encode(event), exchange: Topology.eventsExchange,
@@ -71,7 +71,7 @@ extension DispatcherClusterTests {
         let record = try await harness.query(RPCRequest(method: .status, jobID: jobID)).job
         #expect(record?.state == .cancelled)
         #expect(record?.attempts == 0)
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
     }
 }
 }

@@ -56,7 +56,7 @@ extension DispatcherClusterTests {
         let jobs = try await harness.query(RPCRequest(method: .list, runtime: "\(language):1", limit: 2000)).jobs ?? []
         #expect(jobs.count == total)
         #expect(Set(jobs.map(\.jobID)) == Set(jobByMessage.values))
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
     }
 
     /// SIGTERM stops it cleanly (exit 0) and a restart on the same state dir still knows the job.
@@ -71,7 +71,7 @@ extension DispatcherClusterTests {
         try await harness.start()
         let status = try await harness.query(RPCRequest(method: .status, jobID: jobID))
         #expect(status.job?.state == .queued)
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
     }
 }
 }

@@ -17,7 +17,7 @@ struct RuntimeDeployQueryTests {
         try await harness.advertise(worker)
         let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.\(worker.workerID)")
+        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.workerID))
         let order = RuntimeDeployOrder(deployID: JobID.generate(), runtime: "node-18", version: "18",
                                        sha256: String(repeating: "ab", count: 32), size: 3 << 20, chunkSize: 1 << 20,
                                        deployer: DispatcherTestUsers.clientName)

@@ -16,11 +16,11 @@ extension DispatcherClusterTests {
         let reply = try await harness.submit(JobRequest(command: ["echo", "hi"], runtime: "\(language):2", name: "greeting"))
         #expect(reply.status == .accepted, "\(String(describing: reply.error))")
         #expect(reply.runtimeID == "\(language)-2.1")
-        #expect(reply.queue == "joblet.jobs.\(language)-2.1@x86_64")
+        #expect(reply.queue == Topology.jobQueue(runtimeID: "\(language)-2.1", arch: "x86_64"))
         let jobID = try #require(reply.jobID)
 
         // The job message waits in the target queue, as a worker will receive it.
-        let delivery = try #require(try await harness.channel.get(queue: "joblet.jobs.\(language)-2.1@x86_64"))
+        let delivery = try #require(try await harness.channel.get(queue: Topology.jobQueue(runtimeID: "\(language)-2.1", arch: "x86_64")))
         let message = try JSONCodec.decode(JobMessage.self, from: delivery.body)
         #expect(message.jobID == jobID)
         #expect(message.submitter == DispatcherTestUsers.clientName)
@@ -44,7 +44,7 @@ extension DispatcherClusterTests {
         defer { harness.terminate() }
         let language = DispatcherHarness.uniqueLanguage()
         try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1.0", language: language, version: "1.0"))
-        let queue = "joblet.jobs.\(language)-1.0@x86_64"
+        let queue = Topology.jobQueue(runtimeID: "\(language)-1.0", arch: "x86_64")
 
         let first = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
         #expect(first.status == .accepted, "\(String(describing: first.error))")
@@ -99,7 +99,7 @@ extension DispatcherClusterTests {
         let jobs = try await harness.query(RPCRequest(method: .list, runtime: "\(language):1")).jobs ?? []
         #expect(jobs.count == 1)
         // Exactly one job message was routed.
-        let queue = "joblet.jobs.\(language)-1@x86_64"
+        let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
         #expect(try await harness.channel.get(queue: queue) != nil)
         #expect(try await harness.channel.get(queue: queue) == nil)
     }
@@ -149,7 +149,7 @@ extension DispatcherClusterTests {
         let jobID = try #require(reply.jobID)
 
         // A worker that sees the job's attempts used up dead-letters it with a reason.
-        let queue = "joblet.jobs.\(language)-1@x86_64"
+        let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
         let delivery = try #require(try await harness.channel.get(queue: queue))
         try await harness.channel.ack(delivery)
         let worker = try await harness.channel(asWorker: DispatcherTestUsers.nextFakeWorker())
@@ -189,7 +189,7 @@ extension DispatcherClusterTests {
         let record = try await harness.waitForJob(jobID) { $0.state == .unschedulable }
         #expect(record?.state == .unschedulable)
         #expect(record?.reason?.contains("no live worker for \(language)-1@x86_64") == true)
-        _ = try await harness.channel.purgeQueue("joblet.jobs.\(language)-1@x86_64")
+        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
     }
 }
 }

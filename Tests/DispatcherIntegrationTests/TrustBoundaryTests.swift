@@ -60,7 +60,7 @@ extension DispatcherClusterTests {
 
         expectAccessRefused(try await refusal(c) { try await $0.publish(forged.body, exchange: Topology.eventsExchange, routingKey: forged.key, properties: forged.properties) },
                             "a forged completed event")
-        expectAccessRefused(try await refusal(c) { try await $0.publish(Array("x".utf8), exchange: Topology.logsExchange, routingKey: "\(alice.user).\(jobID).stdout") },
+        expectAccessRefused(try await refusal(c) { try await $0.publish(Array("x".utf8), exchange: Topology.logsExchange, routingKey: Topology.logRoutingKey(submitter: alice.user, jobID: jobID, stream: "stdout")) },
                             "a forged log chunk")
         expectAccessRefused(try await refusal(c) { try await $0.publish(job, exchange: Topology.deadLetterExchange, routingKey: "") },
                             "a forged dead letter")
@@ -73,7 +73,7 @@ extension DispatcherClusterTests {
         expectAccessRefused(try await refusal(c) { try await $0.publish(job, exchange: "", routingKey: "joblet.dispatcher.events") },
                             "a message into the dispatcher's own queue")
         let drain = try JSONCodec.encode(ControlCommand(command: .drain))
-        expectAccessRefused(try await refusal(c) { try await $0.publish(drain, exchange: Topology.controlExchange, routingKey: "worker.all") },
+        expectAccessRefused(try await refusal(c) { try await $0.publish(drain, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil)) },
                             "drain on joblet.control")
         var offline = worker
         offline.status = .offline
@@ -214,7 +214,7 @@ extension DispatcherClusterTests {
         try await harness.advertise(worker)
         let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.\(worker.workerID)")
+        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.workerID))
 
         let drained = try await harness.query(RPCRequest(method: .drain, worker: worker.workerID))
         #expect(drained.ok, "\(String(describing: drained.error))")

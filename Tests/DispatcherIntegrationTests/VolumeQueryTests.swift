@@ -71,7 +71,7 @@ extension DispatcherClusterTests {
         // In use by a queued job: not removed. Once the job is over (cancelled), removed everywhere.
         let control = "joblet.t.control-" + JobID.short(JobID.generate())
         try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: "worker.all")
+        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil))
         let busy = try await harness.query(request(.volumeRemove, theirs))
         #expect(busy.error?.code == "volume_in_use" && busy.error?.message.contains(jobID) == true, "\(busy)")
         #expect(try await harness.query(RPCRequest(method: .cancel, jobID: jobID)).ok)

@@ -13,7 +13,7 @@ struct EventBatchTests {
         store = try JobStore(directory: NSTemporaryDirectory() + "joblet-batch-test-" + JobID.generate())
         try await store.insert(NewJob(message: JobMessage(jobID: jobID, runtimeID: nil, request: JobRequest(command: ["true"]),
                                                     submitter: "alice", submittedAt: 1000),
-                                target: "host@x86_64", queue: "joblet.jobs.host@x86_64", messageID: nil))
+                                target: "host@x86_64", queue: Topology.jobQueue(target: "host@x86_64"), messageID: nil))
     }
 
     func apply(_ events: [WorkerEvent]) async throws -> [EventOutcome] {

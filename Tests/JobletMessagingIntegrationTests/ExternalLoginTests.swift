@@ -32,7 +32,7 @@ struct ExternalLoginTests {
             // Its broker permissions are the worker role's: its own control queue yes, another's no.
             let channel = try await connection.openChannel()
             try await channel.enableConfirms()
-            let own = "joblet.control.worker.\(name)"
+            let own = Topology.controlQueue(workerID: name)
             #expect(try await channel.declareQueue(own, durable: false, exclusive: true, autoDelete: true).name == own)
             // Publishes are stamped with the certificate's user and accepted ...
             try await channel.publish(Array("hello".utf8), exchange: "", routingKey: own)
@@ -50,7 +50,7 @@ struct ExternalLoginTests {
             let other = try await connection.openChannel()
             var squat: AMQPError?
             do {
-                _ = try await other.declareQueue("joblet.control.worker.joblet-worker-someone-else", durable: false, exclusive: true, autoDelete: true)
+                _ = try await other.declareQueue(Topology.controlQueue(workerID: "joblet-worker-someone-else"), durable: false, exclusive: true, autoDelete: true)
             } catch let error as AMQPError {
                 squat = error
             }

@@ -27,8 +27,8 @@ final class BrokerProbe: Sendable {
         let channel = try await connection.openChannel()
         self.channel = channel
         try await channel.enableConfirms()
-        try await JobletTopology.declareCore(on: channel)
-        _ = try await JobletTopology.declareJobQueue(target: Topology.target(runtimeID: nil, arch: Architecture.host), on: channel)
+        try await Topology.declareCore(on: channel)
+        _ = try await Topology.declareJobQueue(target: Topology.target(runtimeID: nil, arch: Architecture.host), on: channel)
         // The dispatcher user may configure only joblet.* (and server-named amq.gen-*) queues.
         let prefix = "joblet.t.probe.\(JobID.generate().prefix(8))"
         func queue(_ suffix: String) async throws -> String {

@@ -71,7 +71,7 @@ extension BrokerProbe {
     /// Declares the job queue of `runtimeID` (as the dispatcher does), so jobs can wait in it
     /// before any worker consumes it.
     func declareJobQueue(runtimeID: String) async throws -> String {
-        try await JobletTopology.declareJobQueue(target: Topology.target(runtimeID: runtimeID, arch: Architecture.host), on: channel)
+        try await Topology.declareJobQueue(target: Topology.target(runtimeID: runtimeID, arch: Architecture.host), on: channel)
     }
 
     /// The `running` events of `jobIDs` until `count` of them arrived (fewer on timeout). Events of

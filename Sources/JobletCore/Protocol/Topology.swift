@@ -37,7 +37,16 @@ public enum Topology {
 
     /// The queue of a target: `joblet.jobs.python-3.11@x86_64`.
     public static func jobQueue(runtimeID: String?, arch: String, network: Bool = false) -> String {
-        "\(jobsExchange).\(target(runtimeID: runtimeID, arch: arch, network: network))"
+        jobQueue(target: target(runtimeID: runtimeID, arch: arch, network: network))
+    }
+
+    /// The queue of a target name (`python-3.11@x86_64`), bound to `joblet.jobs` under that name.
+    public static func jobQueue(target: String) -> String { "\(jobsExchange).\(target)" }
+
+    /// The target of a job queue's name, or nil for a name that is no job queue.
+    public static func target(ofJobQueue queue: String) -> String? {
+        let prefix = "\(jobsExchange)."
+        return queue.hasPrefix(prefix) ? String(queue.dropFirst(prefix.count)) : nil
     }
 
     public static let networkSuffix = "+net"
@@ -61,6 +70,10 @@ public enum Topology {
     /// Every job of one submitter, on `joblet.logs` (bound only until a new job's id is known).
     public static func logFollowAllKey(submitter: String) -> String { "\(submitter).*.*" }
     public static func controlRoutingKey(workerID: String?) -> String { "worker.\(workerID ?? "all")" }
+    /// A worker's own control queue, `joblet.control.worker.<id>`.
+    public static func controlQueue(workerID: String) -> String {
+        "\(controlExchange).\(controlRoutingKey(workerID: workerID))"
+    }
 }
 
 /// The `type` property of each message, versioned.

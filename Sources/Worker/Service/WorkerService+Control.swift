@@ -50,7 +50,7 @@ extension WorkerService {
 
     /// The worker's control queue, `joblet.control.worker.<id>`, bound to its two routing keys.
     func listenForControl(on channel: AMQPChannel) async throws -> AMQPConsumer {
-        let queue = "\(Topology.controlExchange).\(Topology.controlRoutingKey(workerID: config.workerID))"
+        let queue = Topology.controlQueue(workerID: config.workerID)
         try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         for key in [Topology.controlRoutingKey(workerID: config.workerID), Topology.controlRoutingKey(workerID: nil)] {
             try await channel.bindQueue(queue, exchange: Topology.controlExchange, routingKey: key)
