@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.0.0"),
     ],
     targets: [
         // C libraries: header shims only; nothing but these modules imports C.
@@ -57,12 +58,14 @@ let package = Package(
                 dependencies: ["JobletCore", "AMQP", "JobletMessaging", "Isolation", "SystemCalls",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                               .product(name: "Prometheus", package: "swift-prometheus")]),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
         .target(name: "Dispatcher",
                 dependencies: ["JobletCore", "AMQP", "JobletMessaging",
                                .product(name: "GRDB", package: "GRDB.swift"),
                                .product(name: "Logging", package: "swift-log"),
-                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
         .executableTarget(name: "joblet-worker",
                           dependencies: ["Worker", "joblet-init",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -71,7 +74,8 @@ let package = Package(
         .executableTarget(name: "rnx",
                           dependencies: ["JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                                         .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
+                                         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                                         .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
 
         // Test harness: a private RabbitMQ node shared by the whole test run, and `.integration(needs:)`.
         .target(name: "TestSupport", dependencies: ["AMQP", "JobletCore"]),

@@ -1,4 +1,5 @@
 import AMQP
+import AsyncAlgorithms
 import JobletCore
 import JobletMessaging
 import Logging
@@ -152,8 +153,7 @@ public final class DispatcherService: Service, Sendable {
 
     private func sweepLoop(on channel: AMQPChannel) async throws {
         let period = max(0.2, min(5, dispatcher.config.unschedulableAfter.seconds / 4))
-        while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(Int(period * 1000)))
+        for await _ in AsyncTimerSequence(interval: .milliseconds(Int(period * 1000)), clock: .continuous) {
             if stopping.load(ordering: .sequentiallyConsistent) { continue }
             do {
                 try await dispatcher.sweepUnschedulable(on: channel)
@@ -166,5 +166,7 @@ public final class DispatcherService: Service, Sendable {
                 logger.warning("runtime convergence failed", metadata: ["error": "\(error)"])
             }
         }
+        // The timer ends quietly on cancellation; end as the sleep did, with CancellationError.
+        try Task.checkCancellation()
     }
 }
