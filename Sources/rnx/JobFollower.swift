@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import AMQP
+import AsyncAlgorithms
 import JobletCore
 import JobletMessaging
 import UnixSignals
@@ -92,8 +93,7 @@ final class JobFollower {
             }
         }
         let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
+            for await _ in AsyncTimerSequence(interval: .milliseconds(250), clock: .continuous) {
                 continuation.yield(.tick)
             }
         }

@@ -1,4 +1,5 @@
 import AMQP
+import AsyncAlgorithms
 import JobletCore
 import JobletMessaging
 import Synchronization
@@ -71,7 +72,7 @@ final class RuntimeFleetCall: Sendable {
                 }
             }
             group.addTask {
-                while (try? await Task.sleep(for: .seconds(1))) != nil {
+                for await _ in AsyncTimerSequence(interval: .seconds(1), clock: .continuous) {
                     if ContinuousClock.now - book.last > idle { return }
                 }
             }
