@@ -1,4 +1,5 @@
 import AMQP
+import AsyncAlgorithms
 import Isolation
 import JobletCore
 import JobletMessaging
@@ -97,8 +98,7 @@ extension WorkerService {
         var lastAdvert = ContinuousClock.now
         let advertEvery = Duration.milliseconds(Int64(config.advertInterval.seconds * 1000))
         let tick = Duration.milliseconds(Int64(min(config.rescanInterval.seconds, config.advertInterval.seconds) * 1000))
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: tick) } catch { return }
+        for await _ in AsyncTimerSequence(interval: tick, clock: .continuous) {
             var changed = false
             if inventory.rescan() {
                 logger.info("runtimes changed", metadata: ["runtimes": "\(inventory.runtimes.map(\.descriptor.id))"])
