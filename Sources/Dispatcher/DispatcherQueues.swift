@@ -18,7 +18,7 @@ public enum DispatcherQueues {
 
     /// `job.<submitter>.<id>.<state>` for every state a worker reports.
     static var recordedEventKeys: [String] {
-        JobState.allCases.filter { !decidedStates.contains($0) }.map { "job.*.*.\($0.rawValue)" }
+        JobState.allCases.filter { !decidedStates.contains($0) }.map(Topology.eventStateKey(state:))
     }
 
     static let quorum: FieldTable = ["x-queue-type": .string("quorum")]
@@ -52,7 +52,7 @@ public enum DispatcherQueues {
         let name = "joblet.dispatcher.adverts." + JobID.short(JobID.generate())
         try await channel.declareQueue(name, durable: false, exclusive: true, autoDelete: true,
                                        arguments: ["x-message-ttl": .int(30_000)])
-        try await channel.bindQueue(name, exchange: Topology.eventsExchange, routingKey: "worker.*.advert")
+        try await channel.bindQueue(name, exchange: Topology.eventsExchange, routingKey: Topology.advertFollowAllKey)
         return name
     }
 }

@@ -54,7 +54,3 @@ extension Topology {
     /// node; with that node down every query failed — found by FleetTests).
     static let rpcQueueArguments: FieldTable = ["x-queue-type": .string("quorum"), "x-message-ttl": .int(60_000)]
 }
-
-/// The old name, kept only while a committed caller still uses it (WorkerService+Loops.swift is
-/// mid-edit by another change); removed once none does.
-public typealias JobletTopology = Topology

@@ -65,6 +65,12 @@ struct JobRequestValidationTests {
         #expect(Topology.jobQueue(runtimeID: nil, arch: "aarch64") == "joblet.jobs.host@aarch64")
         #expect(Topology.eventRoutingKey(submitter: "alice", jobID: "ab", state: .timedOut) == "job.alice.ab.timed_out")
         #expect(Topology.logRoutingKey(submitter: "alice", jobID: "ab", stream: "stderr") == "alice.ab.stderr")
+        #expect(Topology.jobQueue(target: "host@x86_64+net") == "joblet.jobs.host@x86_64+net")
+        #expect(Topology.target(ofJobQueue: "joblet.jobs.python-3.11@x86_64") == "python-3.11@x86_64")
+        #expect(Topology.target(ofJobQueue: "joblet.jobsx") == nil)
+        #expect(Topology.controlQueue(workerID: "w1") == "joblet.control.worker.w1")
+        #expect(Topology.eventStateKey(state: .timedOut) == "job.*.*.timed_out")
+        #expect(Topology.advertFollowAllKey == "worker.*.advert")
     }
 
     /// `limits.timeout: 1e300` once killed every worker that received it (Double → Int trap).

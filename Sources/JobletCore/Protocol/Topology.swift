@@ -60,7 +60,11 @@ public enum Topology {
     public static func eventFollowKey(submitter: String, jobID: String) -> String { "job.\(submitter).\(jobID).*" }
     /// Every job of one submitter, on `joblet.events` (bound only until a new job's id is known).
     public static func eventFollowAllKey(submitter: String) -> String { "job.\(submitter).*.*" }
+    /// Every job of every submitter in one state, on `joblet.events` (the dispatcher's bindings).
+    public static func eventStateKey(state: JobState) -> String { "job.*.*.\(state.rawValue)" }
     public static func advertRoutingKey(workerID: String) -> String { "worker.\(workerID).advert" }
+    /// Every worker's advert, on `joblet.events`.
+    public static let advertFollowAllKey = "worker.*.advert"
     /// `<submitter>.<job-id>.<stream>` (topic permission `^{username}\.` for followers).
     public static func logRoutingKey(submitter: String, jobID: String, stream: String) -> String {
         "\(submitter).\(jobID).\(stream)"

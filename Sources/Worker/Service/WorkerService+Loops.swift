@@ -74,11 +74,11 @@ extension WorkerService {
             let declareNew = await state.consumerPolicy == .open
             var queues: Set<String> = []
             for target in targets {
-                let queue = "\(Topology.jobsExchange).\(target)"
+                let queue = Topology.jobQueue(target: target)
                 if !declared.withLock({ $0.contains(target) }) {
                     guard declareNew else { continue }
                     do {
-                        try await JobletTopology.declareJobQueue(target: target, on: session.jobChannel)
+                        try await Topology.declareJobQueue(target: target, on: session.jobChannel)
                         declared.withLock { _ = $0.insert(target) }
                     } catch {
                         logger.warning("cannot declare job queue", metadata: ["queue": "\(queue)", "error": "\(error)"])
@@ -197,6 +197,6 @@ extension WorkerService {
     /// so nobody routes to a queue on the strength of an advert before the queue exists.
     var declaredQueues: [String] {
         let done = declared.withLock { $0 }
-        return targets.filter { done.contains($0) }.map { "\(Topology.jobsExchange).\($0)" }
+        return targets.filter { done.contains($0) }.map(Topology.jobQueue(target:))
     }
 }
