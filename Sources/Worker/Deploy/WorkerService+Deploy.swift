@@ -1,4 +1,5 @@
 import AMQP
+import AsyncAlgorithms
 import Foundation
 import JobletCore
 import JobletMessaging
@@ -78,13 +79,14 @@ extension WorkerService {
             let lastProgress = ProgressTime()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    while true {
-                        try await Task.sleep(for: .seconds(2))
+                    for await _ in AsyncTimerSequence(interval: .seconds(2), clock: .continuous) {
                         let idle = ContinuousClock.now - lastProgress.last
                         if idle > Self.deployIdleTimeout {
                             throw JobletError(.io, "no chunk for \(Self.deployIdleTimeout) after \(receiver.received) of \(order.size) bytes; the deployer went away")
                         }
                     }
+                    // The timer ends quietly on cancellation; end as the sleep did, with CancellationError.
+                    throw CancellationError()
                 }
                 group.addTask {
                     var nextReport = order.size / 10
