@@ -43,11 +43,14 @@ extension JobStore {
                       refusal: @Sendable (WorkerEvent, JobHolder) -> String?) async throws -> [EventOutcome] {
         try await write { db in
             try events.map { item in
-                if let reason = refusal(item, try JobStore.holder(db, jobID: item.event.jobID)) { return .refused(reason) }
-                if try JobStore.apply(item.event, in: db) { return .applied }
-                guard item.event.state == .running,
-                      let stateText = try String.fetchOne(db, cached: "SELECT state FROM jobs WHERE id = ?", arguments: [item.event.jobID]),
-                      let state = JobState(rawValue: stateText), state.isTerminal else { return .unchanged }
+                // One read of the job serves the trust check, the change and the copy check.
+                let stored = try JobStore.storedState(db, jobID: item.event.jobID)
+                let holder = JobHolder(exists: stored != nil, workerID: stored?.workerID)
+                if let reason = refusal(item, holder) { return .refused(reason) }
+                guard let stored else { return .unchanged }
+                if try JobStore.apply(item.event, to: stored, in: db) { return .applied }
+                // Not applied, so `stored` is still the job's state.
+                guard item.event.state == .running, let state = stored.state, state.isTerminal else { return .unchanged }
                 return .copyOfEnded(state)
             }
         }

@@ -91,14 +91,12 @@ extension JobStore {
     /// Whether the job exists and which worker holds its current attempt (nil: none yet), read without
     /// decoding the record.
     public func holder(jobID: String) async throws -> JobHolder {
-        try await read { db in try JobStore.holder(db, jobID: jobID) }
-    }
-
-    static func holder(_ db: Database, jobID: String) throws -> JobHolder {
-        guard let row = try Row.fetchOne(db, cached: "SELECT worker_id FROM jobs WHERE id = ?", arguments: [jobID]) else {
-            return JobHolder(exists: false, workerID: nil)
+        try await read { db in
+            guard let row = try Row.fetchOne(db, cached: "SELECT worker_id FROM jobs WHERE id = ?", arguments: [jobID]) else {
+                return JobHolder(exists: false, workerID: nil)
+            }
+            return JobHolder(exists: true, workerID: row["worker_id"])
         }
-        return JobHolder(exists: true, workerID: row["worker_id"])
     }
 
     /// Jobs matching `filter`, newest first.
@@ -158,22 +156,39 @@ extension JobStore {
     /// unknown job): events arrive at least once and a terminal state never changes again.
     @discardableResult
     public func apply(_ event: JobEvent) async throws -> Bool {
-        try await write { db in try JobStore.apply(event, in: db) }
+        try await write { db in
+            guard let stored = try JobStore.storedState(db, jobID: event.jobID) else { return false }
+            return try JobStore.apply(event, to: stored, in: db)
+        }
     }
 
-    static func apply(_ event: JobEvent, in db: Database) throws -> Bool {
+    /// What a state change reads of a job: read once per change, also by the batch apply's trust check.
+    struct StoredState {
+        /// Nil when the stored text is no state (changes nothing).
+        var state: JobState?
+        var history: String
+        var workerID: String?
+    }
+
+    static func storedState(_ db: Database, jobID: String) throws -> StoredState? {
+        guard let row = try Row.fetchOne(db, cached: "SELECT state, history, worker_id FROM jobs WHERE id = ?",
+                                         arguments: [jobID]) else { return nil }
+        return StoredState(state: JobState(rawValue: row["state"]), history: row["history"], workerID: row["worker_id"])
+    }
+
+    static func apply(_ event: JobEvent, to stored: StoredState, in db: Database) throws -> Bool {
         switch event.state {
         case .queued:
             return false
         case .running:
-            return try transition(db, jobID: event.jobID, to: .running, time: event.time, workerID: event.workerID,
-                                  reason: event.reason, result: nil) { current, history in
+            return try transition(db, jobID: event.jobID, from: stored, to: .running, time: event.time,
+                                  workerID: event.workerID, reason: event.reason, result: nil) { current, history in
                 // A duplicate of the same start (same worker and time) counts once.
                 guard current == .queued || current == .running || current == .unschedulable else { return false }
                 return !history().contains { $0.state == .running && $0.time == event.time && $0.workerID == event.workerID }
             }
         default:
-            return try transition(db, jobID: event.jobID, to: event.state, time: event.time,
+            return try transition(db, jobID: event.jobID, from: stored, to: event.state, time: event.time,
                                   workerID: event.workerID ?? event.result?.workerID,
                                   reason: event.reason ?? event.result?.reason, result: event.result) { current, _ in
                 !current.isTerminal || current == .unschedulable
@@ -186,7 +201,9 @@ extension JobStore {
     @discardableResult
     public func mark(jobID: String, _ state: JobState, reason: String, time: Double, allowedFrom: Set<JobState>) async throws -> Bool {
         try await write { db in
-            try JobStore.transition(db, jobID: jobID, to: state, time: time, workerID: nil, reason: reason, result: nil) { current, _ in
+            guard let stored = try JobStore.storedState(db, jobID: jobID) else { return false }
+            return try JobStore.transition(db, jobID: jobID, from: stored, to: state, time: time, workerID: nil,
+                                           reason: reason, result: nil) { current, _ in
                 allowedFrom.contains(current)
             }
         }
@@ -194,12 +211,11 @@ extension JobStore {
 
     /// `allowed` gets the current state and a way to read the history (decoded only when asked: the
     /// history is appended to as text, not decoded and encoded again on every event).
-    private static func transition(_ db: Database, jobID: String, to state: JobState, time: Double, workerID: String?,
-                                   reason: String?, result: JobResult?,
+    private static func transition(_ db: Database, jobID: String, from stored: StoredState, to state: JobState, time: Double,
+                                   workerID: String?, reason: String?, result: JobResult?,
                                    allowed: (JobState, () -> [StateChange]) -> Bool) throws -> Bool {
-        guard let row = try Row.fetchOne(db, cached: "SELECT state, history FROM jobs WHERE id = ?", arguments: [jobID]),
-              let current = JobState(rawValue: row["state"]) else { return false }
-        let historyText: String = row["history"]
+        guard let current = stored.state else { return false }
+        let historyText = stored.history
         let history = { (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [] }
         guard allowed(current, history) else { return false }
         let change = try JobStore.text(StateChange(state: state, time: time, workerID: workerID, reason: reason))
