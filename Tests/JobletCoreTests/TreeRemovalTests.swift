@@ -114,13 +114,13 @@ struct TreeRemovalTests {
         #expect(HostileTree.exists(scratch))
     }
 
-    @Test("removeOnOwnThread removes the tree and reports errors like remove")
+    @Test("removeOnBlockingExecutor removes the tree and reports errors like remove")
     func onOwnThread() async throws {
         let scratch = try HostileTree.scratch("rm-thread")
         defer { try? TreeRemoval.remove(scratch) }
         try HostileTree.chain(at: scratch + "/job", depth: 50, name: Self.longName)
-        try await TreeRemoval.removeOnOwnThread(scratch + "/job")
+        try await TreeRemoval.removeOnBlockingExecutor(scratch + "/job")
         #expect(!HostileTree.exists(scratch + "/job"))
-        await #expect(throws: JobletError.self) { try await TreeRemoval.removeOnOwnThread("/") }
+        await #expect(throws: JobletError.self) { try await TreeRemoval.removeOnBlockingExecutor("/") }
     }
 }

@@ -20,7 +20,7 @@ public enum TreeRemoval {
 
     /// Removes `path` and everything below it; a missing path is fine, a symlink or file at `path`
     /// is unlinked. Throws `JobletError(.io)` naming the call and the path that failed, or refusing
-    /// a mount inside the tree. Blocking: from async code use ``removeOnOwnThread(_:)``.
+    /// a mount inside the tree. Blocking: from async code use ``removeOnBlockingExecutor(_:)``.
     public static func remove(_ path: String) throws {
         try remove([path])
     }

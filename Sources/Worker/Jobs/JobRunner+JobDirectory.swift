@@ -7,7 +7,7 @@ extension JobRunner {
     /// leaves huge trees slows its own worker down instead of piling them up on the disk.
     func removeJobDirectory(of jobID: String) async {
         do {
-            try await TreeRemoval.removeOnOwnThread("\(config.stateDirectory)/jobs/\(jobID)")
+            try await TreeRemoval.removeOnBlockingExecutor("\(config.stateDirectory)/jobs/\(jobID)")
         } catch {
             logger.warning("work dir cleanup failed", metadata: ["job": "\(jobID)", "error": "\(error)"])
         }

@@ -22,7 +22,7 @@ struct RuntimeTester: Sendable {
         let directory = "\(config.stateDirectory)/jobs/\(id)"
         let report = await test(runtime, id: id, directory: directory)
         // The test command wrote there like any job: removed the same way, off the cooperative pool.
-        do { try await TreeRemoval.removeOnOwnThread(directory) } catch {
+        do { try await TreeRemoval.removeOnBlockingExecutor(directory) } catch {
             logger.warning("runtime test dir cleanup failed", metadata: ["runtime": "\(runtime.descriptor.id)", "error": "\(error)"])
         }
         return report
