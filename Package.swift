@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "rnx", targets: ["rnx"]),
         .executable(name: "joblet-init", targets: ["joblet-init"]),
         .library(name: "JobletCore", targets: ["JobletCore"]),
+        .library(name: "JobletPackages", targets: ["JobletPackages"]),
         .library(name: "AMQP", targets: ["AMQP"]),
     ],
     dependencies: [
@@ -42,10 +43,14 @@ let package = Package(
 
         // The one EINTR retry, errno text, Duration conversion and error shape every Swift module uses (no C).
         .target(name: "SystemCalls"),
+        // Wire types, runtime specs and the JSON/YAML codecs: what every binary needs.
         .target(name: "JobletCore",
-                dependencies: ["SystemCalls", "CYAML", "CArchive", "CJansson",
-                               .product(name: "Crypto", package: "swift-crypto"),
+                dependencies: ["SystemCalls", "CYAML", "CJansson",
                                .product(name: "Logging", package: "swift-log")]),
+        // Archives (libarchive) and runtime packages: the worker and rnx only, never the dispatcher.
+        .target(name: "JobletPackages",
+                dependencies: ["JobletCore", "SystemCalls", "CArchive",
+                               .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "AMQP",
                 dependencies: ["CRabbitMQ", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         // Joblet's names and message shapes on top of the AMQP library, shared by all three binaries.
@@ -55,7 +60,7 @@ let package = Package(
                 dependencies: ["CIsolation", "JobletCore", "SystemCalls",
                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker",
-                dependencies: ["JobletCore", "AMQP", "JobletMessaging", "Isolation", "SystemCalls",
+                dependencies: ["JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "Isolation", "SystemCalls",
                                .product(name: "Logging", package: "swift-log"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,12 +72,12 @@ let package = Package(
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
         .executableTarget(name: "joblet-worker",
-                          dependencies: ["Worker", "joblet-init",
+                          dependencies: ["Worker", "JobletPackages", "joblet-init",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "joblet-dispatcher",
                           dependencies: ["Dispatcher", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "rnx",
-                          dependencies: ["JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
+                          dependencies: ["JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "SystemCalls",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                                          .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
@@ -83,8 +88,8 @@ let package = Package(
         // `XIntegrationTests`: a broker, root, namespaces or built binaries; each suite says what it
         // needs with `.integration(needs:)` and is skipped without it (`sudo scripts/test` runs all).
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "TestSupport"]),
-        .testTarget(name: "JobletCoreIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),
+        .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "JobletPackages", "TestSupport"]),
+        .testTarget(name: "JobletCoreIntegrationTests", dependencies: ["JobletCore", "JobletPackages", "TestSupport"]),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"]),
         .testTarget(name: "AMQPIntegrationTests", dependencies: ["AMQP", "TestSupport",
                                                                 .product(name: "Logging", package: "swift-log")]),
@@ -94,7 +99,8 @@ let package = Package(
         .testTarget(name: "IsolationIntegrationTests", dependencies: ["Isolation", "JobletCore", "TestSupport", "joblet-init",
                                                                      "sandbox-soak"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobletCore", "TestSupport"]),
-        .testTarget(name: "WorkerIntegrationTests", dependencies: ["Worker", "AMQP", "JobletCore", "TestSupport", "joblet-init"]),
+        .testTarget(name: "WorkerIntegrationTests", dependencies: ["Worker", "AMQP", "JobletCore", "JobletPackages", "TestSupport",
+                                                                  "joblet-init"]),
         .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "JobletCore", "TestSupport"]),
         .testTarget(name: "DispatcherIntegrationTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),

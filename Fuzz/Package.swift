@@ -30,7 +30,7 @@ let package = Package(
         fuzzTarget("job-limits", ["JobletCore"]),
         fuzzTarget("messages", ["JobletCore"]),
         fuzzTarget("runtime-yml", ["JobletCore"]),
-        fuzzTarget("archive", ["JobletCore"]),
+        fuzzTarget("archive", ["JobletCore", "JobletPackages"]),
         fuzzTarget("amqp-url", ["AMQP"]),
     ],
     swiftLanguageModes: [.v6]

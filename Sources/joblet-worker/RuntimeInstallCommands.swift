@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JobletCore
+import JobletPackages
 
 /// `joblet-worker runtime install FILE` / `remove NAME`: a direct local install on this host, the
 /// same atomic install and swap that `rnx runtime deploy` ends with on each worker. A running worker

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobletCore
+import JobletPackages
 
 /// What a job asks for: runtime, files, environment and limits. Shared by `submit` and `run`.
 struct JobOptions: ParsableArguments, Sendable {

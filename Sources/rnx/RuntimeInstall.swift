@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobletCore
+import JobletPackages
 
 /// Where runtimes live on a worker host (the worker's `runtimes` setting).
 let defaultRuntimeBase = "/opt/joblet/runtimes"

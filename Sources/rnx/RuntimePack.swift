@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobletCore
+import JobletPackages
 
 /// `rnx runtime pack DIR`: a deterministic package of a built runtime directory.
 struct RuntimePack: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Dispatch
 import JobletCore
+import JobletPackages
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobletCore
+import JobletPackages
 
 /// `rnx runtime remove NAME`: remove an installed runtime from this host, or with `--workers` from
 /// workers across the fleet (admins; through the dispatcher, like a deploy).

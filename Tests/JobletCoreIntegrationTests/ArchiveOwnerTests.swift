@@ -5,6 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 @testable import JobletCore
+@testable import JobletPackages
 
 /// Extraction with an owner: every entry (symlinks too) is chowned, which takes root.
 @Suite struct ArchiveOwnerTests {

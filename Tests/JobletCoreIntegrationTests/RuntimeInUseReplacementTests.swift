@@ -5,6 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 @testable import JobletCore
+@testable import JobletPackages
 
 /// A runtime replaced and removed while a job (a mount namespace of its own) uses it: root only
 /// (RuntimePackageReplacementTests has the rest).

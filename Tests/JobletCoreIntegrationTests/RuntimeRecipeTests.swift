@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 @testable import JobletCore
+@testable import JobletPackages
 
 /// The real runtimes built from this machine answer with only their own mounts and environment.
 @Suite(.serialized, .integration(needs: [.root]))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JobletCore
+@testable import JobletPackages
 
 /// A scratch directory removed when the test ends.
 private final class Scratch {

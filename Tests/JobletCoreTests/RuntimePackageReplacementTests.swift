@@ -3,6 +3,7 @@ import Synchronization
 import TestSupport
 import Testing
 @testable import JobletCore
+@testable import JobletPackages
 
 @Suite struct RuntimePackageReplacementTests {
     /// Counters shared with the reader thread.
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func mountInfoPathsAreUnescaped() {
-        let table = RuntimePackage.MountTable.parse("""
+        let table = MountTable.parse("""
             36 35 98:0 /runtimes/my\\040rt/bin /mnt/job\\134x rw,noatime master:1 - ext3 /dev/root rw
             27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
 

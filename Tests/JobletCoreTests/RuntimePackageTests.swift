@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 @testable import JobletCore
+@testable import JobletPackages
 
 @Suite struct RuntimePackageTests {
     /// A runtime directory `<scratch>/<top>/` ready to pack.

@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import JobletCore
+import JobletPackages
 import JobletMessaging
 import TestSupport
 

@@ -177,7 +177,7 @@ struct WorkerDiskTests {
 
             // The idle disk goes with a graceful stop.
             let directory = worker.directory
-            #expect(!Self.traces(under: directory).isEmpty)
+            #expect(!Self.traces(under: directory).isEmpty, "the idle disk was destroyed: \(worker.log.split(separator: "\n").filter { $0.contains("disk") })")
             await worker.stop()
             #expect(await Self.nothingLeft(under: directory) == [])
         }

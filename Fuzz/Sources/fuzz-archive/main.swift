@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FuzzSupport
 import JobletCore
+import JobletPackages
 
 // Job uploads (tar.gz from any submitter) and runtime packages: list and extract each input into its own
 // fresh directory under a per-process temp root, with small limits so huge expansions stay cheap, then

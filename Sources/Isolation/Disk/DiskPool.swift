@@ -86,15 +86,17 @@ public final class DiskPool: @unchecked Sendable {
     /// Takes a disk back once its job is over (no process of the job left), on the blocking executor:
     /// emptying or unmounting a full disk can take a while. `clear` removes directory trees
     /// without following symlinks (the worker's removal); it runs only on a disk being kept.
-    public func release(_ disk: JobDisk, clear: @escaping @Sendable ([String]) throws -> Void) async {
+    /// Returns why the disk was destroyed rather than kept (nil: kept).
+    @discardableResult
+    public func release(_ disk: JobDisk, clear: @escaping @Sendable ([String]) throws -> Void) async -> String? {
         lock.withLock { releasing += 1 }
         let filesystem = disk.filesystem
-        await BlockingExecutor.shared.run { [self] in
+        let refusal = await BlockingExecutor.shared.run { [self] () -> String? in
             let refusal = recycle(filesystem, clear: clear)
             lock.withLock { destroyReason = refusal }
             if refusal != nil {
                 try? filesystem.destroy()
-                return
+                return refusal
             }
             // The latest sizes are the likeliest next: a full pool gives up its oldest disk.
             let evicted: LoopFilesystem? = lock.withLock {
@@ -102,6 +104,7 @@ public final class DiskPool: @unchecked Sendable {
                 return idle.count > maxIdle ? idle.removeFirst() : nil
             }
             try? evicted?.destroy()
+            return nil
         }
         let waiters = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
             releasing -= 1
@@ -110,6 +113,7 @@ public final class DiskPool: @unchecked Sendable {
             return releaseWaiters
         }
         for waiter in waiters { waiter.resume() }
+        return refusal
     }
 
     /// Empties a barely used disk for the next job. Nil when it is empty and can be kept, else why not.

@@ -78,7 +78,7 @@ public struct RuntimeCatalog: Sendable {
     }
 
     /// Directories holding a runtime.yml at depth 1 or 2 under `basePath`, sorted.
-    static func runtimeDirectories(basePath: String) -> [String] {
+    package static func runtimeDirectories(basePath: String) -> [String] {
         guard let first = try? RuntimeFiles.list(basePath) else { return [] }
         var result: [String] = []
         for name in first where !name.hasPrefix(".") {
@@ -99,7 +99,7 @@ public struct RuntimeCatalog: Sendable {
     }
 
     /// Every mount source must exist and stay inside the runtime directory after resolving symlinks.
-    static func checkMountSources(of config: RuntimeConfig, in directory: String) throws {
+    package static func checkMountSources(of config: RuntimeConfig, in directory: String) throws {
         guard let root = RuntimeFiles.realPath(directory) else {
             throw JobletError(.invalidRuntime, "\(directory) does not exist")
         }

@@ -5,10 +5,10 @@ import SystemCalls
 
 /// JobletCore's one wrapper of a libc call (archives, runtimes, tree removal): `EINTR` is retried
 /// by SystemCalls and a failure throws `JobletError(.io)` naming the call and the path.
-enum IOCall {
+package enum IOCall {
     /// Runs `body` until it does not fail with EINTR; a -1 result throws `JobletError(.io)`.
     @discardableResult
-    static func run<T: FixedWidthInteger>(_ name: String, _ path: String, _ body: () -> T) throws -> T {
+    package static func run<T: FixedWidthInteger>(_ name: String, _ path: String, _ body: () -> T) throws -> T {
         do {
             return try retryingOnInterrupt(body)
         } catch {
@@ -17,7 +17,7 @@ enum IOCall {
     }
 
     /// The error of a call that failed with `code`: "open(/x) failed: No such file or directory".
-    static func failed(_ name: String, _ display: String, _ code: Int32) -> JobletError {
+    package static func failed(_ name: String, _ display: String, _ code: Int32) -> JobletError {
         JobletError(.io, "\(name)(\(display)) failed: \(errnoText(code))", cause: "errno \(code)")
     }
 }

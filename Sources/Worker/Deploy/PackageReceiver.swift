@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 import JobletCore
+import JobletPackages
 import SystemCalls
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import AMQP
 import AsyncAlgorithms
 import Foundation
 import JobletCore
+import JobletPackages
 import JobletMessaging
 import Logging
 import Synchronization

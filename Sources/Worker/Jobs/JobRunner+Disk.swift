@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Isolation
 import JobletCore
+import JobletPackages
 import Logging
 
 extension JobRunner {
@@ -22,7 +23,9 @@ extension JobRunner {
     /// Gives the disk back once the job is over; the job keeps its slot until its disk is emptied or gone.
     func releaseDisk(_ assignment: JobDiskAssignment) async {
         guard let disks, let disk = assignment.disk else { return }
-        await disks.release(disk, clear: { try TreeRemoval.remove($0) })
+        if let destroyed = await disks.release(disk, clear: { try TreeRemoval.remove($0) }) {
+            logger.debug("job disk destroyed, not kept for the next job", metadata: ["reason": "\(destroyed)"])
+        }
     }
 
     /// `/work` (with the upload extracted into it, so a bomb stops at the limit) and `/tmp` on the job's disk.

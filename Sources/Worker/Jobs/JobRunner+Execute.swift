@@ -4,6 +4,7 @@ import Glibc
 import AMQP
 import Isolation
 import JobletCore
+import JobletPackages
 import JobletMessaging
 import Logging
 import SystemCalls

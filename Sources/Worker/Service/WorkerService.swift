@@ -1,6 +1,7 @@
 import AMQP
 import Isolation
 import JobletCore
+import JobletPackages
 import JobletMessaging
 import Logging
 import ServiceLifecycle

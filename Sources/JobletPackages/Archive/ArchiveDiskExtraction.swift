@@ -1,4 +1,5 @@
 import CArchive
+import JobletCore
 
 /// One extraction into a fresh staging directory: our own checks on every entry, then libarchive's
 /// disk writer with its secure flags as a second line, counting the bytes actually decompressed.

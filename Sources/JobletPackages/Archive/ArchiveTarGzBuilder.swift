@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import JobletCore
 
 /// Owns a libarchive write handle producing a reproducible tar.gz in memory: sorted entries,
 /// mtime 0, uid/gid 0, no user/group names, gzip header without timestamp or name.

@@ -1,3 +1,4 @@
+import JobletCore
 extension RuntimePackage {
     /// What ``install(package:basePath:expectedSHA256:force:)`` did.
     public struct Installation: Sendable {

@@ -1,3 +1,4 @@
+import JobletCore
 /// An archive entry's path made relative and checked: no absolute paths, no `..` components.
 struct ArchiveEntryPath: Hashable {
     /// Components without `.` and empty ones; empty for the archive root (`./`).

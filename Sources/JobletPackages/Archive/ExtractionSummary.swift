@@ -1,3 +1,4 @@
+import JobletCore
 /// What an extraction wrote.
 public struct ExtractionSummary: Sendable, Equatable {
     /// Entries extracted (files, directories, links).

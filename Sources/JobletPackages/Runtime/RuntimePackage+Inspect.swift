@@ -1,4 +1,5 @@
 import CArchive
+import JobletCore
 
 extension RuntimePackage {
     /// The runtime.yml of a package, read without extracting the package (`rnx runtime deploy` learns

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import JobletCore
 
 extension RuntimePackage {
     /// `renameat2(2)` as libc exports it. Swift's Glibc module does not import it (it sits behind

@@ -2,6 +2,7 @@ import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
+import JobletCore
 
 /// Installing, removing and packing runtime packages (`.tar.gz` or `.zip` holding a runtime directory
 /// with its runtime.yml at the archive root or inside one top-level directory).

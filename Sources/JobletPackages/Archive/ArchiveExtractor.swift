@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import JobletCore
 
 /// Secure extraction of `.tar`, `.tar.gz` and `.zip` archives (format auto-detected).
 ///

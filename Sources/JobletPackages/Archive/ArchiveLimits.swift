@@ -1,3 +1,4 @@
+import JobletCore
 /// Bounds on what one extraction may produce; bytes are counted as actually decompressed.
 public struct ArchiveLimits: Sendable {
     /// Sum of all entries' decompressed bytes.

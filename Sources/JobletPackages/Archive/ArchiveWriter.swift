@@ -1,3 +1,4 @@
+import JobletCore
 /// Creates reproducible `.tar.gz` archives: the same tree gives byte-identical output.
 public enum ArchiveWriter {
     /// Deterministic .tar.gz of a directory's CONTENTS (paths relative, sorted, mtime 0, uid/gid 0, no

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import JobletCore
 
 /// Replacing or removing a runtime that running jobs use.
 ///

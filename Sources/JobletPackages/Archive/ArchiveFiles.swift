@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import SystemCalls
+import JobletCore
 
 /// The file-system calls the archive code makes, each retrying EINTR and throwing an error that
 /// names the call and the path (``IOCall``).

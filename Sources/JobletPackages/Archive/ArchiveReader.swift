@@ -1,4 +1,5 @@
 import CArchive
+import JobletCore
 
 /// Owns a libarchive read handle over a file or an in-memory copy of the archive bytes.
 /// Accepts tar (with any compression filter libarchive knows) and zip, auto-detected.
