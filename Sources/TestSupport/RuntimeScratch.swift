@@ -35,25 +35,27 @@ public enum RuntimeScratch {
         try write("#!/bin/sh\necho \(name)\n", to: directory + "/bin/hello")
     }
 
+    /// A node-20 runtime package at `version` whose `bin/marker` holds `marker`, packed under `scratch`
+    /// by `pack` (`RuntimePackage.pack`, a module TestSupport does not link): tells which of two
+    /// installs a reader saw.
+    public static func package(_ scratch: String, version: String, marker: String,
+                               pack: (_ runtimeDirectory: String, _ output: String) throws -> Void) throws -> String {
+        let directory = scratch + "/src-\(marker)"
+        try runtime(at: directory, name: "node-20", version: version)
+        try write("\(marker)\n", to: directory + "/bin/marker")
+        let output = scratch + "/\(marker).tar.gz"
+        try pack(directory, output)
+        return output
+    }
+
+    /// The hidden entries (staging and retired trees) left in a runtime base directory.
+    public static func hidden(_ base: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: base).filter { $0.hasPrefix(".") }
+    }
+
     /// Runs a command, returning its exit status and combined output.
     @discardableResult
     public static func run(_ argv: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-        guard let executable = argv.first else { throw EmptyCommand() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(argv.dropFirst())
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try CombinedOutput.run(argv, environment: environment)
     }
-}
-
-/// `RuntimeScratch.run` was given no command.
-public struct EmptyCommand: Error, CustomStringConvertible {
-    public var description: String { "RuntimeScratch.run: empty argv" }
 }

@@ -3,20 +3,6 @@ import Foundation
 import TestSupport
 import Testing
 
-private func connectError(_ url: String) async -> AMQPError? {
-    var config = AMQPConfiguration(url: url)
-    config.reconnect = .disabled
-    do {
-        let c = try await AMQPConnection.connect(config)
-        await c.close()
-        return nil
-    } catch let e as AMQPError {
-        return e
-    } catch {
-        return nil
-    }
-}
-
 /// The shared broker's URL with other credentials or vhost.
 private func brokerURL(user: String = "guest", password: String = "guest", vhost: String = "") async throws -> String {
     let base = try await TestBroker.shared()

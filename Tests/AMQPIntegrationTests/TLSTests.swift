@@ -17,18 +17,6 @@ private func tlsConfig(_ url: String, _ tls: TLSOptions) -> AMQPConfiguration {
     return config
 }
 
-private func connectError(_ config: AMQPConfiguration) async -> AMQPError? {
-    do {
-        let c = try await AMQPConnection.connect(config)
-        await c.close()
-        return nil
-    } catch let e as AMQPError {
-        return e
-    } catch {
-        return nil
-    }
-}
-
 @Suite("amqps", .serialized, .integration(needs: [.brokerNodes]), .timeLimit(.minutes(10)))
 struct TLSTests {
     @Test("amqps with the broker's CA: a published message is consumed intact")

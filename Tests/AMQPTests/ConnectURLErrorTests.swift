@@ -1,21 +1,8 @@
 import AMQP
+import TestSupport
 import Testing
 
 // Connect errors that need no broker (ConnectErrorTests in AMQPIntegrationTests has the ones that do).
-
-private func connectError(_ url: String) async -> AMQPError? {
-    var config = AMQPConfiguration(url: url)
-    config.reconnect = .disabled
-    do {
-        let c = try await AMQPConnection.connect(config)
-        await c.close()
-        return nil
-    } catch let e as AMQPError {
-        return e
-    } catch {
-        return nil
-    }
-}
 
 @Test("a malformed URL is rejected with .invalidURL")
 func badURL() async {

@@ -29,20 +29,10 @@ extension DispatcherClusterTests {
         #expect(running?.workerID == worker.workerID)
 
         // Cancel of a running job goes to its worker.
-        let control = "joblet.t.control-" + JobID.short(JobID.generate())
-        try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.workerID))
+        let control = try await harness.controlQueue(workerID: worker.workerID)
         let cancel = try await harness.query(RPCRequest(method: .cancel, jobID: jobID))
         #expect(cancel.ok, "\(String(describing: cancel.error))")
-        var command: ControlCommand?
-        for _ in 0..<100 where command == nil {
-            if let delivery = try await harness.channel.get(queue: control) {
-                command = try JSONCodec.decode(ControlCommand.self, from: delivery.body)
-                try await harness.channel.ack(delivery)
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let command = try await harness.nextDelivery(on: control).map { try JSONCodec.decode(ControlCommand.self, from: $0.body) }
         #expect(command == ControlCommand(command: .cancel, jobID: jobID))
 
         let chunks = (0..<5).map { LogChunk(jobID: jobID, seq: UInt64($0), stream: $0 % 2 == 0 ? "stdout" : "stderr", data: Array("line \($0)\n".utf8)) }
@@ -91,9 +81,7 @@ extension DispatcherClusterTests {
         defer { harness.terminate() }
         let language = DispatcherHarness.uniqueLanguage()
         try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
-        let control = "joblet.t.control-" + JobID.short(JobID.generate())
-        try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil))
+        let control = try await harness.controlQueue(workerID: nil)
         let jobID = try #require(try await harness.submit(JobRequest(command: ["sleep", "9"], runtime: "\(language):1")).jobID)
 
         let response = try await harness.query(RPCRequest(method: .cancel, jobID: jobID))

@@ -50,23 +50,13 @@ extension DispatcherClusterTests {
         let jobID = try #require(try await harness.submit(JobRequest(command: ["sleep", "9"], runtime: "\(language):1")).jobID)
         #expect(try await harness.query(RPCRequest(method: .cancel, jobID: jobID)).job?.state == .cancelled)
 
-        let control = "joblet.t.control-" + JobID.short(JobID.generate())
-        try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.workerID))
+        let control = try await harness.controlQueue(workerID: worker.workerID)
         let event = JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: worker.workerID, attempt: 1)
         try await harness.channel(asWorker: worker.workerID).publish(
             try JSONCodec.encode(event), exchange: Topology.eventsExchange,
             routingKey: Topology.eventRoutingKey(submitter: DispatcherTestUsers.clientName, jobID: jobID, state: .running),
                                           properties: Envelope.properties(type: MessageType.jobEvent))
-        var command: ControlCommand?
-        for _ in 0..<100 where command == nil {
-            if let delivery = try await harness.channel.get(queue: control) {
-                command = try JSONCodec.decode(ControlCommand.self, from: delivery.body)
-                try await harness.channel.ack(delivery)
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let command = try await harness.nextDelivery(on: control).map { try JSONCodec.decode(ControlCommand.self, from: $0.body) }
         #expect(command == ControlCommand(command: .cancel, jobID: jobID))
         let record = try await harness.query(RPCRequest(method: .status, jobID: jobID)).job
         #expect(record?.state == .cancelled)

@@ -15,9 +15,7 @@ struct RuntimeDeployQueryTests {
         let language = DispatcherHarness.uniqueLanguage()
         let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
         try await harness.advertise(worker)
-        let control = "joblet.t.control-" + JobID.short(JobID.generate())
-        try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.workerID))
+        let control = try await harness.controlQueue(workerID: worker.workerID)
         let order = RuntimeDeployOrder(deployID: JobID.generate(), runtime: "node-18", version: "18",
                                        sha256: String(repeating: "ab", count: 32), size: 3 << 20, chunkSize: 1 << 20,
                                        deployer: DispatcherTestUsers.clientName)
@@ -50,12 +48,7 @@ struct RuntimeDeployQueryTests {
 
         let sent = try await deploy(order, workers: [worker.workerID], arch: Architecture.host)
         #expect(sent.ok && sent.workers?.map(\.workerID) == [worker.workerID], "\(sent)")
-        var command: Delivery?
-        for _ in 0..<100 where command == nil {
-            command = try await harness.channel.get(queue: control)
-            if command == nil { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        let delivery = try #require(command)
+        let delivery = try #require(try await harness.nextDelivery(on: control))
         #expect(try JSONCodec.decode(ControlCommand.self, from: delivery.body) == ControlCommand(command: .runtimeDeploy, deploy: order))
         #expect(delivery.properties.userID == harness.users.dispatcher.name)
         #expect(delivery.properties.replyTo != nil)

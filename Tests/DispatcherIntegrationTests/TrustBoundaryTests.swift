@@ -212,19 +212,12 @@ extension DispatcherClusterTests {
         let language = DispatcherHarness.uniqueLanguage()
         let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
         try await harness.advertise(worker)
-        let control = "joblet.t.control-" + JobID.short(JobID.generate())
-        try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.workerID))
+        let control = try await harness.controlQueue(workerID: worker.workerID)
 
         let drained = try await harness.query(RPCRequest(method: .drain, worker: worker.workerID))
         #expect(drained.ok, "\(String(describing: drained.error))")
         #expect(drained.workers?.map(\.workerID) == [worker.workerID])
-        var command: Delivery?
-        for _ in 0..<100 where command == nil {
-            command = try await harness.channel.get(queue: control)
-            if command == nil { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        let delivery = try #require(command)
+        let delivery = try #require(try await harness.nextDelivery(on: control))
         #expect(try JSONCodec.decode(ControlCommand.self, from: delivery.body) == ControlCommand(command: .drain))
         #expect(delivery.properties.userID == harness.users.dispatcher.name)
         #expect(try await harness.query(RPCRequest(method: .resume, worker: "nobody")).error?.code == "not_found")

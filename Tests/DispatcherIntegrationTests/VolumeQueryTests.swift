@@ -69,9 +69,7 @@ extension DispatcherClusterTests {
         #expect(volumes.map(\.readOnly) == [false, true] && volumes[0].size == ByteSize(bytes: 1 << 30))
 
         // In use by a queued job: not removed. Once the job is over (cancelled), removed everywhere.
-        let control = "joblet.t.control-" + JobID.short(JobID.generate())
-        try await harness.channel.declareQueue(control, durable: false, exclusive: true, autoDelete: true)
-        try await harness.channel.bindQueue(control, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil))
+        let control = try await harness.controlQueue(workerID: nil)
         let busy = try await harness.query(request(.volumeRemove, theirs))
         #expect(busy.error?.code == "volume_in_use" && busy.error?.message.contains(jobID) == true, "\(busy)")
         #expect(try await harness.query(RPCRequest(method: .cancel, jobID: jobID)).ok)

@@ -11,18 +11,7 @@ struct DispatcherTLSConfigTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pem = dir + "/file.pem"
-        try "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".write(toFile: pem, atomically: true, encoding: .utf8)
-        let sample = try String(contentsOfFile: RepositoryRoot.path + "/config/dispatcher.yml", encoding: .utf8)
-        let enabled = sample.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            let text = String(line)
-            for key in ["tls:", "  ca:", "  cert:", "  key:", "  verify_hostname:"] where text.hasPrefix("  # \(key)") {
-                let value = String(text.dropFirst(4))
-                return "  " + value.replacing(/\/etc\/joblet\/[a-z-]+\.(pem|key)/, with: pem)
-            }
-            return text
-        }.joined(separator: "\n")
-        let path = dir + "/dispatcher.yml"
-        try enabled.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = try SampleTLSConfig.write(sample: "dispatcher.yml", into: dir, pem: pem)
         let loaded = try DispatcherConfig.load(path: path)
         #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
         let tls = try #require(loaded.config.broker.tls)

@@ -60,21 +60,14 @@ struct DelegatedCgroupTests {
         defer { for top in nested.tops { try? JobCgroup.removeTree(top) } }
 
         // The child joins <top>/svc in every hierarchy before it execs this test binary again.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
         let joins = nested.services.map { "echo $$ > '\($0)/cgroup.procs'" }.joined(separator: " && ")
-        process.arguments = ["-c", joins + " && exec \"$0\" --testing-library swift-testing --filter 'DelegatedCgroupTests/delegatedChild'",
-                             try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")]
         var environment = ProcessInfo.processInfo.environment
         environment[Self.childVariable] = nested.services.joined(separator: ":")
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let (status, output) = try CombinedOutput.run(
+            ["/bin/sh", "-c", joins + " && exec \"$0\" --testing-library swift-testing --filter 'DelegatedCgroupTests/delegatedChild'",
+             try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")],
+            environment: environment)
+        #expect(status == 0, "\(output)")
         #expect(output.contains("delegated child: ok"), "the child test did not run: \(output)")
 
         for service in nested.services {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -108,17 +109,9 @@ final class NetworkLab: @unchecked Sendable {
 
     @discardableResult
     func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw LabError("\(arguments.joined(separator: " ")): exit \(process.terminationStatus): \(output)")
+        let (status, output) = try CombinedOutput.run(["/usr/bin/env"] + arguments)
+        guard status == 0 else {
+            throw LabError("\(arguments.joined(separator: " ")): exit \(status): \(output)")
         }
         return output
     }

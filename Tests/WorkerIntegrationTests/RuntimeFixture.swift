@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Real runtimes built by the recipes under `runtimes/`, cached across test runs in the directory
 /// the JobletCore runtime tests use, and exposed to a worker through a base dir of symlinks.
@@ -9,19 +10,11 @@ enum RuntimeFixture {
 
     /// Builds (or reuses: the recipes skip work when their stamp matches) runtime `id`.
     static func build(_ id: String) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [WorkerProcess.repoRoot + "/runtimes/\(id)/build.sh", cacheDirectory]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (status, output) = try CombinedOutput.run(["/bin/bash", WorkerProcess.repoRoot + "/runtimes/\(id)/build.sh", cacheDirectory])
         // Exit 3: a host input (apt package) is missing; the message names it.
-        if process.terminationStatus == 3 { return .missingHostInput(output) }
-        guard process.terminationStatus == 0 else {
-            throw FixtureError(description: "runtimes/\(id)/build.sh failed (\(process.terminationStatus)): \(output)")
+        if status == 3 { return .missingHostInput(output) }
+        guard status == 0 else {
+            throw FixtureError(description: "runtimes/\(id)/build.sh failed (\(status)): \(output)")
         }
         return .built(cacheDirectory + "/" + id)
     }

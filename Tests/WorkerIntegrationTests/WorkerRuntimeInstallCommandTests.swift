@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import JobletCore
 import Testing
 
@@ -7,16 +8,7 @@ extension WorkerSuites {
 @Suite("joblet-worker runtime install and remove")
 struct WorkerRuntimeInstallCommandTests {
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: WorkerProcess.repoRoot + "/.build/debug/joblet-worker")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try CombinedOutput.run([WorkerProcess.repoRoot + "/.build/debug/joblet-worker"] + arguments)
     }
 
     @Test func installReplaceAndRemove() throws {
