@@ -10,19 +10,6 @@ import Testing
 /// A runtime replaced and removed while a job (a mount namespace of its own) uses it: root only
 /// (RuntimePackageReplacementTests has the rest).
 @Suite struct RuntimeInUseReplacementTests {
-    func package(_ scratch: String, version: String, marker: String) throws -> String {
-        let directory = scratch + "/src-\(marker)"
-        try RuntimeScratch.runtime(at: directory, name: "node-20", version: version)
-        try RuntimeScratch.write("\(marker)\n", to: directory + "/bin/marker")
-        let output = scratch + "/\(marker).tar.gz"
-        try RuntimePackage.pack(runtimeDirectory: directory, to: output)
-        return output
-    }
-
-    func hidden(_ base: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: base).filter { $0.hasPrefix(".") }
-    }
-
     /// A job's view of a runtime is bind mounts in its own mount namespace; replacing and removing
     /// the runtime on the host must leave that view intact until the job ends.
     @Test(.integration(needs: [.root]))
@@ -30,7 +17,7 @@ import Testing
         let scratch = try RuntimeScratch.directory("inuse")
         defer { RuntimeScratch.remove(scratch) }
         let base = scratch + "/base"
-        try RuntimePackage.install(package: try package(scratch, version: "20", marker: "old"), basePath: base)
+        try RuntimePackage.install(package: try RuntimeScratch.package(scratch, version: "20", marker: "old", pack: RuntimePackage.pack), basePath: base)
         let mountPoint = scratch + "/job-bin"
         let fifo = scratch + "/go"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
@@ -58,7 +45,7 @@ import Testing
         }
         try #require(String(decoding: seen, as: UTF8.self) == "ready\n", "the job did not start: \(String(decoding: seen, as: UTF8.self))")
 
-        let replaced = try RuntimePackage.install(package: try package(scratch, version: "20", marker: "new"), basePath: base, force: true)
+        let replaced = try RuntimePackage.install(package: try RuntimeScratch.package(scratch, version: "20", marker: "new", pack: RuntimePackage.pack), basePath: base, force: true)
         #expect(replaced.replaced)
         #expect(try String(contentsOfFile: base + "/node/node-20/bin/marker", encoding: .utf8) == "new\n")
         // The old tree is held for the job: retired, not deleted.
@@ -80,6 +67,6 @@ import Testing
 
         // Once the job's namespace is gone, nothing holds the old tree.
         #expect(RuntimePackage.collectRetired(basePath: base).isEmpty)
-        #expect(try hidden(base).isEmpty)
+        #expect(try RuntimeScratch.hidden(base).isEmpty)
     }
 }

@@ -13,19 +13,6 @@ import Testing
         let misses = Atomic<Int>(0)
     }
 
-    func package(_ scratch: String, version: String, marker: String) throws -> String {
-        let directory = scratch + "/src-\(marker)"
-        try RuntimeScratch.runtime(at: directory, name: "node-20", version: version)
-        try RuntimeScratch.write("\(marker)\n", to: directory + "/bin/marker")
-        let output = scratch + "/\(marker).tar.gz"
-        try RuntimePackage.pack(runtimeDirectory: directory, to: output)
-        return output
-    }
-
-    func hidden(_ base: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: base).filter { $0.hasPrefix(".") }
-    }
-
     @Test func exchangeSwapsTwoDirectoriesInOneStep() throws {
         let scratch = try RuntimeScratch.directory("xchg")
         defer { RuntimeScratch.remove(scratch) }
@@ -41,7 +28,7 @@ import Testing
         let scratch = try RuntimeScratch.directory("swap")
         defer { RuntimeScratch.remove(scratch) }
         let base = scratch + "/base"
-        let packages = [try package(scratch, version: "20", marker: "one"), try package(scratch, version: "20", marker: "two")]
+        let packages = try ["one", "two"].map { try RuntimeScratch.package(scratch, version: "20", marker: $0, pack: RuntimePackage.pack) }
         try RuntimePackage.install(package: packages[0], basePath: base)
 
         let watched = base + "/node/node-20/runtime.yml"
@@ -69,7 +56,7 @@ import Testing
         #expect(replaced == Array(repeating: true, count: 20))
         // Round 19 installed packages[0].
         #expect(try String(contentsOfFile: base + "/node/node-20/bin/marker", encoding: .utf8) == "one\n")
-        #expect(try hidden(base).isEmpty)
+        #expect(try RuntimeScratch.hidden(base).isEmpty)
         let catalog = RuntimeCatalog.scan(basePath: base, host: RuntimeHost(architecture: "x86_64", memory: ByteSize(bytes: 1 << 30)))
         #expect(catalog.compatibleDescriptors.map(\.id) == ["node-20"])
         #expect(catalog.problems.isEmpty)
