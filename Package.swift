@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "joblet-init", targets: ["joblet-init"]),
         .library(name: "JobletCore", targets: ["JobletCore"]),
         .library(name: "JobletPackages", targets: ["JobletPackages"]),
+        .library(name: "JobletClient", targets: ["JobletClient"]),
         .library(name: "AMQP", targets: ["AMQP"]),
     ],
     dependencies: [
@@ -76,8 +77,12 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "joblet-dispatcher",
                           dependencies: ["Dispatcher", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Submit, follow and query jobs from Swift: the core of rnx, for any Swift service.
+        .target(name: "JobletClient",
+                dependencies: ["JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
+                               .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
         .executableTarget(name: "rnx",
-                          dependencies: ["JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "SystemCalls",
+                          dependencies: ["JobletClient", "JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "SystemCalls",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                                          .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),

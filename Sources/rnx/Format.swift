@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import JobletClient
 import JobletCore
 import JobletMessaging
 
@@ -12,19 +13,9 @@ enum Format {
         return "\(duration(seconds)) ago"
     }
 
-    static func duration(_ seconds: Double) -> String {
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
-        if seconds < 60 { return "\((seconds * 10).rounded() / 10)s" }
-        let whole = Int(seconds)
-        if whole < 3600 { return "\(whole / 60)m\(whole % 60)s" }
-        if whole < 86400 { return "\(whole / 3600)h\((whole % 3600) / 60)m" }
-        return "\(whole / 86400)d\((whole % 86400) / 3600)h"
-    }
+    static func duration(_ seconds: Double) -> String { DurationText.of(seconds: seconds) }
 
-    static func duration(_ value: Duration) -> String {
-        let parts = value.components
-        return duration(Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
-    }
+    static func duration(_ value: Duration) -> String { DurationText.of(value) }
 
     /// `2026-11-23 18:11:50` in local time.
     static func timestamp(_ time: Double) -> String {
@@ -49,17 +40,7 @@ enum Format {
     }
 
     /// A random UUID (version 4) for message ids.
-    static func uuid() -> String {
-        var hex = Array(JobID.generate())
-        hex[12] = "4"
-        let variant = "89ab"
-        hex[16] = Array(variant)[Int(hex[16].hexDigitValue ?? 0) & 3]
-        let text = String(hex)
-        func slice(_ from: Int, _ to: Int) -> Substring {
-            text[text.index(text.startIndex, offsetBy: from)..<text.index(text.startIndex, offsetBy: to)]
-        }
-        return "\(slice(0, 8))-\(slice(8, 12))-\(slice(12, 16))-\(slice(16, 20))-\(slice(20, 32))"
-    }
+    static func uuid() -> String { MessageID.random() }
 }
 
 extension String {

@@ -1,8 +1,9 @@
+import JobletClient
 import JobletCore
 
 extension GlobalOptions {
     /// Connects, runs `body`, and closes the connection whatever happens.
-    func withClient<T>(settings: ResolvedSettings? = nil, _ body: (ClusterClient) async throws -> T) async throws -> T {
+    func withClient<T>(settings: ClientSettings? = nil, _ body: (ClusterClient) async throws -> T) async throws -> T {
         let client = try await ClusterClient.connect(try settings ?? resolve())
         do {
             let value = try await body(client)

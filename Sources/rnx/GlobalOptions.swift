@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobletClient
 import JobletCore
 import JobletMessaging
 
@@ -46,7 +47,7 @@ struct GlobalOptions: ParsableArguments, Sendable {
     }
 
     /// Where to connect, with credentials resolved, and the rest of the config.
-    func resolve() throws -> ResolvedSettings {
+    func resolve() throws -> ClientSettings {
         let file = try ClientConfig.load(path: config.map(ClientConfig.expandHome) ?? ClientConfig.defaultPath,
                                          explicit: config != nil)
         let urls: [String]
@@ -62,15 +63,19 @@ struct GlobalOptions: ParsableArguments, Sendable {
             urls = ["amqp://127.0.0.1:5672/"]
         }
         for url in urls where !(url.hasPrefix("amqp://") || url.hasPrefix("amqps://")) {
-            throw RNXError(.usage, "broker URL \"\(BrokerSettingsRedaction.redact(url))\" must start with amqp:// or amqps:// (set --broker or JOBLET_BROKER)")
+            throw RNXError(.usage, "broker URL \"\(BrokerSettings.redact(url))\" must start with amqp:// or amqps:// (set --broker or JOBLET_BROKER)")
         }
         var environment: [String: String] = [:]
         for name in ["JOBLET_BROKER_USER", "JOBLET_BROKER_PASSWORD"] {
             if let value = Terminal.environment(name) { environment[name] = value }
         }
         let (tls, tlsKeys) = tlsSettings(file: file, path: config.map(ClientConfig.expandHome) ?? ClientConfig.defaultPath)
-        var settings = try ResolvedSettings(urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
-                                            tls: tls, tlsKeys: tlsKeys, environment: environment, config: file)
+        var settings = try ClientSettings(urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
+                                          tls: tls, tlsKeys: tlsKeys, environment: environment,
+                                          connectTimeout: .milliseconds(Int64((file.connectTimeout?.seconds ?? 5) * 1000)),
+                                          rpcTimeout: .milliseconds(Int64((file.rpcTimeout?.seconds ?? 30) * 1000)),
+                                          maxUploadBytes: file.maxUpload?.bytes ?? (8 << 20))
+        settings.connectionName = "rnx"
         // Flags win over rnx.yml.
         if let limit = try GlobalOptions.timeout("--connect-timeout", connectTimeout) { settings.connectTimeout = limit }
         if let limit = try GlobalOptions.timeout("--rpc-timeout", rpcTimeout) { settings.rpcTimeout = limit }

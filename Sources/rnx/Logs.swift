@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobletClient
 import JobletCore
 
 /// `rnx logs ID [-f]`: a job's output from the dispatcher's store, optionally followed live.
@@ -31,9 +32,9 @@ struct Logs: AsyncParsableCommand {
                 throw RNXError(.dispatcher, "the dispatcher returned no job for \(id)")
             }
             if follow {
-                let outcome = try await JobFollower(client: client, jobID: record.jobID, submitter: record.submitter, sinceSeq: sinceSeq,
-                                                    json: output.json).run()
-                return outcome.detached ? JobExit.cancelled : 0
+                var printer = FollowPrinter(client: client, jobID: record.jobID, json: output.json)
+                let events = client.follow(record.jobID, submitter: record.submitter, sinceSeq: sinceSeq)
+                return try await printer.follow(events) == nil ? JobExit.cancelled : 0
             }
             var next = sinceSeq
             var latest = record

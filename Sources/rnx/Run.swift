@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobletClient
 import JobletCore
 
 /// `rnx run`: submit, stream the job's output live, exit with its exit code.
@@ -32,23 +33,10 @@ struct Run: AsyncParsableCommand {
         let code: Int32
         do {
             code = try await global.withClient(settings: settings) { client -> Int32 in
-                // Bound before the job exists, so all its output arrives live (FollowSubscription).
-                let subscription = try await FollowSubscription.beforeSubmission(client, submitter: client.settings.user)
-                let jobID: String
-                do {
-                    let reply = try await client.submit(request)
-                    guard let id = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
-                    jobID = id
-                } catch {
-                    await subscription.close()
-                    throw error
-                }
-                // Beside following, not before it (four round trips): until it is done, the submitter's
-                // other jobs' messages also arrive and are ignored by id.
-                Task { try? await subscription.narrow(to: jobID) }
-                let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user,
-                                                    subscription: subscription, offerCancel: true).run()
-                if outcome.detached { return JobExit.cancelled }
+                // Bound before the job exists, so all its output arrives live.
+                let (jobID, events) = try await client.submitAndFollow(request)
+                var printer = FollowPrinter(client: client, jobID: jobID, offerCancel: true)
+                guard let outcome = try await printer.follow(events) else { return JobExit.cancelled }
                 let code = JobExit.code(state: outcome.state, result: outcome.result, reason: outcome.reason)
                 // A plain failure is the job's own business (its exit code says it); a limit that
                 // stopped it is always explained, terminal or not.

@@ -1,5 +1,6 @@
 import AMQP
 import AsyncAlgorithms
+import JobletClient
 import JobletCore
 import JobletMessaging
 import Synchronization

@@ -1,5 +1,6 @@
 import AMQP
 import ArgumentParser
+import JobletClient
 import JobletCore
 import JobletMessaging
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobletClient
 import JobletCore
 
 /// `rnx submit`: enqueue a job and print its id (or wait for its result).
@@ -27,14 +28,14 @@ struct Submit: AsyncParsableCommand {
         let settings = try global.resolve()
         let request = try job.request(command: argv, maxUploadBytes: settings.maxUploadBytes)
         let code = try await global.withClient(settings: settings) { client -> Int32 in
-            let reply = try await client.submit(request)
-            guard let jobID = reply.jobID else { throw RNXError(.dispatcher, "the dispatcher accepted the job without an id") }
+            let submission = try await client.submit(request)
+            let jobID = submission.jobID
             guard wait else {
-                if output.json { try output.printJSON(reply) } else { Terminal.out(jobID) }
+                if output.json { try output.printJSON(submission.reply) } else { Terminal.out(jobID) }
                 return 0
             }
-            let outcome = try await JobFollower(client: client, jobID: jobID, submitter: client.settings.user, printLogs: false).run()
-            if outcome.detached { return JobExit.cancelled }
+            var printer = FollowPrinter(client: client, jobID: jobID)
+            guard let outcome = try await printer.follow(client.follow(jobID, output: false)) else { return JobExit.cancelled }
             let record = try await finalRecord(client: client, jobID: jobID, outcome: outcome)
             if output.json {
                 try output.printJSON(record)
@@ -49,7 +50,7 @@ struct Submit: AsyncParsableCommand {
 
 /// The dispatcher's record once it has stored the terminal state (it consumes events
 /// asynchronously), else the record with the outcome filled in from the event.
-func finalRecord(client: ClusterClient, jobID: String, outcome: FollowOutcome) async throws -> JobRecord {
+func finalRecord(client: ClusterClient, jobID: String, outcome: JobOutcome) async throws -> JobRecord {
     var record: JobRecord?
     for _ in 0..<20 {
         record = try await client.query(RPCRequest(method: .status, jobID: jobID)).job

@@ -3,16 +3,16 @@ import JobletCore
 
 /// A follower's private queue on `joblet.logs` and `joblet.events`: exclusive, server-named, deleted
 /// with the connection, consumed with a prefetch window and acked as it is read, so neither the broker
-/// (unacked deliveries) nor rnx (its inbox) holds more than a window of a long log (64 chunks, 16 MiB
-/// at the workers' default 256K chunks).
+/// (unacked deliveries) nor the client (its inbox) holds more than a window of a long log (64 chunks,
+/// 16 MiB at the workers' default 256K chunks).
 ///
-/// `rnx run` opens it BEFORE submitting, bound to all of the submitter's jobs: the job cannot print
-/// before the bind, so its whole output arrives live. Once the reply names the job, `narrow(to:)`
-/// binds that job's keys and drops the wide ones; other jobs' messages read meanwhile are ignored
-/// by id. `rnx logs -f` attaches to a job that may have printed already: it binds that job only and
-/// takes the past from the dispatcher's history.
+/// `submitAndFollow` (`rnx run`) opens it BEFORE submitting, bound to all of the submitter's jobs: the
+/// job cannot print before the bind, so its whole output arrives live. Once the reply names the job,
+/// `narrow(to:)` binds that job's keys and drops the wide ones; other jobs' messages read meanwhile are
+/// ignored by id. `follow` (`rnx logs -f`) attaches to a job that may have printed already: it binds
+/// that job only and takes the past from the dispatcher's history.
 struct FollowSubscription {
-    /// Deliveries in flight to rnx; acks go back every `ackEvery`, well inside the window.
+    /// Deliveries in flight to the client; acks go back every `ackEvery`, well inside the window.
     static let prefetch: UInt16 = 64
     static let ackEvery = 16
 
@@ -50,7 +50,7 @@ struct FollowSubscription {
             return FollowSubscription(channel: channel, queue: queue, consumer: consumer, submitter: submitter, logs: logs,
                                       boundBeforeJob: boundBeforeJob)
         } catch let error as AMQPError {
-            throw RNXError(.broker, "cannot follow jobs of \(submitter): \(error.message)")
+            throw JobletClientError(.broker, "cannot follow jobs of \(submitter): \(error.message)")
         }
     }
 
@@ -71,7 +71,7 @@ struct FollowSubscription {
             try await channel.unbindQueue(queue, exchange: Topology.eventsExchange,
                                           routingKey: Topology.eventFollowAllKey(submitter: submitter))
         } catch let error as AMQPError {
-            throw RNXError(.broker, "cannot follow job \(jobID): \(error.message); reattach with: rnx logs -f \(jobID)")
+            throw JobletClientError(.broker, "cannot follow job \(jobID): \(error.message); reattach with: rnx logs -f \(jobID)")
         }
     }
 

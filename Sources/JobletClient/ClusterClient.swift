@@ -3,18 +3,21 @@ import JobletCore
 import JobletMessaging
 import Synchronization
 
-/// rnx's connection to the cluster: submissions and queries on `joblet.api` (keys `submit`, `rpc`),
-/// both over direct reply-to. rnx declares nothing of Joblet's: only the dispatcher's user may.
-final class ClusterClient: Sendable {
-    let settings: ResolvedSettings
-    let connection: AMQPConnection
+/// A connection to a Joblet cluster, for rnx and for any Swift service: submissions and queries on
+/// `joblet.api` (keys `submit`, `rpc`), both over direct reply-to, and job following
+/// (`ClusterClient+Jobs.swift`). It declares nothing of Joblet's: only the dispatcher's user may.
+/// Errors are `JobletClientError`s that say what to do.
+public final class ClusterClient: Sendable {
+    public let settings: ClientSettings
+    /// For callers that need a channel of their own (rnx's runtime deploys); closed by `close()`.
+    public let connection: AMQPConnection
     let channel: AMQPChannel
     let rpc: RPCClient
-    /// Queues seen with a consumer: checked once per rnx run, not before every call (a passive declare
+    /// Queues seen with a consumer: checked once per client, not before every call (a passive declare
     /// of a quorum queue is a round trip to its leader, a good part of a short `rnx run`).
     private let consumedQueues = Mutex<Set<String>>([])
 
-    private init(settings: ResolvedSettings, connection: AMQPConnection, channel: AMQPChannel, rpc: RPCClient) {
+    private init(settings: ClientSettings, connection: AMQPConnection, channel: AMQPChannel, rpc: RPCClient) {
         self.settings = settings
         self.connection = connection
         self.channel = channel
@@ -22,13 +25,13 @@ final class ClusterClient: Sendable {
     }
 
     /// Connects within the configured connect timeout; errors say where and what to do.
-    static func connect(_ settings: ResolvedSettings) async throws -> ClusterClient {
-        var configuration = AMQPConfiguration(urls: settings.urls, connectionName: "rnx")
+    public static func connect(_ settings: ClientSettings) async throws -> ClusterClient {
+        var configuration = AMQPConfiguration(urls: settings.urls, connectionName: settings.connectionName)
         configuration.reconnect = .disabled
         configuration.heartbeat = 30
         configuration.tls = settings.tls
         configuration.login = settings.login
-        let where_ = settings.urls.map(ResolvedSettings.hostPort(of:)).joined(separator: ", ")
+        let where_ = settings.urls.map(ClientSettings.hostPort(of:)).joined(separator: ", ")
         let connection: AMQPConnection
         do {
             let fixed = configuration
@@ -38,7 +41,7 @@ final class ClusterClient: Sendable {
         } catch let error as AMQPError {
             throw brokerError(error, where: where_)
         } catch is DeadlineExceeded {
-            throw RNXError(.broker, "cannot reach broker at \(where_): no answer within \(Format.duration(settings.connectTimeout)); is it running? set --broker or JOBLET_BROKER (or a longer --connect-timeout)")
+            throw JobletClientError(.broker, "cannot reach broker at \(where_): no answer within \(DurationText.of(settings.connectTimeout)); is it running? set --broker or JOBLET_BROKER (or a longer --connect-timeout)")
         }
         do {
             let channel = try await connection.openChannel()
@@ -50,20 +53,20 @@ final class ClusterClient: Sendable {
         }
     }
 
-    static func brokerError(_ error: AMQPError, where location: String) -> RNXError {
+    static func brokerError(_ error: AMQPError, where location: String) -> JobletClientError {
         switch error.code {
         case .connectionRefused:
-            return RNXError(.broker, "cannot reach broker at \(location) (connection refused): is it running? set --broker or JOBLET_BROKER")
+            return JobletClientError(.broker, "cannot reach broker at \(location) (connection refused): is it running? set --broker or JOBLET_BROKER")
         case .timeout, .connectionLost:
-            return RNXError(.broker, "cannot reach broker at \(location): is it running? set --broker or JOBLET_BROKER", cause: error.message)
+            return JobletClientError(.broker, "cannot reach broker at \(location): is it running? set --broker or JOBLET_BROKER", cause: error.message)
         case .authenticationFailed:
-            return RNXError(.broker, "\(error.message): check the user and password in --broker, JOBLET_BROKER or the credentials_file of rnx.yml")
+            return JobletClientError(.broker, "\(error.message): check the user and password in --broker, JOBLET_BROKER or the credentials_file of rnx.yml")
         case .vhostNotFound:
-            return RNXError(.broker, "\(error.message): check the vhost at the end of the broker URL")
+            return JobletClientError(.broker, "\(error.message): check the vhost at the end of the broker URL")
         case .tls:
-            return RNXError(.broker, tlsMessage(error.message), cause: error.cause)
+            return JobletClientError(.broker, tlsMessage(error.message), cause: error.cause)
         default:
-            return RNXError(.broker, "broker at \(location): \(error.message)")
+            return JobletClientError(.broker, "broker at \(location): \(error.message)")
         }
     }
 
@@ -82,12 +85,12 @@ final class ClusterClient: Sendable {
     }
 
     /// How long a missing consumer may be a dispatcher in the middle of reconnecting (after a broker
-    /// node was lost it re-subscribes within seconds) before rnx says no dispatcher is running.
+    /// node was lost it re-subscribes within seconds) before the client says no dispatcher is running.
     static let dispatcherGrace = Duration.seconds(10)
 
     /// Fails soon when nothing consumes `queue` (no dispatcher), instead of waiting for a full timeout.
     /// Checks passively (no permission needed). A missing queue closes the client's channel, which
-    /// is fine: rnx stops with the error.
+    /// is fine: the caller stops with the error.
     func requireDispatcher(queue: String) async throws {
         if consumedQueues.withLock({ $0.contains(queue) }) { return }
         try await waitForConsumer(queue: queue)
@@ -101,22 +104,22 @@ final class ClusterClient: Sendable {
             do {
                 declared = try await channel.inspectQueue(queue)
             } catch let error as AMQPError where error.replyCode == 404 {
-                throw RNXError(.dispatcher, "no dispatcher has run on this vhost: \(queue) does not exist on the broker at \(ResolvedSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
+                throw JobletClientError(.dispatcher, "no dispatcher has run on this vhost: \(queue) does not exist on the broker at \(ClientSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
             } catch let error as AMQPError {
-                throw RNXError(.dispatcher, "cannot check \(queue): \(error.message)")
+                throw JobletClientError(.dispatcher, "cannot check \(queue): \(error.message)")
             }
             if declared.consumerCount > 0 { return }
             if ContinuousClock.now >= deadline {
-                throw RNXError(.dispatcher, "no dispatcher is running: nothing consumes \(queue) on the broker at \(ResolvedSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
+                throw JobletClientError(.dispatcher, "no dispatcher is running: nothing consumes \(queue) on the broker at \(ClientSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
             }
             try await Task.sleep(for: .milliseconds(250))
         }
     }
 
-    /// Publishes a job request and returns the dispatcher's reply; a rejection is thrown as `.remote`.
-    func submit(_ request: JobRequest) async throws -> SubmitReply {
+    /// Publishes a job request and returns the dispatcher's acceptance; a rejection is thrown as `.remote`.
+    public func submit(_ request: JobRequest) async throws -> Submission {
         try await requireDispatcher(queue: Topology.submitQueue)
-        var properties = Envelope.properties(type: MessageType.jobRequest, messageID: Format.uuid())
+        var properties = Envelope.properties(type: MessageType.jobRequest, messageID: MessageID.random())
         properties.userID = settings.user
         let body = try JSONCodec.encode(request)
         let delivery = try await call(routingKey: Topology.submitRoutingKey, body: body, properties: properties)
@@ -124,17 +127,20 @@ final class ClusterClient: Sendable {
         do {
             reply = try JSONCodec.decode(SubmitReply.self, from: delivery.body, rejectUnknownKeys: false)
         } catch {
-            throw RNXError(.dispatcher, "the dispatcher sent an unreadable reply", cause: "\(error)")
+            throw JobletClientError(.dispatcher, "the dispatcher sent an unreadable reply", cause: "\(error)")
         }
         if reply.status == .rejected {
-            throw RNXError(.remote, reply.error?.message ?? "the dispatcher rejected the job",
+            throw JobletClientError(.remote, reply.error?.message ?? "the dispatcher rejected the job",
                            cause: nil)
         }
-        return reply
+        guard let jobID = reply.jobID else {
+            throw JobletClientError(.dispatcher, "the dispatcher accepted the job without an id")
+        }
+        return Submission(jobID: jobID, reply: reply)
     }
 
     /// One query; an error answer is thrown as `.remote` with the dispatcher's message.
-    func query(_ request: RPCRequest) async throws -> RPCResponse {
+    public func query(_ request: RPCRequest) async throws -> RPCResponse {
         try await requireDispatcher(queue: Topology.rpcQueue)
         var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
         properties.userID = settings.user
@@ -144,10 +150,10 @@ final class ClusterClient: Sendable {
         do {
             response = try JSONCodec.decode(RPCResponse.self, from: delivery.body, rejectUnknownKeys: false)
         } catch {
-            throw RNXError(.dispatcher, "the dispatcher sent an unreadable answer", cause: "\(error)")
+            throw JobletClientError(.dispatcher, "the dispatcher sent an unreadable answer", cause: "\(error)")
         }
         guard response.ok else {
-            throw RNXError(.remote, response.error?.message ?? "the dispatcher could not answer \(request.method.rawValue)")
+            throw JobletClientError(.remote, response.error?.message ?? "the dispatcher could not answer \(request.method.rawValue)")
         }
         return response
     }
@@ -157,13 +163,14 @@ final class ClusterClient: Sendable {
             return try await rpc.call(exchange: Topology.apiExchange, routingKey: routingKey, body: body, properties: properties,
                                       timeout: settings.rpcTimeout)
         } catch let error as AMQPError where error.code == .timeout {
-            throw RNXError(.dispatcher, "no answer from the dispatcher on \(routingKey) within \(Format.duration(settings.rpcTimeout)); is joblet-dispatcher running and healthy? (--rpc-timeout sets the wait)")
+            throw JobletClientError(.dispatcher, "no answer from the dispatcher on \(routingKey) within \(DurationText.of(settings.rpcTimeout)); is joblet-dispatcher running and healthy? (--rpc-timeout sets the wait)")
         } catch let error as AMQPError {
-            throw RNXError(.broker, "\(routingKey): \(error.message)")
+            throw JobletClientError(.broker, "\(routingKey): \(error.message)")
         }
     }
 
-    func close() async {
+    /// Closes the connection, and with it every follower's private queue.
+    public func close() async {
         await connection.close()
     }
 }

@@ -2,35 +2,44 @@ import AMQP
 import JobletCore
 import JobletMessaging
 
-/// Broker URLs (credentials filled in) and client limits, after flags, environment and rnx.yml.
-struct ResolvedSettings: Sendable {
-    var urls: [String]
+/// Where the broker is, who logs in and how long to wait: everything `ClusterClient.connect` needs.
+/// rnx builds it from its flags, the environment and rnx.yml; a service builds it from its own config.
+public struct ClientSettings: Sendable {
+    /// Broker URLs with the credentials filled in (from the URL, a credentials file or the environment).
+    public var urls: [String]
     /// For amqps URLs: the checked CA / client certificate; nil = the AMQP library's defaults (system CAs).
-    var tls: TLSOptions?
-    /// `tls.login: external` in rnx.yml: log in with the client certificate.
-    var login: AMQPConfiguration.LoginMethod = .plain
-    var config: ClientConfig
+    public var tls: TLSOptions?
+    /// `external`: log in with the client certificate instead of a password.
+    public var login: AMQPConfiguration.LoginMethod = .plain
     /// The broker user: RabbitMQ checks `user_id` against it, so the dispatcher knows who submitted.
-    var user: String
-    var connectTimeout: Duration
-    var rpcTimeout: Duration
-    var maxUploadBytes: Int64
+    public var user: String
+    /// How long the broker may take to accept the connection.
+    public var connectTimeout: Duration
+    /// How long the dispatcher may take to answer one request (a submission, a query).
+    public var rpcTimeout: Duration
+    /// Inline uploads larger than this are refused before sending (the dispatcher enforces its own).
+    public var maxUploadBytes: Int64
+    /// Shown in the broker's connection list.
+    public var connectionName = "joblet-client"
 
-    init(urls: [String], credentialsFile: String?, tls: BrokerTLS? = nil, tlsKeys: BrokerTLS.Keys = .brokerSection,
-         environment: [String: String], config: ClientConfig) throws {
+    /// Credentials come from the URL, else `credentialsFile` (`user:password`), else
+    /// `JOBLET_BROKER_USER` / `JOBLET_BROKER_PASSWORD` in `environment`; errors name `tlsKeys`.
+    public init(urls: [String], credentialsFile: String? = nil, tls: BrokerTLS? = nil,
+                tlsKeys: BrokerTLS.Keys = .brokerSection, environment: [String: String] = [:],
+                connectTimeout: Duration = .seconds(5), rpcTimeout: Duration = .seconds(30),
+                maxUploadBytes: Int64 = 8 << 20) throws {
         do {
             let broker = BrokerSettings(urls: urls, credentialsFile: credentialsFile, tls: tls)
             self.urls = try broker.resolvedURLs(environment: environment)
             self.tls = try broker.tlsOptions(keys: tlsKeys)
             self.login = tls?.login ?? .plain
         } catch let error as JobletError {
-            throw RNXError(.usage, error.message)
+            throw JobletClientError(.usage, error.message)
         }
-        self.config = config
-        self.user = ResolvedSettings.user(of: self.urls[0])
-        self.connectTimeout = .milliseconds(Int64((config.connectTimeout?.seconds ?? 5) * 1000))
-        self.rpcTimeout = .milliseconds(Int64((config.rpcTimeout?.seconds ?? 30) * 1000))
-        self.maxUploadBytes = config.maxUpload?.bytes ?? (8 << 20)
+        self.user = ClientSettings.user(of: self.urls[0])
+        self.connectTimeout = connectTimeout
+        self.rpcTimeout = rpcTimeout
+        self.maxUploadBytes = maxUploadBytes
     }
 
     /// The user part of `amqp://user:pass@host/`, percent-decoded; `guest` when absent (AMQP default).
@@ -66,9 +75,4 @@ struct ResolvedSettings: Sendable {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
-}
-
-/// Redaction without depending on where the helper lives.
-enum BrokerSettingsRedaction {
-    static func redact(_ url: String) -> String { BrokerSettings.redact(url) }
 }

@@ -1,0 +1,43 @@
+import JobletCore
+
+/// What a service does with jobs: submit, look, cancel, follow. Job ids may be unique prefixes
+/// wherever the dispatcher resolves them (status, cancel).
+extension ClusterClient {
+    /// The dispatcher's record of a job: state, result, history.
+    public func status(_ jobID: String) async throws -> JobRecord {
+        guard let record = try await query(RPCRequest(method: .status, jobID: jobID)).job else {
+            throw JobletClientError(.dispatcher, "the dispatcher returned no job for \(jobID)")
+        }
+        return record
+    }
+
+    /// Asks to stop a job: a queued one is cancelled at once, a running one is killed by its worker.
+    /// Returns the record as the dispatcher had it; follow the job to see it end.
+    @discardableResult
+    public func cancel(_ jobID: String) async throws -> JobRecord? {
+        try await query(RPCRequest(method: .cancel, jobID: jobID)).job
+    }
+
+    /// Follows a job that exists (a full id): its output from `sinceSeq` on, then its end.
+    /// `submitter` defaults to this client's user; `output: false` only waits for the end.
+    public func follow(_ jobID: String, submitter: String? = nil, sinceSeq: UInt64 = 0, output: Bool = true) -> JobFollower {
+        JobFollower(client: self, jobID: jobID, submitter: submitter ?? settings.user, sinceSeq: sinceSeq, output: output)
+    }
+
+    /// Submits a job and follows it. The follower's queue is bound before the submission, so all of
+    /// the job's output arrives live, none of it from the store.
+    public func submitAndFollow(_ request: JobRequest) async throws -> (jobID: String, events: JobFollower) {
+        let subscription = try await FollowSubscription.beforeSubmission(self, submitter: settings.user)
+        let jobID: String
+        do {
+            jobID = try await submit(request).jobID
+        } catch {
+            await subscription.close()
+            throw error
+        }
+        // Beside following, not before it (four round trips): until it is done, the submitter's
+        // other jobs' messages also arrive and are ignored by id.
+        Task { try? await subscription.narrow(to: jobID) }
+        return (jobID, JobFollower(client: self, jobID: jobID, submitter: settings.user, subscription: subscription))
+    }
+}
