@@ -34,6 +34,8 @@ extension SandboxSupervisor {
             do throws(SandboxError) {
                 try System.call("epoll_ctl") { joblet_epoll_watch(supervisor.epoll, pidfd, job.token(.pidfd)) }
             } catch {
+                // Never registered: the job's pipes close here, through the type that owns them.
+                for index in 0..<2 { job.pipes[index].close(epoll: supervisor.epoll) }
                 return error
             }
             jobs[id] = job
@@ -47,7 +49,7 @@ extension SandboxSupervisor {
             return nil
         }
         if let failure {
-            abandon(exit, fds: [stdout, stderr, mountNamespace])
+            abandon(exit, fds: [mountNamespace])
             throw failure
         }
         return (exit, output)

@@ -105,8 +105,7 @@ final class SandboxSupervisor: Sendable {
     }
 
     private func read(_ job: SupervisedJob, pipe index: Int, buffer: inout [UInt8]) {
-        let fd = job.pipes[index]
-        guard fd >= 0, job.watching[index] else { return }
+        guard let fd = job.pipes[index].fd, job.pipes[index].watching else { return }
         let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, Self.readSize) }
         if count > 0 {
             let kept = job.budget.take(count)
@@ -120,21 +119,13 @@ final class SandboxSupervisor: Sendable {
 
     /// The job's buffer is full: stop reading it until its consumer takes a chunk.
     private func pause(_ job: SupervisedJob) {
-        for index in 0..<2 where job.watching[index] {
-            _ = joblet_epoll_unwatch(epoll, job.pipes[index])
-            job.watching[index] = false
-        }
+        for index in 0..<2 { job.pipes[index].unwatch(epoll: epoll) }
     }
 
     /// End of file (or a read error) on one pipe; the stream ends with the second.
     func close(_ job: SupervisedJob, pipe index: Int) {
-        let fd = job.pipes[index]
-        guard fd >= 0 else { return }
-        if job.watching[index] { _ = joblet_epoll_unwatch(epoll, fd) }
-        job.watching[index] = false
-        System.close(fd)
-        job.pipes[index] = -1
-        if job.pipes.allSatisfy({ $0 < 0 }) { job.output.finish(droppedBytes: job.budget.dropped) }
+        guard job.pipes[index].close(epoll: epoll) else { return }
+        if !job.pipes.contains(where: \.isOpen) { job.output.finish(droppedBytes: job.budget.dropped) }
     }
 
     /// Puts the pipes of jobs whose consumer made room back into epoll.
@@ -152,6 +143,8 @@ final class SandboxSupervisor: Sendable {
                     try watchPipes(job)
                 } catch {
                     fail(job, error)
+                    // Reaped before: no descriptor is left to bring an event that would drop it.
+                    if job.isDone { jobs[id] = nil }
                 }
             }
         }
@@ -159,23 +152,17 @@ final class SandboxSupervisor: Sendable {
 
     /// Adds the job's open pipes that are not in epoll yet.
     func watchPipes(_ job: SupervisedJob) throws(SandboxError) {
-        for index in 0..<2 where job.pipes[index] >= 0 && !job.watching[index] {
-            let token = job.token(index == 0 ? .stdout : .stderr)
-            try System.call("epoll_ctl") { joblet_epoll_watch(epoll, job.pipes[index], token) }
-            job.watching[index] = true
+        for index in 0..<2 {
+            try job.pipes[index].watch(epoll: epoll, token: job.token(index == 0 ? .stdout : .stderr))
         }
     }
 
     /// The job's output cannot be read: kill it (a job must never block on a pipe nobody reads),
-    /// close its pipes and fail its stream. Its exit is still reaped.
+    /// close the pipes still open (one may have reached end of file already) and fail its stream.
+    /// Its exit is still reaped.
     func fail(_ job: SupervisedJob, _ error: SandboxError) {
         job.exit.send(SIGKILL)
-        for index in 0..<2 {
-            if job.watching[index] { _ = joblet_epoll_unwatch(epoll, job.pipes[index]) }
-            job.watching[index] = false
-            System.close(job.pipes[index])
-            job.pipes[index] = -1
-        }
+        for index in 0..<2 { job.pipes[index].close(epoll: epoll) }
         job.output.finish(throwing: error, droppedBytes: job.budget.dropped)
     }
 }

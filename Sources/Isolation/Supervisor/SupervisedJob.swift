@@ -13,10 +13,8 @@ final class SupervisedJob: @unchecked Sendable {
     /// executor after the status is published, instead of in init's exit before it is visible.
     let mountNamespace: Int32
     let pidfd: Int32
-    /// Read ends of stdout and stderr; -1 once closed.
-    var pipes: [Int32]
-    /// Whether each pipe is in the epoll set now (out of it while the output buffer is full).
-    var watching = [false, false]
+    /// Read ends of stdout and stderr, closed only through `SupervisedPipe.close(epoll:)`.
+    var pipes: [SupervisedPipe]
     var budget: OutputBudget
     var reaped = false
 
@@ -25,7 +23,7 @@ final class SupervisedJob: @unchecked Sendable {
         self.id = id
         self.pidfd = pidfd
         self.mountNamespace = mountNamespace
-        self.pipes = [stdout, stderr]
+        self.pipes = [SupervisedPipe(stdout), SupervisedPipe(stderr)]
         self.budget = OutputBudget(limit: outputLimit)
         self.exit = exit
         self.output = output
@@ -34,7 +32,7 @@ final class SupervisedJob: @unchecked Sendable {
     func token(_ slot: Slot) -> UInt64 { id << 2 | slot.rawValue }
 
     /// Both pipes are closed and init is reaped: nothing left to supervise.
-    var isDone: Bool { reaped && pipes.allSatisfy { $0 < 0 } }
+    var isDone: Bool { reaped && !pipes.contains(where: \.isOpen) }
 
     static let streams: [OutputStream] = [.stdout, .stderr]
 }
