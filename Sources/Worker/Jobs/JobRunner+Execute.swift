@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import AMQP
+import AsyncAlgorithms
 import Isolation
 import JobletCore
 import JobletPackages
@@ -176,11 +177,11 @@ extension JobRunner {
                 return .outputDone
             }
             group.addTask { .exited(await process.wait()) }
-            // Flush ticker and timeout; cancelled once the job exited and its output is drained.
+            // Flush ticker and timeout; the timer ends when the group is cancelled (the job exited
+            // and its output is drained).
             group.addTask {
                 let deadline = timeout.map { ContinuousClock.now + .milliseconds(Int64($0.seconds * 1000)) }
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
+                for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
                     await streamer.flushIfDue(interval: interval)
                     if let deadline, ContinuousClock.now >= deadline, handle.stopReason == nil {
                         handle.stop(.timedOut)
