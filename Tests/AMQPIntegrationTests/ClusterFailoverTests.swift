@@ -15,36 +15,15 @@ func clusterFailover() async throws {
         #expect(status.contains("joblet-\(node.name)@localhost"), "cluster_status lists every node")
     }
     let logs = LogCapture()
-    var config = AMQPConfiguration(urls: cluster.urls, connectionName: "failover-test")
-    config.heartbeat = 5
-    config.publishConfirmTimeout = .seconds(60)
-    config.reconnect = ReconnectPolicy(initialDelay: .milliseconds(200), maxDelay: .seconds(1))
+    var config = RestartBench.configuration(urls: cluster.urls, name: "failover-test", confirmTimeout: .seconds(60))
     config.logger = logs.logger()
-    let conn = try await AMQPConnection.connect(config)
-    let ch = try await conn.openChannel()
-    let queue = "jobs.failover"
-    // Quorum: replicated on all three nodes, survives the loss of one.
-    try await ch.declareQueue(queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
-    try await ch.enableConfirms()
-    let consumerChannel = try await conn.openChannel()
-    try await consumerChannel.qos(prefetchCount: 10)
-    var deliveries = try await consumerChannel.consume(queue: queue).makeAsyncIterator()
+    let bench = try await RestartBench.open(config, queue: "jobs.failover")
+    let conn = bench.connection, consumerChannel = bench.consumerChannel
+    var deliveries = bench.consumer.makeAsyncIterator()
     var events = conn.events.makeAsyncIterator()
 
-    func publish(_ ids: Range<Int>) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for i in ids {
-                group.addTask {
-                    try await ch.publish(Array("job \(i)".utf8), exchange: "", routingKey: queue,
-                                         properties: BasicProperties(deliveryMode: .persistent, messageID: "\(i)"))
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
-
     // Confirmed before the failover; 20 consumed and acked, the rest wait in the queue.
-    try await publish(0..<100)
+    try await bench.publish(0..<100)
     var acked = Set<String>()
     while acked.count < 20 {
         let d = try #require(try await deliveries.next())
@@ -66,7 +45,7 @@ func clusterFailover() async throws {
     #expect(newEndpoint != endpoint, "failed over to another node")
 
     // Publishing continues on the surviving majority.
-    try await publish(100..<150)
+    try await bench.publish(100..<150)
 
     // The same consumer sequence resumes; every confirmed message not acked before arrives.
     let expected = Set((0..<150).map(String.init)).subtracting(acked)

@@ -6,34 +6,14 @@ import Testing
       .integration(needs: [.brokerNodes]), .timeLimit(.minutes(8)))  // a hang guard: one CI run under load took over 3 minutes
 func reconnectAfterBrokerRestart() async throws {
     let broker = try await TestBroker.startPrivate(name: "reconnect")
-    var config = AMQPConfiguration(url: broker.url, connectionName: "reconnect-test")
-    config.heartbeat = 5
-    config.publishConfirmTimeout = .seconds(120)
-    config.reconnect = ReconnectPolicy(initialDelay: .milliseconds(200), maxDelay: .seconds(1))
-    let conn = try await AMQPConnection.connect(config)
-    let ch = try await conn.openChannel()
-    let queue = "jobs.reconnect"
-    try await ch.declareQueue(queue, durable: true, arguments: ["x-queue-type": .string("quorum")])
-    try await ch.enableConfirms()
-    let consumerChannel = try await conn.openChannel()
-    try await consumerChannel.qos(prefetchCount: 10)
-    var deliveries = try await consumerChannel.consume(queue: queue).makeAsyncIterator()
+    let bench = try await RestartBench.open(
+        RestartBench.configuration(urls: [broker.url], name: "reconnect-test", confirmTimeout: .seconds(120)), queue: "jobs.reconnect")
+    let conn = bench.connection, consumerChannel = bench.consumerChannel
+    var deliveries = bench.consumer.makeAsyncIterator()
     var events = conn.events.makeAsyncIterator()
 
-    func publish(_ ids: Range<Int>) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for i in ids {
-                group.addTask {
-                    try await ch.publish(Array("job \(i)".utf8), exchange: "", routingKey: queue,
-                                         properties: BasicProperties(deliveryMode: .persistent, messageID: "\(i)"))
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
-
     // Before the restart: 50 confirmed messages, all consumed; the last one stays unacked.
-    try await publish(0..<50)
+    try await bench.publish(0..<50)
     var before = Set<String>()
     var held: Delivery?
     while before.count < 50 {
@@ -50,7 +30,7 @@ func reconnectAfterBrokerRestart() async throws {
     #expect(!conn.isConnected)
     // Published while the broker is down: kept and sent after the reconnect, then confirmed.
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await publish(50..<100) }
+        group.addTask { try await bench.publish(50..<100) }
         try await broker.start()
         try await group.waitForAll()
     }
