@@ -79,12 +79,8 @@ extension Dispatcher {
 
     /// A worker's report on one of the dispatcher's own orders. Believed only from that worker.
     public func handleDeployReport(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        let sender = delivery.properties.userID
-        guard trust.role(of: sender) == .worker, let sender else {
-            refusals.refuse("deploy_report", sender: sender, reason: "runtime reports are believed only from worker users")
-            try await channel.ack(delivery)
-            return
-        }
+        guard let sender = try await workerSender(of: delivery, on: channel, kind: "deploy_report",
+                                                  reason: "runtime reports are believed only from worker users") else { return }
         do {
             let report = try Envelope.decode(RuntimeDeployReport.self, from: delivery, expectedType: MessageType.runtimeDeployReport)
             if report.workerID == sender {

@@ -90,12 +90,8 @@ extension Dispatcher {
     /// A worker advert: updates the fleet registry. Believed only from a worker user advertising
     /// under its own name.
     public func handleAdvert(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        let sender = delivery.properties.userID
-        guard trust.role(of: sender) == .worker, let sender else {
-            refusals.refuse("advert", sender: sender, reason: "adverts are believed only from worker users")
-            try await channel.ack(delivery)
-            return
-        }
+        guard let sender = try await workerSender(of: delivery, on: channel, kind: "advert",
+                                                  reason: "adverts are believed only from worker users") else { return }
         do {
             let advert = try Envelope.decode(WorkerAdvert.self, from: delivery, expectedType: MessageType.workerAdvert)
             if let invalid = Self.invalidity(of: advert) {
@@ -119,12 +115,8 @@ extension Dispatcher {
     /// A log chunk: stored once per job+sender+seq, within the per-job byte cap. Only workers send
     /// logs; queries return the chunks of the worker that holds the job.
     public func handleLogChunk(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        let sender = delivery.properties.userID
-        guard trust.role(of: sender) == .worker, let sender else {
-            refusals.refuse("log", sender: sender, reason: "log chunks are believed only from worker users")
-            try await channel.ack(delivery)
-            return
-        }
+        guard let sender = try await workerSender(of: delivery, on: channel, kind: "log",
+                                                  reason: "log chunks are believed only from worker users") else { return }
         do {
             let chunk = try LogChunk(delivery: delivery)
             try await store.append(chunk, worker: sender, byteCap: config.logBytesPerJob.bytes)
