@@ -298,13 +298,7 @@ public final class AMQPChannel: Sendable {
         let id = self.id
         _ = try? await loop.perform { loop in
             guard let ch = loop.channels.removeValue(forKey: id) else { return }
-            let error = AMQPError(.channelClosed, "the channel was closed")
-            let pending = ch.takeUnconfirmed() + ch.outbox
-            ch.outbox.removeAll()
-            for p in pending { p.complete(.failure(error)) }
-            for c in ch.consumers.values { c.finish(nil) }
-            ch.consumers.removeAll()
-            ch.closedError = error
+            ch.end(AMQPError(.channelClosed, "the channel was closed"), consumersEndWith: nil)
             if ch.isOpen, let conn = loop.connection {
                 ch.isOpen = false
                 let reply = amqp_channel_close(conn.state, id, AMQP_REPLY_SUCCESS)

@@ -46,6 +46,18 @@ final class ChannelState {
         cancelledOrder.removeAll()
     }
 
+    /// Closed for good (by the user, the broker or the connection's end): publishes not confirmed
+    /// or not sent yet fail with `error`, as does every later call; consumers end, normally when
+    /// `consumerError` is nil.
+    func end(_ error: AMQPError, consumersEndWith consumerError: AMQPError?) {
+        closedError = error
+        let pending = takeUnconfirmed() + outbox
+        outbox.removeAll()
+        for p in pending { p.complete(.failure(error)) }
+        for c in consumers.values { c.finish(consumerError) }
+        consumers.removeAll()
+    }
+
     /// Unconfirmed publishes in publish order, removed from the confirm table (for re-sending).
     func takeUnconfirmed() -> [PendingPublish] {
         let ordered = unconfirmed.keys.sorted().compactMap { unconfirmed[$0] }

@@ -24,22 +24,14 @@ extension ConnectionLoop {
         case AMQP_RESPONSE_NORMAL:
             return
         case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD:
-            let m = reply.reply.decoded?.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
-            let code = m?.reply_code ?? 0
-            let text = m.map { CDecoding.string($0.reply_text) } ?? ""
             let chID = ch?.id ?? 0
-            var ok = amqp_channel_close_ok_t()
-            _ = amqp_send_method(conn.state, chID, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok)
+            let (code, text) = BrokerClose.channel(reply, id: chID, state: conn.state)
             let error = AMQPError(.channelClosed, "\(what()) failed: \(text.isEmpty ? "\(code)" : text) (the broker closed channel \(chID))",
                                   cause: text, replyCode: code)
             if let ch { channelClosedByBroker(ch, error) }
             throw error
         case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD:
-            let m = reply.reply.decoded?.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
-            let code = m?.reply_code ?? 0
-            let text = m.map { CDecoding.string($0.reply_text) } ?? ""
-            var ok = amqp_connection_close_ok_t()
-            _ = amqp_send_method(conn.state, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok)
+            let (code, text) = BrokerClose.connection(reply, state: conn.state)
             connectionLost("the broker closed the connection: \(code) \(text)")
             throw AMQPError(.connectionLost, "\(what()) failed: the broker closed the connection: \(code) \(text)",
                             cause: text, replyCode: code)
@@ -62,12 +54,7 @@ extension ConnectionLoop {
 
     func channelClosedByBroker(_ ch: ChannelState, _ error: AMQPError) {
         ch.isOpen = false
-        ch.closedError = error
-        let pending = ch.takeUnconfirmed() + ch.outbox
-        ch.outbox.removeAll()
-        for p in pending { p.complete(.failure(error)) }
-        for c in ch.consumers.values { c.finish(error) }
-        ch.consumers.removeAll()
+        ch.end(error, consumersEndWith: error)
     }
 
     func newChannel() throws -> UInt16 {

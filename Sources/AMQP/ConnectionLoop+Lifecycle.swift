@@ -66,11 +66,7 @@ extension ConnectionLoop {
         case AMQP_RESPONSE_NORMAL:
             break
         case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD:
-            let close = reply.reply.decoded?.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
-            let code = close?.reply_code ?? 0
-            let text = close.map { CDecoding.string($0.reply_text) } ?? ""
-            var ok = amqp_connection_close_ok_t()
-            _ = amqp_send_method(state, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok)
+            let (code, text) = BrokerClose.connection(reply, state: state)
             if code == 403 {
                 throw AMQPError(.authenticationFailed, "authentication failed for user '\(url.user)' at \(where_) — check the user name and password",
                                 cause: text, replyCode: code)
@@ -191,12 +187,7 @@ extension ConnectionLoop {
         let failure = error ?? AMQPError(.connectionLost, "the connection was closed")
         terminalError = failure
         for ch in channels.values {
-            let pending = ch.takeUnconfirmed() + ch.outbox
-            ch.outbox.removeAll()
-            for p in pending { p.complete(.failure(failure)) }
-            for c in ch.consumers.values { c.finish(error) }
-            ch.consumers.removeAll()
-            ch.closedError = failure
+            ch.end(failure, consumersEndWith: error)
             ch.isOpen = false
         }
         if let conn = connection {
