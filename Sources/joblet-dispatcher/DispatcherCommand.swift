@@ -76,7 +76,7 @@ struct DispatcherCommand: AsyncParsableCommand {
                 settings = loaded.config
                 for warning in loaded.warnings { logger.warning("\(warning)") }
             }
-            let environment = Self.environment()
+            let environment = ProcessEnvironment.current
             if !broker.isEmpty { settings.broker.urls = broker }
             if settings.broker.urls.isEmpty, let url = environment["JOBLET_BROKER"] { settings.broker.urls = [url] }
             if let credentialsFile { settings.broker.credentialsFile = credentialsFile }
@@ -111,19 +111,6 @@ struct DispatcherCommand: AsyncParsableCommand {
             FileHandleOutput.error("joblet-dispatcher: \(error)")
             throw ExitCode(2)
         }
-    }
-
-    static func environment() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
     }
 }
 

@@ -1,4 +1,5 @@
 import JobletCore
+import JobletMessaging
 
 extension WorkerConfig {
     /// Parses `worker.yml`. Errors carry file:line:column; unknown keys come back as warnings.

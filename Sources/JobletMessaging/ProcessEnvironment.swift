@@ -2,9 +2,10 @@
 import Glibc
 #endif
 
-/// The worker's own environment: read for broker credentials only, never passed to jobs.
-enum ProcessEnvironment {
-    static var current: [String: String] {
+/// This process's environment, read from `environ` (Foundation-free): where the binaries find
+/// broker settings and credentials (`BrokerSettings.configuration`). Never passed to jobs.
+public enum ProcessEnvironment {
+    public static var current: [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
