@@ -109,6 +109,7 @@ let package = Package(
         .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "JobletCore", "TestSupport"]),
         .testTarget(name: "DispatcherIntegrationTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),
+        .testTarget(name: "JobletClientIntegrationTests", dependencies: ["JobletClient", "JobletCore", "TestSupport"]),
         // Worker hosts in network namespaces around a 3-node broker cluster (JOBLET_TEST_FLEET=1).
         .testTarget(name: "FleetIntegrationTests", dependencies: ["JobletCore", "AMQP", "TestSupport"]),
 

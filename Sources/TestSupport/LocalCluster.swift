@@ -1,35 +1,33 @@
 import Foundation
-import JobletCore
-import TestSupport
 
-/// A real local Joblet cluster for CLI tests: its own RabbitMQ node (so no other test suite's
-/// dispatcher answers our queries), one `joblet-dispatcher` and two `joblet-worker` processes
-/// started from `.build/debug` with temp state dirs, and a tiny runtime `rnxsh-1.0` installed for
-/// the main worker. Every process logs in as the broker user of its role (never guest): the
-/// dispatcher and workers read theirs with `--credentials-file`, rnx gets its submitter through
-/// JOBLET_BROKER_USER / JOBLET_BROKER_PASSWORD. Started once per test process and torn down at exit.
-final class LocalCluster: Sendable {
+/// A real local Joblet cluster for the tests of rnx and of the client library: its own RabbitMQ node
+/// (so no other test suite's dispatcher answers our queries), one `joblet-dispatcher` and two
+/// `joblet-worker` processes started from `.build/debug` with temp state dirs, and a tiny runtime
+/// `rnxsh-1.0` installed for the main worker. Every process logs in as the broker user of its role
+/// (never guest): the dispatcher and workers read theirs with `--credentials-file`; clients log in as
+/// `alice`, `bob` … Started once per test process and torn down at exit.
+public final class LocalCluster: Sendable {
     /// The broker URL without credentials.
-    let url: String
-    let root: String
+    public let url: String
+    public let root: String
     /// The main worker: its id is its broker user. It offers `rnxsh-1.0`.
-    let workerID: String
+    public let workerID: String
     /// A second worker (no runtimes, one slot) that tests may drain and resume without taking the
     /// main worker out of scheduling while other tests run.
-    let spareWorkerID: String
-    let binaries: String
-    /// The submitter every `rnx` call uses unless told otherwise.
-    let alice: BrokerRoles.User
+    public let spareWorkerID: String
+    public let binaries: String
+    /// The submitter tests use unless told otherwise.
+    public let alice: BrokerRoles.User
     /// A second submitter: must not see alice's jobs.
-    let bob: BrokerRoles.User
+    public let bob: BrokerRoles.User
     /// Listed in the dispatcher's `--admin`.
-    let admin: BrokerRoles.User
+    public let admin: BrokerRoles.User
     /// A user with the dispatcher's broker permissions but no part in the cluster (workers do not
     /// trust it): for tests that look at the queues themselves.
-    let observer: BrokerRoles.User
+    public let observer: BrokerRoles.User
     /// The runtime the worker offers: a shell script mounted at /usr/local/bin.
-    static let runtimeID = "rnxsh-1.0"
-    static let slots = 4
+    public static let runtimeID = "rnxsh-1.0"
+    public static let slots = 4
 
     private let processes: [Process]
     private let broker: PrivateBroker
@@ -51,21 +49,23 @@ final class LocalCluster: Sendable {
 
     private static let shared_ = SharedOnce<LocalCluster>()
 
-    /// The cluster shared by every RNX test in this process.
-    static func shared() async throws -> LocalCluster { try await shared_.value { try await LocalCluster.start() } }
+    /// The cluster shared by every test in this process. The first caller's `ready` decides when it
+    /// is ready: polled every 0.5 s for a minute, it returns nil once a job runs end to end and
+    /// otherwise what it saw (for the failure message).
+    public static func shared(ready: @escaping @Sendable (LocalCluster) async throws -> String?) async throws -> LocalCluster {
+        try await shared_.value { try await LocalCluster.start(ready: ready) }
+    }
 
     /// The package's `.build/debug`, found from this file's path.
-    static var binaryDirectory: String {
+    public static var binaryDirectory: String {
         let file = URL(fileURLWithPath: #filePath)
         return file.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(".build/debug").path
     }
 
-    static var rnxPath: String { binaryDirectory + "/rnx" }
-
-    private static func start() async throws -> LocalCluster {
+    private static func start(ready: @Sendable (LocalCluster) async throws -> String?) async throws -> LocalCluster {
         let binaries = binaryDirectory
-        for name in ["rnx", "joblet-dispatcher", "joblet-worker"]
+        for name in ["joblet-dispatcher", "joblet-worker"]
         where !FileManager.default.isExecutableFile(atPath: "\(binaries)/\(name)") {
             throw ClusterError("\(binaries)/\(name) is missing: run swift build first")
         }
@@ -108,7 +108,7 @@ final class LocalCluster: Sendable {
                                    users: users, processes: [dispatcher, workerProcess, spareProcess], broker: broker)
         atexit { LocalCluster.stopAtExit() }
         LocalCluster.running.withLock { $0 = cluster }
-        try await cluster.waitUntilReady()
+        try await cluster.waitUntilReady(ready)
         return cluster
     }
 
@@ -136,54 +136,27 @@ final class LocalCluster: Sendable {
         try? FileManager.default.removeItem(atPath: cluster.root)
     }
 
-    /// Waits until the dispatcher answers, knows our worker with its runtime, and a job runs end to end.
-    private func waitUntilReady() async throws {
-        var last = CommandResult(status: -1, stdout: "", stderr: "")
+    /// Polls `ready` until it says a job runs end to end; fails with what it saw and the daemons' logs.
+    private func waitUntilReady(_ ready: @Sendable (LocalCluster) async throws -> String?) async throws {
+        var last = "nothing yet"
         for _ in 0..<120 {
-            last = try await rnx(["workers", "--json"])
-            if last.status == 0, let workers = try? JSONCodec.decode([WorkerAdvert].self, from: Array(last.stdout.utf8),
-                                                                       rejectUnknownKeys: false),
-               workers.contains(where: { $0.workerID == workerID && $0.runtimes.contains { $0.id == LocalCluster.runtimeID } }),
-               workers.contains(where: { $0.workerID == spareWorkerID }) {
-                // The dispatcher may answer queries a moment before it consumes submissions: probe with a job.
-                last = try await rnx(["run", "--", "true"])
-                if last.status == 0 { return }
-            }
+            guard let missing = try await ready(self) else { return }
+            last = missing
             try await Task.sleep(for: .milliseconds(500))
         }
         let logs = ["dispatcher.log", "worker.log", "spare-worker.log"].map {
             "--- \($0)\n" + ((try? String(contentsOfFile: "\(root)/\($0)", encoding: .utf8)) ?? "").suffix(3000)
         }.joined(separator: "\n")
-        throw ClusterError("the cluster did not become ready; last rnx workers: \(last)\n\(logs)")
-    }
-
-    /// The environment of an rnx run as `user` (default alice): the URL without credentials, the
-    /// user and password in JOBLET_BROKER_USER / JOBLET_BROKER_PASSWORD, no rnx.yml.
-    func environment(as user: BrokerRoles.User? = nil) -> [String: String] {
-        let user = user ?? alice
-        return ["JOBLET_BROKER": url, "JOBLET_BROKER_USER": user.name, "JOBLET_BROKER_PASSWORD": user.password,
-                "JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml"]
-    }
-
-    /// Runs the CLI against this cluster, as a user would (alice unless `user` says otherwise).
-    func rnx(_ arguments: [String], as user: BrokerRoles.User? = nil, environment: [String: String] = [:],
-             stdin: String? = nil) async throws -> CommandResult {
-        let env = self.environment(as: user).merging(environment) { _, given in given }
-        return try await Subprocess.run(LocalCluster.rnxPath, arguments, environment: env, stdin: stdin)
+        throw ClusterError("the cluster did not become ready; last \(last)\n\(logs)")
     }
 
     /// Where the workers keep volumes (both workers share it).
-    var volumesDirectory: String { root + "/volumes" }
+    public var volumesDirectory: String { root + "/volumes" }
 
     /// Where a volume's file system is mounted on the workers' host while jobs use it: this is a
     /// job's `/volumes/<name>`.
-    func volumePath(_ name: String, owner: BrokerRoles.User? = nil) -> String {
+    public func volumePath(_ name: String, owner: BrokerRoles.User? = nil) -> String {
         "\(volumesDirectory)/\((owner ?? alice).name)/\(name)/mnt"
-    }
-
-    /// Runs the CLI (as alice) through a pseudo-terminal (`tty`) or pipes, performing `steps` on the way.
-    func interactive(_ arguments: [String], tty: Bool, steps: [InteractiveSession.Step]) async throws -> InteractiveSession.Result {
-        try await InteractiveSession.run([LocalCluster.rnxPath] + arguments, tty: tty, steps: steps, environment: environment())
     }
 
     /// A runtime with one mount (bin -> /usr/local/bin) holding `rnxsh-hello`, and a smoke test.
@@ -213,7 +186,7 @@ final class LocalCluster: Sendable {
 }
 
 /// Why the test cluster could not be used.
-struct ClusterError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ClusterError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,84 @@
+import JobletClient
+import JobletCore
+import TestSupport
+import Testing
+
+/// The client library as a Swift service uses it, against a real local cluster (broker, dispatcher
+/// and worker processes), without the rnx binary.
+@Suite(.integration(needs: [.root, .brokerNodes]),
+       .timeLimit(.minutes(10)))
+struct ClusterClientTests {
+    /// A chunk as (stream, text), to compare what a follower yielded.
+    struct Line: Equatable, CustomStringConvertible {
+        var stream: String
+        var text: String
+        var description: String { "\(stream): \(text.debugDescription)" }
+    }
+
+    /// Everything a follower yields: output, then the end.
+    func collect(_ events: JobFollower) async throws -> (lines: [Line], outcome: JobOutcome?) {
+        var lines: [Line] = []
+        var outcome: JobOutcome?
+        for try await event in events {
+            switch event {
+            case .output(let chunk): lines.append(Line(stream: chunk.stream, text: String(decoding: chunk.data, as: UTF8.self)))
+            case .ended(let end): outcome = end
+            case .state, .logNotStored, .outputMissing: break
+            }
+        }
+        return (lines, outcome)
+    }
+
+    @Test func aFollowedJobYieldsItsOutputInOrderOnItsStreamsThenItsExitCode() async throws {
+        let cluster = try await LocalCluster.shared()
+        try await cluster.withClient { client in
+            let request = JobRequest(command: ["sh", "-c", "echo one; echo two >&2; exit 3"])
+            let (jobID, events) = try await client.submitAndFollow(request)
+            let live = try await collect(events)
+            let expected = [Line(stream: "stdout", text: "one\n"), Line(stream: "stderr", text: "two\n")]
+            #expect(live.lines == expected)
+            #expect(live.outcome?.state == .failed)
+            #expect(live.outcome?.result?.exitCode == 3)
+
+            // Attaching after the end: the same output, from the dispatcher's store.
+            let replay = try await collect(client.follow(jobID))
+            #expect(replay.lines == expected)
+            #expect(replay.outcome?.result?.exitCode == 3)
+            let record = try await client.status(jobID)
+            #expect(record.state == .failed && record.result?.exitCode == 3, "\(record)")
+        }
+    }
+
+    @Test func aCancelledJobEndsCancelled() async throws {
+        let cluster = try await LocalCluster.shared()
+        try await cluster.withClient { client in
+            let jobID = try await client.submit(JobRequest(command: ["sleep", "60"])).jobID
+            var cancelled = false
+            var outcome: JobOutcome?
+            for try await event in client.follow(jobID) {
+                switch event {
+                case .state(.running) where !cancelled:
+                    try await client.cancel(jobID)
+                    cancelled = true
+                case .ended(let end):
+                    outcome = end
+                default:
+                    break
+                }
+            }
+            #expect(cancelled)
+            #expect(outcome?.state == .cancelled)
+            #expect(try await client.status(jobID).state == .cancelled)
+        }
+    }
+
+    @Test func anUnknownJobIsAnErrorFromTheDispatcher() async throws {
+        let cluster = try await LocalCluster.shared()
+        try await cluster.withClient { client in
+            let error = await #expect(throws: JobletClientError.self) {
+                try await client.status("0123456789abcdef0123456789abcdef")
+            }
+            #expect(error?.code == .remote, "\(String(describing: error))")
+        }
+    }
+}
