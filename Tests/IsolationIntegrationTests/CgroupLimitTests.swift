@@ -79,11 +79,13 @@ struct CgroupLimitTests {
         #expect(after.finish().output == "alive\n")
     }
 
-    @Test("a busy loop limited to 50% of a core uses at most 55% of one")
-    func cpuQuota() throws {
-        let manager = try CgroupTestHost.manager("cpu")
+    /// A shell busy loop run for 2 s in a job cgroup limited to `cpuPercent` of a core: the CPU
+    /// time it used, the share of a core that is, and the cgroup's cpu.stat read before the kill
+    /// (nil where the host has no such file).
+    private func busyLoop(_ label: String, cpuPercent: Int) throws -> (used: UInt64, share: Double, stat: String?) {
+        let manager = try CgroupTestHost.manager(label)
         defer { CgroupTestHost.dropParents(manager) }
-        let job = try manager.createJobCgroup(jobID: "busy", limits: ResourceLimits(cpuPercent: 50), ioPath: "/")
+        let job = try manager.createJobCgroup(jobID: "busy", limits: ResourceLimits(cpuPercent: cpuPercent), ioPath: "/")
         let process = try GatedProcess.spawn("/bin/sh -c 'while :; do :; done'")
         try job.attach(pid: process.pid)
         let start = CgroupTestHost.monotonicMicroseconds()
@@ -91,34 +93,27 @@ struct CgroupLimitTests {
         CgroupFS.pause(milliseconds: 2000)
         let used = try job.usage().cpuUsageUsec
         let elapsed = CgroupTestHost.monotonicMicroseconds() - start
+        let stat = try CgroupTestHost.file(job, v1Controller: "cpu", "cpu.stat").map { try CgroupFS.read($0) }
         try job.kill()
         _ = process.finish()
         try job.remove()
-        let share = Double(used) / Double(elapsed)
-        #expect(used > 0)
-        #expect(share <= 0.55, "busy loop used \(Int(share * 100))% of a core under a 50% limit")
+        return (used, Double(used) / Double(elapsed), stat)
+    }
+
+    @Test("a busy loop limited to 50% of a core uses at most 55% of one")
+    func cpuQuota() throws {
+        let loop = try busyLoop("cpu", cpuPercent: 50)
+        #expect(loop.used > 0)
+        #expect(loop.share <= 0.55, "busy loop used \(Int(loop.share * 100))% of a core under a 50% limit")
     }
 
     @Test("a busy loop limited to 10% is throttled by the kernel and stays near 10%")
     func cpuQuotaThrottles() throws {
         // 10% binds even on a loaded host (where the 50% test may not reach its limit at all).
-        let manager = try CgroupTestHost.manager("cpu-low")
-        defer { CgroupTestHost.dropParents(manager) }
-        let job = try manager.createJobCgroup(jobID: "busy", limits: ResourceLimits(cpuPercent: 10), ioPath: "/")
-        let process = try GatedProcess.spawn("/bin/sh -c 'while :; do :; done'")
-        try job.attach(pid: process.pid)
-        let start = CgroupTestHost.monotonicMicroseconds()
-        process.release()
-        CgroupFS.pause(milliseconds: 2000)
-        let used = try job.usage().cpuUsageUsec
-        let elapsed = CgroupTestHost.monotonicMicroseconds() - start
-        let stat = try CgroupFS.read(try #require(CgroupTestHost.file(job, v1Controller: "cpu", "cpu.stat")))
-        try job.kill()
-        _ = process.finish()
-        try job.remove()
+        let loop = try busyLoop("cpu-low", cpuPercent: 10)
+        let stat = try #require(loop.stat)
         #expect((CgroupFS.keyedValues(stat)["nr_throttled"] ?? 0) > 0, "cpu.stat: \(stat)")
-        let share = Double(used) / Double(elapsed)
-        #expect(share <= 0.15, "busy loop used \(Int(share * 100))% of a core under a 10% limit")
+        #expect(loop.share <= 0.15, "busy loop used \(Int(loop.share * 100))% of a core under a 10% limit")
     }
 
     @Test("cpuCores pins the job to CPU 0")
