@@ -20,7 +20,7 @@ struct SandboxSupervisorTests {
         }
         let during = Self.threads()
         let supervisors = Self.threadNames().filter { $0 == "joblet-sandbox" }.count
-        FileManager.default.createFile(atPath: work.path + "/go", contents: nil)
+        _ = FileManager.default.createFile(atPath: work.path + "/go", contents: nil)
         let runs = try await withThrowingTaskGroup(of: (Int, SandboxRun).self) { group in
             for (index, process) in processes.enumerated() {
                 group.addTask {

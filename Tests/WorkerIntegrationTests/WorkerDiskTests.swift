@@ -153,7 +153,7 @@ struct WorkerDiskTests {
         try await withCleanup { await worker.stop(); await probe.close() } do: {
             _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
 
-            let first = try await probe.submit(["sh", "-c", "cat /proc/self/mountinfo; echo secret > /work/mine; echo t > /tmp/mine; mkdir /work/d"],
+            let first = try await probe.submit(["sh", "-c", "cat /proc/self/mountinfo; stat -f -c 'fsid %i' /work; echo secret > /work/mine; echo t > /tmp/mine; mkdir /work/d"],
                                                limits: JobLimits(disk: Self.limit))
             let firstEvents = try await probe.jobEvents(for: [first])
             let firstResult = try #require(firstEvents.first { $0.state.isTerminal }?.result)
@@ -165,15 +165,17 @@ struct WorkerDiskTests {
             #expect(work.contains(" - ext4 /dev/loop"), "\(work)")
             #expect(mountinfo.contains(" /tmp /tmp "), "/tmp is on the disk too: \(mountinfo)")
 
-            let second = try await probe.submit(["sh", "-c", "ls -A /work /tmp; cat /proc/self/mountinfo"], limits: JobLimits(disk: Self.limit))
+            let second = try await probe.submit(["sh", "-c", "ls -A /work /tmp; stat -f -c 'fsid %i' /work"], limits: JobLimits(disk: Self.limit))
             let secondEvents = try await probe.jobEvents(for: [second])
             let secondResult = try #require(secondEvents.first { $0.state.isTerminal }?.result)
             #expect(secondResult.exitCode == 0)
             let listing = try await probe.output(of: second, chunks: secondResult.logChunks)
             #expect(listing.hasPrefix("/tmp:\n\n/work:\n"), "\(listing)")
             #expect(!listing.contains("mine"))
-            let device = { (text: String) in text.split(separator: "\n").first { $0.contains(" /work /work ") }?.split(separator: " ").last }
-            #expect(device(listing) == device(mountinfo), "the slot's disk was emptied and reused")
+            // The filesystem id comes from the ext4 UUID: a new disk would have another.
+            let fsid = { (text: String) in text.split(separator: "\n").first { $0.hasPrefix("fsid ") } }
+            #expect(fsid(listing) != nil && fsid(listing) == fsid(mountinfo),
+                    "the slot's disk was emptied and reused: \(listing) \(worker.log.split(separator: "\n").filter { $0.contains("disk") })")
 
             // The idle disk goes with a graceful stop.
             let directory = worker.directory

@@ -22,6 +22,10 @@ public final class DiskPool: @unchecked Sendable {
     /// …and its image holds at most this much of the host's disk (and at most half its size).
     public var reuseMaxImageBytes: Int64 = 32 << 20
 
+    /// Emptying a kept disk is tried this often, this far apart, before the disk is destroyed instead.
+    static let clearAttempts = 4
+    static let clearRetryMicroseconds: UInt32 = 20_000
+
     private let lock = ConditionLock()
     // Guarded by `lock`.
     private var idle: [LoopFilesystem] = []
@@ -125,13 +129,16 @@ public final class DiskPool: @unchecked Sendable {
         if inodes > reuseMaxInodes { return "its job left \(inodes) inodes in use" }
         let image = filesystem.imageBytes()
         if image > min(reuseMaxImageBytes, filesystem.sizeBytes / 2) { return "its image holds \(image) bytes" }
-        let entries = DirectoryEntries.namesIfPresent(filesystem.mountPoint).filter { $0 != "lost+found" }
-        try? clear(entries.map { filesystem.mountPoint + "/" + $0 })
-        guard filesystem.isEmpty() else {
-            let left = ((try? filesystem.usage().usedInodes) ?? -1) - filesystem.emptyInodes
-            return "\(left) inodes were still in use after emptying it"
+        // Retried before the disk is given up: whatever still holds a file for a moment after the job
+        // should not cost the next job a new disk.
+        for attempt in 0..<Self.clearAttempts {
+            if attempt > 0 { usleep(Self.clearRetryMicroseconds) }
+            let entries = DirectoryEntries.namesIfPresent(filesystem.mountPoint).filter { $0 != "lost+found" }
+            try? clear(entries.map { filesystem.mountPoint + "/" + $0 })
+            if filesystem.isEmpty() { return nil }
         }
-        return nil
+        let left = ((try? filesystem.usage().usedInodes) ?? -1) - filesystem.emptyInodes
+        return "\(left) inodes were still in use after emptying it"
     }
 
     /// Waits for disks being given back, then destroys the idle ones (worker shutdown).
