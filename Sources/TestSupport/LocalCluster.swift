@@ -33,16 +33,16 @@ public final class LocalCluster: Sendable {
     private let broker: PrivateBroker
 
     private init(url: String, root: String, workerID: String, spareWorkerID: String, binaries: String,
-                 users: [String: BrokerRoles.User], processes: [Process], broker: PrivateBroker) {
+                 users: ProvisionedUsers, processes: [Process], broker: PrivateBroker) throws {
         self.url = url
         self.root = root
         self.workerID = workerID
         self.spareWorkerID = spareWorkerID
         self.binaries = binaries
-        self.alice = users["alice"]!
-        self.bob = users["bob"]!
-        self.admin = users["admin"]!
-        self.observer = users["observer"]!
+        self.alice = try users["alice"]
+        self.bob = try users["bob"]
+        self.admin = try users["admin"]
+        self.observer = try users["observer"]
         self.processes = processes
         self.broker = broker
     }
@@ -86,14 +86,14 @@ public final class LocalCluster: Sendable {
             ("observer", "dispatcher", "observer-\(pid)"),
         ]
         let made = try BrokerRoles.provision(roles.map { ($0.role, $0.name) }, brokerURL: broker.url)
-        let users = Dictionary(uniqueKeysWithValues: zip(roles.map(\.key), made))
+        let users = ProvisionedUsers(Dictionary(uniqueKeysWithValues: zip(roles.map(\.key), made)))
         let url = BrokerRoles.withoutCredentials(broker.url)
-        let dispatcherUser = users["dispatcher"]!, worker = users["worker"]!, spare = users["spare"]!
+        let dispatcherUser = try users["dispatcher"], worker = try users["worker"], spare = try users["spare"]
         // Volumes in our temp root, shared by both workers, so a test can reach into a running job's /volumes/<name>.
         try "volumes_dir: \"\(root)/volumes\"\n".write(toFile: root + "/worker.yml", atomically: true, encoding: .utf8)
         let dispatcher = try Subprocess.spawn("\(binaries)/joblet-dispatcher",
                                               ["--broker", url, "--credentials-file", dispatcherUser.credentialsFile,
-                                               "--admin", users["admin"]!.name, "--state-dir", root + "/dispatcher"],
+                                               "--admin", try users["admin"].name, "--state-dir", root + "/dispatcher"],
                                               log: root + "/dispatcher.log")
         func startWorker(_ user: BrokerRoles.User, slots: Int, runtimes: String, log: String) throws -> Process {
             try Subprocess.spawn("\(binaries)/joblet-worker",
@@ -104,7 +104,7 @@ public final class LocalCluster: Sendable {
         }
         let workerProcess = try startWorker(worker, slots: slots, runtimes: root + "/runtimes", log: "worker")
         let spareProcess = try startWorker(spare, slots: 1, runtimes: root + "/spare-runtimes", log: "spare-worker")
-        let cluster = LocalCluster(url: url, root: root, workerID: worker.name, spareWorkerID: spare.name, binaries: binaries,
+        let cluster = try LocalCluster(url: url, root: root, workerID: worker.name, spareWorkerID: spare.name, binaries: binaries,
                                    users: users, processes: [dispatcher, workerProcess, spareProcess], broker: broker)
         atexit { LocalCluster.stopAtExit() }
         LocalCluster.running.withLock { $0 = cluster }
@@ -182,6 +182,19 @@ public final class LocalCluster: Sendable {
 
         """
         _ = FileManager.default.createFile(atPath: directory + "/runtime.yml", contents: Data(yaml.utf8))
+    }
+}
+
+/// The broker users made for the cluster, by role key; a missing one is an error, not a crash.
+struct ProvisionedUsers {
+    let byKey: [String: BrokerRoles.User]
+    init(_ byKey: [String: BrokerRoles.User]) { self.byKey = byKey }
+
+    subscript(key: String) -> BrokerRoles.User {
+        get throws {
+            guard let user = byKey[key] else { throw ClusterError("no broker user '\(key)' was provisioned") }
+            return user
+        }
     }
 }
 

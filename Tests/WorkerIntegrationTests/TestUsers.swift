@@ -28,14 +28,17 @@ actor TestUsers {
     func fixed(url: String) throws -> Fixed {
         if let known = fixed[url] { return known }
         try provision(url: url, withFixed: true)
-        return fixed[url]!
+        guard let made = fixed[url] else { throw ClusterError("no fixed users were provisioned at \(url)") }
+        return made
     }
 
     /// A worker user nobody used before in this process.
     func worker(url: String) throws -> BrokerRoles.User {
         if fixed[url] == nil { try provision(url: url, withFixed: true) }
         if pools[url, default: []].isEmpty { try provision(url: url, withFixed: false) }
-        return pools[url]!.removeFirst()
+        guard let user = pools[url]?.first else { throw ClusterError("no worker user was provisioned at \(url)") }
+        pools[url]?.removeFirst()
+        return user
     }
 
     private func provision(url: String, withFixed: Bool) throws {

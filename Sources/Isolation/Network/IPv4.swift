@@ -32,6 +32,12 @@ public struct IPv4Subnet: Sendable, Hashable, CustomStringConvertible {
 
     public init?(address: IPv4Address, prefix: Int) {
         guard (0...32).contains(prefix) else { return nil }
+        self.init(address: address, clampedPrefix: prefix)
+    }
+
+    /// For literals in code: a prefix outside 0-32 is clamped rather than refused.
+    init(address: IPv4Address, clampedPrefix prefix: Int) {
+        let prefix = min(max(prefix, 0), 32)
         self.address = IPv4Address(address.value & Self.mask(prefix))
         self.prefix = prefix
     }

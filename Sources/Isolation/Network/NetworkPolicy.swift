@@ -36,8 +36,7 @@ public struct NetworkPolicy: Sendable, Equatable {
         self.brokers = brokers
     }
 
-    // Literals known to parse.
-    public static let defaultPool = IPv4Subnet(address: IPv4Address(0x0A59_0000), prefix: 16)!   // 10.89.0.0/16
+    public static let defaultPool = IPv4Subnet(address: IPv4Address(0x0A59_0000), clampedPrefix: 16)   // 10.89.0.0/16
     /// RFC 1918 and shared address space (the host's private networks), link-local (cloud metadata
     /// at 169.254.169.254), "this network", loopback, multicast and reserved.
     public static let defaultDenied: [IPv4Subnet] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
