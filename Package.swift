@@ -27,65 +27,97 @@ let package = Package(
     ],
     targets: [
         // C libraries: header shims only; nothing but these modules imports C.
-        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq",
-                       providers: [.apt(["librabbitmq-dev"])]),
-        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
-                       providers: [.apt(["libyaml-dev"])]),
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
-                       providers: [.apt(["libarchive-dev"])]),
-        .systemLibrary(name: "CJansson", pkgConfig: "jansson",
-                       providers: [.apt(["libjansson-dev"])]),
+        .systemLibrary(
+            name: "CRabbitMQ", pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(
+            name: "CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(
+            name: "CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(
+            name: "CJansson", pkgConfig: "jansson",
+            providers: [.apt(["libjansson-dev"])]),
         // The only code that runs between clone() and execve(), plus the sandbox's PID-1 init.
         .target(name: "CIsolation"),
         // PID 1 of every sandbox, exec'ed by the sandbox child after pivot_root. Static: swiftc links
         // even C executables against libswiftCore, which does not exist inside a sandbox.
-        .executableTarget(name: "joblet-init", dependencies: ["CIsolation"],
-                          linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
+        .executableTarget(
+            name: "joblet-init", dependencies: ["CIsolation"],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
 
         // The one EINTR retry, errno text, Duration conversion and error shape every Swift module uses (no C).
         .target(name: "SystemCalls"),
         // Wire types, runtime specs and the JSON/YAML codecs: what every binary needs.
-        .target(name: "JobletCore",
-                dependencies: ["SystemCalls", "CYAML", "CJansson",
-                               .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "JobletCore",
+            dependencies: [
+                "SystemCalls", "CYAML", "CJansson",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Archives (libarchive) and runtime packages: the worker and rnx only, never the dispatcher.
-        .target(name: "JobletPackages",
-                dependencies: ["JobletCore", "SystemCalls", "CArchive",
-                               .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "AMQP",
-                dependencies: ["CRabbitMQ", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "JobletPackages",
+            dependencies: [
+                "JobletCore", "SystemCalls", "CArchive",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "AMQP",
+            dependencies: ["CRabbitMQ", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         // Joblet's names and message shapes on top of the AMQP library, shared by all three binaries.
-        .target(name: "JobletMessaging",
-                dependencies: ["JobletCore", "AMQP", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Isolation",
-                dependencies: ["CIsolation", "JobletCore", "SystemCalls",
-                               .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Worker",
-                dependencies: ["JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "Isolation", "SystemCalls",
-                               .product(name: "Logging", package: "swift-log"),
-                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                               .product(name: "Prometheus", package: "swift-prometheus"),
-                               .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
-        .target(name: "Dispatcher",
-                dependencies: ["JobletCore", "AMQP", "JobletMessaging",
-                               .product(name: "GRDB", package: "GRDB.swift"),
-                               .product(name: "Logging", package: "swift-log"),
-                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                               .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
-        .executableTarget(name: "joblet-worker",
-                          dependencies: ["Worker", "JobletPackages", "joblet-init",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "joblet-dispatcher",
-                          dependencies: ["Dispatcher", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(
+            name: "JobletMessaging",
+            dependencies: ["JobletCore", "AMQP", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "Isolation",
+            dependencies: [
+                "CIsolation", "JobletCore", "SystemCalls",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "Worker",
+            dependencies: [
+                "JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "Isolation", "SystemCalls",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ]),
+        .target(
+            name: "Dispatcher",
+            dependencies: [
+                "JobletCore", "AMQP", "JobletMessaging",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ]),
+        .executableTarget(
+            name: "joblet-worker",
+            dependencies: [
+                "Worker", "JobletPackages", "joblet-init",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "joblet-dispatcher",
+            dependencies: ["Dispatcher", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Submit, follow and query jobs from Swift: the core of rnx, for any Swift service.
-        .target(name: "JobletClient",
-                dependencies: ["JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
-                               .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
-        .executableTarget(name: "rnx",
-                          dependencies: ["JobletClient", "JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "SystemCalls",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                                         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                                         .product(name: "AsyncAlgorithms", package: "swift-async-algorithms")]),
+        .target(
+            name: "JobletClient",
+            dependencies: [
+                "JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ]),
+        .executableTarget(
+            name: "rnx",
+            dependencies: [
+                "JobletClient", "JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "SystemCalls",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ]),
 
         // Test harness: a private RabbitMQ node shared by the whole test run, and `.integration(needs:)`.
         .target(name: "TestSupport", dependencies: ["AMQP", "JobletCore"]),
@@ -96,16 +128,28 @@ let package = Package(
         .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "JobletPackages", "TestSupport"]),
         .testTarget(name: "JobletCoreIntegrationTests", dependencies: ["JobletCore", "JobletPackages", "TestSupport"]),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"]),
-        .testTarget(name: "AMQPIntegrationTests", dependencies: ["AMQP", "TestSupport",
-                                                                .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "AMQPIntegrationTests",
+            dependencies: [
+                "AMQP", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "JobletMessagingTests", dependencies: ["JobletMessaging", "TestSupport"]),
         .testTarget(name: "JobletMessagingIntegrationTests", dependencies: ["JobletMessaging", "TestSupport"]),
         .testTarget(name: "IsolationTests", dependencies: ["Isolation"]),
-        .testTarget(name: "IsolationIntegrationTests", dependencies: ["Isolation", "JobletCore", "TestSupport", "joblet-init",
-                                                                     "sandbox-soak"]),
+        .testTarget(
+            name: "IsolationIntegrationTests",
+            dependencies: [
+                "Isolation", "JobletCore", "TestSupport", "joblet-init",
+                "sandbox-soak",
+            ]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobletCore", "TestSupport"]),
-        .testTarget(name: "WorkerIntegrationTests", dependencies: ["Worker", "AMQP", "JobletCore", "JobletPackages", "TestSupport",
-                                                                  "joblet-init"]),
+        .testTarget(
+            name: "WorkerIntegrationTests",
+            dependencies: [
+                "Worker", "AMQP", "JobletCore", "JobletPackages", "TestSupport",
+                "joblet-init",
+            ]),
         .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "JobletCore", "TestSupport"]),
         .testTarget(name: "DispatcherIntegrationTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),
@@ -115,13 +159,16 @@ let package = Package(
 
         // Benchmarks print figures beside a baseline measured in the same run.
         .target(name: "CAMQPBaseline", dependencies: ["CRabbitMQ"], path: "Benchmarks/CAMQPBaseline"),
-        .executableTarget(name: "amqp-bench", dependencies: ["AMQP", "CAMQPBaseline"],
-                          path: "Benchmarks/AMQPBench", exclude: ["README.md"]),
-        .executableTarget(name: "sandbox-bench", dependencies: ["Isolation", "JobletCore", "joblet-init"],
-                          path: "Benchmarks/SandboxBench"),
+        .executableTarget(
+            name: "amqp-bench", dependencies: ["AMQP", "CAMQPBaseline"],
+            path: "Benchmarks/AMQPBench", exclude: ["README.md"]),
+        .executableTarget(
+            name: "sandbox-bench", dependencies: ["Isolation", "JobletCore", "joblet-init"],
+            path: "Benchmarks/SandboxBench"),
         // Runs many sandboxed jobs in its own process and checks nothing leaks (used by IsolationTests).
-        .executableTarget(name: "sandbox-soak", dependencies: ["Isolation", "joblet-init"],
-                          path: "Benchmarks/SandboxSoak"),
+        .executableTarget(
+            name: "sandbox-soak", dependencies: ["Isolation", "joblet-init"],
+            path: "Benchmarks/SandboxSoak"),
     ],
     swiftLanguageModes: [.v6]
 )

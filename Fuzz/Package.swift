@@ -11,13 +11,14 @@ import PackageDescription
 let joblet = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 func fuzzTarget(_ name: String, _ products: [String]) -> Target {
-    .executableTarget(name: "fuzz-\(name)",
-                      dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: joblet) },
-                      path: "Sources/fuzz-\(name)",
-                      // gold hits an internal error (dwarf_reader.cc) linking sanitized Swift; lld does not.
-                      // --gc-sections (SwiftPM adds it in release only) drops libFuzzer's own main, which
-                      // SwiftPM's main replaces but whose reference to LLVMFuzzerTestOneInput would remain.
-                      linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "--gc-sections"])])
+    .executableTarget(
+        name: "fuzz-\(name)",
+        dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: joblet) },
+        path: "Sources/fuzz-\(name)",
+        // gold hits an internal error (dwarf_reader.cc) linking sanitized Swift; lld does not.
+        // --gc-sections (SwiftPM adds it in release only) drops libFuzzer's own main, which
+        // SwiftPM's main replaces but whose reference to LLVMFuzzerTestOneInput would remain.
+        linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "--gc-sections"])])
 }
 
 let package = Package(

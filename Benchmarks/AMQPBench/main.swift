@@ -67,8 +67,9 @@ func swiftRun(_ o: Options, queue: String, quorum: Bool) async throws -> Rates {
             for i in 0..<o.count {
                 if i >= o.window { try await group.next() }
                 group.addTask {
-                    try await ch.publish(body, exchange: "", routingKey: queue,
-                                         properties: BasicProperties(deliveryMode: .persistent, messageID: String(i)))
+                    try await ch.publish(
+                        body, exchange: "", routingKey: queue,
+                        properties: BasicProperties(deliveryMode: .persistent, messageID: String(i)))
                 }
             }
             try await group.waitForAll()
@@ -91,21 +92,24 @@ func swiftRun(_ o: Options, queue: String, quorum: Bool) async throws -> Rates {
     try await ch.deleteQueue(queue)
     await conn.close()
     let n = Double(o.count)
-    return Rates(publish: n / seconds(publishTime), consume: n / seconds(consumeTime),
-                 publishCPU: publishCPU / n * 1e6, consumeCPU: consumeCPU / n * 1e6)
+    return Rates(
+        publish: n / seconds(publishTime), consume: n / seconds(consumeTime),
+        publishCPU: publishCPU / n * 1e6, consumeCPU: consumeCPU / n * 1e6)
 }
 
 func cRun(_ o: Options, queue: String, quorum: Bool) throws -> Rates {
     var r = joblet_baseline_result()
-    let rc = joblet_baseline_run(o.url, queue, quorum ? 1 : 0, Int32(o.count), Int32(o.size),
-                                 Int32(o.window), Int32(o.prefetch), &r)
+    let rc = joblet_baseline_run(
+        o.url, queue, quorum ? 1 : 0, Int32(o.count), Int32(o.size),
+        Int32(o.window), Int32(o.prefetch), &r)
     guard rc == 0 else {
         let msg = withUnsafeBytes(of: r.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         throw AMQPError(.protocolError, "C baseline failed: \(msg)")
     }
     let n = Double(o.count)
-    return Rates(publish: r.publish_per_second, consume: r.consume_per_second,
-                 publishCPU: r.publish_cpu_seconds / n * 1e6, consumeCPU: r.consume_cpu_seconds / n * 1e6)
+    return Rates(
+        publish: r.publish_per_second, consume: r.consume_per_second,
+        publishCPU: r.publish_cpu_seconds / n * 1e6, consumeCPU: r.consume_cpu_seconds / n * 1e6)
 }
 
 func median(_ xs: [Double]) -> Double {
@@ -118,8 +122,9 @@ guard !options.url.isEmpty else {
     print("usage: amqp-bench --url amqp://guest:guest@127.0.0.1:5672/ [-n 10000] [--rounds 5] (or set JOBLET_AMQP_URL)")
     exit(2)
 }
-print("amqp-bench: \(options.count) persistent messages of \(options.size) B, confirm window \(options.window), "
-      + "prefetch \(options.prefetch), \(options.rounds) interleaved rounds (medians; ratio spread = min..max per round)")
+print(
+    "amqp-bench: \(options.count) persistent messages of \(options.size) B, confirm window \(options.window), "
+        + "prefetch \(options.prefetch), \(options.rounds) interleaved rounds (medians; ratio spread = min..max per round)")
 print("")
 print("queue    phase            Swift msg/s      C msg/s   Swift/C   ratio spread   CPU µs/msg Swift    C")
 let pid = getpid()
@@ -133,12 +138,16 @@ for quorum in options.kinds {
         cRates.append(try cRun(options, queue: "bench.c.\(kind).\(pid).\(round)", quorum: quorum))
         if !swiftFirst { swiftRates.append(try await swiftRun(options, queue: "bench.swift.\(kind).\(pid).\(round)", quorum: quorum)) }
     }
-    for (phase, pick, cpu) in [("publish+confirm", \Rates.publish, \Rates.publishCPU),
-                               ("consume+ack    ", \Rates.consume, \Rates.consumeCPU)] {
+    for (phase, pick, cpu) in [
+        ("publish+confirm", \Rates.publish, \Rates.publishCPU),
+        ("consume+ack    ", \Rates.consume, \Rates.consumeCPU),
+    ] {
         let sv = swiftRates.map { $0[keyPath: pick] }, cv = cRates.map { $0[keyPath: pick] }
         let ratios = zip(sv, cv).map { $0 / $1 }
-        print(String(format: "%@  %@  %11.0f  %11.0f   %6.2f   %4.2f..%4.2f   %16.1f %6.1f", kind, phase,
-                     median(sv), median(cv), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0,
-                     median(swiftRates.map { $0[keyPath: cpu] }), median(cRates.map { $0[keyPath: cpu] })))
+        print(
+            String(
+                format: "%@  %@  %11.0f  %11.0f   %6.2f   %4.2f..%4.2f   %16.1f %6.1f", kind, phase,
+                median(sv), median(cv), median(ratios), ratios.min() ?? 0, ratios.max() ?? 0,
+                median(swiftRates.map { $0[keyPath: cpu] }), median(cRates.map { $0[keyPath: cpu] })))
     }
 }

@@ -6,9 +6,9 @@
 // Usage: sandbox-bench [jobs per repetition (100)] [repetitions (5)]
 import Isolation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100 : 100
@@ -117,23 +117,36 @@ final class SpawnTimes: @unchecked Sendable { var current: [Double] = []; var ru
 let spawnTimes = SpawnTimes()
 
 let cases: [(String, () async throws -> Void)] = [
-    ("posix_spawn /bin/true", {
-        precondition(spawnAndWait(["/bin/true"]) == 0)
-    }),
-    ("unshare --pid --fork --mount ... true", {
-        precondition(spawnAndWait(["/usr/bin/unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
-                                   "--mount-proc", "/bin/true"]) == 0)
-    }),
-    ("Sandbox.spawn /bin/true", {
-        let plan = SandboxPlan(jobID: "bench", argv: ["/bin/true"], environment: [:], hostname: "job-bench",
-                               workDirectory: workDirectory)
-        let t0 = now()
-        let process = try Sandbox.spawn(plan)
-        spawnTimes.current.append(now() - t0)
-        for try await _ in process.output {}
-        let status = await process.wait()
-        precondition(status == .exited(0))
-    }),
+    (
+        "posix_spawn /bin/true",
+        {
+            precondition(spawnAndWait(["/bin/true"]) == 0)
+        }
+    ),
+    (
+        "unshare --pid --fork --mount ... true",
+        {
+            precondition(
+                spawnAndWait([
+                    "/usr/bin/unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
+                    "--mount-proc", "/bin/true",
+                ]) == 0)
+        }
+    ),
+    (
+        "Sandbox.spawn /bin/true",
+        {
+            let plan = SandboxPlan(
+                jobID: "bench", argv: ["/bin/true"], environment: [:], hostname: "job-bench",
+                workDirectory: workDirectory)
+            let t0 = now()
+            let process = try Sandbox.spawn(plan)
+            spawnTimes.current.append(now() - t0)
+            for try await _ in process.output {}
+            let status = await process.wait()
+            precondition(status == .exited(0))
+        }
+    ),
 ]
 
 print("sandbox-bench: \(repetitions) repetitions x \(iterations) jobs per case, interleaved round-robin;")
@@ -149,17 +162,19 @@ for round in 0..<repetitions {
 for (index, (name, _)) in cases.enumerated() {
     let samples = runs.map { $0[index] }
     let jobs = Double(iterations)
-    print(name.padding(38)
-          + " p50 \(spread(samples.map(\.p50))) ms"
-          + "  p99 \(spread(samples.map(\.p99))) ms"
-          + "  cpu own \(spread(samples.map { $0.ownCPU / jobs })) ms"
-          + "  children \(spread(samples.map { $0.childCPU / jobs })) ms")
+    print(
+        name.padding(38)
+            + " p50 \(spread(samples.map(\.p50))) ms"
+            + "  p99 \(spread(samples.map(\.p99))) ms"
+            + "  cpu own \(spread(samples.map { $0.ownCPU / jobs })) ms"
+            + "  children \(spread(samples.map { $0.childCPU / jobs })) ms")
 }
 print("  of which Sandbox.spawn (until exec)".padding(38) + " p50 \(spread(spawnTimes.runs.map { median($0) })) ms")
 let ratios = runs.map { $0[2].p50 / $0[1].p50 }
 let ratio = median(ratios)
-print("sandbox / unshare p50 = \(format(ratio, 2))x (per repetition \(ratios.map { format($0, 2) }.joined(separator: " ")))"
-      + " (target <= 1.5x): \(ratio <= 1.5 ? "OK" : "OVER")")
+print(
+    "sandbox / unshare p50 = \(format(ratio, 2))x (per repetition \(ratios.map { format($0, 2) }.joined(separator: " ")))"
+        + " (target <= 1.5x): \(ratio <= 1.5 ? "OK" : "OVER")")
 
 /// OS threads of this process (/proc/self/task).
 func threadCount() -> Int {
@@ -178,8 +193,9 @@ let running = 20
 let idleThreads = threadCount()
 var sleepers: [SandboxProcess] = []
 for _ in 0..<running {
-    let plan = SandboxPlan(jobID: "bench-threads", argv: ["/bin/sleep", "2"], environment: [:], hostname: "job-bench",
-                           workDirectory: workDirectory)
+    let plan = SandboxPlan(
+        jobID: "bench-threads", argv: ["/bin/sleep", "2"], environment: [:], hostname: "job-bench",
+        workDirectory: workDirectory)
     sleepers.append(try Sandbox.spawn(plan))
 }
 let busyThreads = threadCount()
@@ -187,5 +203,6 @@ for process in sleepers {
     for try await _ in process.output {}
     _ = await process.wait()
 }
-print("threads: \(idleThreads) idle, \(busyThreads) with \(running) jobs running = "
-      + "\(format(Double(busyThreads - idleThreads) / Double(running), 2)) per running job")
+print(
+    "threads: \(idleThreads) idle, \(busyThreads) with \(running) jobs running = "
+        + "\(format(Double(busyThreads - idleThreads) / Double(running), 2)) per running job")

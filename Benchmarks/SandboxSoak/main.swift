@@ -40,7 +40,8 @@ func childCount() -> Int {
     let me = "\(getpid())"
     return entries("/proc").filter { $0.allSatisfy(\.isNumber) }.filter { pid in
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.count > 1 && fields[1] == me
     }.count
@@ -52,8 +53,10 @@ chown(work, 65534, 65534)
 defer { try? FileManager.default.removeItem(atPath: work) }
 
 func runOne(_ index: Int) async throws {
-    let process = try Sandbox.spawn(SandboxPlan(jobID: "soak\(index)", argv: ["/bin/true"], environment: [:],
-                                                hostname: "job-soak", workDirectory: work))
+    let process = try Sandbox.spawn(
+        SandboxPlan(
+            jobID: "soak\(index)", argv: ["/bin/true"], environment: [:],
+            hostname: "job-soak", workDirectory: work))
     for try await _ in process.output {}
     let status = await process.wait()
     if status != .exited(0) {

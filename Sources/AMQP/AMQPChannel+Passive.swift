@@ -12,8 +12,9 @@ extension AMQPChannel {
             let ok = amqp_queue_declare(conn.state, ch.id, arena.bytes(name), 1, 0, 0, 0, amqp_empty_table)
             try loop.check("inspecting queue '\(name)'", ch, conn)
             guard let ok else { throw AMQPError(.protocolError, "inspecting queue '\(name)': no reply") }
-            return QueueDeclareResult(name: CDecoding.string(ok.pointee.queue), messageCount: ok.pointee.message_count,
-                                      consumerCount: ok.pointee.consumer_count)
+            return QueueDeclareResult(
+                name: CDecoding.string(ok.pointee.queue), messageCount: ok.pointee.message_count,
+                consumerCount: ok.pointee.consumer_count)
         }
     }
 

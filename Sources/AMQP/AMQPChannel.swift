@@ -14,8 +14,10 @@ public final class AMQPChannel: Sendable {
         self.id = id
     }
 
-    public func declareExchange(_ name: String, kind: ExchangeKind, durable: Bool = true, autoDelete: Bool = false,
-                                arguments: FieldTable = [:]) async throws {
+    public func declareExchange(
+        _ name: String, kind: ExchangeKind, durable: Bool = true, autoDelete: Bool = false,
+        arguments: FieldTable = [:]
+    ) async throws {
         let id = self.id
         try await loop.perform { loop in
             let (conn, ch) = try loop.ready(id)
@@ -27,8 +29,10 @@ public final class AMQPChannel: Sendable {
 
     /// Declares a queue; `name` "" asks the broker for a generated name (returned in the result).
     @discardableResult
-    public func declareQueue(_ name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
-                             arguments: FieldTable = [:]) async throws -> QueueDeclareResult {
+    public func declareQueue(
+        _ name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
+        arguments: FieldTable = [:]
+    ) async throws -> QueueDeclareResult {
         let id = self.id
         return try await loop.perform { loop in
             let (conn, ch) = try loop.ready(id)
@@ -56,8 +60,9 @@ public final class AMQPChannel: Sendable {
         try await loop.perform { loop in
             let (conn, ch) = try loop.ready(id)
             let arena = CArena()
-            amqp_queue_unbind(conn.state, ch.id, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey),
-                              arena.table(arguments))
+            amqp_queue_unbind(
+                conn.state, ch.id, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey),
+                arena.table(arguments))
             try loop.check("unbinding queue '\(queue)' from exchange '\(exchange)'", ch, conn)
             ch.topology.removeAll { $0 == .binding(queue: queue, exchange: exchange, routingKey: routingKey, arguments: arguments) }
         }
@@ -121,17 +126,23 @@ public final class AMQPChannel: Sendable {
     /// until `publishConfirmTimeout`, then throws .connectionLost — never silently dropped.
     /// Without confirms: returns once the message was written to the socket.
     /// With `AMQPConfiguration.identifyPublishes`, a message without `user_id` gets the connection's user.
-    public func publish(_ body: [UInt8], exchange: String, routingKey: String,
-                        properties: BasicProperties = BasicProperties(), mandatory: Bool = false) async throws {
-        try await startPublish(body, exchange: exchange, routingKey: routingKey, properties: properties,
-                               mandatory: mandatory).confirmed()
+    public func publish(
+        _ body: [UInt8], exchange: String, routingKey: String,
+        properties: BasicProperties = BasicProperties(), mandatory: Bool = false
+    ) async throws {
+        try await startPublish(
+            body, exchange: exchange, routingKey: routingKey, properties: properties,
+            mandatory: mandatory
+        ).confirmed()
     }
 
     /// Hands the message to the connection now, before this returns, so publishes started one after
     /// the other reach the broker in that order; the receipt's `confirmed()` waits for the confirm
     /// (failures as `publish`). For work that need not wait for a confirm before going on.
-    public func startPublish(_ body: [UInt8], exchange: String, routingKey: String,
-                             properties: BasicProperties = BasicProperties(), mandatory: Bool = false) -> PublishReceipt {
+    public func startPublish(
+        _ body: [UInt8], exchange: String, routingKey: String,
+        properties: BasicProperties = BasicProperties(), mandatory: Bool = false
+    ) -> PublishReceipt {
         let id = self.id
         let deadline = ContinuousClock.now + loop.configuration.publishConfirmTimeout
         let loop = self.loop
@@ -140,8 +151,9 @@ public final class AMQPChannel: Sendable {
             properties.userID = connection.user
         }
         let receipt = PublishReceipt()
-        let p = PendingPublish(body: body, exchange: exchange, routingKey: routingKey, properties: properties,
-                               mandatory: mandatory, deadline: deadline, receipt: receipt)
+        let p = PendingPublish(
+            body: body, exchange: exchange, routingKey: routingKey, properties: properties,
+            mandatory: mandatory, deadline: deadline, receipt: receipt)
         @Sendable func run(_ loop: ConnectionLoop) {
             if let e = loop.terminalError { p.complete(.failure(e)); return }
             guard let ch = loop.channels[id] else {
@@ -157,12 +169,16 @@ public final class AMQPChannel: Sendable {
 
     /// Starts a consumer. Consumption survives reconnects: after a reconnect the consumer is
     /// re-registered and the same sequence continues with deliveries of the new generation.
-    public func consume(queue: String, consumerTag: String? = nil, exclusive: Bool = false,
-                        arguments: FieldTable = [:]) async throws -> AMQPConsumer {
+    public func consume(
+        queue: String, consumerTag: String? = nil, exclusive: Bool = false,
+        arguments: FieldTable = [:]
+    ) async throws -> AMQPConsumer {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Delivery].self, throwing: (any Error).self)
         let tag = consumerTag ?? ConsumerTags.make()
-        try await startConsumer(ConsumerRecord(queue: queue, tag: tag, exclusive: exclusive, noAck: false,
-                                               arguments: arguments, sink: .stream(DeliveryBuffer(continuation))))
+        try await startConsumer(
+            ConsumerRecord(
+                queue: queue, tag: tag, exclusive: exclusive, noAck: false,
+                arguments: arguments, sink: .stream(DeliveryBuffer(continuation))))
         let id = self.id
         let loop = self.loop
         continuation.onTermination = { reason in
@@ -170,7 +186,8 @@ public final class AMQPChannel: Sendable {
             guard case .cancelled = reason else { return }
             loop.submit { loop in
                 guard let ch = loop.channels[id], ch.removeCancelled(tag) != nil,
-                      let conn = loop.connection, ch.isOpen else { return }
+                    let conn = loop.connection, ch.isOpen
+                else { return }
                 let arena = CArena()
                 amqp_basic_cancel(conn.state, ch.id, arena.bytes(tag))
                 try? loop.check("cancelling consumer '\(tag)'", ch, conn)
@@ -182,8 +199,10 @@ public final class AMQPChannel: Sendable {
     /// Internal consumers (no-ack RPC replies) get deliveries on the connection thread.
     func consume(queue: String, noAck: Bool, handler: @escaping @Sendable (Delivery) -> Void) async throws -> String {
         let tag = ConsumerTags.make()
-        try await startConsumer(ConsumerRecord(queue: queue, tag: tag, exclusive: false, noAck: noAck,
-                                               arguments: [:], sink: .handler(handler)))
+        try await startConsumer(
+            ConsumerRecord(
+                queue: queue, tag: tag, exclusive: false, noAck: noAck,
+                arguments: [:], sink: .handler(handler)))
         return tag
     }
 
@@ -260,12 +279,14 @@ public final class AMQPChannel: Sendable {
         let loop = self.loop
         let tag = delivery.deliveryTag, generation = delivery.generation
         guard generation == loop.generation, loop.isConnected else {
-            throw AMQPError(.staleDelivery,
+            throw AMQPError(
+                .staleDelivery,
                 "cannot \(how.name) delivery \(tag): it arrived before the connection was lost; the broker redelivers it")
         }
         @Sendable func run(_ loop: ConnectionLoop) {
             guard loop.terminalError == nil, generation == loop.generation,
-                  let (conn, ch) = try? loop.ready(id) else { return }
+                let (conn, ch) = try? loop.ready(id)
+            else { return }
             try? loop.checkSend(how.send(conn.state, ch.id, tag), "\(how.name) of delivery \(tag)")
         }
         if !loop.runNowOrSubmit(run, else: { run }) {
@@ -282,14 +303,16 @@ public final class AMQPChannel: Sendable {
             let reply = amqp_basic_get(conn.state, ch.id, arena.bytes(queue), 0)
             try loop.check(reply, "basic.get from queue '\(queue)'", ch, conn)
             guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD,
-                  let m = reply.reply.decoded?.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee else { return nil }
+                let m = reply.reply.decoded?.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
+            else { return nil }
             let tag = m.delivery_tag, redelivered = m.redelivered != 0
             let exchange = CDecoding.string(m.exchange), routingKey = CDecoding.string(m.routing_key)
             guard let (body, props) = loop.readContent(conn, ch.id) else {
                 throw AMQPError(.connectionLost, "connection lost while reading a message from queue '\(queue)'")
             }
-            return Delivery(body: body, properties: props, deliveryTag: tag, redelivered: redelivered,
-                            exchange: exchange, routingKey: routingKey, consumerTag: nil, generation: loop.generation)
+            return Delivery(
+                body: body, properties: props, deliveryTag: tag, redelivered: redelivered,
+                exchange: exchange, routingKey: routingKey, consumerTag: nil, generation: loop.generation)
         }
     }
 

@@ -41,8 +41,10 @@ public struct AMQPError: DescribedError, Sendable {
     /// The broker's close code (e.g. 404 NOT_FOUND, 406 PRECONDITION_FAILED), if the broker closed something.
     public var replyCode: UInt16?
 
-    public init(_ code: Code, _ message: String, cause: String? = nil,
-                returned: ReturnedMessage? = nil, replyCode: UInt16? = nil) {
+    public init(
+        _ code: Code, _ message: String, cause: String? = nil,
+        returned: ReturnedMessage? = nil, replyCode: UInt16? = nil
+    ) {
         self.code = code
         self.message = message
         self.cause = cause

@@ -15,8 +15,10 @@ struct AMQPURL: Sendable, Equatable {
 
     init(parsing text: String) throws(AMQPError) {
         func bad(_ why: String) -> AMQPError {
-            AMQPError(.invalidURL, "invalid AMQP URL '\(AMQPURL.redact(text))': \(why) "
-                + "(expected amqp://user:password@host:port/vhost)")
+            AMQPError(
+                .invalidURL,
+                "invalid AMQP URL '\(AMQPURL.redact(text))': \(why) "
+                    + "(expected amqp://user:password@host:port/vhost)")
         }
         // librabbitmq takes the parts as C strings: a NUL would silently cut the user, password or vhost.
         guard !text.utf8.contains(0) else { throw bad("it contains a NUL byte") }
@@ -39,7 +41,8 @@ struct AMQPURL: Sendable, Equatable {
             rest = rest[rest.index(after: at)...]
             if let colon = userinfo.firstIndex(of: ":") {
                 guard let u = percentDecode(userinfo[..<colon]),
-                      let p = percentDecode(userinfo[userinfo.index(after: colon)...]) else {
+                    let p = percentDecode(userinfo[userinfo.index(after: colon)...])
+                else {
                     throw bad("bad percent-encoding in the user info")
                 }
                 user = u; password = p
@@ -83,8 +86,9 @@ struct AMQPURL: Sendable, Equatable {
             }
         }
         guard let start = schemeEnd,
-              let at = chars[start...].lastIndex(of: "@"),
-              let colon = chars[start..<at].firstIndex(of: ":") else { return text }
+            let at = chars[start...].lastIndex(of: "@"),
+            let colon = chars[start..<at].firstIndex(of: ":")
+        else { return text }
         return String(chars[..<colon]) + ":***" + String(chars[at...])
     }
 }
@@ -97,7 +101,8 @@ private func percentDecode(_ s: Substring) -> String? {
         if c == UInt8(ascii: "%") {
             // Exactly two hex digits (UInt8(_:radix:) alone takes "+0"), and never %00 (see NUL above).
             guard it.count >= 2, it.prefix(2).allSatisfy(\.isASCIIHexDigit),
-                  let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16), v != 0 else { return nil }
+                let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16), v != 0
+            else { return nil }
             bytes.append(v); it = it.dropFirst(2)
         } else {
             bytes.append(c)

@@ -15,10 +15,12 @@ public struct BasicProperties: Sendable, Equatable {
     public var userID: String?
     public var appID: String?
 
-    public init(contentType: String? = nil, contentEncoding: String? = nil, headers: FieldTable? = nil,
-                deliveryMode: DeliveryMode? = nil, priority: UInt8? = nil, correlationID: String? = nil,
-                replyTo: String? = nil, expiration: String? = nil, messageID: String? = nil,
-                timestamp: UInt64? = nil, type: String? = nil, userID: String? = nil, appID: String? = nil) {
+    public init(
+        contentType: String? = nil, contentEncoding: String? = nil, headers: FieldTable? = nil,
+        deliveryMode: DeliveryMode? = nil, priority: UInt8? = nil, correlationID: String? = nil,
+        replyTo: String? = nil, expiration: String? = nil, messageID: String? = nil,
+        timestamp: UInt64? = nil, type: String? = nil, userID: String? = nil, appID: String? = nil
+    ) {
         self.contentType = contentType
         self.contentEncoding = contentEncoding
         self.headers = headers

@@ -1,6 +1,6 @@
 import CRabbitMQ
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Owns the C memory behind tables, properties and strings handed to one librabbitmq call;

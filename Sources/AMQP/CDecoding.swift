@@ -1,6 +1,6 @@
 import CRabbitMQ
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Copies of C values into Swift values; nothing here keeps a pointer into librabbitmq's pools.

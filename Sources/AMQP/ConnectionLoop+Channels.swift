@@ -18,23 +18,27 @@ extension ConnectionLoop {
         try check(amqp_get_rpc_reply(conn.state), what(), ch, conn)
     }
 
-    func check(_ reply: amqp_rpc_reply_t, _ what: @autoclosure () -> String, _ ch: ChannelState?,
-               _ conn: RabbitConnection) throws {
+    func check(
+        _ reply: amqp_rpc_reply_t, _ what: @autoclosure () -> String, _ ch: ChannelState?,
+        _ conn: RabbitConnection
+    ) throws {
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:
             return
         case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD:
             let chID = ch?.id ?? 0
             let (code, text) = BrokerClose.channel(reply, id: chID, state: conn.state)
-            let error = AMQPError(.channelClosed, "\(what()) failed: \(text.isEmpty ? "\(code)" : text) (the broker closed channel \(chID))",
-                                  cause: text, replyCode: code)
+            let error = AMQPError(
+                .channelClosed, "\(what()) failed: \(text.isEmpty ? "\(code)" : text) (the broker closed channel \(chID))",
+                cause: text, replyCode: code)
             if let ch { channelClosedByBroker(ch, error) }
             throw error
         case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD:
             let (code, text) = BrokerClose.connection(reply, state: conn.state)
             connectionLost("the broker closed the connection: \(code) \(text)")
-            throw AMQPError(.connectionLost, "\(what()) failed: the broker closed the connection: \(code) \(text)",
-                            cause: text, replyCode: code)
+            throw AMQPError(
+                .connectionLost, "\(what()) failed: the broker closed the connection: \(code) \(text)",
+                cause: text, replyCode: code)
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
             let status = statusText(reply.library_error)
             connectionLost(status)
@@ -102,20 +106,24 @@ extension ConnectionLoop {
         let arena = CArena()
         switch record {
         case let .exchange(name, kind, durable, autoDelete, arguments):
-            amqp_exchange_declare(conn.state, ch.id, arena.bytes(name), arena.bytes(kind.rawValue), 0,
-                                  durable ? 1 : 0, autoDelete ? 1 : 0, 0, arena.table(arguments))
+            amqp_exchange_declare(
+                conn.state, ch.id, arena.bytes(name), arena.bytes(kind.rawValue), 0,
+                durable ? 1 : 0, autoDelete ? 1 : 0, 0, arena.table(arguments))
             try check("declaring exchange '\(name)'", ch, conn)
             return nil
         case let .queue(name, durable, exclusive, autoDelete, arguments):
-            let ok = amqp_queue_declare(conn.state, ch.id, arena.bytes(name), 0, durable ? 1 : 0,
-                                        exclusive ? 1 : 0, autoDelete ? 1 : 0, arena.table(arguments))
+            let ok = amqp_queue_declare(
+                conn.state, ch.id, arena.bytes(name), 0, durable ? 1 : 0,
+                exclusive ? 1 : 0, autoDelete ? 1 : 0, arena.table(arguments))
             try check("declaring queue '\(name)'", ch, conn)
             guard let ok else { throw AMQPError(.protocolError, "declaring queue '\(name)': no reply") }
-            return QueueDeclareResult(name: CDecoding.string(ok.pointee.queue), messageCount: ok.pointee.message_count,
-                                      consumerCount: ok.pointee.consumer_count)
+            return QueueDeclareResult(
+                name: CDecoding.string(ok.pointee.queue), messageCount: ok.pointee.message_count,
+                consumerCount: ok.pointee.consumer_count)
         case let .binding(queue, exchange, routingKey, arguments):
-            amqp_queue_bind(conn.state, ch.id, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey),
-                            arena.table(arguments))
+            amqp_queue_bind(
+                conn.state, ch.id, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey),
+                arena.table(arguments))
             try check("binding queue '\(queue)' to exchange '\(exchange)' with key '\(routingKey)'", ch, conn)
             return nil
         }
@@ -123,8 +131,9 @@ extension ConnectionLoop {
 
     func startConsumer(_ c: ConsumerRecord, _ conn: RabbitConnection, _ ch: ChannelState) throws {
         let arena = CArena()
-        amqp_basic_consume(conn.state, ch.id, arena.bytes(c.queue), arena.bytes(c.tag), 0, c.noAck ? 1 : 0,
-                           c.exclusive ? 1 : 0, arena.table(c.arguments))
+        amqp_basic_consume(
+            conn.state, ch.id, arena.bytes(c.queue), arena.bytes(c.tag), 0, c.noAck ? 1 : 0,
+            c.exclusive ? 1 : 0, arena.table(c.arguments))
         try check("consuming from queue '\(c.queue)'", ch, conn)
     }
 
@@ -144,9 +153,10 @@ extension ConnectionLoop {
         let rc = p.exchange.withCString { ex in
             p.routingKey.withCString { rk in
                 p.body.withUnsafeBytes { b in
-                    amqp_basic_publish(conn.state, ch.id, amqp_cstring_bytes(ex), amqp_cstring_bytes(rk),
-                                       p.mandatory ? 1 : 0, 0, &props,
-                                       amqp_bytes_t(len: b.count, bytes: UnsafeMutableRawPointer(mutating: b.baseAddress)))
+                    amqp_basic_publish(
+                        conn.state, ch.id, amqp_cstring_bytes(ex), amqp_cstring_bytes(rk),
+                        p.mandatory ? 1 : 0, 0, &props,
+                        amqp_bytes_t(len: b.count, bytes: UnsafeMutableRawPointer(mutating: b.baseAddress)))
                 }
             }
         }

@@ -1,12 +1,12 @@
 import CRabbitMQ
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ConnectionLoop {
     /// Reads and dispatches every frame that is already available, without blocking.
     func pumpFrames() {
-        var budget = 4096 // then go back to run queued commands
+        var budget = 4096  // then go back to run queued commands
         while budget > 0, let conn = connection {
             budget -= 1
             var frame = amqp_frame_t()
@@ -14,9 +14,10 @@ extension ConnectionLoop {
             let rc = amqp_simple_wait_frame_noblock(conn.state, &frame, &tv)
             if rc == AMQP_STATUS_TIMEOUT.rawValue { break }
             guard rc == AMQP_STATUS_OK.rawValue else {
-                connectionLost(rc == AMQP_STATUS_HEARTBEAT_TIMEOUT.rawValue
-                    ? "missed heartbeats from \(conn.url.host):\(conn.url.port)"
-                    : "\(statusText(rc)) (\(conn.url.host):\(conn.url.port))")
+                connectionLost(
+                    rc == AMQP_STATUS_HEARTBEAT_TIMEOUT.rawValue
+                        ? "missed heartbeats from \(conn.url.host):\(conn.url.port)"
+                        : "\(statusText(rc)) (\(conn.url.host):\(conn.url.port))")
                 return
             }
             handleFrame(frame, conn)
@@ -47,7 +48,8 @@ extension ConnectionLoop {
             let m = decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
             let ch = channels[chID]
             // Reuse the strings we already hold (no allocation per delivery for tag and key).
-            let consumer = (ch?.consumers.count ?? 0) <= 8
+            let consumer =
+                (ch?.consumers.count ?? 0) <= 8
                 ? ch?.consumers.first { CDecoding.equals(m.consumer_tag, $0.key) }?.value
                 : ch?.consumers[CDecoding.string(m.consumer_tag)]
             let tag = consumer?.tag ?? CDecoding.string(m.consumer_tag)
@@ -62,8 +64,9 @@ extension ConnectionLoop {
                 ch?.lastRoutingKey = routingKey
             }
             guard let (body, props) = readContent(conn, chID) else { return }
-            let d = Delivery(body: body, properties: props, deliveryTag: deliveryTag, redelivered: redelivered,
-                             exchange: exchange, routingKey: routingKey, consumerTag: tag, generation: generation)
+            let d = Delivery(
+                body: body, properties: props, deliveryTag: deliveryTag, redelivered: redelivered,
+                exchange: exchange, routingKey: routingKey, consumerTag: tag, generation: generation)
             if let consumer {
                 if let buffer = consumer.deliver(d) { dirtyBuffers.append(buffer) }
             } else if let ch, let queue = ch.cancelled[tag], let late = ch.lateDeliveryHandler {
@@ -80,8 +83,9 @@ extension ConnectionLoop {
             let exchange = CDecoding.string(m.exchange)
             let routingKey = CDecoding.string(m.routing_key)
             guard let (body, props) = readContent(conn, chID) else { return }
-            channels[chID]?.pendingReturns.append(ReturnedMessage(
-                replyCode: code, replyText: text, exchange: exchange, routingKey: routingKey, body: body, properties: props))
+            channels[chID]?.pendingReturns.append(
+                ReturnedMessage(
+                    replyCode: code, replyText: text, exchange: exchange, routingKey: routingKey, body: body, properties: props))
         case AMQP_BASIC_ACK_METHOD:
             let m = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
             if let ch = channels[chID] { handleConfirm(ch, tag: m.delivery_tag, multiple: m.multiple != 0, nack: false) }
@@ -99,9 +103,12 @@ extension ConnectionLoop {
             var ok = amqp_channel_close_ok_t()
             _ = amqp_send_method(conn.state, chID, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok)
             if let ch = channels[chID] {
-                channelClosedByBroker(ch, AMQPError(.channelClosed,
-                    "the broker closed channel \(chID): \(m.reply_code) \(CDecoding.string(m.reply_text))",
-                    replyCode: m.reply_code))
+                channelClosedByBroker(
+                    ch,
+                    AMQPError(
+                        .channelClosed,
+                        "the broker closed channel \(chID): \(m.reply_code) \(CDecoding.string(m.reply_text))",
+                        replyCode: m.reply_code))
             }
         case AMQP_CONNECTION_CLOSE_METHOD:
             let m = decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
@@ -109,7 +116,7 @@ extension ConnectionLoop {
             _ = amqp_send_method(conn.state, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok)
             connectionLost("the broker closed the connection: \(m.reply_code) \(CDecoding.string(m.reply_text))")
         default:
-            break // channel.flow, connection.blocked, late replies: nothing to do
+            break  // channel.flow, connection.blocked, late replies: nothing to do
         }
     }
 
@@ -135,12 +142,17 @@ extension ConnectionLoop {
     func handleConfirm(_ ch: ChannelState, tag: UInt64, multiple: Bool, nack: Bool) {
         func finish(_ p: PendingPublish) {
             if nack {
-                p.complete(.failure(AMQPError(.nacked, "the broker rejected the message published to '\(p.exchange)' with routing key '\(p.routingKey)' (basic.nack)")))
+                p.complete(
+                    .failure(AMQPError(.nacked, "the broker rejected the message published to '\(p.exchange)' with routing key '\(p.routingKey)' (basic.nack)"))
+                )
             } else if !ch.pendingReturns.isEmpty, let i = ch.pendingReturns.firstIndex(where: p.matches) {
                 let r = ch.pendingReturns.remove(at: i)
-                p.complete(.failure(AMQPError(.returned,
-                    "message to exchange '\(r.exchange)' with routing key '\(r.routingKey)' was returned: \(r.replyCode) \(r.replyText)",
-                    returned: r, replyCode: r.replyCode)))
+                p.complete(
+                    .failure(
+                        AMQPError(
+                            .returned,
+                            "message to exchange '\(r.exchange)' with routing key '\(r.routingKey)' was returned: \(r.replyCode) \(r.replyText)",
+                            returned: r, replyCode: r.replyCode)))
             } else {
                 p.complete(.success(()))
             }
@@ -172,8 +184,12 @@ extension ConnectionLoop {
             if !ch.outbox.isEmpty && connection == nil {
                 ch.outbox.removeAll { p in
                     guard p.deadline <= now else { return false }
-                    p.complete(.failure(AMQPError(.connectionLost,
-                        "publish to exchange '\(p.exchange)' with routing key '\(p.routingKey)' not confirmed within \(limit): the connection was lost and not restored in time")))
+                    p.complete(
+                        .failure(
+                            AMQPError(
+                                .connectionLost,
+                                "publish to exchange '\(p.exchange)' with routing key '\(p.routingKey)' not confirmed within \(limit): the connection was lost and not restored in time"
+                            )))
                     return true
                 }
             }
@@ -182,8 +198,11 @@ extension ConnectionLoop {
                 if let p = ch.unconfirmed[seq] {
                     if p.deadline > now { break }
                     ch.unconfirmed[seq] = nil
-                    p.complete(.failure(AMQPError(.timeout,
-                        "no confirm from the broker within \(limit) for the message published to '\(p.exchange)' with routing key '\(p.routingKey)'")))
+                    p.complete(
+                        .failure(
+                            AMQPError(
+                                .timeout,
+                                "no confirm from the broker within \(limit) for the message published to '\(p.exchange)' with routing key '\(p.routingKey)'")))
                 }
                 seq += 1
             }

@@ -1,7 +1,7 @@
 import CRabbitMQ
 import Logging
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ConnectionLoop {
@@ -40,8 +40,9 @@ extension ConnectionLoop {
             } else {
                 reason = status
             }
-            throw AMQPError(.connectionRefused, "cannot connect to \(where_): \(reason) — is the broker running?",
-                            cause: status)
+            throw AMQPError(
+                .connectionRefused, "cannot connect to \(where_): \(reason) — is the broker running?",
+                cause: status)
         }
         let arena = CArena()
         var props = arena.table([
@@ -68,15 +69,18 @@ extension ConnectionLoop {
         case AMQP_RESPONSE_SERVER_EXCEPTION where reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD:
             let (code, text) = BrokerClose.connection(reply, state: state)
             if code == 403 {
-                throw AMQPError(.authenticationFailed, "authentication failed for user '\(url.user)' at \(where_) — check the user name and password",
-                                cause: text, replyCode: code)
+                throw AMQPError(
+                    .authenticationFailed, "authentication failed for user '\(url.user)' at \(where_) — check the user name and password",
+                    cause: text, replyCode: code)
             }
             if code == 530 {
-                throw AMQPError(.vhostNotFound, "vhost '\(url.vhost)' does not exist or access refused for user '\(url.user)' at \(where_)",
-                                cause: text, replyCode: code)
+                throw AMQPError(
+                    .vhostNotFound, "vhost '\(url.vhost)' does not exist or access refused for user '\(url.user)' at \(where_)",
+                    cause: text, replyCode: code)
             }
-            throw AMQPError(.protocolError, "the broker at \(where_) refused the connection: \(code) \(text)",
-                            cause: text, replyCode: code)
+            throw AMQPError(
+                .protocolError, "the broker at \(where_) refused the connection: \(code) \(text)",
+                cause: text, replyCode: code)
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
             let status = statusText(reply.library_error)
             if url.tls && isTLSFailure(reply.library_error) {
@@ -84,8 +88,9 @@ extension ConnectionLoop {
             }
             if reply.library_error == AMQP_STATUS_CONNECTION_CLOSED.rawValue || reply.library_error == AMQP_STATUS_SOCKET_ERROR.rawValue {
                 // Brokers without authentication_failure_close drop the socket on bad credentials.
-                throw AMQPError(.authenticationFailed, "authentication failed for user '\(url.user)' at \(where_) (the broker closed the connection during login)",
-                                cause: status)
+                throw AMQPError(
+                    .authenticationFailed, "authentication failed for user '\(url.user)' at \(where_) (the broker closed the connection during login)",
+                    cause: status)
             }
             throw AMQPError(.protocolError, "login to \(where_) failed: \(status)", cause: status)
         default:
@@ -118,9 +123,12 @@ extension ConnectionLoop {
         guard let lost = connection else { return }
         connection = nil
         setConnected(false)
-        log.warning("AMQP connection lost", metadata: [
-            "endpoint": "\(lost.url.host):\(lost.url.port)", "reason": "\(reason)",
-            "reconnect": "\(configuration.reconnect.isEnabled)"])
+        log.warning(
+            "AMQP connection lost",
+            metadata: [
+                "endpoint": "\(lost.url.host):\(lost.url.port)", "reason": "\(reason)",
+                "reconnect": "\(configuration.reconnect.isEnabled)",
+            ])
         for ch in channels.values {
             ch.isOpen = false
             let resend = ch.takeUnconfirmed()
@@ -143,17 +151,23 @@ extension ConnectionLoop {
                 break
             } catch {
                 lastError = error
-                log.debug("AMQP reconnect to one node failed",
-                          metadata: ["endpoint": "\(url.host):\(url.port)", "error": "\(error)"])
+                log.debug(
+                    "AMQP reconnect to one node failed",
+                    metadata: ["endpoint": "\(url.host):\(url.port)", "error": "\(error)"])
             }
         }
         guard let conn = connection else {
             reconnectAttempt += 1
-            log.warning("AMQP reconnect attempt failed", metadata: [
-                "attempt": "\(reconnectAttempt)", "error": "\(lastError.map { "\($0)" } ?? "?")"])
+            log.warning(
+                "AMQP reconnect attempt failed",
+                metadata: [
+                    "attempt": "\(reconnectAttempt)", "error": "\(lastError.map { "\($0)" } ?? "?")",
+                ])
             if let max = configuration.reconnect.maxAttempts, reconnectAttempt >= max {
-                shutdown(error: AMQPError(.connectionLost, "connection lost and not restored after \(reconnectAttempt) attempts",
-                                          cause: lastError.map { "\($0)" }))
+                shutdown(
+                    error: AMQPError(
+                        .connectionLost, "connection lost and not restored after \(reconnectAttempt) attempts",
+                        cause: lastError.map { "\($0)" }))
             } else {
                 nextReconnectAt = .now + configuration.reconnect.delay(forAttempt: reconnectAttempt)
             }
@@ -165,14 +179,17 @@ extension ConnectionLoop {
             do {
                 try openOnWire(ch)
             } catch let e as AMQPError where e.code == .channelClosed {
-                continue // that channel is closed for good; the others recover
+                continue  // that channel is closed for good; the others recover
             } catch {
-                return // the connection dropped again; connectionLost scheduled the next attempt
+                return  // the connection dropped again; connectionLost scheduled the next attempt
             }
         }
         guard connection != nil else { return }
-        log.notice("AMQP reconnected", metadata: [
-            "endpoint": "\(conn.url.host):\(conn.url.port)", "generation": "\(gen)", "attempts": "\(reconnectAttempt + 1)"])
+        log.notice(
+            "AMQP reconnected",
+            metadata: [
+                "endpoint": "\(conn.url.host):\(conn.url.port)", "generation": "\(gen)", "attempts": "\(reconnectAttempt + 1)",
+            ])
         reconnectAttempt = 0
         emit(.reconnected(generation: gen))
         for ch in channels.values where ch.isOpen { flushOutbox(ch) }

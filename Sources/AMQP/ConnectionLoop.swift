@@ -2,7 +2,7 @@ import CRabbitMQ
 import Synchronization
 import SystemCalls
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one OS thread that owns a librabbitmq connection. Swift callers enqueue commands
@@ -90,12 +90,14 @@ final class ConnectionLoop: @unchecked Sendable {
     func start() throws(AMQPError) {
         let box = Unmanaged.passRetained(self).toOpaque()
         var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            guard let arg else { return nil }
-            let loop = Unmanaged<ConnectionLoop>.fromOpaque(arg).takeRetainedValue()
-            loop.run()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &tid, nil,
+            { arg in
+                guard let arg else { return nil }
+                let loop = Unmanaged<ConnectionLoop>.fromOpaque(arg).takeRetainedValue()
+                loop.run()
+                return nil
+            }, box)
         guard rc == 0 else {
             Unmanaged<ConnectionLoop>.fromOpaque(box).release()
             throw AMQPError(.protocolError, "cannot start the connection thread", cause: errnoText(rc))
@@ -206,8 +208,10 @@ final class ConnectionLoop: @unchecked Sendable {
 
     /// Sleeps in poll() without the state lock, so callers may publish and ack meanwhile.
     private func waitForWork(timeoutMS: Int32, socket: Int32?) {
-        var fds = (pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: socket ?? -1, events: Int16(POLLIN), revents: 0))
+        var fds = (
+            pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: socket ?? -1, events: Int16(POLLIN), revents: 0)
+        )
         let n = withUnsafeMutablePointer(to: &fds) { p in
             p.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, socket == nil ? 1 : 2, timeoutMS) }
         }
@@ -226,4 +230,3 @@ final class ConnectionLoop: @unchecked Sendable {
         submit { loop in loop.shutdown(error: nil) }
     }
 }
-

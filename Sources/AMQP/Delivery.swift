@@ -12,8 +12,10 @@ public struct Delivery: Sendable {
     /// The connection generation the delivery arrived in; acking an older one throws `.staleDelivery`.
     public var generation: UInt64
 
-    public init(body: [UInt8], properties: BasicProperties, deliveryTag: UInt64, redelivered: Bool,
-                exchange: String, routingKey: String, consumerTag: String?, generation: UInt64) {
+    public init(
+        body: [UInt8], properties: BasicProperties, deliveryTag: UInt64, redelivered: Bool,
+        exchange: String, routingKey: String, consumerTag: String?, generation: UInt64
+    ) {
         self.body = body
         self.properties = properties
         self.deliveryTag = deliveryTag

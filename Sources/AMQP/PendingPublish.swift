@@ -9,8 +9,10 @@ final class PendingPublish: @unchecked Sendable {
     let deadline: ContinuousClock.Instant
     let receipt: PublishReceipt
 
-    init(body: [UInt8], exchange: String, routingKey: String, properties: BasicProperties,
-         mandatory: Bool, deadline: ContinuousClock.Instant, receipt: PublishReceipt) {
+    init(
+        body: [UInt8], exchange: String, routingKey: String, properties: BasicProperties,
+        mandatory: Bool, deadline: ContinuousClock.Instant, receipt: PublishReceipt
+    ) {
         self.body = body
         self.exchange = exchange
         self.routingKey = routingKey

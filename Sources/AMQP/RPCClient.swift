@@ -16,15 +16,18 @@ public final class RPCClient: Sendable {
         // The reply consumer must exist before the first publish with reply_to = amq.rabbitmq.reply-to.
         _ = try await channel.consume(queue: "amq.rabbitmq.reply-to", noAck: true) { delivery in
             guard let id = delivery.properties.correlationID,
-                  let slot = pending.take(id) else { return }
+                let slot = pending.take(id)
+            else { return }
             slot.fulfill(.success(delivery))
         }
     }
 
     /// Publishes `body` with a fresh correlation id and waits for the reply.
     /// Throws `.timeout` naming the routing key when no reply arrives within `timeout`.
-    public func call(exchange: String = "", routingKey: String, body: [UInt8],
-                     properties: BasicProperties = BasicProperties(), timeout: Duration) async throws -> Delivery {
+    public func call(
+        exchange: String = "", routingKey: String, body: [UInt8],
+        properties: BasicProperties = BasicProperties(), timeout: Duration
+    ) async throws -> Delivery {
         let id = "\(prefix)-\(counter.add(1, ordering: .relaxed).newValue)"
         let slot = ReplySlot()
         pending.insert(slot, for: id)
@@ -37,8 +40,11 @@ public final class RPCClient: Sendable {
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 if !Task.isCancelled {
-                    slot.fulfill(.failure(AMQPError(.timeout,
-                        "no reply to the request sent to '\(routingKey)' within \(timeout) — is a server consuming that queue?")))
+                    slot.fulfill(
+                        .failure(
+                            AMQPError(
+                                .timeout,
+                                "no reply to the request sent to '\(routingKey)' within \(timeout) — is a server consuming that queue?")))
                 }
             }
             defer { group.cancelAll() }

@@ -5,8 +5,10 @@ public struct ReconnectPolicy: Sendable {
     /// nil = keep trying forever; 0 = never reconnect.
     public var maxAttempts: Int?
 
-    public init(initialDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(10),
-                maxAttempts: Int? = nil) {
+    public init(
+        initialDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(10),
+        maxAttempts: Int? = nil
+    ) {
         self.initialDelay = initialDelay
         self.maxDelay = maxDelay
         self.maxAttempts = maxAttempts

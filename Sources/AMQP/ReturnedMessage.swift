@@ -7,8 +7,10 @@ public struct ReturnedMessage: Sendable, Equatable {
     public var body: [UInt8]
     public var properties: BasicProperties
 
-    public init(replyCode: UInt16, replyText: String, exchange: String, routingKey: String,
-                body: [UInt8], properties: BasicProperties) {
+    public init(
+        replyCode: UInt16, replyText: String, exchange: String, routingKey: String,
+        body: [UInt8], properties: BasicProperties
+    ) {
         self.replyCode = replyCode
         self.replyText = replyText
         self.exchange = exchange

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// TLS settings for `amqps://` URLs.
@@ -17,8 +17,10 @@ public struct TLSOptions: Sendable {
     /// compares an IP address in the URL against DNS entries too, not IP entries).
     public var verifyHostname: Bool
 
-    public init(caCertificatePath: String? = nil, certificatePath: String? = nil, keyPath: String? = nil,
-                verifyPeer: Bool = true, verifyHostname: Bool = true) {
+    public init(
+        caCertificatePath: String? = nil, certificatePath: String? = nil, keyPath: String? = nil,
+        verifyPeer: Bool = true, verifyHostname: Bool = true
+    ) {
         self.caCertificatePath = caCertificatePath
         self.certificatePath = certificatePath
         self.keyPath = keyPath

@@ -32,8 +32,12 @@ extension Dispatcher {
         guard try await store.setDesired(runtime: order.runtime, order: order, groups: Self.desiredGroups(request), at: Clock.now) else {
             throw DispatcherError.notFound("deploy \(order.deployID) was never announced with runtime_deploy")
         }
-        logger.info("runtime desired", metadata: ["runtime": "\(order.runtime)", "version": "\(order.version)",
-                                                  "groups": "\(Self.desiredGroups(request).joined(separator: ","))"])
+        logger.info(
+            "runtime desired",
+            metadata: [
+                "runtime": "\(order.runtime)", "version": "\(order.version)",
+                "groups": "\(Self.desiredGroups(request).joined(separator: ","))",
+            ])
         return RPCResponse(ok: true)
     }
 
@@ -51,13 +55,18 @@ extension Dispatcher {
         let desired = try await store.desiredRuntimes()
         let replyTo = rollouts.reportQueue.withLock { $0 }
         for order in rollouts.plan(desired: desired, adverts: registry.live(now: now), now: now) {
-            let command = switch order.target {
-            case .deploy(let deploy): ControlCommand(command: .runtimeDeploy, deploy: deploy)
-            case .remove(let name): ControlCommand(command: .runtimeRemove, runtime: name)
-            }
+            let command =
+                switch order.target {
+                case .deploy(let deploy): ControlCommand(command: .runtimeDeploy, deploy: deploy)
+                case .remove(let name): ControlCommand(command: .runtimeRemove, runtime: name)
+                }
             rollouts.sent(order.target, runtime: order.runtime, to: order.worker, now: now)
-            logger.info("runtime order to converge", metadata: ["worker": "\(order.worker)", "runtime": "\(order.runtime)",
-                                                                "command": "\(command.command.rawValue)"])
+            logger.info(
+                "runtime order to converge",
+                metadata: [
+                    "worker": "\(order.worker)", "runtime": "\(order.runtime)",
+                    "command": "\(command.command.rawValue)",
+                ])
             try await sendControl(command, to: order.worker, replyTo: replyTo, correlationID: JobID.generate(), on: channel)
         }
         let unused = try await store.unusedDeployStreams(staleBefore: now - Self.uncommittedStreamLifetime)
@@ -79,15 +88,22 @@ extension Dispatcher {
 
     /// A worker's report on one of the dispatcher's own orders. Believed only from that worker.
     public func handleDeployReport(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        guard let sender = try await workerSender(of: delivery, on: channel, kind: "deploy_report",
-                                                  reason: "runtime reports are believed only from worker users") else { return }
+        guard
+            let sender = try await workerSender(
+                of: delivery, on: channel, kind: "deploy_report",
+                reason: "runtime reports are believed only from worker users")
+        else { return }
         do {
             let report = try Envelope.decode(RuntimeDeployReport.self, from: delivery, expectedType: MessageType.runtimeDeployReport)
             if report.workerID == sender {
                 rollouts.reported(report, now: Clock.now)
                 if report.isFinal {
-                    logger.info("runtime report", metadata: ["worker": "\(sender)", "runtime": "\(report.runtime.prefix(256))",
-                                                             "state": "\(report.state.rawValue)", "message": "\(report.message.prefix(512))"])
+                    logger.info(
+                        "runtime report",
+                        metadata: [
+                            "worker": "\(sender)", "runtime": "\(report.runtime.prefix(256))",
+                            "state": "\(report.state.rawValue)", "message": "\(report.message.prefix(512))",
+                        ])
                 }
             } else {
                 refusals.refuse("deploy_report", sender: sender, reason: "report for worker \(report.workerID.prefix(80)) sent by \(sender)")

@@ -34,8 +34,12 @@ extension Dispatcher {
             case .copyOfEnded(let state):
                 // A copy of a job that already ended (delivered twice after a dispatcher crash, or started
                 // after a cancel while queued): stop it; its result would change nothing.
-                logger.warning("stopping a copy of an ended job", metadata: ["job": "\(event.jobID)", "worker": "\(item.worker)",
-                                                                            "state": "\(state.rawValue)"])
+                logger.warning(
+                    "stopping a copy of an ended job",
+                    metadata: [
+                        "job": "\(event.jobID)", "worker": "\(item.worker)",
+                        "state": "\(state.rawValue)",
+                    ])
                 try await sendControl(ControlCommand(command: .cancel, jobID: event.jobID), to: item.worker, on: channel)
             }
             try await channel.ack(delivery)
@@ -90,8 +94,11 @@ extension Dispatcher {
     /// A worker advert: updates the fleet registry. Believed only from a worker user advertising
     /// under its own name.
     public func handleAdvert(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        guard let sender = try await workerSender(of: delivery, on: channel, kind: "advert",
-                                                  reason: "adverts are believed only from worker users") else { return }
+        guard
+            let sender = try await workerSender(
+                of: delivery, on: channel, kind: "advert",
+                reason: "adverts are believed only from worker users")
+        else { return }
         do {
             let advert = try Envelope.decode(WorkerAdvert.self, from: delivery, expectedType: MessageType.workerAdvert)
             if let invalid = Self.invalidity(of: advert) {
@@ -115,8 +122,11 @@ extension Dispatcher {
     /// A log chunk: stored once per job+sender+seq, within the per-job byte cap. Only workers send
     /// logs; queries return the chunks of the worker that holds the job.
     public func handleLogChunk(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        guard let sender = try await workerSender(of: delivery, on: channel, kind: "log",
-                                                  reason: "log chunks are believed only from worker users") else { return }
+        guard
+            let sender = try await workerSender(
+                of: delivery, on: channel, kind: "log",
+                reason: "log chunks are believed only from worker users")
+        else { return }
         do {
             let chunk = try LogChunk(delivery: delivery)
             try await store.append(chunk, worker: sender, byteCap: config.logBytesPerJob.bytes)
@@ -138,18 +148,23 @@ extension Dispatcher {
                 refusals.refuse("dead_letter", sender: delivery.properties.userID, reason: refusal)
             } else {
                 let now = Clock.now
-                if try await store.mark(jobID: message.jobID, .lost, reason: reason, time: now,
-                                  allowedFrom: [.queued, .running, .unschedulable]) {
+                if try await store.mark(
+                    jobID: message.jobID, .lost, reason: reason, time: now,
+                    allowedFrom: [.queued, .running, .unschedulable])
+                {
                     logger.warning("job lost", metadata: ["job": "\(message.jobID)", "reason": "\(reason)"])
                     let submitter = try await store.record(jobID: message.jobID)?.submitter ?? message.submitter
-                    await publishEvent(JobEvent(jobID: message.jobID, state: .lost, time: now, reason: reason),
-                                       submitter: submitter, on: channel)
+                    await publishEvent(
+                        JobEvent(jobID: message.jobID, state: .lost, time: now, reason: reason),
+                        submitter: submitter, on: channel)
                 }
             }
         } else {
-            logger.warning("dead-lettered message", metadata: [
-                "type": "\(delivery.properties.type ?? "-")", "routing_key": "\(delivery.routingKey)", "reason": "\(reason)",
-            ])
+            logger.warning(
+                "dead-lettered message",
+                metadata: [
+                    "type": "\(delivery.properties.type ?? "-")", "routing_key": "\(delivery.routingKey)", "reason": "\(reason)",
+                ])
         }
         try await channel.ack(delivery)
     }

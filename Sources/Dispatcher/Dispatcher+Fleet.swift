@@ -27,8 +27,10 @@ extension Dispatcher {
 
     /// `runtime_test`: sends the smoke test of `runtime` to `worker` (or every live worker offering
     /// it); their reports go straight to the caller's reply_to. The answer lists who was asked.
-    func forwardRuntimeTest(_ request: RPCRequest, replyTo: String?, correlationID: String?,
-                            on channel: AMQPChannel) async throws -> RPCResponse {
+    func forwardRuntimeTest(
+        _ request: RPCRequest, replyTo: String?, correlationID: String?,
+        on channel: AMQPChannel
+    ) async throws -> RPCResponse {
         guard let runtime = request.runtime, !runtime.isEmpty else {
             throw DispatcherError.invalidRequest("runtime: missing; give a runtime id such as python-3.11")
         }

@@ -22,7 +22,8 @@ extension Dispatcher {
                 throw DispatcherError.notFound("no network \(name)\(owner == caller ? "" : " of \(owner)"); rnx network list shows yours")
             }
             if let jobID = try await store.removeNetwork(owner: owner, name: name) {
-                throw DispatcherError(.networkInUse, "network \(owner)/\(name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the network")
+                throw DispatcherError(
+                    .networkInUse, "network \(owner)/\(name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the network")
             }
         default:
             throw DispatcherError.invalidRequest("\(request.method.rawValue) is not a network method")

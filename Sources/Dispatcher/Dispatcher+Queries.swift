@@ -9,8 +9,9 @@ extension Dispatcher {
         let response: RPCResponse
         do {
             let request = try Envelope.decode(RPCRequest.self, from: delivery, expectedType: MessageType.rpcRequest)
-            response = try await answer(request, caller: delivery.properties.userID, replyTo: delivery.properties.replyTo,
-                                        correlationID: delivery.properties.correlationID, on: channel)
+            response = try await answer(
+                request, caller: delivery.properties.userID, replyTo: delivery.properties.replyTo,
+                correlationID: delivery.properties.correlationID, on: channel)
         } catch let poison as PoisonMessage {
             response = .failure("invalid_request", poison.reason)
         } catch let error as DispatcherError {
@@ -25,8 +26,10 @@ extension Dispatcher {
     /// Answers one query. Everybody sees only their own jobs, readers and admins everybody's; cancel
     /// and delete need the submitter or an admin; drain and resume an admin. Callers are identified
     /// by the broker-validated `user_id`.
-    public func answer(_ request: RPCRequest, caller: String?, replyTo: String? = nil, correlationID: String? = nil,
-                       on channel: AMQPChannel) async throws -> RPCResponse {
+    public func answer(
+        _ request: RPCRequest, caller: String?, replyTo: String? = nil, correlationID: String? = nil,
+        on channel: AMQPChannel
+    ) async throws -> RPCResponse {
         let now = Clock.now
         switch request.method {
         case .status:
@@ -37,16 +40,18 @@ extension Dispatcher {
                 guard let caller, !caller.isEmpty else { throw unauthenticated("list jobs") }
                 submitter = caller
             }
-            let filter = JobFilter(state: request.state, runtime: request.runtime, worker: request.worker,
-                                   submitter: submitter, since: request.since,
-                                   limit: min(max(request.limit ?? 100, 0), 10_000), offset: max(request.offset ?? 0, 0))
+            let filter = JobFilter(
+                state: request.state, runtime: request.runtime, worker: request.worker,
+                submitter: submitter, since: request.since,
+                limit: min(max(request.limit ?? 100, 0), 10_000), offset: max(request.offset ?? 0, 0))
             return RPCResponse(ok: true, jobs: try await store.list(filter))
         case .logs:
             let record = try await visibleRecord(request.jobID, caller: caller)
             let sinceSeq = request.sinceSeq ?? 0
             let page = try await store.logs(jobID: record.jobID, sinceSeq: sinceSeq, maxBytes: Int(config.logsReplyBytes.bytes))
-            return RPCResponse(ok: true, job: record, logs: page.chunks,
-                               complete: try await logsComplete(record, page: page, sinceSeq: sinceSeq))
+            return RPCResponse(
+                ok: true, job: record, logs: page.chunks,
+                complete: try await logsComplete(record, page: page, sinceSeq: sinceSeq))
         case .workers:
             return RPCResponse(ok: true, workers: registry.live(now: now))
         case .runtimes:
@@ -62,7 +67,8 @@ extension Dispatcher {
             return try await forwardRuntimeTest(request, replyTo: replyTo, correlationID: correlationID, on: channel)
         case .stats:
             guard seesAll(caller) else {
-                throw DispatcherError.forbidden("only readers and admins (readers/admins in dispatcher.yml, or --reader/--admin) may read the dispatcher's stats")
+                throw DispatcherError.forbidden(
+                    "only readers and admins (readers/admins in dispatcher.yml, or --reader/--admin) may read the dispatcher's stats")
             }
             return RPCResponse(ok: true, refusals: refusals.counts)
         case .volumeCreate, .volumeList, .volumeRemove, .volumeShare, .volumeUnshare:
@@ -70,8 +76,9 @@ extension Dispatcher {
         case .networkCreate, .networkList, .networkRemove:
             return try await answerNetwork(request, caller: caller)
         case .runtimeDeploy, .runtimeRemove:
-            return try await answerRuntimeDeploy(request, caller: caller, replyTo: replyTo, correlationID: correlationID,
-                                                 on: channel)
+            return try await answerRuntimeDeploy(
+                request, caller: caller, replyTo: replyTo, correlationID: correlationID,
+                on: channel)
         case .runtimeCommit:
             return try await commitRuntimeDeploy(request, caller: caller)
         case .runtimeStatus:
@@ -122,8 +129,9 @@ extension Dispatcher {
             try await store.mark(jobID: jobID, .cancelled, reason: reason, time: now, allowedFrom: [.queued, .unschedulable])
             // Its message is still in a queue: tell every worker to drop it when it comes.
             try await sendControl(ControlCommand(command: .cancel, jobID: jobID), to: nil, on: channel)
-            await publishEvent(JobEvent(jobID: jobID, state: .cancelled, time: now, reason: reason),
-                                 submitter: record.submitter, on: channel)
+            await publishEvent(
+                JobEvent(jobID: jobID, state: .cancelled, time: now, reason: reason),
+                submitter: record.submitter, on: channel)
         case .running:
             try await sendControl(ControlCommand(command: .cancel, jobID: jobID), to: record.workerID, on: channel)
         default:
@@ -164,12 +172,16 @@ extension Dispatcher {
 
     /// Publishes a control command to one worker or all (nil); only the dispatcher may (workers
     /// obey nobody else). `replyTo`/`correlationID` route a worker's answer straight to a caller.
-    func sendControl(_ command: ControlCommand, to workerID: String?, replyTo: String? = nil, correlationID: String? = nil,
-                     on channel: AMQPChannel) async throws {
-        try await channel.publish(try Envelope.encode(command), exchange: Topology.controlExchange,
-                                  routingKey: Topology.controlRoutingKey(workerID: workerID),
-                                  properties: Envelope.properties(type: MessageType.control, correlationID: correlationID,
-                                                                  replyTo: replyTo, persistent: false))
+    func sendControl(
+        _ command: ControlCommand, to workerID: String?, replyTo: String? = nil, correlationID: String? = nil,
+        on channel: AMQPChannel
+    ) async throws {
+        try await channel.publish(
+            try Envelope.encode(command), exchange: Topology.controlExchange,
+            routingKey: Topology.controlRoutingKey(workerID: workerID),
+            properties: Envelope.properties(
+                type: MessageType.control, correlationID: correlationID,
+                replyTo: replyTo, persistent: false))
     }
 
     func required(_ jobID: String?) throws -> String {

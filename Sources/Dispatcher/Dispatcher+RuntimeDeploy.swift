@@ -6,8 +6,10 @@ extension Dispatcher {
     /// `runtime_deploy` / `runtime_remove`: admins only. The package is already in (or on its way
     /// into) the stream queue the order names — only admins may write there (broker permissions);
     /// this forwards the order to each targeted worker, whose reports go straight to the caller.
-    func answerRuntimeDeploy(_ request: RPCRequest, caller: String?, replyTo: String?, correlationID: String?,
-                             on channel: AMQPChannel) async throws -> RPCResponse {
+    func answerRuntimeDeploy(
+        _ request: RPCRequest, caller: String?, replyTo: String?, correlationID: String?,
+        on channel: AMQPChannel
+    ) async throws -> RPCResponse {
         let action = request.method == .runtimeDeploy ? "deploy" : "remove"
         guard let caller, !caller.isEmpty else { throw unauthenticated("\(action) runtimes") }
         guard config.admins.contains(caller) else {
@@ -51,10 +53,12 @@ extension Dispatcher {
             rollouts.sent(target, runtime: command.deploy?.runtime ?? command.runtime ?? "", to: worker.workerID, now: now)
             try await sendControl(command, to: worker.workerID, replyTo: replyTo, correlationID: correlationID, on: channel)
         }
-        logger.info("runtime \(action)", metadata: [
-            "runtime": "\(request.deploy?.runtime ?? request.runtime ?? "-")", "by": "\(caller)",
-            "workers": "\(targets.map(\.workerID).joined(separator: ","))",
-        ])
+        logger.info(
+            "runtime \(action)",
+            metadata: [
+                "runtime": "\(request.deploy?.runtime ?? request.runtime ?? "-")", "by": "\(caller)",
+                "workers": "\(targets.map(\.workerID).joined(separator: ","))",
+            ])
         return RPCResponse(ok: true, workers: targets)
     }
 
@@ -80,7 +84,9 @@ extension Dispatcher {
             targets = targets.filter { wanted.contains($0.workerID) }
         }
         guard !targets.isEmpty else {
-            throw DispatcherError.notFound("no live worker matches\(request.arch.map { " arch \($0.prefix(64))" } ?? "")\(names.isEmpty ? "" : " among \(names.prefix(8).joined(separator: ", "))"); live: \(live.map { "\($0.workerID) (\($0.arch))" }.sorted().joined(separator: ", "))")
+            throw DispatcherError.notFound(
+                "no live worker matches\(request.arch.map { " arch \($0.prefix(64))" } ?? "")\(names.isEmpty ? "" : " among \(names.prefix(8).joined(separator: ", "))"); live: \(live.map { "\($0.workerID) (\($0.arch))" }.sorted().joined(separator: ", "))"
+            )
         }
         return targets
     }

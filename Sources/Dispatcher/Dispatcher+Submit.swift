@@ -14,8 +14,9 @@ extension Dispatcher {
             reply = try await submit(delivery, on: channel)
         } catch let poison as PoisonMessage {
             logger.info("malformed submission dead-lettered", metadata: ["reason": "\(poison.reason)"])
-            await self.reply(SubmitReply(status: .rejected, error: ErrorInfo(code: "invalid_request", message: poison.reason)),
-                             type: MessageType.submitReply, to: delivery, on: channel)
+            await self.reply(
+                SubmitReply(status: .rejected, error: ErrorInfo(code: "invalid_request", message: poison.reason)),
+                type: MessageType.submitReply, to: delivery, on: channel)
             try await channel.deadLetter(delivery, reason: poison.reason, queue: Topology.submitQueue)
             return
         } catch let error as DispatcherError {
@@ -36,12 +37,16 @@ extension Dispatcher {
         switch trust.role(of: submitter) {
         case .dispatcher, .worker:
             refusals.refuse("submission", sender: submitter, reason: "dispatcher and worker users do not submit jobs")
-            throw DispatcherError.forbidden("\(submitter) is a dispatcher or worker user, which may not submit jobs; submit as a submitter user (scripts/broker-roles)")
+            throw DispatcherError.forbidden(
+                "\(submitter) is a dispatcher or worker user, which may not submit jobs; submit as a submitter user (scripts/broker-roles)")
         case .submitter, .anonymous:
             break
         }
         guard BrokerUserName.isValid(submitter) else {
-            throw DispatcherError(.invalidUser, "broker user \"\(submitter.prefix(80))\" cannot submit: Joblet puts the user in routing keys, so names may only have \(BrokerUserName.allowed); ask the broker operator for such a user")
+            throw DispatcherError(
+                .invalidUser,
+                "broker user \"\(submitter.prefix(80))\" cannot submit: Joblet puts the user in routing keys, so names may only have \(BrokerUserName.allowed); ask the broker operator for such a user"
+            )
         }
         let request = try Envelope.decode(JobRequest.self, from: delivery, expectedType: MessageType.jobRequest)
         try request.validate(maxUploadBytes: Int(config.maxUpload.bytes))
@@ -49,38 +54,44 @@ extension Dispatcher {
 
         if let messageID, let existing = try await store.submission(submitter: submitter, messageID: messageID) {
             if !existing.routed, let target = existing.target,
-               let message = try await store.message(jobID: existing.jobID, maxAttempts: config.maxAttempts) {
+                let message = try await store.message(jobID: existing.jobID, maxAttempts: config.maxAttempts)
+            {
                 // Stored by a dispatcher that stopped before the broker confirmed the job: route it now.
                 try await publish(message, target: target, on: channel)
                 try await store.markRouted(jobID: existing.jobID)
             }
             let record = try await store.record(jobID: existing.jobID)
-            return SubmitReply(status: .accepted, jobID: existing.jobID, queue: existing.queue,
-                               runtimeID: record?.runtimeID, duplicate: true)
+            return SubmitReply(
+                status: .accepted, jobID: existing.jobID, queue: existing.queue,
+                runtimeID: record?.runtimeID, duplicate: true)
         }
 
         if let quota = config.submitterQuota, try await store.activeCount(submitter: submitter) >= quota {
-            throw DispatcherError(.quotaExceeded, "\(submitter) already has \(quota) queued or running jobs (the quota); wait for some to finish or cancel them")
+            throw DispatcherError(
+                .quotaExceeded, "\(submitter) already has \(quota) queued or running jobs (the quota); wait for some to finish or cancel them")
         }
 
         let route = try Matchmaker.route(request, workers: registry.live(now: Clock.now))
-        var message = JobMessage(jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
-                                 submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
+        var message = JobMessage(
+            jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
+            submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
         message.volumes = try await resolveVolumes(request.volumes, submitter: submitter)
         try await checkNetwork(request.jobNetwork, submitter: submitter)
         try await store.insert(NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID))
         do {
             try await publish(message, target: route.target, on: channel)
         } catch let error as AMQPError where error.code == .returned || error.code == .nacked {
-            try await store.mark(jobID: message.jobID, .rejected, reason: "the broker refused the job: \(error.message)",
-                           time: Clock.now, allowedFrom: [.queued])
+            try await store.mark(
+                jobID: message.jobID, .rejected, reason: "the broker refused the job: \(error.message)",
+                time: Clock.now, allowedFrom: [.queued])
             throw DispatcherError(.routingFailed, "the broker refused the job for \(route.queue): \(error.message); try again")
         }
         try await store.markRouted(jobID: message.jobID)
         await publishEvent(JobEvent(jobID: message.jobID, state: .queued, time: message.submittedAt), submitter: submitter, on: channel)
         logger.info("job queued", metadata: ["job": "\(message.jobID)", "queue": "\(route.queue)", "submitter": "\(submitter)"])
-        return SubmitReply(status: .accepted, jobID: message.jobID, queue: route.queue, runtimeID: route.runtime?.id,
-                           duplicate: false)
+        return SubmitReply(
+            status: .accepted, jobID: message.jobID, queue: route.queue, runtimeID: route.runtime?.id,
+            duplicate: false)
     }
 
     /// Publishes the job to its target's queue: persistent, mandatory, confirmed. The queue is declared
@@ -92,8 +103,9 @@ extension Dispatcher {
         if let ttl = config.queueTTL { properties.expiration = String(Int64(ttl.seconds * 1000)) }
         let body = try Envelope.encode(message)
         let send = {
-            try await channel.publish(body, exchange: Topology.jobsExchange, routingKey: target,
-                                      properties: properties, mandatory: true)
+            try await channel.publish(
+                body, exchange: Topology.jobsExchange, routingKey: target,
+                properties: properties, mandatory: true)
         }
         let wasDeclared = declaredTargets.withLock { $0.contains(target) }
         if !wasDeclared { try await declareJobQueue(target, on: channel) }

@@ -21,7 +21,8 @@ extension Dispatcher {
             try authorizeVolume(caller, owner: name.owner, action: "create volumes of \(name.owner)")
             let size = request.size ?? min(Self.defaultVolumeSize, config.maxVolumeSize)
             guard size.bytes >= JobVolume.sizeRange.lowerBound, size <= config.maxVolumeSize else {
-                throw DispatcherError.invalidRequest("size: \(size) is out of range; give \(ByteSize(bytes: JobVolume.sizeRange.lowerBound)) to \(config.maxVolumeSize) (max_volume_size)")
+                throw DispatcherError.invalidRequest(
+                    "size: \(size) is out of range; give \(ByteSize(bytes: JobVolume.sizeRange.lowerBound)) to \(config.maxVolumeSize) (max_volume_size)")
             }
             guard try await store.createVolume(owner: name.owner, name: name.name, size: size, createdAt: Clock.now) else {
                 throw DispatcherError(.alreadyExists, "volume \(name.owner)/\(name.name) already exists; remove it first to make it anew")
@@ -31,7 +32,9 @@ extension Dispatcher {
             let volume = try await visibleVolume(request, caller: caller)
             try authorizeVolume(caller, owner: volume.owner, action: "remove volume \(volume.owner)/\(volume.name)")
             if let jobID = try await store.removeVolume(owner: volume.owner, name: volume.name) {
-                throw DispatcherError(.volumeInUse, "volume \(volume.owner)/\(volume.name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the volume")
+                throw DispatcherError(
+                    .volumeInUse,
+                    "volume \(volume.owner)/\(volume.name) is used by job \(jobID), which has not ended; wait for it or cancel it, then remove the volume")
             }
             // Every worker host that has a copy deletes it; one that is down finds its copy stale (another id) later.
             var command = ControlCommand(command: .volumeRemove)
@@ -72,16 +75,21 @@ extension Dispatcher {
             }
             let owner = reference.owner ?? submitter
             if owner == submitter {
-                _ = try await store.createVolume(owner: owner, name: reference.name, size: min(Self.defaultVolumeSize, config.maxVolumeSize),
-                                                 createdAt: Clock.now)
+                _ = try await store.createVolume(
+                    owner: owner, name: reference.name, size: min(Self.defaultVolumeSize, config.maxVolumeSize),
+                    createdAt: Clock.now)
             }
             guard let volume = try await store.volume(owner: owner, name: reference.name) else {
-                throw DispatcherError.notFound("volumes: no volume \(owner)/\(reference.name) shared with \(submitter); its owner can share it: rnx volume share \(reference.name) --with \(submitter)")
+                throw DispatcherError.notFound(
+                    "volumes: no volume \(owner)/\(reference.name) shared with \(submitter); its owner can share it: rnx volume share \(reference.name) --with \(submitter)"
+                )
             }
             var readOnly = false
             if owner != submitter {
                 guard let share = volume.shares.first(where: { $0.user == submitter }) else {
-                    throw DispatcherError.notFound("volumes: no volume \(owner)/\(reference.name) shared with \(submitter); its owner can share it: rnx volume share \(reference.name) --with \(submitter)")
+                    throw DispatcherError.notFound(
+                        "volumes: no volume \(owner)/\(reference.name) shared with \(submitter); its owner can share it: rnx volume share \(reference.name) --with \(submitter)"
+                    )
                 }
                 readOnly = share.readOnly
             }
@@ -103,7 +111,8 @@ extension Dispatcher {
     private func visibleVolume(_ request: RPCRequest, caller: String) async throws -> StoredVolume {
         let name = try volumeName(request, caller: caller)
         guard let volume = try await store.volume(owner: name.owner, name: name.name),
-              volume.owner == caller || seesAll(caller) || volume.shares.contains(where: { $0.user == caller }) else {
+            volume.owner == caller || seesAll(caller) || volume.shares.contains(where: { $0.user == caller })
+        else {
             throw DispatcherError.notFound("no volume \(name.owner)/\(name.name)")
         }
         return volume
@@ -118,11 +127,16 @@ extension Dispatcher {
     private func info(_ volume: StoredVolume, for caller: String) -> VolumeInfo {
         let isOwner = volume.owner == caller
         let access: String
-        if isOwner { access = "owner" }
-        else if let share = volume.shares.first(where: { $0.user == caller }) { access = share.readOnly ? "read_only" : "read_write" }
-        else { access = config.admins.contains(caller) ? "admin" : "reader" }
+        if isOwner {
+            access = "owner"
+        } else if let share = volume.shares.first(where: { $0.user == caller }) {
+            access = share.readOnly ? "read_only" : "read_write"
+        } else {
+            access = config.admins.contains(caller) ? "admin" : "reader"
+        }
         let showShares = isOwner || config.admins.contains(caller) || config.readers.contains(caller)
-        return VolumeInfo(owner: volume.owner, name: volume.name, size: volume.size, createdAt: volume.createdAt,
-                          access: access, shares: showShares ? volume.shares : nil)
+        return VolumeInfo(
+            owner: volume.owner, name: volume.name, size: volume.size, createdAt: volume.createdAt,
+            access: access, shares: showShares ? volume.shares : nil)
     }
 }

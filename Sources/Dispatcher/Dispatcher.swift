@@ -40,8 +40,9 @@ public final class Dispatcher: Sendable {
     func reply<T: Encodable>(_ value: T, type: String, to delivery: Delivery, on channel: AMQPChannel) async {
         guard let replyTo = delivery.properties.replyTo, !replyTo.isEmpty else { return }
         do {
-            let properties = Envelope.properties(type: type, correlationID: delivery.properties.correlationID,
-                                                 persistent: false)
+            let properties = Envelope.properties(
+                type: type, correlationID: delivery.properties.correlationID,
+                persistent: false)
             try await channel.publish(try Envelope.encode(value), exchange: "", routingKey: replyTo, properties: properties)
         } catch {
             logger.warning("cannot send reply", metadata: ["reply_to": "\(replyTo)", "error": "\(error)"])
@@ -55,9 +56,10 @@ public final class Dispatcher: Sendable {
     func publishEvent(_ event: JobEvent, submitter: String, on channel: AMQPChannel) async {
         let receipt: PublishReceipt
         do {
-            receipt = channel.startPublish(try Envelope.encode(event), exchange: Topology.eventsExchange,
-                                           routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID, state: event.state),
-                                           properties: Envelope.properties(type: MessageType.jobEvent))
+            receipt = channel.startPublish(
+                try Envelope.encode(event), exchange: Topology.eventsExchange,
+                routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID, state: event.state),
+                properties: Envelope.properties(type: MessageType.jobEvent))
         } catch {
             logger.warning("cannot encode event", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
             return

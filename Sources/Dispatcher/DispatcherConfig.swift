@@ -64,13 +64,15 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     /// restarted dispatcher would reject queued submissions for want of a fleet.
     public var fleetWarmup: JobDuration
 
-    public init(broker: Broker = Broker(), stateDir: String = "/var/lib/joblet/dispatcher", admins: [String] = [],
-                maxAttempts: Int = 2, queueTTL: JobDuration? = nil,
-                unschedulableAfter: JobDuration = JobDuration(seconds: 600), submitterQuota: Int? = nil,
-                logBytesPerJob: ByteSize = ByteSize(bytes: 65 << 20), maxUpload: ByteSize = ByteSize(bytes: 8 << 20),
-                workerExpiryIntervals: Double = 3, logsReplyBytes: ByteSize = ByteSize(bytes: 4 << 20),
-                fleetWarmup: JobDuration = JobDuration(seconds: 6), readers: [String] = [],
-                workerUserPrefix: String = TrustPolicy.defaultWorkerUserPrefix) {
+    public init(
+        broker: Broker = Broker(), stateDir: String = "/var/lib/joblet/dispatcher", admins: [String] = [],
+        maxAttempts: Int = 2, queueTTL: JobDuration? = nil,
+        unschedulableAfter: JobDuration = JobDuration(seconds: 600), submitterQuota: Int? = nil,
+        logBytesPerJob: ByteSize = ByteSize(bytes: 65 << 20), maxUpload: ByteSize = ByteSize(bytes: 8 << 20),
+        workerExpiryIntervals: Double = 3, logsReplyBytes: ByteSize = ByteSize(bytes: 4 << 20),
+        fleetWarmup: JobDuration = JobDuration(seconds: 6), readers: [String] = [],
+        workerUserPrefix: String = TrustPolicy.defaultWorkerUserPrefix
+    ) {
         self.broker = broker
         self.stateDir = stateDir
         self.admins = admins

@@ -42,16 +42,18 @@ public enum DispatcherQueues {
     /// workers publish there through the default exchange). Only worth something live.
     public static func declareReports(on channel: AMQPChannel) async throws -> String {
         let name = "joblet.dispatcher.reports." + JobID.short(JobID.generate())
-        try await channel.declareQueue(name, durable: false, exclusive: true, autoDelete: true,
-                                       arguments: ["x-message-ttl": .int(300_000), "x-max-length": .int(10_000)])
+        try await channel.declareQueue(
+            name, durable: false, exclusive: true, autoDelete: true,
+            arguments: ["x-message-ttl": .int(300_000), "x-max-length": .int(10_000)])
         return name
     }
 
     /// A private queue for adverts: they are only worth something live, so nothing durable.
     public static func declareAdverts(on channel: AMQPChannel) async throws -> String {
         let name = "joblet.dispatcher.adverts." + JobID.short(JobID.generate())
-        try await channel.declareQueue(name, durable: false, exclusive: true, autoDelete: true,
-                                       arguments: ["x-message-ttl": .int(30_000)])
+        try await channel.declareQueue(
+            name, durable: false, exclusive: true, autoDelete: true,
+            arguments: ["x-message-ttl": .int(30_000)])
         try await channel.bindQueue(name, exchange: Topology.eventsExchange, routingKey: Topology.advertFollowAllKey)
         return name
     }

@@ -39,8 +39,10 @@ extension JobStore {
     /// Applies worker events in one transaction, so a batch costs one commit instead of one each. Every
     /// event is first checked by `refusal` against the job's holder as the batch has left it so far (a
     /// `running` earlier in the batch makes its sender the holder of what follows).
-    public func apply(_ events: [WorkerEvent],
-                      refusal: @Sendable (WorkerEvent, JobHolder) -> String?) async throws -> [EventOutcome] {
+    public func apply(
+        _ events: [WorkerEvent],
+        refusal: @Sendable (WorkerEvent, JobHolder) -> String?
+    ) async throws -> [EventOutcome] {
         try await write { db in
             try events.map { item in
                 // One read of the job serves the trust check, the change and the copy check.

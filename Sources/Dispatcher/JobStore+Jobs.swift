@@ -6,12 +6,17 @@ extension JobStore {
     /// The job a submission key already created, if any.
     public func submission(submitter: String, messageID: String) async throws -> StoredSubmission? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, cached: """
-                SELECT j.id, j.routed, j.target, j.queue FROM submissions s JOIN jobs j ON j.id = s.job_id
-                WHERE s.submitter = ? AND s.message_id = ?
-                """, arguments: [submitter, messageID]) else { return nil }
-            return StoredSubmission(jobID: row["id"], routed: (row["routed"] as Int) != 0,
-                                    target: row["target"], queue: row["queue"])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    cached: """
+                        SELECT j.id, j.routed, j.target, j.queue FROM submissions s JOIN jobs j ON j.id = s.job_id
+                        WHERE s.submitter = ? AND s.message_id = ?
+                        """, arguments: [submitter, messageID])
+            else { return nil }
+            return StoredSubmission(
+                jobID: row["id"], routed: (row["routed"] as Int) != 0,
+                target: row["target"], queue: row["queue"])
         }
     }
 
@@ -23,16 +28,21 @@ extension JobStore {
         let command = try JobStore.text(message.request.command)
         let historyText = try JobStore.text(history)
         try await write { db in
-            try db.execute(cached: """
-                INSERT INTO jobs (id, name, state, runtime, runtime_id, target, queue, command, submitter,
-                                  submitted_at, history, request, priority)
-                VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [message.jobID, message.request.name, message.request.runtime, message.runtimeID,
-                                 job.target, job.queue, command, message.submitter, message.submittedAt,
-                                 historyText, request, message.request.priority ?? 0])
+            try db.execute(
+                cached: """
+                    INSERT INTO jobs (id, name, state, runtime, runtime_id, target, queue, command, submitter,
+                                      submitted_at, history, request, priority)
+                    VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    message.jobID, message.request.name, message.request.runtime, message.runtimeID,
+                    job.target, job.queue, command, message.submitter, message.submittedAt,
+                    historyText, request, message.request.priority ?? 0,
+                ])
             if let messageID = job.messageID {
-                try db.execute(cached: "INSERT INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
-                               arguments: [message.submitter, messageID, message.jobID])
+                try db.execute(
+                    cached: "INSERT INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
+                    arguments: [message.submitter, messageID, message.jobID])
             }
             try JobStore.insertJobVolumes(db, jobID: message.jobID, volumes: message.volumes ?? [])
         }
@@ -46,12 +56,16 @@ extension JobStore {
     /// The stored request of a job (to route it again after a crash between store and publish).
     public func message(jobID: String, maxAttempts: Int) async throws -> JobMessage? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT request, runtime_id, submitter, submitted_at FROM jobs WHERE id = ?",
-                                             arguments: [jobID]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT request, runtime_id, submitter, submitted_at FROM jobs WHERE id = ?",
+                    arguments: [jobID])
+            else { return nil }
             let requestText: String = row["request"]
             let request = try JSONCodec.decode(JobRequest.self, from: Array(requestText.utf8))
-            var message = JobMessage(jobID: jobID, runtimeID: row["runtime_id"], request: request, submitter: row["submitter"],
-                                     submittedAt: row["submitted_at"], maxAttempts: maxAttempts)
+            var message = JobMessage(
+                jobID: jobID, runtimeID: row["runtime_id"], request: request, submitter: row["submitter"],
+                submittedAt: row["submitted_at"], maxAttempts: maxAttempts)
             message.volumes = try JobStore.jobVolumes(db, jobID: jobID)
             return message
         }
@@ -66,11 +80,13 @@ extension JobStore {
         }
         let matches = try await read { db in
             if let submitter {
-                return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? AND submitter = ? ORDER BY id LIMIT 11",
-                                           arguments: [prefix, prefix + "g", submitter])
+                return try String.fetchAll(
+                    db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? AND submitter = ? ORDER BY id LIMIT 11",
+                    arguments: [prefix, prefix + "g", submitter])
             }
-            return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
-                                       arguments: [prefix, prefix + "g"])
+            return try String.fetchAll(
+                db, sql: "SELECT id FROM jobs WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+                arguments: [prefix, prefix + "g"])
         }
         switch matches.count {
         case 0: throw DispatcherError.notFound("no job \(idOrPrefix)")
@@ -130,8 +146,9 @@ extension JobStore {
     /// Queued and running jobs of a submitter (for the quota).
     public func activeCount(submitter: String) async throws -> Int {
         try await read { db in
-            try Int.fetchOne(db, cached: "SELECT COUNT(*) FROM jobs WHERE submitter = ? AND state IN ('queued', 'running')",
-                             arguments: [submitter]) ?? 0
+            try Int.fetchOne(
+                db, cached: "SELECT COUNT(*) FROM jobs WHERE submitter = ? AND state IN ('queued', 'running')",
+                arguments: [submitter]) ?? 0
         }
     }
 
@@ -139,8 +156,11 @@ extension JobStore {
     /// confirm, or before recording it), oldest first.
     public func unroutedJobs() async throws -> [QueuedJob] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, target, submitted_at, submitter FROM jobs WHERE state = 'queued' AND routed = 0 AND target IS NOT NULL ORDER BY submitted_at")
-                .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"], submitter: $0["submitter"]) }
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, target, submitted_at, submitter FROM jobs WHERE state = 'queued' AND routed = 0 AND target IS NOT NULL ORDER BY submitted_at"
+            )
+            .map { QueuedJob(jobID: $0["id"], target: $0["target"], submittedAt: $0["submitted_at"], submitter: $0["submitter"]) }
         }
     }
 
@@ -171,8 +191,11 @@ extension JobStore {
     }
 
     static func storedState(_ db: Database, jobID: String) throws -> StoredState? {
-        guard let row = try Row.fetchOne(db, cached: "SELECT state, history, worker_id FROM jobs WHERE id = ?",
-                                         arguments: [jobID]) else { return nil }
+        guard
+            let row = try Row.fetchOne(
+                db, cached: "SELECT state, history, worker_id FROM jobs WHERE id = ?",
+                arguments: [jobID])
+        else { return nil }
         return StoredState(state: JobState(rawValue: row["state"]), history: row["history"], workerID: row["worker_id"])
     }
 
@@ -181,16 +204,20 @@ extension JobStore {
         case .queued:
             return false
         case .running:
-            return try transition(db, jobID: event.jobID, from: stored, to: .running, time: event.time,
-                                  workerID: event.workerID, reason: event.reason, result: nil) { current, history in
+            return try transition(
+                db, jobID: event.jobID, from: stored, to: .running, time: event.time,
+                workerID: event.workerID, reason: event.reason, result: nil
+            ) { current, history in
                 // A duplicate of the same start (same worker and time) counts once.
                 guard current == .queued || current == .running || current == .unschedulable else { return false }
                 return !history().contains { $0.state == .running && $0.time == event.time && $0.workerID == event.workerID }
             }
         default:
-            return try transition(db, jobID: event.jobID, from: stored, to: event.state, time: event.time,
-                                  workerID: event.workerID ?? event.result?.workerID,
-                                  reason: event.reason ?? event.result?.reason, result: event.result) { current, _ in
+            return try transition(
+                db, jobID: event.jobID, from: stored, to: event.state, time: event.time,
+                workerID: event.workerID ?? event.result?.workerID,
+                reason: event.reason ?? event.result?.reason, result: event.result
+            ) { current, _ in
                 !current.isTerminal || current == .unschedulable
             }
         }
@@ -202,8 +229,10 @@ extension JobStore {
     public func mark(jobID: String, _ state: JobState, reason: String, time: Double, allowedFrom: Set<JobState>) async throws -> Bool {
         try await write { db in
             guard let stored = try JobStore.storedState(db, jobID: jobID) else { return false }
-            return try JobStore.transition(db, jobID: jobID, from: stored, to: state, time: time, workerID: nil,
-                                           reason: reason, result: nil) { current, _ in
+            return try JobStore.transition(
+                db, jobID: jobID, from: stored, to: state, time: time, workerID: nil,
+                reason: reason, result: nil
+            ) { current, _ in
                 allowedFrom.contains(current)
             }
         }
@@ -211,9 +240,11 @@ extension JobStore {
 
     /// `allowed` gets the current state and a way to read the history (decoded only when asked: the
     /// history is appended to as text, not decoded and encoded again on every event).
-    private static func transition(_ db: Database, jobID: String, from stored: StoredState, to state: JobState, time: Double,
-                                   workerID: String?, reason: String?, result: JobResult?,
-                                   allowed: (JobState, () -> [StateChange]) -> Bool) throws -> Bool {
+    private static func transition(
+        _ db: Database, jobID: String, from stored: StoredState, to state: JobState, time: Double,
+        workerID: String?, reason: String?, result: JobResult?,
+        allowed: (JobState, () -> [StateChange]) -> Bool
+    ) throws -> Bool {
         guard let current = stored.state else { return false }
         let historyText = stored.history
         let history = { (try? JSONCodec.decode([StateChange].self, from: Array(historyText.utf8))) ?? [] }
@@ -221,18 +252,23 @@ extension JobStore {
         let change = try JobStore.text(StateChange(state: state, time: time, workerID: workerID, reason: reason))
         let newHistory = JobStore.appending(change, toHistory: historyText)
         if state == .running {
-            try db.execute(cached: """
-                UPDATE jobs SET state = 'running', started_at = ?, worker_id = ?, attempts = attempts + 1,
-                    reason = NULL, history = ? WHERE id = ?
-                """, arguments: [time, workerID, newHistory, jobID])
+            try db.execute(
+                cached: """
+                    UPDATE jobs SET state = 'running', started_at = ?, worker_id = ?, attempts = attempts + 1,
+                        reason = NULL, history = ? WHERE id = ?
+                    """, arguments: [time, workerID, newHistory, jobID])
         } else {
             let resultText = try result.map { try JobStore.text($0) }
-            try db.execute(cached: """
-                UPDATE jobs SET state = ?, finished_at = ?, worker_id = COALESCE(?, worker_id),
-                    exit_code = COALESCE(?, exit_code), reason = ?, result = COALESCE(?, result),
-                    started_at = COALESCE(started_at, ?), history = ? WHERE id = ?
-                """, arguments: [state.rawValue, result?.finishedAt ?? time, workerID, result?.exitCode, reason,
-                                 resultText, result?.startedAt, newHistory, jobID])
+            try db.execute(
+                cached: """
+                    UPDATE jobs SET state = ?, finished_at = ?, worker_id = COALESCE(?, worker_id),
+                        exit_code = COALESCE(?, exit_code), reason = ?, result = COALESCE(?, result),
+                        started_at = COALESCE(started_at, ?), history = ? WHERE id = ?
+                    """,
+                arguments: [
+                    state.rawValue, result?.finishedAt ?? time, workerID, result?.exitCode, reason,
+                    resultText, result?.startedAt, newHistory, jobID,
+                ])
         }
         return true
     }
@@ -241,7 +277,7 @@ extension JobStore {
     static func appending(_ element: String, toHistory history: String) -> String {
         var trimmed = Substring(history)
         while let last = trimmed.last, last.isWhitespace { trimmed = trimmed.dropLast() }
-        guard trimmed.last == "]" else { return "[" + element + "]" }   // unreadable history: start anew
+        guard trimmed.last == "]" else { return "[" + element + "]" }  // unreadable history: start anew
         let body = trimmed.dropLast()
         let isEmpty = body.drop(while: { $0.isWhitespace }) == "["
         return body + (isEmpty ? "" : ",") + element + "]"
@@ -267,11 +303,13 @@ extension JobStore {
         let terminal = JobState.allCases.filter(\.isTerminal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
         return try await read { db in
             if let submitter {
-                return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state IN (\(terminal)) AND COALESCE(finished_at, submitted_at) < ? AND submitter = ?",
-                                           arguments: [time, submitter])
+                return try String.fetchAll(
+                    db, sql: "SELECT id FROM jobs WHERE state IN (\(terminal)) AND COALESCE(finished_at, submitted_at) < ? AND submitter = ?",
+                    arguments: [time, submitter])
             }
-            return try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE state IN (\(terminal)) AND COALESCE(finished_at, submitted_at) < ?",
-                                       arguments: [time])
+            return try String.fetchAll(
+                db, sql: "SELECT id FROM jobs WHERE state IN (\(terminal)) AND COALESCE(finished_at, submitted_at) < ?",
+                arguments: [time])
         }
     }
 

@@ -19,11 +19,13 @@ extension JobStore {
                 try db.execute(cached: "UPDATE jobs SET logs_truncated = 1 WHERE id = ?", arguments: [chunk.jobID])
                 return false
             }
-            try db.execute(cached: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
+            try db.execute(
+                cached: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
+                arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
             guard db.changesCount > 0 else { return false }
-            try db.execute(cached: "UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?",
-                           arguments: [Int64(chunk.data.count), chunk.jobID])
+            try db.execute(
+                cached: "UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?",
+                arguments: [Int64(chunk.data.count), chunk.jobID])
             return true
         }
     }
@@ -33,10 +35,12 @@ extension JobStore {
     /// says the reply was cut short.
     public func logs(jobID: String, sinceSeq: UInt64, maxBytes: Int) async throws -> (chunks: [LogChunk], more: Bool) {
         try await read { db in
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT seq, stream, data FROM logs
-                WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?) AND seq >= ? ORDER BY seq
-                """, arguments: [jobID, jobID, Int64(clamping: sinceSeq)])
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT seq, stream, data FROM logs
+                    WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?) AND seq >= ? ORDER BY seq
+                    """, arguments: [jobID, jobID, Int64(clamping: sinceSeq)])
             var chunks: [LogChunk] = []
             var bytes = 0
             while let row = try cursor.next() {
@@ -53,9 +57,12 @@ extension JobStore {
     /// How many chunks of the job are stored, and whether any were dropped by the byte cap.
     public func logStats(jobID: String) async throws -> (count: Int, truncated: Bool) {
         try await read { db in
-            let count = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM logs WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?)
-                """, arguments: [jobID, jobID]) ?? 0
+            let count =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM logs WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?)
+                        """, arguments: [jobID, jobID]) ?? 0
             let truncated = try Int.fetchOne(db, sql: "SELECT logs_truncated FROM jobs WHERE id = ?", arguments: [jobID]) ?? 0
             return (count, truncated != 0)
         }

@@ -15,29 +15,31 @@ extension JobStore {
     /// `runtime_desired`: the latest deploy or removal per (group, runtime). `runtime_streams`: deploy
     /// streams announced by `runtime_deploy`; committed ones are kept while a desired entry names them.
     static func createRuntimeTables(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE runtime_desired (
-                grp TEXT NOT NULL,
-                runtime TEXT NOT NULL,
-                seq INTEGER NOT NULL,
-                deploy_id TEXT,
-                order_json TEXT,
-                updated_at REAL NOT NULL,
-                PRIMARY KEY (grp, runtime)
-            ) WITHOUT ROWID;
-            CREATE TABLE runtime_streams (
-                deploy_id TEXT PRIMARY KEY NOT NULL,
-                announced_at REAL NOT NULL,
-                committed INTEGER NOT NULL DEFAULT 0
-            ) WITHOUT ROWID;
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE runtime_desired (
+                    grp TEXT NOT NULL,
+                    runtime TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    deploy_id TEXT,
+                    order_json TEXT,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (grp, runtime)
+                ) WITHOUT ROWID;
+                CREATE TABLE runtime_streams (
+                    deploy_id TEXT PRIMARY KEY NOT NULL,
+                    announced_at REAL NOT NULL,
+                    committed INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                """)
     }
 
     /// Remembers a deploy stream an admin is filling (deleted by `unusedDeployStreams` if never committed).
     public func announceDeployStream(_ deployID: String, at time: Double) async throws {
         try await write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO runtime_streams (deploy_id, announced_at) VALUES (?, ?)",
-                           arguments: [deployID, time])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO runtime_streams (deploy_id, announced_at) VALUES (?, ?)",
+                arguments: [deployID, time])
         }
     }
 
@@ -48,8 +50,11 @@ extension JobStore {
         let json = try order.map { String(decoding: try JSONCodec.encode($0), as: UTF8.self) }
         return try await write { db in
             if let order {
-                guard try Int.fetchOne(db, sql: "SELECT 1 FROM runtime_streams WHERE deploy_id = ?",
-                                       arguments: [order.deployID]) != nil else { return false }
+                guard
+                    try Int.fetchOne(
+                        db, sql: "SELECT 1 FROM runtime_streams WHERE deploy_id = ?",
+                        arguments: [order.deployID]) != nil
+                else { return false }
                 try db.execute(sql: "UPDATE runtime_streams SET committed = 1 WHERE deploy_id = ?", arguments: [order.deployID])
             }
             if groups.contains("all") {
@@ -58,10 +63,11 @@ extension JobStore {
             var seq = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM runtime_desired") ?? 0
             for group in groups {
                 seq += 1
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO runtime_desired (grp, runtime, seq, deploy_id, order_json, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [group, runtime, seq, order?.deployID, json, time])
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO runtime_desired (grp, runtime, seq, deploy_id, order_json, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [group, runtime, seq, order?.deployID, json, time])
             }
             return true
         }
@@ -82,11 +88,13 @@ extension JobStore {
     /// ones never committed that were announced before `staleBefore` (an interrupted rnx).
     public func unusedDeployStreams(staleBefore: Double) async throws -> [String] {
         try await read { db in
-            try String.fetchAll(db, sql: """
-                SELECT deploy_id FROM runtime_streams s
-                WHERE (committed = 1 AND NOT EXISTS (SELECT 1 FROM runtime_desired d WHERE d.deploy_id = s.deploy_id))
-                   OR (committed = 0 AND announced_at < ?)
-                """, arguments: [staleBefore])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT deploy_id FROM runtime_streams s
+                    WHERE (committed = 1 AND NOT EXISTS (SELECT 1 FROM runtime_desired d WHERE d.deploy_id = s.deploy_id))
+                       OR (committed = 0 AND announced_at < ?)
+                    """, arguments: [staleBefore])
         }
     }
 

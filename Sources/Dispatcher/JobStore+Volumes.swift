@@ -14,42 +14,44 @@ public struct StoredVolume: Sendable, Equatable {
 extension JobStore {
     /// Volumes, who they are shared with, and which jobs use which (for "in use" and re-routing).
     static func createVolumeTables(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE volumes (
-                owner TEXT NOT NULL,
-                name TEXT NOT NULL,
-                size INTEGER NOT NULL,
-                created_at REAL NOT NULL,
-                id TEXT NOT NULL,
-                PRIMARY KEY (owner, name)
-            ) WITHOUT ROWID;
-            CREATE TABLE volume_shares (
-                owner TEXT NOT NULL,
-                name TEXT NOT NULL,
-                user TEXT NOT NULL,
-                read_only INTEGER NOT NULL,
-                PRIMARY KEY (owner, name, user),
-                FOREIGN KEY (owner, name) REFERENCES volumes(owner, name) ON DELETE CASCADE
-            ) WITHOUT ROWID;
-            CREATE INDEX volume_shares_user ON volume_shares(user);
-            CREATE TABLE job_volumes (
-                job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-                position INTEGER NOT NULL,
-                owner TEXT NOT NULL,
-                name TEXT NOT NULL,
-                read_only INTEGER NOT NULL,
-                PRIMARY KEY (job_id, position),
-                FOREIGN KEY (owner, name) REFERENCES volumes(owner, name) ON DELETE CASCADE
-            ) WITHOUT ROWID;
-            CREATE INDEX job_volumes_volume ON job_volumes(owner, name);
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE volumes (
+                    owner TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    id TEXT NOT NULL,
+                    PRIMARY KEY (owner, name)
+                ) WITHOUT ROWID;
+                CREATE TABLE volume_shares (
+                    owner TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    user TEXT NOT NULL,
+                    read_only INTEGER NOT NULL,
+                    PRIMARY KEY (owner, name, user),
+                    FOREIGN KEY (owner, name) REFERENCES volumes(owner, name) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE INDEX volume_shares_user ON volume_shares(user);
+                CREATE TABLE job_volumes (
+                    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    owner TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    read_only INTEGER NOT NULL,
+                    PRIMARY KEY (job_id, position),
+                    FOREIGN KEY (owner, name) REFERENCES volumes(owner, name) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE INDEX job_volumes_volume ON job_volumes(owner, name);
+                """)
     }
 
     /// Creates a volume; false when `owner` already has one of that name.
     public func createVolume(owner: String, name: String, size: ByteSize, createdAt: Double) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO volumes (owner, name, size, created_at, id) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [owner, name, size.bytes, createdAt, JobID.generate()])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO volumes (owner, name, size, created_at, id) VALUES (?, ?, ?, ?, ?)",
+                arguments: [owner, name, size.bytes, createdAt, JobID.generate()])
             return db.changesCount > 0
         }
     }
@@ -63,11 +65,13 @@ extension JobStore {
         try await read { db in
             let rows: [Row]
             if let user {
-                rows = try Row.fetchAll(db, sql: """
-                    SELECT * FROM volumes WHERE owner = ?
-                       OR (owner, name) IN (SELECT owner, name FROM volume_shares WHERE user = ?)
-                    ORDER BY owner, name
-                    """, arguments: [user, user])
+                rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM volumes WHERE owner = ?
+                           OR (owner, name) IN (SELECT owner, name FROM volume_shares WHERE user = ?)
+                        ORDER BY owner, name
+                        """, arguments: [user, user])
             } else {
                 rows = try Row.fetchAll(db, sql: "SELECT * FROM volumes ORDER BY owner, name")
             }
@@ -79,10 +83,13 @@ extension JobStore {
     /// then that job's id is returned and nothing changes. Nil when removed.
     public func removeVolume(owner: String, name: String) async throws -> String? {
         try await write { db in
-            if let jobID = try String.fetchOne(db, sql: """
-                SELECT j.id FROM job_volumes v JOIN jobs j ON j.id = v.job_id
-                WHERE v.owner = ? AND v.name = ? AND j.state IN ('queued', 'running', 'unschedulable') LIMIT 1
-                """, arguments: [owner, name]) {
+            if let jobID = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT j.id FROM job_volumes v JOIN jobs j ON j.id = v.job_id
+                    WHERE v.owner = ? AND v.name = ? AND j.state IN ('queued', 'running', 'unschedulable') LIMIT 1
+                    """, arguments: [owner, name])
+            {
                 return jobID
             }
             try db.execute(sql: "DELETE FROM volumes WHERE owner = ? AND name = ?", arguments: [owner, name])
@@ -95,11 +102,13 @@ extension JobStore {
     public func setShare(owner: String, name: String, user: String, readOnly: Bool?) async throws -> Bool {
         try await write { db in
             if let readOnly {
-                try db.execute(sql: "INSERT OR REPLACE INTO volume_shares (owner, name, user, read_only) VALUES (?, ?, ?, ?)",
-                               arguments: [owner, name, user, readOnly])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO volume_shares (owner, name, user, read_only) VALUES (?, ?, ?, ?)",
+                    arguments: [owner, name, user, readOnly])
             } else {
-                try db.execute(sql: "DELETE FROM volume_shares WHERE owner = ? AND name = ? AND user = ?",
-                               arguments: [owner, name, user])
+                try db.execute(
+                    sql: "DELETE FROM volume_shares WHERE owner = ? AND name = ? AND user = ?",
+                    arguments: [owner, name, user])
             }
             return db.changesCount > 0
         }
@@ -110,8 +119,9 @@ extension JobStore {
     static func insertJobVolumes(_ db: Database, jobID: String, volumes: [JobVolume]) throws {
         for (position, volume) in volumes.enumerated() {
             do {
-                try db.execute(cached: "INSERT INTO job_volumes (job_id, position, owner, name, read_only) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [jobID, position, volume.owner, volume.name, volume.readOnly])
+                try db.execute(
+                    cached: "INSERT INTO job_volumes (job_id, position, owner, name, read_only) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [jobID, position, volume.owner, volume.name, volume.readOnly])
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 throw DispatcherError.notFound("volume \(volume.owner)/\(volume.name) was removed while the job was submitted")
             }
@@ -120,32 +130,41 @@ extension JobStore {
 
     /// The resolved volumes of a stored job, in the request's order; nil when it has none.
     static func jobVolumes(_ db: Database, jobID: String) throws -> [JobVolume]? {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT v.owner, v.name, v.size, v.id, jv.read_only FROM job_volumes jv
-            JOIN volumes v ON v.owner = jv.owner AND v.name = jv.name
-            WHERE jv.job_id = ? ORDER BY jv.position
-            """, arguments: [jobID])
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT v.owner, v.name, v.size, v.id, jv.read_only FROM job_volumes jv
+                JOIN volumes v ON v.owner = jv.owner AND v.name = jv.name
+                WHERE jv.job_id = ? ORDER BY jv.position
+                """, arguments: [jobID])
         guard !rows.isEmpty else { return nil }
         return rows.map {
-            JobVolume(owner: $0["owner"], name: $0["name"], size: ByteSize(bytes: $0["size"]),
-                      readOnly: ($0["read_only"] as Int64) != 0, id: $0["id"])
+            JobVolume(
+                owner: $0["owner"], name: $0["name"], size: ByteSize(bytes: $0["size"]),
+                readOnly: ($0["read_only"] as Int64) != 0, id: $0["id"])
         }
     }
 
     private static func volume(_ db: Database, owner: String, name: String) throws -> StoredVolume? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM volumes WHERE owner = ? AND name = ?",
-                                         arguments: [owner, name]) else { return nil }
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM volumes WHERE owner = ? AND name = ?",
+                arguments: [owner, name])
+        else { return nil }
         return try volume(db, row: row)
     }
 
     private static func volume(_ db: Database, row: Row) throws -> StoredVolume {
         let owner: String = row["owner"]
         let name: String = row["name"]
-        let shares = try Row.fetchAll(db, sql: "SELECT user, read_only FROM volume_shares WHERE owner = ? AND name = ? ORDER BY user",
-                                      arguments: [owner, name]).map {
+        let shares = try Row.fetchAll(
+            db, sql: "SELECT user, read_only FROM volume_shares WHERE owner = ? AND name = ? ORDER BY user",
+            arguments: [owner, name]
+        ).map {
             VolumeShare(user: $0["user"], readOnly: ($0["read_only"] as Int64) != 0)
         }
-        return StoredVolume(owner: owner, name: name, size: ByteSize(bytes: row["size"]), createdAt: row["created_at"],
-                            id: row["id"], shares: shares)
+        return StoredVolume(
+            owner: owner, name: name, size: ByteSize(bytes: row["size"]), createdAt: row["created_at"],
+            id: row["id"], shares: shares)
     }
 }

@@ -31,69 +31,71 @@ public final class JobStore: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE jobs (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    name TEXT,
-                    state TEXT NOT NULL,
-                    runtime TEXT,
-                    runtime_id TEXT,
-                    target TEXT,
-                    queue TEXT,
-                    command TEXT NOT NULL,
-                    submitter TEXT NOT NULL,
-                    submitted_at REAL NOT NULL,
-                    started_at REAL,
-                    finished_at REAL,
-                    worker_id TEXT,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    exit_code INTEGER,
-                    reason TEXT,
-                    result TEXT,
-                    history TEXT NOT NULL,
-                    request TEXT NOT NULL,
-                    priority INTEGER NOT NULL DEFAULT 0,
-                    routed INTEGER NOT NULL DEFAULT 0,
-                    log_bytes INTEGER NOT NULL DEFAULT 0,
-                    logs_truncated INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX jobs_state ON jobs(state);
-                CREATE INDEX jobs_submitted ON jobs(submitted_at);
-                CREATE INDEX jobs_submitter ON jobs(submitter, state);
-                CREATE TABLE submissions (
-                    submitter TEXT NOT NULL,
-                    message_id TEXT NOT NULL,
-                    job_id TEXT NOT NULL,
-                    PRIMARY KEY (submitter, message_id)
-                ) WITHOUT ROWID;
-                CREATE INDEX submissions_job ON submissions(job_id);
-                CREATE TABLE logs (
-                    job_id TEXT NOT NULL,
-                    seq INTEGER NOT NULL,
-                    stream TEXT NOT NULL,
-                    data BLOB NOT NULL,
-                    PRIMARY KEY (job_id, seq)
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE jobs (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT,
+                        state TEXT NOT NULL,
+                        runtime TEXT,
+                        runtime_id TEXT,
+                        target TEXT,
+                        queue TEXT,
+                        command TEXT NOT NULL,
+                        submitter TEXT NOT NULL,
+                        submitted_at REAL NOT NULL,
+                        started_at REAL,
+                        finished_at REAL,
+                        worker_id TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        exit_code INTEGER,
+                        reason TEXT,
+                        result TEXT,
+                        history TEXT NOT NULL,
+                        request TEXT NOT NULL,
+                        priority INTEGER NOT NULL DEFAULT 0,
+                        routed INTEGER NOT NULL DEFAULT 0,
+                        log_bytes INTEGER NOT NULL DEFAULT 0,
+                        logs_truncated INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX jobs_state ON jobs(state);
+                    CREATE INDEX jobs_submitted ON jobs(submitted_at);
+                    CREATE INDEX jobs_submitter ON jobs(submitter, state);
+                    CREATE TABLE submissions (
+                        submitter TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        job_id TEXT NOT NULL,
+                        PRIMARY KEY (submitter, message_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX submissions_job ON submissions(job_id);
+                    CREATE TABLE logs (
+                        job_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        stream TEXT NOT NULL,
+                        data BLOB NOT NULL,
+                        PRIMARY KEY (job_id, seq)
+                    ) WITHOUT ROWID;
+                    """)
         }
         migrator.registerMigration("v2-log-senders") { db in
             // Chunks are kept per sending worker: only the job's holder's chunks are ever shown, so
             // nobody else's chunk can take the place of a real one (docs/SECURITY.md).
-            try db.execute(sql: """
-                CREATE TABLE logs_by_worker (
-                    job_id TEXT NOT NULL,
-                    worker_id TEXT NOT NULL,
-                    seq INTEGER NOT NULL,
-                    stream TEXT NOT NULL,
-                    data BLOB NOT NULL,
-                    PRIMARY KEY (job_id, worker_id, seq)
-                ) WITHOUT ROWID;
-                INSERT INTO logs_by_worker (job_id, worker_id, seq, stream, data)
-                    SELECT logs.job_id, COALESCE(jobs.worker_id, ''), logs.seq, logs.stream, logs.data
-                    FROM logs LEFT JOIN jobs ON jobs.id = logs.job_id;
-                DROP TABLE logs;
-                ALTER TABLE logs_by_worker RENAME TO logs;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE logs_by_worker (
+                        job_id TEXT NOT NULL,
+                        worker_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        stream TEXT NOT NULL,
+                        data BLOB NOT NULL,
+                        PRIMARY KEY (job_id, worker_id, seq)
+                    ) WITHOUT ROWID;
+                    INSERT INTO logs_by_worker (job_id, worker_id, seq, stream, data)
+                        SELECT logs.job_id, COALESCE(jobs.worker_id, ''), logs.seq, logs.stream, logs.data
+                        FROM logs LEFT JOIN jobs ON jobs.id = logs.job_id;
+                    DROP TABLE logs;
+                    ALTER TABLE logs_by_worker RENAME TO logs;
+                    """)
         }
         migrator.registerMigration("v3-volumes") { db in try JobStore.createVolumeTables(db) }
         migrator.registerMigration("v4-networks") { db in try JobStore.createNetworkTables(db) }
@@ -158,8 +160,10 @@ public struct JobFilter: Sendable {
     public var limit: Int
     public var offset: Int
 
-    public init(state: JobState? = nil, runtime: String? = nil, worker: String? = nil, submitter: String? = nil,
-                since: Double? = nil, limit: Int = 100, offset: Int = 0) {
+    public init(
+        state: JobState? = nil, runtime: String? = nil, worker: String? = nil, submitter: String? = nil,
+        since: Double? = nil, limit: Int = 100, offset: Int = 0
+    ) {
         self.state = state
         self.runtime = runtime
         self.worker = worker

@@ -9,10 +9,13 @@ extension Matchmaker {
         guard fitting.isEmpty, !capable.isEmpty else { return fitting }
         let adverts = capable.compactMap(\.maxLimits)
         if let excess = limits.firstExcess(over: highest(adverts)) {
-            throw DispatcherError(.overWorkerLimits, "\(excess.field): \(excess.value) is more than any worker that can run \(what) allows (largest: \(excess.ceiling)); lower \(excess.field)")
+            throw DispatcherError(
+                .overWorkerLimits,
+                "\(excess.field): \(excess.value) is more than any worker that can run \(what) allows (largest: \(excess.ceiling)); lower \(excess.field)")
         }
         let each = adverts.compactMap { limits.firstExcess(over: $0).map { "\($0.field) (max \($0.ceiling))" } }
-        throw DispatcherError(.overWorkerLimits, "no single worker that can run \(what) allows all of these limits: \(each.joined(separator: ", ")); lower them")
+        throw DispatcherError(
+            .overWorkerLimits, "no single worker that can run \(what) allows all of these limits: \(each.joined(separator: ", ")); lower them")
     }
 
     /// Field by field, the highest maximum any of `ceilings` allows (none where one sets none).
@@ -21,8 +24,9 @@ extension Matchmaker {
             let values = ceilings.map { $0[keyPath: key] }
             return values.contains { $0 == nil } ? nil : values.compactMap { $0 }.max()
         }
-        return JobLimits(memory: top(\.memory), cpuPercent: top(\.cpuPercent), ioBytesPerSecond: top(\.ioBytesPerSecond),
-                         pids: top(\.pids), timeout: top(\.timeout), disk: top(\.disk), output: top(\.output),
-                         netBytesPerSecond: top(\.netBytesPerSecond))
+        return JobLimits(
+            memory: top(\.memory), cpuPercent: top(\.cpuPercent), ioBytesPerSecond: top(\.ioBytesPerSecond),
+            pids: top(\.pids), timeout: top(\.timeout), disk: top(\.disk), output: top(\.output),
+            netBytesPerSecond: top(\.netBytesPerSecond))
     }
 }

@@ -8,6 +8,9 @@ extension Matchmaker {
         guard offering.isEmpty, !capable.isEmpty else { return offering }
         let modes = Set(capable.flatMap { $0.networks ?? [JobNetwork.noneMode] }).sorted()
         let asked = network.mode == JobNetwork.namedMode ? "named networks (\(network.wireValue))" : "network \(network.mode)"
-        throw DispatcherError(.networkUnavailable, "network: no worker that can run \(what) offers \(asked); they offer: \(modes.joined(separator: ", ")). Use one of those, or enable it in a worker's worker.yml (network.modes)")
+        throw DispatcherError(
+            .networkUnavailable,
+            "network: no worker that can run \(what) offers \(asked); they offer: \(modes.joined(separator: ", ")). Use one of those, or enable it in a worker's worker.yml (network.modes)"
+        )
     }
 }

@@ -33,20 +33,26 @@ public enum Matchmaker {
                     offered[descriptor.id] = descriptor
                 }
             }
-            let resolved = try resolve(spec: spec, among: offered.values.sorted { $0.id < $1.id },
-                                       fleetWide: Set(online.flatMap { $0.runtimes.map(\.id) }), arch: arch)
+            let resolved = try resolve(
+                spec: spec, among: offered.values.sorted { $0.id < $1.id },
+                fleetWide: Set(online.flatMap { $0.runtimes.map(\.id) }), arch: arch)
             runtime = resolved
             capable = onArch.filter { $0.runtimes.contains { $0.id == resolved.id } }
         }
 
         if let memory = request.limits?.memory {
             if let runtime, let minimum = runtime.minMemory, memory.bytes < minimum {
-                throw DispatcherError(.insufficientMemory, "limits.memory: \(memory) is below what \(runtime.id) needs (requirements.min_memory \(ByteSize(bytes: minimum))); raise limits.memory")
+                throw DispatcherError(
+                    .insufficientMemory,
+                    "limits.memory: \(memory) is below what \(runtime.id) needs (requirements.min_memory \(ByteSize(bytes: minimum))); raise limits.memory")
             }
             let largest = capable.map(\.memoryTotal).max() ?? 0
             capable = capable.filter { $0.memoryTotal >= memory.bytes }
             guard !capable.isEmpty else {
-                throw DispatcherError(.insufficientMemory, "limits.memory: \(memory) is more than any worker that can run \(runtime?.id ?? "host jobs") has (largest: \(ByteSize(bytes: largest))); lower limits.memory")
+                throw DispatcherError(
+                    .insufficientMemory,
+                    "limits.memory: \(memory) is more than any worker that can run \(runtime?.id ?? "host jobs") has (largest: \(ByteSize(bytes: largest))); lower limits.memory"
+                )
             }
         }
 

@@ -98,7 +98,8 @@ public final class RuntimeRollouts: Sendable {
                         continue
                     }
                     if let attempt = attempts[key], attempt.target != target,
-                       attempt.reportedAt != nil || Self.satisfied(attempt.target, by: advert) {
+                        attempt.reportedAt != nil || Self.satisfied(attempt.target, by: advert)
+                    {
                         // An earlier order that is done (a deploy superseded by a removal meanwhile).
                         attempts[key] = nil
                     }
@@ -137,10 +138,11 @@ public final class RuntimeRollouts: Sendable {
         attempts.withLock { attempts in
             let key = Key(worker: report.workerID, runtime: report.runtime)
             guard var attempt = attempts[key] else { return }
-            let matches = switch attempt.target {
-            case .deploy(let order): order.deployID == report.deployID
-            case .remove(let name): name == report.deployID
-            }
+            let matches =
+                switch attempt.target {
+                case .deploy(let order): order.deployID == report.deployID
+                case .remove(let name): name == report.deployID
+                }
             guard matches, !attempt.failed else { return }
             attempt.message = String(report.message.prefix(1024))
             if report.state == .failed {
@@ -162,8 +164,9 @@ public final class RuntimeRollouts: Sendable {
             for (runtime, target) in targets.sorted(by: { $0.key < $1.key }) {
                 let version: String? = if case .deploy(let order) = target { order.version } else { nil }
                 let attempt = known[Key(worker: advert.workerID, runtime: runtime)]
-                var row = RuntimeRollout(workerID: advert.workerID, runtime: runtime, version: version, state: .pending,
-                                         message: attempt?.message, attempts: attempt?.attempts ?? 0)
+                var row = RuntimeRollout(
+                    workerID: advert.workerID, runtime: runtime, version: version, state: .pending,
+                    message: attempt?.message, attempts: attempt?.attempts ?? 0)
                 if Self.satisfied(target, by: advert) {
                     row.state = version == nil ? .removed : .installed
                     row.message = nil

@@ -24,10 +24,12 @@ public struct ClientSettings: Sendable {
 
     /// Credentials come from the URL, else `credentialsFile` (`user:password`), else
     /// `JOBLET_BROKER_USER` / `JOBLET_BROKER_PASSWORD` in `environment`; errors name `tlsKeys`.
-    public init(urls: [String], credentialsFile: String? = nil, tls: BrokerTLS? = nil,
-                tlsKeys: BrokerTLS.Keys = .brokerSection, environment: [String: String] = [:],
-                connectTimeout: Duration = .seconds(5), rpcTimeout: Duration = .seconds(30),
-                maxUploadBytes: Int64 = 8 << 20) throws {
+    public init(
+        urls: [String], credentialsFile: String? = nil, tls: BrokerTLS? = nil,
+        tlsKeys: BrokerTLS.Keys = .brokerSection, environment: [String: String] = [:],
+        connectTimeout: Duration = .seconds(5), rpcTimeout: Duration = .seconds(30),
+        maxUploadBytes: Int64 = 8 << 20
+    ) throws {
         do {
             let broker = BrokerSettings(urls: urls, credentialsFile: credentialsFile, tls: tls)
             self.urls = try broker.resolvedURLs(environment: environment)
@@ -67,7 +69,8 @@ public struct ClientSettings: Sendable {
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
             if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
             } else {
                 bytes.append(byte)

@@ -41,7 +41,10 @@ public final class ClusterClient: Sendable {
         } catch let error as AMQPError {
             throw brokerError(error, where: where_)
         } catch is DeadlineExceeded {
-            throw JobletClientError(.broker, "cannot reach broker at \(where_): no answer within \(DurationText.of(settings.connectTimeout)); is it running? set --broker or JOBLET_BROKER (or a longer --connect-timeout)")
+            throw JobletClientError(
+                .broker,
+                "cannot reach broker at \(where_): no answer within \(DurationText.of(settings.connectTimeout)); is it running? set --broker or JOBLET_BROKER (or a longer --connect-timeout)"
+            )
         }
         do {
             let channel = try await connection.openChannel()
@@ -73,9 +76,11 @@ public final class ClusterClient: Sendable {
     /// The AMQP library's TLS message in rnx's terms: the flags (or rnx.yml keys) that set each option.
     static func tlsMessage(_ message: String) -> String {
         var text = message
-        for (library, rnx) in [("TLSOptions.caCertificatePath", "--tls-ca"),
-                               ("TLSOptions.certificatePath / keyPath", "--tls-cert / --tls-key"),
-                               ("set TLSOptions.verifyHostname to false", "set verify_hostname: false under tls: in rnx.yml")] {
+        for (library, rnx) in [
+            ("TLSOptions.caCertificatePath", "--tls-ca"),
+            ("TLSOptions.certificatePath / keyPath", "--tls-cert / --tls-key"),
+            ("set TLSOptions.verifyHostname to false", "set verify_hostname: false under tls: in rnx.yml"),
+        ] {
             text = text.replacing(library, with: rnx)
         }
         if text.hasSuffix("give the CA that signed the broker's certificate") {
@@ -104,13 +109,19 @@ public final class ClusterClient: Sendable {
             do {
                 declared = try await channel.inspectQueue(queue)
             } catch let error as AMQPError where error.replyCode == 404 {
-                throw JobletClientError(.dispatcher, "no dispatcher has run on this vhost: \(queue) does not exist on the broker at \(ClientSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
+                throw JobletClientError(
+                    .dispatcher,
+                    "no dispatcher has run on this vhost: \(queue) does not exist on the broker at \(ClientSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher"
+                )
             } catch let error as AMQPError {
                 throw JobletClientError(.dispatcher, "cannot check \(queue): \(error.message)")
             }
             if declared.consumerCount > 0 { return }
             if ContinuousClock.now >= deadline {
-                throw JobletClientError(.dispatcher, "no dispatcher is running: nothing consumes \(queue) on the broker at \(ClientSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher")
+                throw JobletClientError(
+                    .dispatcher,
+                    "no dispatcher is running: nothing consumes \(queue) on the broker at \(ClientSettings.hostPort(of: settings.urls[0])); start joblet-dispatcher"
+                )
             }
             try await Task.sleep(for: .milliseconds(250))
         }
@@ -130,8 +141,9 @@ public final class ClusterClient: Sendable {
             throw JobletClientError(.dispatcher, "the dispatcher sent an unreadable reply", cause: "\(error)")
         }
         if reply.status == .rejected {
-            throw JobletClientError(.remote, reply.error?.message ?? "the dispatcher rejected the job",
-                           cause: nil)
+            throw JobletClientError(
+                .remote, reply.error?.message ?? "the dispatcher rejected the job",
+                cause: nil)
         }
         guard let jobID = reply.jobID else {
             throw JobletClientError(.dispatcher, "the dispatcher accepted the job without an id")
@@ -144,8 +156,9 @@ public final class ClusterClient: Sendable {
         try await requireDispatcher(queue: Topology.rpcQueue)
         var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
         properties.userID = settings.user
-        let delivery = try await call(routingKey: Topology.rpcRoutingKey, body: try JSONCodec.encode(request),
-                                      properties: properties)
+        let delivery = try await call(
+            routingKey: Topology.rpcRoutingKey, body: try JSONCodec.encode(request),
+            properties: properties)
         let response: RPCResponse
         do {
             response = try JSONCodec.decode(RPCResponse.self, from: delivery.body, rejectUnknownKeys: false)
@@ -160,10 +173,14 @@ public final class ClusterClient: Sendable {
 
     private func call(routingKey: String, body: [UInt8], properties: BasicProperties) async throws -> Delivery {
         do {
-            return try await rpc.call(exchange: Topology.apiExchange, routingKey: routingKey, body: body, properties: properties,
-                                      timeout: settings.rpcTimeout)
+            return try await rpc.call(
+                exchange: Topology.apiExchange, routingKey: routingKey, body: body, properties: properties,
+                timeout: settings.rpcTimeout)
         } catch let error as AMQPError where error.code == .timeout {
-            throw JobletClientError(.dispatcher, "no answer from the dispatcher on \(routingKey) within \(DurationText.of(settings.rpcTimeout)); is joblet-dispatcher running and healthy? (--rpc-timeout sets the wait)")
+            throw JobletClientError(
+                .dispatcher,
+                "no answer from the dispatcher on \(routingKey) within \(DurationText.of(settings.rpcTimeout)); is joblet-dispatcher running and healthy? (--rpc-timeout sets the wait)"
+            )
         } catch let error as AMQPError {
             throw JobletClientError(.broker, "\(routingKey): \(error.message)")
         }

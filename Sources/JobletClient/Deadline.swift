@@ -16,8 +16,10 @@ func withDeadline<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable ()
 private final class DeadlineRace<T: Sendable>: Sendable {
     private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, tasks: [Task<Void, Never>])>((nil, []))
 
-    func start(continuation: CheckedContinuation<T, any Error>, limit: Duration,
-               work: @escaping @Sendable () async throws -> T) {
+    func start(
+        continuation: CheckedContinuation<T, any Error>, limit: Duration,
+        work: @escaping @Sendable () async throws -> T
+    ) {
         state.withLock { $0.continuation = continuation }
         let worker = Task {
             do { self.finish(.success(try await work())) } catch { self.finish(.failure(error)) }

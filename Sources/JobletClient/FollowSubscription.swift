@@ -26,20 +26,24 @@ struct FollowSubscription {
 
     /// Bound to every job of `submitter`, before a submission.
     static func beforeSubmission(_ client: ClusterClient, submitter: String, logs: Bool = true) async throws -> FollowSubscription {
-        try await open(client, submitter: submitter, logs: logs, boundBeforeJob: true,
-                       logKey: Topology.logFollowAllKey(submitter: submitter),
-                       eventKey: Topology.eventFollowAllKey(submitter: submitter))
+        try await open(
+            client, submitter: submitter, logs: logs, boundBeforeJob: true,
+            logKey: Topology.logFollowAllKey(submitter: submitter),
+            eventKey: Topology.eventFollowAllKey(submitter: submitter))
     }
 
     /// Bound to one job that already exists.
     static func job(_ jobID: String, client: ClusterClient, submitter: String, logs: Bool) async throws -> FollowSubscription {
-        try await open(client, submitter: submitter, logs: logs, boundBeforeJob: false,
-                       logKey: Topology.logFollowKey(submitter: submitter, jobID: jobID),
-                       eventKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
+        try await open(
+            client, submitter: submitter, logs: logs, boundBeforeJob: false,
+            logKey: Topology.logFollowKey(submitter: submitter, jobID: jobID),
+            eventKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
     }
 
-    private static func open(_ client: ClusterClient, submitter: String, logs: Bool, boundBeforeJob: Bool,
-                             logKey: String, eventKey: String) async throws -> FollowSubscription {
+    private static func open(
+        _ client: ClusterClient, submitter: String, logs: Bool, boundBeforeJob: Bool,
+        logKey: String, eventKey: String
+    ) async throws -> FollowSubscription {
         do {
             let channel = try await client.connection.openChannel()
             try await channel.qos(prefetchCount: prefetch)
@@ -47,8 +51,9 @@ struct FollowSubscription {
             if logs { try await channel.bindQueue(queue, exchange: Topology.logsExchange, routingKey: logKey) }
             try await channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: eventKey)
             let consumer = try await channel.consume(queue: queue, exclusive: true)
-            return FollowSubscription(channel: channel, queue: queue, consumer: consumer, submitter: submitter, logs: logs,
-                                      boundBeforeJob: boundBeforeJob)
+            return FollowSubscription(
+                channel: channel, queue: queue, consumer: consumer, submitter: submitter, logs: logs,
+                boundBeforeJob: boundBeforeJob)
         } catch let error as AMQPError {
             throw JobletClientError(.broker, "cannot follow jobs of \(submitter): \(error.message)")
         }
@@ -59,17 +64,21 @@ struct FollowSubscription {
     func narrow(to jobID: String) async throws {
         do {
             if logs {
-                try await channel.bindQueue(queue, exchange: Topology.logsExchange,
-                                            routingKey: Topology.logFollowKey(submitter: submitter, jobID: jobID))
+                try await channel.bindQueue(
+                    queue, exchange: Topology.logsExchange,
+                    routingKey: Topology.logFollowKey(submitter: submitter, jobID: jobID))
             }
-            try await channel.bindQueue(queue, exchange: Topology.eventsExchange,
-                                        routingKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
+            try await channel.bindQueue(
+                queue, exchange: Topology.eventsExchange,
+                routingKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
             if logs {
-                try await channel.unbindQueue(queue, exchange: Topology.logsExchange,
-                                              routingKey: Topology.logFollowAllKey(submitter: submitter))
+                try await channel.unbindQueue(
+                    queue, exchange: Topology.logsExchange,
+                    routingKey: Topology.logFollowAllKey(submitter: submitter))
             }
-            try await channel.unbindQueue(queue, exchange: Topology.eventsExchange,
-                                          routingKey: Topology.eventFollowAllKey(submitter: submitter))
+            try await channel.unbindQueue(
+                queue, exchange: Topology.eventsExchange,
+                routingKey: Topology.eventFollowAllKey(submitter: submitter))
         } catch let error as AMQPError {
             throw JobletClientError(.broker, "cannot follow job \(jobID): \(error.message); reattach with: rnx logs -f \(jobID)")
         }

@@ -102,19 +102,21 @@ extension JobFollower {
             self.continuation = continuation
             inputs = stream.makeAsyncIterator()
             // Unstructured on purpose: a consumer blocked in the AMQP library must not keep the caller waiting.
-            tasks.append(Task {
-                do {
-                    for try await delivery in consumer { continuation.yield(.delivery(delivery)) }
-                    continuation.yield(.consumerEnded(nil))
-                } catch {
-                    continuation.yield(.consumerEnded("\(error)"))
-                }
-            })
-            tasks.append(Task {
-                for await _ in AsyncTimerSequence(interval: .milliseconds(250), clock: .continuous) {
-                    continuation.yield(.tick)
-                }
-            })
+            tasks.append(
+                Task {
+                    do {
+                        for try await delivery in consumer { continuation.yield(.delivery(delivery)) }
+                        continuation.yield(.consumerEnded(nil))
+                    } catch {
+                        continuation.yield(.consumerEnded("\(error)"))
+                    }
+                })
+            tasks.append(
+                Task {
+                    for await _ in AsyncTimerSequence(interval: .milliseconds(250), clock: .continuous) {
+                        continuation.yield(.tick)
+                    }
+                })
             // Bound before the job existed (`submitAndFollow`): its state and every chunk arrive live,
             // so the two round trips to the dispatcher for the past would bring nothing.
             if !subscription.boundBeforeJob {
@@ -176,7 +178,8 @@ extension JobFollower {
         }
 
         private func lostBroker(_ reason: String?) -> JobletClientError {
-            JobletClientError(.broker, "lost the connection to the broker while following job \(jobID)\(reason.map { ": \($0)" } ?? ""); reattach with: rnx logs -f \(jobID)")
+            JobletClientError(
+                .broker, "lost the connection to the broker while following job \(jobID)\(reason.map { ": \($0)" } ?? ""); reattach with: rnx logs -f \(jobID)")
         }
 
         /// The outcome once the job is terminal and every chunk it announced was yielded.
@@ -196,7 +199,8 @@ extension JobFollower {
                 return
             }
             guard let event = try? Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent),
-                  event.jobID == jobID else { return }
+                event.jobID == jobID
+            else { return }
             if event.state.isTerminal {
                 endAnnounced = true
             } else {
@@ -250,7 +254,8 @@ extension JobFollower {
         /// instead of waiting for them.
         private func skipUnstoredChunks(_ record: JobRecord) {
             guard record.logsTruncated == true, record.state.isTerminal, let expected = record.result?.logChunks,
-                  next < expected, ticksSinceProgress >= 4 else { return }
+                next < expected, ticksSinceProgress >= 4
+            else { return }
             ready.append(.logNotStored(record))
             pending.removeAll()
             next = expected

@@ -25,8 +25,10 @@ public struct JobFollower: AsyncSequence, Sendable {
     /// Yield log chunks (false: only wait for the end, as `rnx submit --wait`).
     let output: Bool
 
-    init(client: ClusterClient, jobID: String, submitter: String, subscription: FollowSubscription? = nil,
-         sinceSeq: UInt64 = 0, output: Bool = true) {
+    init(
+        client: ClusterClient, jobID: String, submitter: String, subscription: FollowSubscription? = nil,
+        sinceSeq: UInt64 = 0, output: Bool = true
+    ) {
         self.client = client
         self.jobID = jobID
         self.submitter = submitter

@@ -19,8 +19,9 @@ extension AMQPChannel {
         headers["x-joblet-original-exchange"] = .string(delivery.exchange)
         headers["x-joblet-original-routing-key"] = .string(delivery.routingKey)
         properties.headers = headers
-        try await publish(delivery.body, exchange: Topology.deadLetterExchange, routingKey: queue,
-                          properties: properties)
+        try await publish(
+            delivery.body, exchange: Topology.deadLetterExchange, routingKey: queue,
+            properties: properties)
         try await ack(delivery)
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import AMQP
 import JobletCore
@@ -22,8 +22,10 @@ public struct BrokerSettings: Sendable {
 
     /// A connection configuration: URLs with credentials (see `resolvedURLs`) and, when `tls` is
     /// set, its checked `TLSOptions` (errors name the setting through `tlsKeys`).
-    public func configuration(connectionName: String, environment: [String: String],
-                              tlsKeys: BrokerTLS.Keys = .brokerSection) throws -> AMQPConfiguration {
+    public func configuration(
+        connectionName: String, environment: [String: String],
+        tlsKeys: BrokerTLS.Keys = .brokerSection
+    ) throws -> AMQPConfiguration {
         var configuration = AMQPConfiguration(urls: try resolvedURLs(environment: environment), connectionName: connectionName)
         configuration.tls = try tlsOptions(keys: tlsKeys)
         configuration.login = tls?.login ?? .plain
@@ -38,7 +40,8 @@ public struct BrokerSettings: Sendable {
         let options = try tls.options(keys: keys)
         if !urls.isEmpty, !urls.contains(where: { $0.lowercased().hasPrefix("amqps://") }) {
             let shown = urls.map(Self.redact).joined(separator: ", ")
-            throw JobletError(.invalidArgument, "\(keys.section) is set but no broker URL is amqps:// (\(shown)): use amqps://host:5671/ or remove \(keys.section)")
+            throw JobletError(
+                .invalidArgument, "\(keys.section) is set but no broker URL is amqps:// (\(shown)): use amqps://host:5671/ or remove \(keys.section)")
         }
         return options
     }
@@ -61,7 +64,9 @@ public struct BrokerSettings: Sendable {
         return urls.map { url in
             guard let user, !url.contains("@"), let schemeEnd = url.range(of: "://") else { return url }
             // EXTERNAL login has no password: the URL only names the certificate's user.
-            let userInfo = tls?.login == .external ? percentEncode(user)
+            let userInfo =
+                tls?.login == .external
+                ? percentEncode(user)
                 : password.map { "\(percentEncode(user)):\(percentEncode($0))" }
             guard let userInfo else { return url }
             return url.replacingCharacters(in: schemeEnd, with: "://\(userInfo)@")
@@ -81,7 +86,8 @@ public struct BrokerSettings: Sendable {
         for byte in text.utf8 {
             let scalar = Unicode.Scalar(byte)
             if (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
-                || "-._~".unicodeScalars.contains(scalar) {
+                || "-._~".unicodeScalars.contains(scalar)
+            {
                 out.unicodeScalars.append(scalar)
             } else {
                 out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import AMQP
 import JobletCore
@@ -30,8 +30,10 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
     /// user); `plain` (default): user and password.
     public var login: AMQPConfiguration.LoginMethod
 
-    public init(ca: String? = nil, cert: String? = nil, key: String? = nil, verifyHostname: Bool = true,
-                login: AMQPConfiguration.LoginMethod = .plain) {
+    public init(
+        ca: String? = nil, cert: String? = nil, key: String? = nil, verifyHostname: Bool = true,
+        login: AMQPConfiguration.LoginMethod = .plain
+    ) {
         self.ca = ca
         self.cert = cert
         self.key = key
@@ -49,7 +51,8 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
         verifyHostname = try container.decodeIfPresent(Bool.self, forKey: .verifyHostname) ?? true
         let loginText = try container.decodeIfPresent(String.self, forKey: .login) ?? "plain"
         guard let login = AMQPConfiguration.LoginMethod(rawValue: loginText) else {
-            throw JobletError(.invalidArgument, "login: \"\(loginText)\" is not a login method; use plain (user and password) or external (the client certificate)")
+            throw JobletError(
+                .invalidArgument, "login: \"\(loginText)\" is not a login method; use plain (user and password) or external (the client certificate)")
         }
         self.login = login
     }
@@ -70,16 +73,18 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
         }
 
         /// `broker.tls.ca` etc., as in worker.yml and dispatcher.yml.
-        public static let brokerSection = Keys(section: "broker.tls", ca: "broker.tls.ca", cert: "broker.tls.cert",
-                                               key: "broker.tls.key")
+        public static let brokerSection = Keys(
+            section: "broker.tls", ca: "broker.tls.ca", cert: "broker.tls.cert",
+            key: "broker.tls.key")
     }
 
     /// The AMQP library's options, after checking that every file named is a readable PEM file
     /// and that `cert` and `key` come together. Errors name the key (see `Keys`) and what to do.
     public func options(keys: Keys = .brokerSection) throws -> TLSOptions {
         if let ca {
-            try Self.checkPEM(ca, key: keys.ca,
-                              what: "the PEM file of the CA that signed the broker's certificate, or leave \(keys.ca) out to use the system CAs")
+            try Self.checkPEM(
+                ca, key: keys.ca,
+                what: "the PEM file of the CA that signed the broker's certificate, or leave \(keys.ca) out to use the system CAs")
         }
         switch (cert, key) {
         case (nil, nil):
@@ -93,7 +98,9 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
             throw JobletError(.invalidArgument, "\(keys.key) is set but \(keys.cert) is not: give the client certificate too, or neither")
         }
         if login == .external, cert == nil {
-            throw JobletError(.invalidArgument, "\(keys.section).login is external but \(keys.cert) is not set: EXTERNAL login is the client certificate, so give \(keys.cert) and \(keys.key)")
+            throw JobletError(
+                .invalidArgument,
+                "\(keys.section).login is external but \(keys.cert) is not set: EXTERNAL login is the client certificate, so give \(keys.cert) and \(keys.key)")
         }
         return TLSOptions(caCertificatePath: ca, certificatePath: cert, keyPath: key, verifyHostname: verifyHostname)
     }

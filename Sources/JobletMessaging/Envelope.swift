@@ -5,9 +5,11 @@ import JobletCore
 /// that turns anything malformed into a `PoisonMessage` naming what is wrong.
 public enum Envelope {
     /// JSON, persistent, typed and timestamped properties.
-    public static func properties(type: String, messageID: String? = nil, correlationID: String? = nil,
-                                  replyTo: String? = nil, headers: FieldTable? = nil,
-                                  persistent: Bool = true) -> BasicProperties {
+    public static func properties(
+        type: String, messageID: String? = nil, correlationID: String? = nil,
+        replyTo: String? = nil, headers: FieldTable? = nil,
+        persistent: Bool = true
+    ) -> BasicProperties {
         var properties = BasicProperties()
         properties.contentType = "application/json"
         properties.deliveryMode = persistent ? .persistent : .transient

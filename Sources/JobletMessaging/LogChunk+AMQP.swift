@@ -20,8 +20,9 @@ extension LogChunk {
     /// Reads a chunk back from a `joblet.logs` delivery.
     public init(delivery: Delivery) throws {
         guard let headers = delivery.properties.headers,
-              case .string(let jobID)? = headers["job_id"],
-              case .string(let stream)? = headers["stream"] else {
+            case .string(let jobID)? = headers["job_id"],
+            case .string(let stream)? = headers["stream"]
+        else {
             throw PoisonMessage("log chunk without job_id/stream headers")
         }
         let seq: UInt64

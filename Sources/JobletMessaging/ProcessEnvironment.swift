@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// This process's environment, read from `environ` (Foundation-free): where the binaries find

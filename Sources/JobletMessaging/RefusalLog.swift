@@ -35,9 +35,11 @@ public final class RefusalLog: Sendable {
         }
         onRefusal(kind)
         if first {
-            logger.warning("refused a message from an untrusted sender (logged once per sender)", metadata: [
-                "kind": "\(kind)", "sender": "\(sender ?? "(no user_id)")", "reason": "\(reason)",
-            ])
+            logger.warning(
+                "refused a message from an untrusted sender (logged once per sender)",
+                metadata: [
+                    "kind": "\(kind)", "sender": "\(sender ?? "(no user_id)")", "reason": "\(reason)",
+                ])
         }
     }
 

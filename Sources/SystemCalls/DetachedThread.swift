@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Long-lived OS threads for blocking loops (the blocking executor's workers, the sandbox
@@ -12,11 +12,13 @@ public enum DetachedThread {
     public static func start(name: String, _ body: @escaping @Sendable () -> Void) throws(Errno) {
         let box = Unmanaged.passRetained(ThreadStart(name: name, body)).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { arg in
-            guard let arg else { return nil }
-            Unmanaged<ThreadStart>.fromOpaque(arg).takeRetainedValue().run()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &thread, nil,
+            { arg in
+                guard let arg else { return nil }
+                Unmanaged<ThreadStart>.fromOpaque(arg).takeRetainedValue().run()
+                return nil
+            }, box)
         if rc != 0 {
             Unmanaged<ThreadStart>.fromOpaque(box).release()
             throw Errno(rc)

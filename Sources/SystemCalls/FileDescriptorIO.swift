@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Whole-buffer reads and writes on a descriptor: write(2) and read(2) may move fewer bytes than

@@ -18,8 +18,10 @@ public enum BrokerRoles {
     /// (a rabbitmqctl call costs about a second; one import makes any number of users). Names must
     /// be new: importing resets an existing user's password.
     /// `certificateOnly`: users without a password, for EXTERNAL (client certificate) login only.
-    public static func provision(_ users: [(role: String, name: String)], brokerURL: String,
-                                 certificateOnly: Bool = false) throws -> [User] {
+    public static func provision(
+        _ users: [(role: String, name: String)], brokerURL: String,
+        certificateOnly: Bool = false
+    ) throws -> [User] {
         guard !users.isEmpty else { return [] }
         let node = try nodeName(brokerURL: brokerURL)
         let vhost = vhostOf(brokerURL)
@@ -28,9 +30,10 @@ public enum BrokerRoles {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         ExitCleanup.registerDirectory(scratch)
         let roleArgs = users.map { "\($0.role):\($0.name)" }
-        let definitions = try BrokerScript.runBlocking(script: "broker-roles",
-                                                       ["definitions", "--vhost", vhost, "--secrets", scratch]
-                                                           + (certificateOnly ? ["--no-password"] : []) + roleArgs)
+        let definitions = try BrokerScript.runBlocking(
+            script: "broker-roles",
+            ["definitions", "--vhost", vhost, "--secrets", scratch]
+                + (certificateOnly ? ["--no-password"] : []) + roleArgs)
         let file = scratch + "/definitions.json"
         try definitions.write(toFile: file, atomically: true, encoding: .utf8)
         _ = try ctl(node: node, ["import_definitions", file])
@@ -59,12 +62,14 @@ public enum BrokerRoles {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             let credentials = "\(scratch)/\(user.name).credentials"
             if !FileManager.default.fileExists(atPath: credentials) {
-                _ = FileManager.default.createFile(atPath: credentials,
-                                                   contents: Data("\(user.name):\(password)\n".utf8),
-                                                   attributes: [.posixPermissions: 0o600])
+                _ = FileManager.default.createFile(
+                    atPath: credentials,
+                    contents: Data("\(user.name):\(password)\n".utf8),
+                    attributes: [.posixPermissions: 0o600])
             }
-            return User(role: user.role, name: user.name, password: password,
-                        url: withCredentials(brokerURL, user: user.name, password: password), credentialsFile: credentials)
+            return User(
+                role: user.role, name: user.name, password: password,
+                url: withCredentials(brokerURL, user: user.name, password: password), credentialsFile: credentials)
         }
     }
 

@@ -29,8 +29,9 @@ public enum BrokerScript {
         let path = repoRoot.appendingPathComponent("scripts/" + script).path
         let result: CommandResult
         do {
-            result = try Subprocess.runBlocking("/bin/bash", [path] + arguments,
-                                                fullEnvironment: ProcessInfo.processInfo.environment, stdin: nil)
+            result = try Subprocess.runBlocking(
+                "/bin/bash", [path] + arguments,
+                fullEnvironment: ProcessInfo.processInfo.environment, stdin: nil)
         } catch {
             throw Failure(description: "/bin/bash \(path) failed: \(error)")
         }

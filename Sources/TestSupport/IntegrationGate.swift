@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 
@@ -84,8 +84,9 @@ public enum IntegrationGate {
         guard !missing.isEmpty else { return .run }
         let needed = missing.map(\.missingText).joined(separator: " and ")
         if environment.requiresIntegration {
-            return .fail(reason: "integration test cannot run: needs \(needed); CI=true or JOBLET_REQUIRE_INTEGRATION=1 "
-                + "forbids skipping it (run \(fullRunCommand) as root)")
+            return .fail(
+                reason: "integration test cannot run: needs \(needed); CI=true or JOBLET_REQUIRE_INTEGRATION=1 "
+                    + "forbids skipping it (run \(fullRunCommand) as root)")
         }
         return .skip(reason: "integration test: needs \(needed); run it with \(fullRunCommand)")
     }

@@ -10,8 +10,10 @@ extension Trait where Self == ConditionTrait {
     /// Marks an integration suite or test: it runs when this host meets `needs`, is skipped with a
     /// message naming what is missing otherwise, and fails instead of skipping when
     /// `CI=true` or `JOBLET_REQUIRE_INTEGRATION=1` (scripts/test sets the latter).
-    public static func integration(needs requirements: [IntegrationRequirement],
-                                   sourceLocation: SourceLocation = #_sourceLocation) -> Self {
+    public static func integration(
+        needs requirements: [IntegrationRequirement],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> Self {
         switch IntegrationGate.decision(needs: requirements, in: .current()) {
         case .run:
             return .enabled(if: true, sourceLocation: sourceLocation)

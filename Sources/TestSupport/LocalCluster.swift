@@ -32,8 +32,10 @@ public final class LocalCluster: Sendable {
     private let processes: [Process]
     private let broker: PrivateBroker
 
-    private init(url: String, root: String, workerID: String, spareWorkerID: String, binaries: String,
-                 users: ProvisionedUsers, processes: [Process], broker: PrivateBroker) throws {
+    private init(
+        url: String, root: String, workerID: String, spareWorkerID: String, binaries: String,
+        users: ProvisionedUsers, processes: [Process], broker: PrivateBroker
+    ) throws {
         self.url = url
         self.root = root
         self.workerID = workerID
@@ -91,21 +93,28 @@ public final class LocalCluster: Sendable {
         let dispatcherUser = try users["dispatcher"], worker = try users["worker"], spare = try users["spare"]
         // Volumes in our temp root, shared by both workers, so a test can reach into a running job's /volumes/<name>.
         try "volumes_dir: \"\(root)/volumes\"\n".write(toFile: root + "/worker.yml", atomically: true, encoding: .utf8)
-        let dispatcher = try Subprocess.spawn("\(binaries)/joblet-dispatcher",
-                                              ["--broker", url, "--credentials-file", dispatcherUser.credentialsFile,
-                                               "--admin", try users["admin"].name, "--state-dir", root + "/dispatcher"],
-                                              log: root + "/dispatcher.log")
+        let dispatcher = try Subprocess.spawn(
+            "\(binaries)/joblet-dispatcher",
+            [
+                "--broker", url, "--credentials-file", dispatcherUser.credentialsFile,
+                "--admin", try users["admin"].name, "--state-dir", root + "/dispatcher",
+            ],
+            log: root + "/dispatcher.log")
         func startWorker(_ user: BrokerRoles.User, slots: Int, runtimes: String, log: String) throws -> Process {
-            try Subprocess.spawn("\(binaries)/joblet-worker",
-                                 ["--config", root + "/worker.yml", "--broker", url, "--credentials-file", user.credentialsFile,
-                                  "--dispatcher-user", dispatcherUser.name, "--id", user.name, "--slots", "\(slots)",
-                                  "--runtimes", runtimes, "--state-dir", root + "/" + log],
-                                 log: root + "/\(log).log")
+            try Subprocess.spawn(
+                "\(binaries)/joblet-worker",
+                [
+                    "--config", root + "/worker.yml", "--broker", url, "--credentials-file", user.credentialsFile,
+                    "--dispatcher-user", dispatcherUser.name, "--id", user.name, "--slots", "\(slots)",
+                    "--runtimes", runtimes, "--state-dir", root + "/" + log,
+                ],
+                log: root + "/\(log).log")
         }
         let workerProcess = try startWorker(worker, slots: slots, runtimes: root + "/runtimes", log: "worker")
         let spareProcess = try startWorker(spare, slots: 1, runtimes: root + "/spare-runtimes", log: "spare-worker")
-        let cluster = try LocalCluster(url: url, root: root, workerID: worker.name, spareWorkerID: spare.name, binaries: binaries,
-                                   users: users, processes: [dispatcher, workerProcess, spareProcess], broker: broker)
+        let cluster = try LocalCluster(
+            url: url, root: root, workerID: worker.name, spareWorkerID: spare.name, binaries: binaries,
+            users: users, processes: [dispatcher, workerProcess, spareProcess], broker: broker)
         atexit { LocalCluster.stopAtExit() }
         LocalCluster.running.withLock { $0 = cluster }
         try await cluster.waitUntilReady(ready)
@@ -164,23 +173,24 @@ public final class LocalCluster: Sendable {
         let directory = "\(base)/rnxsh/\(runtimeID)"
         try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
         let script = "#!/bin/sh\necho \"rnxsh says hello $*\"\n"
-        _ = FileManager.default.createFile(atPath: directory + "/bin/rnxsh-hello", contents: Data(script.utf8),
-                                       attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(
+            atPath: directory + "/bin/rnxsh-hello", contents: Data(script.utf8),
+            attributes: [.posixPermissions: 0o755])
         let yaml = """
-        name: "\(runtimeID)"
-        language: "rnxsh"
-        type: "static"
-        version: "1.0"
-        description: "rnx test runtime: a shell script"
-        mounts:
-          - source: "bin"
-            target: "/usr/local/bin"
-            readonly: true
-        environment:
-          PATH_PREPEND: "/usr/local/bin"
-        test: "rnxsh-hello smoke"
+            name: "\(runtimeID)"
+            language: "rnxsh"
+            type: "static"
+            version: "1.0"
+            description: "rnx test runtime: a shell script"
+            mounts:
+              - source: "bin"
+                target: "/usr/local/bin"
+                readonly: true
+            environment:
+              PATH_PREPEND: "/usr/local/bin"
+            test: "rnxsh-hello smoke"
 
-        """
+            """
         _ = FileManager.default.createFile(atPath: directory + "/runtime.yml", contents: Data(yaml.utf8))
     }
 }

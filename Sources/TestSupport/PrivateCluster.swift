@@ -40,8 +40,9 @@ extension TestBroker {
         var nodes: [PrivateBroker] = []
         for i in 1...3 {
             guard let url = BrokerScript.value("AMQP_URL_\(i)", in: out),
-                  let portText = url.split(separator: ":").last?.split(separator: "/").first,
-                  let port = Int(portText) else {
+                let portText = url.split(separator: ":").last?.split(separator: "/").first,
+                let port = Int(portText)
+            else {
                 throw BrokerScript.Failure(description: "scripts/broker cluster printed no AMQP_URL_\(i): \(out)")
             }
             nodes.append(PrivateBroker(name: "\(full)-\(i)", port: port, url: url))

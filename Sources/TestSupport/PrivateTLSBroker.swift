@@ -21,12 +21,14 @@ extension TestBroker {
         ExitCleanup.registerDirectory(certDir)
         let out = try await BrokerScript.run(["start", "--name", full, "--tls", certDir])
         guard let url = BrokerScript.value("AMQP_URL", in: out), let port = portOf(url),
-              let tlsURL = BrokerScript.value("AMQPS_URL", in: out), let tlsPort = portOf(tlsURL),
-              let dir = BrokerScript.value("TLS_DIR", in: out) else {
+            let tlsURL = BrokerScript.value("AMQPS_URL", in: out), let tlsPort = portOf(tlsURL),
+            let dir = BrokerScript.value("TLS_DIR", in: out)
+        else {
             throw BrokerScript.Failure(description: "scripts/broker start --tls printed no AMQP_URL/AMQPS_URL/TLS_DIR: \(out)")
         }
-        return PrivateTLSBroker(broker: PrivateBroker(name: full, port: port, url: url), url: tlsURL,
-                                tlsPort: tlsPort, certificates: TestCertificates(directory: dir))
+        return PrivateTLSBroker(
+            broker: PrivateBroker(name: full, port: port, url: url), url: tlsURL,
+            tlsPort: tlsPort, certificates: TestCertificates(directory: dir))
     }
 
     static func portOf(_ url: String) -> Int? {

@@ -10,8 +10,9 @@ public enum RuntimeScratch {
     }
 
     public static func write(_ text: String, to path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
@@ -21,7 +22,8 @@ public enum RuntimeScratch {
 
     /// A small valid runtime directory named `name` with a `bin` mount.
     public static func runtime(at directory: String, name: String, version: String, extra: String = "") throws {
-        try write("""
+        try write(
+            """
             name: \(name)
             version: "\(version)"
             description: test runtime
@@ -38,8 +40,10 @@ public enum RuntimeScratch {
     /// A node-20 runtime package at `version` whose `bin/marker` holds `marker`, packed under `scratch`
     /// by `pack` (`RuntimePackage.pack`, a module TestSupport does not link): tells which of two
     /// installs a reader saw.
-    public static func package(_ scratch: String, version: String, marker: String,
-                               pack: (_ runtimeDirectory: String, _ output: String) throws -> Void) throws -> String {
+    public static func package(
+        _ scratch: String, version: String, marker: String,
+        pack: (_ runtimeDirectory: String, _ output: String) throws -> Void
+    ) throws -> String {
         let directory = scratch + "/src-\(marker)"
         try runtime(at: directory, name: "node-20", version: version)
         try write("\(marker)\n", to: directory + "/bin/marker")

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs programs the way a user would: posix_spawn + waitpid off the cooperative pool, output in files.
@@ -15,16 +15,20 @@ public enum Subprocess {
 
     /// Runs `executable` (a path) to completion with `environment` added and NO_COLOR=1.
     /// Cancelling the task (a test's time limit) SIGKILLs the program, so the call returns.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                           stdin: String? = nil) async throws -> CommandResult {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        stdin: String? = nil
+    ) async throws -> CommandResult {
         let child = Child()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async {
-                    continuation.resume(with: Result {
-                        try runBlocking(executable, arguments, fullEnvironment: childEnvironment(adding: environment),
-                                        stdin: stdin, child: child)
-                    })
+                    continuation.resume(
+                        with: Result {
+                            try runBlocking(
+                                executable, arguments, fullEnvironment: childEnvironment(adding: environment),
+                                stdin: stdin, child: child)
+                        })
                 }
             }
         } onCancel: {
@@ -33,8 +37,10 @@ public enum Subprocess {
     }
 
     /// `run` on the calling thread (for at-exit hooks).
-    public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                                   stdin: String? = nil) throws -> CommandResult {
+    public static func runBlocking(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        stdin: String? = nil
+    ) throws -> CommandResult {
         try runBlocking(executable, arguments, fullEnvironment: childEnvironment(adding: environment), stdin: stdin)
     }
 
@@ -71,8 +77,10 @@ public enum Subprocess {
     }
 
     /// Runs `executable` with exactly `fullEnvironment`; the child inherits no descriptor but 0-2.
-    static func runBlocking(_ executable: String, _ arguments: [String], fullEnvironment: [String: String],
-                            stdin: String?, child: Child? = nil) throws -> CommandResult {
+    static func runBlocking(
+        _ executable: String, _ arguments: [String], fullEnvironment: [String: String],
+        stdin: String?, child: Child? = nil
+    ) throws -> CommandResult {
         let tag = NSTemporaryDirectory() + "joblet-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let inPath = tag + ".in", outPath = tag + ".out", errPath = tag + ".err"
         defer {
@@ -114,9 +122,10 @@ public enum Subprocess {
         }
         // The exit code, or minus the signal that ended it (never mistaken for an exit code).
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
-        return CommandResult(status: code,
-                             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        return CommandResult(
+            status: code,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 
     /// The descriptors open in this process now.

@@ -28,8 +28,9 @@ public enum TestBroker {
         ExitCleanup.register(full)
         let out = try await BrokerScript.run(["start", "--name", full])
         guard let url = BrokerScript.value("AMQP_URL", in: out),
-              let portText = url.split(separator: ":").last?.split(separator: "/").first,
-              let port = Int(portText) else {
+            let portText = url.split(separator: ":").last?.split(separator: "/").first,
+            let port = Int(portText)
+        else {
             throw BrokerScript.Failure(description: "scripts/broker start printed no AMQP_URL: \(out)")
         }
         return PrivateBroker(name: full, port: port, url: url)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Mounts a test leaves when it kills a worker (its job disks stay mounted until a worker starts on the

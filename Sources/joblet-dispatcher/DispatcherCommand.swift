@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `joblet-dispatcher`: validates and routes submissions, keeps the fleet registry and the job store,
@@ -90,19 +90,29 @@ struct DispatcherCommand: AsyncParsableCommand {
             if let queueTTL { settings.queueTTL = try JobDuration(parsing: queueTTL) }
             try settings.validate()
 
-            let configuration = try settings.broker.settings.configuration(connectionName: "joblet-dispatcher",
-                                                                           environment: environment)
+            let configuration = try settings.broker.settings.configuration(
+                connectionName: "joblet-dispatcher",
+                environment: environment)
             guard let user = configuration.user, BrokerUserName.isValid(user) else {
-                throw DispatcherError(.invalidConfig, "the dispatcher's broker user must be \(BrokerUserName.allowed) (give it in --credentials-file, JOBLET_BROKER_USER or the URL); create it with scripts/broker-roles apply dispatcher:joblet-dispatcher")
+                throw DispatcherError(
+                    .invalidConfig,
+                    "the dispatcher's broker user must be \(BrokerUserName.allowed) (give it in --credentials-file, JOBLET_BROKER_USER or the URL); create it with scripts/broker-roles apply dispatcher:joblet-dispatcher"
+                )
             }
-            logger.info("starting", metadata: ["broker": "\(configuration.urls.map(BrokerSettings.redact).joined(separator: ","))",
-                                               "user": "\(user)", "state_dir": "\(settings.stateDir)"])
+            logger.info(
+                "starting",
+                metadata: [
+                    "broker": "\(configuration.urls.map(BrokerSettings.redact).joined(separator: ","))",
+                    "user": "\(user)", "state_dir": "\(settings.stateDir)",
+                ])
             let store = try JobStore(directory: settings.stateDir)
             let dispatcher = Dispatcher(config: settings, store: store, brokerUser: user, logger: logger)
             let service = DispatcherService(dispatcher: dispatcher, configuration: configuration, logger: logger)
-            let group = ServiceGroup(configuration: .init(services: [.init(service: service)],
-                                                          gracefulShutdownSignals: [.sigterm, .sigint],
-                                                          logger: logger))
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: service)],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
             try await group.run()
         } catch let error as DispatcherError {
             FileHandleOutput.error("joblet-dispatcher: \(error)")

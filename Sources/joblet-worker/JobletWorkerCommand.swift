@@ -32,7 +32,9 @@ struct Run: AsyncParsableCommand {
     var runtimes: String?
     @Option(name: .customLong("state-dir"), help: "Where job work dirs live.")
     var stateDir: String?
-    @Flag(name: .customLong("cgroup-delegated"), help: "Keep job cgroups below the worker's own cgroup (a container's, or a systemd unit's with Delegate=yes); sets cgroup.delegated.")
+    @Flag(
+        name: .customLong("cgroup-delegated"),
+        help: "Keep job cgroups below the worker's own cgroup (a container's, or a systemd unit's with Delegate=yes); sets cgroup.delegated.")
     var cgroupDelegated = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -62,10 +64,11 @@ struct Run: AsyncParsableCommand {
         if cgroupDelegated { workerConfig.cgroupDelegated = true }
         do { try workerConfig.validate() } catch { throw ValidationError("\(error)") }
         let service = WorkerService(config: workerConfig, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: service)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
     }
 }

@@ -16,8 +16,9 @@ struct RuntimeInstall: ParsableCommand {
 
     func run() throws {
         do {
-            let installed = try RuntimePackage.install(package: package, basePath: runtimes, expectedSHA256: sha256,
-                                                       force: force)
+            let installed = try RuntimePackage.install(
+                package: package, basePath: runtimes, expectedSHA256: sha256,
+                force: force)
             for warning in installed.warnings { print("warning: \(warning)") }
             print("\(installed.replaced ? "replaced" : "installed") \(installed.config.name) \(installed.config.version) in \(installed.directory)")
         } catch let error as JobletError {

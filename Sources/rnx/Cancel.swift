@@ -6,12 +6,12 @@ struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Cancel a queued or running job.",
         discussion: """
-        A queued job is cancelled at once; a running one is killed by its worker (its result is \
-        then `cancelled`).
+            A queued job is cancelled at once; a running one is killed by its worker (its result is \
+            then `cancelled`).
 
-        Examples:
-          rnx cancel 3f2a
-        """)
+            Examples:
+              rnx cancel 3f2a
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

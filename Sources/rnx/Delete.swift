@@ -6,11 +6,11 @@ struct Delete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Delete a finished job and its logs.",
         discussion: """
-        Only jobs in a terminal state can be deleted; cancel a running one first.
+            Only jobs in a terminal state can be deleted; cancel a running one first.
 
-        Examples:
-          rnx delete 3f2a
-        """)
+            Examples:
+              rnx delete 3f2a
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

@@ -27,7 +27,10 @@ final class DeployDisplay: Sendable {
 
     func start(workers: [String]) {
         state.withLock { $0.workers = workers }
-        if !quiet { Terminal.err("deploying \(runtime) (\(Format.bytes(size))) to \(workers.count) worker\(workers.count == 1 ? "" : "s"): \(workers.joined(separator: ", "))") }
+        if !quiet {
+            Terminal.err(
+                "deploying \(runtime) (\(Format.bytes(size))) to \(workers.count) worker\(workers.count == 1 ? "" : "s"): \(workers.joined(separator: ", "))")
+        }
     }
 
     func uploaded(_ bytes: UInt64) {

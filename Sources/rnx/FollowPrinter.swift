@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import AsyncAlgorithms
 import JobletClient
@@ -47,9 +47,10 @@ struct FollowPrinter {
             signal(SIGINT, SIG_DFL)
             signal(SIGTERM, SIG_DFL)
         }
-        let inputs = merge(events.map { Input.event($0) },
-                           AsyncTimerSequence(interval: .milliseconds(250), clock: .continuous).map { _ in Input.tick },
-                           signals.map { _ in Input.interrupt })
+        let inputs = merge(
+            events.map { Input.event($0) },
+            AsyncTimerSequence(interval: .milliseconds(250), clock: .continuous).map { _ in Input.tick },
+            signals.map { _ in Input.interrupt })
         for try await input in inputs {
             switch input {
             case .event(let event):

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import JobletClient
 import JobletCore
@@ -32,9 +32,11 @@ enum Format {
     /// A command line as a shell would show it.
     static func command(_ argv: [String]) -> String {
         argv.map { argument in
-            let safe = !argument.isEmpty && argument.unicodeScalars.allSatisfy {
-                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_./=:,+@%".unicodeScalars.contains($0)
-            }
+            let safe =
+                !argument.isEmpty
+                && argument.unicodeScalars.allSatisfy {
+                    ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_./=:,+@%".unicodeScalars.contains($0)
+                }
             return safe ? argument : "'" + argument.replacingAll("'", with: "'\\''") + "'"
         }.joined(separator: " ")
     }

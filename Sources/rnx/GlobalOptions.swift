@@ -5,22 +5,38 @@ import JobletMessaging
 
 /// Options every command that talks to the cluster accepts.
 struct GlobalOptions: ParsableArguments, Sendable {
-    @Option(name: .long, help: ArgumentHelp("Broker URL, e.g. amqp://user:pass@host:5672/ (default: $JOBLET_BROKER, then rnx.yml, then amqp://127.0.0.1:5672/; the user and password from the URL, rnx.yml credentials_file or $JOBLET_BROKER_USER/$JOBLET_BROKER_PASSWORD).", valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Broker URL, e.g. amqp://user:pass@host:5672/ (default: $JOBLET_BROKER, then rnx.yml, then amqp://127.0.0.1:5672/; the user and password from the URL, rnx.yml credentials_file or $JOBLET_BROKER_USER/$JOBLET_BROKER_PASSWORD).",
+            valueName: "url"))
     var broker: String?
 
     @Option(name: .long, help: ArgumentHelp("Client config file (default: ~/.config/joblet/rnx.yml).", valueName: "file"))
     var config: String?
 
-    @Option(name: .customLong("connect-timeout"), help: ArgumentHelp("How long to wait for the broker to answer a connection, e.g. 5s, 500ms (default: connect_timeout in rnx.yml, else 5s).", valueName: "duration"))
+    @Option(
+        name: .customLong("connect-timeout"),
+        help: ArgumentHelp(
+            "How long to wait for the broker to answer a connection, e.g. 5s, 500ms (default: connect_timeout in rnx.yml, else 5s).", valueName: "duration"))
     var connectTimeout: String?
 
-    @Option(name: .customLong("rpc-timeout"), help: ArgumentHelp("How long to wait for the dispatcher to answer a request, e.g. 30s, 2m (default: rpc_timeout in rnx.yml, else 30s).", valueName: "duration"))
+    @Option(
+        name: .customLong("rpc-timeout"),
+        help: ArgumentHelp(
+            "How long to wait for the dispatcher to answer a request, e.g. 30s, 2m (default: rpc_timeout in rnx.yml, else 30s).", valueName: "duration"))
     var rpcTimeout: String?
 
-    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("PEM file of the CA that signed an amqps:// broker's certificate (default: tls.ca in rnx.yml, else the system CAs).", valueName: "file"))
+    @Option(
+        name: .customLong("tls-ca"),
+        help: ArgumentHelp(
+            "PEM file of the CA that signed an amqps:// broker's certificate (default: tls.ca in rnx.yml, else the system CAs).", valueName: "file"))
     var tlsCA: String?
 
-    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("PEM client certificate for an amqps:// broker that asks for one (with --tls-key; default: tls.cert in rnx.yml).", valueName: "file"))
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp("PEM client certificate for an amqps:// broker that asks for one (with --tls-key; default: tls.cert in rnx.yml).", valueName: "file")
+    )
     var tlsCert: String?
 
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM private key of --tls-cert (default: tls.key in rnx.yml).", valueName: "file"))
@@ -48,8 +64,9 @@ struct GlobalOptions: ParsableArguments, Sendable {
 
     /// Where to connect, with credentials resolved, and the rest of the config.
     func resolve() throws -> ClientSettings {
-        let file = try ClientConfig.load(path: config.map(ClientConfig.expandHome) ?? ClientConfig.defaultPath,
-                                         explicit: config != nil)
+        let file = try ClientConfig.load(
+            path: config.map(ClientConfig.expandHome) ?? ClientConfig.defaultPath,
+            explicit: config != nil)
         let urls: [String]
         if let broker {
             urls = [broker]
@@ -70,11 +87,12 @@ struct GlobalOptions: ParsableArguments, Sendable {
             if let value = Terminal.environment(name) { environment[name] = value }
         }
         let (tls, tlsKeys) = tlsSettings(file: file, path: config.map(ClientConfig.expandHome) ?? ClientConfig.defaultPath)
-        var settings = try ClientSettings(urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
-                                          tls: tls, tlsKeys: tlsKeys, environment: environment,
-                                          connectTimeout: .milliseconds(Int64((file.connectTimeout?.seconds ?? 5) * 1000)),
-                                          rpcTimeout: .milliseconds(Int64((file.rpcTimeout?.seconds ?? 30) * 1000)),
-                                          maxUploadBytes: file.maxUpload?.bytes ?? (8 << 20))
+        var settings = try ClientSettings(
+            urls: urls, credentialsFile: file.credentialsFile.map(ClientConfig.expandHome),
+            tls: tls, tlsKeys: tlsKeys, environment: environment,
+            connectTimeout: .milliseconds(Int64((file.connectTimeout?.seconds ?? 5) * 1000)),
+            rpcTimeout: .milliseconds(Int64((file.rpcTimeout?.seconds ?? 30) * 1000)),
+            maxUploadBytes: file.maxUpload?.bytes ?? (8 << 20))
         settings.connectionName = "rnx"
         // Flags win over rnx.yml.
         if let limit = try GlobalOptions.timeout("--connect-timeout", connectTimeout) { settings.connectTimeout = limit }
@@ -105,10 +123,11 @@ struct GlobalOptions: ParsableArguments, Sendable {
         func name(_ flag: String, _ key: String, _ fromFlag: String?, _ fromFile: String?) -> String {
             fromFlag == nil && fromFile != nil ? "tls.\(key)\(where_)" : flag
         }
-        let keys = BrokerTLS.Keys(section: flags.isEmpty ? "tls\(where_)" : flags.joined(separator: "/"),
-                                  ca: name("--tls-ca", "ca", tlsCA, file.tls?.ca),
-                                  cert: name("--tls-cert", "cert", tlsCert, file.tls?.cert),
-                                  key: name("--tls-key", "key", tlsKey, file.tls?.key))
+        let keys = BrokerTLS.Keys(
+            section: flags.isEmpty ? "tls\(where_)" : flags.joined(separator: "/"),
+            ca: name("--tls-ca", "ca", tlsCA, file.tls?.ca),
+            cert: name("--tls-cert", "cert", tlsCert, file.tls?.cert),
+            key: name("--tls-key", "key", tlsKey, file.tls?.key))
         return (tls, keys)
     }
 }

@@ -4,7 +4,9 @@ import JobletPackages
 
 /// What a job asks for: runtime, files, environment and limits. Shared by `submit` and `run`.
 struct JobOptions: ParsableArguments, Sendable {
-    @Option(help: ArgumentHelp("Runtime spec: python:3.11, python:3.11+ml, node:20, java:17 or an id like python-3.11-ml. Omit to run on the host base.", valueName: "spec"))
+    @Option(
+        help: ArgumentHelp(
+            "Runtime spec: python:3.11, python:3.11+ml, node:20, java:17 or an id like python-3.11-ml. Omit to run on the host base.", valueName: "spec"))
     var runtime: String?
 
     @Option(help: ArgumentHelp("Architecture constraint: x86_64 (amd64) or aarch64 (arm64).", valueName: "arch"))
@@ -13,10 +15,17 @@ struct JobOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("upload"), help: ArgumentHelp("A file or directory to put in the job's /work (repeatable; permissions kept).", valueName: "path"))
     var uploads: [String] = []
 
-    @Option(name: .customLong("volume"), help: ArgumentHelp("A volume mounted at /volumes/<name>: NAME (yours, made on first use) or OWNER/NAME (shared with you); repeatable. See rnx volume.", valueName: "name"))
+    @Option(
+        name: .customLong("volume"),
+        help: ArgumentHelp(
+            "A volume mounted at /volumes/<name>: NAME (yours, made on first use) or OWNER/NAME (shared with you); repeatable. See rnx volume.",
+            valueName: "name"))
     var volumes: [String] = []
 
-    @Option(help: ArgumentHelp("none (default: loopback only), bridge (outbound through NAT on the worker) or the name of one of your networks (rnx network create).", valueName: "network"))
+    @Option(
+        help: ArgumentHelp(
+            "none (default: loopback only), bridge (outbound through NAT on the worker) or the name of one of your networks (rnx network create).",
+            valueName: "network"))
     var network: String?
 
     @Option(name: [.customShort("e"), .customLong("env")], help: ArgumentHelp("An environment variable for the job (repeatable).", valueName: "K=V"))
@@ -97,10 +106,12 @@ struct JobOptions: ParsableArguments, Sendable {
 
     /// Error texts name the flag the user typed rather than the JSON field.
     static func flagNames(_ message: String) -> String {
-        let replacements = [("limits.memory", "--max-memory"), ("limits.cpu_percent", "--max-cpu"),
-                            ("limits.cpu_cores", "--cpu-cores"), ("limits.io_bps", "--max-iobps"),
-                            ("limits.pids", "--max-pids"), ("limits.timeout", "--timeout"),
-                            ("limits.disk", "--max-disk"), ("limits.output", "--max-output"), ("limits.net_bps", "--max-netbps")]
+        let replacements = [
+            ("limits.memory", "--max-memory"), ("limits.cpu_percent", "--max-cpu"),
+            ("limits.cpu_cores", "--cpu-cores"), ("limits.io_bps", "--max-iobps"),
+            ("limits.pids", "--max-pids"), ("limits.timeout", "--timeout"),
+            ("limits.disk", "--max-disk"), ("limits.output", "--max-output"), ("limits.net_bps", "--max-netbps"),
+        ]
         for (field, flag) in replacements where message.hasPrefix(field) {
             return flag + message.dropFirst(field.count)
         }
@@ -135,10 +146,11 @@ struct JobOptions: ParsableArguments, Sendable {
         guard !command.isEmpty else {
             throw ValidationError("give the command to run after the options, e.g. rnx run -- python -c 'print(42)'")
         }
-        var request = JobRequest(command: command, runtime: runtime, arch: arch.flatMap(Architecture.normalize),
-                                 env: try environmentTable(), upload: try upload(maxUploadBytes: maxUploadBytes),
-                                 volumes: volumes.isEmpty ? nil : volumes, limits: try limits(), name: name,
-                                 priority: priority, network: network == "none" ? nil : network)
+        var request = JobRequest(
+            command: command, runtime: runtime, arch: arch.flatMap(Architecture.normalize),
+            env: try environmentTable(), upload: try upload(maxUploadBytes: maxUploadBytes),
+            volumes: volumes.isEmpty ? nil : volumes, limits: try limits(), name: name,
+            priority: priority, network: network == "none" ? nil : network)
         if request.env?.isEmpty == true { request.env = nil }
         do {
             try request.validate(maxUploadBytes: Int(maxUploadBytes))
@@ -160,7 +172,10 @@ struct JobOptions: ParsableArguments, Sendable {
         // Base64 grows the archive by 4/3; the broker refuses messages over its max size (128M on 3.10, 16M from 4.0).
         let brokerLimit: Int64 = 16 << 20
         if Int64(archive.count) > maxUploadBytes || Int64(archive.count) * 4 / 3 > brokerLimit {
-            throw RNXError(.usage, "--upload: the files pack to \(ByteSize(bytes: Int64(archive.count))) (compressed), over the \(ByteSize(bytes: min(maxUploadBytes, brokerLimit * 3 / 4))) limit for inline uploads; upload less, put large data in a --volume, or raise max_upload in rnx.yml (the dispatcher's limit applies too)")
+            throw RNXError(
+                .usage,
+                "--upload: the files pack to \(ByteSize(bytes: Int64(archive.count))) (compressed), over the \(ByteSize(bytes: min(maxUploadBytes, brokerLimit * 3 / 4))) limit for inline uploads; upload less, put large data in a --volume, or raise max_upload in rnx.yml (the dispatcher's limit applies too)"
+            )
         }
         return JobUpload(archive: archive, size: try UploadSize.total(of: uploads))
     }

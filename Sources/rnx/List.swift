@@ -6,11 +6,11 @@ struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List jobs, newest first.",
         discussion: """
-        Examples:
-          rnx list
-          rnx list --state=running --limit=10
-          rnx list --runtime=python-3.11 --json
-        """)
+            Examples:
+              rnx list
+              rnx list --state=running --limit=10
+              rnx list --runtime=python-3.11 --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -34,16 +34,21 @@ struct List: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let request = RPCRequest(method: .list, state: state.flatMap(JobState.init(rawValue:)), runtime: runtime,
-                                 worker: worker, limit: limit)
+        let request = RPCRequest(
+            method: .list, state: state.flatMap(JobState.init(rawValue:)), runtime: runtime,
+            worker: worker, limit: limit)
         let jobs = try await global.query(request).jobs ?? []
         let style = Style.stdout
-        try output.printTable(jobs, columns: ["ID", "NAME", "STATE", "RUNTIME", "WORKER", "SUBMITTED", "EXIT", "COMMAND"],
-                              empty: "no jobs") { job in
-            [String(job.jobID.prefix(12)), job.name ?? "-", style.state(job.state),
-             job.runtimeID ?? job.runtime ?? "host", job.workerID ?? "-", Format.ago(job.submittedAt),
-             (job.exitCode ?? job.result?.exitCode).map { "\($0)" } ?? "-",
-             String(Format.command(job.command).prefix(40))]
+        try output.printTable(
+            jobs, columns: ["ID", "NAME", "STATE", "RUNTIME", "WORKER", "SUBMITTED", "EXIT", "COMMAND"],
+            empty: "no jobs"
+        ) { job in
+            [
+                String(job.jobID.prefix(12)), job.name ?? "-", style.state(job.state),
+                job.runtimeID ?? job.runtime ?? "host", job.workerID ?? "-", Format.ago(job.submittedAt),
+                (job.exitCode ?? job.result?.exitCode).map { "\($0)" } ?? "-",
+                String(Format.command(job.command).prefix(40)),
+            ]
         }
     }
 }

@@ -9,8 +9,9 @@ enum LogTruncation {
     static func statusLine(_ record: JobRecord) -> String? {
         var parts: [String] = []
         if let result = record.result, let dropped = result.outputDroppedBytes {
-            parts.append(JobResult.outputTruncationMessage(dropped: dropped, limit: result.limits?.output)
-                .replacingPrefix("output truncated: ", with: ""))
+            parts.append(
+                JobResult.outputTruncationMessage(dropped: dropped, limit: result.limits?.output)
+                    .replacingPrefix("output truncated: ", with: ""))
         }
         if record.logsTruncated == true { parts.append("the dispatcher stored only the first part (log_bytes_per_job)") }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
@@ -20,8 +21,10 @@ enum LogTruncation {
     /// worker's own truncation line, which was past the cap too.
     static func storedLogNotes(_ record: JobRecord) -> [String] {
         guard record.logsTruncated == true else { return [] }
-        var notes = ["rnx: the dispatcher stored only the first part of job \(JobID.short(record.jobID))'s output "
-            + "(its log_bytes_per_job cap); the rest was not kept"]
+        var notes = [
+            "rnx: the dispatcher stored only the first part of job \(JobID.short(record.jobID))'s output "
+                + "(its log_bytes_per_job cap); the rest was not kept"
+        ]
         if let truncation = record.result?.outputTruncation { notes.append("[joblet] \(truncation)") }
         return notes
     }

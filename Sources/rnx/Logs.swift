@@ -7,14 +7,14 @@ struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a job's output; -f follows it live until the job ends.",
         discussion: """
-        stdout goes to stdout, stderr to stderr. With --json every chunk is one JSON line \
-        {"job_id","seq","stream","data"(base64)}.
+            stdout goes to stdout, stderr to stderr. With --json every chunk is one JSON line \
+            {"job_id","seq","stream","data"(base64)}.
 
-        Examples:
-          rnx logs 3f2a
-          rnx logs -f 3f2a                # reattach to a running job
-          rnx logs --since-seq=120 3f2a   # only chunks from sequence number 120 on
-        """)
+            Examples:
+              rnx logs 3f2a
+              rnx logs -f 3f2a                # reattach to a running job
+              rnx logs --since-seq=120 3f2a   # only chunks from sequence number 120 on
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

@@ -7,19 +7,19 @@ struct NetworkCommand: AsyncParsableCommand {
         commandName: "network",
         abstract: "Named networks: jobs of yours on one reach each other by name, and nothing else reaches them.",
         discussion: """
-        A named network belongs to the broker user who creates it. A job joins it with --network NAME; \
-        on it, each job is known as job-<id> and by its --name (when that is a valid host name). Jobs \
-        meet on one worker host: a named network does not span hosts (docs/WORKER.md, Networking). \
-        --network bridge gives a job the outside (through NAT) without a named network; none (the \
-        default) gives it loopback only.
+            A named network belongs to the broker user who creates it. A job joins it with --network NAME; \
+            on it, each job is known as job-<id> and by its --name (when that is a valid host name). Jobs \
+            meet on one worker host: a named network does not span hosts (docs/WORKER.md, Networking). \
+            --network bridge gives a job the outside (through NAT) without a named network; none (the \
+            default) gives it loopback only.
 
-        Examples:
-          rnx network create team
-          rnx submit --network team --name api -- python3 -m http.server 8000
-          rnx run --network team -- python3 -c 'import urllib.request as u; print(u.urlopen("http://api:8000").status)'
-          rnx network list
-          rnx network remove team
-        """,
+            Examples:
+              rnx network create team
+              rnx submit --network team --name api -- python3 -m http.server 8000
+              rnx run --network team -- python3 -c 'import urllib.request as u; print(u.urlopen("http://api:8000").status)'
+              rnx network list
+              rnx network remove team
+            """,
         subcommands: [NetworkCreate.self, NetworkList.self, NetworkRemove.self],
         defaultSubcommand: NetworkList.self)
 }
@@ -30,12 +30,12 @@ struct NetworkCreate: AsyncParsableCommand {
         commandName: "create",
         abstract: "Create a named network of yours.",
         discussion: """
-        Jobs join it with --network NAME; on it they reach each other as job-<id8> and by --name.
+            Jobs join it with --network NAME; on it they reach each other as job-<id8> and by --name.
 
-        Examples:
-          rnx network create team
-          rnx submit --network team --name db -- python3 -m http.server 5432
-        """)
+            Examples:
+              rnx network create team
+              rnx submit --network team --name db -- python3 -m http.server 5432
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -55,18 +55,20 @@ struct NetworkList: AsyncParsableCommand {
         commandName: "list",
         abstract: "List your networks (admins and readers: all).",
         discussion: """
-        Examples:
-          rnx network list
-          rnx network list --json | jq '.[].name'
-        """)
+            Examples:
+              rnx network list
+              rnx network list --json | jq '.[].name'
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let networks = try await global.query(RPCRequest(method: .networkList)).networks ?? []
-        try output.printTable(networks, columns: ["OWNER", "NAME", "CREATED"],
-                              empty: "no networks: rnx network create NAME") { network in
+        try output.printTable(
+            networks, columns: ["OWNER", "NAME", "CREATED"],
+            empty: "no networks: rnx network create NAME"
+        ) { network in
             [network.owner, network.name, Format.ago(network.createdAt)]
         }
     }
@@ -78,10 +80,10 @@ struct NetworkRemove: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Remove a network of yours (refused while a queued or running job uses it).",
         discussion: """
-        Examples:
-          rnx network remove team
-          rnx network remove alice/team    # admins
-        """)
+            Examples:
+              rnx network remove team
+              rnx network remove alice/team    # admins
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

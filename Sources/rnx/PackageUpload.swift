@@ -4,7 +4,7 @@ import JobletCore
 import JobletMessaging
 import SystemCalls
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Publishes a package into its deploy stream in chunks: read one chunk at a time (off the
@@ -43,8 +43,9 @@ struct PackageUpload {
             properties.deliveryMode = .persistent
             properties.userID = user
             properties.headers = [Topology.deploySeqHeader: .int(Int64(seq))]
-            let receipt = channel.startPublish(body, exchange: Topology.deployExchange, routingKey: order.deployID,
-                                               properties: properties, mandatory: true)
+            let receipt = channel.startPublish(
+                body, exchange: Topology.deployExchange, routingKey: order.deployID,
+                properties: properties, mandatory: true)
             inFlight.append((receipt, count))
             if inFlight.count >= Self.window {
                 let oldest = inFlight.removeFirst()

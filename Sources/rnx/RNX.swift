@@ -7,24 +7,26 @@ struct RNX: AsyncParsableCommand {
         commandName: "rnx",
         abstract: "Run jobs on a Joblet cluster: sandboxed, with pre-built runtimes.",
         discussion: """
-        Talks to the cluster over AMQP (RabbitMQ). The broker comes from --broker, $JOBLET_BROKER or ~/.config/joblet/rnx.yml (default amqp://127.0.0.1:5672/; credentials from the URL, rnx.yml or $JOBLET_BROKER_USER/$JOBLET_BROKER_PASSWORD). \
-        --connect-timeout and --rpc-timeout (or connect_timeout / rpc_timeout in rnx.yml) bound the waits.
+            Talks to the cluster over AMQP (RabbitMQ). The broker comes from --broker, $JOBLET_BROKER or ~/.config/joblet/rnx.yml (default amqp://127.0.0.1:5672/; credentials from the URL, rnx.yml or $JOBLET_BROKER_USER/$JOBLET_BROKER_PASSWORD). \
+            --connect-timeout and --rpc-timeout (or connect_timeout / rpc_timeout in rnx.yml) bound the waits.
 
-        Examples:
-          rnx run --runtime=python:3.11 python -c 'print(42)'
-          rnx submit --runtime=node:20 --upload=app.js -- node app.js
-          rnx status 3f2a && rnx logs -f 3f2a
-          rnx list --state=running
-          rnx workers
-          rnx runtime list
-          rnx volume create data --size 2G && rnx run --volume data -- ls /volumes/data
-          rnx --broker amqp://user:pass@broker:5672/ --connect-timeout 2s workers
+            Examples:
+              rnx run --runtime=python:3.11 python -c 'print(42)'
+              rnx submit --runtime=node:20 --upload=app.js -- node app.js
+              rnx status 3f2a && rnx logs -f 3f2a
+              rnx list --state=running
+              rnx workers
+              rnx runtime list
+              rnx volume create data --size 2G && rnx run --volume data -- ls /volumes/data
+              rnx --broker amqp://user:pass@broker:5672/ --connect-timeout 2s workers
 
-        Shell completions: rnx --generate-completion-script bash|zsh|fish
-        """,
+            Shell completions: rnx --generate-completion-script bash|zsh|fish
+            """,
         version: "0.1.0",
-        subcommands: [Run.self, Submit.self, Status.self, List.self, Logs.self, Cancel.self, Delete.self,
-                      Workers.self, RuntimeCommand.self, VolumeCommand.self, NetworkCommand.self]
+        subcommands: [
+            Run.self, Submit.self, Status.self, List.self, Logs.self, Cancel.self, Delete.self,
+            Workers.self, RuntimeCommand.self, VolumeCommand.self, NetworkCommand.self,
+        ]
     )
 
     /// Lets the connection options come before the subcommand too (`rnx --broker URL list`).

@@ -7,18 +7,18 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a job: submit it, follow its output live and exit with its exit code.",
         discussion: """
-        stdout goes to stdout and stderr to stderr. Exit status: the job's own code (128+n when a \
-        signal killed it, e.g. 137 for SIGKILL); 127 when the command could not be started; 124 timed \
-        out; 130 cancelled or detached; 125 lost, rejected, unschedulable or an rnx error. \
-        Ctrl-C on a terminal asks whether to cancel the job or detach; otherwise rnx detaches and \
-        prints how to reattach (rnx logs -f ID).
+            stdout goes to stdout and stderr to stderr. Exit status: the job's own code (128+n when a \
+            signal killed it, e.g. 137 for SIGKILL); 127 when the command could not be started; 124 timed \
+            out; 130 cancelled or detached; 125 lost, rejected, unschedulable or an rnx error. \
+            Ctrl-C on a terminal asks whether to cancel the job or detach; otherwise rnx detaches and \
+            prints how to reattach (rnx logs -f ID).
 
-        Examples:
-          rnx run --runtime=python:3.11 python -c 'print(42)'
-          rnx run --runtime=python:3.11+ml --upload=train.py python train.py
-          rnx run --max-memory=256M --max-cpu=50 --timeout=1m -- sh -c 'echo hi; exit 3'
-          rnx run --runtime=java:17 --upload=src -e JAVA_OPTS=-Xmx256m -- java src/Main.java
-        """)
+            Examples:
+              rnx run --runtime=python:3.11 python -c 'print(42)'
+              rnx run --runtime=python:3.11+ml --upload=train.py python train.py
+              rnx run --max-memory=256M --max-cpu=50 --timeout=1m -- sh -c 'echo hi; exit 3'
+              rnx run --runtime=java:17 --upload=src -e JAVA_OPTS=-Xmx256m -- java src/Main.java
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var job: JobOptions
@@ -42,7 +42,9 @@ struct Run: AsyncParsableCommand {
                 // stopped it is always explained, terminal or not.
                 let limited = JobExit.limitHint(state: outcome.state, result: outcome.result) != nil
                 if outcome.state != .completed || code != 0, Terminal.isTTY(2) || outcome.state != .failed || limited {
-                    Terminal.err(Style.stderr.dim("rnx: job \(JobID.short(jobID)) \(JobExit.summary(state: outcome.state, result: outcome.result, reason: outcome.reason))"))
+                    Terminal.err(
+                        Style.stderr.dim(
+                            "rnx: job \(JobID.short(jobID)) \(JobExit.summary(state: outcome.state, result: outcome.result, reason: outcome.reason))"))
                 }
                 return code
             }

@@ -10,17 +10,17 @@ struct RuntimeDeploy: AsyncParsableCommand {
         commandName: "deploy",
         abstract: "Deploy a runtime package to workers over the broker (admins); fails if any worker fails.",
         discussion: """
-        The package travels once, in chunks, into a RabbitMQ stream queue that only admins may write; \
-        the dispatcher tells each targeted worker to read it. Each worker checks the sha256, installs \
-        atomically (jobs keep the old version until they end), advertises the runtime and reports. \
-        Without --arch, workers of the architectures the package's runtime.yml names are targeted. \
-        A worker that fails keeps the runtime it had.
+            The package travels once, in chunks, into a RabbitMQ stream queue that only admins may write; \
+            the dispatcher tells each targeted worker to read it. Each worker checks the sha256, installs \
+            atomically (jobs keep the old version until they end), advertises the runtime and reports. \
+            Without --arch, workers of the architectures the package's runtime.yml names are targeted. \
+            A worker that fails keeps the runtime it had.
 
-        Examples:
-          rnx runtime deploy python-3.11-ml.tar.gz
-          rnx runtime deploy node-18.tar.gz --workers joblet-worker-a,joblet-worker-b
-          rnx runtime deploy node-18.tar.gz --arch x86_64 --json
-        """)
+            Examples:
+              rnx runtime deploy python-3.11-ml.tar.gz
+              rnx runtime deploy node-18.tar.gz --workers joblet-worker-a,joblet-worker-b
+              rnx runtime deploy node-18.tar.gz --arch x86_64 --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -72,14 +72,18 @@ struct RuntimeDeploy: AsyncParsableCommand {
         let display = DeployDisplay(runtime: config.name, size: size, json: output.json)
 
         let (expected, finals, uncommitted) = try await global.withClient { client in
-            let order = RuntimeDeployOrder(deployID: JobID.generate(), runtime: config.name, version: config.version,
-                                           sha256: digest, size: size, chunkSize: chunk, deployer: client.settings.user)
+            let order = RuntimeDeployOrder(
+                deployID: JobID.generate(), runtime: config.name, version: config.version,
+                sha256: digest, size: size, chunkSize: chunk, deployer: client.settings.user)
             let channel = try await client.connection.openChannel()
             do {
                 try await PackageUpload.declareStream(order, on: channel)
             } catch let error as AMQPError where error.replyCode == 403 {
                 await channel.close()
-                throw RNXError(.remote, "the broker refused the deploy stream \(order.queue): only admins may deploy runtimes (scripts/broker-roles apply admin:\(client.settings.user)); \(error.message)")
+                throw RNXError(
+                    .remote,
+                    "the broker refused the deploy stream \(order.queue): only admins may deploy runtimes (scripts/broker-roles apply admin:\(client.settings.user)); \(error.message)"
+                )
             }
             let call = try await RuntimeFleetCall.open(client)
             do {
@@ -114,8 +118,9 @@ struct RuntimeDeploy: AsyncParsableCommand {
             }
         }
         if let uncommitted { Terminal.err("rnx: \(uncommitted)") }
-        try RuntimeDeployResults.show(expected: expected, finals: finals, runtime: config.name, timeout: timeout,
-                                      output: output, verb: "deploy")
+        try RuntimeDeployResults.show(
+            expected: expected, finals: finals, runtime: config.name, timeout: timeout,
+            output: output, verb: "deploy")
         if let uncommitted { throw RNXError(.remote, uncommitted) }
     }
 }

@@ -3,11 +3,15 @@ import JobletCore
 
 /// The per-worker outcome of a deploy or a fleet removal, as a table (or JSON); exit 1 if any failed.
 enum RuntimeDeployResults {
-    static func show(expected: Set<String>, finals: [String: RuntimeDeployReport], runtime: String, timeout: String,
-                     output: OutputOptions, verb: String) throws {
+    static func show(
+        expected: Set<String>, finals: [String: RuntimeDeployReport], runtime: String, timeout: String,
+        output: OutputOptions, verb: String
+    ) throws {
         var all = expected.sorted().map { worker in
-            finals[worker] ?? RuntimeDeployReport(workerID: worker, deployID: "", runtime: runtime, state: .failed,
-                                                  message: "no report within \(timeout) of silence", durationSeconds: 0)
+            finals[worker]
+                ?? RuntimeDeployReport(
+                    workerID: worker, deployID: "", runtime: runtime, state: .failed,
+                    message: "no report within \(timeout) of silence", durationSeconds: 0)
         }
         all.sort { $0.workerID < $1.workerID }
         if output.json {

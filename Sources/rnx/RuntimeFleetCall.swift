@@ -15,8 +15,10 @@ final class RuntimeFleetCall: Sendable {
     private let inputs: AsyncStream<Delivery>
     private let pump: Task<Void, Never>
 
-    private init(channel: AMQPChannel, queue: String, correlation: String, inputs: AsyncStream<Delivery>,
-                 pump: Task<Void, Never>) {
+    private init(
+        channel: AMQPChannel, queue: String, correlation: String, inputs: AsyncStream<Delivery>,
+        pump: Task<Void, Never>
+    ) {
         self.channel = channel
         self.queue = queue
         self.correlation = correlation
@@ -41,11 +43,13 @@ final class RuntimeFleetCall: Sendable {
     /// Sends `request` to the dispatcher with our queue as reply_to; returns the workers it addressed.
     /// Reports that overtake the answer are handed to `early`.
     func ask(_ request: RPCRequest, user: String, early: (RuntimeDeployReport) -> Void) async throws -> [WorkerAdvert] {
-        var properties = Envelope.properties(type: MessageType.rpcRequest, correlationID: correlation, replyTo: queue,
-                                             persistent: false)
+        var properties = Envelope.properties(
+            type: MessageType.rpcRequest, correlationID: correlation, replyTo: queue,
+            persistent: false)
         properties.userID = user
-        try await channel.publish(try JSONCodec.encode(request), exchange: Topology.apiExchange,
-                                  routingKey: Topology.rpcRoutingKey, properties: properties)
+        try await channel.publish(
+            try JSONCodec.encode(request), exchange: Topology.apiExchange,
+            routingKey: Topology.rpcRoutingKey, properties: properties)
         for await delivery in inputs where delivery.properties.correlationID == correlation {
             if delivery.properties.type == MessageType.rpcResponse {
                 let answer = try JSONCodec.decode(RPCResponse.self, from: delivery.body, rejectUnknownKeys: false)
@@ -61,8 +65,10 @@ final class RuntimeFleetCall: Sendable {
 
     /// Reports until every worker in `expected` sent a final one, or none of them said anything for
     /// `idle`. `onReport` sees each report as it comes. Returns the final reports.
-    func collect(expected: Set<String>, idle: Duration,
-                 onReport: @escaping @Sendable (RuntimeDeployReport) -> Void) async -> [String: RuntimeDeployReport] {
+    func collect(
+        expected: Set<String>, idle: Duration,
+        onReport: @escaping @Sendable (RuntimeDeployReport) -> Void
+    ) async -> [String: RuntimeDeployReport] {
         let book = ReportBook()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

@@ -7,10 +7,10 @@ struct RuntimeInfo: AsyncParsableCommand {
         commandName: "info",
         abstract: "Show what a runtime spec resolves to and which workers offer it.",
         discussion: """
-        Examples:
-          rnx runtime info python:3.11
-          rnx runtime info python-3.11-ml --json
-        """)
+            Examples:
+              rnx runtime info python:3.11
+              rnx runtime info python-3.11-ml --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -21,8 +21,10 @@ struct RuntimeInfo: AsyncParsableCommand {
         let entry = try resolveFleetRuntime(spec, in: runtimes)
         if output.json { try output.printJSON(entry); return }
         let runtime = entry.runtime
-        var lines: [(String, String)] = [("Runtime", runtime.id), ("Language", runtime.language),
-                                         ("Version", runtime.version)]
+        var lines: [(String, String)] = [
+            ("Runtime", runtime.id), ("Language", runtime.language),
+            ("Version", runtime.version),
+        ]
         if !runtime.tags.isEmpty { lines.append(("Tags", runtime.tags.joined(separator: ", "))) }
         lines.append(("Type", runtime.type))
         if !runtime.description.isEmpty { lines.append(("Description", runtime.description)) }

@@ -11,14 +11,14 @@ struct RuntimeInstall: AsyncParsableCommand {
         commandName: "install",
         abstract: "Install a runtime package on this worker host (workers start serving it without restart).",
         discussion: """
-        The runtime name is read from the runtime.yml inside the package. Installation is atomic: \
-        a half-installed runtime is never visible to workers.
+            The runtime name is read from the runtime.yml inside the package. Installation is atomic: \
+            a half-installed runtime is never visible to workers.
 
-        Examples:
-          rnx runtime install python-3.11.tar.gz
-          rnx runtime install node-20.zip --sha256=9f2c… --base-path=/srv/runtimes
-          rnx runtime install python-3.11.tar.gz --force    # replace the same version
-        """)
+            Examples:
+              rnx runtime install python-3.11.tar.gz
+              rnx runtime install node-20.zip --sha256=9f2c… --base-path=/srv/runtimes
+              rnx runtime install python-3.11.tar.gz --force    # replace the same version
+            """)
 
     @Argument(help: "A .tar.gz or .zip runtime package.") var package: String
     @Option(name: .customLong("base-path"), help: ArgumentHelp("Runtimes directory of the worker.", valueName: "dir"))
@@ -28,8 +28,9 @@ struct RuntimeInstall: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let installed = try RuntimePackage.install(package: package, basePath: basePath, expectedSHA256: sha256,
-                                                       force: force)
+            let installed = try RuntimePackage.install(
+                package: package, basePath: basePath, expectedSHA256: sha256,
+                force: force)
             for warning in installed.warnings { Terminal.err("rnx: warning: \(warning)") }
             Terminal.out("\(installed.replaced ? "replaced" : "installed") \(installed.config.name) \(installed.config.version) in \(installed.directory)")
             Terminal.out("workers using \(basePath) pick it up at their next rescan (a few seconds)")

@@ -7,22 +7,26 @@ struct RuntimeList: AsyncParsableCommand {
         commandName: "list",
         abstract: "List the runtimes the fleet offers.",
         discussion: """
-        Examples:
-          rnx runtime list
-          rnx runtime list --json | jq -r '.[].runtime.id'
-        """)
+            Examples:
+              rnx runtime list
+              rnx runtime list --json | jq -r '.[].runtime.id'
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let runtimes = try await global.query(RPCRequest(method: .runtimes)).runtimes ?? []
-        try output.printTable(runtimes, columns: ["ID", "LANGUAGE", "VERSION", "TAGS", "TYPE", "ARCHES", "WORKERS"],
-                              empty: "no runtimes: no live worker offers one (install one with rnx runtime install on a worker host)",
-                              order: { $0.runtime.id < $1.runtime.id }) { entry in
-            [entry.runtime.id, entry.runtime.language, entry.runtime.version,
-             entry.runtime.tags.isEmpty ? "-" : entry.runtime.tags.joined(separator: ","),
-             entry.runtime.type, entry.arches.sorted().joined(separator: ","), "\(entry.workers.count)"]
+        try output.printTable(
+            runtimes, columns: ["ID", "LANGUAGE", "VERSION", "TAGS", "TYPE", "ARCHES", "WORKERS"],
+            empty: "no runtimes: no live worker offers one (install one with rnx runtime install on a worker host)",
+            order: { $0.runtime.id < $1.runtime.id }
+        ) { entry in
+            [
+                entry.runtime.id, entry.runtime.language, entry.runtime.version,
+                entry.runtime.tags.isEmpty ? "-" : entry.runtime.tags.joined(separator: ","),
+                entry.runtime.type, entry.arches.sorted().joined(separator: ","), "\(entry.workers.count)",
+            ]
         }
     }
 }

@@ -8,11 +8,11 @@ struct RuntimePack: AsyncParsableCommand {
         commandName: "pack",
         abstract: "Pack a runtime directory (with its runtime.yml) into a deterministic .tar.gz.",
         discussion: """
-        The same tree always gives byte-identical packages, so a sha256 identifies a runtime build.
+            The same tree always gives byte-identical packages, so a sha256 identifies a runtime build.
 
-        Examples:
-          rnx runtime pack runtimes/out/python-3.11 -o python-3.11.tar.gz
-        """)
+            Examples:
+              rnx runtime pack runtimes/out/python-3.11 -o python-3.11.tar.gz
+            """)
 
     @Argument(help: "The runtime directory (contains runtime.yml).") var directory: String
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: <name>.tar.gz here).", valueName: "file"))

@@ -2,7 +2,7 @@ import Dispatch
 import JobletCore
 import JobletPackages
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What rnx learns from a package before deploying it: its runtime.yml, sha256 and size.
@@ -10,23 +10,24 @@ enum RuntimePackageFacts {
     static func read(_ package: String, expectedSHA256: String?) async throws -> (RuntimeConfig, String, UInt64) {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    do {
-                        let config = try RuntimePackage.inspect(package: package).value
-                        let digest = try RuntimePackage.sha256(file: package)
-                        if let expected = expectedSHA256, expected.lowercased() != digest {
-                            throw RNXError(.usage, "\(package) has sha256 \(digest), not \(expected.lowercased()); nothing was sent")
+                continuation.resume(
+                    with: Result {
+                        do {
+                            let config = try RuntimePackage.inspect(package: package).value
+                            let digest = try RuntimePackage.sha256(file: package)
+                            if let expected = expectedSHA256, expected.lowercased() != digest {
+                                throw RNXError(.usage, "\(package) has sha256 \(digest), not \(expected.lowercased()); nothing was sent")
+                            }
+                            var info = stat()
+                            guard stat(package, &info) == 0, info.st_size > 0 else {
+                                throw RNXError(.io, "cannot read the size of \(package), or it is empty")
+                            }
+                            let size = UInt64(info.st_size)
+                            return (config, digest, size)
+                        } catch let error as JobletError {
+                            throw RNXError(.io, error.message)
                         }
-                        var info = stat()
-                        guard stat(package, &info) == 0, info.st_size > 0 else {
-                            throw RNXError(.io, "cannot read the size of \(package), or it is empty")
-                        }
-                        let size = UInt64(info.st_size)
-                        return (config, digest, size)
-                    } catch let error as JobletError {
-                        throw RNXError(.io, error.message)
-                    }
-                })
+                    })
             }
         }
     }

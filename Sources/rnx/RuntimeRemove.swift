@@ -9,21 +9,23 @@ struct RuntimeRemove: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Remove a runtime from this worker host, or from workers (--workers).",
         discussion: """
-        Jobs running with the runtime keep it until they end.
+            Jobs running with the runtime keep it until they end.
 
-        Examples:
-          rnx runtime remove python-3.11                       # on this host, as root
-          rnx runtime remove node-18 --workers all             # every live worker (admins)
-          rnx runtime remove node-18 --workers joblet-worker-a --json
-        """)
+            Examples:
+              rnx runtime remove python-3.11                       # on this host, as root
+              rnx runtime remove node-18 --workers all             # every live worker (admins)
+              rnx runtime remove node-18 --workers joblet-worker-a --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The runtime name, e.g. python-3.11.") var name: String
     @Option(name: .customLong("base-path"), help: ArgumentHelp("Runtimes directory of the worker.", valueName: "dir"))
     var basePath: String = defaultRuntimeBase
-    @Option(help: ArgumentHelp("Remove it from these workers (all, or ids separated by commas) instead of this host.",
-                               valueName: "all|id,…"))
+    @Option(
+        help: ArgumentHelp(
+            "Remove it from these workers (all, or ids separated by commas) instead of this host.",
+            valueName: "all|id,…"))
     var workers: String?
     @Option(help: ArgumentHelp("With --workers: only workers of this architecture.", valueName: "arch"))
     var arch: String?
@@ -64,8 +66,9 @@ struct RuntimeRemove: AsyncParsableCommand {
                 let expected = Set(addressed.map(\.workerID))
                 var finals = book.finals
                 if !expected.isSubset(of: Set(finals.keys)) {
-                    finals.merge(await call.collect(expected: expected, idle: .milliseconds(Int64(limit.seconds * 1000))) { _ in },
-                                 uniquingKeysWith: { $1 })
+                    finals.merge(
+                        await call.collect(expected: expected, idle: .milliseconds(Int64(limit.seconds * 1000))) { _ in },
+                        uniquingKeysWith: { $1 })
                 }
                 await call.close()
                 return (expected, finals)
@@ -74,7 +77,8 @@ struct RuntimeRemove: AsyncParsableCommand {
                 throw error
             }
         }
-        try RuntimeDeployResults.show(expected: expected, finals: finals, runtime: name, timeout: timeout,
-                                      output: output, verb: "removal")
+        try RuntimeDeployResults.show(
+            expected: expected, finals: finals, runtime: name, timeout: timeout,
+            output: output, verb: "removal")
     }
 }

@@ -10,14 +10,14 @@ struct RuntimeTest: AsyncParsableCommand {
         commandName: "test",
         abstract: "Run a runtime's smoke test on every worker that has it; fails if any worker fails.",
         discussion: """
-        Asks the dispatcher to send runtime_test to the workers that advertise the runtime (only the \
-        dispatcher may command workers) and waits for a report from each of them, sent straight back \
-        to rnx. A worker that does not answer in time counts as failed.
+            Asks the dispatcher to send runtime_test to the workers that advertise the runtime (only the \
+            dispatcher may command workers) and waits for a report from each of them, sent straight back \
+            to rnx. A worker that does not answer in time counts as failed.
 
-        Examples:
-          rnx runtime test python-3.11
-          rnx runtime test node:20 --timeout=2m --json
-        """)
+            Examples:
+              rnx runtime test python-3.11
+              rnx runtime test node:20 --timeout=2m --json
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -43,14 +43,17 @@ struct RuntimeTest: AsyncParsableCommand {
             }
             let entry = try resolveFleetRuntime(spec, in: Array(fleet.values))
             let expected = Set(entry.workers)
-            let reports = try await collect(client: client, runtimeID: entry.runtime.id, expected: expected,
-                                            limit: .milliseconds(Int64(limit.seconds * 1000)))
+            let reports = try await collect(
+                client: client, runtimeID: entry.runtime.id, expected: expected,
+                limit: .milliseconds(Int64(limit.seconds * 1000)))
             return (entry.runtime.id, reports, expected)
         }
         var all = reports
         for missing in expected.subtracting(reports.map(\.workerID)).sorted() {
-            all.append(RuntimeTestReport(workerID: missing, runtimeID: runtimeID, passed: false, exitCode: nil,
-                                         output: "no report within \(timeout)", durationSeconds: 0))
+            all.append(
+                RuntimeTestReport(
+                    workerID: missing, runtimeID: runtimeID, passed: false, exitCode: nil,
+                    output: "no report within \(timeout)", durationSeconds: 0))
         }
         all.sort { $0.workerID < $1.workerID }
         if output.json {
@@ -78,17 +81,21 @@ struct RuntimeTest: AsyncParsableCommand {
 
     /// Asks the dispatcher to start the test and gathers reports until every expected worker answered
     /// or `limit` passed. The dispatcher's own answer comes to the same queue: a refusal ends the wait.
-    private func collect(client: ClusterClient, runtimeID: String, expected: Set<String>,
-                         limit: Duration) async throws -> [RuntimeTestReport] {
+    private func collect(
+        client: ClusterClient, runtimeID: String, expected: Set<String>,
+        limit: Duration
+    ) async throws -> [RuntimeTestReport] {
         let channel = try await client.connection.openChannel()
         let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
         let consumer = try await channel.consume(queue: queue, exclusive: true)
         let correlation = Format.uuid()
-        var properties = Envelope.properties(type: MessageType.rpcRequest, correlationID: correlation, replyTo: queue,
-                                             persistent: false)
+        var properties = Envelope.properties(
+            type: MessageType.rpcRequest, correlationID: correlation, replyTo: queue,
+            persistent: false)
         properties.userID = client.settings.user
-        try await channel.publish(try JSONCodec.encode(RPCRequest(method: .runtimeTest, runtime: runtimeID)),
-                                  exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey, properties: properties)
+        try await channel.publish(
+            try JSONCodec.encode(RPCRequest(method: .runtimeTest, runtime: runtimeID)),
+            exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey, properties: properties)
 
         let (inputs, continuation) = AsyncStream.makeStream(of: Delivery?.self)
         // Unstructured: the consumer may not end by itself; the timer closes the stream.
@@ -118,7 +125,8 @@ struct RuntimeTest: AsyncParsableCommand {
                 continue
             }
             guard let report = try? JSONCodec.decode(RuntimeTestReport.self, from: delivery.body, rejectUnknownKeys: false),
-                  report.runtimeID == runtimeID else { continue }
+                report.runtimeID == runtimeID
+            else { continue }
             reports[report.workerID] = report
             if expected.isSubset(of: Set(reports.keys)) { break }
         }

@@ -7,12 +7,12 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a job's state, result and history.",
         discussion: """
-        ID may be a unique prefix of the job id.
+            ID may be a unique prefix of the job id.
 
-        Examples:
-          rnx status 3f2a
-          rnx status --json 3f2a9c01 | jq .state
-        """)
+            Examples:
+              rnx status 3f2a
+              rnx status --json 3f2a9c01 | jq .state
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -30,8 +30,13 @@ struct Status: AsyncParsableCommand {
         if let name = record.name { lines.append(("Name", name)) }
         lines.append(("State", style.state(record.state)))
         lines.append(("Command", Format.command(record.command)))
-        lines.append(("Runtime", record.runtime.map { spec in
-            record.runtimeID.map { $0 == spec ? spec : "\(spec) -> \($0)" } ?? spec } ?? "host"))
+        lines.append(
+            (
+                "Runtime",
+                record.runtime.map { spec in
+                    record.runtimeID.map { $0 == spec ? spec : "\(spec) -> \($0)" } ?? spec
+                } ?? "host"
+            ))
         if let queue = record.queue { lines.append(("Queue", queue)) }
         lines.append(("Submitter", record.submitter))
         lines.append(("Submitted", "\(Format.timestamp(record.submittedAt)) (\(Format.ago(record.submittedAt)))"))
@@ -48,7 +53,11 @@ struct Status: AsyncParsableCommand {
         if let hint = JobExit.limitHint(state: record.state, result: record.result) { lines.append(("Limit", hint)) }
         if let truncation = LogTruncation.statusLine(record) { lines.append(("Output", truncation)) }
         if let accounting = record.result?.accounting {
-            lines.append(("CPU", "\(Format.duration(Double(accounting.cpuUsec) / 1e6)) (user \(Format.duration(Double(accounting.userUsec) / 1e6)), system \(Format.duration(Double(accounting.systemUsec) / 1e6)))"))
+            lines.append(
+                (
+                    "CPU",
+                    "\(Format.duration(Double(accounting.cpuUsec) / 1e6)) (user \(Format.duration(Double(accounting.userUsec) / 1e6)), system \(Format.duration(Double(accounting.systemUsec) / 1e6)))"
+                ))
             lines.append(("Memory peak", Format.bytes(accounting.memoryPeakBytes)))
         }
         if let unenforced = record.result?.unenforcedLimits, !unenforced.isEmpty {

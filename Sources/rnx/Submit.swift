@@ -7,11 +7,11 @@ struct Submit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Submit a job and print its id.",
         discussion: """
-        Examples:
-          rnx submit --runtime=python:3.11 -- python -c 'print(42)'
-          rnx submit --runtime=node:20 --upload=app.js --max-memory=512M -- node app.js
-          rnx submit --wait --timeout=10m -- make test      # wait and exit with the job's code
-        """)
+            Examples:
+              rnx submit --runtime=python:3.11 -- python -c 'print(42)'
+              rnx submit --runtime=node:20 --upload=app.js --max-memory=512M -- node app.js
+              rnx submit --wait --timeout=10m -- make test      # wait and exit with the job's code
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var job: JobOptions

@@ -55,8 +55,10 @@ extension OutputOptions {
     /// What every list command prints: with --json the items as the dispatcher sent them; with none,
     /// `empty` on stderr (what to do about it) and nothing on stdout; else a table of `columns`, a
     /// row an item, in `order` when given (the JSON keeps the dispatcher's order).
-    func printTable<Item: Encodable>(_ items: [Item], columns: [String], empty: String,
-                                     order: ((Item, Item) -> Bool)? = nil, row: (Item) -> [String]) throws {
+    func printTable<Item: Encodable>(
+        _ items: [Item], columns: [String], empty: String,
+        order: ((Item, Item) -> Bool)? = nil, row: (Item) -> [String]
+    ) throws {
         if json { try printJSON(items); return }
         if items.isEmpty {
             Terminal.err(empty)

@@ -7,18 +7,18 @@ struct VolumeCommand: AsyncParsableCommand {
         commandName: "volume",
         abstract: "Volumes: persistent storage of a fixed size that jobs mount at /volumes/<name>.",
         discussion: """
-        A volume belongs to the broker user who creates it. Jobs mount their submitter's own volumes \
-        (--volume NAME, made with the default size on first use) and volumes shared with the \
-        submitter (--volume OWNER/NAME). A volume's data lives on each worker host a job used it on.
+            A volume belongs to the broker user who creates it. Jobs mount their submitter's own volumes \
+            (--volume NAME, made with the default size on first use) and volumes shared with the \
+            submitter (--volume OWNER/NAME). A volume's data lives on each worker host a job used it on.
 
-        Examples:
-          rnx volume create data --size 2G
-          rnx run --volume data -- sh -c 'date >> /volumes/data/log'
-          rnx volume list
-          rnx volume share data --with bob --read-only
-          rnx volume unshare data --with bob
-          rnx volume remove data
-        """,
+            Examples:
+              rnx volume create data --size 2G
+              rnx run --volume data -- sh -c 'date >> /volumes/data/log'
+              rnx volume list
+              rnx volume share data --with bob --read-only
+              rnx volume unshare data --with bob
+              rnx volume remove data
+            """,
         subcommands: [VolumeCreate.self, VolumeList.self, VolumeRemove.self, VolumeShare.self, VolumeUnshare.self],
         defaultSubcommand: VolumeList.self)
 }
@@ -29,13 +29,13 @@ struct VolumeCreate: AsyncParsableCommand {
         commandName: "create",
         abstract: "Create a volume of a size (default 1G, at most the dispatcher's max_volume_size).",
         discussion: """
-        Writes past the size fail with ENOSPC ("No space left on device"). The size cannot change; \
-        remove the volume and create it again to start over.
+            Writes past the size fail with ENOSPC ("No space left on device"). The size cannot change; \
+            remove the volume and create it again to start over.
 
-        Examples:
-          rnx volume create data
-          rnx volume create models --size 20G
-        """)
+            Examples:
+              rnx volume create data
+              rnx volume create models --size 20G
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -62,21 +62,24 @@ struct VolumeList: AsyncParsableCommand {
         commandName: "list",
         abstract: "List your volumes and those shared with you (admins and readers: all).",
         discussion: """
-        Examples:
-          rnx volume list
-          rnx volume list --json | jq '.[].name'
-        """)
+            Examples:
+              rnx volume list
+              rnx volume list --json | jq '.[].name'
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let volumes = try await global.query(RPCRequest(method: .volumeList)).volumes ?? []
-        try output.printTable(volumes, columns: ["OWNER", "NAME", "SIZE", "ACCESS", "SHARED WITH", "CREATED"],
-                              empty: "no volumes: rnx volume create NAME --size 1G (or run a job with --volume NAME)") { volume in
-            let shares = volume.shares.map { list in
-                list.isEmpty ? "-" : list.map { "\($0.user)\($0.readOnly ? " (ro)" : "")" }.joined(separator: ", ")
-            } ?? "-"
+        try output.printTable(
+            volumes, columns: ["OWNER", "NAME", "SIZE", "ACCESS", "SHARED WITH", "CREATED"],
+            empty: "no volumes: rnx volume create NAME --size 1G (or run a job with --volume NAME)"
+        ) { volume in
+            let shares =
+                volume.shares.map { list in
+                    list.isEmpty ? "-" : list.map { "\($0.user)\($0.readOnly ? " (ro)" : "")" }.joined(separator: ", ")
+                } ?? "-"
             return [volume.owner, volume.name, volume.size.description, volume.access, shares, Format.ago(volume.createdAt)]
         }
     }
@@ -88,12 +91,12 @@ struct VolumeRemove: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Remove a volume and its data on every worker host (owner or admin).",
         discussion: """
-        Refused while a queued or running job uses the volume.
+            Refused while a queued or running job uses the volume.
 
-        Examples:
-          rnx volume remove data
-          rnx volume remove alice/data    # admins
-        """)
+            Examples:
+              rnx volume remove data
+              rnx volume remove alice/data    # admins
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -110,12 +113,12 @@ struct VolumeShare: AsyncParsableCommand {
         commandName: "share",
         abstract: "Let another user's jobs mount a volume of yours (as --volume OWNER/NAME).",
         discussion: """
-        Sharing again changes read-only to read-write or back.
+            Sharing again changes read-only to read-write or back.
 
-        Examples:
-          rnx volume share data --with bob --read-only
-          rnx volume share data --with carol
-        """)
+            Examples:
+              rnx volume share data --with bob --read-only
+              rnx volume share data --with carol
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions
@@ -141,9 +144,9 @@ struct VolumeUnshare: AsyncParsableCommand {
         commandName: "unshare",
         abstract: "Stop sharing a volume with a user (their queued jobs keep what they were given).",
         discussion: """
-        Examples:
-          rnx volume unshare data --with bob
-        """)
+            Examples:
+              rnx volume unshare data --with bob
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: OutputOptions

@@ -9,10 +9,10 @@ enum WorkerModeCommand {
             commandName: "drain",
             abstract: "Stop giving a worker new jobs (its running jobs finish). Admins only.",
             discussion: """
-            Examples:
-              rnx workers drain joblet-worker-host1
-              rnx workers drain all
-            """)
+                Examples:
+                  rnx workers drain joblet-worker-host1
+                  rnx workers drain all
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A worker id (see `rnx workers`), or all.") var worker: String
 
@@ -24,9 +24,9 @@ enum WorkerModeCommand {
             commandName: "resume",
             abstract: "Give a drained worker jobs again. Admins only.",
             discussion: """
-            Examples:
-              rnx workers resume joblet-worker-host1
-            """)
+                Examples:
+                  rnx workers resume joblet-worker-host1
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "A worker id (see `rnx workers`), or all.") var worker: String
 

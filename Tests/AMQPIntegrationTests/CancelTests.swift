@@ -3,11 +3,14 @@ import Synchronization
 import TestSupport
 import Testing
 
-@Test("cancelling a consumer hands it every delivery sent before the cancel-ok; none is rejected back to the queue",
-      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
+@Test(
+    "cancelling a consumer hands it every delivery sent before the cancel-ok; none is rejected back to the queue",
+    .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func cancelKeepsInFlightDeliveries() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let ch = try await conn.openChannel()
         let queue = TestBroker.uniqueName("cancel")
         try await ch.declareQueue(queue, durable: false, autoDelete: false)
@@ -44,11 +47,14 @@ func cancelKeepsInFlightDeliveries() async throws {
 /// channel forgets the consumer before the queue does). Rejecting such a delivery back would count as
 /// a failed delivery (`x-delivery-count`), and a job would be declared lost after enough cancels without
 /// ever running: late deliveries go to the channel's late-delivery handler instead.
-@Test("deliveries a quorum queue sends after a cancel-ok reach the late-delivery handler; the library rejects none back",
-      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
+@Test(
+    "deliveries a quorum queue sends after a cancel-ok reach the late-delivery handler; the library rejects none back",
+    .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func lateDeliveriesAfterCancelAreKept() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let ch = try await conn.openChannel()
         let queue = TestBroker.uniqueName("late")
         try await ch.declareQueue(queue, durable: true, autoDelete: false, arguments: ["x-queue-type": .string("quorum")])

@@ -4,10 +4,11 @@ import TestSupport
 import Testing
 
 /// Starts three nodes (~30-45 s on a loaded 2-core VM): run with JOBLET_TEST_CLUSTER=1.
-@Test("on a 3-node cluster the connection fails over when its node stops; no confirmed message is lost",
-      .integration(needs: [.brokerNodes]),
-      .enabled(if: ProcessInfo.processInfo.environment["JOBLET_TEST_CLUSTER"] == "1", "set JOBLET_TEST_CLUSTER=1"),
-      .timeLimit(.minutes(8)))  // a hang guard: one CI run under load took over 4 minutes
+@Test(
+    "on a 3-node cluster the connection fails over when its node stops; no confirmed message is lost",
+    .integration(needs: [.brokerNodes]),
+    .enabled(if: ProcessInfo.processInfo.environment["JOBLET_TEST_CLUSTER"] == "1", "set JOBLET_TEST_CLUSTER=1"),
+    .timeLimit(.minutes(8)))  // a hang guard: one CI run under load took over 4 minutes
 func clusterFailover() async throws {
     let cluster = try await TestBroker.startCluster(name: "failover")
     let status = try await cluster.clusterStatus(from: 1)

@@ -28,7 +28,9 @@ func missingVhost() async throws {
 @Test("a declare that contradicts the existing queue closes the channel with 406", .integration(needs: [.broker]))
 func preconditionFailed() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let ch = try await conn.openChannel()
         let queue = TestBroker.uniqueName("mismatch")
         try await ch.declareQueue(queue, durable: false, autoDelete: true)

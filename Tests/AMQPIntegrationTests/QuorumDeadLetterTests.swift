@@ -5,7 +5,9 @@ import Testing
 @Test("a message rejected from a quorum queue lands in the dead-letter queue with its headers", .integration(needs: [.broker]))
 func quorumDeadLetter() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let ch = try await conn.openChannel()
         let dlx = TestBroker.uniqueName("dead")
         let dlq = TestBroker.uniqueName("dead-q")
@@ -13,15 +15,18 @@ func quorumDeadLetter() async throws {
         try await ch.declareExchange(dlx, kind: .fanout, durable: true, autoDelete: true)
         try await ch.declareQueue(dlq, durable: true)
         try await ch.bindQueue(dlq, exchange: dlx, routingKey: "")
-        try await ch.declareQueue(queue, durable: true, arguments: [
-            "x-queue-type": .string("quorum"),
-            "x-delivery-limit": .int(3),
-            "x-dead-letter-exchange": .string(dlx),
-        ])
+        try await ch.declareQueue(
+            queue, durable: true,
+            arguments: [
+                "x-queue-type": .string("quorum"),
+                "x-delivery-limit": .int(3),
+                "x-dead-letter-exchange": .string(dlx),
+            ])
         try await ch.enableConfirms()
         let headers: FieldTable = ["reason": .string("poison"), "attempt": .int(7)]
-        try await ch.publish(Array("bad job".utf8), exchange: "", routingKey: queue,
-                             properties: BasicProperties(headers: headers, deliveryMode: .persistent, messageID: "job-1"))
+        try await ch.publish(
+            Array("bad job".utf8), exchange: "", routingKey: queue,
+            properties: BasicProperties(headers: headers, deliveryMode: .persistent, messageID: "job-1"))
         let worker = try await conn.openChannel()
         try await worker.qos(prefetchCount: 1)
         var it = try await worker.consume(queue: queue).makeAsyncIterator()

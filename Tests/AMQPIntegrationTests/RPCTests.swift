@@ -2,11 +2,14 @@ import AMQP
 import TestSupport
 import Testing
 
-@Test("an RPC call with no server times out with an error naming the routing key",
-      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
+@Test(
+    "an RPC call with no server times out with an error naming the routing key",
+    .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func rpcTimeout() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let rpc = try await RPCClient(connection: conn)
         let key = TestBroker.uniqueName("rpc-nobody")
         let e = await #expect(throws: AMQPError.self) {
@@ -17,12 +20,15 @@ func rpcTimeout() async throws {
     }
 }
 
-@Test("RPC round trip over direct reply-to with a tiny responder",
-      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
+@Test(
+    "RPC round trip over direct reply-to with a tiny responder",
+    .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func rpcRoundTrip() async throws {
     let url = try await TestBroker.shared()
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: url))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let server = try await conn.openChannel()
         let queue = TestBroker.uniqueName("rpc")
         try await server.declareQueue(queue, durable: false, exclusive: true)
@@ -32,8 +38,9 @@ func rpcRoundTrip() async throws {
             group.addTask {
                 for try await req in requests {
                     guard let replyTo = req.properties.replyTo else { continue }
-                    try await server.publish(Array("pong:".utf8) + req.body, exchange: "", routingKey: replyTo,
-                                             properties: BasicProperties(correlationID: req.properties.correlationID))
+                    try await server.publish(
+                        Array("pong:".utf8) + req.body, exchange: "", routingKey: replyTo,
+                        properties: BasicProperties(correlationID: req.properties.correlationID))
                     try await server.ack(req)
                 }
             }

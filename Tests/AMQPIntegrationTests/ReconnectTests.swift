@@ -2,8 +2,9 @@ import AMQP
 import TestSupport
 import Testing
 
-@Test("after a broker restart the consumer resumes and no confirmed message is lost",
-      .integration(needs: [.brokerNodes]), .timeLimit(.minutes(8)))  // a hang guard: one CI run under load took over 3 minutes
+@Test(
+    "after a broker restart the consumer resumes and no confirmed message is lost",
+    .integration(needs: [.brokerNodes]), .timeLimit(.minutes(8)))  // a hang guard: one CI run under load took over 3 minutes
 func reconnectAfterBrokerRestart() async throws {
     let broker = try await TestBroker.startPrivate(name: "reconnect")
     let bench = try await RestartBench.open(

@@ -27,8 +27,9 @@ struct RestartBench {
         let consumerChannel = try await connection.openChannel()
         try await consumerChannel.qos(prefetchCount: 10)
         let consumer = try await consumerChannel.consume(queue: queue)
-        return RestartBench(connection: connection, publisher: publisher, consumerChannel: consumerChannel,
-                            consumer: consumer, queue: queue)
+        return RestartBench(
+            connection: connection, publisher: publisher, consumerChannel: consumerChannel,
+            consumer: consumer, queue: queue)
     }
 
     /// Publishes messages `ids` at once, persistent, each with its number as message id; returns
@@ -37,8 +38,9 @@ struct RestartBench {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in ids {
                 group.addTask { [publisher, queue] in
-                    try await publisher.publish(Array("job \(i)".utf8), exchange: "", routingKey: queue,
-                                                properties: BasicProperties(deliveryMode: .persistent, messageID: "\(i)"))
+                    try await publisher.publish(
+                        Array("job \(i)".utf8), exchange: "", routingKey: queue,
+                        properties: BasicProperties(deliveryMode: .persistent, messageID: "\(i)"))
                 }
             }
             try await group.waitForAll()

@@ -2,11 +2,14 @@ import AMQP
 import TestSupport
 import Testing
 
-@Test("10,000 persistent messages with pipelined confirms arrive exactly once",
-      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
+@Test(
+    "10,000 persistent messages with pipelined confirms arrive exactly once",
+    .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func roundTripTenThousand() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let ch = try await conn.openChannel()
         let queue = TestBroker.uniqueName("roundtrip")
         try await ch.declareQueue(queue, durable: true, autoDelete: false)
@@ -14,10 +17,11 @@ func roundTripTenThousand() async throws {
         let total = 10_000
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<total {
-                if i >= 512 { try await group.next() } // keep up to 512 publishes in flight
+                if i >= 512 { try await group.next() }  // keep up to 512 publishes in flight
                 group.addTask {
-                    try await ch.publish(Array("message \(i)".utf8), exchange: "", routingKey: queue,
-                                         properties: BasicProperties(deliveryMode: .persistent, messageID: "\(i)"))
+                    try await ch.publish(
+                        Array("message \(i)".utf8), exchange: "", routingKey: queue,
+                        properties: BasicProperties(deliveryMode: .persistent, messageID: "\(i)"))
                 }
             }
             try await group.waitForAll()
@@ -46,24 +50,28 @@ func roundTripTenThousand() async throws {
     }
 }
 
-@Test("a mandatory publish nobody can route throws .returned carrying the message",
-      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
+@Test(
+    "a mandatory publish nobody can route throws .returned carrying the message",
+    .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func mandatoryUnroutableIsReturned() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let ch = try await conn.openChannel()
         try await ch.enableConfirms()
         let key = TestBroker.uniqueName("nobody-home")
         let body = Array("lost job".utf8)
         let error = await #expect(throws: AMQPError.self) {
-            try await ch.publish(body, exchange: "", routingKey: key,
-                                 properties: BasicProperties(messageID: "m1"), mandatory: true)
+            try await ch.publish(
+                body, exchange: "", routingKey: key,
+                properties: BasicProperties(messageID: "m1"), mandatory: true)
         }
         #expect(error?.code == .returned)
         #expect(error?.returned?.body == body)
         #expect(error?.returned?.routingKey == key)
         #expect(error?.returned?.properties.messageID == "m1")
-        #expect(error?.replyCode == 312) // NO_ROUTE
+        #expect(error?.replyCode == 312)  // NO_ROUTE
         // The channel stays usable: a routable publish afterwards is confirmed.
         let queue = TestBroker.uniqueName("after-return")
         try await ch.declareQueue(queue, durable: false, autoDelete: true)
@@ -72,18 +80,23 @@ func mandatoryUnroutableIsReturned() async throws {
     }
 }
 
-@Test("headers and properties survive the round trip",
-      .integration(needs: [.broker]), .timeLimit(.minutes(10)))
+@Test(
+    "headers and properties survive the round trip",
+    .integration(needs: [.broker]), .timeLimit(.minutes(10)))
 func propertiesRoundTrip() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let ch = try await conn.openChannel()
         let queue = TestBroker.uniqueName("props")
         try await ch.declareQueue(queue, durable: false, exclusive: true)
         let props = BasicProperties(
             contentType: "application/json", contentEncoding: "utf-8",
-            headers: ["s": .string("x"), "i": .int(-42), "b": .bool(true), "d": .double(1.5),
-                      "t": .table(["n": .int(1)]), "a": .array([.string("p"), .int(2)]), "v": .void],
+            headers: [
+                "s": .string("x"), "i": .int(-42), "b": .bool(true), "d": .double(1.5),
+                "t": .table(["n": .int(1)]), "a": .array([.string("p"), .int(2)]), "v": .void,
+            ],
             deliveryMode: .transient, priority: 3, correlationID: "c", replyTo: "r", expiration: "60000",
             messageID: "m", timestamp: 1_700_000_000, type: "joblet.job.request.v1", appID: "tests")
         try await ch.publish([1, 2, 3], exchange: "", routingKey: queue, properties: props)

@@ -8,20 +8,24 @@ import Testing
 @Test("publishes started one after another arrive in order, and each receipt reports its confirm or its return", .integration(needs: [.broker]))
 func startedPublishesKeepTheirOrder() async throws {
     let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
-    try await withCleanup { await conn.close() } do: {
+    try await withCleanup {
+        await conn.close()
+    } do: {
         let ch = try await conn.openChannel()
         let queue = TestBroker.uniqueName("ordered")
         try await ch.declareQueue(queue, durable: true, autoDelete: false)
         try await ch.enableConfirms()
         let total = 2_000
         let receipts = (0..<total).map { i in
-            ch.startPublish(Array("\(i)".utf8), exchange: "", routingKey: queue,
-                            properties: BasicProperties(deliveryMode: .persistent))
+            ch.startPublish(
+                Array("\(i)".utf8), exchange: "", routingKey: queue,
+                properties: BasicProperties(deliveryMode: .persistent))
         }
         // Confirms awaited newest first: a receipt holds its outcome whenever it is asked.
         for receipt in receipts.reversed() { try await receipt.confirmed() }
-        let unroutable = ch.startPublish(Array("nobody".utf8), exchange: "", routingKey: TestBroker.uniqueName("nobody-home"),
-                                         mandatory: true)
+        let unroutable = ch.startPublish(
+            Array("nobody".utf8), exchange: "", routingKey: TestBroker.uniqueName("nobody-home"),
+            mandatory: true)
         let error = await #expect(throws: AMQPError.self) { try await unroutable.confirmed() }
         #expect(error?.code == .returned)
 

@@ -24,7 +24,9 @@ struct TLSTests {
         let broker = try await tlsBroker()
         let conn = try await AMQPConnection.connect(
             tlsConfig(broker.url, TLSOptions(caCertificatePath: broker.certificates.caPath)))
-        try await withCleanup { await conn.close() } do: {
+        try await withCleanup {
+            await conn.close()
+        } do: {
             let ch = try await conn.openChannel()
             try await ch.enableConfirms()
             let queue = TestBroker.uniqueName("tls")
@@ -90,8 +92,9 @@ struct TLSTests {
     func clientCertificate() async throws {
         let broker = try await tlsBroker()
         let certs = broker.certificates
-        let trusted = TLSOptions(caCertificatePath: certs.caPath, certificatePath: certs.clientCertificatePath,
-                                 keyPath: certs.clientKeyPath)
+        let trusted = TLSOptions(
+            caCertificatePath: certs.caPath, certificatePath: certs.clientCertificatePath,
+            keyPath: certs.clientKeyPath)
         let conn = try await AMQPConnection.connect(tlsConfig(broker.url, trusted))
         let ch = try await conn.openChannel()
         let q = TestBroker.uniqueName("mtls")
@@ -99,8 +102,9 @@ struct TLSTests {
         await conn.close()
 
         let other = try await TestCertificates.make(name: "other-client")
-        let untrusted = TLSOptions(caCertificatePath: certs.caPath, certificatePath: other.clientCertificatePath,
-                                   keyPath: other.clientKeyPath)
+        let untrusted = TLSOptions(
+            caCertificatePath: certs.caPath, certificatePath: other.clientCertificatePath,
+            keyPath: other.clientKeyPath)
         let e = await connectError(tlsConfig(broker.url, untrusted))
         #expect(e?.code == .tls)
         #expect(e?.message.contains("did not accept the client certificate '\(other.clientCertificatePath)'") == true)

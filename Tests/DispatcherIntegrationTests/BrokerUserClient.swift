@@ -22,16 +22,18 @@ final class BrokerUserClient: @unchecked Sendable {
     func submit(_ request: JobRequest) async throws -> SubmitReply {
         var properties = Envelope.properties(type: MessageType.jobRequest, messageID: JobID.generate())
         properties.userID = user
-        let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey, body: try JSONCodec.encode(request),
-                                       properties: properties, timeout: .seconds(20))
+        let reply = try await rpc.call(
+            exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey, body: try JSONCodec.encode(request),
+            properties: properties, timeout: .seconds(20))
         return try JSONCodec.decode(SubmitReply.self, from: reply.body)
     }
 
     func query(_ request: RPCRequest) async throws -> RPCResponse {
         var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
         properties.userID = user
-        let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey, body: try JSONCodec.encode(request),
-                                       properties: properties, timeout: .seconds(20))
+        let reply = try await rpc.call(
+            exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey, body: try JSONCodec.encode(request),
+            properties: properties, timeout: .seconds(20))
         return try JSONCodec.decode(RPCResponse.self, from: reply.body)
     }
 

@@ -75,8 +75,11 @@ final class DispatcherHarness: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/.build/debug/joblet-dispatcher")
-        process.arguments = ["--broker", bareURL, "--credentials-file", users.dispatcher.credentialsFile,
-                             "--admin", users.client.name, "--state-dir", stateDir, "--log-level", "info", "--fleet-warmup", "1s"]
+        process.arguments =
+            [
+                "--broker", bareURL, "--credentials-file", users.dispatcher.credentialsFile,
+                "--admin", users.client.name, "--state-dir", stateDir, "--log-level", "info", "--fleet-warmup", "1s",
+            ]
             + extraArguments
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -114,13 +117,16 @@ final class DispatcherHarness: @unchecked Sendable {
     }
 
     /// `userID: nil` sends no user_id at all (the client connection does not stamp one).
-    func submit(body: [UInt8], messageID: String? = nil, userID: String? = DispatcherTestUsers.clientName,
-                type: String? = MessageType.jobRequest) async throws -> SubmitReply {
+    func submit(
+        body: [UInt8], messageID: String? = nil, userID: String? = DispatcherTestUsers.clientName,
+        type: String? = MessageType.jobRequest
+    ) async throws -> SubmitReply {
         var properties = Envelope.properties(type: type ?? "", messageID: messageID)
         if type == nil { properties.type = nil }
         properties.userID = userID
-        let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey, body: body,
-                                       properties: properties, timeout: .seconds(20))
+        let reply = try await rpc.call(
+            exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey, body: body,
+            properties: properties, timeout: .seconds(20))
         return try JSONCodec.decode(SubmitReply.self, from: reply.body)
     }
 
@@ -131,19 +137,24 @@ final class DispatcherHarness: @unchecked Sendable {
     func query(_ request: RPCRequest, userID: String? = DispatcherTestUsers.clientName, timeout: Duration = .seconds(20)) async throws -> RPCResponse {
         var properties = Envelope.properties(type: MessageType.rpcRequest, persistent: false)
         properties.userID = userID
-        let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey,
-                                       body: try JSONCodec.encode(request), properties: properties, timeout: timeout)
+        let reply = try await rpc.call(
+            exchange: Topology.apiExchange, routingKey: Topology.rpcRoutingKey,
+            body: try JSONCodec.encode(request), properties: properties, timeout: timeout)
         return try JSONCodec.decode(RPCResponse.self, from: reply.body)
     }
 
     /// Publishes an advert as its worker user would and waits until the dispatcher lists the worker.
     func advertise(_ advert: WorkerAdvert) async throws {
-        try await channel(asWorker: advert.workerID).publish(try JSONCodec.encode(advert), exchange: Topology.eventsExchange,
-                                  routingKey: Topology.advertRoutingKey(workerID: advert.workerID),
-                                  properties: Envelope.properties(type: MessageType.workerAdvert, persistent: false))
+        try await channel(asWorker: advert.workerID).publish(
+            try JSONCodec.encode(advert), exchange: Topology.eventsExchange,
+            routingKey: Topology.advertRoutingKey(workerID: advert.workerID),
+            properties: Envelope.properties(type: MessageType.workerAdvert, persistent: false))
         for _ in 0..<100 {
             if let workers = try await query(RPCRequest(method: .workers)).workers,
-               workers.contains(where: { $0.workerID == advert.workerID }) { return }
+                workers.contains(where: { $0.workerID == advert.workerID })
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw HarnessError("the dispatcher never listed worker \(advert.workerID)")
@@ -161,8 +172,10 @@ final class DispatcherHarness: @unchecked Sendable {
     }
 
     /// A fake worker offering one made-up runtime (unique per test, so tests do not see each other's).
-    static func fakeWorker(runtimeID: String, language: String, version: String, arch: String = "x86_64",
-                           memoryTotal: Int64 = 8 << 30, slotsFree: Int = 4, minMemory: Int64? = nil) -> WorkerAdvert {
+    static func fakeWorker(
+        runtimeID: String, language: String, version: String, arch: String = "x86_64",
+        memoryTotal: Int64 = 8 << 30, slotsFree: Int = 4, minMemory: Int64? = nil
+    ) -> WorkerAdvert {
         let runtime = RuntimeDescriptor(id: runtimeID, language: language, version: version, minMemory: minMemory)
         return WorkerAdvert(
             workerID: DispatcherTestUsers.nextFakeWorker(), hostname: "test", arch: arch, kernel: "6.1", cgroupMode: "v2",
@@ -207,8 +220,9 @@ struct DispatcherTestUsers: Sendable {
                 ]
                 wanted += (0..<poolSize).map { ("worker", workerName($0)) }
                 let users = try BrokerRoles.provision(wanted, brokerURL: url)
-                return DispatcherTestUsers(dispatcher: users[0], client: users[1], operator: users[2],
-                                           workers: Array(users[3...]))
+                return DispatcherTestUsers(
+                    dispatcher: users[0], client: users[1], operator: users[2],
+                    workers: Array(users[3...]))
             }.value
         }
     }

@@ -6,190 +6,195 @@ import Testing
 
 /// End to end against a real broker and a real `joblet-dispatcher` process, with fake worker adverts.
 extension DispatcherClusterTests {
-@Suite struct SubmissionTests {
-    @Test func acceptedJobIsRoutedToItsTargetQueueAndStored() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-2.1", language: language, version: "2.1"))
+    @Suite struct SubmissionTests {
+        @Test func acceptedJobIsRoutedToItsTargetQueueAndStored() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-2.1", language: language, version: "2.1"))
 
-        let reply = try await harness.submit(JobRequest(command: ["echo", "hi"], runtime: "\(language):2", name: "greeting"))
-        #expect(reply.status == .accepted, "\(String(describing: reply.error))")
-        #expect(reply.runtimeID == "\(language)-2.1")
-        #expect(reply.queue == Topology.jobQueue(runtimeID: "\(language)-2.1", arch: "x86_64"))
-        let jobID = try #require(reply.jobID)
+            let reply = try await harness.submit(JobRequest(command: ["echo", "hi"], runtime: "\(language):2", name: "greeting"))
+            #expect(reply.status == .accepted, "\(String(describing: reply.error))")
+            #expect(reply.runtimeID == "\(language)-2.1")
+            #expect(reply.queue == Topology.jobQueue(runtimeID: "\(language)-2.1", arch: "x86_64"))
+            let jobID = try #require(reply.jobID)
 
-        // The job message waits in the target queue, as a worker will receive it.
-        let delivery = try #require(try await harness.channel.get(queue: Topology.jobQueue(runtimeID: "\(language)-2.1", arch: "x86_64")))
-        let message = try JSONCodec.decode(JobMessage.self, from: delivery.body)
-        #expect(message.jobID == jobID)
-        #expect(message.submitter == DispatcherTestUsers.clientName)
-        #expect(message.request.command == ["echo", "hi"])
-        #expect(message.maxAttempts == 2)
-        #expect(delivery.properties.type == MessageType.job)
-        #expect(delivery.properties.deliveryMode == .persistent)
-        try await harness.channel.ack(delivery)
+            // The job message waits in the target queue, as a worker will receive it.
+            let delivery = try #require(try await harness.channel.get(queue: Topology.jobQueue(runtimeID: "\(language)-2.1", arch: "x86_64")))
+            let message = try JSONCodec.decode(JobMessage.self, from: delivery.body)
+            #expect(message.jobID == jobID)
+            #expect(message.submitter == DispatcherTestUsers.clientName)
+            #expect(message.request.command == ["echo", "hi"])
+            #expect(message.maxAttempts == 2)
+            #expect(delivery.properties.type == MessageType.job)
+            #expect(delivery.properties.deliveryMode == .persistent)
+            try await harness.channel.ack(delivery)
 
-        let status = try await harness.query(RPCRequest(method: .status, jobID: String(jobID.prefix(10))))
-        #expect(status.ok)
-        #expect(status.job?.state == .queued)
-        #expect(status.job?.name == "greeting")
-        #expect(status.job?.runtimeID == "\(language)-2.1")
-    }
-
-    /// The dispatcher declares a target's queue once, not per job; a queue deleted since (by an operator)
-    /// comes back with the next job instead of that job being refused.
-    @Test func aJobQueueDeletedAfterItsFirstJobIsDeclaredAgainForTheNext() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1.0", language: language, version: "1.0"))
-        let queue = Topology.jobQueue(runtimeID: "\(language)-1.0", arch: "x86_64")
-
-        let first = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
-        #expect(first.status == .accepted, "\(String(describing: first.error))")
-        try await harness.channel.deleteQueue(queue)
-
-        let second = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
-        #expect(second.status == .accepted, "\(String(describing: second.error))")
-        let delivery = try #require(try await harness.channel.get(queue: queue))
-        #expect(try JSONCodec.decode(JobMessage.self, from: delivery.body).jobID == second.jobID)
-        try await harness.channel.ack(delivery)
-        try await harness.channel.deleteQueue(queue)
-    }
-
-    @Test func unknownRuntimeIsRejectedAtOnceWithWhatExists() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-20", language: language, version: "20"))
-
-        let reply = try await harness.submit(JobRequest(command: ["node"], runtime: "\(language):18"))
-        #expect(reply.status == .rejected)
-        #expect(reply.jobID == nil)
-        #expect(reply.error?.code == "unknown_runtime")
-        let message = try #require(reply.error?.message)
-        #expect(message.hasPrefix("no runtime matches \(language):18; available: "))
-        #expect(message.contains("\(language)-20"))
-
-        // Memory beyond every capable worker is rejected with why.
-        let big = try await harness.submit(JobRequest(command: ["x"], runtime: "\(language):20",
-                                                      limits: JobLimits(memory: ByteSize(bytes: 1 << 40))))
-        #expect(big.status == .rejected)
-        #expect(big.error?.code == "insufficient_memory")
-        #expect(big.error?.message.contains("limits.memory") == true)
-    }
-
-    @Test func resubmittedMessageIDReturnsTheSameJob() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
-        let request = JobRequest(command: ["true"], runtime: "\(language):1")
-        let key = "key-" + JobID.generate()
-
-        let first = try await harness.submit(request, messageID: key)
-        let second = try await harness.submit(request, messageID: key)
-        #expect(first.status == .accepted)
-        #expect(first.duplicate == false)
-        #expect(second.status == .accepted)
-        #expect(second.duplicate == true)
-        #expect(second.jobID == first.jobID)
-
-        let jobs = try await harness.query(RPCRequest(method: .list, runtime: "\(language):1")).jobs ?? []
-        #expect(jobs.count == 1)
-        // Exactly one job message was routed.
-        let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
-        #expect(try await harness.channel.get(queue: queue) != nil)
-        #expect(try await harness.channel.get(queue: queue) == nil)
-    }
-
-    @Test func malformedSubmissionsAreRejectedWithFieldPathsAndTheDispatcherKeepsServing() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
-
-        let cases: [(body: String, expected: String)] = [
-            ("{\"command\": [\"ls\"", "JSON"),
-            ("{\"command\": \"ls\"}", "command"),
-            ("{\"command\": []}", "command: must not be empty"),
-            ("{\"command\": [\"ls\"], \"limits\": {\"memory\": \"lots\"}}", "limits.memory"),
-            ("{\"command\": [\"ls\"], \"limits\": {\"cpu_percent\": 0}}", "limits.cpu_percent"),
-            ("{\"command\": [\"ls\"], \"priority\": 12}", "priority"),
-            ("{\"command\": [\"ls\"], \"env\": {\"1BAD\": \"x\"}}", "env.1BAD"),
-            ("{\"runtime\": \"\(language):1\"}", "command"),
-            ("[1, 2, 3]", ""),
-        ]
-        for (body, expected) in cases {
-            let reply = try await harness.submit(body: Array(body.utf8), messageID: JobID.generate())
-            #expect(reply.status == .rejected, "\(body)")
-            #expect(reply.jobID == nil)
-            #expect(reply.error?.code == "invalid_request")
-            #expect(expected.isEmpty || reply.error?.message.contains(expected) == true, "\(body) -> \(reply.error?.message ?? "nil")")
+            let status = try await harness.query(RPCRequest(method: .status, jobID: String(jobID.prefix(10))))
+            #expect(status.ok)
+            #expect(status.job?.state == .queued)
+            #expect(status.job?.name == "greeting")
+            #expect(status.job?.runtimeID == "\(language)-2.1")
         }
-        let wrongType = try await harness.submit(body: Array("{\"command\":[\"ls\"]}".utf8), type: "joblet.something.v9")
-        #expect(wrongType.status == .rejected)
-        #expect(wrongType.error?.message.contains("joblet.something.v9") == true)
 
-        let anonymous = try await harness.submit(body: Array("{\"command\":[\"ls\"]}".utf8), userID: nil)
-        #expect(anonymous.status == .rejected)
-        #expect(anonymous.error?.message.contains("set the user_id property to your broker user name") == true)
+        /// The dispatcher declares a target's queue once, not per job; a queue deleted since (by an operator)
+        /// comes back with the next job instead of that job being refused.
+        @Test func aJobQueueDeletedAfterItsFirstJobIsDeclaredAgainForTheNext() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1.0", language: language, version: "1.0"))
+            let queue = Topology.jobQueue(runtimeID: "\(language)-1.0", arch: "x86_64")
 
-        let good = try await harness.submit(JobRequest(command: ["ls"], runtime: "\(language):1"))
-        #expect(good.status == .accepted)
+            let first = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
+            #expect(first.status == .accepted, "\(String(describing: first.error))")
+            try await harness.channel.deleteQueue(queue)
+
+            let second = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
+            #expect(second.status == .accepted, "\(String(describing: second.error))")
+            let delivery = try #require(try await harness.channel.get(queue: queue))
+            #expect(try JSONCodec.decode(JobMessage.self, from: delivery.body).jobID == second.jobID)
+            try await harness.channel.ack(delivery)
+            try await harness.channel.deleteQueue(queue)
+        }
+
+        @Test func unknownRuntimeIsRejectedAtOnceWithWhatExists() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-20", language: language, version: "20"))
+
+            let reply = try await harness.submit(JobRequest(command: ["node"], runtime: "\(language):18"))
+            #expect(reply.status == .rejected)
+            #expect(reply.jobID == nil)
+            #expect(reply.error?.code == "unknown_runtime")
+            let message = try #require(reply.error?.message)
+            #expect(message.hasPrefix("no runtime matches \(language):18; available: "))
+            #expect(message.contains("\(language)-20"))
+
+            // Memory beyond every capable worker is rejected with why.
+            let big = try await harness.submit(
+                JobRequest(
+                    command: ["x"], runtime: "\(language):20",
+                    limits: JobLimits(memory: ByteSize(bytes: 1 << 40))))
+            #expect(big.status == .rejected)
+            #expect(big.error?.code == "insufficient_memory")
+            #expect(big.error?.message.contains("limits.memory") == true)
+        }
+
+        @Test func resubmittedMessageIDReturnsTheSameJob() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let request = JobRequest(command: ["true"], runtime: "\(language):1")
+            let key = "key-" + JobID.generate()
+
+            let first = try await harness.submit(request, messageID: key)
+            let second = try await harness.submit(request, messageID: key)
+            #expect(first.status == .accepted)
+            #expect(first.duplicate == false)
+            #expect(second.status == .accepted)
+            #expect(second.duplicate == true)
+            #expect(second.jobID == first.jobID)
+
+            let jobs = try await harness.query(RPCRequest(method: .list, runtime: "\(language):1")).jobs ?? []
+            #expect(jobs.count == 1)
+            // Exactly one job message was routed.
+            let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
+            #expect(try await harness.channel.get(queue: queue) != nil)
+            #expect(try await harness.channel.get(queue: queue) == nil)
+        }
+
+        @Test func malformedSubmissionsAreRejectedWithFieldPathsAndTheDispatcherKeepsServing() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+
+            let cases: [(body: String, expected: String)] = [
+                ("{\"command\": [\"ls\"", "JSON"),
+                ("{\"command\": \"ls\"}", "command"),
+                ("{\"command\": []}", "command: must not be empty"),
+                ("{\"command\": [\"ls\"], \"limits\": {\"memory\": \"lots\"}}", "limits.memory"),
+                ("{\"command\": [\"ls\"], \"limits\": {\"cpu_percent\": 0}}", "limits.cpu_percent"),
+                ("{\"command\": [\"ls\"], \"priority\": 12}", "priority"),
+                ("{\"command\": [\"ls\"], \"env\": {\"1BAD\": \"x\"}}", "env.1BAD"),
+                ("{\"runtime\": \"\(language):1\"}", "command"),
+                ("[1, 2, 3]", ""),
+            ]
+            for (body, expected) in cases {
+                let reply = try await harness.submit(body: Array(body.utf8), messageID: JobID.generate())
+                #expect(reply.status == .rejected, "\(body)")
+                #expect(reply.jobID == nil)
+                #expect(reply.error?.code == "invalid_request")
+                #expect(expected.isEmpty || reply.error?.message.contains(expected) == true, "\(body) -> \(reply.error?.message ?? "nil")")
+            }
+            let wrongType = try await harness.submit(body: Array("{\"command\":[\"ls\"]}".utf8), type: "joblet.something.v9")
+            #expect(wrongType.status == .rejected)
+            #expect(wrongType.error?.message.contains("joblet.something.v9") == true)
+
+            let anonymous = try await harness.submit(body: Array("{\"command\":[\"ls\"]}".utf8), userID: nil)
+            #expect(anonymous.status == .rejected)
+            #expect(anonymous.error?.message.contains("set the user_id property to your broker user name") == true)
+
+            let good = try await harness.submit(JobRequest(command: ["ls"], runtime: "\(language):1"))
+            #expect(good.status == .accepted)
+        }
+
+        @Test func deadLetteredJobIsRecordedLostWithTheReason() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let reply = try await harness.submit(JobRequest(command: ["sleep", "1"], runtime: "\(language):1"))
+            let jobID = try #require(reply.jobID)
+
+            // A worker that sees the job's attempts used up dead-letters it with a reason.
+            let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
+            let delivery = try #require(try await harness.channel.get(queue: queue))
+            try await harness.channel.ack(delivery)
+            let worker = try await harness.channel(asWorker: DispatcherTestUsers.nextFakeWorker())
+            try await worker.publish(
+                delivery.body, exchange: Topology.deadLetterExchange, routingKey: queue,
+                properties: Envelope.properties(
+                    type: MessageType.job,
+                    headers: [Topology.reasonHeader: .string("lost: its worker was lost 2 times")]))
+
+            let record = try await harness.waitForJob(jobID) { $0.state == .lost }
+            #expect(record?.state == .lost)
+            #expect(record?.reason == "lost: its worker was lost 2 times")
+        }
+
+        @Test func jobNobodyPicksUpExpiresAndIsRecordedLost() async throws {
+            let harness = try await DispatcherHarness(extraArguments: ["--queue-ttl", "1s"])
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
+            let jobID = try #require(reply.jobID)
+            let record = try await harness.waitForJob(jobID) { $0.state == .lost }
+            #expect(record?.state == .lost)
+            #expect(record?.reason?.hasPrefix("expired") == true, "\(record?.reason ?? "nil")")
+        }
+
+        @Test func queuedJobWithoutLiveWorkerBecomesUnschedulable() async throws {
+            let harness = try await DispatcherHarness(extraArguments: ["--unschedulable-after", "1s"])
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            var worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
+            try await harness.advertise(worker)
+            let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
+            let jobID = try #require(reply.jobID)
+            worker.status = .offline
+            try await harness.channel(asWorker: worker.workerID).publish(
+                try JSONCodec.encode(worker), exchange: Topology.eventsExchange,
+                routingKey: Topology.advertRoutingKey(workerID: worker.workerID),
+                properties: Envelope.properties(type: MessageType.workerAdvert))
+            let record = try await harness.waitForJob(jobID) { $0.state == .unschedulable }
+            #expect(record?.state == .unschedulable)
+            #expect(record?.reason?.contains("no live worker for \(language)-1@x86_64") == true)
+            _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
+        }
     }
-
-    @Test func deadLetteredJobIsRecordedLostWithTheReason() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
-        let reply = try await harness.submit(JobRequest(command: ["sleep", "1"], runtime: "\(language):1"))
-        let jobID = try #require(reply.jobID)
-
-        // A worker that sees the job's attempts used up dead-letters it with a reason.
-        let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
-        let delivery = try #require(try await harness.channel.get(queue: queue))
-        try await harness.channel.ack(delivery)
-        let worker = try await harness.channel(asWorker: DispatcherTestUsers.nextFakeWorker())
-        try await worker.publish(delivery.body, exchange: Topology.deadLetterExchange, routingKey: queue,
-                                 properties: Envelope.properties(type: MessageType.job,
-                                                                 headers: [Topology.reasonHeader: .string("lost: its worker was lost 2 times")]))
-
-        let record = try await harness.waitForJob(jobID) { $0.state == .lost }
-        #expect(record?.state == .lost)
-        #expect(record?.reason == "lost: its worker was lost 2 times")
-    }
-
-    @Test func jobNobodyPicksUpExpiresAndIsRecordedLost() async throws {
-        let harness = try await DispatcherHarness(extraArguments: ["--queue-ttl", "1s"])
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
-        let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
-        let jobID = try #require(reply.jobID)
-        let record = try await harness.waitForJob(jobID) { $0.state == .lost }
-        #expect(record?.state == .lost)
-        #expect(record?.reason?.hasPrefix("expired") == true, "\(record?.reason ?? "nil")")
-    }
-
-    @Test func queuedJobWithoutLiveWorkerBecomesUnschedulable() async throws {
-        let harness = try await DispatcherHarness(extraArguments: ["--unschedulable-after", "1s"])
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        var worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-        try await harness.advertise(worker)
-        let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
-        let jobID = try #require(reply.jobID)
-        worker.status = .offline
-        try await harness.channel(asWorker: worker.workerID).publish(try JSONCodec.encode(worker), exchange: Topology.eventsExchange,
-                                          routingKey: Topology.advertRoutingKey(workerID: worker.workerID),
-                                          properties: Envelope.properties(type: MessageType.workerAdvert))
-        let record = try await harness.waitForJob(jobID) { $0.state == .unschedulable }
-        #expect(record?.state == .unschedulable)
-        #expect(record?.reason?.contains("no live worker for \(language)-1@x86_64") == true)
-        _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
-    }
-}
 }

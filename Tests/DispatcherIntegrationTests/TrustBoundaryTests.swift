@@ -5,225 +5,267 @@ import JobletMessaging
 import Testing
 
 extension DispatcherClusterTests {
-/// The attacks of issue 11, each tried with the shipped role permissions on a real broker: refused
-/// by the broker (403 closes the channel) or ignored by the dispatcher with the refusal counted,
-/// while the real job, its result, its logs and the fleet stay intact.
-@Suite struct TrustBoundaryTests {
-    /// Runs `attempt` on a fresh channel and returns the broker's refusal, if any. A publish is
-    /// asynchronous, so a passive check (needs no permission) afterwards surfaces the channel close.
-    func refusal(_ connection: AMQPConnection, _ attempt: (AMQPChannel) async throws -> Void) async throws -> AMQPError? {
-        let channel = try await connection.openChannel()
-        try await channel.enableConfirms()
-        do {
-            try await attempt(channel)
-            try await channel.checkExchange(Topology.eventsExchange)
-            await channel.close()
-            return nil
-        } catch let error as AMQPError {
-            return error
+    /// The attacks of issue 11, each tried with the shipped role permissions on a real broker: refused
+    /// by the broker (403 closes the channel) or ignored by the dispatcher with the refusal counted,
+    /// while the real job, its result, its logs and the fleet stay intact.
+    @Suite struct TrustBoundaryTests {
+        /// Runs `attempt` on a fresh channel and returns the broker's refusal, if any. A publish is
+        /// asynchronous, so a passive check (needs no permission) afterwards surfaces the channel close.
+        func refusal(_ connection: AMQPConnection, _ attempt: (AMQPChannel) async throws -> Void) async throws -> AMQPError? {
+            let channel = try await connection.openChannel()
+            try await channel.enableConfirms()
+            do {
+                try await attempt(channel)
+                try await channel.checkExchange(Topology.eventsExchange)
+                await channel.close()
+                return nil
+            } catch let error as AMQPError {
+                return error
+            }
         }
-    }
 
-    func expectAccessRefused(_ error: AMQPError?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(error?.replyCode == 403, "\(what): expected ACCESS_REFUSED, got \(error.map { "\($0)" } ?? "success")",
+        func expectAccessRefused(_ error: AMQPError?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(
+                error?.replyCode == 403, "\(what): expected ACCESS_REFUSED, got \(error.map { "\($0)" } ?? "success")",
                 sourceLocation: sourceLocation)
-    }
-
-    func event(_ jobID: String, _ state: JobState, submitter: String, worker: String, result: JobResult? = nil)
-        throws -> (body: [UInt8], key: String, properties: BasicProperties) {
-        let event = JobEvent(jobID: jobID, state: state, time: Clock.now, workerID: worker, attempt: 1, result: result)
-        return (try JSONCodec.encode(event), Topology.eventRoutingKey(submitter: submitter, jobID: jobID, state: state),
-                Envelope.properties(type: MessageType.jobEvent))
-    }
-
-    func result(worker: String, exitCode: Int32, chunks: UInt64) -> JobResult {
-        JobResult(exitCode: exitCode, startedAt: Clock.now - 1, finishedAt: Clock.now, workerID: worker, attempt: 1, logChunks: chunks)
-    }
-
-    /// A submitter can reach nothing but `joblet.api` and its own jobs' events and logs.
-    @Test func aSubmitterIsRefusedByTheBrokerEverywhereElse() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let tag = JobID.short(JobID.generate())
-        let language = DispatcherHarness.uniqueLanguage()
-        let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-        try await harness.advertise(worker)
-        let alice = try await BrokerUserClient(user: "alice-" + tag, harness: harness)
-        let mallory = try await BrokerUserClient(user: "mallory-" + tag, harness: harness)
-        let jobID = try #require(try await alice.submit(JobRequest(command: ["true"], runtime: "\(language):1")).jobID)
-        let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
-        let forged = try event(jobID, .completed, submitter: alice.user, worker: "evil",
-                               result: result(worker: "evil", exitCode: 0, chunks: 0))
-        let job = try JSONCodec.encode(JobMessage(jobID: JobID.generate(), runtimeID: nil, request: JobRequest(command: ["true"]),
-                                                  submitter: mallory.user, submittedAt: Clock.now))
-        let c = mallory.connection
-
-        expectAccessRefused(try await refusal(c) { try await $0.publish(forged.body, exchange: Topology.eventsExchange, routingKey: forged.key, properties: forged.properties) },
-                            "a forged completed event")
-        expectAccessRefused(try await refusal(c) { try await $0.publish(Array("x".utf8), exchange: Topology.logsExchange, routingKey: Topology.logRoutingKey(submitter: alice.user, jobID: jobID, stream: "stdout")) },
-                            "a forged log chunk")
-        expectAccessRefused(try await refusal(c) { try await $0.publish(job, exchange: Topology.deadLetterExchange, routingKey: "") },
-                            "a forged dead letter")
-        expectAccessRefused(try await refusal(c) { _ = try await $0.consume(queue: queue) }, "consuming a job queue")
-        expectAccessRefused(try await refusal(c) { _ = try await $0.get(queue: queue) }, "reading a job queue")
-        expectAccessRefused(try await refusal(c) { try await $0.publish(job, exchange: "", routingKey: queue) },
-                            "a job message straight to a job queue")
-        expectAccessRefused(try await refusal(c) { try await $0.publish(job, exchange: Topology.jobsExchange, routingKey: "host@x86_64") },
-                            "a job message on joblet.jobs")
-        expectAccessRefused(try await refusal(c) { try await $0.publish(job, exchange: "", routingKey: "joblet.dispatcher.events") },
-                            "a message into the dispatcher's own queue")
-        let drain = try JSONCodec.encode(ControlCommand(command: .drain))
-        expectAccessRefused(try await refusal(c) { try await $0.publish(drain, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil)) },
-                            "drain on joblet.control")
-        var offline = worker
-        offline.status = .offline
-        expectAccessRefused(try await refusal(c) {
-            try await $0.publish(try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
-                                 routingKey: Topology.advertRoutingKey(workerID: worker.workerID))
-        }, "a fake offline advert")
-        // A fake 1 TiB worker would make the dispatcher accept a 500G job.
-        let huge = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1", memoryTotal: 1 << 40)
-        expectAccessRefused(try await refusal(c) {
-            try await $0.publish(try JSONCodec.encode(huge), exchange: Topology.eventsExchange,
-                                 routingKey: Topology.advertRoutingKey(workerID: huge.workerID))
-        }, "a fake 1 TiB worker")
-        let big = try await mallory.submit(JobRequest(command: ["true"], runtime: "\(language):1",
-                                                     limits: JobLimits(memory: try ByteSize(parsing: "500G"))))
-        #expect(big.error?.code == "insufficient_memory", "\(String(describing: big.error))")
-        // Following somebody else's job, or everybody's.
-        for key in [Topology.eventFollowKey(submitter: alice.user, jobID: jobID), "job.#", "#"] {
-            expectAccessRefused(try await refusal(c) { channel in
-                let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-                try await channel.bindQueue(own, exchange: Topology.eventsExchange, routingKey: key)
-            }, "binding \(key)")
         }
-        // Its own jobs it may follow.
-        #expect(try await refusal(c) { channel in
-            let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-            try await channel.bindQueue(own, exchange: Topology.eventsExchange, routingKey: "job.\(mallory.user).#")
-        } == nil)
 
-        // And the dispatcher shows it nothing of alice's job: exactly as if it did not exist.
-        #expect(try await mallory.query(RPCRequest(method: .status, jobID: jobID)).error?.code == "not_found")
-        #expect(try await mallory.query(RPCRequest(method: .logs, jobID: jobID)).error?.code == "not_found")
-        #expect(try await mallory.query(RPCRequest(method: .cancel, jobID: jobID)).error?.code == "not_found")
-        #expect(try await mallory.query(RPCRequest(method: .list)).jobs?.isEmpty == true)
-        #expect(try await mallory.query(RPCRequest(method: .list, submitter: alice.user)).jobs?.isEmpty == true)
-        #expect(try await mallory.query(RPCRequest(method: .drain, worker: worker.workerID)).error?.code == "forbidden")
-        // The fleet and the job are intact.
-        #expect(try await harness.query(RPCRequest(method: .workers)).workers?.contains { $0.workerID == worker.workerID } == true)
-        #expect(try await alice.query(RPCRequest(method: .status, jobID: jobID)).job?.state == .queued)
-        _ = try await harness.channel.purgeQueue(queue)
-        await alice.close()
-        await mallory.close()
-    }
-
-    /// A compromised worker's credentials cannot report on another worker's job, replace its logs,
-    /// fake other workers' adverts or mark it lost; its attempts are counted.
-    @Test func aCompromisedWorkerCannotSpeakForAnotherWorkersJob() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        let honest = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-        let evil = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1", memoryTotal: 1 << 40)
-        try await harness.advertise(honest)
-        let submitter = DispatcherTestUsers.clientName
-        let jobID = try #require(try await harness.submit(JobRequest(command: ["sh", "-c", "exit 7"], runtime: "\(language):1")).jobID)
-        let honestChannel = try await harness.channel(asWorker: honest.workerID)
-        let evilChannel = try await harness.channel(asWorker: evil.workerID)
-
-        let running = try event(jobID, .running, submitter: submitter, worker: honest.workerID)
-        try await honestChannel.publish(running.body, exchange: Topology.eventsExchange, routingKey: running.key, properties: running.properties)
-        #expect(try await harness.waitForJob(jobID) { $0.state == .running }?.workerID == honest.workerID)
-
-        // Forgeries: a result in its own name and one in the honest worker's name, a log chunk with
-        // the seq of the real one, an advert taking the honest worker offline, a lost dead letter.
-        let ownName = try event(jobID, .completed, submitter: submitter, worker: evil.workerID,
-                                result: result(worker: evil.workerID, exitCode: 0, chunks: 1))
-        let otherName = try event(jobID, .completed, submitter: submitter, worker: honest.workerID,
-                                  result: result(worker: honest.workerID, exitCode: 0, chunks: 1))
-        for forged in [ownName, otherName] {
-            try await evilChannel.publish(forged.body, exchange: Topology.eventsExchange, routingKey: forged.key, properties: forged.properties)
+        func event(_ jobID: String, _ state: JobState, submitter: String, worker: String, result: JobResult? = nil)
+            throws -> (body: [UInt8], key: String, properties: BasicProperties)
+        {
+            let event = JobEvent(jobID: jobID, state: state, time: Clock.now, workerID: worker, attempt: 1, result: result)
+            return (
+                try JSONCodec.encode(event), Topology.eventRoutingKey(submitter: submitter, jobID: jobID, state: state),
+                Envelope.properties(type: MessageType.jobEvent)
+            )
         }
-        let fakeChunk = LogChunk(jobID: jobID, seq: 0, stream: "stdout", data: Array("forged\n".utf8))
-        try await evilChannel.publish(fakeChunk.data, exchange: Topology.logsExchange,
-                                      routingKey: fakeChunk.routingKey(submitter: submitter), properties: fakeChunk.amqpProperties)
-        var offline = honest
-        offline.status = .offline
-        // Its topic permission allows adverts only under its own id: the broker refuses this one …
-        expectAccessRefused(try await refusal(evilChannel.connection) {
-            try await $0.publish(try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
-                                 routingKey: Topology.advertRoutingKey(workerID: honest.workerID))
-        }, "an advert under another worker's id")
-        // … and one under its own routing key but naming the honest worker is ignored.
-        try await evilChannel.publish(try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
-                                      routingKey: Topology.advertRoutingKey(workerID: evil.workerID),
-                                      properties: Envelope.properties(type: MessageType.workerAdvert, persistent: false))
-        let lost = try JSONCodec.encode(JobMessage(jobID: jobID, runtimeID: "\(language)-1", request: JobRequest(command: ["true"]),
-                                                   submitter: submitter, submittedAt: Clock.now))
-        try await evilChannel.publish(lost, exchange: Topology.deadLetterExchange, routingKey: "",
-                                      properties: Envelope.properties(type: MessageType.job, headers: [
-                                          Topology.reasonHeader: .string("refused: forged"), Topology.refusedHeader: .string("x"),
-                                      ]))
-        // The operator has broad broker permissions but is not the dispatcher: not believed either.
-        try await harness.channel.publish(lost, exchange: Topology.deadLetterExchange, routingKey: "",
-                                          properties: Envelope.properties(type: MessageType.job))
 
-        // The real output and result.
-        let realChunk = LogChunk(jobID: jobID, seq: 0, stream: "stdout", data: Array("real\n".utf8))
-        try await honestChannel.publish(realChunk.data, exchange: Topology.logsExchange,
-                                        routingKey: realChunk.routingKey(submitter: submitter), properties: realChunk.amqpProperties)
-        let real = try event(jobID, .failed, submitter: submitter, worker: honest.workerID,
-                             result: result(worker: honest.workerID, exitCode: 7, chunks: 1))
-        try await honestChannel.publish(real.body, exchange: Topology.eventsExchange, routingKey: real.key, properties: real.properties)
-
-        let record = try await harness.waitForJob(jobID) { $0.state.isTerminal }
-        #expect(record?.state == .failed)
-        #expect(record?.exitCode == 7)
-        #expect(record?.workerID == honest.workerID)
-        let logs = try await harness.query(RPCRequest(method: .logs, jobID: jobID))
-        #expect(logs.logs?.map(\.data) == [Array("real\n".utf8)])
-        #expect(logs.complete == true)
-        #expect(try await harness.query(RPCRequest(method: .workers)).workers?.contains { $0.workerID == honest.workerID } == true)
-        // A worker user may not submit either.
-        let evilSubmits = try await BrokerUserClient.submitting(as: evil.workerID, over: evilChannel.connection)
-        #expect(evilSubmits == nil, "worker users have no write permission on joblet.api")
-
-        var counts: [String: Int] = [:]
-        for _ in 0..<100 {
-            counts = try await harness.query(RPCRequest(method: .stats)).refusals ?? [:]
-            if counts["event", default: 0] >= 2, counts["advert", default: 0] >= 1, counts["dead_letter", default: 0] >= 2 { break }
-            try await Task.sleep(for: .milliseconds(50))
+        func result(worker: String, exitCode: Int32, chunks: UInt64) -> JobResult {
+            JobResult(exitCode: exitCode, startedAt: Clock.now - 1, finishedAt: Clock.now, workerID: worker, attempt: 1, logChunks: chunks)
         }
-        #expect(counts["event"] == 2, "\(counts)")
-        #expect(counts["advert"] == 1, "\(counts)")
-        #expect(counts["dead_letter"] == 2, "\(counts)")
-        // Stats are for readers and admins only.
-        let tag = JobID.short(JobID.generate())
-        let carol = try await BrokerUserClient(user: "carol-" + tag, harness: harness)
-        #expect(try await carol.query(RPCRequest(method: .stats)).error?.code == "forbidden")
-        await carol.close()
-    }
 
-    /// Drain and resume are admin requests to the dispatcher, which alone commands workers.
-    @Test func onlyAdminsDrainAndResumeWorkersThroughTheDispatcher() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let language = DispatcherHarness.uniqueLanguage()
-        let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-        try await harness.advertise(worker)
-        let control = try await harness.controlQueue(workerID: worker.workerID)
+        /// A submitter can reach nothing but `joblet.api` and its own jobs' events and logs.
+        @Test func aSubmitterIsRefusedByTheBrokerEverywhereElse() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let tag = JobID.short(JobID.generate())
+            let language = DispatcherHarness.uniqueLanguage()
+            let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
+            try await harness.advertise(worker)
+            let alice = try await BrokerUserClient(user: "alice-" + tag, harness: harness)
+            let mallory = try await BrokerUserClient(user: "mallory-" + tag, harness: harness)
+            let jobID = try #require(try await alice.submit(JobRequest(command: ["true"], runtime: "\(language):1")).jobID)
+            let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
+            let forged = try event(
+                jobID, .completed, submitter: alice.user, worker: "evil",
+                result: result(worker: "evil", exitCode: 0, chunks: 0))
+            let job = try JSONCodec.encode(
+                JobMessage(
+                    jobID: JobID.generate(), runtimeID: nil, request: JobRequest(command: ["true"]),
+                    submitter: mallory.user, submittedAt: Clock.now))
+            let c = mallory.connection
 
-        let drained = try await harness.query(RPCRequest(method: .drain, worker: worker.workerID))
-        #expect(drained.ok, "\(String(describing: drained.error))")
-        #expect(drained.workers?.map(\.workerID) == [worker.workerID])
-        let delivery = try #require(try await harness.nextDelivery(on: control))
-        #expect(try JSONCodec.decode(ControlCommand.self, from: delivery.body) == ControlCommand(command: .drain))
-        #expect(delivery.properties.userID == harness.users.dispatcher.name)
-        #expect(try await harness.query(RPCRequest(method: .resume, worker: "nobody")).error?.code == "not_found")
-        #expect(try await harness.query(RPCRequest(method: .resume, worker: worker.workerID)).ok)
+            expectAccessRefused(
+                try await refusal(c) {
+                    try await $0.publish(forged.body, exchange: Topology.eventsExchange, routingKey: forged.key, properties: forged.properties)
+                },
+                "a forged completed event")
+            expectAccessRefused(
+                try await refusal(c) {
+                    try await $0.publish(
+                        Array("x".utf8), exchange: Topology.logsExchange,
+                        routingKey: Topology.logRoutingKey(submitter: alice.user, jobID: jobID, stream: "stdout"))
+                },
+                "a forged log chunk")
+            expectAccessRefused(
+                try await refusal(c) { try await $0.publish(job, exchange: Topology.deadLetterExchange, routingKey: "") },
+                "a forged dead letter")
+            expectAccessRefused(try await refusal(c) { _ = try await $0.consume(queue: queue) }, "consuming a job queue")
+            expectAccessRefused(try await refusal(c) { _ = try await $0.get(queue: queue) }, "reading a job queue")
+            expectAccessRefused(
+                try await refusal(c) { try await $0.publish(job, exchange: "", routingKey: queue) },
+                "a job message straight to a job queue")
+            expectAccessRefused(
+                try await refusal(c) { try await $0.publish(job, exchange: Topology.jobsExchange, routingKey: "host@x86_64") },
+                "a job message on joblet.jobs")
+            expectAccessRefused(
+                try await refusal(c) { try await $0.publish(job, exchange: "", routingKey: "joblet.dispatcher.events") },
+                "a message into the dispatcher's own queue")
+            let drain = try JSONCodec.encode(ControlCommand(command: .drain))
+            expectAccessRefused(
+                try await refusal(c) { try await $0.publish(drain, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil)) },
+                "drain on joblet.control")
+            var offline = worker
+            offline.status = .offline
+            expectAccessRefused(
+                try await refusal(c) {
+                    try await $0.publish(
+                        try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
+                        routingKey: Topology.advertRoutingKey(workerID: worker.workerID))
+                }, "a fake offline advert")
+            // A fake 1 TiB worker would make the dispatcher accept a 500G job.
+            let huge = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1", memoryTotal: 1 << 40)
+            expectAccessRefused(
+                try await refusal(c) {
+                    try await $0.publish(
+                        try JSONCodec.encode(huge), exchange: Topology.eventsExchange,
+                        routingKey: Topology.advertRoutingKey(workerID: huge.workerID))
+                }, "a fake 1 TiB worker")
+            let big = try await mallory.submit(
+                JobRequest(
+                    command: ["true"], runtime: "\(language):1",
+                    limits: JobLimits(memory: try ByteSize(parsing: "500G"))))
+            #expect(big.error?.code == "insufficient_memory", "\(String(describing: big.error))")
+            // Following somebody else's job, or everybody's.
+            for key in [Topology.eventFollowKey(submitter: alice.user, jobID: jobID), "job.#", "#"] {
+                expectAccessRefused(
+                    try await refusal(c) { channel in
+                        let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+                        try await channel.bindQueue(own, exchange: Topology.eventsExchange, routingKey: key)
+                    }, "binding \(key)")
+            }
+            // Its own jobs it may follow.
+            #expect(
+                try await refusal(c) { channel in
+                    let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+                    try await channel.bindQueue(own, exchange: Topology.eventsExchange, routingKey: "job.\(mallory.user).#")
+                } == nil)
+
+            // And the dispatcher shows it nothing of alice's job: exactly as if it did not exist.
+            #expect(try await mallory.query(RPCRequest(method: .status, jobID: jobID)).error?.code == "not_found")
+            #expect(try await mallory.query(RPCRequest(method: .logs, jobID: jobID)).error?.code == "not_found")
+            #expect(try await mallory.query(RPCRequest(method: .cancel, jobID: jobID)).error?.code == "not_found")
+            #expect(try await mallory.query(RPCRequest(method: .list)).jobs?.isEmpty == true)
+            #expect(try await mallory.query(RPCRequest(method: .list, submitter: alice.user)).jobs?.isEmpty == true)
+            #expect(try await mallory.query(RPCRequest(method: .drain, worker: worker.workerID)).error?.code == "forbidden")
+            // The fleet and the job are intact.
+            #expect(try await harness.query(RPCRequest(method: .workers)).workers?.contains { $0.workerID == worker.workerID } == true)
+            #expect(try await alice.query(RPCRequest(method: .status, jobID: jobID)).job?.state == .queued)
+            _ = try await harness.channel.purgeQueue(queue)
+            await alice.close()
+            await mallory.close()
+        }
+
+        /// A compromised worker's credentials cannot report on another worker's job, replace its logs,
+        /// fake other workers' adverts or mark it lost; its attempts are counted.
+        @Test func aCompromisedWorkerCannotSpeakForAnotherWorkersJob() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            let honest = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
+            let evil = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1", memoryTotal: 1 << 40)
+            try await harness.advertise(honest)
+            let submitter = DispatcherTestUsers.clientName
+            let jobID = try #require(try await harness.submit(JobRequest(command: ["sh", "-c", "exit 7"], runtime: "\(language):1")).jobID)
+            let honestChannel = try await harness.channel(asWorker: honest.workerID)
+            let evilChannel = try await harness.channel(asWorker: evil.workerID)
+
+            let running = try event(jobID, .running, submitter: submitter, worker: honest.workerID)
+            try await honestChannel.publish(running.body, exchange: Topology.eventsExchange, routingKey: running.key, properties: running.properties)
+            #expect(try await harness.waitForJob(jobID) { $0.state == .running }?.workerID == honest.workerID)
+
+            // Forgeries: a result in its own name and one in the honest worker's name, a log chunk with
+            // the seq of the real one, an advert taking the honest worker offline, a lost dead letter.
+            let ownName = try event(
+                jobID, .completed, submitter: submitter, worker: evil.workerID,
+                result: result(worker: evil.workerID, exitCode: 0, chunks: 1))
+            let otherName = try event(
+                jobID, .completed, submitter: submitter, worker: honest.workerID,
+                result: result(worker: honest.workerID, exitCode: 0, chunks: 1))
+            for forged in [ownName, otherName] {
+                try await evilChannel.publish(forged.body, exchange: Topology.eventsExchange, routingKey: forged.key, properties: forged.properties)
+            }
+            let fakeChunk = LogChunk(jobID: jobID, seq: 0, stream: "stdout", data: Array("forged\n".utf8))
+            try await evilChannel.publish(
+                fakeChunk.data, exchange: Topology.logsExchange,
+                routingKey: fakeChunk.routingKey(submitter: submitter), properties: fakeChunk.amqpProperties)
+            var offline = honest
+            offline.status = .offline
+            // Its topic permission allows adverts only under its own id: the broker refuses this one …
+            expectAccessRefused(
+                try await refusal(evilChannel.connection) {
+                    try await $0.publish(
+                        try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
+                        routingKey: Topology.advertRoutingKey(workerID: honest.workerID))
+                }, "an advert under another worker's id")
+            // … and one under its own routing key but naming the honest worker is ignored.
+            try await evilChannel.publish(
+                try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
+                routingKey: Topology.advertRoutingKey(workerID: evil.workerID),
+                properties: Envelope.properties(type: MessageType.workerAdvert, persistent: false))
+            let lost = try JSONCodec.encode(
+                JobMessage(
+                    jobID: jobID, runtimeID: "\(language)-1", request: JobRequest(command: ["true"]),
+                    submitter: submitter, submittedAt: Clock.now))
+            try await evilChannel.publish(
+                lost, exchange: Topology.deadLetterExchange, routingKey: "",
+                properties: Envelope.properties(
+                    type: MessageType.job,
+                    headers: [
+                        Topology.reasonHeader: .string("refused: forged"), Topology.refusedHeader: .string("x"),
+                    ]))
+            // The operator has broad broker permissions but is not the dispatcher: not believed either.
+            try await harness.channel.publish(
+                lost, exchange: Topology.deadLetterExchange, routingKey: "",
+                properties: Envelope.properties(type: MessageType.job))
+
+            // The real output and result.
+            let realChunk = LogChunk(jobID: jobID, seq: 0, stream: "stdout", data: Array("real\n".utf8))
+            try await honestChannel.publish(
+                realChunk.data, exchange: Topology.logsExchange,
+                routingKey: realChunk.routingKey(submitter: submitter), properties: realChunk.amqpProperties)
+            let real = try event(
+                jobID, .failed, submitter: submitter, worker: honest.workerID,
+                result: result(worker: honest.workerID, exitCode: 7, chunks: 1))
+            try await honestChannel.publish(real.body, exchange: Topology.eventsExchange, routingKey: real.key, properties: real.properties)
+
+            let record = try await harness.waitForJob(jobID) { $0.state.isTerminal }
+            #expect(record?.state == .failed)
+            #expect(record?.exitCode == 7)
+            #expect(record?.workerID == honest.workerID)
+            let logs = try await harness.query(RPCRequest(method: .logs, jobID: jobID))
+            #expect(logs.logs?.map(\.data) == [Array("real\n".utf8)])
+            #expect(logs.complete == true)
+            #expect(try await harness.query(RPCRequest(method: .workers)).workers?.contains { $0.workerID == honest.workerID } == true)
+            // A worker user may not submit either.
+            let evilSubmits = try await BrokerUserClient.submitting(as: evil.workerID, over: evilChannel.connection)
+            #expect(evilSubmits == nil, "worker users have no write permission on joblet.api")
+
+            var counts: [String: Int] = [:]
+            for _ in 0..<100 {
+                counts = try await harness.query(RPCRequest(method: .stats)).refusals ?? [:]
+                if counts["event", default: 0] >= 2, counts["advert", default: 0] >= 1, counts["dead_letter", default: 0] >= 2 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(counts["event"] == 2, "\(counts)")
+            #expect(counts["advert"] == 1, "\(counts)")
+            #expect(counts["dead_letter"] == 2, "\(counts)")
+            // Stats are for readers and admins only.
+            let tag = JobID.short(JobID.generate())
+            let carol = try await BrokerUserClient(user: "carol-" + tag, harness: harness)
+            #expect(try await carol.query(RPCRequest(method: .stats)).error?.code == "forbidden")
+            await carol.close()
+        }
+
+        /// Drain and resume are admin requests to the dispatcher, which alone commands workers.
+        @Test func onlyAdminsDrainAndResumeWorkersThroughTheDispatcher() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = DispatcherHarness.uniqueLanguage()
+            let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
+            try await harness.advertise(worker)
+            let control = try await harness.controlQueue(workerID: worker.workerID)
+
+            let drained = try await harness.query(RPCRequest(method: .drain, worker: worker.workerID))
+            #expect(drained.ok, "\(String(describing: drained.error))")
+            #expect(drained.workers?.map(\.workerID) == [worker.workerID])
+            let delivery = try #require(try await harness.nextDelivery(on: control))
+            #expect(try JSONCodec.decode(ControlCommand.self, from: delivery.body) == ControlCommand(command: .drain))
+            #expect(delivery.properties.userID == harness.users.dispatcher.name)
+            #expect(try await harness.query(RPCRequest(method: .resume, worker: "nobody")).error?.code == "not_found")
+            #expect(try await harness.query(RPCRequest(method: .resume, worker: worker.workerID)).ok)
+        }
     }
-}
 }
 
 extension BrokerUserClient {
@@ -233,9 +275,10 @@ extension BrokerUserClient {
         var properties = Envelope.properties(type: MessageType.jobRequest, messageID: JobID.generate())
         properties.userID = user
         do {
-            let reply = try await rpc.call(exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey,
-                                           body: try JSONCodec.encode(JobRequest(command: ["true"])), properties: properties,
-                                           timeout: .seconds(5))
+            let reply = try await rpc.call(
+                exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey,
+                body: try JSONCodec.encode(JobRequest(command: ["true"])), properties: properties,
+                timeout: .seconds(5))
             return try JSONCodec.decode(SubmitReply.self, from: reply.body)
         } catch is AMQPError {
             return nil

@@ -5,87 +5,94 @@ import JobletMessaging
 import Testing
 
 extension DispatcherClusterTests {
-/// The volume methods and how a submission resolves volumes, on a real dispatcher (the harness's
-/// client is an admin; RNXVolumeTests covers two plain submitters end to end).
-@Suite struct VolumeQueryTests {
-    func request(_ method: RPCRequest.Method, _ name: String, size: ByteSize? = nil, with user: String? = nil,
-                 readOnly: Bool? = nil) -> RPCRequest {
-        var request = RPCRequest(method: method)
-        request.name = name
-        request.size = size
-        request.with = user
-        request.readOnly = readOnly
-        return request
-    }
-
-    @Test func volumesAreCreatedSharedResolvedAndRemovedWithTheirRules() async throws {
-        let harness = try await DispatcherHarness()
-        defer { harness.terminate() }
-        let me = DispatcherTestUsers.clientName
-        let name = "v-" + JobID.short(JobID.generate())
-
-        // Sizes within 16M..max_volume_size (10G by default); a name exists once per owner.
-        #expect(try await harness.query(request(.volumeCreate, name, size: ByteSize(bytes: 11 << 30))).error?.code == "invalid_request")
-        #expect(try await harness.query(request(.volumeCreate, name, size: ByteSize(bytes: 1 << 20))).error?.code == "invalid_request")
-        let created = try await harness.query(request(.volumeCreate, name, size: ByteSize(bytes: 64 << 20)))
-        #expect(created.ok && created.volumes?.first == VolumeInfo(owner: me, name: name, size: ByteSize(bytes: 64 << 20),
-                                                                   createdAt: created.volumes?.first?.createdAt ?? 0,
-                                                                   access: "owner", shares: []), "\(created)")
-        #expect(try await harness.query(request(.volumeCreate, name)).error?.code == "already_exists")
-        #expect(try await harness.query(request(.volumeCreate, "../etc")).error?.code == "invalid_request")
-
-        // An admin manages anybody's volume as OWNER/NAME; sharing is explicit and listed.
-        let theirs = "someone-\(getpid())/\(name)"
-        #expect(try await harness.query(request(.volumeCreate, theirs)).volumes?.first?.size == ByteSize(bytes: 1 << 30))
-        let shared = try await harness.query(request(.volumeShare, theirs, with: me, readOnly: true))
-        #expect(shared.volumes?.first?.shares == [VolumeShare(user: me, readOnly: true)] && shared.volumes?.first?.access == "read_only", "\(shared)")
-        #expect(try await harness.query(request(.volumeShare, name, with: "not a user")).error?.code == "invalid_request")
-        #expect(try await harness.query(request(.volumeUnshare, name, with: "nobody")).error?.code == "not_found")
-        #expect(try await harness.query(request(.volumeRemove, "none-\(name)")).error?.code == "not_found")
-        let listed = try await harness.query(RPCRequest(method: .volumeList)).volumes ?? []
-        #expect(listed.contains { $0.owner == me && $0.name == name } && listed.contains { $0.owner == "someone-\(getpid())" })
-
-        // A submission resolves NAME to the submitter's own (made on first use), OWNER/NAME to a share.
-        let language = DispatcherHarness.uniqueLanguage()
-        let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-        try await harness.advertise(worker)
-        let notShared = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: ["other-\(getpid())/\(name)"]))
-        #expect(notShared.status == .rejected && notShared.error?.code == "not_found", "\(notShared)")
-        let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: [name, theirs]))
-        #expect(reply.status == .rejected && reply.error?.message.contains("two volumes named") == true, "\(reply)")
-        let fresh = "f-" + JobID.short(JobID.generate())
-        let accepted = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: [fresh, theirs]))
-        let jobID = try #require(accepted.jobID, "\(accepted)")
-        let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
-        var delivery: Delivery?
-        for _ in 0..<100 where delivery == nil {
-            delivery = try await harness.channel.get(queue: queue)
-            if delivery == nil { try await Task.sleep(for: .milliseconds(50)) }
+    /// The volume methods and how a submission resolves volumes, on a real dispatcher (the harness's
+    /// client is an admin; RNXVolumeTests covers two plain submitters end to end).
+    @Suite struct VolumeQueryTests {
+        func request(
+            _ method: RPCRequest.Method, _ name: String, size: ByteSize? = nil, with user: String? = nil,
+            readOnly: Bool? = nil
+        ) -> RPCRequest {
+            var request = RPCRequest(method: method)
+            request.name = name
+            request.size = size
+            request.with = user
+            request.readOnly = readOnly
+            return request
         }
-        let message = try JSONCodec.decode(JobMessage.self, from: try #require(delivery).body)
-        #expect(message.jobID == jobID)
-        let volumes = try #require(message.volumes)
-        #expect(volumes.map { "\($0.owner)/\($0.name)" } == ["\(me)/\(fresh)", theirs])
-        #expect(volumes.map(\.readOnly) == [false, true] && volumes[0].size == ByteSize(bytes: 1 << 30))
 
-        // In use by a queued job: not removed. Once the job is over (cancelled), removed everywhere.
-        let control = try await harness.controlQueue(workerID: nil)
-        let busy = try await harness.query(request(.volumeRemove, theirs))
-        #expect(busy.error?.code == "volume_in_use" && busy.error?.message.contains(jobID) == true, "\(busy)")
-        #expect(try await harness.query(RPCRequest(method: .cancel, jobID: jobID)).ok)
-        #expect(try await harness.query(request(.volumeRemove, theirs)).ok)
-        var commands: [ControlCommand] = []
-        for _ in 0..<100 where !commands.contains(where: { $0.command == .volumeRemove }) {
-            if let got = try await harness.channel.get(queue: control) {
-                commands.append(try JSONCodec.decode(ControlCommand.self, from: got.body))
-                #expect(got.properties.userID == harness.users.dispatcher.name)
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
+        @Test func volumesAreCreatedSharedResolvedAndRemovedWithTheirRules() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let me = DispatcherTestUsers.clientName
+            let name = "v-" + JobID.short(JobID.generate())
+
+            // Sizes within 16M..max_volume_size (10G by default); a name exists once per owner.
+            #expect(try await harness.query(request(.volumeCreate, name, size: ByteSize(bytes: 11 << 30))).error?.code == "invalid_request")
+            #expect(try await harness.query(request(.volumeCreate, name, size: ByteSize(bytes: 1 << 20))).error?.code == "invalid_request")
+            let created = try await harness.query(request(.volumeCreate, name, size: ByteSize(bytes: 64 << 20)))
+            #expect(
+                created.ok
+                    && created.volumes?.first
+                        == VolumeInfo(
+                            owner: me, name: name, size: ByteSize(bytes: 64 << 20),
+                            createdAt: created.volumes?.first?.createdAt ?? 0,
+                            access: "owner", shares: []),
+                "\(created)")
+            #expect(try await harness.query(request(.volumeCreate, name)).error?.code == "already_exists")
+            #expect(try await harness.query(request(.volumeCreate, "../etc")).error?.code == "invalid_request")
+
+            // An admin manages anybody's volume as OWNER/NAME; sharing is explicit and listed.
+            let theirs = "someone-\(getpid())/\(name)"
+            #expect(try await harness.query(request(.volumeCreate, theirs)).volumes?.first?.size == ByteSize(bytes: 1 << 30))
+            let shared = try await harness.query(request(.volumeShare, theirs, with: me, readOnly: true))
+            #expect(shared.volumes?.first?.shares == [VolumeShare(user: me, readOnly: true)] && shared.volumes?.first?.access == "read_only", "\(shared)")
+            #expect(try await harness.query(request(.volumeShare, name, with: "not a user")).error?.code == "invalid_request")
+            #expect(try await harness.query(request(.volumeUnshare, name, with: "nobody")).error?.code == "not_found")
+            #expect(try await harness.query(request(.volumeRemove, "none-\(name)")).error?.code == "not_found")
+            let listed = try await harness.query(RPCRequest(method: .volumeList)).volumes ?? []
+            #expect(listed.contains { $0.owner == me && $0.name == name } && listed.contains { $0.owner == "someone-\(getpid())" })
+
+            // A submission resolves NAME to the submitter's own (made on first use), OWNER/NAME to a share.
+            let language = DispatcherHarness.uniqueLanguage()
+            let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
+            try await harness.advertise(worker)
+            let notShared = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: ["other-\(getpid())/\(name)"]))
+            #expect(notShared.status == .rejected && notShared.error?.code == "not_found", "\(notShared)")
+            let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: [name, theirs]))
+            #expect(reply.status == .rejected && reply.error?.message.contains("two volumes named") == true, "\(reply)")
+            let fresh = "f-" + JobID.short(JobID.generate())
+            let accepted = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: [fresh, theirs]))
+            let jobID = try #require(accepted.jobID, "\(accepted)")
+            let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
+            var delivery: Delivery?
+            for _ in 0..<100 where delivery == nil {
+                delivery = try await harness.channel.get(queue: queue)
+                if delivery == nil { try await Task.sleep(for: .milliseconds(50)) }
             }
+            let message = try JSONCodec.decode(JobMessage.self, from: try #require(delivery).body)
+            #expect(message.jobID == jobID)
+            let volumes = try #require(message.volumes)
+            #expect(volumes.map { "\($0.owner)/\($0.name)" } == ["\(me)/\(fresh)", theirs])
+            #expect(volumes.map(\.readOnly) == [false, true] && volumes[0].size == ByteSize(bytes: 1 << 30))
+
+            // In use by a queued job: not removed. Once the job is over (cancelled), removed everywhere.
+            let control = try await harness.controlQueue(workerID: nil)
+            let busy = try await harness.query(request(.volumeRemove, theirs))
+            #expect(busy.error?.code == "volume_in_use" && busy.error?.message.contains(jobID) == true, "\(busy)")
+            #expect(try await harness.query(RPCRequest(method: .cancel, jobID: jobID)).ok)
+            #expect(try await harness.query(request(.volumeRemove, theirs)).ok)
+            var commands: [ControlCommand] = []
+            for _ in 0..<100 where !commands.contains(where: { $0.command == .volumeRemove }) {
+                if let got = try await harness.channel.get(queue: control) {
+                    commands.append(try JSONCodec.decode(ControlCommand.self, from: got.body))
+                    #expect(got.properties.userID == harness.users.dispatcher.name)
+                } else {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            let removal = try #require(commands.first { $0.command == .volumeRemove })
+            #expect(removal.owner == "someone-\(getpid())" && removal.volume == name)
+            #expect(try await harness.query(request(.volumeShare, theirs, with: me)).error?.code == "not_found")
         }
-        let removal = try #require(commands.first { $0.command == .volumeRemove })
-        #expect(removal.owner == "someone-\(getpid())" && removal.volume == name)
-        #expect(try await harness.query(request(.volumeShare, theirs, with: me)).error?.code == "not_found")
     }
-}
 }

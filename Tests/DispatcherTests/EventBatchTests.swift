@@ -11,9 +11,12 @@ struct EventBatchTests {
 
     init() async throws {
         store = try JobStore(directory: NSTemporaryDirectory() + "joblet-batch-test-" + JobID.generate())
-        try await store.insert(NewJob(message: JobMessage(jobID: jobID, runtimeID: nil, request: JobRequest(command: ["true"]),
-                                                    submitter: "alice", submittedAt: 1000),
-                                target: "host@x86_64", queue: Topology.jobQueue(target: "host@x86_64"), messageID: nil))
+        try await store.insert(
+            NewJob(
+                message: JobMessage(
+                    jobID: jobID, runtimeID: nil, request: JobRequest(command: ["true"]),
+                    submitter: "alice", submittedAt: 1000),
+                target: "host@x86_64", queue: Topology.jobQueue(target: "host@x86_64"), messageID: nil))
     }
 
     func apply(_ events: [WorkerEvent]) async throws -> [EventOutcome] {
@@ -52,7 +55,7 @@ struct EventBatchTests {
     @Test("a worker's event naming another worker is refused before the store is touched")
     func forgedSenderIsRefused() async throws {
         let outcomes = try await apply([
-            WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1001, workerID: "w1", attempt: 1), worker: "mallory"),
+            WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1001, workerID: "w1", attempt: 1), worker: "mallory")
         ])
         guard case .refused(let reason) = outcomes[0] else { Issue.record("believed: \(outcomes[0])"); return }
         #expect(reason.contains("sent by mallory"))

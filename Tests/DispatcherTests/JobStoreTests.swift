@@ -10,9 +10,11 @@ struct JobStoreTests {
     }
 
     func newJob(_ id: String = JobID.generate(), messageID: String? = nil) -> NewJob {
-        NewJob(message: JobMessage(jobID: id, runtimeID: "python-3.11", request: JobRequest(command: ["true"], runtime: "python:3"),
-                                   submitter: "alice", submittedAt: 1000),
-               target: "python-3.11@x86_64", queue: Topology.jobQueue(target: "python-3.11@x86_64"), messageID: messageID)
+        NewJob(
+            message: JobMessage(
+                jobID: id, runtimeID: "python-3.11", request: JobRequest(command: ["true"], runtime: "python:3"),
+                submitter: "alice", submittedAt: 1000),
+            target: "python-3.11@x86_64", queue: Topology.jobQueue(target: "python-3.11@x86_64"), messageID: messageID)
     }
 
     @Test func jobsAndSubmissionKeysSurviveReopening() async throws {

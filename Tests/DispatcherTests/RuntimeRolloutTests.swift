@@ -7,15 +7,17 @@ import Testing
 /// pure logic over a real store, no broker.
 struct RuntimeRolloutTests {
     func order(_ runtime: String = "node-18", version: String = "18") -> RuntimeDeployOrder {
-        RuntimeDeployOrder(deployID: JobID.generate(), runtime: runtime, version: version,
-                           sha256: String(repeating: "a", count: 64), size: 1 << 20, chunkSize: 1 << 20, deployer: "admin")
+        RuntimeDeployOrder(
+            deployID: JobID.generate(), runtime: runtime, version: version,
+            sha256: String(repeating: "a", count: 64), size: 1 << 20, chunkSize: 1 << 20, deployer: "admin")
     }
 
     func advert(_ id: String, arch: String = "x86_64", runtimes: [(String, String)] = []) -> WorkerAdvert {
-        WorkerAdvert(workerID: id, hostname: id, arch: arch, kernel: "6.1", cgroupMode: "v2", status: .online,
-                     runtimes: runtimes.map { RuntimeDescriptor(id: $0.0, language: "node", version: $0.1) },
-                     queues: [], slotsTotal: 1, slotsFree: 1, memoryTotal: 1 << 30, memoryAvailable: 1 << 30, load1: 0,
-                     version: "test", time: 0, interval: 5, runningJobs: [], metrics: WorkerMetrics())
+        WorkerAdvert(
+            workerID: id, hostname: id, arch: arch, kernel: "6.1", cgroupMode: "v2", status: .online,
+            runtimes: runtimes.map { RuntimeDescriptor(id: $0.0, language: "node", version: $0.1) },
+            queues: [], slotsTotal: 1, slotsFree: 1, memoryTotal: 1 << 30, memoryAvailable: 1 << 30, load1: 0,
+            version: "test", time: 0, interval: 5, runningJobs: [], metrics: WorkerMetrics())
     }
 
     func store() throws -> JobStore {
@@ -71,15 +73,19 @@ struct RuntimeRolloutTests {
         rollouts.sent(.deploy(deploy), runtime: "node-18", to: "b", now: 100)
         #expect(rollouts.plan(desired: desired, adverts: [lacking], now: 110).isEmpty, "pending: not sent again")
 
-        rollouts.reported(RuntimeDeployReport(workerID: "b", deployID: deploy.deployID, runtime: "node-18", state: .failed,
-                                              message: "sha256 mismatch", durationSeconds: 1), now: 120)
+        rollouts.reported(
+            RuntimeDeployReport(
+                workerID: "b", deployID: deploy.deployID, runtime: "node-18", state: .failed,
+                message: "sha256 mismatch", durationSeconds: 1), now: 120)
         let failed = rollouts.status(desired: desired, adverts: [lacking])
         #expect(failed.first?.state == .failed && failed.first?.message == "sha256 mismatch", "\(failed)")
         #expect(rollouts.plan(desired: desired, adverts: [lacking], now: 125).isEmpty, "backing off")
         #expect(rollouts.plan(desired: desired, adverts: [lacking], now: 120 + 16).map(\.worker) == ["b"], "retried later")
         rollouts.sent(.deploy(deploy), runtime: "node-18", to: "b", now: 136)
-        rollouts.reported(RuntimeDeployReport(workerID: "b", deployID: deploy.deployID, runtime: "node-18", state: .failed,
-                                              message: "again", durationSeconds: 1), now: 140)
+        rollouts.reported(
+            RuntimeDeployReport(
+                workerID: "b", deployID: deploy.deployID, runtime: "node-18", state: .failed,
+                message: "again", durationSeconds: 1), now: 140)
         #expect(rollouts.plan(desired: desired, adverts: [lacking], now: 140 + 16).isEmpty, "the pause doubles")
         #expect(rollouts.status(desired: desired, adverts: [lacking]).first?.attempts == 2)
 

@@ -54,8 +54,9 @@ final class Fleet: Sendable {
         atexit { Fleet.downAtExit() }
         let up = try await Subprocess.run(script, ["up", "--name", name])
         guard up.status == 0, let state = value("STATE", in: up.stdout),
-              let workers = value("WORKERS", in: up.stdout)?.split(separator: ",").map(String.init), workers.count == 2,
-              let submitter = value("SUBMITTER", in: up.stdout), let admin = value("ADMIN", in: up.stdout) else {
+            let workers = value("WORKERS", in: up.stdout)?.split(separator: ",").map(String.init), workers.count == 2,
+            let submitter = value("SUBMITTER", in: up.stdout), let admin = value("ADMIN", in: up.stdout)
+        else {
             throw FleetError("scripts/fleet up failed: \(up)")
         }
         let fleet = Fleet(name: name, state: state, workers: workers, submitter: submitter, admin: admin)
@@ -78,7 +79,8 @@ final class Fleet: Sendable {
         for _ in 0..<180 {
             last = try await rnx(["workers", "--json"])
             if last.status == 0, let workers = try? decode([WorkerAdvert].self, last),
-               Set(workers.filter { $0.runtimes.count >= 2 }.map(\.workerID)).isSuperset(of: [workerA, workerB]) {
+                Set(workers.filter { $0.runtimes.count >= 2 }.map(\.workerID)).isSuperset(of: [workerA, workerB])
+            {
                 return
             }
             try await Task.sleep(for: .milliseconds(500))

@@ -17,20 +17,20 @@ extension FleetSuite.FleetDeployTests {
         try "#!/bin/sh\necho converged \"$@\"\n".write(toFile: tree + "/bin/fleet-conv", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree + "/bin/fleet-conv")
         try """
-            name: "\(Self.convergeRuntime)"
-            language: "fleetconv"
-            type: "static"
-            version: "1.0"
-            description: "convergence test runtime: a shell script"
-            mounts:
-              - source: "bin"
-                target: "/usr/local/bin"
-                readonly: true
-            environment:
-              PATH_PREPEND: "/usr/local/bin"
-            test: "fleet-conv smoke"
+        name: "\(Self.convergeRuntime)"
+        language: "fleetconv"
+        type: "static"
+        version: "1.0"
+        description: "convergence test runtime: a shell script"
+        mounts:
+          - source: "bin"
+            target: "/usr/local/bin"
+            readonly: true
+        environment:
+          PATH_PREPEND: "/usr/local/bin"
+        test: "fleet-conv smoke"
 
-            """.write(toFile: tree + "/runtime.yml", atomically: true, encoding: .utf8)
+        """.write(toFile: tree + "/runtime.yml", atomically: true, encoding: .utf8)
         let package = directory + "/\(Self.convergeRuntime).tar.gz"
         let pack = try await Subprocess.run(Fleet.repoRoot + "/.build/debug/rnx", ["runtime", "pack", tree, "-o", package])
         try #require(pack.status == 0, "\(pack)")
@@ -44,8 +44,9 @@ extension FleetSuite.FleetDeployTests {
         for _ in 0..<180 {
             let status = try await fleet.rnx(["runtime", "status", "--json"])
             try #require(status.status == 0, "\(status)")
-            rows = Dictionary(try fleet.decode([RuntimeRollout].self, status).filter { $0.runtime == Self.convergeRuntime }
-                .map { ($0.workerID, $0) }, uniquingKeysWith: { $1 })
+            rows = Dictionary(
+                try fleet.decode([RuntimeRollout].self, status).filter { $0.runtime == Self.convergeRuntime }
+                    .map { ($0.workerID, $0) }, uniquingKeysWith: { $1 })
             if done(rows) { break }
             try await Task.sleep(for: .milliseconds(500))
         }

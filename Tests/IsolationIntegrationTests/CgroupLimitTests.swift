@@ -6,8 +6,10 @@ import Testing
 @Suite("Cgroup limits and accounting", .integration(needs: [.root]))
 struct CgroupLimitTests {
     /// Runs `command` inside a fresh job cgroup and returns the job (still present) with the result.
-    private func run(_ manager: CgroupManager, _ jobID: String, _ limits: ResourceLimits, ioPath: String = "/",
-                     _ command: String) throws -> (job: JobCgroup, status: Int32, output: String) {
+    private func run(
+        _ manager: CgroupManager, _ jobID: String, _ limits: ResourceLimits, ioPath: String = "/",
+        _ command: String
+    ) throws -> (job: JobCgroup, status: Int32, output: String) {
         let job = try manager.createJobCgroup(jobID: jobID, limits: limits, ioPath: ioPath)
         let process = try GatedProcess.spawn(command)
         try job.attach(pid: process.pid)
@@ -21,8 +23,9 @@ struct CgroupLimitTests {
         let manager = try CgroupTestHost.manager("oom")
         defer { CgroupTestHost.dropParents(manager) }
         let limit: Int64 = 64 << 20
-        let result = try run(manager, "oom", ResourceLimits(memoryBytes: limit),
-                             "/usr/bin/python3 -c 'b = b\"x\" * \(3 * limit); print(\"survived\")'")
+        let result = try run(
+            manager, "oom", ResourceLimits(memoryBytes: limit),
+            "/usr/bin/python3 -c 'b = b\"x\" * \(3 * limit); print(\"survived\")'")
         defer { try? result.job.remove() }
         #expect(terminatingSignal(result.status) == SIGKILL)
         #expect(!result.output.contains("survived"))
@@ -36,8 +39,9 @@ struct CgroupLimitTests {
         let manager = try CgroupTestHost.manager("peak")
         defer { CgroupTestHost.dropParents(manager) }
         let size = 200 << 20
-        let result = try run(manager, "peak", ResourceLimits(memoryBytes: 1 << 30),
-                             "/usr/bin/python3 -c 'b = b\"x\" * \(size); print(len(b))'")
+        let result = try run(
+            manager, "peak", ResourceLimits(memoryBytes: 1 << 30),
+            "/usr/bin/python3 -c 'b = b\"x\" * \(size); print(len(b))'")
         defer { try? result.job.remove() }
         #expect(exitedNormally(result.status))
         #expect(result.output.contains("\(size)"))
@@ -126,9 +130,11 @@ struct CgroupLimitTests {
         #expect(result.output == "Cpus_allowed_list:\t0\n")
     }
 
-    @Test("io throttle at 10 MiB/s holds direct writes within 20%",
-          .enabled(if: CgroupTestHost.ioDirectory != nil,
-                   "no directory on a block device (set JOBLET_TEST_IO_DIR to one)"))
+    @Test(
+        "io throttle at 10 MiB/s holds direct writes within 20%",
+        .enabled(
+            if: CgroupTestHost.ioDirectory != nil,
+            "no directory on a block device (set JOBLET_TEST_IO_DIR to one)"))
     func ioThrottle() throws {
         let manager = try CgroupTestHost.manager("io")
         defer { CgroupTestHost.dropParents(manager) }
@@ -136,8 +142,9 @@ struct CgroupLimitTests {
         let file = "\(dir)/joblet-io-test-\(getpid())"
         defer { unlink(file) }
         let rate: Int64 = 10 << 20
-        let result = try run(manager, "io", ResourceLimits(ioBytesPerSecond: rate), ioPath: dir,
-                             "dd if=/dev/zero of=\(file) bs=1M count=50 oflag=direct")
+        let result = try run(
+            manager, "io", ResourceLimits(ioBytesPerSecond: rate), ioPath: dir,
+            "dd if=/dev/zero of=\(file) bs=1M count=50 oflag=direct")
         defer { try? result.job.remove() }
         #expect(exitedNormally(result.status), "dd: \(result.output)")
         // ~5 s of writing, so the throttle's initial burst does not dominate the rate.
@@ -149,8 +156,9 @@ struct CgroupLimitTests {
         let seconds = try #require(Double(secondsField))
         #expect(bytes == Double(50 << 20))
         let measured = bytes / seconds
-        #expect(abs(measured - Double(rate)) <= 0.2 * Double(rate),
-                "dd wrote \(Int(measured)) bytes/s under a \(rate) bytes/s limit")
+        #expect(
+            abs(measured - Double(rate)) <= 0.2 * Double(rate),
+            "dd wrote \(Int(measured)) bytes/s under a \(rate) bytes/s limit")
     }
 
     @Test("kill() of a process tree leaves nothing and remove() deletes the directories")

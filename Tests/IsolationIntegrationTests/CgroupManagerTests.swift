@@ -78,8 +78,9 @@ struct CgroupManagerTests {
 
         let lenient = try CgroupTestHost.manager("io-lenient", allowUnenforced: true)
         defer { CgroupTestHost.dropParents(lenient) }
-        let job = try lenient.createJobCgroup(jobID: "io", limits: ResourceLimits(memoryBytes: 64 << 20, ioBytesPerSecond: 1 << 20),
-                                              ioPath: tmpfs)
+        let job = try lenient.createJobCgroup(
+            jobID: "io", limits: ResourceLimits(memoryBytes: 64 << 20, ioBytesPerSecond: 1 << 20),
+            ioPath: tmpfs)
         defer { try? job.remove() }
         #expect(job.unenforced == ["io"])
     }

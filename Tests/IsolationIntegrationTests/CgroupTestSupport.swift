@@ -75,9 +75,10 @@ enum CgroupTestHost {
     /// `cleanupLeftovers`) never touch each other's jobs or a real worker's.
     static func manager(_ tag: String, allowUnenforced: Bool = false, defaultPids: Int = 1024) throws -> CgroupManager {
         let unique = "joblet-test-\(getpid())-\(tag)"
-        return try CgroupManager(configuration: CgroupConfiguration(
-            v2Root: "/sys/fs/cgroup/\(unique).slice", v1Name: unique,
-            defaultPids: defaultPids, allowUnenforced: allowUnenforced))
+        return try CgroupManager(
+            configuration: CgroupConfiguration(
+                v2Root: "/sys/fs/cgroup/\(unique).slice", v1Name: unique,
+                defaultPids: defaultPids, allowUnenforced: allowUnenforced))
     }
 
     /// Removes the per-test parents created by `manager(_:)`.
@@ -109,7 +110,8 @@ enum CgroupTestHost {
     /// True while `pid` exists and is not a zombie waiting for a reaper.
     static func isRunning(_ pid: Int32) -> Bool {
         guard let stat = try? CgroupFS.read("/proc/\(pid)/stat"),
-              let afterName = stat.split(separator: ")").last else { return false }
+            let afterName = stat.split(separator: ")").last
+        else { return false }
         return afterName.dropFirst().first != "Z"
     }
 

@@ -64,8 +64,10 @@ struct DelegatedCgroupTests {
         var environment = ProcessInfo.processInfo.environment
         environment[Self.childVariable] = nested.services.joined(separator: ":")
         let (status, output) = try CombinedOutput.run(
-            ["/bin/sh", "-c", joins + " && exec \"$0\" --testing-library swift-testing --filter 'DelegatedCgroupTests/delegatedChild'",
-             try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")],
+            [
+                "/bin/sh", "-c", joins + " && exec \"$0\" --testing-library swift-testing --filter 'DelegatedCgroupTests/delegatedChild'",
+                try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+            ],
             environment: environment)
         #expect(status == 0, "\(output)")
         #expect(output.contains("delegated child: ok"), "the child test did not run: \(output)")
@@ -87,8 +89,9 @@ struct DelegatedCgroupTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment[childVariable] != nil))
     func delegatedChild() throws {
         let services = try #require(ProcessInfo.processInfo.environment[Self.childVariable]).split(separator: ":").map(String.init)
-        let manager = try CgroupManager(configuration: CgroupConfiguration(
-            v1Name: Self.jobParentName, allowUnenforced: false, delegated: true))
+        let manager = try CgroupManager(
+            configuration: CgroupConfiguration(
+                v1Name: Self.jobParentName, allowUnenforced: false, delegated: true))
         #expect(manager.parentDirectories == services.map { $0 + "/" + Self.jobParentName }.sorted())
         #expect(manager.availableControllers.contains("memory"))
         let own = try CgroupDelegation.ownPaths()

@@ -5,7 +5,8 @@ import Testing
 
 /// The job disk on its own: a loop-backed ext4 of exactly the limit, a pool that reuses barely used
 /// disks, and a sandbox whose /work and /tmp live on one without showing a host path.
-@Suite(.integration(needs: [.root]), .enabled(if: access("/dev/loop-control", W_OK) == 0, "no writable /dev/loop-control"), .serialized, .timeLimit(.minutes(10)))
+@Suite(
+    .integration(needs: [.root]), .enabled(if: access("/dev/loop-control", W_OK) == 0, "no writable /dev/loop-control"), .serialized, .timeLimit(.minutes(10)))
 struct LoopDiskTests {
     /// A scratch directory for disks, removed (with anything mounted in it) at the end.
     final class Scratch {
@@ -82,7 +83,8 @@ struct LoopDiskTests {
 
         // Filled to the brim: destroyed rather than emptied (and its image's space given back).
         try FileManager.default.createDirectory(atPath: second.tmpDirectory, withIntermediateDirectories: false)
-        _ = FileManager.default.createFile(atPath: second.tmpDirectory + "/fill", contents: Data(count: 15 << 20))  // may stop short at ENOSPC: full is the point
+        // The write may stop short at ENOSPC: full is the point.
+        _ = FileManager.default.createFile(atPath: second.tmpDirectory + "/fill", contents: Data(count: 15 << 20))
         await pool.release(second, clear: clear)
         #expect(pool.idleCount == 0)
         #expect(pool.lastDestroyReason != nil, "a destroyed disk says why")
@@ -107,7 +109,7 @@ struct LoopDiskTests {
         var made = Duration.zero
         for index in 0..<5 {
             let start = clock.now
-            let disk = try await pool.acquire(sizeBytes: Int64(64 + index) << 20)   // a new size: a new disk
+            let disk = try await pool.acquire(sizeBytes: Int64(64 + index) << 20)  // a new size: a new disk
             made += clock.now - start
             await pool.release(disk, clear: clear)
         }
@@ -136,8 +138,8 @@ struct LoopDiskTests {
     @Test func aCrashedPredecessorsDisksAreRemovedAtStart() async throws {
         let scratch = try Scratch()
         let crashed = DiskPool(directory: scratch.path, maxIdle: 2)
-        _ = try await crashed.acquire(sizeBytes: 16 << 20)   // never given back
-        try await crashed.warm(sizeBytes: 16 << 20)          // idle, never shut down
+        _ = try await crashed.acquire(sizeBytes: 16 << 20)  // never given back
+        try await crashed.warm(sizeBytes: 16 << 20)  // idle, never shut down
         #expect(!Self.traces(of: scratch.path).isEmpty)
 
         let removed = try DiskPool(directory: scratch.path, maxIdle: 2).removeLeftovers()
@@ -155,13 +157,17 @@ struct LoopDiskTests {
             chmod(path, mode_t(mode))
             chown(path, 65534, 65534)
         }
-        var plan = SandboxPlan(jobID: "disk-\(UInt32.random(in: 0...UInt32.max))",
-                               argv: ["/bin/sh", "-c", """
-                                   cat /proc/self/mountinfo
-                                   echo hi > /work/a && echo hi > /tmp/b && echo wrote
-                                   dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1 | grep -c 'No space left'
-                                   """],
-                               environment: [:], hostname: "job-disk", workDirectory: disk.workDirectory)
+        var plan = SandboxPlan(
+            jobID: "disk-\(UInt32.random(in: 0...UInt32.max))",
+            argv: [
+                "/bin/sh", "-c",
+                """
+                cat /proc/self/mountinfo
+                echo hi > /work/a && echo hi > /tmp/b && echo wrote
+                dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1 | grep -c 'No space left'
+                """,
+            ],
+            environment: [:], hostname: "job-disk", workDirectory: disk.workDirectory)
         plan.tmpDirectory = disk.tmpDirectory
         let run = try await SandboxHarness.run(plan)
         #expect(run.status == .exited(0), "\(run.err)")

@@ -31,8 +31,9 @@ struct SandboxCgroupTests {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         defer { rmdir(path) }
         let work = try WorkDirectory()
-        var plan = SandboxHarness.plan(["/bin/sh", "-c", "grep ':pids:' /proc/self/cgroup; exec sleep 1000"],
-                                       work: work)
+        var plan = SandboxHarness.plan(
+            ["/bin/sh", "-c", "grep ':pids:' /proc/self/cgroup; exec sleep 1000"],
+            work: work)
         plan.cgroup = TestPidsCgroup(path: path)
         let process = try Sandbox.spawn(plan)
         var out = ""

@@ -28,9 +28,9 @@ struct SandboxIsolationTests {
 
     @Test func onlyLoopbackExistsAndItIsUp() async throws {
         let script = """
-        tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '
-        python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); c=socket.create_connection(s.getsockname()); print('connected')"
-        """
+            tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '
+            python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); c=socket.create_connection(s.getsockname()); print('connected')"
+            """
         let run = try await SandboxHarness.sh(script)
         #expect(run.out == "lo\nconnected\n", "\(run.err)")
     }
@@ -42,26 +42,27 @@ struct SandboxIsolationTests {
         chmod(runtime.path + "/data", 0o666)
         chmod(runtime.path, 0o777)
         let script = """
-        import errno
-        for path in ['/usr/joblet-probe', '/opt/runtime/data', '/opt/runtime/new', '/joblet-probe', '/etc/passwd']:
-            try:
-                open(path, 'w')
-                print(path, 'writable')
-            except OSError as e:
-                print(path, errno.errorcode[e.errno])
-        """
+            import errno
+            for path in ['/usr/joblet-probe', '/opt/runtime/data', '/opt/runtime/new', '/joblet-probe', '/etc/passwd']:
+                try:
+                    open(path, 'w')
+                    print(path, 'writable')
+                except OSError as e:
+                    print(path, errno.errorcode[e.errno])
+            """
         let run = try await SandboxHarness.sh("python3 -c \"$SCRIPT\"; cat /opt/runtime/data") { plan in
             plan.environment["SCRIPT"] = script
             plan.runtimeMounts = [MountSpec(source: runtime.path, target: "/opt/runtime", readOnly: true)]
         }
-        #expect(run.out == """
-        /usr/joblet-probe EROFS
-        /opt/runtime/data EROFS
-        /opt/runtime/new EROFS
-        /joblet-probe EROFS
-        /etc/passwd EROFS
-        x
-        """, "\(run.err)")
+        #expect(
+            run.out == """
+                /usr/joblet-probe EROFS
+                /opt/runtime/data EROFS
+                /opt/runtime/new EROFS
+                /joblet-probe EROFS
+                /etc/passwd EROFS
+                x
+                """, "\(run.err)")
     }
 
     @Test func workIsTheWritableCwdWithUploads() async throws {
@@ -83,32 +84,35 @@ struct SandboxIsolationTests {
     }
 
     @Test func minimalDevWorksForTheJobUser() async throws {
-        let run = try await SandboxHarness.sh("""
-        echo gone > /dev/null && echo null-ok
-        head -c 4 /dev/zero | od -An -tx1 | tr -d ' '
-        head -c 16 /dev/urandom | wc -c
-        echo shm > /dev/shm/x && cat /dev/shm/x
-        ls /dev | tr '\\n' ' '; echo
-        touch /work/new; stat -c %a /work/new
-        """)
-        #expect(run.out == """
-        null-ok
-        00000000
-        16
-        shm
-        fd full null ptmx pts random shm stderr stdin stdout tty urandom zero\u{20}
-        644
+        let run = try await SandboxHarness.sh(
+            """
+            echo gone > /dev/null && echo null-ok
+            head -c 4 /dev/zero | od -An -tx1 | tr -d ' '
+            head -c 16 /dev/urandom | wc -c
+            echo shm > /dev/shm/x && cat /dev/shm/x
+            ls /dev | tr '\\n' ' '; echo
+            touch /work/new; stat -c %a /work/new
+            """)
+        #expect(
+            run.out == """
+                null-ok
+                00000000
+                16
+                shm
+                fd full null ptmx pts random shm stderr stdin stdout tty urandom zero\u{20}
+                644
 
-        """, "\(run.err)")
+                """, "\(run.err)")
     }
 
     @Test func jobRunsUnprivileged() async throws {
         let run = try await SandboxHarness.sh(
             "grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status")
-        let fields = Dictionary(uniqueKeysWithValues: run.out.split(separator: "\n").map { line in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            return (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces))
-        })
+        let fields = Dictionary(
+            uniqueKeysWithValues: run.out.split(separator: "\n").map { line in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                return (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces))
+            })
         #expect(fields["Uid"] == "65534\t65534\t65534\t65534")
         #expect(fields["Gid"] == "65534\t65534\t65534\t65534")
         #expect(fields["Groups"] == "65534")
@@ -121,38 +125,39 @@ struct SandboxIsolationTests {
 
     @Test func namespaceAndMountSyscallsAreRefused() async throws {
         let script = """
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        def show(name, r):
-            print(name, r, ctypes.get_errno() if r == -1 else 0)
-        show('unshare-user', libc.unshare(0x10000000))
-        show('unshare-ns', libc.unshare(0x00020000))
-        show('mount', libc.mount(b'tmpfs', b'/tmp', b'tmpfs', 0, None))
-        show('umount', libc.umount2(b'/proc', 2))
-        show('clone-newuser', libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0))
-        show('clone3', libc.syscall(435, 0, 0))
-        show('setns', libc.setns(0, 0))
-        params = ctypes.create_string_buffer(120)
-        show('io_uring_setup', libc.syscall(425, 8, params))
-        show('io_uring_enter', libc.syscall(426, 0, 0, 0, 0, 0, 0))
-        show('io_uring_register', libc.syscall(427, 0, 0, 0, 0))
-        """
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            def show(name, r):
+                print(name, r, ctypes.get_errno() if r == -1 else 0)
+            show('unshare-user', libc.unshare(0x10000000))
+            show('unshare-ns', libc.unshare(0x00020000))
+            show('mount', libc.mount(b'tmpfs', b'/tmp', b'tmpfs', 0, None))
+            show('umount', libc.umount2(b'/proc', 2))
+            show('clone-newuser', libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0))
+            show('clone3', libc.syscall(435, 0, 0))
+            show('setns', libc.setns(0, 0))
+            params = ctypes.create_string_buffer(120)
+            show('io_uring_setup', libc.syscall(425, 8, params))
+            show('io_uring_enter', libc.syscall(426, 0, 0, 0, 0, 0, 0))
+            show('io_uring_register', libc.syscall(427, 0, 0, 0, 0))
+            """
         let run = try await SandboxHarness.sh("python3 -c \"$SCRIPT\"; unshare -r true; echo unshare-bin $?") { plan in
             plan.environment["SCRIPT"] = script
         }
-        #expect(run.out == """
-        unshare-user -1 1
-        unshare-ns -1 1
-        mount -1 1
-        umount -1 1
-        clone-newuser -1 1
-        clone3 -1 38
-        setns -1 1
-        io_uring_setup -1 1
-        io_uring_enter -1 1
-        io_uring_register -1 1
-        unshare-bin 1
-        """ + "\n", "\(run.err)")
+        #expect(
+            run.out == """
+                unshare-user -1 1
+                unshare-ns -1 1
+                mount -1 1
+                umount -1 1
+                clone-newuser -1 1
+                clone3 -1 38
+                setns -1 1
+                io_uring_setup -1 1
+                io_uring_enter -1 1
+                io_uring_register -1 1
+                unshare-bin 1
+                """ + "\n", "\(run.err)")
     }
 
     @Test func workerEnvironmentDoesNotLeak() async throws {
@@ -171,10 +176,11 @@ struct SandboxIsolationTests {
     }
 
     @Test func thereIsNoWayOutOfTheRoot() async throws {
-        let run = try await SandboxHarness.sh("""
-        cd /work/../../..; ls; echo ---; ls /proc/self/root/; echo ---; cd /proc/self/cwd/../../..; ls; ls /home /root /var 2>/dev/null; echo $?
-        ls /proc/1/root/ >/dev/null 2>&1 || echo init-root-denied
-        """)
+        let run = try await SandboxHarness.sh(
+            """
+            cd /work/../../..; ls; echo ---; ls /proc/self/root/; echo ---; cd /proc/self/cwd/../../..; ls; ls /home /root /var 2>/dev/null; echo $?
+            ls /proc/1/root/ >/dev/null 2>&1 || echo init-root-denied
+            """)
         let sections = run.out.components(separatedBy: "---\n")
         #expect(sections.count == 3)
         let expected = Set(["bin", "dev", "etc", "lib", "lib64", "proc", "sbin", "tmp", "usr", "work"])
@@ -201,8 +207,10 @@ struct SandboxIsolationTests {
 
         // Found only inside the new mount namespace: reported by the child over the error pipe.
         let inner = try WorkDirectory()
-        plan.runtimeMounts = [MountSpec(source: work.path, target: "/opt/rt", readOnly: true),
-                              MountSpec(source: inner.path, target: "/opt/rt/nested", readOnly: true)]
+        plan.runtimeMounts = [
+            MountSpec(source: work.path, target: "/opt/rt", readOnly: true),
+            MountSpec(source: inner.path, target: "/opt/rt/nested", readOnly: true),
+        ]
         let nested = #expect(throws: SandboxError.self) { try Sandbox.spawn(plan) }
         #expect(nested?.code == .setup)
         #expect(nested?.stage == "create /opt/rt/nested")
@@ -214,8 +222,10 @@ struct SandboxIsolationTests {
         try "setting=1\n".write(toFile: runtime.path + "/tool.conf", atomically: false, encoding: .utf8)
         let shared = try WorkDirectory()
         let run = try await SandboxHarness.sh("cat /etc/tool.conf; echo written > /srv/shared/f") { plan in
-            plan.runtimeMounts = [MountSpec(source: runtime.path + "/tool.conf", target: "/etc/tool.conf"),
-                                  MountSpec(source: shared.path, target: "/srv/shared", readOnly: false)]
+            plan.runtimeMounts = [
+                MountSpec(source: runtime.path + "/tool.conf", target: "/etc/tool.conf"),
+                MountSpec(source: shared.path, target: "/srv/shared", readOnly: false),
+            ]
         }
         #expect(run.out == "setting=1\n", "\(run.err)")
         #expect(try String(contentsOfFile: shared.path + "/f", encoding: .utf8) == "written\n")

@@ -72,29 +72,30 @@ struct SandboxLifecycleTests {
 
     @Test func orphansAreReaped() async throws {
         // Orphans are re-parented to init; without reaping they would stay zombies.
-        let run = try await SandboxHarness.sh("""
-        for i in 1 2 3 4 5 6 7 8; do sh -c 'sleep 0 & exit 0'; done
-        for try in $(seq 1 200); do
-          z=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)
-          [ "$z" -eq 0 ] && break
-          sleep 0.05
-        done
-        echo zombies=$z
-        """)
+        let run = try await SandboxHarness.sh(
+            """
+            for i in 1 2 3 4 5 6 7 8; do sh -c 'sleep 0 & exit 0'; done
+            for try in $(seq 1 200); do
+              z=$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)
+              [ "$z" -eq 0 ] && break
+              sleep 0.05
+            done
+            echo zombies=$z
+            """)
         #expect(run.out == "zombies=0\n", "\(run.err)")
     }
 
     @Test func hundredMegabytesOfStdoutArriveIntact() async throws {
         let script = """
-        import os, sys, zlib
-        crc = 0
-        for _ in range(100):
-            block = os.urandom(1 << 20)
-            crc = zlib.crc32(block, crc)
-            sys.stdout.buffer.write(block)
-        sys.stdout.buffer.flush()
-        sys.stderr.write('%d %d' % (100 << 20, crc))
-        """
+            import os, sys, zlib
+            crc = 0
+            for _ in range(100):
+                block = os.urandom(1 << 20)
+                crc = zlib.crc32(block, crc)
+                sys.stdout.buffer.write(block)
+            sys.stdout.buffer.flush()
+            sys.stderr.write('%d %d' % (100 << 20, crc))
+            """
         let work = try WorkDirectory()
         let plan = SandboxHarness.plan(["python3", "-c", script], work: work)
         let process = try Sandbox.spawn(plan)

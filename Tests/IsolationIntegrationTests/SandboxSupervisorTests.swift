@@ -11,7 +11,7 @@ struct SandboxSupervisorTests {
     @Test func fiftyConcurrentJobsKeepTheirOutputAndCodesOnABoundedSetOfThreads() async throws {
         let jobs = 50
         let work = try WorkDirectory()
-        _ = try await SandboxHarness.sh("true")   // the supervisor and a few executor threads exist from here on
+        _ = try await SandboxHarness.sh("true")  // the supervisor and a few executor threads exist from here on
         let before = Self.threads()
         var processes: [SandboxProcess] = []
         for index in 0..<jobs {

@@ -27,8 +27,9 @@ final class WorkDirectory {
 
 enum SandboxHarness {
     static func plan(_ argv: [String], work: WorkDirectory, environment: [String: String] = [:]) -> SandboxPlan {
-        SandboxPlan(jobID: "test-\(UInt32.random(in: 0...UInt32.max))", argv: argv, environment: environment,
-                    hostname: "job-1a2b3c4d", workDirectory: work.path)
+        SandboxPlan(
+            jobID: "test-\(UInt32.random(in: 0...UInt32.max))", argv: argv, environment: environment,
+            hostname: "job-1a2b3c4d", workDirectory: work.path)
     }
 
     /// Runs a plan to completion, collecting all output.

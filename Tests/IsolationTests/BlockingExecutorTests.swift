@@ -23,7 +23,9 @@ struct BlockingExecutorTests {
             for _ in 0..<30 {
                 group.addTask {
                     await executor.run {
-                        running.state.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                        running.state.withLock {
+                            $0.now += 1; $0.most = max($0.most, $0.now)
+                        }
                         usleep(10_000)
                         running.state.withLock { $0.now -= 1 }
                     }

@@ -10,8 +10,10 @@ import Testing
         #expect(subnet.description == (text.contains("/") ? text : text + "/32"))
     }
 
-    @Test(arguments: ["10.89.0.1/16", "10.89.0/16", "10.089.0.0/16", "1.2.3.4/33", "1.2.3.4/", "256.0.0.0/8",
-                      " 10.0.0.0/8", "10.0.0.0/8 ", "10.0.0.0/8; flush ruleset", "a.b.c.d", "", "1.2.3.4/-1"])
+    @Test(arguments: [
+        "10.89.0.1/16", "10.89.0/16", "10.089.0.0/16", "1.2.3.4/33", "1.2.3.4/", "256.0.0.0/8",
+        " 10.0.0.0/8", "10.0.0.0/8 ", "10.0.0.0/8; flush ruleset", "a.b.c.d", "", "1.2.3.4/-1",
+    ])
     func malformedNetworksAreRefused(text: String) {
         #expect(IPv4Subnet(text) == nil)
     }
@@ -23,7 +25,7 @@ import Testing
         #expect(second.description == "10.99.1.0/24")
         #expect(second.host(1)?.description == "10.99.1.1")
         #expect(second.host(254)?.description == "10.99.1.254")
-        #expect(second.host(255) == nil)   // the broadcast address
+        #expect(second.host(255) == nil)  // the broadcast address
         #expect(second.host(0) == nil)
         #expect(pool.subnet(256, prefix: 24) == nil)
         #expect(second.hostCount == 254)
@@ -37,7 +39,7 @@ import Testing
             let ip = try #require(IPv4Address(address))
             #expect(policy.denied.contains { $0.contains(ip) }, "\(address)")
         }
-        #expect(!policy.denied.contains { $0.contains(IPv4Address(0x0101_0101)) })   // 1.1.1.1
+        #expect(!policy.denied.contains { $0.contains(IPv4Address(0x0101_0101)) })  // 1.1.1.1
         // A pool holding the broker is refused: its jobs would sit next to it.
         let clash = NetworkPolicy(brokers: [IPv4Endpoint(address: try #require(IPv4Address("10.89.3.4")), port: 5672)])
         #expect(throws: SandboxError.self) { try clash.validate() }

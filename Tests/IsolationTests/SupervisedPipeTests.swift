@@ -46,8 +46,9 @@ struct SupervisedPipeTests {
         let stdout = try Self.pipeEnds(), stderr = try Self.pipeEnds()
         defer { close(stdout.write); close(stderr.write) }
         let output = SandboxOutput(limitBytes: 1 << 10, limitChunks: 4) {}
-        let job = SupervisedJob(id: 0, pidfd: -1, mountNamespace: -1, stdout: stdout.read, stderr: stderr.read,
-                                outputLimit: nil, exit: SandboxExit(pidfd: -1), output: output)
+        let job = SupervisedJob(
+            id: 0, pidfd: -1, mountNamespace: -1, stdout: stdout.read, stderr: stderr.read,
+            outputLimit: nil, exit: SandboxExit(pidfd: -1), output: output)
         let reused = supervisor.jobs.withLock { _ in
             supervisor.close(job, pipe: 0)
             let reused = Self.reuse(stdout.read)

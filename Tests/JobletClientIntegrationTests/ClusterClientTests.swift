@@ -5,8 +5,9 @@ import Testing
 
 /// The client library as a Swift service uses it, against a real local cluster (broker, dispatcher
 /// and worker processes), without the rnx binary.
-@Suite(.integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(10)))
+@Suite(
+    .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(10)))
 struct ClusterClientTests {
     /// A chunk as (stream, text), to compare what a follower yielded.
     struct Line: Equatable, CustomStringConvertible {

@@ -27,7 +27,8 @@ extension LocalCluster {
             return try await withClient { client -> String? in
                 let workers = try await client.query(RPCRequest(method: .workers)).workers ?? []
                 guard workers.contains(where: { $0.workerID == workerID && $0.runtimes.contains { $0.id == LocalCluster.runtimeID } }),
-                      workers.contains(where: { $0.workerID == spareWorkerID }) else {
+                    workers.contains(where: { $0.workerID == spareWorkerID })
+                else {
                     return "workers: \(workers.map(\.workerID))"
                 }
                 // The dispatcher may answer queries a moment before it consumes submissions: probe with a job.

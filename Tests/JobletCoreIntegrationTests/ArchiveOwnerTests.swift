@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import TestSupport
@@ -39,12 +39,14 @@ import Testing
     @Test(.integration(needs: [.root])) func ownerIsAppliedToEveryEntry() throws {
         let scratch = try Scratch()
         defer { RuntimeScratch.remove(scratch.path) }
-        let archive = try scratch.python("up.tar.gz", Self.tarHelper + """
-            with tarfile.open(out, "w:gz") as t:
-                member(t, "dir", tarfile.DIRTYPE, mode=0o755)
-                member(t, "dir/input.txt", data=b"data")
-                member(t, "link", tarfile.SYMTYPE, linkname="dir/input.txt")
-            """)
+        let archive = try scratch.python(
+            "up.tar.gz",
+            Self.tarHelper + """
+                with tarfile.open(out, "w:gz") as t:
+                    member(t, "dir", tarfile.DIRTYPE, mode=0o755)
+                    member(t, "dir/input.txt", data=b"data")
+                    member(t, "link", tarfile.SYMTYPE, linkname="dir/input.txt")
+                """)
         let out = scratch.file("out")
         try ArchiveExtractor.extract(file: archive, to: out, owner: (uid: 4321, gid: 4322))
         for path in [out, out + "/dir", out + "/dir/input.txt", out + "/link"] {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import TestSupport
@@ -16,8 +16,10 @@ enum LockedTree {
             try "x".write(toFile: root + "/" + file, atomically: false, encoding: .utf8)
         }
         if let owner {
-            for entry in ["", "/locked", "/locked/inner", "/locked/inner/file", "/locked/file", "/readonly",
-                          "/readonly/file", "/secret"] {
+            for entry in [
+                "", "/locked", "/locked/inner", "/locked/inner/file", "/locked/file", "/readonly",
+                "/readonly/file", "/secret",
+            ] {
                 guard lchown(root + entry, owner, owner) == 0 else { throw HostileTreeError(what: "lchown", code: errno) }
             }
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import TestSupport
@@ -25,14 +25,17 @@ import Testing
 
         let job = Process()
         job.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        job.arguments = ["--mount", "--fork", "/bin/sh", "-c", """
+        job.arguments = [
+            "--mount", "--fork", "/bin/sh", "-c",
+            """
             set -e
             mount --make-rprivate /
             mount --bind '\(base)/node/node-20/bin' '\(mountPoint)'
             echo ready
             read x < '\(fifo)'
             cat '\(mountPoint)/marker' '\(mountPoint)/hello'
-            """]
+            """,
+        ]
         let output = Pipe()
         job.standardOutput = output
         job.standardError = output
@@ -45,7 +48,8 @@ import Testing
         }
         try #require(String(decoding: seen, as: UTF8.self) == "ready\n", "the job did not start: \(String(decoding: seen, as: UTF8.self))")
 
-        let replaced = try RuntimePackage.install(package: try RuntimeScratch.package(scratch, version: "20", marker: "new", pack: RuntimePackage.pack), basePath: base, force: true)
+        let replaced = try RuntimePackage.install(
+            package: try RuntimeScratch.package(scratch, version: "20", marker: "new", pack: RuntimePackage.pack), basePath: base, force: true)
         #expect(replaced.replaced)
         #expect(try String(contentsOfFile: base + "/node/node-20/bin/marker", encoding: .utf8) == "new\n")
         // The old tree is held for the job: retired, not deleted.

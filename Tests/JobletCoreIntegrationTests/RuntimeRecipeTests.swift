@@ -24,7 +24,8 @@ struct RuntimeRecipeTests {
         #expect(version.output.hasPrefix("3.11."), "\(version.output)")
 
         let where_ = try RuntimeRecipeHarness.run(["python3", "-c", "import sys, os;print(sys.executable, sys.prefix, os.__file__)"], runtime: directory)
-        #expect(where_.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            where_.output.trimmingCharacters(in: .whitespacesAndNewlines)
                 == "/usr/local/bin/python3 /usr/local /usr/local/lib/python3.11/os.py", "\(where_.output)")
 
         let write = try RuntimeRecipeHarness.run(["/bin/sh", "-c", "touch /usr/local/lib/python3.11/x"], runtime: directory)
@@ -38,11 +39,13 @@ struct RuntimeRecipeTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["JOBLET_TEST_ML"] == "1", "set JOBLET_TEST_ML=1"))
     func python311MLImportsNumpyAndPandasFromTheRuntime() throws {
         guard let directory = try built("python-3.11-ml") else { return }
-        let imported = try RuntimeRecipeHarness.run(["python", "-c", "import numpy, pandas, scipy, sklearn, matplotlib, pyarrow, ssl, sqlite3"], runtime: directory)
+        let imported = try RuntimeRecipeHarness.run(
+            ["python", "-c", "import numpy, pandas, scipy, sklearn, matplotlib, pyarrow, ssl, sqlite3"], runtime: directory)
         #expect(imported.status == 0, "\(imported.output)")
         let origin = try RuntimeRecipeHarness.run(["python", "-c", "import numpy,pandas;print(numpy.__file__);print(pandas.__file__)"], runtime: directory)
-        #expect(origin.output.split(separator: "\n").allSatisfy { $0.hasPrefix("/usr/local/lib/python3.11/dist-packages/") },
-                "\(origin.output)")
+        #expect(
+            origin.output.split(separator: "\n").allSatisfy { $0.hasPrefix("/usr/local/lib/python3.11/dist-packages/") },
+            "\(origin.output)")
         let config = try RuntimeConfig.load(directory: directory).value
         #expect(config.tags == ["ml"])
         #expect(try RuntimeResolver.resolve("python:3.11+ml", in: [config.descriptor]).id == "python-3.11-ml")
@@ -92,8 +95,9 @@ struct RuntimeRecipeTests {
         defer { RuntimeScratch.remove(scratch) }
         let first = scratch + "/python-3.11.tar.gz"
         try RuntimePackage.pack(runtimeDirectory: directory, to: first)
-        let installed = try RuntimePackage.install(package: first, basePath: scratch + "/base",
-                                                   expectedSHA256: try RuntimePackage.sha256(file: first))
+        let installed = try RuntimePackage.install(
+            package: first, basePath: scratch + "/base",
+            expectedSHA256: try RuntimePackage.sha256(file: first))
         #expect(installed.directory == scratch + "/base/python/python-3.11")
         let second = scratch + "/again.tar.gz"
         try RuntimePackage.pack(runtimeDirectory: installed.directory, to: second)

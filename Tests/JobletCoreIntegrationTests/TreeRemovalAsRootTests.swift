@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import TestSupport
@@ -10,8 +10,9 @@ import Testing
 /// mount inside the tree (TreeRemovalTests has the rest).
 @Suite("tree removal as root")
 struct TreeRemovalAsRootTests {
-    @Test("directories the job made unreadable (000) or read-only (0500), and a mode-000 file, go too",
-          .integration(needs: [.root]))
+    @Test(
+        "directories the job made unreadable (000) or read-only (0500), and a mode-000 file, go too",
+        .integration(needs: [.root]))
     func lockedDirectoriesAsRoot() throws {
         let scratch = try HostileTree.scratch("rm-locked")
         defer { try? TreeRemoval.remove(scratch) }
@@ -21,8 +22,9 @@ struct TreeRemovalAsRootTests {
         #expect(!HostileTree.exists(root))
     }
 
-    @Test("the same tree removed by its owner without root: modes are fixed through descriptors",
-          .integration(needs: [.root]), .enabled(if: LockedTree.setFilesystemUID != nil, "setfsuid not found"))
+    @Test(
+        "the same tree removed by its owner without root: modes are fixed through descriptors",
+        .integration(needs: [.root]), .enabled(if: LockedTree.setFilesystemUID != nil, "setfsuid not found"))
     func lockedDirectoriesAsOwner() async throws {
         let scratch = try HostileTree.scratch("rm-owner")
         defer { try? TreeRemoval.remove(scratch) }
@@ -34,8 +36,9 @@ struct TreeRemovalAsRootTests {
         #expect(!HostileTree.exists(root))
     }
 
-    @Test("a file system mounted inside the tree stops the removal and keeps its files",
-          .integration(needs: [.root]))
+    @Test(
+        "a file system mounted inside the tree stops the removal and keeps its files",
+        .integration(needs: [.root]))
     func mountInsideIsNotEntered() throws {
         let scratch = try HostileTree.scratch("rm-mount")
         defer { try? TreeRemoval.remove(scratch) }

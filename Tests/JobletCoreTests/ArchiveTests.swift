@@ -39,16 +39,16 @@ private final class Scratch {
 
 /// Python that appends one tar member: `add(name, type, data=b"", linkname="", mode=0o644)`.
 private let tarHelper = """
-def member(tar, name, kind=tarfile.REGTYPE, data=b"", linkname="", mode=0o644, devmajor=0, devminor=0):
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.mode = mode
-    info.linkname = linkname
-    info.size = len(data) if kind == tarfile.REGTYPE else 0
-    info.devmajor, info.devminor = devmajor, devminor
-    tar.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+    def member(tar, name, kind=tarfile.REGTYPE, data=b"", linkname="", mode=0o644, devmajor=0, devminor=0):
+        info = tarfile.TarInfo(name)
+        info.type = kind
+        info.mode = mode
+        info.linkname = linkname
+        info.size = len(data) if kind == tarfile.REGTYPE else 0
+        info.devmajor, info.devminor = devmajor, devminor
+        tar.addfile(info, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
 
-"""
+    """
 
 private func mode(_ path: String) throws -> Int {
     var info = stat()
@@ -61,13 +61,19 @@ private func mode(_ path: String) throws -> Int {
     static let hostile: [(name: String, members: String, reason: String)] = [
         ("dotdot", #"member(t, "ok.txt", data=b"fine"); member(t, "../evil", data=b"x")"#, "'..'"),
         ("absolute", #"member(t, base + "/abs-evil", data=b"x")"#, "absolute path"),
-        ("symlink-to-etc", #"member(t, "etc", tarfile.SYMTYPE, linkname="/etc"); member(t, "etc/evil", data=b"x")"#,
-         "points outside the destination"),
+        (
+            "symlink-to-etc", #"member(t, "etc", tarfile.SYMTYPE, linkname="/etc"); member(t, "etc/evil", data=b"x")"#,
+            "points outside the destination"
+        ),
         ("symlink-escape", #"member(t, "a", tarfile.SYMTYPE, linkname="../../x")"#, "points outside the destination"),
-        ("dotdot-after-name", #"member(t, "d", tarfile.DIRTYPE, mode=0o755); member(t, "d/a", tarfile.SYMTYPE, linkname="b/../../../x")"#,
-         "points outside the destination"),
-        ("through-symlink", #"member(t, "d", tarfile.DIRTYPE, mode=0o755); member(t, "l", tarfile.SYMTYPE, linkname="d"); member(t, "l/f", data=b"x")"#,
-         "written through the symlink 'l'"),
+        (
+            "dotdot-after-name", #"member(t, "d", tarfile.DIRTYPE, mode=0o755); member(t, "d/a", tarfile.SYMTYPE, linkname="b/../../../x")"#,
+            "points outside the destination"
+        ),
+        (
+            "through-symlink", #"member(t, "d", tarfile.DIRTYPE, mode=0o755); member(t, "l", tarfile.SYMTYPE, linkname="d"); member(t, "l/f", data=b"x")"#,
+            "written through the symlink 'l'"
+        ),
         ("hardlink-escape", #"member(t, "h", tarfile.LNKTYPE, linkname="../../etc/passwd")"#, "'..'"),
         ("hardlink-absolute", #"member(t, "h", tarfile.LNKTYPE, linkname="/etc/passwd")"#, "absolute path"),
         ("device", #"member(t, "null", tarfile.CHRTYPE, mode=0o666, devmajor=1, devminor=3)"#, "device, fifo or socket"),
@@ -79,10 +85,12 @@ private func mode(_ path: String) throws -> Int {
     func hostileTarIsRefusedAndLeavesNothing(index: Int) throws {
         let (name, members, reason) = Self.hostile[index]
         let scratch = try Scratch()
-        let archive = try scratch.python("\(name).tar.gz", tarHelper + """
-            with tarfile.open(out, "w:gz") as t:
-                \(members)
-            """)
+        let archive = try scratch.python(
+            "\(name).tar.gz",
+            tarHelper + """
+                with tarfile.open(out, "w:gz") as t:
+                    \(members)
+                """)
         let destination = scratch.file("out")
         let error = try #require(throws: JobletError.self) {
             try ArchiveExtractor.extract(file: archive, to: destination)
@@ -97,7 +105,9 @@ private func mode(_ path: String) throws -> Int {
     @Test func zipBombIsStoppedByActualBytes() throws {
         let scratch = try Scratch()
         // 50 MB of zeros in a ~50 KB zip: stopped while writing, by the bytes really decompressed.
-        let archive = try scratch.python("bomb.zip", """
+        let archive = try scratch.python(
+            "bomb.zip",
+            """
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
                 z.writestr("zeros", b"\\0" * (50 << 20))
             """)
@@ -106,18 +116,23 @@ private func mode(_ path: String) throws -> Int {
         let error = try #require(throws: JobletError.self) {
             try ArchiveExtractor.extract(file: archive, to: scratch.file("out"), limits: limits)
         }
-        #expect(error == JobletError(.unsafeArchive,
-            "archive decompresses to more than the limit of 10M in total (at entry 'zeros')"))
+        #expect(
+            error
+                == JobletError(
+                    .unsafeArchive,
+                    "archive decompresses to more than the limit of 10M in total (at entry 'zeros')"))
         #expect(try scratch.leftovers(except: ["bomb.zip"]) == [])
     }
 
     @Test func tooManyBytesAcrossEntriesAndTooManyEntriesAreRefused() throws {
         let scratch = try Scratch()
-        let archive = try scratch.python("many.tar.gz", tarHelper + """
-            with tarfile.open(out, "w:gz") as t:
-                for i in range(20):
-                    member(t, "f%02d" % i, data=b"z" * (1 << 20))
-            """)
+        let archive = try scratch.python(
+            "many.tar.gz",
+            tarHelper + """
+                with tarfile.open(out, "w:gz") as t:
+                    for i in range(20):
+                        member(t, "f%02d" % i, data=b"z" * (1 << 20))
+                """)
         let bytesError = try #require(throws: JobletError.self) {
             try ArchiveExtractor.extract(file: archive, to: scratch.file("out"), limits: .init(maxTotalBytes: 5 << 20))
         }
@@ -143,16 +158,18 @@ private func mode(_ path: String) throws -> Int {
 
     @Test func normalTarGzExtractsWithModesAndStripsSetuid() throws {
         let scratch = try Scratch()
-        let archive = try scratch.python("ok.tar.gz", tarHelper + """
-            with tarfile.open(out, "w:gz") as t:
-                member(t, "./bin", tarfile.DIRTYPE, mode=0o750)
-                member(t, "./bin/run.sh", data=b"#!/bin/sh\\necho hi\\n", mode=0o755)
-                member(t, "./bin/suid", data=b"x", mode=0o4755)
-                member(t, "./secret", data=b"s3cret", mode=0o600)
-                member(t, "./current", tarfile.SYMTYPE, linkname="bin/run.sh")
-                member(t, "./bin/up", tarfile.SYMTYPE, linkname="../secret")
-                member(t, "./bin/hard", tarfile.LNKTYPE, linkname="./secret")
-            """)
+        let archive = try scratch.python(
+            "ok.tar.gz",
+            tarHelper + """
+                with tarfile.open(out, "w:gz") as t:
+                    member(t, "./bin", tarfile.DIRTYPE, mode=0o750)
+                    member(t, "./bin/run.sh", data=b"#!/bin/sh\\necho hi\\n", mode=0o755)
+                    member(t, "./bin/suid", data=b"x", mode=0o4755)
+                    member(t, "./secret", data=b"s3cret", mode=0o600)
+                    member(t, "./current", tarfile.SYMTYPE, linkname="bin/run.sh")
+                    member(t, "./bin/up", tarfile.SYMTYPE, linkname="../secret")
+                    member(t, "./bin/hard", tarfile.LNKTYPE, linkname="./secret")
+                """)
         #expect(try ArchiveExtractor.list(file: archive) == ["bin", "bin/run.sh", "bin/suid", "secret", "current", "bin/up", "bin/hard"])
         let out = scratch.file("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)  // empty is fine
@@ -171,10 +188,12 @@ private func mode(_ path: String) throws -> Int {
 
     @Test func nonEmptyDestinationIsRefused() throws {
         let scratch = try Scratch()
-        let archive = try scratch.python("ok.tar", tarHelper + """
-            with tarfile.open(out, "w") as t:
-                member(t, "a", data=b"new")
-            """)
+        let archive = try scratch.python(
+            "ok.tar",
+            tarHelper + """
+                with tarfile.open(out, "w") as t:
+                    member(t, "a", data=b"new")
+                """)
         let out = scratch.file("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
         #expect(FileManager.default.createFile(atPath: out + "/a", contents: Data("old".utf8)))
@@ -184,7 +203,9 @@ private func mode(_ path: String) throws -> Int {
 
     @Test func zipExtractsWithModes() throws {
         let scratch = try Scratch()
-        let archive = try scratch.python("ok.zip", """
+        let archive = try scratch.python(
+            "ok.zip",
+            """
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
                 d = zipfile.ZipInfo("pkg/")
                 d.external_attr = (0o40755 << 16) | 0x10
@@ -212,8 +233,9 @@ private func mode(_ path: String) throws -> Int {
         try fm.createDirectory(atPath: tree + "/lib/python/empty", withIntermediateDirectories: true)
         let created = [
             fm.createFile(atPath: tree + "/runtime.yml", contents: Data("name: t\n".utf8), attributes: [.posixPermissions: 0o644]),
-            fm.createFile(atPath: tree + "/lib/python/run", contents: Data(repeating: 7, count: 100_000),
-                          attributes: [.posixPermissions: 0o755]),
+            fm.createFile(
+                atPath: tree + "/lib/python/run", contents: Data(repeating: 7, count: 100_000),
+                attributes: [.posixPermissions: 0o755]),
             fm.createFile(atPath: tree + "/lib/private", contents: Data("p".utf8), attributes: [.posixPermissions: 0o600]),
         ]
         #expect(created == [true, true, true])
@@ -256,8 +278,10 @@ private func mode(_ path: String) throws -> Int {
         #expect(first[3] & 0x08 == 0)  // no FNAME in the gzip header
         #expect(try ArchiveWriter.tarGz(directory: tree) == Array(first))
 
-        #expect(try ArchiveExtractor.list(file: scratch.file("a.tar.gz")) ==
-            ["bin", "lib", "lib/private", "lib/python", "lib/python/empty", "lib/python/run", "runtime.yml"])
+        #expect(
+            try ArchiveExtractor.list(file: scratch.file("a.tar.gz")) == [
+                "bin", "lib", "lib/private", "lib/python", "lib/python/empty", "lib/python/run", "runtime.yml",
+            ])
         let out = scratch.file("out")
         try ArchiveExtractor.extract(file: scratch.file("a.tar.gz"), to: out)
         #expect(try snapshot(out) == snapshot(tree))

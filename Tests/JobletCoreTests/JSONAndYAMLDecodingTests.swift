@@ -137,41 +137,51 @@ private func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> 
         let fromYAML = try YAML.decode(Sample.self, from: sampleYAML, file: "sample.yml")
         #expect(fromYAML.warnings.isEmpty)
         #expect(fromJSON == fromYAML.value)
-        #expect(fromJSON == Sample(
-            name: "n", enabled: true, slots: 4, mode: 420, ratio: 0.5, scale: 1.5, offset: -7, kind: .safe,
-            tags: ["a", "b"], env: ["A": "1", "B": "x"],
-            mounts: [Mount(source: "s", target: "/t", readonly: false), Mount(source: "u", target: "/v", readonly: nil)],
-            absent: nil, empty: nil, holes: [1, nil, 3], matrix: [[1, 2], []], pair: Pair(first: 5, second: 6),
-            size: ByteSize(bytes: 1 << 30), checked: Checked(text: "fine")))
+        #expect(
+            fromJSON
+                == Sample(
+                    name: "n", enabled: true, slots: 4, mode: 420, ratio: 0.5, scale: 1.5, offset: -7, kind: .safe,
+                    tags: ["a", "b"], env: ["A": "1", "B": "x"],
+                    mounts: [Mount(source: "s", target: "/t", readonly: false), Mount(source: "u", target: "/v", readonly: nil)],
+                    absent: nil, empty: nil, holes: [1, nil, 3], matrix: [[1, 2], []], pair: Pair(first: 5, second: 6),
+                    size: ByteSize(bytes: 1 << 30), checked: Checked(text: "fine")))
     }
 
     @Test(arguments: [
-        JSONAndYAMLFailure(json: #"{"command":["a",["x"]],"limits":{},"uploads":[]}"#,
-                    yaml: "command: [a, [x]]\nlimits: {}\nuploads: []\n",
-                    path: "command[1]", jsonSays: "expected a string, found array", yamlSays: "expected a string, found a list"),
-        JSONAndYAMLFailure(json: #"{"command":[],"limits":{"interactive":1},"uploads":[]}"#,
-                    yaml: "command: []\nlimits:\n  interactive: 1\nuploads: []\n",
-                    path: "limits.interactive", jsonSays: "expected a boolean, found number",
-                    yamlSays: "expected a boolean (true or false), found a number"),
-        JSONAndYAMLFailure(json: #"{"command":[],"limits":[],"uploads":[]}"#,
-                    yaml: "command: []\nlimits: []\nuploads: []\n",
-                    path: "limits", jsonSays: "expected an object, found array", yamlSays: "expected a mapping, found a list"),
-        JSONAndYAMLFailure(json: #"{"command":[],"limits":{},"uploads":[{"name":"a","mode":1},{"name":null,"mode":1}]}"#,
-                    yaml: "command: []\nlimits: {}\nuploads:\n  - {name: a, mode: 1}\n  - {name: ~, mode: 1}\n",
-                    path: "uploads[1].name", jsonSays: "expected a string, found null", yamlSays: "expected a string, found null"),
-        JSONAndYAMLFailure(json: #"{"command":[],"limits":{},"uploads":[{"name":"a","mode":70000}]}"#,
-                    yaml: "command: []\nlimits: {}\nuploads:\n  - {name: a, mode: 70000}\n",
-                    path: "uploads[0].mode", jsonSays: "expected an integer between 0 and 65535, found 70000",
-                    yamlSays: "expected an integer between 0 and 65535, found 70000"),
-        JSONAndYAMLFailure(json: #"{"command":[],"limits":{"memory":"1"},"uploads":[]}"#,
-                    yaml: "command: []\nlimits:\n  memory: \"1\"\nuploads: []\n",
-                    path: "limits.memory", jsonSays: "expected an integer, found string", yamlSays: "expected an integer, found a string"),
-        JSONAndYAMLFailure(json: #"{"command":[],"limits":{},"uploads":[],"pair":[5]}"#,
-                    yaml: "command: []\nlimits: {}\nuploads: []\npair: [5]\n",
-                    path: "pair", jsonSays: "expected at least 2 elements, found 1", yamlSays: "expected at least 2 items, found 1"),
-        JSONAndYAMLFailure(json: #"{"command":[],"limits":{},"uploads":[],"checked":"bad"}"#,
-                    yaml: "command: []\nlimits: {}\nuploads: []\nchecked: bad\n",
-                    path: "checked", jsonSays: "bad is not allowed", yamlSays: "bad is not allowed"),
+        JSONAndYAMLFailure(
+            json: #"{"command":["a",["x"]],"limits":{},"uploads":[]}"#,
+            yaml: "command: [a, [x]]\nlimits: {}\nuploads: []\n",
+            path: "command[1]", jsonSays: "expected a string, found array", yamlSays: "expected a string, found a list"),
+        JSONAndYAMLFailure(
+            json: #"{"command":[],"limits":{"interactive":1},"uploads":[]}"#,
+            yaml: "command: []\nlimits:\n  interactive: 1\nuploads: []\n",
+            path: "limits.interactive", jsonSays: "expected a boolean, found number",
+            yamlSays: "expected a boolean (true or false), found a number"),
+        JSONAndYAMLFailure(
+            json: #"{"command":[],"limits":[],"uploads":[]}"#,
+            yaml: "command: []\nlimits: []\nuploads: []\n",
+            path: "limits", jsonSays: "expected an object, found array", yamlSays: "expected a mapping, found a list"),
+        JSONAndYAMLFailure(
+            json: #"{"command":[],"limits":{},"uploads":[{"name":"a","mode":1},{"name":null,"mode":1}]}"#,
+            yaml: "command: []\nlimits: {}\nuploads:\n  - {name: a, mode: 1}\n  - {name: ~, mode: 1}\n",
+            path: "uploads[1].name", jsonSays: "expected a string, found null", yamlSays: "expected a string, found null"),
+        JSONAndYAMLFailure(
+            json: #"{"command":[],"limits":{},"uploads":[{"name":"a","mode":70000}]}"#,
+            yaml: "command: []\nlimits: {}\nuploads:\n  - {name: a, mode: 70000}\n",
+            path: "uploads[0].mode", jsonSays: "expected an integer between 0 and 65535, found 70000",
+            yamlSays: "expected an integer between 0 and 65535, found 70000"),
+        JSONAndYAMLFailure(
+            json: #"{"command":[],"limits":{"memory":"1"},"uploads":[]}"#,
+            yaml: "command: []\nlimits:\n  memory: \"1\"\nuploads: []\n",
+            path: "limits.memory", jsonSays: "expected an integer, found string", yamlSays: "expected an integer, found a string"),
+        JSONAndYAMLFailure(
+            json: #"{"command":[],"limits":{},"uploads":[],"pair":[5]}"#,
+            yaml: "command: []\nlimits: {}\nuploads: []\npair: [5]\n",
+            path: "pair", jsonSays: "expected at least 2 elements, found 1", yamlSays: "expected at least 2 items, found 1"),
+        JSONAndYAMLFailure(
+            json: #"{"command":[],"limits":{},"uploads":[],"checked":"bad"}"#,
+            yaml: "command: []\nlimits: {}\nuploads: []\nchecked: bad\n",
+            path: "checked", jsonSays: "bad is not allowed", yamlSays: "bad is not allowed"),
     ])
     func failuresNameTheSamePath(failure: JSONAndYAMLFailure) throws {
         #expect(throws: JobletError(.invalidJSON, "\(failure.path): \(failure.jsonSays)")) {
@@ -200,8 +210,9 @@ private func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> 
         }
         let yaml = "command: []\nlimits: {}\nuploads:\n  - {name: a, mode: 1}\n  - {name: b, mode: 2, modes: 3}\n"
         let decoded = try YAML.decode(Job.self, from: yaml, file: "job.yml")
-        #expect(decoded.warnings.map(\.description) == [
-            "job.yml:5:24: unknown key 'uploads[1].modes' (ignored); known keys: mode, name",
-        ])
+        #expect(
+            decoded.warnings.map(\.description) == [
+                "job.yml:5:24: unknown key 'uploads[1].modes' (ignored); known keys: mode, name"
+            ])
     }
 }

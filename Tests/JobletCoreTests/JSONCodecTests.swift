@@ -35,9 +35,10 @@ private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     @Test func encodesCompactInDeclarationOrderAndRoundTrips() throws {
         let bytes = try JSONCodec.encode(request)
-        #expect(text(bytes) == #"{"job_id":"j-1","command":["python3","-c","print(1)"],"env":{"A":"1","B":"2"},"#
-            + #""limits":{"memory":536870912},"uploads":[{"name":"data.csv","mode":420}],"timeout_seconds":0.1,"#
-            + #""interactive":false,"metadata":{"z":1,"a":[null,true,2.5,"é\"\n"]}}"#)
+        #expect(
+            text(bytes) == #"{"job_id":"j-1","command":["python3","-c","print(1)"],"env":{"A":"1","B":"2"},"#
+                + #""limits":{"memory":536870912},"uploads":[{"name":"data.csv","mode":420}],"timeout_seconds":0.1,"#
+                + #""interactive":false,"metadata":{"z":1,"a":[null,true,2.5,"é\"\n"]}}"#)
         #expect(try JSONCodec.decode(JobRequest.self, from: bytes) == request)
     }
 
@@ -57,40 +58,53 @@ private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
         #expect(object["b"] == .array([.int(1), .double(2), .double(1e300), .double(-0.5)]))
         let out = text(try JSONCodec.serialize(value))
         #expect(out == #"{"b":[1,2.0,1e300,-0.5],"a":{"x":null}}"#)
-        #expect(text(try JSONCodec.serialize(.array([.double(100), .double(0.30000000000000004)])))
-            == "[100.0,0.30000000000000004]")
+        #expect(
+            text(try JSONCodec.serialize(.array([.double(100), .double(0.30000000000000004)])))
+                == "[100.0,0.30000000000000004]")
     }
 
     @Test func wrongTypeNamesPathAndWhatWasFound() {
         #expect(throws: JobletError(.invalidJSON, "command[2]: expected a string, found number")) {
-            try JSONCodec.decode(JobRequest.self, from: json(
-                #"{"job_id":"j","command":["a","b",3],"env":{},"limits":{},"uploads":[],"interactive":true}"#))
+            try JSONCodec.decode(
+                JobRequest.self,
+                from: json(
+                    #"{"job_id":"j","command":["a","b",3],"env":{},"limits":{},"uploads":[],"interactive":true}"#))
         }
         #expect(throws: JobletError(.invalidJSON, "interactive: expected a boolean, found number")) {
-            try JSONCodec.decode(JobRequest.self, from: json(
-                #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[],"interactive":1}"#))
+            try JSONCodec.decode(
+                JobRequest.self,
+                from: json(
+                    #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[],"interactive":1}"#))
         }
         #expect(throws: JobletError(.invalidJSON, "uploads[0].name: expected a string, found null")) {
-            try JSONCodec.decode(JobRequest.self, from: json(
-                #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[{"name":null,"mode":1}],"interactive":true}"#))
+            try JSONCodec.decode(
+                JobRequest.self,
+                from: json(
+                    #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[{"name":null,"mode":1}],"interactive":true}"#))
         }
     }
 
     @Test func integerWidthsAreChecked() {
         #expect(throws: JobletError(.invalidJSON, "uploads[0].mode: expected an integer between 0 and 65535, found 70000")) {
-            try JSONCodec.decode(JobRequest.self, from: json(
-                #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[{"name":"n","mode":70000}],"interactive":true}"#))
+            try JSONCodec.decode(
+                JobRequest.self,
+                from: json(
+                    #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[{"name":"n","mode":70000}],"interactive":true}"#))
         }
         #expect(throws: JobletError(.invalidJSON, "retries: expected an integer, found 1.5")) {
-            try JSONCodec.decode(JobRequest.self, from: json(
-                #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[],"interactive":true,"retries":1.5}"#))
+            try JSONCodec.decode(
+                JobRequest.self,
+                from: json(
+                    #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[],"interactive":true,"retries":1.5}"#))
         }
     }
 
     @Test func customTypeDataCorruptedKeepsItsMessage() {
         #expect(throws: JobletError(.invalidJSON, "limits.memory: expected \(ByteSize.acceptedForms)")) {
-            try JSONCodec.decode(JobRequest.self, from: json(
-                #"{"job_id":"j","command":[],"env":{},"limits":{"memory":"lots"},"uploads":[],"interactive":true}"#))
+            try JSONCodec.decode(
+                JobRequest.self,
+                from: json(
+                    #"{"job_id":"j","command":[],"env":{},"limits":{"memory":"lots"},"uploads":[],"interactive":true}"#))
         }
     }
 
@@ -99,8 +113,10 @@ private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
             try JSONCodec.decode(JobRequest.self, from: json(#"{"command":[],"env":{},"limits":{},"uploads":[],"interactive":true}"#))
         }
         #expect(throws: JobletError(.invalidJSON, "uploads[0].mode: missing required field")) {
-            try JSONCodec.decode(JobRequest.self, from: json(
-                #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[{"name":"n"}],"interactive":true}"#))
+            try JSONCodec.decode(
+                JobRequest.self,
+                from: json(
+                    #"{"job_id":"j","command":[],"env":{},"limits":{},"uploads":[{"name":"n"}],"interactive":true}"#))
         }
     }
 

@@ -13,11 +13,13 @@ struct JobRequestValidationTests {
     }
 
     @Test func acceptsATypicalRequest() throws {
-        let request = JobRequest(command: ["python", "app.py"], runtime: "python:3.11+ml", arch: "amd64",
-                                 env: ["MODE": "fast"], volumes: ["pip-cache"],
-                                 limits: JobLimits(memory: ByteSize(bytes: 512 << 20), cpuPercent: 150, cpuCores: "0-1",
-                                                   pids: 100, timeout: JobDuration(seconds: 600)),
-                                 priority: 5)
+        let request = JobRequest(
+            command: ["python", "app.py"], runtime: "python:3.11+ml", arch: "amd64",
+            env: ["MODE": "fast"], volumes: ["pip-cache"],
+            limits: JobLimits(
+                memory: ByteSize(bytes: 512 << 20), cpuPercent: 150, cpuCores: "0-1",
+                pids: 100, timeout: JobDuration(seconds: 600)),
+            priority: 5)
         #expect(message(request) == nil)
     }
 

@@ -12,17 +12,21 @@ import Testing
         try RuntimeScratch.runtime(at: base + "/python/python-3.11", name: "python-3.11", version: "3.11")
         try RuntimeScratch.runtime(at: base + "/node-20", name: "node-20", version: "20")  // flat layout
         // Broken: a mount target that is not absolute.
-        try RuntimeScratch.write("name: java-17\nmounts:\n  - source: jdk\n    target: opt/jdk\n",
-                                 to: base + "/java/java-17/runtime.yml")
+        try RuntimeScratch.write(
+            "name: java-17\nmounts:\n  - source: jdk\n    target: opt/jdk\n",
+            to: base + "/java/java-17/runtime.yml")
         // Broken: a mount source symlink leaving the runtime directory.
-        try RuntimeScratch.write("name: ruby-3\nmounts:\n  - source: lib\n    target: /opt/ruby\n",
-                                 to: base + "/ruby/ruby-3/runtime.yml")
+        try RuntimeScratch.write(
+            "name: ruby-3\nmounts:\n  - source: lib\n    target: /opt/ruby\n",
+            to: base + "/ruby/ruby-3/runtime.yml")
         try FileManager.default.createSymbolicLink(atPath: base + "/ruby/ruby-3/lib", withDestinationPath: "/etc")
         // Incompatible: built for aarch64 only, and one needing more memory than the host has.
-        try RuntimeScratch.runtime(at: base + "/go/go-1.22", name: "go-1.22", version: "1.22",
-                                   extra: "requirements:\n  architectures: [arm64]")
-        try RuntimeScratch.runtime(at: base + "/python/python-3.12-ml", name: "python-3.12-ml", version: "3.12",
-                                   extra: "requirements:\n  min_memory: 64G")
+        try RuntimeScratch.runtime(
+            at: base + "/go/go-1.22", name: "go-1.22", version: "1.22",
+            extra: "requirements:\n  architectures: [arm64]")
+        try RuntimeScratch.runtime(
+            at: base + "/python/python-3.12-ml", name: "python-3.12-ml", version: "3.12",
+            extra: "requirements:\n  min_memory: 64G")
         try FileManager.default.createDirectory(atPath: base + "/.staging-abc/x", withIntermediateDirectories: true)
 
         let catalog = RuntimeCatalog.scan(basePath: base, host: host)

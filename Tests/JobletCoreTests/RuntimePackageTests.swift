@@ -88,7 +88,8 @@ import Testing
             (error as? JobletError)?.message.hasPrefix("invalid archive: \(package) has sha256 \(expected)") == true
         }
         #expect(!FileManager.default.fileExists(atPath: scratch + "/base/node"))
-        #expect(try RuntimePackage.install(package: package, basePath: scratch + "/base", expectedSHA256: String(expected).uppercased())
+        #expect(
+            try RuntimePackage.install(package: package, basePath: scratch + "/base", expectedSHA256: String(expected).uppercased())
                 .directory == scratch + "/base/node/node-20")
     }
 

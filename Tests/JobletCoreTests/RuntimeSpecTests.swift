@@ -2,21 +2,24 @@ import Testing
 @testable import JobletCore
 
 @Suite struct RuntimeSpecTests {
-    @Test(arguments: [
-        ("python:3.11+ml", "python", "3.11", ["ml"], nil, nil),
-        ("python:3.11", "python", "3.11", [], nil, nil),
-        ("python:3", "python", "3", [], nil, nil),
-        ("node:20", "node", "20", [], nil, nil),
-        ("java:17", "java", "17", [], nil, nil),
-        ("Python", "python", nil, [], nil, nil),
-        ("python+ml", "python", nil, ["ml"], nil, nil),
-        ("python-3.11-ml", "python", "3.11", ["ml"], "python-3.11-ml", nil),
-        ("node:20@amd64", "node", "20", [], nil, "x86_64"),
-        ("python:3.11+ml@arm64", "python", "3.11", ["ml"], nil, "aarch64"),
-        ("java-17@aarch64", "java", "17", [], "java-17", "aarch64"),
-    ] as [(String, String, String?, [String], String?, String?)])
-    func parsesAcceptedForms(text: String, language: String, version: String?, tags: [String],
-                             id: String?, arch: String?) throws {
+    @Test(
+        arguments: [
+            ("python:3.11+ml", "python", "3.11", ["ml"], nil, nil),
+            ("python:3.11", "python", "3.11", [], nil, nil),
+            ("python:3", "python", "3", [], nil, nil),
+            ("node:20", "node", "20", [], nil, nil),
+            ("java:17", "java", "17", [], nil, nil),
+            ("Python", "python", nil, [], nil, nil),
+            ("python+ml", "python", nil, ["ml"], nil, nil),
+            ("python-3.11-ml", "python", "3.11", ["ml"], "python-3.11-ml", nil),
+            ("node:20@amd64", "node", "20", [], nil, "x86_64"),
+            ("python:3.11+ml@arm64", "python", "3.11", ["ml"], nil, "aarch64"),
+            ("java-17@aarch64", "java", "17", [], "java-17", "aarch64"),
+        ] as [(String, String, String?, [String], String?, String?)])
+    func parsesAcceptedForms(
+        text: String, language: String, version: String?, tags: [String],
+        id: String?, arch: String?
+    ) throws {
         let spec = try RuntimeSpec(parsing: text)
         #expect(spec.language == language)
         #expect(spec.version == version)
@@ -30,8 +33,10 @@ import Testing
         #expect(try RuntimeSpec(parsing: "python-3.11-ml@arm64").description == "python-3.11-ml@aarch64")
     }
 
-    @Test(arguments: ["", "python:", ":3.11", "python:3.11:4", "python:3.11+", "py thon:3", "python@sparc",
-                      "python:abc", "../etc", "python-ml", "node:20@"])
+    @Test(arguments: [
+        "", "python:", ":3.11", "python:3.11:4", "python:3.11+", "py thon:3", "python@sparc",
+        "python:abc", "../etc", "python-ml", "node:20@",
+    ])
     func rejectsBadSpecsNamingTheAcceptedForms(text: String) {
         #expect {
             try RuntimeSpec(parsing: text)
@@ -67,8 +72,8 @@ import Testing
 
     @Test(arguments: [
         ("python:3.11+ml", "python-3.11-ml"),
-        ("python:3.11", "python-3.11"),   // no tags asked: the runtime without extra tags
-        ("python:3", "python-3.11"),      // 3.11 > 3.9 by components
+        ("python:3.11", "python-3.11"),  // no tags asked: the runtime without extra tags
+        ("python:3", "python-3.11"),  // 3.11 > 3.9 by components
         ("python:3.9", "python-3.9"),
         ("python", "python-3.11"),
         ("python+ml", "python-3.11-ml"),
@@ -91,7 +96,8 @@ import Testing
             RuntimeDescriptor(id: "python-3.10", language: "python", version: "3.10"),
         ]
         #expect(try RuntimeResolver.resolve("python:3", in: runtimes).id == "python-3.12")
-        #expect(RuntimeResolver.candidates(for: try RuntimeSpec(parsing: "python"), in: runtimes).map(\.id)
+        #expect(
+            RuntimeResolver.candidates(for: try RuntimeSpec(parsing: "python"), in: runtimes).map(\.id)
                 == ["python-3.12", "python-3.10", "python-3.9"])
     }
 

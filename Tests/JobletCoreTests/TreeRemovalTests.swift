@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Foundation
 import TestSupport
@@ -81,9 +81,11 @@ struct TreeRemovalTests {
         defer { try? TreeRemoval.remove(scratch) }
         let root = scratch + "/job"
         try FileManager.default.createDirectory(atPath: root + "/deeper/still", withIntermediateDirectories: true)
-        for (link, target) in [("to-dir", outside), ("to-file", outside + "/canary"), ("slash", "/"),
-                               ("deeper/to-sub", outside + "/sub"), ("deeper/still/up", "../.."),
-                               ("deeper/still/dangling", "/nonexistent/joblet")] {
+        for (link, target) in [
+            ("to-dir", outside), ("to-file", outside + "/canary"), ("slash", "/"),
+            ("deeper/to-sub", outside + "/sub"), ("deeper/still/up", "../.."),
+            ("deeper/still/dangling", "/nonexistent/joblet"),
+        ] {
             #expect(symlink(target, root + "/" + link) == 0)
         }
         try TreeRemoval.remove(root)

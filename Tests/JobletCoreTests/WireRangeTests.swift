@@ -44,10 +44,12 @@ import Testing
         let volumes = (0...JobRequest.maxVolumes).map { "v\($0)" }
         #expect(throws: JobletError.self) { try JobRequest(command: ["true"], volumes: volumes).validate() }
         // The largest values in range pass.
-        let edge = JobRequest(command: ["true"], limits: JobLimits(
-            memory: JobLimits.memoryRange.upperBound, cpuPercent: 100_000, ioBytesPerSecond: JobLimits.ioBytesPerSecondRange.upperBound,
-            pids: JobLimits.maxPids, timeout: JobLimits.maxTimeout, disk: JobLimits.diskRange.upperBound,
-            output: JobLimits.outputRange.upperBound))
+        let edge = JobRequest(
+            command: ["true"],
+            limits: JobLimits(
+                memory: JobLimits.memoryRange.upperBound, cpuPercent: 100_000, ioBytesPerSecond: JobLimits.ioBytesPerSecondRange.upperBound,
+                pids: JobLimits.maxPids, timeout: JobLimits.maxTimeout, disk: JobLimits.diskRange.upperBound,
+                output: JobLimits.outputRange.upperBound))
         #expect(throws: Never.self) { try edge.validate() }
     }
 
@@ -62,10 +64,11 @@ import Testing
     }
 
     static func advert() -> WorkerAdvert {
-        WorkerAdvert(workerID: "joblet-worker-a", hostname: "a", arch: "x86_64", kernel: "6.1", cgroupMode: "v2",
-                     status: .online, runtimes: [], queues: [], slotsTotal: 4, slotsFree: 4, memoryTotal: 8 << 30,
-                     memoryAvailable: 4 << 30, load1: 0.5, version: "1", time: 1_700_000_000, interval: 5,
-                     runningJobs: [], metrics: WorkerMetrics())
+        WorkerAdvert(
+            workerID: "joblet-worker-a", hostname: "a", arch: "x86_64", kernel: "6.1", cgroupMode: "v2",
+            status: .online, runtimes: [], queues: [], slotsTotal: 4, slotsFree: 4, memoryTotal: 8 << 30,
+            memoryAvailable: 4 << 30, load1: 0.5, version: "1", time: 1_700_000_000, interval: 5,
+            runningJobs: [], metrics: WorkerMetrics())
     }
 
     /// A worker user's advert that would make it immortal, infinitely large or flood the registry.
@@ -77,8 +80,10 @@ import Testing
         var flood = Self.advert(); flood.queues = Array(repeating: "q", count: 2000)
         var limits = Self.advert(); limits.maxLimits = JobLimits(pids: 0)
         var name = Self.advert(); name.hostname = String(repeating: "h", count: 300)
-        for (label, advert) in [("interval", immortal), ("slots", slots), ("memory", negative), ("queues", flood),
-                                ("limits", limits), ("hostname", name)] {
+        for (label, advert) in [
+            ("interval", immortal), ("slots", slots), ("memory", negative), ("queues", flood),
+            ("limits", limits), ("hostname", name),
+        ] {
             #expect(throws: JobletError.self, "\(label)") { try advert.validate() }
         }
     }

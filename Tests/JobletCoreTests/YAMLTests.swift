@@ -27,28 +27,28 @@ private struct RuntimeFile: Decodable, Equatable {
 }
 
 private let runtimeYAML = """
-name: python-3.11-ml
-type: managed
-version: 3.11
-description: "Python with numpy"
-mounts:
-  - source: bin
-    target: /usr/local/bin
-    readonly: true
-  - source: lib
-    target: /usr/local/lib
-    readonly: no
-environment:
-  PATH_PREPEND: /usr/local/bin
-  PYTHONHOME: /usr/local
-package_manager:
-  type: pip
-  cache_volume: pip-cache
-requirements:
-  min_memory: 256MB
-  architectures: [x86_64, aarch64]
+    name: python-3.11-ml
+    type: managed
+    version: 3.11
+    description: "Python with numpy"
+    mounts:
+      - source: bin
+        target: /usr/local/bin
+        readonly: true
+      - source: lib
+        target: /usr/local/lib
+        readonly: no
+    environment:
+      PATH_PREPEND: /usr/local/bin
+      PYTHONHOME: /usr/local
+    package_manager:
+      type: pip
+      cache_volume: pip-cache
+    requirements:
+      min_memory: 256MB
+      architectures: [x86_64, aarch64]
 
-"""
+    """
 
 @Suite struct YAMLTests {
     @Test func decodesARuntimeFile() throws {
@@ -59,10 +59,11 @@ requirements:
         // An unquoted 3.11 asked for as a String keeps its exact text.
         #expect(runtime.version == "3.11")
         #expect(runtime.description == "Python with numpy")
-        #expect(runtime.mounts == [
-            .init(source: "bin", target: "/usr/local/bin", readonly: true),
-            .init(source: "lib", target: "/usr/local/lib", readonly: false),
-        ])
+        #expect(
+            runtime.mounts == [
+                .init(source: "bin", target: "/usr/local/bin", readonly: true),
+                .init(source: "lib", target: "/usr/local/lib", readonly: false),
+            ])
         #expect(runtime.environment == ["PATH_PREPEND": "/usr/local/bin", "PYTHONHOME": "/usr/local"])
         #expect(runtime.package_manager == .init(type: "pip", cache_volume: "pip-cache"))
         #expect(runtime.requirements?.min_memory == ByteSize(bytes: 256 << 20))
@@ -96,32 +97,44 @@ requirements:
 
     @Test func customTypeErrorCarriesFileLineColumnAndPath() {
         let text = runtimeYAML.replacingOccurrences("min_memory: 256MB", with: "min_memory: lots")
-        #expect(throws: JobletError(.invalidYAML,
-            "runtime.yml:19:15: requirements.min_memory: expected \(ByteSize.acceptedForms)")) {
+        #expect(
+            throws: JobletError(
+                .invalidYAML,
+                "runtime.yml:19:15: requirements.min_memory: expected \(ByteSize.acceptedForms)")
+        ) {
             try YAML.decode(RuntimeFile.self, from: text, file: "runtime.yml")
         }
     }
 
     @Test func typeMismatchNamesWhatWasFound() {
         let text = runtimeYAML.replacingOccurrences("architectures: [x86_64, aarch64]", with: "architectures: x86_64")
-        #expect(throws: JobletError(.invalidYAML,
-            "runtime.yml:20:18: requirements.architectures: expected a list, found a string")) {
+        #expect(
+            throws: JobletError(
+                .invalidYAML,
+                "runtime.yml:20:18: requirements.architectures: expected a list, found a string")
+        ) {
             try YAML.decode(RuntimeFile.self, from: text, file: "runtime.yml")
         }
     }
 
     @Test func itemErrorNamesTheIndex() {
         let text = runtimeYAML.replacingOccurrences("readonly: no", with: "readonly: maybe")
-        #expect(throws: JobletError(.invalidYAML,
-            "runtime.yml:11:15: mounts[1].readonly: expected a boolean (true or false), found a string")) {
+        #expect(
+            throws: JobletError(
+                .invalidYAML,
+                "runtime.yml:11:15: mounts[1].readonly: expected a boolean (true or false), found a string")
+        ) {
             try YAML.decode(RuntimeFile.self, from: text, file: "runtime.yml")
         }
     }
 
     @Test func missingKeyIsReportedAtItsMapping() {
         let text = runtimeYAML.replacingOccurrences("    target: /usr/local/lib\n", with: "")
-        #expect(throws: JobletError(.invalidYAML,
-            "runtime.yml:9:5: mounts[1]: missing required key 'target'")) {
+        #expect(
+            throws: JobletError(
+                .invalidYAML,
+                "runtime.yml:9:5: mounts[1]: missing required key 'target'")
+        ) {
             try YAML.decode(RuntimeFile.self, from: text, file: "runtime.yml")
         }
         #expect(throws: JobletError(.invalidYAML, "runtime.yml:1:1: missing required key 'name'")) {
@@ -130,19 +143,24 @@ requirements:
     }
 
     @Test func unknownKeysAreWarningsWithTheirLine() throws {
-        let text = runtimeYAML.replacingOccurrences("    readonly: true", with: "    readonlyy: true")
+        let text =
+            runtimeYAML.replacingOccurrences("    readonly: true", with: "    readonlyy: true")
             + "mountz: []\n"
         let decoded = try YAML.decode(RuntimeFile.self, from: text, file: "runtime.yml")
         #expect(decoded.value.mounts[0].readonly == nil)
-        #expect(decoded.warnings.map(\.description) == [
-            "runtime.yml:8:5: unknown key 'mounts[0].readonlyy' (ignored); known keys: readonly, source, target",
-            "runtime.yml:21:1: unknown key 'mountz' (ignored); known keys: description, environment, mounts, name, package_manager, requirements, type, version",
-        ])
+        #expect(
+            decoded.warnings.map(\.description) == [
+                "runtime.yml:8:5: unknown key 'mounts[0].readonlyy' (ignored); known keys: readonly, source, target",
+                "runtime.yml:21:1: unknown key 'mountz' (ignored); known keys: description, environment, mounts, name, package_manager, requirements, type, version",
+            ])
     }
 
     @Test func syntaxErrorCarriesLineAndColumn() {
-        #expect(throws: JobletError(.invalidYAML,
-            "bad.yml:2:11: invalid YAML: mapping values are not allowed in this context")) {
+        #expect(
+            throws: JobletError(
+                .invalidYAML,
+                "bad.yml:2:11: invalid YAML: mapping values are not allowed in this context")
+        ) {
             try YAML.load("name: x\nversion: a: b\n", file: "bad.yml")
         }
     }

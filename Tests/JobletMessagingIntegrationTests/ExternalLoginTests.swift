@@ -11,14 +11,17 @@ import Testing
 struct ExternalLoginTests {
     @Test func aCertificateLogsInAsItsUserAndNoOtherIdentityIsAccepted() async throws {
         let broker = try await TestBroker.startPrivateTLS(name: "external")
-        try await withCleanup { try? await broker.broker.destroy() } do: {
+        try await withCleanup {
+            try? await broker.broker.destroy()
+        } do: {
             let name = "joblet-worker-ext\(getpid())"
             _ = try BrokerRoles.provision([("worker", name)], brokerURL: broker.broker.url, certificateOnly: true)
             _ = try await BrokerScript.certs(broker.certificates.directory, client: name)
             let dir = broker.certificates.directory
             let port = broker.tlsPort
-            let tls = BrokerTLS(ca: dir + "/ca.pem", cert: "\(dir)/\(name).pem", key: "\(dir)/\(name).key", verifyHostname: false,
-                                login: .external)
+            let tls = BrokerTLS(
+                ca: dir + "/ca.pem", cert: "\(dir)/\(name).pem", key: "\(dir)/\(name).key", verifyHostname: false,
+                login: .external)
 
             // The URL names the user but carries no password.
             let settings = BrokerSettings(urls: ["amqps://127.0.0.1:\(port)/"], tls: tls)
@@ -50,7 +53,8 @@ struct ExternalLoginTests {
             let other = try await connection.openChannel()
             var squat: AMQPError?
             do {
-                _ = try await other.declareQueue(Topology.controlQueue(workerID: "joblet-worker-someone-else"), durable: false, exclusive: true, autoDelete: true)
+                _ = try await other.declareQueue(
+                    Topology.controlQueue(workerID: "joblet-worker-someone-else"), durable: false, exclusive: true, autoDelete: true)
             } catch let error as AMQPError {
                 squat = error
             }

@@ -71,8 +71,9 @@ struct BrokerTLSTests {
         #expect(refused?.contains("secret") == false, "the password is not shown")
 
         let tls = BrokerSettings(urls: ["amqps://mq1:5671/"], tls: BrokerTLS(ca: pem))
-        let configuration = try tls.configuration(connectionName: "t",
-                                                  environment: ["JOBLET_BROKER_USER": "u", "JOBLET_BROKER_PASSWORD": "p"])
+        let configuration = try tls.configuration(
+            connectionName: "t",
+            environment: ["JOBLET_BROKER_USER": "u", "JOBLET_BROKER_PASSWORD": "p"])
         #expect(configuration.urls == ["amqps://u:p@mq1:5671/"])
         #expect(configuration.tls?.caCertificatePath == pem)
         #expect(try BrokerSettings(urls: ["amqps://mq1/"]).configuration(connectionName: "t", environment: [:]).tls == nil)

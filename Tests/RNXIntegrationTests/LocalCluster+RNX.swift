@@ -18,10 +18,13 @@ extension LocalCluster {
     /// `rnx run` runs a job end to end; else the last rnx answer.
     private func readyForRNX() async throws -> String? {
         var last = try await rnx(["workers", "--json"])
-        if last.status == 0, let workers = try? JSONCodec.decode([WorkerAdvert].self, from: Array(last.stdout.utf8),
-                                                                   rejectUnknownKeys: false),
-           workers.contains(where: { $0.workerID == workerID && $0.runtimes.contains { $0.id == LocalCluster.runtimeID } }),
-           workers.contains(where: { $0.workerID == spareWorkerID }) {
+        if last.status == 0,
+            let workers = try? JSONCodec.decode(
+                [WorkerAdvert].self, from: Array(last.stdout.utf8),
+                rejectUnknownKeys: false),
+            workers.contains(where: { $0.workerID == workerID && $0.runtimes.contains { $0.id == LocalCluster.runtimeID } }),
+            workers.contains(where: { $0.workerID == spareWorkerID })
+        {
             // The dispatcher may answer queries a moment before it consumes submissions: probe with a job.
             last = try await rnx(["run", "--", "true"])
             if last.status == 0 { return nil }
@@ -34,13 +37,17 @@ extension LocalCluster {
     /// user and password in JOBLET_BROKER_USER / JOBLET_BROKER_PASSWORD, no rnx.yml.
     func environment(as user: BrokerRoles.User? = nil) -> [String: String] {
         let user = user ?? alice
-        return ["JOBLET_BROKER": url, "JOBLET_BROKER_USER": user.name, "JOBLET_BROKER_PASSWORD": user.password,
-                "JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml"]
+        return [
+            "JOBLET_BROKER": url, "JOBLET_BROKER_USER": user.name, "JOBLET_BROKER_PASSWORD": user.password,
+            "JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml",
+        ]
     }
 
     /// Runs the CLI against this cluster, as a user would (alice unless `user` says otherwise).
-    func rnx(_ arguments: [String], as user: BrokerRoles.User? = nil, environment: [String: String] = [:],
-             stdin: String? = nil) async throws -> CommandResult {
+    func rnx(
+        _ arguments: [String], as user: BrokerRoles.User? = nil, environment: [String: String] = [:],
+        stdin: String? = nil
+    ) async throws -> CommandResult {
         let env = self.environment(as: user).merging(environment) { _, given in given }
         return try await Subprocess.run(LocalCluster.rnxPath, arguments, environment: env, stdin: stdin)
     }

@@ -4,8 +4,9 @@ import TestSupport
 import Testing
 
 /// The CLI as a user runs it, against a real local cluster (broker, dispatcher, worker processes).
-@Suite(.integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(10)))
+@Suite(
+    .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(10)))
 struct RNXClusterTests {
     func decode<T: Decodable>(_ type: T.Type, _ result: CommandResult) throws -> T {
         try JSONCodec.decode(type, from: Array(result.stdout.utf8), rejectUnknownKeys: false)
@@ -80,11 +81,14 @@ struct RNXClusterTests {
         let directory = NSTemporaryDirectory() + "rnx-upload-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/tool", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        _ = FileManager.default.createFile(atPath: directory + "/tool/run.sh", contents: Data("#!/bin/sh\necho tool ran\n".utf8),
-                                           attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(
+            atPath: directory + "/tool/run.sh", contents: Data("#!/bin/sh\necho tool ran\n".utf8),
+            attributes: [.posixPermissions: 0o755])
         _ = FileManager.default.createFile(atPath: directory + "/data.txt", contents: Data("payload\n".utf8))
-        let result = try await cluster.rnx(["run", "--upload", directory + "/tool", "--upload", directory + "/data.txt",
-                                            "--", "sh", "-c", "cd /work && ./tool/run.sh && cat data.txt"])
+        let result = try await cluster.rnx([
+            "run", "--upload", directory + "/tool", "--upload", directory + "/data.txt",
+            "--", "sh", "-c", "cd /work && ./tool/run.sh && cat data.txt",
+        ])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout == "tool ran\npayload\n", "\(result)")
     }
@@ -100,31 +104,35 @@ struct RNXClusterTests {
         // A spy queue bound beside the workers': it sees the job message the dispatcher routes. It
         // logs in as the observer (dispatcher permissions, trusted by no worker), rnx as alice.
         let spy = """
-        import json, pika, subprocess, sys
-        conn = pika.BlockingConnection(pika.URLParameters(sys.argv[1]))
-        ch = conn.channel()
-        q = ch.queue_declare("", exclusive=True).method.queue
-        for arch in ("x86_64", "aarch64"):
-            ch.queue_bind(q, "joblet.jobs", routing_key="host@" + arch)
-        done = subprocess.run(sys.argv[2:], capture_output=True, text=True)
-        if done.returncode != 0:
-            sys.exit("rnx submit failed: " + done.stderr)
-        job_id = done.stdout.strip()
-        for _ in range(1200):
-            method, props, body = ch.basic_get(q, auto_ack=True)
-            if method is None:
-                conn.sleep(0.1)
-                continue
-            message = json.loads(body)
-            if message["job_id"] == job_id:
-                print(json.dumps(message["request"]["upload"]))
-                sys.exit(0)
-        sys.exit("the job message never arrived")
-        """
-        let result = try await Subprocess.run("/usr/bin/python3", ["-c", spy, cluster.observer.url, LocalCluster.rnxPath, "submit",
-                                                                   "--upload", directory + "/tree", "--upload", directory + "/single.txt",
-                                                                   "--", "true"],
-                                              environment: cluster.environment())
+            import json, pika, subprocess, sys
+            conn = pika.BlockingConnection(pika.URLParameters(sys.argv[1]))
+            ch = conn.channel()
+            q = ch.queue_declare("", exclusive=True).method.queue
+            for arch in ("x86_64", "aarch64"):
+                ch.queue_bind(q, "joblet.jobs", routing_key="host@" + arch)
+            done = subprocess.run(sys.argv[2:], capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit("rnx submit failed: " + done.stderr)
+            job_id = done.stdout.strip()
+            for _ in range(1200):
+                method, props, body = ch.basic_get(q, auto_ack=True)
+                if method is None:
+                    conn.sleep(0.1)
+                    continue
+                message = json.loads(body)
+                if message["job_id"] == job_id:
+                    print(json.dumps(message["request"]["upload"]))
+                    sys.exit(0)
+            sys.exit("the job message never arrived")
+            """
+        let result = try await Subprocess.run(
+            "/usr/bin/python3",
+            [
+                "-c", spy, cluster.observer.url, LocalCluster.rnxPath, "submit",
+                "--upload", directory + "/tree", "--upload", directory + "/single.txt",
+                "--", "true",
+            ],
+            environment: cluster.environment())
         #expect(result.status == 0, "\(result)")
         let upload = try JSONCodec.decode(JobUpload.self, from: Array(result.stdout.utf8), rejectUnknownKeys: false)
         let expected: Int64 = 5 + 1000 + 12

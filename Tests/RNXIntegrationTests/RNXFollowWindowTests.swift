@@ -13,13 +13,17 @@ struct RNXFollowWindowTests {
 
     /// Server-named queues (followers' queues) and their depths.
     func followerQueues(_ cluster: LocalCluster) throws -> [String: QueueDepth] {
-        let text = try BrokerRoles.rabbitmqctl(["list_queues", "-q", "--no-table-headers", "name", "messages_ready",
-                                                "messages_unacknowledged"], brokerURL: cluster.url)
+        let text = try BrokerRoles.rabbitmqctl(
+            [
+                "list_queues", "-q", "--no-table-headers", "name", "messages_ready",
+                "messages_unacknowledged",
+            ], brokerURL: cluster.url)
         var queues: [String: QueueDepth] = [:]
         for line in text.split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count == 3, fields[0].hasPrefix("amq.gen-"),
-                  let ready = Int(fields[1]), let unacked = Int(fields[2]) else { continue }
+                let ready = Int(fields[1]), let unacked = Int(fields[2])
+            else { continue }
             queues[String(fields[0])] = QueueDepth(ready: ready, unacked: unacked)
         }
         return queues

@@ -31,8 +31,9 @@ struct RNXHelpAndOptionsTests {
             let help = try await Subprocess.run(LocalCluster.rnxPath, path + ["--help"])
             let name = "rnx " + path.joined(separator: " ")
             #expect(help.status == 0, "\(name): \(help)")
-            #expect(help.stdout.contains("Examples:") && help.stdout.contains("\n  rnx \(path[0])"),
-                    "\(name) --help has no examples: \(help)")
+            #expect(
+                help.stdout.contains("Examples:") && help.stdout.contains("\n  rnx \(path[0])"),
+                "\(name) --help has no examples: \(help)")
             pending += Self.subcommands(in: help.stdout).map { path + [$0] }
             checked.append(name)
         }
@@ -56,8 +57,12 @@ struct RNXHelpAndOptionsTests {
         // A socket that accepts TCP connections but never speaks AMQP.
         let silent = try SilentListener()
         defer { silent.close() }
-        let result = try await Subprocess.run(LocalCluster.rnxPath, ["--connect-timeout", "1500ms",
-                                                                     "--broker", "amqp://127.0.0.1:\(silent.port)/", "list"])
+        let result = try await Subprocess.run(
+            LocalCluster.rnxPath,
+            [
+                "--connect-timeout", "1500ms",
+                "--broker", "amqp://127.0.0.1:\(silent.port)/", "list",
+            ])
         #expect(result.status == 1, "\(result)")
         #expect(result.stderr.contains("cannot reach broker at 127.0.0.1:\(silent.port)"), "\(result)")
         #expect(result.stderr.contains("no answer within 1.5s"), "the message names the limit it used: \(result)")

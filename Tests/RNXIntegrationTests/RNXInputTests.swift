@@ -25,8 +25,9 @@ struct RNXInputTests {
         #expect(result.stderr.contains("JOBLET_BROKER"), "\(result)")
         #expect(!result.stderr.contains("s3cret"), "the password is not printed: \(result)")
 
-        let fromEnvironment = try await Subprocess.run(LocalCluster.rnxPath, ["workers"],
-                                                       environment: ["JOBLET_BROKER": "amqp://127.0.0.1:1/"])
+        let fromEnvironment = try await Subprocess.run(
+            LocalCluster.rnxPath, ["workers"],
+            environment: ["JOBLET_BROKER": "amqp://127.0.0.1:1/"])
         #expect(fromEnvironment.status == 1 && fromEnvironment.stderr.contains("127.0.0.1:1"), "\(fromEnvironment)")
     }
 
@@ -50,8 +51,12 @@ struct RNXInputTests {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<(9 << 20) / 8).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } }
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        let result = try await Subprocess.run(LocalCluster.rnxPath, ["submit", "--broker", "amqp://127.0.0.1:1/",
-                                                                     "--upload", path, "--", "true"])
+        let result = try await Subprocess.run(
+            LocalCluster.rnxPath,
+            [
+                "submit", "--broker", "amqp://127.0.0.1:1/",
+                "--upload", path, "--", "true",
+            ])
         #expect(result.status != 0, "\(result)")
         #expect(result.stderr.contains("limit for inline uploads"), "\(result)")
         #expect(!result.stderr.contains("cannot reach broker"), "\(result)")

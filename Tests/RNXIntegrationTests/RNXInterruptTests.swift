@@ -5,16 +5,19 @@ import Testing
 
 /// Ctrl-C during `rnx run`, driven for real: through a pseudo-terminal (the prompt) and through
 /// pipes (no terminal: detach). Jobs wait on a file in a volume, so "still running" is a fact, not a race.
-@Suite(.integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(10)))
+@Suite(
+    .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(10)))
 struct RNXInterruptTests {
     /// A job that prints `started`, waits until the test creates `go` in its volume, prints `finished`.
     struct GatedJob {
         let volume = "gate-\(UUID().uuidString.prefix(8).lowercased())"
         let cluster: LocalCluster
         var arguments: [String] {
-            ["--volume", volume, "--", "sh", "-c",
-             "echo started; while [ ! -e /volumes/\(volume)/go ]; do sleep 0.2; done; echo finished"]
+            [
+                "--volume", volume, "--", "sh", "-c",
+                "echo started; while [ ! -e /volumes/\(volume)/go ]; do sleep 0.2; done; echo finished",
+            ]
         }
         var goFile: String { cluster.volumePath(volume) + "/go" }
     }
@@ -44,8 +47,9 @@ struct RNXInterruptTests {
     @Test func ctrlCOnATerminalThenCancelEndsTheJobCancelled() async throws {
         let cluster = try await LocalCluster.shared()
         let name = "tty-cancel-\(UUID().uuidString.prefix(8))"
-        let session = try await cluster.interactive(["run", "--name", name, "--", "sh", "-c", "echo started; sleep 300"], tty: true,
-                                                    steps: [.expect("started"), .write("\u{3}"), .expect("cancel job"), .write("y\n")])
+        let session = try await cluster.interactive(
+            ["run", "--name", name, "--", "sh", "-c", "echo started; sleep 300"], tty: true,
+            steps: [.expect("started"), .write("\u{3}"), .expect("cancel job"), .write("y\n")])
         #expect(session.error == nil, "\(session)")
         #expect(session.status == 130, "\(session)")
         #expect(session.output.contains("cancel requested"), "\(session)")
@@ -60,8 +64,9 @@ struct RNXInterruptTests {
     @Test func ctrlCOnATerminalThenDetachLeavesTheJobRunningAndLogsReattaches() async throws {
         let cluster = try await LocalCluster.shared()
         let job = GatedJob(cluster: cluster)
-        let session = try await cluster.interactive(["run"] + job.arguments, tty: true,
-                                                    steps: [.expect("started"), .write("\u{3}"), .expect("cancel job"), .write("\n")])
+        let session = try await cluster.interactive(
+            ["run"] + job.arguments, tty: true,
+            steps: [.expect("started"), .write("\u{3}"), .expect("cancel job"), .write("\n")])
         #expect(session.error == nil, "\(session)")
         #expect(session.status == 130, "\(session)")
         #expect(session.output.contains("detached"), "\(session)")
@@ -70,8 +75,9 @@ struct RNXInterruptTests {
         // The job is still running: it waits for the file only this test creates.
         #expect(try await record(cluster, jobID).state == .running)
 
-        let reattached = try await cluster.interactive(["logs", "-f", jobID], tty: false,
-                                                       steps: [.expect("started"), .touch(job.goFile)])
+        let reattached = try await cluster.interactive(
+            ["logs", "-f", jobID], tty: false,
+            steps: [.expect("started"), .touch(job.goFile)])
         #expect(reattached.error == nil, "\(reattached)")
         #expect(reattached.status == 0, "\(reattached)")
         #expect(reattached.stdout == "started\nfinished\n", "\(reattached)")
@@ -81,8 +87,9 @@ struct RNXInterruptTests {
     @Test func sigintWithoutATerminalDetachesAndTheJobKeepsRunning() async throws {
         let cluster = try await LocalCluster.shared()
         let job = GatedJob(cluster: cluster)
-        let session = try await cluster.interactive(["run"] + job.arguments, tty: false,
-                                                    steps: [.expect("started"), .signal(SIGINT)])
+        let session = try await cluster.interactive(
+            ["run"] + job.arguments, tty: false,
+            steps: [.expect("started"), .signal(SIGINT)])
         #expect(session.error == nil, "\(session)")
         #expect(session.status == 130, "\(session)")
         #expect(session.stdout == "started\n", "\(session)")

@@ -6,8 +6,9 @@ import TestSupport
 /// Named networks through rnx on a real cluster: each submitter's own, invisible to others; a job
 /// asking for a network no worker offers is refused at submit saying so (the local cluster's workers
 /// run in the machine's own namespace, so they never enable networks: WorkerNetworkTests runs them).
-@Suite(.integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(10)))
+@Suite(
+    .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(10)))
 struct RNXNetworkTests {
     func networks(_ cluster: LocalCluster, as user: BrokerRoles.User? = nil) async throws -> [NetworkInfo] {
         let listed = try await cluster.rnx(["network", "list", "--json"], as: user)

@@ -4,8 +4,9 @@ import TestSupport
 import Testing
 
 /// What rnx shows when a job's output passed its `--max-output` limit.
-@Suite(.integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(10)))
+@Suite(
+    .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(10)))
 struct RNXOutputLimitTests {
     static let script = "head -c 3000000 /dev/zero | tr '\\0' a; echo; exit 3"
     /// 3000001 bytes written, 1M kept.
@@ -36,8 +37,9 @@ struct RNXOutputLimitTests {
         let status = try await cluster.rnx(["status", jobID])
         #expect(status.stdout.contains("Output:"), "\(status)")
         #expect(status.stdout.contains("1.9M dropped after the 1M limit; raise --max-output"), "\(status)")
-        let record = try JSONCodec.decode(JobRecord.self, from: Array(try await cluster.rnx(["status", "--json", jobID]).stdout.utf8),
-                                          rejectUnknownKeys: false)
+        let record = try JSONCodec.decode(
+            JobRecord.self, from: Array(try await cluster.rnx(["status", "--json", jobID]).stdout.utf8),
+            rejectUnknownKeys: false)
         #expect(record.result?.outputDroppedBytes == 3_000_001 - (1 << 20))
         #expect(record.logsTruncated == nil, "the dispatcher's cap (65M) was not reached")
     }
@@ -49,12 +51,14 @@ struct RNXOutputLimitTests {
         let began = ContinuousClock.now
         let submitted = try await cluster.rnx(["submit", "--max-output=100M", "--", "head", "-c", "70M", "/dev/zero"])
         let jobID = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        var record = try JSONCodec.decode(JobRecord.self, from: Array(try await cluster.rnx(["status", "--json", jobID]).stdout.utf8),
-                                          rejectUnknownKeys: false)
+        var record = try JSONCodec.decode(
+            JobRecord.self, from: Array(try await cluster.rnx(["status", "--json", jobID]).stdout.utf8),
+            rejectUnknownKeys: false)
         for _ in 0..<600 where !record.state.isTerminal || record.logsTruncated != true {
             try await Task.sleep(for: .milliseconds(100))
-            record = try JSONCodec.decode(JobRecord.self, from: Array(try await cluster.rnx(["status", "--json", jobID]).stdout.utf8),
-                                          rejectUnknownKeys: false)
+            record = try JSONCodec.decode(
+                JobRecord.self, from: Array(try await cluster.rnx(["status", "--json", jobID]).stdout.utf8),
+                rejectUnknownKeys: false)
         }
         #expect(record.state == .completed, "\(record)")
         #expect(record.logsTruncated == true)

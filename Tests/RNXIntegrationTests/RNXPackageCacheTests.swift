@@ -5,8 +5,9 @@ import TestSupport
 
 /// runtime.yml `package_manager.cache_volume`: jobs of a runtime that declares a cache get one per
 /// submitter and runtime at /volumes/<cache_volume>, with the package manager pointed at it.
-@Suite(.integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(10)))
+@Suite(
+    .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(10)))
 struct RNXPackageCacheTests {
     static let runtimeID = "rnxpip-1.0"
 
@@ -18,22 +19,22 @@ struct RNXPackageCacheTests {
         try "#!/bin/sh\necho pip $*\n".write(toFile: directory + "/bin/pip", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory + "/bin/pip")
         try """
-            name: "\(Self.runtimeID)"
-            language: "rnxpip"
-            type: "static"
-            version: "1.0"
-            description: "rnx test runtime with a pip cache"
-            mounts:
-              - source: "bin"
-                target: "/usr/local/bin"
-                readonly: true
-            environment:
-              PATH_PREPEND: "/usr/local/bin"
-            package_manager:
-              type: "pip"
-              cache_volume: "pip-cache"
+        name: "\(Self.runtimeID)"
+        language: "rnxpip"
+        type: "static"
+        version: "1.0"
+        description: "rnx test runtime with a pip cache"
+        mounts:
+          - source: "bin"
+            target: "/usr/local/bin"
+            readonly: true
+        environment:
+          PATH_PREPEND: "/usr/local/bin"
+        package_manager:
+          type: "pip"
+          cache_volume: "pip-cache"
 
-            """.write(toFile: directory + "/runtime.yml", atomically: true, encoding: .utf8)
+        """.write(toFile: directory + "/runtime.yml", atomically: true, encoding: .utf8)
         for _ in 0..<60 {
             let list = try await cluster.rnx(["runtime", "list", "--json"])
             if list.status == 0, list.stdout.contains(Self.runtimeID) { return directory }
@@ -51,8 +52,10 @@ struct RNXPackageCacheTests {
         let runtime = "--runtime=\(Self.runtimeID)"
 
         // A job writes into its cache, where pip looks.
-        let write = try await cluster.rnx(["run", runtime, "--", "sh", "-c",
-                                           "test \"$PIP_CACHE_DIR\" = /volumes/pip-cache && echo \(marker) > \"$PIP_CACHE_DIR/pkg\""])
+        let write = try await cluster.rnx([
+            "run", runtime, "--", "sh", "-c",
+            "test \"$PIP_CACHE_DIR\" = /volumes/pip-cache && echo \(marker) > \"$PIP_CACHE_DIR/pkg\"",
+        ])
         #expect(write.status == 0, "\(write)")
         // The same submitter's next job of the runtime finds it…
         let read = try await cluster.rnx(["run", runtime, "--", "cat", "/volumes/pip-cache/pkg"])
@@ -61,8 +64,10 @@ struct RNXPackageCacheTests {
         let other = try await cluster.rnx(["run", runtime, "--", "sh", "-c", "ls -A /volumes/pip-cache; echo end"], as: cluster.bob)
         #expect(other.status == 0 && other.stdout == "end\n", "\(other)")
         // A job of a runtime without a cache has none.
-        let plain = try await cluster.rnx(["run", "--runtime=\(LocalCluster.runtimeID)", "--", "sh", "-c",
-                                           "test ! -e /volumes/pip-cache && echo \"${PIP_CACHE_DIR:-none}\""])
+        let plain = try await cluster.rnx([
+            "run", "--runtime=\(LocalCluster.runtimeID)", "--", "sh", "-c",
+            "test ! -e /volumes/pip-cache && echo \"${PIP_CACHE_DIR:-none}\"",
+        ])
         #expect(plain.status == 0 && plain.stdout == "none\n", "\(plain)")
     }
 }

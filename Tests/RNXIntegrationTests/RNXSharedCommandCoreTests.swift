@@ -5,8 +5,9 @@ import TestSupport
 
 /// What commands now share one core for: `network remove`/`volume remove` (one removal report) and
 /// `cancel`/`delete`/`status` (one job id check before asking the dispatcher).
-@Suite(.integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(5)))
+@Suite(
+    .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(5)))
 struct RNXSharedCommandCoreTests {
     @Test(arguments: ["network", "volume"])
     func removalSaysWhatWasRemovedOrPrintsTheResponse(noun: String) async throws {

@@ -34,8 +34,11 @@ private final class TLSCluster: Sendable {
         try FileManager.default.createDirectory(atPath: root + "/runtimes", withIntermediateDirectories: true)
         let certs = broker.certificates
         let pid = getpid()
-        let users = try BrokerRoles.provision([("dispatcher", "joblet-dispatcher-tls\(pid)"), ("worker", "joblet-worker-tls\(pid)"),
-                                               ("submitter", "carol-\(pid)")], brokerURL: broker.url)
+        let users = try BrokerRoles.provision(
+            [
+                ("dispatcher", "joblet-dispatcher-tls\(pid)"), ("worker", "joblet-worker-tls\(pid)"),
+                ("submitter", "carol-\(pid)"),
+            ], brokerURL: broker.url)
         let (dispatcherUser, workerUser, submitter) = (users[0], users[1], users[2])
         let url = BrokerRoles.withoutCredentials(broker.url)
         // Only the amqps URL: if either service ignored broker.tls it could not connect at all.
@@ -67,10 +70,12 @@ private final class TLSCluster: Sendable {
         volumes_dir: \(root)/volumes
 
         """.write(toFile: root + "/worker.yml", atomically: true, encoding: .utf8)
-        let dispatcher = try Subprocess.spawn("\(binaries)/joblet-dispatcher", ["--config", root + "/dispatcher.yml"],
-                                              log: root + "/dispatcher.log")
-        let worker = try Subprocess.spawn("\(binaries)/joblet-worker", ["--config", root + "/worker.yml"],
-                                          log: root + "/worker.log")
+        let dispatcher = try Subprocess.spawn(
+            "\(binaries)/joblet-dispatcher", ["--config", root + "/dispatcher.yml"],
+            log: root + "/dispatcher.log")
+        let worker = try Subprocess.spawn(
+            "\(binaries)/joblet-worker", ["--config", root + "/worker.yml"],
+            log: root + "/worker.log")
         running.withLock { $0 = ([dispatcher, worker], root) }
         atexit { TLSCluster.stopAtExit() }
         let cluster = TLSCluster(broker: broker, root: root, submitter: submitter)
@@ -114,20 +119,26 @@ private final class TLSCluster: Sendable {
     /// rnx as the submitter (JOBLET_BROKER_USER / JOBLET_BROKER_PASSWORD) with no rnx.yml and no
     /// JOBLET_BROKER, unless `environment` says otherwise.
     func rnx(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
-        let defaults = ["JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml",
-                        "JOBLET_BROKER_USER": submitter.name, "JOBLET_BROKER_PASSWORD": submitter.password]
-        return try await Subprocess.run(LocalCluster.rnxPath, arguments,
-                                        environment: defaults.merging(environment) { _, given in given })
+        let defaults = [
+            "JOBLET_RNX_CONFIG": root + "/no-such-rnx.yml",
+            "JOBLET_BROKER_USER": submitter.name, "JOBLET_BROKER_PASSWORD": submitter.password,
+        ]
+        return try await Subprocess.run(
+            LocalCluster.rnxPath, arguments,
+            environment: defaults.merging(environment) { _, given in given })
     }
 }
 
-@Suite(.serialized, .integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(10)))
+@Suite(
+    .serialized, .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(10)))
 struct RNXTLSTests {
     @Test func runOverAmqpsWithThePrivateCAPrintsTheOutput() async throws {
         let cluster = try await TLSCluster.shared()
-        let result = try await cluster.rnx(["run", "--tls-ca", cluster.broker.certificates.caPath,
-                                            "--broker", cluster.url, "--", "echo", "hi"])
+        let result = try await cluster.rnx([
+            "run", "--tls-ca", cluster.broker.certificates.caPath,
+            "--broker", cluster.url, "--", "echo", "hi",
+        ])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout == "hi\n", "\(result)")
     }
@@ -146,8 +157,9 @@ struct RNXTLSTests {
           key: \(certs.clientKeyPath)
 
         """.write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try await cluster.rnx(["run", "--", "sh", "-c", "echo from-yml"],
-                                           environment: ["JOBLET_RNX_CONFIG": config, "JOBLET_BROKER_USER": "nobody", "JOBLET_BROKER_PASSWORD": "wrong"])
+        let result = try await cluster.rnx(
+            ["run", "--", "sh", "-c", "echo from-yml"],
+            environment: ["JOBLET_RNX_CONFIG": config, "JOBLET_BROKER_USER": "nobody", "JOBLET_BROKER_PASSWORD": "wrong"])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout == "from-yml\n", "\(result)")
     }
@@ -172,8 +184,10 @@ struct RNXTLSTests {
 
     @Test func tlsSettingsWithAPlainURLAreRefused() async throws {
         let cluster = try await TLSCluster.shared()
-        let result = try await cluster.rnx(["run", "--tls-ca", cluster.broker.certificates.caPath,
-                                            "--broker", BrokerRoles.withoutCredentials(cluster.broker.broker.url), "--", "echo", "hi"])
+        let result = try await cluster.rnx([
+            "run", "--tls-ca", cluster.broker.certificates.caPath,
+            "--broker", BrokerRoles.withoutCredentials(cluster.broker.broker.url), "--", "echo", "hi",
+        ])
         #expect(result.status != 0, "\(result)")
         #expect(result.stdout.isEmpty, "\(result)")
         #expect(result.stderr.contains("no broker URL is amqps://"), "\(result)")

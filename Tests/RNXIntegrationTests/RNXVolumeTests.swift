@@ -5,8 +5,9 @@ import TestSupport
 
 /// Volumes through rnx on a real cluster: owned by their creator, of a fixed size, shared only
 /// when the owner says so, removed by their owner from every worker host.
-@Suite(.integration(needs: [.root, .brokerNodes]),
-       .timeLimit(.minutes(10)))
+@Suite(
+    .integration(needs: [.root, .brokerNodes]),
+    .timeLimit(.minutes(10)))
 struct RNXVolumeTests {
     func volumes(_ cluster: LocalCluster, as user: BrokerRoles.User? = nil) async throws -> [VolumeInfo] {
         let listed = try await cluster.rnx(["volume", "list", "--json"], as: user)
@@ -78,8 +79,10 @@ struct RNXVolumeTests {
     @Test func aVolumeInUseIsNotRemoved() async throws {
         let cluster = try await LocalCluster.shared()
         let name = "busy-\(UUID().uuidString.prefix(8).lowercased())"
-        let submitted = try await cluster.rnx(["submit", "--json", "--volume", name, "--", "sh", "-c",
-                                               "while [ ! -e /volumes/\(name)/go ]; do sleep 0.2; done"])
+        let submitted = try await cluster.rnx([
+            "submit", "--json", "--volume", name, "--", "sh", "-c",
+            "while [ ! -e /volumes/\(name)/go ]; do sleep 0.2; done",
+        ])
         #expect(submitted.status == 0, "\(submitted)")
         let jobID = try JSONCodec.decode(SubmitReply.self, from: Array(submitted.stdout.utf8), rejectUnknownKeys: false).jobID ?? ""
         let refused = try await cluster.rnx(["volume", "remove", name])

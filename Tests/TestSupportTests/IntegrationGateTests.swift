@@ -4,10 +4,12 @@ import TestSupport
 /// The decision behind `.integration(needs:)`: run, skip naming what is missing, or fail when the
 /// run must cover everything (CI).
 @Suite struct IntegrationGateTests {
-    static let laptop = IntegrationEnvironment(isRoot: false, hasBrokerURL: false, hasBrokerServer: false,
-                                               requiresIntegration: false)
-    static let ciHost = IntegrationEnvironment(isRoot: true, hasBrokerURL: true, hasBrokerServer: true,
-                                               requiresIntegration: true)
+    static let laptop = IntegrationEnvironment(
+        isRoot: false, hasBrokerURL: false, hasBrokerServer: false,
+        requiresIntegration: false)
+    static let ciHost = IntegrationEnvironment(
+        isRoot: true, hasBrokerURL: true, hasBrokerServer: true,
+        requiresIntegration: true)
 
     @Test func everythingPresentRuns() {
         #expect(IntegrationGate.decision(needs: [.broker, .brokerNodes, .root], in: Self.ciHost) == .run)
@@ -16,8 +18,11 @@ import TestSupport
 
     @Test func aLaptopSkipsNamingWhatIsMissingAndTheCommand() {
         let decision = IntegrationGate.decision(needs: [.root, .broker], in: Self.laptop)
-        #expect(decision == .skip(reason: "integration test: needs a RabbitMQ broker (set JOBLET_TEST_AMQP_URL, or install "
-            + "rabbitmq-server for scripts/broker) and root (namespaces, cgroups, mounts); run it with sudo scripts/test"))
+        #expect(
+            decision
+                == .skip(
+                    reason: "integration test: needs a RabbitMQ broker (set JOBLET_TEST_AMQP_URL, or install "
+                        + "rabbitmq-server for scripts/broker) and root (namespaces, cgroups, mounts); run it with sudo scripts/test"))
     }
 
     @Test func onlyTheMissingRequirementIsNamed() {
@@ -75,8 +80,10 @@ import TestSupport
     }
 
     @Test func theBrokerURLAndServerDirectoryComeFromTheEnvironment() {
-        let withURL = IntegrationEnvironment.current(environment: ["JOBLET_TEST_AMQP_URL": "amqp://127.0.0.1:5672/",
-                                                                   "RABBITMQ_BIN_DIR": "/nonexistent"])
+        let withURL = IntegrationEnvironment.current(environment: [
+            "JOBLET_TEST_AMQP_URL": "amqp://127.0.0.1:5672/",
+            "RABBITMQ_BIN_DIR": "/nonexistent",
+        ])
         #expect(withURL.hasBrokerURL && !withURL.hasBrokerServer)
         let empty = IntegrationEnvironment.current(environment: ["JOBLET_TEST_AMQP_URL": "", "RABBITMQ_BIN_DIR": "/nonexistent"])
         #expect(!empty.hasBrokerURL)

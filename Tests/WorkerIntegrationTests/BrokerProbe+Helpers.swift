@@ -4,8 +4,10 @@ import JobletMessaging
 
 extension BrokerProbe {
     /// The first advert of `workerID` that satisfies `accept` (adverts come every advert_interval).
-    func advert(of workerID: String, timeout: Duration = .seconds(60),
-                where accept: (WorkerAdvert) -> Bool = { _ in true }) async throws -> WorkerAdvert? {
+    func advert(
+        of workerID: String, timeout: Duration = .seconds(60),
+        where accept: (WorkerAdvert) -> Bool = { _ in true }
+    ) async throws -> WorkerAdvert? {
         let key = Topology.advertRoutingKey(workerID: workerID)
         var found: WorkerAdvert?
         _ = try await collect(events, timeout: timeout) { deliveries in
@@ -27,14 +29,17 @@ extension BrokerProbe {
 
     /// Sends `runtime_test` to one worker with reply_to and waits for its RuntimeTestReport.
     func runtimeTest(_ runtimeID: String, workerID: String, timeout: Duration = .seconds(120)) async throws
-        -> (report: RuntimeTestReport, correlated: Bool)? {
+        -> (report: RuntimeTestReport, correlated: Bool)?
+    {
         let replies = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
         let correlationID = JobID.generate()
-        try await channel.publish(Envelope.encode(ControlCommand(command: .runtimeTest, runtime: runtimeID)),
-                                  exchange: Topology.controlExchange,
-                                  routingKey: Topology.controlRoutingKey(workerID: workerID),
-                                  properties: Envelope.properties(type: MessageType.control, correlationID: correlationID,
-                                                                  replyTo: replies, persistent: false))
+        try await channel.publish(
+            Envelope.encode(ControlCommand(command: .runtimeTest, runtime: runtimeID)),
+            exchange: Topology.controlExchange,
+            routingKey: Topology.controlRoutingKey(workerID: workerID),
+            properties: Envelope.properties(
+                type: MessageType.control, correlationID: correlationID,
+                replyTo: replies, persistent: false))
         let deliveries = try await collect(replies, timeout: timeout) { !$0.isEmpty }
         guard let reply = deliveries.first else { return nil }
         return (try JSONCodec.decode(RuntimeTestReport.self, from: reply.body), reply.properties.correlationID == correlationID)

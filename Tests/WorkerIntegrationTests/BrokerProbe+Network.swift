@@ -4,15 +4,19 @@ import JobletMessaging
 
 extension BrokerProbe {
     /// Publishes a host job with `network` to its `+net` queue (as the dispatcher routes it).
-    func submit(_ command: [String], network: String, name: String? = nil, submitter: String = BrokerProbe.submitter,
-                limits: JobLimits? = nil, maxAttempts: Int = 2) async throws -> String {
+    func submit(
+        _ command: [String], network: String, name: String? = nil, submitter: String = BrokerProbe.submitter,
+        limits: JobLimits? = nil, maxAttempts: Int = 2
+    ) async throws -> String {
         let id = JobID.generate()
         let request = JobRequest(command: command, limits: limits, name: name, network: network)
-        let message = JobMessage(jobID: id, runtimeID: nil, request: request, submitter: submitter,
-                                 submittedAt: Clock.now, maxAttempts: maxAttempts)
+        let message = JobMessage(
+            jobID: id, runtimeID: nil, request: request, submitter: submitter,
+            submittedAt: Clock.now, maxAttempts: maxAttempts)
         let networked = request.jobNetwork.needsNetworkQueue
-        try await publishRaw(Envelope.encode(message), target: Topology.target(runtimeID: nil, arch: Architecture.host, network: networked),
-                             type: MessageType.job)
+        try await publishRaw(
+            Envelope.encode(message), target: Topology.target(runtimeID: nil, arch: Architecture.host, network: networked),
+            type: MessageType.job)
         return id
     }
 

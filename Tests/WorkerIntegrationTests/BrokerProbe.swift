@@ -64,15 +64,19 @@ final class BrokerProbe: Sendable {
     @discardableResult
     func submit(_ command: [String], runtimeID: String? = nil, limits: JobLimits? = nil, maxAttempts: Int = 2) async throws -> String {
         let id = JobID.generate()
-        let message = JobMessage(jobID: id, runtimeID: runtimeID, request: JobRequest(command: command, limits: limits),
-                                 submitter: Self.submitter, submittedAt: Clock.now, maxAttempts: maxAttempts)
-        try await publishRaw(Envelope.encode(message), target: Topology.target(runtimeID: runtimeID, arch: Architecture.host),
-                             type: MessageType.job)
+        let message = JobMessage(
+            jobID: id, runtimeID: runtimeID, request: JobRequest(command: command, limits: limits),
+            submitter: Self.submitter, submittedAt: Clock.now, maxAttempts: maxAttempts)
+        try await publishRaw(
+            Envelope.encode(message), target: Topology.target(runtimeID: runtimeID, arch: Architecture.host),
+            type: MessageType.job)
         return id
     }
 
-    func publishRaw(_ body: [UInt8], target: String, type: String?, messageID: String? = nil,
-                    contentType: String? = "application/json") async throws {
+    func publishRaw(
+        _ body: [UInt8], target: String, type: String?, messageID: String? = nil,
+        contentType: String? = "application/json"
+    ) async throws {
         var properties = Envelope.properties(type: type ?? "", messageID: messageID)
         if type == nil { properties.type = nil }
         properties.contentType = contentType
@@ -80,9 +84,10 @@ final class BrokerProbe: Sendable {
     }
 
     func control(_ command: ControlCommand, workerID: String) async throws {
-        try await channel.publish(Envelope.encode(command), exchange: Topology.controlExchange,
-                                  routingKey: Topology.controlRoutingKey(workerID: workerID),
-                                  properties: Envelope.properties(type: MessageType.control, persistent: false))
+        try await channel.publish(
+            Envelope.encode(command), exchange: Topology.controlExchange,
+            routingKey: Topology.controlRoutingKey(workerID: workerID),
+            properties: Envelope.properties(type: MessageType.control, persistent: false))
     }
 
     /// Drains `queue` until `done` returns true for what was collected, or the deadline passes.

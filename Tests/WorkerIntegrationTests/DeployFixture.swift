@@ -16,8 +16,9 @@ struct DeployFixture {
         let tree = "\(directory)/\(name)-\(version)"
         try FileManager.default.createDirectory(atPath: tree + "/bin", withIntermediateDirectories: true)
         let script = "#!/bin/sh\necho \"\(name) \(version)\"\n"
-        _ = FileManager.default.createFile(atPath: tree + "/bin/deploy-hello", contents: Data(script.utf8),
-                                           attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(
+            atPath: tree + "/bin/deploy-hello", contents: Data(script.utf8),
+            attributes: [.posixPermissions: 0o755])
         if padding > 0 {
             // Random bytes do not compress: the package is as big as the padding.
             let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
@@ -32,20 +33,20 @@ struct DeployFixture {
             try out.close()
         }
         let yaml = """
-        name: "\(name)"
-        language: "deploytest"
-        type: "static"
-        version: "\(version)"
-        description: "deploy test runtime"
-        mounts:
-          - source: "bin"
-            target: "/usr/local/bin"
-            readonly: true
-        environment:
-          PATH_PREPEND: "/usr/local/bin"
-        test: "deploy-hello"
+            name: "\(name)"
+            language: "deploytest"
+            type: "static"
+            version: "\(version)"
+            description: "deploy test runtime"
+            mounts:
+              - source: "bin"
+                target: "/usr/local/bin"
+                readonly: true
+            environment:
+              PATH_PREPEND: "/usr/local/bin"
+            test: "deploy-hello"
 
-        """
+            """
         _ = FileManager.default.createFile(atPath: tree + "/runtime.yml", contents: Data(yaml.utf8))
         let package = "\(directory)/\(name)-\(version).tar.gz"
         try RuntimePackage.pack(runtimeDirectory: tree, to: package)
@@ -55,24 +56,31 @@ struct DeployFixture {
 
     /// Deploys `package` to `workerID`; `corrupt`: flip a byte of that chunk; `sha256`: claim this
     /// digest instead of the real one. Returns every report, the final one last.
-    func deploy(_ package: String, to workerID: String, chunkSize: Int = 1 << 20, corrupt: Int? = nil,
-                sha256: String? = nil, timeout: Duration = .seconds(180)) async throws -> [RuntimeDeployReport] {
+    func deploy(
+        _ package: String, to workerID: String, chunkSize: Int = 1 << 20, corrupt: Int? = nil,
+        sha256: String? = nil, timeout: Duration = .seconds(180)
+    ) async throws -> [RuntimeDeployReport] {
         let channel = probe.channel
         let size = UInt64(try FileManager.default.attributesOfItem(atPath: package)[.size] as? Int ?? 0)
         let config = try RuntimePackage.inspect(package: package).value
-        let order = RuntimeDeployOrder(deployID: JobID.generate(), runtime: config.name, version: config.version,
-                                       sha256: try sha256 ?? RuntimePackage.sha256(file: package), size: size,
-                                       chunkSize: chunkSize, deployer: probe.users.dispatcher.name)
+        let order = RuntimeDeployOrder(
+            deployID: JobID.generate(), runtime: config.name, version: config.version,
+            sha256: try sha256 ?? RuntimePackage.sha256(file: package), size: size,
+            chunkSize: chunkSize, deployer: probe.users.dispatcher.name)
         try await channel.declareQueue(order.queue, durable: true, arguments: ["x-queue-type": .string("stream")])
         try await channel.bindQueue(order.queue, exchange: Topology.deployExchange, routingKey: order.deployID)
-        return try await withCleanup { try? await channel.deleteQueue(order.queue) } do: {
+        return try await withCleanup {
+            try? await channel.deleteQueue(order.queue)
+        } do: {
             let replies = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-            var properties = Envelope.properties(type: MessageType.control, correlationID: order.deployID, replyTo: replies,
-                                                 persistent: false)
+            var properties = Envelope.properties(
+                type: MessageType.control, correlationID: order.deployID, replyTo: replies,
+                persistent: false)
             properties.userID = probe.users.dispatcher.name
-            try await channel.publish(Envelope.encode(ControlCommand(command: .runtimeDeploy, deploy: order)),
-                                      exchange: Topology.controlExchange,
-                                      routingKey: Topology.controlRoutingKey(workerID: workerID), properties: properties)
+            try await channel.publish(
+                Envelope.encode(ControlCommand(command: .runtimeDeploy, deploy: order)),
+                exchange: Topology.controlExchange,
+                routingKey: Topology.controlRoutingKey(workerID: workerID), properties: properties)
             let file = try FileHandle(forReadingFrom: URL(fileURLWithPath: package))
             for seq in 0..<order.chunks {
                 var body = [UInt8](file.readData(ofLength: order.expectedBytes(ofChunk: seq)))
@@ -95,9 +103,10 @@ struct DeployFixture {
         let replies = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
         var properties = Envelope.properties(type: MessageType.control, replyTo: replies, persistent: false)
         properties.userID = probe.users.dispatcher.name
-        try await channel.publish(Envelope.encode(ControlCommand(command: .runtimeRemove, runtime: name)),
-                                  exchange: Topology.controlExchange,
-                                  routingKey: Topology.controlRoutingKey(workerID: workerID), properties: properties)
+        try await channel.publish(
+            Envelope.encode(ControlCommand(command: .runtimeRemove, runtime: name)),
+            exchange: Topology.controlExchange,
+            routingKey: Topology.controlRoutingKey(workerID: workerID), properties: properties)
         let deliveries = try await probe.collect(replies) { collected in collected.contains { Self.report($0)?.isFinal == true } }
         return deliveries.compactMap(Self.report).last
     }

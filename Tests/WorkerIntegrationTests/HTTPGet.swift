@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A plain HTTP/1.1 GET over a loopback TCP socket: what a Prometheus scraper does.

@@ -45,8 +45,9 @@ struct LiveOutput {
     private var chunks: [LogChunk] = []
 
     func stdout(of jobID: String) -> String {
-        String(decoding: chunks.filter { $0.jobID == jobID && $0.stream == "stdout" }.sorted { $0.seq < $1.seq }.flatMap(\.data),
-               as: UTF8.self)
+        String(
+            decoding: chunks.filter { $0.jobID == jobID && $0.stream == "stdout" }.sorted { $0.seq < $1.seq }.flatMap(\.data),
+            as: UTF8.self)
     }
 
     /// Reads log chunks until `done` holds (or the probe's deadline passes); returns whether it holds.

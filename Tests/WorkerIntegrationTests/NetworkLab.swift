@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Network namespaces made by a test, and nothing else touched: the worker's host (the worker is
@@ -62,20 +62,27 @@ final class NetworkLab: @unchecked Sendable {
         try inOutside("ip", "link", "set", "eth0", "up")
         // The outside answers the NATed worker host directly (198.18.0.1 is on its link).
         try daemon("socat", "UNIX-LISTEN:\(socket),fork,unlink-early", "TCP:127.0.0.1:\(brokerPort)")
-        try daemon("nsenter", "--net=\(outside)", "socat",
-                   "TCP-LISTEN:\(brokerPort),bind=\(Self.outsideAddress),fork,reuseaddr", "UNIX-CONNECT:\(socket)")
-        try daemon("nsenter", "--net=\(outside)", "python3", "-m", "http.server", "\(Self.outsidePort)",
-                   "--bind", "0.0.0.0", "--directory", www)
+        try daemon(
+            "nsenter", "--net=\(outside)", "socat",
+            "TCP-LISTEN:\(brokerPort),bind=\(Self.outsideAddress),fork,reuseaddr", "UNIX-CONNECT:\(socket)")
+        try daemon(
+            "nsenter", "--net=\(outside)", "python3", "-m", "http.server", "\(Self.outsidePort)",
+            "--bind", "0.0.0.0", "--directory", www)
         try daemon("nsenter", "--net=\(outside)", "python3", "-c", Self.dnsResponder, Self.outsideAddress)
-        try daemon("nsenter", "--net=\(host)", "python3", "-m", "http.server", "\(Self.hostPort)",
-                   "--bind", "0.0.0.0", "--directory", www)
+        try daemon(
+            "nsenter", "--net=\(host)", "python3", "-m", "http.server", "\(Self.hostPort)",
+            "--bind", "0.0.0.0", "--directory", www)
         // The servers listen once their port answers (from inside the namespaces, never elsewhere).
-        for (ns, address, port) in [(outside, Self.outsideAddress, Self.outsidePort), (host, Self.hostAddress, Self.hostPort),
-                                    (outside, Self.outsideAddress, brokerPort)] {
+        for (ns, address, port) in [
+            (outside, Self.outsideAddress, Self.outsidePort), (host, Self.hostAddress, Self.hostPort),
+            (outside, Self.outsideAddress, brokerPort),
+        ] {
             var up = false
             for _ in 0..<100 where !up {
-                up = (try? run("nsenter", "--net=\(ns)", "python3", "-c",
-                               "import socket; socket.create_connection(('\(address)', \(port)), timeout=1).close()")) != nil
+                up =
+                    (try? run(
+                        "nsenter", "--net=\(ns)", "python3", "-c",
+                        "import socket; socket.create_connection(('\(address)', \(port)), timeout=1).close()")) != nil
                 if !up { usleep(100_000) }
             }
             guard up else { throw LabError("\(address):\(port) never listened in \(ns)") }

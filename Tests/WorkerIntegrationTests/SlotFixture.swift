@@ -17,17 +17,17 @@ enum SlotFixture {
             let directory = "\(base)/slots/\(id)"
             try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
             let yaml = """
-            name: "\(id)"
-            language: "slots"
-            type: "static"
-            version: "1.0"
-            description: "worker slot tests: a queue of its own"
-            mounts:
-              - source: "bin"
-                target: "/opt/slots/bin"
-                readonly: true
+                name: "\(id)"
+                language: "slots"
+                type: "static"
+                version: "1.0"
+                description: "worker slot tests: a queue of its own"
+                mounts:
+                  - source: "bin"
+                    target: "/opt/slots/bin"
+                    readonly: true
 
-            """
+                """
             try yaml.write(toFile: directory + "/runtime.yml", atomically: true, encoding: .utf8)
             ids.append(id)
         }
@@ -36,12 +36,15 @@ enum SlotFixture {
 
     /// A job of runtime `id` that runs until the test opens its gate (`open`): it waits for a file in
     /// the runtime's read-only mount (gives up, failing, after ~60 s).
-    static let untilOpen = ["sh", "-c", """
+    static let untilOpen = [
+        "sh", "-c",
+        """
         i=0
         while [ ! -e /opt/slots/bin/go ]; do
           i=$((i+1)); [ $i -ge 1200 ] && exit 9; sleep 0.05
         done
-        """]
+        """,
+    ]
 
     /// Lets every job of runtime `id` waiting in `untilOpen` finish.
     static func open(base: String, id: String) {
@@ -53,10 +56,12 @@ enum SlotFixture {
     static func unacknowledged(user: String, brokerURL: String) async throws -> Int {
         let output: String = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Result {
-                    try BrokerRoles.rabbitmqctl(["list_channels", "user", "messages_unacknowledged", "-q", "--no-table-headers"],
-                                                brokerURL: brokerURL)
-                })
+                continuation.resume(
+                    with: Result {
+                        try BrokerRoles.rabbitmqctl(
+                            ["list_channels", "user", "messages_unacknowledged", "-q", "--no-table-headers"],
+                            brokerURL: brokerURL)
+                    })
             }
         }
         return output.split(separator: "\n").reduce(0) { total, line in

@@ -44,8 +44,10 @@ actor TestUsers {
     private func provision(url: String, withFixed: Bool) throws {
         var wanted: [(role: String, name: String)] = []
         if withFixed {
-            wanted += [("dispatcher", "joblet-dispatcher-\(Self.tag)"), ("dispatcher", "joblet-dispatcher-\(Self.tag)-other"),
-                       ("submitter", "alice-\(Self.tag)")]
+            wanted += [
+                ("dispatcher", "joblet-dispatcher-\(Self.tag)"), ("dispatcher", "joblet-dispatcher-\(Self.tag)-other"),
+                ("submitter", "alice-\(Self.tag)"),
+            ]
         }
         for _ in 0..<Self.batch {
             made += 1

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import AMQP
 import JobletCore
@@ -9,58 +9,60 @@ import Testing
 import Worker
 
 extension WorkerSuites {
-@Suite("Prometheus metrics")
-struct WorkerMetricsTests {
-    /// `name{labels} value` lines of a Prometheus text page, by series.
-    static func samples(_ text: String) -> [String: Double] {
-        var result: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
-            result[String(line[..<space])] = value
-        }
-        return result
-    }
-
-    @Test("GET /metrics on loopback reports jobs started, finished, failed, slots and spawn latency")
-    func metricsOverHTTP() async throws {
-        let url = try await TestBroker.shared()
-        let probe = try await BrokerProbe(url: url)
-        let worker = try await WorkerProcess(url: url, slots: 3, extra: "metrics:\n  port: 0")
-        try await withCleanup { await worker.stop(); await probe.close() } do: {
-            _ = try #require(try await probe.advert(of: worker.id))
-            let port = try #require(worker.metricsPort, "the worker logged no metrics address:\n\(worker.log)")
-
-            let ok = try await probe.submit(["true"])
-            let bad = try await probe.submit(["sh", "-c", "exit 2"])
-            let events = try await probe.jobEvents(for: [ok, bad])
-            #expect(events.filter { $0.state.isTerminal }.count == 2)
-            // Jobs the shared queue gave to other workers do not count here.
-            let mine = events.filter { $0.state.isTerminal && $0.workerID == worker.id }
-            let mineFailed = mine.filter { $0.state != .completed }.count
-
-            // The slot frees after the job's cleanup, which follows its result: wait for the gauges to settle.
-            let label = "{worker=\"\(worker.id)\"}"
-            var response = try HTTPGet.get(port: port, path: "/metrics")
-            for _ in 0..<50 where Self.samples(response.body)["joblet_worker_jobs_running\(label)"] != 0 {
-                try await Task.sleep(for: .milliseconds(100))
-                response = try HTTPGet.get(port: port, path: "/metrics")
+    @Suite("Prometheus metrics")
+    struct WorkerMetricsTests {
+        /// `name{labels} value` lines of a Prometheus text page, by series.
+        static func samples(_ text: String) -> [String: Double] {
+            var result: [String: Double] = [:]
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+                result[String(line[..<space])] = value
             }
-            #expect(response.status == 200)
-            #expect(response.headers.lowercased().contains("content-type: text/plain; version=0.0.4"))
-            let samples = Self.samples(response.body)
-            #expect(samples["joblet_worker_jobs_started_total\(label)"] == Double(mine.count))
-            #expect(samples["joblet_worker_jobs_finished_total\(label)"] == Double(mine.count))
-            #expect(samples["joblet_worker_jobs_failed_total\(label)"] == Double(mineFailed))
-            #expect(samples["joblet_worker_jobs_running\(label)"] == 0)
-            #expect(samples["joblet_worker_slots\(label)"] == 3)
-            #expect(samples["joblet_worker_slots_busy\(label)"] == 0)
-            #expect(samples["joblet_worker_spawn_latency_seconds_count\(label)"] == Double(mine.count))
-            #expect(samples["joblet_worker_spawn_latency_seconds_bucket{worker=\"\(worker.id)\",le=\"+Inf\"}"] == Double(mine.count))
-            #expect(response.body.contains("# TYPE joblet_worker_spawn_latency_seconds histogram"))
+            return result
+        }
 
-            let missing = try HTTPGet.get(port: port, path: "/other")
-            #expect(missing.status == 404)
+        @Test("GET /metrics on loopback reports jobs started, finished, failed, slots and spawn latency")
+        func metricsOverHTTP() async throws {
+            let url = try await TestBroker.shared()
+            let probe = try await BrokerProbe(url: url)
+            let worker = try await WorkerProcess(url: url, slots: 3, extra: "metrics:\n  port: 0")
+            try await withCleanup {
+                await worker.stop(); await probe.close()
+            } do: {
+                _ = try #require(try await probe.advert(of: worker.id))
+                let port = try #require(worker.metricsPort, "the worker logged no metrics address:\n\(worker.log)")
+
+                let ok = try await probe.submit(["true"])
+                let bad = try await probe.submit(["sh", "-c", "exit 2"])
+                let events = try await probe.jobEvents(for: [ok, bad])
+                #expect(events.filter { $0.state.isTerminal }.count == 2)
+                // Jobs the shared queue gave to other workers do not count here.
+                let mine = events.filter { $0.state.isTerminal && $0.workerID == worker.id }
+                let mineFailed = mine.filter { $0.state != .completed }.count
+
+                // The slot frees after the job's cleanup, which follows its result: wait for the gauges to settle.
+                let label = "{worker=\"\(worker.id)\"}"
+                var response = try HTTPGet.get(port: port, path: "/metrics")
+                for _ in 0..<50 where Self.samples(response.body)["joblet_worker_jobs_running\(label)"] != 0 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    response = try HTTPGet.get(port: port, path: "/metrics")
+                }
+                #expect(response.status == 200)
+                #expect(response.headers.lowercased().contains("content-type: text/plain; version=0.0.4"))
+                let samples = Self.samples(response.body)
+                #expect(samples["joblet_worker_jobs_started_total\(label)"] == Double(mine.count))
+                #expect(samples["joblet_worker_jobs_finished_total\(label)"] == Double(mine.count))
+                #expect(samples["joblet_worker_jobs_failed_total\(label)"] == Double(mineFailed))
+                #expect(samples["joblet_worker_jobs_running\(label)"] == 0)
+                #expect(samples["joblet_worker_slots\(label)"] == 3)
+                #expect(samples["joblet_worker_slots_busy\(label)"] == 0)
+                #expect(samples["joblet_worker_spawn_latency_seconds_count\(label)"] == Double(mine.count))
+                #expect(samples["joblet_worker_spawn_latency_seconds_bucket{worker=\"\(worker.id)\",le=\"+Inf\"}"] == Double(mine.count))
+                #expect(response.body.contains("# TYPE joblet_worker_spawn_latency_seconds histogram"))
+
+                let missing = try HTTPGet.get(port: port, path: "/other")
+                #expect(missing.status == 404)
+            }
         }
     }
-}
 }

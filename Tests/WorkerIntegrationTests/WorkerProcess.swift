@@ -20,8 +20,10 @@ final class WorkerProcess: @unchecked Sendable {
     /// process's dispatcher user (what BrokerProbe plays). `url` is the broker's guest URL (used only
     /// to find the broker: the worker gets it without credentials, and its password in a
     /// --credentials-file). `extra` is appended to the YAML config, `arguments` to the command line.
-    init(url: String, slots: Int = 2, runtimesPath: String? = nil, extra: String = "",
-         dispatcherUsers: [String]? = nil, arguments: [String] = [], launcher: [String] = []) async throws {
+    init(
+        url: String, slots: Int = 2, runtimesPath: String? = nil, extra: String = "",
+        dispatcherUsers: [String]? = nil, arguments: [String] = [], launcher: [String] = []
+    ) async throws {
         user = try await TestUsers.shared.worker(url: url)
         var trusted = dispatcherUsers ?? []
         if dispatcherUsers == nil { trusted = [try await TestUsers.shared.fixed(url: url).dispatcher.name] }
@@ -29,26 +31,27 @@ final class WorkerProcess: @unchecked Sendable {
         directory = NSTemporaryDirectory() + "joblet-worker-test-" + id
         try FileManager.default.createDirectory(atPath: directory + "/runtimes", withIntermediateDirectories: true)
         let config = """
-        broker:
-          urls: ["\(BrokerRoles.withoutCredentials(url))"]
-        slots: \(slots)
-        state_dir: \(directory)/state
-        volumes_dir: \(directory)/volumes
-        runtimes:
-          base_path: \(runtimesPath ?? directory + "/runtimes")
-        rescan_interval: 500ms
-        advert_interval: 1s
-        cgroup:
-          allow_unenforced: true
-        \(extra)
-        """
+            broker:
+              urls: ["\(BrokerRoles.withoutCredentials(url))"]
+            slots: \(slots)
+            state_dir: \(directory)/state
+            volumes_dir: \(directory)/volumes
+            runtimes:
+              base_path: \(runtimesPath ?? directory + "/runtimes")
+            rescan_interval: 500ms
+            advert_interval: 1s
+            cgroup:
+              allow_unenforced: true
+            \(extra)
+            """
         try config.write(toFile: directory + "/worker.yml", atomically: true, encoding: .utf8)
         logPath = directory + "/worker.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let worker = Self.repoRoot + "/.build/debug/joblet-worker"
         // `launcher`: e.g. nsenter into a test's network namespace, which then execs the worker.
         process.executableURL = URL(fileURLWithPath: launcher.first ?? worker)
-        process.arguments = Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [worker])
+        process.arguments =
+            Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [worker])
             + ["--config", directory + "/worker.yml", "--log-level", "debug", "--credentials-file", user.credentialsFile]
             + trusted.flatMap { ["--dispatcher-user", $0] } + arguments
         let log = FileHandle(forWritingAtPath: logPath)
@@ -81,7 +84,7 @@ final class WorkerProcess: @unchecked Sendable {
             signal(SIGTERM)
             if await waitForExit(timeout: .seconds(20)) == nil { signal(SIGKILL); _ = await waitForExit() }
         }
-        TestMounts.unmountAll(under: directory)   // job disks of a worker that did not stop gracefully
+        TestMounts.unmountAll(under: directory)  // job disks of a worker that did not stop gracefully
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

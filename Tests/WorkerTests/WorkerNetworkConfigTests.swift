@@ -12,15 +12,16 @@ struct WorkerNetworkConfigTests {
     }
 
     @Test func aNetworkSectionIsReadWithoutWarnings() throws {
-        let loaded = try WorkerConfig.load(text: """
-            network:
-              enabled: true
-              pool: 10.50.0.0/16
-              subnet_prefix: 26
-              dns: [192.0.2.53]
-              allow: [10.20.30.0/24, 10.1.1.1]
-              deny: [203.0.113.0/24]
-            """)
+        let loaded = try WorkerConfig.load(
+            text: """
+                network:
+                  enabled: true
+                  pool: 10.50.0.0/16
+                  subnet_prefix: 26
+                  dns: [192.0.2.53]
+                  allow: [10.20.30.0/24, 10.1.1.1]
+                  deny: [203.0.113.0/24]
+                """)
         #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
         let network = loaded.config.network
         #expect(network.enabled && network.modes == JobNetwork.modes)

@@ -6,11 +6,15 @@ import JobletCore
 public enum WorkerLimits {
     static let configurations: [(defaults: JobLimits, maximum: JobLimits)] = [
         (JobLimits(), JobLimits()),
-        (JobLimits(memory: ByteSize(bytes: 512 << 20), cpuPercent: 100, pids: 512, timeout: JobDuration(seconds: 3600),
-                   disk: ByteSize(bytes: 2 << 30), output: ByteSize(bytes: 100 << 20)),
-         JobLimits(memory: ByteSize(bytes: 8 << 30), cpuPercent: 400, cpuCores: "0-3", ioBytesPerSecond: ByteSize(bytes: 1 << 30),
-                   pids: 4096, timeout: JobDuration(seconds: 86_400), disk: ByteSize(bytes: 64 << 30),
-                   output: ByteSize(bytes: 1 << 30))),
+        (
+            JobLimits(
+                memory: ByteSize(bytes: 512 << 20), cpuPercent: 100, pids: 512, timeout: JobDuration(seconds: 3600),
+                disk: ByteSize(bytes: 2 << 30), output: ByteSize(bytes: 100 << 20)),
+            JobLimits(
+                memory: ByteSize(bytes: 8 << 30), cpuPercent: 400, cpuCores: "0-3", ioBytesPerSecond: ByteSize(bytes: 1 << 30),
+                pids: 4096, timeout: JobDuration(seconds: 86_400), disk: ByteSize(bytes: 64 << 30),
+                output: ByteSize(bytes: 1 << 30))
+        ),
     ]
 
     public static func apply(_ requested: JobLimits) {
@@ -35,7 +39,9 @@ public enum WorkerLimits {
 
 extension JobLimits {
     var description: String {
-        [memory?.description, cpuPercent?.description, cpuCores, ioBytesPerSecond?.description, pids?.description,
-         timeout?.description, disk?.description, output?.description].compactMap { $0 }.joined(separator: " ")
+        [
+            memory?.description, cpuPercent?.description, cpuCores, ioBytesPerSecond?.description, pids?.description,
+            timeout?.description, disk?.description, output?.description,
+        ].compactMap { $0 }.joined(separator: " ")
     }
 }

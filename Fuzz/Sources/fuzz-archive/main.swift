@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import FuzzSupport
 import JobletCore
@@ -30,8 +30,9 @@ FuzzDriver.run { data, count in
     } catch {
         FuzzDriver.explain("extract refused: \(error)")
     }
-    precondition(FuzzScratch.entries(box).allSatisfy { $0 == "input" || $0 == "out" },
-                 "extraction left something beside its destination: \(FuzzScratch.entries(box))")
+    precondition(
+        FuzzScratch.entries(box).allSatisfy { $0 == "input" || $0 == "out" },
+        "extraction left something beside its destination: \(FuzzScratch.entries(box))")
     FuzzScratch.remove(box)
     precondition(FuzzScratch.entries(root).isEmpty, "extraction wrote outside its box: \(FuzzScratch.entries(root))")
     return 0

@@ -12,7 +12,8 @@ FuzzDriver.run { data, count in
         RoundTrip.check(message)
         // The worker's checks before it runs anything (JobRunner.decode).
         if message.jobID.count == 32, JobID.isPlausiblePrefix(message.jobID), (try? message.request.validate()) != nil,
-           BrokerUserName.isValid(message.submitter) {
+            BrokerUserName.isValid(message.submitter)
+        {
             _ = Topology.jobQueue(runtimeID: message.runtimeID, arch: "x86_64")
             if let limits = message.request.limits { WorkerLimits.apply(limits) }
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A whole block device, as io.max and blkio.throttle name it (`MAJ:MIN`).

@@ -8,8 +8,8 @@ enum CPUList {
         for item in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
             guard bounds.count == 1 || bounds.count == 2,
-                  bounds.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-                  let low = Int(bounds[0]), let high = Int(bounds[bounds.count - 1]), low <= high, high < 65536
+                bounds.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+                let low = Int(bounds[0]), let high = Int(bounds[bounds.count - 1]), low <= high, high < 65536
             else { return nil }
             cpus.formUnion(low...high)
         }

@@ -15,8 +15,10 @@ public struct CgroupConfiguration: Sendable {
     /// instead of failing the job.
     public var allowUnenforced = false
 
-    public init(v2Root: String = "/sys/fs/cgroup/joblet.slice", v1Name: String = "joblet",
-                defaultPids: Int = 1024, allowUnenforced: Bool = false, delegated: Bool = false) {
+    public init(
+        v2Root: String = "/sys/fs/cgroup/joblet.slice", v1Name: String = "joblet",
+        defaultPids: Int = 1024, allowUnenforced: Bool = false, delegated: Bool = false
+    ) {
         self.v2Root = v2Root
         self.v1Name = v1Name
         self.delegated = delegated

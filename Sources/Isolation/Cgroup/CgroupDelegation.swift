@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A delegated subtree: the cgroup this process runs in was handed to it (a container's own cgroup,
@@ -34,7 +34,8 @@ enum CgroupDelegation {
         for line in try CgroupFS.read("/proc/self/mountinfo").split(whereSeparator: \.isNewline) {
             let fields = line.split(separator: " ")
             guard let dash = fields.firstIndex(of: "-"), dash >= 5, dash + 1 < fields.count,
-                  fields[dash + 1] == "cgroup" || fields[dash + 1] == "cgroup2" else { continue }
+                fields[dash + 1] == "cgroup" || fields[dash + 1] == "cgroup2"
+            else { continue }
             roots[String(fields[4])] = String(fields[3])
         }
         return roots
@@ -45,8 +46,10 @@ enum CgroupDelegation {
         let base = mount.hasSuffix("/") ? String(mount.dropLast()) : mount
         if root == "/" { return path == "/" ? base : base + path }
         guard path == root || path.hasPrefix(root + "/") else {
-            throw CgroupError(.system, "this process's cgroup \(path) is not visible under the cgroup mount \(mount), "
-                              + "which shows \(root): mount the hierarchy that holds it, or turn cgroup delegation off")
+            throw CgroupError(
+                .system,
+                "this process's cgroup \(path) is not visible under the cgroup mount \(mount), "
+                    + "which shows \(root): mount the hierarchy that holds it, or turn cgroup delegation off")
         }
         return base + path.dropFirst(root.count)
     }
@@ -64,15 +67,17 @@ enum CgroupDelegation {
             if pids.isEmpty { return }
             for pid in pids {
                 do { try CgroupFS.write("\(pid)", to: leaf + "/cgroup.procs") } catch let error as CgroupError
-                    where error.errnoCode == ESRCH || error.errnoCode == EINVAL {
+                    where error.errnoCode == ESRCH || error.errnoCode == EINVAL
+                {
                     continue
                 }
             }
         }
         let left = CgroupFS.pids(in: own + "/cgroup.procs")
         guard left.isEmpty else {
-            throw CgroupError(.system, "cannot move the processes of the delegated cgroup \(own) into \(leaf)",
-                              cause: "still there: \(left.sorted())")
+            throw CgroupError(
+                .system, "cannot move the processes of the delegated cgroup \(own) into \(leaf)",
+                cause: "still there: \(left.sorted())")
         }
     }
 }

@@ -7,8 +7,9 @@ extension CgroupManager {
     /// `ioPath` is only consulted when `limits.ioBytesPerSecond` is set.
     public func createJobCgroup(jobID: String, limits: ResourceLimits, ioPath: String) throws -> JobCgroup {
         try Self.validate(jobID: jobID)
-        let plan = try LimitPlan(limits: limits, defaultPids: configuration.defaultPids, ioPath: ioPath,
-                                 onlineCPUs: try onlineCPUs())
+        let plan = try LimitPlan(
+            limits: limits, defaultPids: configuration.defaultPids, ioPath: ioPath,
+            onlineCPUs: try onlineCPUs())
         var skipped: [(name: String, reason: String)] = plan.unenforceable
         let layout: JobCgroup.Layout
         switch mode {
@@ -24,8 +25,10 @@ extension CgroupManager {
         do {
             for dir in job.directories {
                 guard try CgroupFS.mkdir(dir) else {
-                    throw CgroupError(.exists, "a cgroup for job \(jobID) already exists at \(dir); "
-                                      + "a crashed worker left it behind (cleanupLeftovers() removes it)")
+                    throw CgroupError(
+                        .exists,
+                        "a cgroup for job \(jobID) already exists at \(dir); "
+                            + "a crashed worker left it behind (cleanupLeftovers() removes it)")
                 }
                 created.append(dir)
             }
@@ -39,8 +42,10 @@ extension CgroupManager {
             }
             if !skipped.isEmpty && !configuration.allowUnenforced {
                 let reasons = skipped.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
-                throw CgroupError(.unenforceable, "job \(jobID) asks for limits this host cannot enforce (\(reasons)); "
-                                  + "drop those limits or run the worker with allowUnenforced")
+                throw CgroupError(
+                    .unenforceable,
+                    "job \(jobID) asks for limits this host cannot enforce (\(reasons)); "
+                        + "drop those limits or run the worker with allowUnenforced")
             }
         } catch {
             for dir in created { try? JobCgroup.removeTree(dir) }
@@ -96,7 +101,8 @@ extension CgroupManager {
             ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || "-_.@".unicodeScalars.contains($0)
         }
         guard !jobID.isEmpty, jobID.count <= 200, allowed, jobID != ".", jobID != "..",
-              !jobID.hasPrefix("cgroup."), !jobID.hasPrefix(".") else {
+            !jobID.hasPrefix("cgroup."), !jobID.hasPrefix(".")
+        else {
             throw CgroupError(.invalidJobID, "job ID \"\(jobID)\" cannot name a cgroup: use 1-200 of A-Z a-z 0-9 - _ . @")
         }
     }
@@ -120,7 +126,9 @@ extension CgroupManager {
     private func applyV2(_ plan: LimitPlan, dir: String) throws -> [(name: String, reason: String)] {
         var skipped: [(name: String, reason: String)] = []
         func apply(_ name: String, controller: String, _ body: () throws -> Void) throws {
-            if availableControllers.contains(controller) { try body() } else {
+            if availableControllers.contains(controller) {
+                try body()
+            } else {
                 skipped.append((name, "the \(controller) controller is not enabled in \(configuration.v2Root)/cgroup.subtree_control"))
             }
         }
@@ -154,7 +162,9 @@ extension CgroupManager {
     private func applyV1(_ plan: LimitPlan, dirs: [String: String]) throws -> [(name: String, reason: String)] {
         var skipped: [(name: String, reason: String)] = []
         func apply(_ name: String, controller: String, _ body: (String) throws -> Void) throws {
-            if let dir = dirs[controller] { try body(dir) } else {
+            if let dir = dirs[controller] {
+                try body(dir)
+            } else {
                 skipped.append((name, "no cgroup v1 \(controller) hierarchy is mounted"))
             }
         }

@@ -49,7 +49,8 @@ public final class CgroupManager: Sendable {
                 var parents: [String: String] = [:]
                 for (controller, mount) in mounts.v1 {
                     guard let path = own.v1[controller] else { continue }
-                    parents[controller] = try CgroupDelegation.directory(of: path, mount: mount, root: roots[mount] ?? "/")
+                    parents[controller] =
+                        try CgroupDelegation.directory(of: path, mount: mount, root: roots[mount] ?? "/")
                         + "/" + configuration.v1Name
                 }
                 delegatedV1 = parents
@@ -59,7 +60,8 @@ public final class CgroupManager: Sendable {
         }
         self.configuration = configuration
         if let unified = CgroupMount.unified(containing: configuration.v2Root, in: mounts),
-           !Set(unified.controllers).isDisjoint(with: ["cpu", "memory", "pids"]) {
+            !Set(unified.controllers).isDisjoint(with: ["cpu", "memory", "pids"])
+        {
             mode = .v2
             // Delegated: controllers are enabled from the own cgroup down, never in the ancestors.
             let top = configuration.delegated ? String(configuration.v2Root.dropLast(configuration.v1Name.count + 1)) : unified.path

@@ -35,9 +35,10 @@ struct CgroupMount: Sendable {
     static func unified(containing root: String, in mounts: CgroupMount) -> Unified? {
         let candidates = mounts.unified.filter { root.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
         guard let path = candidates.max(by: { $0.count < $1.count }) else { return nil }
-        let controllers = (try? CgroupFS.read(path + "/cgroup.controllers")).map {
-            CgroupFS.trimmed($0).split(separator: " ").map(String.init)
-        } ?? []
+        let controllers =
+            (try? CgroupFS.read(path + "/cgroup.controllers")).map {
+                CgroupFS.trimmed($0).split(separator: " ").map(String.init)
+            } ?? []
         return Unified(path: path, controllers: controllers)
     }
 }

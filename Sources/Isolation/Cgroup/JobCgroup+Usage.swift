@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension JobCgroup {
@@ -57,7 +57,8 @@ extension JobCgroup {
         if let cpuacct = dirs["cpuacct"] {
             usage.cpuUsageUsec = (try number(cpuacct + "/cpuacct.usage") ?? 0) / 1000
             if let user = try number(cpuacct + "/cpuacct.usage_user"),
-               let system = try number(cpuacct + "/cpuacct.usage_sys") {
+                let system = try number(cpuacct + "/cpuacct.usage_sys")
+            {
                 usage.userUsec = user / 1000
                 usage.systemUsec = system / 1000
             } else if let text = try CgroupFS.readIfPresent(cpuacct + "/cpuacct.stat") {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Synchronization
 
@@ -127,8 +127,9 @@ public final class JobCgroup: CgroupAttachment, Sendable {
     /// its processes to leave). Throws `.busy` if processes remain: call `kill()` first.
     public func remove() throws {
         guard try waitUntilEmpty(milliseconds: 10_000) else {
-            throw CgroupError(.busy, "job \(jobID) still has processes; call kill() before remove()",
-                              cause: "pids \(processes().sorted())")
+            throw CgroupError(
+                .busy, "job \(jobID) still has processes; call kill() before remove()",
+                cause: "pids \(processes().sorted())")
         }
         for dir in directories { try Self.removeTree(dir) }
     }

@@ -43,9 +43,11 @@ struct LimitPlan: Sendable {
             }
             let missing = cpus.subtracting(onlineCPUs)
             guard missing.isEmpty else {
-                throw CgroupError(.invalidLimit, "CPU cores \"\(cores)\" names CPUs this host does not offer: "
-                                  + "\(missing.sorted().map(String.init).joined(separator: ",")) "
-                                  + "(available: \(onlineCPUs.sorted().map(String.init).joined(separator: ",")))")
+                throw CgroupError(
+                    .invalidLimit,
+                    "CPU cores \"\(cores)\" names CPUs this host does not offer: "
+                        + "\(missing.sorted().map(String.init).joined(separator: ",")) "
+                        + "(available: \(onlineCPUs.sorted().map(String.init).joined(separator: ",")))")
             }
             cpuCores = text
             requested.append("cpuset")

@@ -12,8 +12,10 @@ public struct ResourceLimits: Sendable, Equatable {
     /// Maximum number of processes and threads in the job.
     public var pids: Int?
 
-    public init(memoryBytes: Int64? = nil, cpuPercent: Int? = nil, cpuCores: String? = nil,
-                ioBytesPerSecond: Int64? = nil, pids: Int? = nil) {
+    public init(
+        memoryBytes: Int64? = nil, cpuPercent: Int? = nil, cpuCores: String? = nil,
+        ioBytesPerSecond: Int64? = nil, pids: Int? = nil
+    ) {
         self.memoryBytes = memoryBytes
         self.cpuPercent = cpuPercent
         self.cpuCores = cpuCores

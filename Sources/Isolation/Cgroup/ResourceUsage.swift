@@ -15,9 +15,11 @@ public struct ResourceUsage: Sendable, Equatable, Codable {
     /// How often a fork or clone failed because the job was at its pids limit (`pids.events` max).
     public var pidsLimitHits: UInt64?
 
-    public init(cpuUsageUsec: UInt64 = 0, userUsec: UInt64 = 0, systemUsec: UInt64 = 0,
-                memoryPeakBytes: UInt64 = 0, oomKilled: Bool = false, pidsPeak: UInt64? = nil,
-                pidsLimitHits: UInt64? = nil) {
+    public init(
+        cpuUsageUsec: UInt64 = 0, userUsec: UInt64 = 0, systemUsec: UInt64 = 0,
+        memoryPeakBytes: UInt64 = 0, oomKilled: Bool = false, pidsPeak: UInt64? = nil,
+        pidsLimitHits: UInt64? = nil
+    ) {
         self.cpuUsageUsec = cpuUsageUsec
         self.userUsec = userUsec
         self.systemUsec = systemUsec

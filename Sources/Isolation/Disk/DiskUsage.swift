@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Space and inodes of a mounted filesystem, from statvfs(3).
@@ -16,8 +16,9 @@ public struct DiskUsage: Sendable, Equatable {
         var info = statvfs()
         try System.call("statvfs \(path)") { statvfs(path, &info) }
         let block = Int64(info.f_frsize > 0 ? info.f_frsize : info.f_bsize)
-        return DiskUsage(totalBytes: Int64(info.f_blocks) * block, availableBytes: Int64(info.f_bavail) * block,
-                         usedInodes: Int64(info.f_files) - Int64(info.f_ffree), availableInodes: Int64(info.f_favail))
+        return DiskUsage(
+            totalBytes: Int64(info.f_blocks) * block, availableBytes: Int64(info.f_bavail) * block,
+            usedInodes: Int64(info.f_files) - Int64(info.f_ffree), availableInodes: Int64(info.f_favail))
     }
 
     /// Writes fail, or are about to, with ENOSPC: no inode left, or so little space that ext4 refuses

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Formats an image file as ext4 with `mkfs.ext4` (e2fsprogs), the one subprocess of the disk layer.
@@ -15,8 +15,10 @@ enum Ext4Format {
     /// no root reserve, inode tables initialised lazily (mounted with `noinit_itable`, so never
     /// zeroed) and no discard: a fresh sparse image is formatted in about 10 ms whatever its size.
     static func arguments(image: String) -> [String] {
-        ["mkfs.ext4", "-q", "-F", "-b", "4096", "-m", "0", "-L", "joblet-job",
-         "-O", "^has_journal,^resize_inode", "-E", "lazy_itable_init=1,nodiscard,root_owner=0:0", image]
+        [
+            "mkfs.ext4", "-q", "-F", "-b", "4096", "-m", "0", "-L", "joblet-job",
+            "-O", "^has_journal,^resize_inode", "-E", "lazy_itable_init=1,nodiscard,root_owner=0:0", image,
+        ]
     }
 
     static func format(_ image: String) throws(SandboxError) {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A filesystem of exactly `sizeBytes`: a sparse ext4 image at `directory/image`, attached to an

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// mount(2)/umount2(2) for the job disks, and the mount table they are looked up in.
@@ -15,7 +15,7 @@ enum Mounts {
     static func unmount(_ target: String) throws(SandboxError) {
         do {
             try System.call("umount \(target)") { umount2(target, Int32(MNT_DETACH)) }
-        } catch where error.errno == EINVAL || error.errno == ENOENT {
+        } catch  where error.errno == EINVAL || error.errno == ENOENT {
             return
         }
     }
@@ -48,7 +48,8 @@ enum Mounts {
         var utf8 = Array(field.utf8)[...]
         while let byte = utf8.popFirst() {
             if byte == UInt8(ascii: "\\"), utf8.count >= 3,
-               let value = UInt8(String(decoding: utf8.prefix(3), as: UTF8.self), radix: 8) {
+                let value = UInt8(String(decoding: utf8.prefix(3), as: UTF8.self), radix: 8)
+            {
                 bytes.append(value)
                 utf8 = utf8.dropFirst(3)
             } else {

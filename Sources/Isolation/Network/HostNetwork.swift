@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import JobletCore
 import Synchronization
@@ -73,8 +73,9 @@ public final class HostNetwork: Sendable {
         let removed = try sweep()
         try makeDirectory()
         // Its own tmpfs: a job's /proc/self/mountinfo then shows `/resolv.conf`, never the state dir.
-        try Mounts.mount("joblet-network", on: directory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC),
-                         data: "mode=0755,size=1m")
+        try Mounts.mount(
+            "joblet-network", on: directory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC),
+            data: "mode=0755,size=1m")
         try writeFile(resolvConf, Self.resolvConf(policy.dns))
         try Self.sysctl("net/ipv4/ip_forward", "1")
         try NetworkTool.run(["nft", "-f", "-"], input: tableRules(), stage: "nft table \(table)")
@@ -93,8 +94,10 @@ public final class HostNetwork: Sendable {
     /// A place for a job on `network` (`bridge` or a named one of `owner`); makes the network's bridge
     /// when it is its first job, and the job's nftables chain. `alias`: another name the job is known
     /// by on a named network (its `name`, when that is a valid host name).
-    public func lease(jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String,
-                      bandwidth: Int64? = nil) throws(SandboxError) -> JobNetworkLease {
+    public func lease(
+        jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String,
+        bandwidth: Int64? = nil
+    ) throws(SandboxError) -> JobNetworkLease {
         let key: Key
         switch network {
         case .none: throw .network("network", "a job without a network needs no lease")
@@ -105,7 +108,8 @@ public final class HostNetwork: Sendable {
         let lease = try state.withLock { state throws(SandboxError) -> JobNetworkLease in
             var net = try self.network(for: key, in: &state)
             guard let index = (2...max(2, net.subnet.hostCount)).first(where: { net.members[$0] == nil }),
-                  let address = net.subnet.host(index), let gateway = net.subnet.host(1) else {
+                let address = net.subnet.host(index), let gateway = net.subnet.host(1)
+            else {
                 try? removeIfEmpty(key, &state)
                 throw .network("network \(network.wireValue)", "all \(net.subnet.hostCount - 1) addresses of \(net.subnet) are in use; wait for jobs to end")
             }
@@ -118,14 +122,18 @@ public final class HostNetwork: Sendable {
                 try? writeHosts(net)
                 etc["hosts"] = hostsFile
             }
-            return JobNetworkLease(key: key, address: address, gateway: gateway, subnet: net.subnet,
-                                   hostInterface: vethPrefix + suffix, bridge: net.bridge, isolated: key == .shared,
-                                   chain: "job_\(suffix)", bandwidth: bandwidth, etcFiles: etc, host: self)
+            return JobNetworkLease(
+                key: key, address: address, gateway: gateway, subnet: net.subnet,
+                hostInterface: vethPrefix + suffix, bridge: net.bridge, isolated: key == .shared,
+                chain: "job_\(suffix)", bandwidth: bandwidth, etcFiles: etc, host: self)
         }
         do {
-            try NetworkTool.run(["nft", "-f", "-"], input: jobRules(chain: lease.chain, address: lease.address, subnet: lease.subnet,
-                                                                               ownNetwork: !lease.isolated),
-                                stage: "nft rules of job \(JobID.short(jobID))")
+            try NetworkTool.run(
+                ["nft", "-f", "-"],
+                input: jobRules(
+                    chain: lease.chain, address: lease.address, subnet: lease.subnet,
+                    ownNetwork: !lease.isolated),
+                stage: "nft rules of job \(JobID.short(jobID))")
         } catch {
             _ = state.withLock { state in forget(lease, &state) }  // the nft error is the one to report
             throw error
@@ -151,14 +159,16 @@ public final class HostNetwork: Sendable {
             route add default via \(lease.gateway)
 
             """
-        try NetworkTool.run(["nsenter", "--net=/proc/\(pid)/ns/net", "ip", "-b", "-"], input: job,
-                            stage: "address \(lease.address) of the job")
+        try NetworkTool.run(
+            ["nsenter", "--net=/proc/\(pid)/ns/net", "ip", "-b", "-"], input: job,
+            stage: "address \(lease.address) of the job")
         if let bandwidth = lease.bandwidth {
             // Each way: what the job receives leaves the host's end, what it sends leaves its eth0.
             let shaper = Self.shaper(bytesPerSecond: bandwidth)
             try NetworkTool.run(["tc", "qdisc", "add", "dev", interface, "root"] + shaper, stage: "limits.net_bps on \(interface)")
-            try NetworkTool.run(["nsenter", "--net=/proc/\(pid)/ns/net", "tc", "qdisc", "add", "dev", "eth0", "root"] + shaper,
-                                stage: "limits.net_bps in the job")
+            try NetworkTool.run(
+                ["nsenter", "--net=/proc/\(pid)/ns/net", "tc", "qdisc", "add", "dev", "eth0", "root"] + shaper,
+                stage: "limits.net_bps in the job")
         }
     }
 
@@ -194,8 +204,10 @@ public final class HostNetwork: Sendable {
         return nil
     }
 
-    public func lease(jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String,
-                      bandwidth: Int64? = nil) async throws(SandboxError) -> JobNetworkLease {
+    public func lease(
+        jobID: String, hostname: String, alias: String?, network: JobNetwork, owner: String,
+        bandwidth: Int64? = nil
+    ) async throws(SandboxError) -> JobNetworkLease {
         try await BlockingExecutor.shared.run { () throws(SandboxError) in
             try self.lease(jobID: jobID, hostname: hostname, alias: alias, network: network, owner: owner, bandwidth: bandwidth)
         }
@@ -224,17 +236,22 @@ public final class HostNetwork: Sendable {
         // Index 0 is the shared network's: it always exists while the worker serves.
         let index = key == .shared ? 0 : (1..<max(1, count)).first { !used.contains($0) }
         guard let index, let subnet = policy.pool.subnet(index, prefix: policy.subnetPrefix),
-              let gateway = subnet.host(1) else {
-            throw .network("network", "no free /\(policy.subnetPrefix) left in network.pool \(policy.pool) for another network; remove unused networks or enlarge the pool")
+            let gateway = subnet.host(1)
+        else {
+            throw .network(
+                "network", "no free /\(policy.subnetPrefix) left in network.pool \(policy.pool) for another network; remove unused networks or enlarge the pool"
+            )
         }
         let bridge = bridgePrefix + String(index)
         do {
-            try NetworkTool.run(["ip", "-b", "-"], input: """
-                link add \(bridge) type bridge
-                addr add \(gateway)/\(subnet.prefix) dev \(bridge)
-                link set \(bridge) up
+            try NetworkTool.run(
+                ["ip", "-b", "-"],
+                input: """
+                    link add \(bridge) type bridge
+                    addr add \(gateway)/\(subnet.prefix) dev \(bridge)
+                    link set \(bridge) up
 
-                """, stage: "bridge \(bridge)")
+                    """, stage: "bridge \(bridge)")
         } catch {
             // Half made (a batch stops at its first error): gone, so the next try can make it.
             if if_nametoindex(bridge) != 0 { _ = try? NetworkTool.run(["ip", "link", "del", bridge], stage: "remove \(bridge)") }

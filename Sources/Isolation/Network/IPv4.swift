@@ -10,7 +10,8 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
         var value: UInt32 = 0
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber),
-                  part == "0" || !part.hasPrefix("0"), let byte = UInt8(part) else { return nil }
+                part == "0" || !part.hasPrefix("0"), let byte = UInt8(part)
+            else { return nil }
             value = value << 8 | UInt32(byte)
         }
         self.value = value
@@ -50,7 +51,8 @@ public struct IPv4Subnet: Sendable, Hashable, CustomStringConvertible {
         var prefix = 32
         if parts.count == 2 {
             guard (1...2).contains(parts[1].count), parts[1].allSatisfy(\.isNumber), let value = Int(parts[1]),
-                  (0...32).contains(value) else { return nil }
+                (0...32).contains(value)
+            else { return nil }
             prefix = value
         }
         guard address.value & ~Self.mask(prefix) == 0 else { return nil }

@@ -26,8 +26,10 @@ public struct NetworkPolicy: Sendable, Equatable {
     /// Never reachable from a job, whatever `allow` says.
     public var brokers: [IPv4Endpoint]
 
-    public init(pool: IPv4Subnet = Self.defaultPool, subnetPrefix: Int = 24, dns: [IPv4Address] = [],
-                allow: [IPv4Subnet] = [], deny: [IPv4Subnet] = [], brokers: [IPv4Endpoint] = []) {
+    public init(
+        pool: IPv4Subnet = Self.defaultPool, subnetPrefix: Int = 24, dns: [IPv4Address] = [],
+        allow: [IPv4Subnet] = [], deny: [IPv4Subnet] = [], brokers: [IPv4Endpoint] = []
+    ) {
         self.pool = pool
         self.subnetPrefix = subnetPrefix
         self.dns = dns
@@ -36,17 +38,20 @@ public struct NetworkPolicy: Sendable, Equatable {
         self.brokers = brokers
     }
 
-    public static let defaultPool = IPv4Subnet(address: IPv4Address(0x0A59_0000), clampedPrefix: 16)   // 10.89.0.0/16
+    public static let defaultPool = IPv4Subnet(address: IPv4Address(0x0A59_0000), clampedPrefix: 16)  // 10.89.0.0/16
     /// RFC 1918 and shared address space (the host's private networks), link-local (cloud metadata
     /// at 169.254.169.254), "this network", loopback, multicast and reserved.
-    public static let defaultDenied: [IPv4Subnet] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
-                                                     "169.254.0.0/16", "0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4",
-                                                     "240.0.0.0/4"].compactMap(IPv4Subnet.init)
+    public static let defaultDenied: [IPv4Subnet] = [
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+        "169.254.0.0/16", "0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4",
+        "240.0.0.0/4",
+    ].compactMap(IPv4Subnet.init)
 
     /// Checks what nftables and the address plan need; the error says which key to fix.
     public func validate() throws(SandboxError) {
         guard (16...28).contains(subnetPrefix), subnetPrefix >= pool.prefix + 1 else {
-            throw .network("network.subnet_prefix", "\(subnetPrefix) must be 16-28 and longer than the pool's /\(pool.prefix) (each network needs a subnet of its own)")
+            throw .network(
+                "network.subnet_prefix", "\(subnetPrefix) must be 16-28 and longer than the pool's /\(pool.prefix) (each network needs a subnet of its own)")
         }
         guard pool.prefix >= 8 else { throw .network("network.pool", "\(pool) is too large; give /8 or smaller") }
         if let endpoint = brokers.first(where: { pool.contains($0.address) }) {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Runs `ip` (iproute2), `nft` (nftables) and `nsenter` (util-linux): the only way job networks are

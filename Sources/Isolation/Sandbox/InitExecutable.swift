@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The `joblet-init` program every sandbox execs as its PID 1, opened once and kept open:
@@ -27,9 +27,11 @@ struct InitExecutable: Sendable {
             }
             System.close(fd)
         }
-        return .failure(SandboxError(code: .setup, stage: "exec joblet-init",
-                                     message: "\(name) not found (tried \(candidates.joined(separator: ", ")); "
-                                         + "set \(environmentVariable) to its path"))
+        return .failure(
+            SandboxError(
+                code: .setup, stage: "exec joblet-init",
+                message: "\(name) not found (tried \(candidates.joined(separator: ", ")); "
+                    + "set \(environmentVariable) to its path"))
     }()
 
     /// `$JOBLET_INIT`, then beside the running executable (where SwiftPM builds it), then the install location.

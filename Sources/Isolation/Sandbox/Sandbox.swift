@@ -1,8 +1,8 @@
 import CIsolation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Starts jobs in sandboxes: new PID/mount/UTS/IPC/network/cgroup namespaces, a read-only
@@ -39,9 +39,10 @@ public enum Sandbox {
 
         let arena = CStringArena()
         let ops = layout.steps.map { step in
-            joblet_op(kind: step.kind, readonly: step.readOnly ? 1 : 0, flags: step.flags,
-                      source: arena.optional(step.source), target: arena.optional(step.target),
-                      fstype: arena.optional(step.fsType), data: arena.optional(step.data))
+            joblet_op(
+                kind: step.kind, readonly: step.readOnly ? 1 : 0, flags: step.flags,
+                source: arena.optional(step.source), target: arena.optional(step.target),
+                fstype: arena.optional(step.fsType), data: arena.optional(step.data))
         }
         let filter = try seccompFilter.get()
         let initFD = try InitExecutable.shared.get().fd
@@ -123,8 +124,9 @@ public enum Sandbox {
             abandon(pidfd: pidfd, fds: [stdout.read, stderr.read, mountNamespace])
             throw failure(record, layout: layout, command: command)
         }
-        return try SandboxProcess(pid: pid, pidfd: pidfd, mountNamespace: mountNamespace,
-                                  stdout: stdout.read, stderr: stderr.read, outputLimit: plan.outputLimit)
+        return try SandboxProcess(
+            pid: pid, pidfd: pidfd, mountNamespace: mountNamespace,
+            stdout: stdout.read, stderr: stderr.read, outputLimit: plan.outputLimit)
     }
 
     /// The job environment plus the sandbox defaults; nothing from the worker's own environment.
@@ -157,10 +159,11 @@ public enum Sandbox {
 
     /// Creates `/run/joblet/sandboxes/<job>.XXXXXX`.
     private static func makeRootDirectory(jobID: String) throws(SandboxError) -> String {
-        let safeID = String(jobID.unicodeScalars.prefix(64).map { scalar -> Character in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
-                ? Character(scalar) : "_"
-        })
+        let safeID = String(
+            jobID.unicodeScalars.prefix(64).map { scalar -> Character in
+                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
+                    ? Character(scalar) : "_"
+            })
         let template = "\(rootsDirectory)/\(safeID).XXXXXX"
         // Usually the parents exist already: create them only when mkdtemp says they are missing.
         if let made = mkdtemp(template) { return made }
@@ -206,12 +209,14 @@ public enum Sandbox {
         switch UInt32(record.stage) {
         case JOBLET_STAGE_EXEC.rawValue:
             if code == ENOENT {
-                return SandboxError(code: .commandNotFound, stage: "exec", errno: code,
-                                    message: "command not found: \(command)")
+                return SandboxError(
+                    code: .commandNotFound, stage: "exec", errno: code,
+                    message: "command not found: \(command)")
             }
             if code == EACCES {
-                return SandboxError(code: .commandNotFound, stage: "exec", errno: code,
-                                    message: "command not executable: \(command) (permission denied)")
+                return SandboxError(
+                    code: .commandNotFound, stage: "exec", errno: code,
+                    message: "command not executable: \(command) (permission denied)")
             }
             stage = "exec \(command)"
         case JOBLET_STAGE_OP.rawValue:

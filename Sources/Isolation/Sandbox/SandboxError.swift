@@ -38,8 +38,9 @@ public struct SandboxError: DescribedError, Sendable {
     }
 
     static func system(_ call: String, errno code: Int32) -> SandboxError {
-        SandboxError(code: .system, stage: call, errno: code,
-                     message: "\(call): \(System.describe(errno: code))")
+        SandboxError(
+            code: .system, stage: call, errno: code,
+            message: "\(call): \(System.describe(errno: code))")
     }
 
     static func invalid(_ stage: String, _ reason: String) -> SandboxError {

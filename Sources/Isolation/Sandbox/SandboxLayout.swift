@@ -1,8 +1,8 @@
 import CIsolation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The filesystem of a sandbox as an ordered list of setup steps, computed in the worker
@@ -26,8 +26,10 @@ struct SandboxLayout {
     /// Host directories shared read-only with every sandbox; symlinks are replicated as symlinks.
     static let baseDirectories = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]
     /// The minimal `/etc`: what libc, name lookup, TLS and runtimes need.
-    static let etcFiles = ["passwd", "group", "hosts", "resolv.conf", "nsswitch.conf", "ld.so.cache",
-                           "localtime", "host.conf", "gai.conf"]
+    static let etcFiles = [
+        "passwd", "group", "hosts", "resolv.conf", "nsswitch.conf", "ld.so.cache",
+        "localtime", "host.conf", "gai.conf",
+    ]
     static let etcDirectories = ["ssl/certs", "alternatives"]
     static let deviceNodes = ["null", "zero", "full", "random", "urandom", "tty"]
 
@@ -40,8 +42,10 @@ struct SandboxLayout {
         self.root = root
         let tmpSize = max(plan.tmpSizeBytes, 4096)
 
-        add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
-                  target: root, fsType: "tmpfs", data: "mode=0755,size=4m", stage: "mount sandbox root"))
+        add(
+            .init(
+                kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
+                target: root, fsType: "tmpfs", data: "mode=0755,size=4m", stage: "mount sandbox root"))
         // A job with a network gets its own /etc files for it (resolv.conf, hosts) instead of the host's.
         let networkEtc = (plan.network?.etcFiles ?? [:]).sorted { $0.key < $1.key }
         let replaced = Set(networkEtc.map { "/etc/" + $0.key })
@@ -63,8 +67,10 @@ struct SandboxLayout {
             bind(tmpDirectory, at: "/tmp", readOnly: false, isDirectory: true)
         } else {
             mkdir("/tmp")
-            add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
-                      target: root + "/tmp", fsType: "tmpfs", data: "mode=1777,size=\(tmpSize)", stage: "mount /tmp"))
+            add(
+                .init(
+                    kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
+                    target: root + "/tmp", fsType: "tmpfs", data: "mode=1777,size=\(tmpSize)", stage: "mount /tmp"))
         }
         if !plan.volumes.isEmpty { mkdir("/volumes") }
         for volume in plan.volumes {
@@ -79,10 +85,14 @@ struct SandboxLayout {
         }
         addDev()
         mkdir("/proc")
-        add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev | Self.noexec,
-                  source: "proc", target: root + "/proc", fsType: "proc", stage: "mount /proc"))
-        add(.init(kind: Int32(JOBLET_OP_REMOUNT.rawValue), flags: Self.rdonly | Self.nosuid | Self.nodev,
-                  target: root, stage: "remount sandbox root read-only"))
+        add(
+            .init(
+                kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev | Self.noexec,
+                source: "proc", target: root + "/proc", fsType: "proc", stage: "mount /proc"))
+        add(
+            .init(
+                kind: Int32(JOBLET_OP_REMOUNT.rawValue), flags: Self.rdonly | Self.nosuid | Self.nodev,
+                target: root, stage: "remount sandbox root read-only"))
     }
 
     /// The shared host part (base directories and the minimal `/etc`) with root-relative targets.
@@ -120,19 +130,27 @@ struct SandboxLayout {
     }
 
     private mutating func symlink(_ destination: String, at path: String) {
-        add(.init(kind: Int32(JOBLET_OP_SYMLINK.rawValue), source: destination, target: root + path,
-                  stage: "symlink \(path)"))
+        add(
+            .init(
+                kind: Int32(JOBLET_OP_SYMLINK.rawValue), source: destination, target: root + path,
+                stage: "symlink \(path)"))
     }
 
-    private mutating func bind(_ source: String, at path: String, readOnly: Bool, isDirectory: Bool,
-                               flags: UInt = nosuid | nodev, createTarget: Bool = true) {
+    private mutating func bind(
+        _ source: String, at path: String, readOnly: Bool, isDirectory: Bool,
+        flags: UInt = nosuid | nodev, createTarget: Bool = true
+    ) {
         if createTarget {
-            if isDirectory { mkdir(path) } else {
+            if isDirectory {
+                mkdir(path)
+            } else {
                 add(.init(kind: Int32(JOBLET_OP_FILE.rawValue), target: root + path, stage: "create \(path)"))
             }
         }
-        add(.init(kind: Int32(JOBLET_OP_BIND.rawValue), readOnly: readOnly, flags: flags, source: source,
-                  target: root + path, stage: "mount \(path)"))
+        add(
+            .init(
+                kind: Int32(JOBLET_OP_BIND.rawValue), readOnly: readOnly, flags: flags, source: source,
+                target: root + path, stage: "mount \(path)"))
     }
 
     private mutating func addEtc() {
@@ -190,8 +208,9 @@ struct SandboxLayout {
             guard (existing == .directory) == isDirectory else {
                 throw .invalid(stage, "target type differs from source \(mount.source)")
             }
-            bind(mount.source, at: target, readOnly: mount.readOnly, isDirectory: isDirectory,
-                 createTarget: false)
+            bind(
+                mount.source, at: target, readOnly: mount.readOnly, isDirectory: isDirectory,
+                createTarget: false)
             return
         }
         var prefix = ""
@@ -207,20 +226,28 @@ struct SandboxLayout {
 
     private mutating func addDev() {
         mkdir("/dev")
-        add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.noexec, source: "tmpfs",
-                  target: root + "/dev", fsType: "tmpfs", data: "mode=0755,size=64k", stage: "mount /dev"))
+        add(
+            .init(
+                kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.noexec, source: "tmpfs",
+                target: root + "/dev", fsType: "tmpfs", data: "mode=0755,size=64k", stage: "mount /dev"))
         // The same character devices as the host's, made in place: a mknod is cheaper than a bind.
         for (node, device) in Self.hostDevices {
-            add(.init(kind: Int32(JOBLET_OP_MKNOD.rawValue), flags: device, target: root + "/dev/" + node,
-                      stage: "create /dev/\(node)"))
+            add(
+                .init(
+                    kind: Int32(JOBLET_OP_MKNOD.rawValue), flags: device, target: root + "/dev/" + node,
+                    stage: "create /dev/\(node)"))
         }
         mkdir("/dev/shm")
-        add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
-                  target: root + "/dev/shm", fsType: "tmpfs", data: "mode=1777,size=64m", stage: "mount /dev/shm"))
+        add(
+            .init(
+                kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.nodev, source: "tmpfs",
+                target: root + "/dev/shm", fsType: "tmpfs", data: "mode=1777,size=64m", stage: "mount /dev/shm"))
         mkdir("/dev/pts")
-        add(.init(kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.noexec, source: "devpts",
-                  target: root + "/dev/pts", fsType: "devpts", data: "newinstance,ptmxmode=0666,mode=0620",
-                  stage: "mount /dev/pts"))
+        add(
+            .init(
+                kind: Int32(JOBLET_OP_MOUNT.rawValue), flags: Self.nosuid | Self.noexec, source: "devpts",
+                target: root + "/dev/pts", fsType: "devpts", data: "newinstance,ptmxmode=0666,mode=0620",
+                stage: "mount /dev/pts"))
         symlink("pts/ptmx", at: "/dev/ptmx")
         symlink("/proc/self/fd", at: "/dev/fd")
         symlink("/proc/self/fd/0", at: "/dev/stdin")

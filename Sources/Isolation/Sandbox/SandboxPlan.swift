@@ -31,8 +31,10 @@ public struct SandboxPlan: Sendable {
     /// Attached after the cgroup, before the child is released; nil: loopback only.
     public var network: (any NetworkAttachment)? = nil
 
-    public init(jobID: String, argv: [String], environment: [String: String], hostname: String,
-                workDirectory: String) {
+    public init(
+        jobID: String, argv: [String], environment: [String: String], hostname: String,
+        workDirectory: String
+    ) {
         self.jobID = jobID
         self.argv = argv
         self.environment = environment

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A running sandbox: its init process, its output and its exit. The worker's one supervisor
@@ -17,8 +17,10 @@ public final class SandboxProcess: Sendable {
     static let bufferLimit = 1 << 20
     static let bufferChunks = 64
 
-    init(pid: Int32, pidfd: Int32, mountNamespace: Int32, stdout: Int32, stderr: Int32,
-         outputLimit: Int64?) throws(SandboxError) {
+    init(
+        pid: Int32, pidfd: Int32, mountNamespace: Int32, stdout: Int32, stderr: Int32,
+        outputLimit: Int64?
+    ) throws(SandboxError) {
         self.pid = pid
         (exit, buffer) = try SandboxSupervisor.supervise(
             pid: pid, pidfd: pidfd, mountNamespace: mountNamespace, stdout: stdout, stderr: stderr,

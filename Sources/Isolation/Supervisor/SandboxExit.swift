@@ -68,7 +68,8 @@ final class SandboxExit: Sendable {
     }
 
     private static func publish(_ status: ExitStatus, in state: inout State, beforeClose: (Int32) -> Void)
-        -> (ExitStatus, [CheckedContinuation<ExitStatus, Never>]) {
+        -> (ExitStatus, [CheckedContinuation<ExitStatus, Never>])
+    {
         state.status = status
         beforeClose(state.pidfd)
         System.close(state.pidfd)

@@ -1,9 +1,9 @@
 import CIsolation
 import SystemCalls
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 extension SandboxSupervisor {
@@ -13,9 +13,12 @@ extension SandboxSupervisor {
     ///
     /// Throws when init cannot be watched: the job is then killed, reaped and its descriptors
     /// closed. When only its pipes cannot be, it is killed and its output stream fails.
-    static func supervise(pid: Int32, pidfd: Int32, mountNamespace: Int32, stdout: Int32, stderr: Int32,
-                          outputLimit: Int64?, bufferLimit: Int, bufferChunks: Int) throws(SandboxError)
-        -> (SandboxExit, SandboxOutput) {
+    static func supervise(
+        pid: Int32, pidfd: Int32, mountNamespace: Int32, stdout: Int32, stderr: Int32,
+        outputLimit: Int64?, bufferLimit: Int, bufferChunks: Int
+    ) throws(SandboxError)
+        -> (SandboxExit, SandboxOutput)
+    {
         let exit = SandboxExit(pidfd: pidfd)
         let supervisor: SandboxSupervisor
         do {
@@ -28,8 +31,9 @@ extension SandboxSupervisor {
         let output = SandboxOutput(limitBytes: bufferLimit, limitChunks: bufferChunks) { [supervisor] in
             supervisor.resumeReading(id)
         }
-        let job = SupervisedJob(id: id, pidfd: pidfd, mountNamespace: mountNamespace, stdout: stdout, stderr: stderr,
-                                outputLimit: outputLimit, exit: exit, output: output)
+        let job = SupervisedJob(
+            id: id, pidfd: pidfd, mountNamespace: mountNamespace, stdout: stdout, stderr: stderr,
+            outputLimit: outputLimit, exit: exit, output: output)
         let failure: SandboxError? = supervisor.jobs.withLock { jobs in
             do throws(SandboxError) {
                 try System.call("epoll_ctl") { joblet_epoll_watch(supervisor.epoll, pidfd, job.token(.pidfd)) }

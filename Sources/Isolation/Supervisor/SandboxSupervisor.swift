@@ -2,9 +2,9 @@ import CIsolation
 import Synchronization
 import SystemCalls
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// One thread per worker process watches every running sandbox: epoll over each init's pidfd
@@ -21,7 +21,7 @@ final class SandboxSupervisor: Sendable {
     /// Jobs whose consumer made room: their pipes go back into epoll on the next wake-up.
     let resumeRequests = Mutex<[UInt64]>([])
 
-    static let wakeupToken: UInt64 = 3   // id 0 is never a job's
+    static let wakeupToken: UInt64 = 3  // id 0 is never a job's
     static let readSize = 64 << 10
     private static let instance = Mutex<SandboxSupervisor?>(nil)
 

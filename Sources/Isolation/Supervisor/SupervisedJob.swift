@@ -18,8 +18,10 @@ final class SupervisedJob: @unchecked Sendable {
     var budget: OutputBudget
     var reaped = false
 
-    init(id: UInt64, pidfd: Int32, mountNamespace: Int32, stdout: Int32, stderr: Int32,
-         outputLimit: Int64?, exit: SandboxExit, output: SandboxOutput) {
+    init(
+        id: UInt64, pidfd: Int32, mountNamespace: Int32, stdout: Int32, stderr: Int32,
+        outputLimit: Int64?, exit: SandboxExit, output: SandboxOutput
+    ) {
         self.id = id
         self.pidfd = pidfd
         self.mountNamespace = mountNamespace

@@ -1,9 +1,9 @@
 import CIsolation
 import SystemCalls
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The sandbox's syscalls from Swift: the retry of `EINTR` is SystemCalls'; this turns a

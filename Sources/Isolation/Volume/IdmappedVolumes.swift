@@ -1,8 +1,8 @@
 import CIsolation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import JobletCore
 

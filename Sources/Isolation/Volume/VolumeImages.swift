@@ -1,9 +1,9 @@
 import JobletCore
 import SystemCalls
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Volumes on a worker host: each is an ext4 image of the volume's size at
@@ -46,7 +46,7 @@ public struct VolumeImages: Sendable {
             guard HostFile.type(directory) == .directory else { return }
             try locked(directory) { () throws(SandboxError) in try deleteLocked(directory) }
             rmdir(directory)
-            rmdir(root + "/" + owner)   // only once it is empty
+            rmdir(root + "/" + owner)  // only once it is empty
         }
     }
 
@@ -69,7 +69,8 @@ public struct VolumeImages: Sendable {
         }
         try makeDirectory(mountPoint, mode: 0o700)
         if !fresh, let device = LoopDevice.bound(to: image),
-           (try? Mounts.mount(device, on: mountPoint, type: "ext4", flags: LoopFilesystem.mountFlags, data: LoopFilesystem.mountData)) != nil {
+            (try? Mounts.mount(device, on: mountPoint, type: "ext4", flags: LoopFilesystem.mountFlags, data: LoopFilesystem.mountData)) != nil
+        {
             return mountPoint
         }
         let imageFD = try System.call("open \(image)") { open(image, O_RDWR | O_CLOEXEC) }
@@ -86,7 +87,7 @@ public struct VolumeImages: Sendable {
             // mkfs made the root root's; it belongs to the storage id, which each job sees as its own uid.
             try System.call("chown \(mountPoint)") { chown(mountPoint, storageID, storageID) }
             try System.call("chmod \(mountPoint)") { chmod(mountPoint, 0o755) }
-            rmdir(mountPoint + "/lost+found")   // e2fsck remakes it when it needs it
+            rmdir(mountPoint + "/lost+found")  // e2fsck remakes it when it needs it
             try writeID(volume.id, to: idFile)
         }
         return mountPoint

@@ -9,8 +9,9 @@ struct TreeDecoder: Decoder {
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard let mapping = node.mapping else { throw mismatch(state.format.vocabulary.mapping, Key.self) }
         let use = state.keyUse(mapping: mapping, path: codingPath)
-        return KeyedDecodingContainer(TreeKeyedDecodingContainer<Key>(
-            mapping: mapping, use: use, codingPath: codingPath, state: state))
+        return KeyedDecodingContainer(
+            TreeKeyedDecodingContainer<Key>(
+                mapping: mapping, use: use, codingPath: codingPath, state: state))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -24,15 +25,18 @@ struct TreeDecoder: Decoder {
 
     /// `expected …, found <kind>`; null becomes `valueNotFound`.
     func mismatch(_ expected: String, _ type: Any.Type) -> DecodingError {
-        let context = DecodingError.Context(codingPath: codingPath,
-                                            debugDescription: "expected \(expected), found \(node.kindDescription)")
+        let context = DecodingError.Context(
+            codingPath: codingPath,
+            debugDescription: "expected \(expected), found \(node.kindDescription)")
         if node.isNull { return .valueNotFound(type, context) }
         return .typeMismatch(type, context)
     }
 
     /// Decodes a child; errors other than `DecodingError` thrown by its `init(from:)` get its path.
-    static func decode<T: Decodable>(_ type: T.Type, from node: TreeNode, at path: [any CodingKey],
-                                     state: TreeDecodingState) throws -> T {
+    static func decode<T: Decodable>(
+        _ type: T.Type, from node: TreeNode, at path: [any CodingKey],
+        state: TreeDecodingState
+    ) throws -> T {
         // A field of the node type itself (free-form JSON metadata) is taken as it is.
         if T.self == JSONValue.self, case .json(let value) = node, let same = value as? T { return same }
         do {

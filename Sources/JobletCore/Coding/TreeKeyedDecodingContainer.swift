@@ -18,8 +18,11 @@ struct TreeKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     private func value(for key: Key) throws -> TreeNode {
         use.ask(key.stringValue)
         guard let value = mapping.value(forKey: key.stringValue) else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath,
-                                                       debugDescription: state.format.vocabulary.missingKey(key.stringValue)))
+            throw DecodingError.keyNotFound(
+                key,
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: state.format.vocabulary.missingKey(key.stringValue)))
         }
         return value
     }

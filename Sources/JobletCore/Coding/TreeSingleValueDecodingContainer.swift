@@ -37,11 +37,15 @@ struct TreeSingleValueDecodingContainer: SingleValueDecodingContainer {
         case .exact(let number):
             return number
         case .outOfRange(let found):
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: codingPath, debugDescription: "expected an integer between \(T.min) and \(T.max), found \(found)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: codingPath, debugDescription: "expected an integer between \(T.min) and \(T.max), found \(found)"))
         case .fractional(let found):
-            throw DecodingError.typeMismatch(type, .init(codingPath: codingPath,
-                                                         debugDescription: "expected an integer, found \(found)"))
+            throw DecodingError.typeMismatch(
+                type,
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "expected an integer, found \(found)"))
         case .notAnInteger:
             throw decoder.mismatch("an integer", type)
         }

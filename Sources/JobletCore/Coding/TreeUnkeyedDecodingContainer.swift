@@ -18,9 +18,11 @@ struct TreeUnkeyedDecodingContainer: UnkeyedDecodingContainer {
 
     private func current(_ type: Any.Type) throws -> TreeNode {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(type, .init(
-                codingPath: codingPath,
-                debugDescription: "expected at least \(currentIndex + 1) \(state.format.vocabulary.elements), found \(elements.count)"))
+            throw DecodingError.valueNotFound(
+                type,
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "expected at least \(currentIndex + 1) \(state.format.vocabulary.elements), found \(elements.count)"))
         }
         return elements[currentIndex]
     }

@@ -2,8 +2,9 @@
 /// strings, integers are exact (a double reads as an integer only when it has no fraction).
 extension JSONValue: DecodableTree {
     static var errorCode: JobletError.Code { .invalidJSON }
-    static let vocabulary = TreeVocabulary(mapping: "an object", sequence: "an array", boolean: "a boolean",
-                                           elements: "elements", missingKey: { _ in "missing required field" })
+    static let vocabulary = TreeVocabulary(
+        mapping: "an object", sequence: "an array", boolean: "a boolean",
+        elements: "elements", missingKey: { _ in "missing required field" })
 
     /// The JSON type name: `null`, `boolean`, `number`, `string`, `array`, `object`.
     var kindDescription: String {

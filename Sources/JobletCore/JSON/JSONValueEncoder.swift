@@ -46,16 +46,20 @@ struct JSONValueEncoder: Encoder {
 
     static func integer<T: BinaryInteger>(_ value: T, at path: [any CodingKey]) throws -> JSONValue {
         guard let exact = Int64(exactly: value) else {
-            throw EncodingError.invalidValue(value, .init(
-                codingPath: path, debugDescription: "integer \(value) does not fit in a JSON 64-bit signed integer"))
+            throw EncodingError.invalidValue(
+                value,
+                .init(
+                    codingPath: path, debugDescription: "integer \(value) does not fit in a JSON 64-bit signed integer"))
         }
         return .int(exact)
     }
 
     static func double(_ value: Double, at path: [any CodingKey]) throws -> JSONValue {
         guard value.isFinite else {
-            throw EncodingError.invalidValue(value, .init(
-                codingPath: path, debugDescription: "\(value) cannot be written as JSON (only finite numbers)"))
+            throw EncodingError.invalidValue(
+                value,
+                .init(
+                    codingPath: path, debugDescription: "\(value) cannot be written as JSON (only finite numbers)"))
         }
         return .double(value)
     }

@@ -1,8 +1,8 @@
 import CJansson
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Owns one reference to a jansson `json_t` and converts between it and `JSONValue`.
@@ -113,9 +113,10 @@ final class JanssonValue {
         case JSON_STRING:
             let count = json_string_length(json)
             guard let start = json_string_value(json) else { return .string("") }
-            return .string(start.withMemoryRebound(to: UInt8.self, capacity: count) {
-                String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
-            })
+            return .string(
+                start.withMemoryRebound(to: UInt8.self, capacity: count) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+                })
         case JSON_ARRAY:
             var items: [JSONValue] = []
             let count = json_array_size(json)

@@ -8,8 +8,10 @@ public struct Accounting: Sendable, Equatable, Codable {
     /// Forks refused because the job was at its pids limit.
     public var pidsLimitHits: UInt64?
 
-    public init(cpuUsec: UInt64, userUsec: UInt64, systemUsec: UInt64, memoryPeakBytes: UInt64, pidsPeak: UInt64? = nil,
-                pidsLimitHits: UInt64? = nil) {
+    public init(
+        cpuUsec: UInt64, userUsec: UInt64, systemUsec: UInt64, memoryPeakBytes: UInt64, pidsPeak: UInt64? = nil,
+        pidsLimitHits: UInt64? = nil
+    ) {
         self.cpuUsec = cpuUsec
         self.userUsec = userUsec
         self.systemUsec = systemUsec

@@ -12,8 +12,10 @@ public struct JobEvent: Sendable, Equatable, Codable {
     /// Present with terminal states reported by a worker.
     public var result: JobResult?
 
-    public init(jobID: String, state: JobState, time: Double, workerID: String? = nil, attempt: Int? = nil,
-                reason: String? = nil, result: JobResult? = nil) {
+    public init(
+        jobID: String, state: JobState, time: Double, workerID: String? = nil, attempt: Int? = nil,
+        reason: String? = nil, result: JobResult? = nil
+    ) {
         self.jobID = jobID
         self.state = state
         self.time = time

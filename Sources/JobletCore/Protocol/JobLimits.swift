@@ -19,9 +19,11 @@ public struct JobLimits: Sendable, Equatable, Codable {
     /// Network bandwidth of a job with a network, each way, bytes per second (tc on its veth pair).
     public var netBytesPerSecond: ByteSize?
 
-    public init(memory: ByteSize? = nil, cpuPercent: Int? = nil, cpuCores: String? = nil,
-                ioBytesPerSecond: ByteSize? = nil, pids: Int? = nil, timeout: JobDuration? = nil,
-                disk: ByteSize? = nil, output: ByteSize? = nil, netBytesPerSecond: ByteSize? = nil) {
+    public init(
+        memory: ByteSize? = nil, cpuPercent: Int? = nil, cpuCores: String? = nil,
+        ioBytesPerSecond: ByteSize? = nil, pids: Int? = nil, timeout: JobDuration? = nil,
+        disk: ByteSize? = nil, output: ByteSize? = nil, netBytesPerSecond: ByteSize? = nil
+    ) {
         self.memory = memory
         self.cpuPercent = cpuPercent
         self.cpuCores = cpuCores
@@ -44,11 +46,12 @@ public struct JobLimits: Sendable, Equatable, Codable {
 
     /// These limits, with every field they leave out taken from `fallback`.
     public func filled(from fallback: JobLimits) -> JobLimits {
-        JobLimits(memory: memory ?? fallback.memory, cpuPercent: cpuPercent ?? fallback.cpuPercent,
-                  cpuCores: cpuCores ?? fallback.cpuCores, ioBytesPerSecond: ioBytesPerSecond ?? fallback.ioBytesPerSecond,
-                  pids: pids ?? fallback.pids, timeout: timeout ?? fallback.timeout,
-                  disk: disk ?? fallback.disk, output: output ?? fallback.output,
-                  netBytesPerSecond: netBytesPerSecond ?? fallback.netBytesPerSecond)
+        JobLimits(
+            memory: memory ?? fallback.memory, cpuPercent: cpuPercent ?? fallback.cpuPercent,
+            cpuCores: cpuCores ?? fallback.cpuCores, ioBytesPerSecond: ioBytesPerSecond ?? fallback.ioBytesPerSecond,
+            pids: pids ?? fallback.pids, timeout: timeout ?? fallback.timeout,
+            disk: disk ?? fallback.disk, output: output ?? fallback.output,
+            netBytesPerSecond: netBytesPerSecond ?? fallback.netBytesPerSecond)
     }
 
     /// The first field (as `limits.<key>: value`, with the ceiling) that is over `ceiling`; nil when none is.
@@ -78,7 +81,8 @@ public struct JobLimits: Sendable, Equatable, Codable {
             throw JobletError(.invalidArgument, "limits.pids: \(pids) is out of range; give 1-\(JobLimits.maxPids) (the kernel's PID_MAX_LIMIT)")
         }
         if let timeout, !(timeout.seconds > 0 && timeout.seconds <= JobLimits.maxTimeout.seconds) {
-            throw JobletError(.invalidArgument, "limits.timeout: \(timeout) is out of range; give more than 0 and at most \(JobLimits.maxTimeout), like \"10m\"")
+            throw JobletError(
+                .invalidArgument, "limits.timeout: \(timeout) is out of range; give more than 0 and at most \(JobLimits.maxTimeout), like \"10m\"")
         }
         try Self.check(disk, "disk", within: Self.diskRange, example: "2G")
         try Self.check(output, "output", within: Self.outputRange, example: "100M")
@@ -108,7 +112,8 @@ public struct JobLimits: Sendable, Equatable, Codable {
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
             guard (1...2).contains(bounds.count),
-                  bounds.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && UInt16($0) != nil }) else { return false }
+                bounds.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && UInt16($0) != nil })
+            else { return false }
             if bounds.count == 2, let low = UInt16(bounds[0]), let high = UInt16(bounds[1]), low > high { return false }
         }
         return true

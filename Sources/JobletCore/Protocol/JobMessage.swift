@@ -16,8 +16,10 @@ public struct JobMessage: Sendable, Equatable, Codable {
     /// More attempts than this is a loop, not a retry policy.
     public static let maxAttemptsLimit = 100
 
-    public init(jobID: String, runtimeID: String?, request: JobRequest, submitter: String, submittedAt: Double,
-                maxAttempts: Int = 2) {
+    public init(
+        jobID: String, runtimeID: String?, request: JobRequest, submitter: String, submittedAt: Double,
+        maxAttempts: Int = 2
+    ) {
         self.jobID = jobID
         self.runtimeID = runtimeID
         self.request = request

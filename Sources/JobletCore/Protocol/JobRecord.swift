@@ -23,10 +23,12 @@ public struct JobRecord: Sendable, Equatable, Codable {
     /// stored log (`logs`) is a prefix of what the worker published. Absent otherwise.
     public var logsTruncated: Bool?
 
-    public init(jobID: String, name: String?, state: JobState, runtime: String?, runtimeID: String?, queue: String?,
-                command: [String], submitter: String, submittedAt: Double, startedAt: Double? = nil,
-                finishedAt: Double? = nil, workerID: String? = nil, attempts: Int = 0, exitCode: Int32? = nil,
-                reason: String? = nil, result: JobResult? = nil, history: [StateChange] = [], logsTruncated: Bool? = nil) {
+    public init(
+        jobID: String, name: String?, state: JobState, runtime: String?, runtimeID: String?, queue: String?,
+        command: [String], submitter: String, submittedAt: Double, startedAt: Double? = nil,
+        finishedAt: Double? = nil, workerID: String? = nil, attempts: Int = 0, exitCode: Int32? = nil,
+        reason: String? = nil, result: JobResult? = nil, history: [StateChange] = [], logsTruncated: Bool? = nil
+    ) {
         self.jobID = jobID
         self.name = name
         self.state = state

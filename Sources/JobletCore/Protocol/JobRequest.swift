@@ -20,9 +20,11 @@ public struct JobRequest: Sendable, Equatable, Codable {
     /// `none` (default: loopback only), `bridge` (NAT outbound) or one of the submitter's networks; see ``JobNetwork``.
     public var network: String?
 
-    public init(command: [String], runtime: String? = nil, arch: String? = nil, env: [String: String]? = nil,
-                upload: JobUpload? = nil, volumes: [String]? = nil, limits: JobLimits? = nil,
-                name: String? = nil, priority: Int? = nil, network: String? = nil) {
+    public init(
+        command: [String], runtime: String? = nil, arch: String? = nil, env: [String: String]? = nil,
+        upload: JobUpload? = nil, volumes: [String]? = nil, limits: JobLimits? = nil,
+        name: String? = nil, priority: Int? = nil, network: String? = nil
+    ) {
         self.command = command
         self.runtime = runtime
         self.arch = arch
@@ -52,10 +54,14 @@ public struct JobRequest: Sendable, Equatable, Codable {
         guard (env?.count ?? 0) <= Self.maxEnvironment else {
             throw JobletError(.invalidArgument, "env: \(env?.count ?? 0) variables is over \(Self.maxEnvironment); pass settings in a file (--upload)")
         }
-        let commandBytes = command.reduce(0) { $0 + $1.utf8.count + 1 }
+        let commandBytes =
+            command.reduce(0) { $0 + $1.utf8.count + 1 }
             + (env ?? [:]).reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 2 }
         guard commandBytes <= Self.maxCommandBytes else {
-            throw JobletError(.invalidArgument, "command and env: \(ByteSize(bytes: Int64(commandBytes))) is over \(ByteSize(bytes: Int64(Self.maxCommandBytes))) (the kernel's exec limit is near); pass large data as an upload")
+            throw JobletError(
+                .invalidArgument,
+                "command and env: \(ByteSize(bytes: Int64(commandBytes))) is over \(ByteSize(bytes: Int64(Self.maxCommandBytes))) (the kernel's exec limit is near); pass large data as an upload"
+            )
         }
         for (key, value) in env ?? [:] {
             guard JobRequest.isValidEnvironmentName(key) else {
@@ -91,7 +97,10 @@ public struct JobRequest: Sendable, Equatable, Codable {
         if let upload {
             // base64 is 4/3 of the archive.
             if upload.data.utf8.count / 4 * 3 > maxUploadBytes {
-                throw JobletError(.invalidArgument, "upload: \(ByteSize(bytes: Int64(upload.data.utf8.count / 4 * 3))) is over the \(ByteSize(bytes: Int64(maxUploadBytes))) limit for inline uploads")
+                throw JobletError(
+                    .invalidArgument,
+                    "upload: \(ByteSize(bytes: Int64(upload.data.utf8.count / 4 * 3))) is over the \(ByteSize(bytes: Int64(maxUploadBytes))) limit for inline uploads"
+                )
             }
             _ = try upload.archiveBytes()
         }
@@ -117,7 +126,8 @@ public struct JobRequest: Sendable, Equatable, Codable {
 
     public static func isValidVolumeName(_ name: String) -> Bool {
         guard (1...64).contains(name.count), let first = name.unicodeScalars.first,
-              ("a"..."z").contains(first) || ("0"..."9").contains(first) else { return false }
+            ("a"..."z").contains(first) || ("0"..."9").contains(first)
+        else { return false }
         return name.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
         }

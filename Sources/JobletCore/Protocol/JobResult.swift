@@ -24,10 +24,12 @@ public struct JobResult: Sendable, Equatable, Codable {
     /// (nil: nothing was dropped). The job's log ends with a `[joblet] output truncated` line then.
     public var outputDroppedBytes: UInt64?
 
-    public init(exitCode: Int32?, signal: Int32? = nil, oomKilled: Bool = false, reason: String? = nil,
-                startedAt: Double, finishedAt: Double, accounting: Accounting? = nil, workerID: String,
-                attempt: Int, logChunks: UInt64, unenforcedLimits: [String]? = nil, limits: JobLimits? = nil,
-                outputDroppedBytes: UInt64? = nil) {
+    public init(
+        exitCode: Int32?, signal: Int32? = nil, oomKilled: Bool = false, reason: String? = nil,
+        startedAt: Double, finishedAt: Double, accounting: Accounting? = nil, workerID: String,
+        attempt: Int, logChunks: UInt64, unenforcedLimits: [String]? = nil, limits: JobLimits? = nil,
+        outputDroppedBytes: UInt64? = nil
+    ) {
         self.exitCode = exitCode
         self.signal = signal
         self.oomKilled = oomKilled

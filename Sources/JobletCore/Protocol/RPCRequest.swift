@@ -51,9 +51,11 @@ public struct RPCRequest: Sendable, Equatable, Codable {
     public var workers: [String]?
     public var arch: String?
 
-    public init(method: Method, jobID: String? = nil, state: JobState? = nil, runtime: String? = nil,
-                worker: String? = nil, submitter: String? = nil, since: Double? = nil, before: Double? = nil,
-                limit: Int? = nil, offset: Int? = nil, sinceSeq: UInt64? = nil) {
+    public init(
+        method: Method, jobID: String? = nil, state: JobState? = nil, runtime: String? = nil,
+        worker: String? = nil, submitter: String? = nil, since: Double? = nil, before: Double? = nil,
+        limit: Int? = nil, offset: Int? = nil, sinceSeq: UInt64? = nil
+    ) {
         self.method = method
         self.jobID = jobID
         self.state = state
@@ -95,9 +97,11 @@ public struct RPCResponse: Sendable, Equatable, Codable {
     /// runtime_status: per worker and desired runtime, where it stands.
     public var rollout: [RuntimeRollout]?
 
-    public init(ok: Bool, error: ErrorInfo? = nil, job: JobRecord? = nil, jobs: [JobRecord]? = nil,
-                logs: [LogChunk]? = nil, complete: Bool? = nil, workers: [WorkerAdvert]? = nil,
-                runtimes: [FleetRuntime]? = nil, deleted: Int? = nil, refusals: [String: Int]? = nil) {
+    public init(
+        ok: Bool, error: ErrorInfo? = nil, job: JobRecord? = nil, jobs: [JobRecord]? = nil,
+        logs: [LogChunk]? = nil, complete: Bool? = nil, workers: [WorkerAdvert]? = nil,
+        runtimes: [FleetRuntime]? = nil, deleted: Int? = nil, refusals: [String: Int]? = nil
+    ) {
         self.ok = ok
         self.error = error
         self.job = job

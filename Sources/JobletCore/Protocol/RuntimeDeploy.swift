@@ -24,8 +24,10 @@ public struct RuntimeDeployOrder: Sendable, Equatable, Codable {
     /// The broker user that publishes the chunks (an admin).
     public var deployer: String
 
-    public init(deployID: String, runtime: String, version: String, sha256: String, size: UInt64, chunkSize: Int,
-                deployer: String) {
+    public init(
+        deployID: String, runtime: String, version: String, sha256: String, size: UInt64, chunkSize: Int,
+        deployer: String
+    ) {
         self.deployID = deployID
         self.queue = Topology.deployQueue(deployID: deployID)
         self.runtime = runtime
@@ -102,8 +104,10 @@ public struct RuntimeDeployReport: Sendable, Equatable, Codable {
     public var message: String
     public var durationSeconds: Double
 
-    public init(workerID: String, deployID: String, runtime: String, state: State, received: UInt64? = nil,
-                message: String, durationSeconds: Double) {
+    public init(
+        workerID: String, deployID: String, runtime: String, state: State, received: UInt64? = nil,
+        message: String, durationSeconds: Double
+    ) {
         self.workerID = workerID
         self.deployID = deployID
         self.runtime = runtime

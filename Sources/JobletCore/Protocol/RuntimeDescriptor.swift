@@ -13,8 +13,10 @@ public struct RuntimeDescriptor: Sendable, Hashable, Codable {
     /// `requirements.min_memory` in bytes, when the runtime states one.
     public var minMemory: Int64?
 
-    public init(id: String, language: String, version: String, tags: [String] = [], type: String = "managed",
-                description: String = "", architectures: [String] = [], minMemory: Int64? = nil) {
+    public init(
+        id: String, language: String, version: String, tags: [String] = [], type: String = "managed",
+        description: String = "", architectures: [String] = [], minMemory: Int64? = nil
+    ) {
         self.id = id
         self.language = language
         self.version = version

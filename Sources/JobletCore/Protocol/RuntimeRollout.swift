@@ -23,8 +23,10 @@ public struct RuntimeRollout: Sendable, Equatable, Codable {
     /// failed: when the next order goes out (Unix seconds).
     public var retryAt: Double?
 
-    public init(workerID: String, runtime: String, version: String?, state: State, message: String? = nil,
-                attempts: Int = 0, retryAt: Double? = nil) {
+    public init(
+        workerID: String, runtime: String, version: String?, state: State, message: String? = nil,
+        attempts: Int = 0, retryAt: Double? = nil
+    ) {
         self.workerID = workerID
         self.runtime = runtime
         self.version = version

@@ -11,8 +11,10 @@ public struct SubmitReply: Sendable, Equatable, Codable {
     public var duplicate: Bool?
     public var error: ErrorInfo?
 
-    public init(status: Status, jobID: String? = nil, queue: String? = nil, runtimeID: String? = nil,
-                duplicate: Bool? = nil, error: ErrorInfo? = nil) {
+    public init(
+        status: Status, jobID: String? = nil, queue: String? = nil, runtimeID: String? = nil,
+        duplicate: Bool? = nil, error: ErrorInfo? = nil
+    ) {
         self.status = status
         self.jobID = jobID
         self.queue = queue

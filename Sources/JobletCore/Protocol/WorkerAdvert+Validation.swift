@@ -6,8 +6,10 @@ extension WorkerAdvert {
             JobletError(.invalidArgument, "advert.\(field): \(problem)")
         }
         guard BrokerUserName.isValid(workerID) else { throw fail("worker_id", "not a broker user name") }
-        for (field, text, limit) in [("hostname", hostname, 255), ("arch", arch, 32), ("kernel", kernel, 256),
-                                     ("cgroup_mode", cgroupMode, 32), ("version", version, 64)] where text.utf8.count > limit {
+        for (field, text, limit) in [
+            ("hostname", hostname, 255), ("arch", arch, 32), ("kernel", kernel, 256),
+            ("cgroup_mode", cgroupMode, 32), ("version", version, 64),
+        ] where text.utf8.count > limit {
             throw fail(field, "longer than \(limit) bytes")
         }
         guard (0...Self.maxSlots).contains(slotsTotal), (0...slotsTotal).contains(slotsFree) else {

@@ -31,10 +31,12 @@ public struct WorkerAdvert: Sendable, Equatable, Codable {
     /// The job networks offered here (`none`, `bridge`, `named`); absent = `none` only.
     public var networks: [String]?
 
-    public init(workerID: String, hostname: String, arch: String, kernel: String, cgroupMode: String,
-                status: Status, runtimes: [RuntimeDescriptor], queues: [String], slotsTotal: Int, slotsFree: Int,
-                memoryTotal: Int64, memoryAvailable: Int64, load1: Double, version: String, time: Double,
-                interval: Double, runningJobs: [String], metrics: WorkerMetrics) {
+    public init(
+        workerID: String, hostname: String, arch: String, kernel: String, cgroupMode: String,
+        status: Status, runtimes: [RuntimeDescriptor], queues: [String], slotsTotal: Int, slotsFree: Int,
+        memoryTotal: Int64, memoryAvailable: Int64, load1: Double, version: String, time: Double,
+        interval: Double, runningJobs: [String], metrics: WorkerMetrics
+    ) {
         self.workerID = workerID
         self.hostname = hostname
         self.arch = arch
@@ -72,8 +74,10 @@ public struct WorkerMetrics: Sendable, Equatable, Codable {
     /// Mean time from delivery to the job's command starting, in milliseconds.
     public var spawnLatencyMsAvg: Double
 
-    public init(jobsStarted: UInt64 = 0, jobsFinished: UInt64 = 0, jobsFailed: UInt64 = 0, jobsRejected: UInt64 = 0,
-                spawnLatencyMsAvg: Double = 0) {
+    public init(
+        jobsStarted: UInt64 = 0, jobsFinished: UInt64 = 0, jobsFailed: UInt64 = 0, jobsRejected: UInt64 = 0,
+        spawnLatencyMsAvg: Double = 0
+    ) {
         self.jobsStarted = jobsStarted
         self.jobsFinished = jobsFinished
         self.jobsFailed = jobsFailed

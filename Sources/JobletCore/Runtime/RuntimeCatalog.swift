@@ -24,9 +24,11 @@ public struct RuntimeCatalog: Sendable {
                 try checkMountSources(of: loaded.value, in: directory)
                 var descriptor = loaded.value.descriptor
                 descriptor.id = loaded.value.name
-                entries.append(Entry(descriptor: descriptor, directory: directory, config: loaded.value,
-                                     warnings: loaded.warnings,
-                                     incompatibility: host.incompatibility(with: loaded.value.requirements)))
+                entries.append(
+                    Entry(
+                        descriptor: descriptor, directory: directory, config: loaded.value,
+                        warnings: loaded.warnings,
+                        incompatibility: host.incompatibility(with: loaded.value.requirements)))
             } catch let error as JobletError {
                 problems.append(Problem(path: directory, error: error))
             } catch {
@@ -37,15 +39,19 @@ public struct RuntimeCatalog: Sendable {
         var seen: [String: String] = [:]
         entries = entries.filter { entry in
             if let first = seen[entry.config.name] {
-                problems.append(Problem(path: entry.directory, error: JobletError(
-                    .invalidRuntime, "runtime \(entry.config.name) is also installed at \(first); remove one of them")))
+                problems.append(
+                    Problem(
+                        path: entry.directory,
+                        error: JobletError(
+                            .invalidRuntime, "runtime \(entry.config.name) is also installed at \(first); remove one of them")))
                 return false
             }
             seen[entry.config.name] = entry.directory
             return true
         }
-        return RuntimeCatalog(basePath: basePath, host: host, entries: entries.sorted { $0.descriptor.id < $1.descriptor.id },
-                              problems: problems, fingerprint: fingerprint)
+        return RuntimeCatalog(
+            basePath: basePath, host: host, entries: entries.sorted { $0.descriptor.id < $1.descriptor.id },
+            problems: problems, fingerprint: fingerprint)
     }
 
     /// Scans `basePath` for this host.
@@ -109,7 +115,10 @@ public struct RuntimeCatalog: Sendable {
                 throw JobletError(.invalidRuntime, "\(directory)/runtime.yml: mount source \"\(mount.source)\" does not exist in the runtime directory")
             }
             guard resolved == root || resolved.hasPrefix(root + "/") else {
-                throw JobletError(.invalidRuntime, "\(directory)/runtime.yml: mount source \"\(mount.source)\" resolves to \(resolved), outside the runtime directory; replace the symlink with the files")
+                throw JobletError(
+                    .invalidRuntime,
+                    "\(directory)/runtime.yml: mount source \"\(mount.source)\" resolves to \(resolved), outside the runtime directory; replace the symlink with the files"
+                )
             }
         }
     }

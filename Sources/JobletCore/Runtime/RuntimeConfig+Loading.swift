@@ -1,7 +1,9 @@
 extension RuntimeConfig {
     /// The top-level keys of runtime.yml, quoted in unknown-key warnings.
-    static let knownKeys = ["name", "type", "version", "description", "language", "tags", "mounts",
-                            "environment", "package_manager", "requirements", "test"]
+    static let knownKeys = [
+        "name", "type", "version", "description", "language", "tags", "mounts",
+        "environment", "package_manager", "requirements", "test",
+    ]
 
     /// Parses and validates runtime.yml text. Errors are `JobletError(.invalidRuntime)` (or `.invalidYAML`
     /// for syntax) starting with `file:line:column:` and saying how to fix it; unknown keys are warnings.

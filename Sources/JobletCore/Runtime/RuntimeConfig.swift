@@ -33,10 +33,12 @@ public struct RuntimeConfig: Sendable, Equatable {
     /// How `rnx runtime test` checks the runtime; it prints the version.
     public var test: TestCommand?
 
-    public init(name: String, type: RuntimeKind = .managed, version: String, description: String = "",
-                language: String? = nil, tags: [String]? = nil, mounts: [Mount] = [],
-                environment: [String: String] = [:], packageManager: PackageManager? = nil,
-                requirements: Requirements = Requirements(), test: TestCommand? = nil) {
+    public init(
+        name: String, type: RuntimeKind = .managed, version: String, description: String = "",
+        language: String? = nil, tags: [String]? = nil, mounts: [Mount] = [],
+        environment: [String: String] = [:], packageManager: PackageManager? = nil,
+        requirements: Requirements = Requirements(), test: TestCommand? = nil
+    ) {
         let derived = RuntimeName.split(name)
         self.name = name
         self.type = type
@@ -64,8 +66,9 @@ public struct RuntimeConfig: Sendable, Equatable {
 
     /// The summary a worker advertises.
     public var descriptor: RuntimeDescriptor {
-        RuntimeDescriptor(id: name, language: language, version: version, tags: tags, type: type.rawValue,
-                          description: description, architectures: requirements.architectures,
-                          minMemory: requirements.minMemory?.bytes)
+        RuntimeDescriptor(
+            id: name, language: language, version: version, tags: tags, type: type.rawValue,
+            description: description, architectures: requirements.architectures,
+            minMemory: requirements.minMemory?.bytes)
     }
 }

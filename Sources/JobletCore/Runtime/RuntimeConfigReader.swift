@@ -89,8 +89,9 @@ struct RuntimeConfigReader {
             if let archNode = fields["architectures"] {
                 for (index, arch) in try stringList(archNode, "requirements.architectures").enumerated() {
                     guard let normal = RuntimeArchitecture.normalize(arch) else {
-                        throw fail(archNode, "requirements.architectures[\(index)]",
-                                   "unknown architecture \"\(arch)\": expected \(RuntimeArchitecture.acceptedNames)")
+                        throw fail(
+                            archNode, "requirements.architectures[\(index)]",
+                            "unknown architecture \"\(arch)\": expected \(RuntimeArchitecture.acceptedNames)")
                     }
                     if !requirements.architectures.contains(normal) { requirements.architectures.append(normal) }
                 }
@@ -111,19 +112,23 @@ struct RuntimeConfigReader {
             }
         }
 
-        return RuntimeConfig(name: name, type: kind, version: version, description: description,
-                             language: language, tags: tags, mounts: mounts, environment: environment,
-                             packageManager: packageManager, requirements: requirements, test: test)
+        return RuntimeConfig(
+            name: name, type: kind, version: version, description: description,
+            language: language, tags: tags, mounts: mounts, environment: environment,
+            packageManager: packageManager, requirements: requirements, test: test)
     }
 
     mutating func mount(_ node: YAMLNode, _ path: String) throws -> RuntimeConfig.Mount {
         let fields = try mapping(node, path, known: ["source", "target", "readonly"])
         guard let sourceNode = fields["source"] else { throw fail(node, path, "missing required key 'source' (a directory of the runtime, e.g. bin)") }
-        guard let targetNode = fields["target"] else { throw fail(node, path, "missing required key 'target' (an absolute path in the job, e.g. /usr/local/bin)") }
+        guard let targetNode = fields["target"] else {
+            throw fail(node, path, "missing required key 'target' (an absolute path in the job, e.g. /usr/local/bin)")
+        }
         let sourceText = try string(sourceNode, "\(path).source")
         guard let source = RuntimeFiles.containedRelativePath(sourceText) else {
-            throw fail(sourceNode, "\(path).source",
-                       "\"\(sourceText)\" escapes the runtime directory: use a path relative to the directory holding runtime.yml, without '..'")
+            throw fail(
+                sourceNode, "\(path).source",
+                "\"\(sourceText)\" escapes the runtime directory: use a path relative to the directory holding runtime.yml, without '..'")
         }
         let target = try string(targetNode, "\(path).target")
         guard target.hasPrefix("/") else {
@@ -153,8 +158,10 @@ struct RuntimeConfigReader {
                 result[key] = value
             } else {
                 let where_ = path.isEmpty ? key : "\(path).\(key)"
-                warnings.append(YAMLWarning(file: file, mark: value.mark,
-                                            message: "unknown key '\(where_)' (ignored); known keys: \(known.joined(separator: ", "))"))
+                warnings.append(
+                    YAMLWarning(
+                        file: file, mark: value.mark,
+                        message: "unknown key '\(where_)' (ignored); known keys: \(known.joined(separator: ", "))"))
             }
         }
         return result

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import Foundation
 import SystemCalls
@@ -84,7 +84,7 @@ package enum RuntimeFiles {
             if isDirectory(current) { continue }
             do {
                 try IOCall.run("mkdir", current) { mkdir(current, 0o755) }
-            } catch where isDirectory(current) {
+            } catch  where isDirectory(current) {
                 continue  // created concurrently
             }
         }

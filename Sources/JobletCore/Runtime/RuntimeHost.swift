@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The facts about a host that runtime requirements are checked against.
@@ -23,11 +23,13 @@ public struct RuntimeHost: Sendable, Hashable {
         }
         let meminfo = try RuntimeFiles.readText("/proc/meminfo")
         guard let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemTotal:") }),
-              let kib = Int64(line.dropFirst("MemTotal:".count).trimmingWhitespace().split(separator: " ").first ?? "") else {
+            let kib = Int64(line.dropFirst("MemTotal:".count).trimmingWhitespace().split(separator: " ").first ?? "")
+        else {
             throw JobletError(.system, "could not read MemTotal from /proc/meminfo")
         }
-        return RuntimeHost(architecture: RuntimeArchitecture.normalize(machine) ?? machine,
-                           memory: ByteSize(bytes: kib * 1024))
+        return RuntimeHost(
+            architecture: RuntimeArchitecture.normalize(machine) ?? machine,
+            memory: ByteSize(bytes: kib * 1024))
     }
 
     /// Why `config` cannot run here, or nil when it can.

@@ -16,11 +16,13 @@ public struct RuntimeSpec: Sendable, Hashable, CustomStringConvertible {
 
     /// The forms accepted, quoted in every parse error.
     public static let acceptedForms =
-        "expected language[:version][+tag...][@arch] (e.g. python:3.11+ml, python:3, node:20, java:17) " +
-        "or a runtime id (e.g. python-3.11-ml), with arch x86_64 (amd64) or aarch64 (arm64)"
+        "expected language[:version][+tag...][@arch] (e.g. python:3.11+ml, python:3, node:20, java:17) "
+        + "or a runtime id (e.g. python-3.11-ml), with arch x86_64 (amd64) or aarch64 (arm64)"
 
-    public init(language: String, version: String? = nil, tags: [String] = [], id: String? = nil,
-                architecture: String? = nil) {
+    public init(
+        language: String, version: String? = nil, tags: [String] = [], id: String? = nil,
+        architecture: String? = nil
+    ) {
         self.language = language
         self.version = version
         self.tags = tags.sorted()
@@ -77,8 +79,9 @@ public struct RuntimeSpec: Sendable, Hashable, CustomStringConvertible {
             guard !derived.version.isEmpty else {
                 throw invalid("runtime id \"\(lowered)\" has no version component (like python-3.11)")
             }
-            self.init(language: derived.language, version: derived.version, tags: derived.tags, id: lowered,
-                      architecture: architecture)
+            self.init(
+                language: derived.language, version: derived.version, tags: derived.tags, id: lowered,
+                architecture: architecture)
         }
     }
 
@@ -108,7 +111,8 @@ public struct RuntimeSpec: Sendable, Hashable, CustomStringConvertible {
     /// A runtime name usable as a directory and queue name: `[a-z0-9][a-z0-9._-]*`, no `..`.
     static func isRuntimeName(_ text: String) -> Bool {
         guard let first = text.first, first.isASCII, first.isLetter || first.isNumber,
-              text.count <= 128, !text.contains("..") else { return false }
+            text.count <= 128, !text.contains("..")
+        else { return false }
         return text.allSatisfy {
             ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "." || $0 == "-" || $0 == "_"
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// CPU architecture names as Joblet spells them (`x86_64`, `aarch64`), with the common aliases.

@@ -19,7 +19,8 @@ public struct ByteSize: Sendable, Hashable, Comparable, Codable, CustomStringCon
         let number = trimmed[..<digitsEnd]
         let unit = trimmed[digitsEnd...].uppercased().trimmingWhitespace()
         guard let value = Double(number), value >= 0, value.isFinite,
-              let multiplier = ByteSize.multiplier(forUnit: unit) else {
+            let multiplier = ByteSize.multiplier(forUnit: unit)
+        else {
             throw JobletError(.invalidArgument, "invalid size \"\(text)\": expected \(ByteSize.acceptedForms)")
         }
         let total = value * Double(multiplier)

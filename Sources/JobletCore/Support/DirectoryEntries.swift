@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The names in a directory, without `.` and `..`, in the order the kernel gives them. The one

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import SystemCalls
 
@@ -70,8 +70,9 @@ enum TreeCalls {
         case .success: return
         case .failure(let error) where error.code == ENOENT: return
         case .failure(let error) where error.code == EBUSY:
-            throw JobletError(.io, "unlinkat(\(display()), AT_REMOVEDIR) failed: it is a mount point; unmount it first",
-                              cause: "errno \(EBUSY)")
+            throw JobletError(
+                .io, "unlinkat(\(display()), AT_REMOVEDIR) failed: it is a mount point; unmount it first",
+                cause: "errno \(EBUSY)")
         case .failure(let error): throw IOCall.failed("unlinkat", display(), error.code)
         }
     }
@@ -89,8 +90,10 @@ enum TreeCalls {
     }
 
     /// Reopens the parent of `fd` through `..`, checking it is the directory the walk left there.
-    static func openParent(of fd: Int32, expecting expected: (device: dev_t, inode: ino_t),
-                           display: @autoclosure () -> String) throws -> Int32 {
+    static func openParent(
+        of fd: Int32, expecting expected: (device: dev_t, inode: ino_t),
+        display: @autoclosure () -> String
+    ) throws -> Int32 {
         let dotDot = Array("..".utf8CString)
         let parent: Int32
         switch retrying({ openat(fd, dotDot, directoryFlags) }) {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `rm -rf` that a hostile tree cannot defeat; every removal of a work dir, staging dir or retired

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One ``TreeRemoval`` in progress: the directories from the root down to the one being emptied.
@@ -111,8 +111,9 @@ struct TreeWalk {
             return
         }
         if levels[parent].stream == nil {
-            let fd = try TreeCalls.openParent(of: dirfd(stream), expecting: (levels[parent].device, levels[parent].inode),
-                                              display: display(nil))
+            let fd = try TreeCalls.openParent(
+                of: dirfd(stream), expecting: (levels[parent].device, levels[parent].inode),
+                display: display(nil))
             guard let reopened = fdopendir(fd) else {
                 let code = errno
                 close(fd)
@@ -144,7 +145,10 @@ struct TreeWalk {
         do { info = try TreeCalls.fstat(fd, display: display()) } catch { close(fd); throw error }
         guard info.st_dev == device else {
             close(fd)
-            throw JobletError(.io, "refusing to remove \(display()): another file system is mounted there (st_dev \(info.st_dev), the tree's is \(device)); left it and its contents alone, unmount it and remove \(rootPath) again")
+            throw JobletError(
+                .io,
+                "refusing to remove \(display()): another file system is mounted there (st_dev \(info.st_dev), the tree's is \(device)); left it and its contents alone, unmount it and remove \(rootPath) again"
+            )
         }
         guard let stream = fdopendir(fd) else {
             let code = errno

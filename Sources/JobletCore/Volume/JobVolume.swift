@@ -31,7 +31,10 @@ public struct JobVolume: Sendable, Equatable, Codable {
             throw JobletError(.invalidArgument, "volumes: \"\(name.prefix(80))\" is not a volume name ([a-z0-9][a-z0-9._-]* up to 64 characters)")
         }
         guard JobVolume.sizeRange.contains(size.bytes) else {
-            throw JobletError(.invalidArgument, "volumes: size \(size) of \(owner)/\(name) is out of range (\(ByteSize(bytes: JobVolume.sizeRange.lowerBound))–\(ByteSize(bytes: JobVolume.sizeRange.upperBound)))")
+            throw JobletError(
+                .invalidArgument,
+                "volumes: size \(size) of \(owner)/\(name) is out of range (\(ByteSize(bytes: JobVolume.sizeRange.lowerBound))–\(ByteSize(bytes: JobVolume.sizeRange.upperBound)))"
+            )
         }
         guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
             throw JobletError(.invalidArgument, "volumes: id of \(owner)/\(name) must be 1-64 lowercase hex digits")

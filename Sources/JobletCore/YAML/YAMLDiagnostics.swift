@@ -15,9 +15,10 @@ struct YAMLDiagnostics {
             for pair in mapping.pairs where !use.isKnown(pair.key) {
                 let at = (use.path + [CodingPathKey(stringValue: pair.key)]).rendered
                 let keyMark = keyMarks[mapping.mark]?[pair.key] ?? pair.value.mark
-                warnings.append(YAMLWarning(
-                    file: file, mark: keyMark,
-                    message: "unknown key '\(at)' (ignored); known keys: \(known.isEmpty ? "none" : known)"))
+                warnings.append(
+                    YAMLWarning(
+                        file: file, mark: keyMark,
+                        message: "unknown key '\(at)' (ignored); known keys: \(known.isEmpty ? "none" : known)"))
             }
         }
         return warnings.sorted { $0.mark < $1.mark }

@@ -2,8 +2,9 @@
 /// a boolean, integer or float by `YAMLScalar` and keeps its exact text when a string is wanted.
 extension YAMLNode: DecodableTree {
     static var errorCode: JobletError.Code { .invalidYAML }
-    static let vocabulary = TreeVocabulary(mapping: "a mapping", sequence: "a list", boolean: "a boolean (true or false)",
-                                           elements: "items", missingKey: { "missing required key '\($0)'" })
+    static let vocabulary = TreeVocabulary(
+        mapping: "a mapping", sequence: "a list", boolean: "a boolean (true or false)",
+        elements: "items", missingKey: { "missing required key '\($0)'" })
 
     var isNull: Bool {
         if case .null = self { return true }

@@ -22,7 +22,8 @@ final class ArchiveDiskExtraction {
         self.owner = owner
         // NOABSOLUTEPATHS cannot be used: we hand libarchive absolute paths under `root`, after
         // refusing absolute entry paths ourselves.
-        var flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_SYMLINKS
+        var flags =
+            ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_SYMLINKS
             | ARCHIVE_EXTRACT_SECURE_NODOTDOT
         if owner != nil { flags |= ARCHIVE_EXTRACT_OWNER }
         archive_write_disk_set_options(disk, flags)
@@ -58,7 +59,8 @@ final class ArchiveDiskExtraction {
                 let rawTarget = String(cString: hardlink)
                 let target = try ArchiveEntryPath(rawTarget)
                 guard regularFiles.contains(target.string) else {
-                    throw JobletError(.unsafeArchive,
+                    throw JobletError(
+                        .unsafeArchive,
                         "hard link '\(raw)' points to '\(rawTarget)', which is not a file extracted earlier; refusing to extract")
                 }
                 archive_entry_set_hardlink(entry, root + "/" + target.string)
@@ -69,16 +71,19 @@ final class ArchiveDiskExtraction {
                 case JOBLET_AE_IFLNK:
                     let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
                     guard path.symlinkStaysInside(target) else {
-                        throw JobletError(.unsafeArchive,
+                        throw JobletError(
+                            .unsafeArchive,
                             "symlink '\(raw)' -> '\(target)' points outside the destination; refusing to extract")
                     }
                 default:
-                    throw JobletError(.unsafeArchive,
+                    throw JobletError(
+                        .unsafeArchive,
                         "archive entry '\(raw)' is a device, fifo or socket; refusing to extract")
                 }
             }
             if archive_entry_size_is_set(entry) != 0, archive_entry_size(entry) > limits.maxEntryBytes {
-                throw JobletError(.unsafeArchive,
+                throw JobletError(
+                    .unsafeArchive,
                     "archive entry '\(raw)' is larger than the limit of \(ByteSize(bytes: limits.maxEntryBytes)) per entry")
             }
             // Never hand out setuid/setgid programs, whoever packed them.
@@ -124,11 +129,13 @@ final class ArchiveDiskExtraction {
             }
             entryBytes += Int64(size)
             guard entryBytes <= limits.maxEntryBytes else {
-                throw JobletError(.unsafeArchive,
+                throw JobletError(
+                    .unsafeArchive,
                     "archive entry '\(raw)' decompresses to more than the limit of \(ByteSize(bytes: limits.maxEntryBytes)) per entry")
             }
             guard alreadyWritten + entryBytes <= limits.maxTotalBytes else {
-                throw JobletError(.unsafeArchive,
+                throw JobletError(
+                    .unsafeArchive,
                     "archive decompresses to more than the limit of \(ByteSize(bytes: limits.maxTotalBytes)) in total (at entry '\(raw)')")
             }
             // libarchive reports a failed write(2) (ENOSPC on a full job disk) as ARCHIVE_WARN and
@@ -141,7 +148,8 @@ final class ArchiveDiskExtraction {
 
     private func refuseThroughSymlinks(_ path: ArchiveEntryPath, raw: String, symlinks: Set<String>) throws {
         for parent in path.parents where symlinks.contains(parent) {
-            throw JobletError(.unsafeArchive,
+            throw JobletError(
+                .unsafeArchive,
                 "archive entry '\(raw)' would be written through the symlink '\(parent)'; refusing to extract")
         }
         if symlinks.contains(path.string) {

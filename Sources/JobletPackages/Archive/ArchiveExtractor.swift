@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import JobletCore
 
@@ -17,15 +17,19 @@ public enum ArchiveExtractor {
     /// Extracts a .tar, .tar.gz or .zip (format auto-detected). `destination` must not exist or be empty.
     /// - Parameter owner: uid/gid given to every extracted entry (job uploads belong to the job user).
     @discardableResult
-    public static func extract(file path: String, to destination: String, limits: ArchiveLimits = .init(),
-                               owner: (uid: UInt32, gid: UInt32)? = nil) throws -> ExtractionSummary {
+    public static func extract(
+        file path: String, to destination: String, limits: ArchiveLimits = .init(),
+        owner: (uid: UInt32, gid: UInt32)? = nil
+    ) throws -> ExtractionSummary {
         try extract(reader: try ArchiveReader(file: path), to: destination, limits: limits, owner: owner)
     }
 
     /// Extracts an archive held in memory; see `extract(file:to:limits:owner:)`.
     @discardableResult
-    public static func extract(bytes: [UInt8], to destination: String, limits: ArchiveLimits = .init(),
-                               owner: (uid: UInt32, gid: UInt32)? = nil) throws -> ExtractionSummary {
+    public static func extract(
+        bytes: [UInt8], to destination: String, limits: ArchiveLimits = .init(),
+        owner: (uid: UInt32, gid: UInt32)? = nil
+    ) throws -> ExtractionSummary {
         try extract(reader: try ArchiveReader(bytes: bytes), to: destination, limits: limits, owner: owner)
     }
 
@@ -46,13 +50,16 @@ public enum ArchiveExtractor {
         return paths
     }
 
-    private static func extract(reader: ArchiveReader, to destination: String, limits: ArchiveLimits,
-                                owner: (uid: UInt32, gid: UInt32)?) throws -> ExtractionSummary {
+    private static func extract(
+        reader: ArchiveReader, to destination: String, limits: ArchiveLimits,
+        owner: (uid: UInt32, gid: UInt32)?
+    ) throws -> ExtractionSummary {
         var trimmed = destination
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
         if let info = try ArchiveFiles.lstatOrNil(trimmed) {
             guard ArchiveFiles.isDirectory(info), try ArchiveFiles.directoryEntries(trimmed).isEmpty else {
-                throw JobletError(.invalidArgument,
+                throw JobletError(
+                    .invalidArgument,
                     "extraction destination \(destination) already exists and is not an empty directory")
             }
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import SystemCalls
 import JobletCore
@@ -13,7 +13,7 @@ enum ArchiveFiles {
         var info = stat()
         do {
             try retryingOnInterrupt { lstat(path, &info) }
-        } catch where error.code == ENOENT {
+        } catch  where error.code == ENOENT {
             return nil
         } catch {
             throw IOCall.failed("lstat", path, error.code)

@@ -1,8 +1,8 @@
 import CArchive
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import JobletCore
 
@@ -28,12 +28,14 @@ final class ArchiveTarGzBuilder {
         // Without this gzip stores the current time and two runs differ.
         archive_write_set_filter_option(handle, "gzip", "timestamp", nil)
         let client = Unmanaged.passUnretained(sink).toOpaque()
-        let status = archive_write_open(handle, client, nil, { _, client, buffer, length in
-            guard let client, let buffer else { return 0 }
-            let sink = Unmanaged<Sink>.fromOpaque(client).takeUnretainedValue()
-            sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
-            return length
-        }, nil)
+        let status = archive_write_open(
+            handle, client, nil,
+            { _, client, buffer, length in
+                guard let client, let buffer else { return 0 }
+                let sink = Unmanaged<Sink>.fromOpaque(client).takeUnretainedValue()
+                sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
+                return length
+            }, nil)
         guard status == ARCHIVE_OK else { throw failure("cannot start the archive") }
     }
 
@@ -66,7 +68,8 @@ final class ArchiveTarGzBuilder {
             contents = try ArchiveFiles.readFile(fsPath)
             archive_entry_set_size(entry, Int64(contents.count))
         } else {
-            throw JobletError(.invalidArgument,
+            throw JobletError(
+                .invalidArgument,
                 "cannot archive \(fsPath): only files, directories and symlinks can be packed (it is a device, fifo or socket)")
         }
         guard archive_write_header(handle, entry) >= ARCHIVE_WARN else {

@@ -1,6 +1,6 @@
 import Crypto
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import JobletCore
 
@@ -22,12 +22,16 @@ public enum RuntimePackage {
     /// meanwhile keeps the runtime and its queue. Jobs running on the old version keep it: the old
     /// tree is retired, not deleted, while mounted (see ``collectRetired(basePath:)``).
     @discardableResult
-    public static func install(package: String, basePath: String, expectedSHA256: String? = nil,
-                               force: Bool = false) throws -> Installation {
+    public static func install(
+        package: String, basePath: String, expectedSHA256: String? = nil,
+        force: Bool = false
+    ) throws -> Installation {
         if let expected = expectedSHA256 {
             let actual = try sha256(file: package)
             guard actual == expected.lowercased() else {
-                throw JobletError(.invalidArchive, "invalid archive: \(package) has sha256 \(actual), expected \(expected.lowercased()); the download is corrupt or not the package you meant")
+                throw JobletError(
+                    .invalidArchive,
+                    "invalid archive: \(package) has sha256 \(actual), expected \(expected.lowercased()); the download is corrupt or not the package you meant")
             }
         }
         let rootPrefix = try detectRuntimeRoot(package: package)
@@ -37,8 +41,9 @@ public enum RuntimePackage {
         defer { try? TreeRemoval.remove(staging) }
         let extracted = RuntimeFiles.join(staging, "package")
         do {
-            _ = try ArchiveExtractor.extract(file: package, to: extracted, limits: extractionLimits,
-                                           owner: getuid() == 0 ? (0, 0) : nil)
+            _ = try ArchiveExtractor.extract(
+                file: package, to: extracted, limits: extractionLimits,
+                owner: getuid() == 0 ? (0, 0) : nil)
         } catch let error as JobletError {
             throw prefixed(error)
         }
@@ -63,8 +68,10 @@ public enum RuntimePackage {
             (try? RuntimeConfig.load(directory: $0).value.name) == config.name
         }
         if !force, let current = existing.first,
-           let installed = try? RuntimeConfig.load(directory: current).value, installed.version == config.version {
-            throw JobletError(.invalidArgument, "runtime \(config.name) version \(config.version) is already installed at \(current); use force to reinstall it")
+            let installed = try? RuntimeConfig.load(directory: current).value, installed.version == config.version
+        {
+            throw JobletError(
+                .invalidArgument, "runtime \(config.name) version \(config.version) is already installed at \(current); use force to reinstall it")
         }
 
         try RuntimeFiles.makeDirectories(languageDirectory)
@@ -81,7 +88,10 @@ public enum RuntimePackage {
             do {
                 try retire(old, name: config.name, basePath: basePath)
             } catch let error as JobletError {
-                throw JobletError(error.code, "runtime \(config.name) was installed at \(destination), but the previous copy at \(old) could not be moved away; remove it by hand: \(error.message)", cause: error.cause)
+                throw JobletError(
+                    error.code,
+                    "runtime \(config.name) was installed at \(destination), but the previous copy at \(old) could not be moved away; remove it by hand: \(error.message)",
+                    cause: error.cause)
             }
         }
         collectRetired(basePath: basePath)
@@ -131,7 +141,8 @@ public enum RuntimePackage {
     /// Archive errors as users see them: `invalid archive: <reason>`, keeping the code (invalid or unsafe).
     static func prefixed(_ error: JobletError) -> JobletError {
         guard error.code == .invalidArchive || error.code == .unsafeArchive,
-              !error.message.hasPrefix("invalid archive") else { return error }
+            !error.message.hasPrefix("invalid archive")
+        else { return error }
         return JobletError(error.code, "invalid archive: \(error.message)", cause: error.cause)
     }
 
@@ -152,10 +163,15 @@ public enum RuntimePackage {
         }
         if roots.contains("") { return "" }
         guard !roots.isEmpty else {
-            throw JobletError(.invalidRuntime, "could not detect runtime name: \(package) has no runtime.yml at its root or in a single top-level directory; pack the runtime directory (with its runtime.yml) as the archive root")
+            throw JobletError(
+                .invalidRuntime,
+                "could not detect runtime name: \(package) has no runtime.yml at its root or in a single top-level directory; pack the runtime directory (with its runtime.yml) as the archive root"
+            )
         }
         guard roots.count == 1, let root = roots.first else {
-            throw JobletError(.invalidRuntime, "could not detect runtime name: \(package) holds several runtimes (\(roots.sorted().joined(separator: ", "))); package one runtime per archive")
+            throw JobletError(
+                .invalidRuntime,
+                "could not detect runtime name: \(package) holds several runtimes (\(roots.sorted().joined(separator: ", "))); package one runtime per archive")
         }
         return root
     }

@@ -44,7 +44,8 @@ public struct JobUIDRange: Sendable, Equatable, CustomStringConvertible {
             throw WorkerError(.invalidConfig, "job.uid_range: \(text) contains \(special) (\(name)); give a range without it, e.g. \(Self.default)")
         }
         guard Int(last - first) + 1 <= Self.maxCount else {
-            throw WorkerError(.invalidConfig, "job.uid_range: \(text) has \(Int(last - first) + 1) uids; give at most \(Self.maxCount) (one per slot is enough)")
+            throw WorkerError(
+                .invalidConfig, "job.uid_range: \(text) has \(Int(last - first) + 1) uids; give at most \(Self.maxCount) (one per slot is enough)")
         }
         self.init(unchecked: first, last)
     }

@@ -20,7 +20,8 @@ extension WorkerConfig {
         }
         // Empty = not configured: bindToBrokerUser() sets it to the broker user before the worker starts.
         guard workerID.isEmpty || BrokerUserName.isValid(workerID) else {
-            throw WorkerError(.invalidConfig, "worker_id: \"\(workerID)\" must be \(BrokerUserName.allowed) (it is the worker's broker user and a routing-key word)")
+            throw WorkerError(
+                .invalidConfig, "worker_id: \"\(workerID)\" must be \(BrokerUserName.allowed) (it is the worker's broker user and a routing-key word)")
         }
         guard !dispatcherUsers.isEmpty else {
             throw WorkerError(.invalidConfig, "dispatcher_users: give the dispatcher's broker user (default joblet-dispatcher)")
@@ -30,7 +31,8 @@ extension WorkerConfig {
             throw WorkerError(.invalidConfig, "\(name): \"\(path)\" must be an absolute path")
         }
         if cgroupDelegated, let cgroupRoot {
-            throw WorkerError(.invalidConfig, "cgroup.root \"\(cgroupRoot)\" and cgroup.delegated exclude each other: a delegated worker keeps its jobs below its own cgroup")
+            throw WorkerError(
+                .invalidConfig, "cgroup.root \"\(cgroupRoot)\" and cgroup.delegated exclude each other: a delegated worker keeps its jobs below its own cgroup")
         }
         try validateJobUIDs()
         guard logChunkBytes.bytes >= 1024, logChunkBytes.bytes <= 8 << 20 else {
@@ -57,7 +59,10 @@ extension WorkerConfig {
             throw WorkerError(.invalidConfig, "limits: \(error.message)")
         }
         if let excess = defaultLimits.firstExcess(over: maxLimits) {
-            throw WorkerError(.invalidConfig, "limits.default: \(excess.field.dropFirst("limits.".count)) \(excess.value) is over limits.max (\(excess.ceiling)); lower the default or raise the maximum")
+            throw WorkerError(
+                .invalidConfig,
+                "limits.default: \(excess.field.dropFirst("limits.".count)) \(excess.value) is over limits.max (\(excess.ceiling)); lower the default or raise the maximum"
+            )
         }
     }
 
@@ -75,15 +80,19 @@ extension WorkerConfig {
     /// The worker id is its broker user: taken from the credentials when not configured, and an
     /// error when configured differently (the dispatcher would refuse every advert and result).
     public mutating func bindToBrokerUser() throws {
-        let configuration = try brokerSettings.configuration(connectionName: "joblet-worker",
-                                                             environment: ProcessEnvironment.current)
+        let configuration = try brokerSettings.configuration(
+            connectionName: "joblet-worker",
+            environment: ProcessEnvironment.current)
         guard let user = configuration.user, !user.isEmpty else {
             throw WorkerError(.invalidConfig, "no broker user: give the worker's user in broker.credentials_file, --credentials-file or JOBLET_BROKER_USER")
         }
         if workerID.isEmpty {
             workerID = user
         } else if workerID != user {
-            throw WorkerError(.invalidConfig, "worker_id \"\(workerID)\" differs from the broker user \"\(user)\": the dispatcher believes a worker's adverts and results only from its own broker user, so leave --id and worker_id out (the id is then \(user)), or log in as \(workerID)")
+            throw WorkerError(
+                .invalidConfig,
+                "worker_id \"\(workerID)\" differs from the broker user \"\(user)\": the dispatcher believes a worker's adverts and results only from its own broker user, so leave --id and worker_id out (the id is then \(user)), or log in as \(workerID)"
+            )
         }
     }
 }

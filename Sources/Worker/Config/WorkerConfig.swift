@@ -29,13 +29,15 @@ public struct WorkerConfig: Sendable, Decodable {
     /// Run jobs even when a limit cannot be enforced on this host (reported in the result).
     public var allowUnenforced: Bool = false
     /// What a job gets for every limit it leaves out.
-    public var defaultLimits: JobLimits = JobLimits(memory: ByteSize(bytes: 1 << 30), pids: 1024,
-                                                    timeout: JobDuration(seconds: 3600), disk: ByteSize(bytes: 1 << 30),
-                                                    output: ByteSize(bytes: 64 << 20))
+    public var defaultLimits: JobLimits = JobLimits(
+        memory: ByteSize(bytes: 1 << 30), pids: 1024,
+        timeout: JobDuration(seconds: 3600), disk: ByteSize(bytes: 1 << 30),
+        output: ByteSize(bytes: 64 << 20))
     /// What no job may exceed. Safe out of the box; memory and cpu_percent default to this host's
     /// (`withHostCeilings`), so every limit has a ceiling.
-    public var maxLimits: JobLimits = JobLimits(pids: 4096, timeout: JobDuration(seconds: 86_400),
-                                                disk: ByteSize(bytes: 10 << 30), output: ByteSize(bytes: 1 << 30))
+    public var maxLimits: JobLimits = JobLimits(
+        pids: 4096, timeout: JobDuration(seconds: 86_400),
+        disk: ByteSize(bytes: 10 << 30), output: ByteSize(bytes: 1 << 30))
     /// The uids jobs run as: each running job has one of its own, its gid the same number.
     public var jobUIDs: JobUIDRange = .default
     /// The uid and gid that own every file of every volume on disk; each job sees them as its own
@@ -144,7 +146,10 @@ public struct WorkerConfig: Sendable, Decodable {
         }
         if let job = try container.decodeIfPresent(Job.self, forKey: .job) {
             if job.uid != nil || job.gid != nil {
-                throw WorkerError(.invalidConfig, "job.uid and job.gid are gone: every running job now has a uid of its own from job.uid_range (default \(JobUIDRange.default)); give job.uid_range: \"\(job.uid ?? job.gid ?? 0)\" to keep one shared uid")
+                throw WorkerError(
+                    .invalidConfig,
+                    "job.uid and job.gid are gone: every running job now has a uid of its own from job.uid_range (default \(JobUIDRange.default)); give job.uid_range: \"\(job.uid ?? job.gid ?? 0)\" to keep one shared uid"
+                )
             }
             jobUIDs = job.uidRange ?? jobUIDs
             volumeOwner = job.volumeOwner ?? volumeOwner

@@ -4,7 +4,7 @@ import JobletCore
 import JobletPackages
 import SystemCalls
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes the chunks of one deployed package to a file as they arrive, checking each against the
@@ -68,7 +68,10 @@ final class PackageReceiver: @unchecked Sendable {
             return byte < 16 ? "0" + hex : hex
         }.joined()
         guard actual == order.sha256 else {
-            throw JobletError(.invalidArchive, "sha256 mismatch: the received package has \(actual), the deploy says \(order.sha256); it was corrupted in transit or the sha256 is wrong. Nothing was installed")
+            throw JobletError(
+                .invalidArchive,
+                "sha256 mismatch: the received package has \(actual), the deploy says \(order.sha256); it was corrupted in transit or the sha256 is wrong. Nothing was installed"
+            )
         }
     }
 

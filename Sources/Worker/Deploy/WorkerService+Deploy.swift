@@ -21,13 +21,18 @@ extension WorkerService {
             logger.warning("runtime_deploy without deploy; ignored")
             return
         }
-        let reporter = DeployReporter(service: self, session: session, replyTo: replyTo, correlationID: correlationID,
-                                      deployID: order.deployID, runtime: order.runtime, started: started)
+        let reporter = DeployReporter(
+            service: self, session: session, replyTo: replyTo, correlationID: correlationID,
+            deployID: order.deployID, runtime: order.runtime, started: started)
         let path = config.runtimesPath + "/.deploy-\(order.deployID).package"
         do {
             try order.validate()
-            logger.info("runtime deploy", metadata: ["runtime": "\(order.runtime)", "deploy": "\(order.deployID)",
-                                                     "bytes": "\(order.size)", "by": "\(order.deployer)"])
+            logger.info(
+                "runtime deploy",
+                metadata: [
+                    "runtime": "\(order.runtime)", "deploy": "\(order.deployID)",
+                    "bytes": "\(order.size)", "by": "\(order.deployer)",
+                ])
             try FileManager.default.createDirectory(atPath: config.runtimesPath, withIntermediateDirectories: true)
             defer { unlink(path) }
             try await receivePackage(order, into: path, session: session, reporter: reporter)
@@ -38,8 +43,9 @@ extension WorkerService {
             if inventory.rescan(force: true) { session.reconcileSink.yield() }
             await publishAdvert(session, cgroups: session.runner.cgroups)
             let verb = installed.replaced ? "replaced" : "installed"
-            await reporter.send(.installed, received: order.size,
-                                message: "\(verb) \(installed.config.name) \(installed.config.version) in \(installed.directory)")
+            await reporter.send(
+                .installed, received: order.size,
+                message: "\(verb) \(installed.config.name) \(installed.config.version) in \(installed.directory)")
         } catch {
             let message = (error as? JobletError)?.message ?? "\(error)"
             logger.warning("runtime deploy failed", metadata: ["deploy": "\(order.deployID)", "error": "\(message)"])
@@ -49,8 +55,9 @@ extension WorkerService {
 
     func removeRuntime(_ command: ControlCommand, replyTo: String?, correlationID: String?, _ session: Session) async {
         guard let name = command.runtime else { return }
-        let reporter = DeployReporter(service: self, session: session, replyTo: replyTo, correlationID: correlationID,
-                                      deployID: name, runtime: name, started: .now)
+        let reporter = DeployReporter(
+            service: self, session: session, replyTo: replyTo, correlationID: correlationID,
+            deployID: name, runtime: name, started: .now)
         do {
             let base = config.runtimesPath
             let directory = try await BlockingExecutor.shared.run { try RuntimePackage.remove(name: name, basePath: base) }
@@ -64,8 +71,10 @@ extension WorkerService {
 
     /// Reads the order's stream queue from its first message until the last chunk, on a channel of
     /// its own with a small prefetch (the memory bound), reporting progress every tenth of the size.
-    private func receivePackage(_ order: RuntimeDeployOrder, into path: String, session: Session,
-                                reporter: DeployReporter) async throws {
+    private func receivePackage(
+        _ order: RuntimeDeployOrder, into path: String, session: Session,
+        reporter: DeployReporter
+    ) async throws {
         let receiver = try PackageReceiver(order: order, path: path)
         let channel = try await session.connection.openChannel()
         do {
@@ -83,7 +92,8 @@ extension WorkerService {
                     for await _ in AsyncTimerSequence(interval: .seconds(2), clock: .continuous) {
                         let idle = ContinuousClock.now - lastProgress.last
                         if idle > Self.deployIdleTimeout {
-                            throw JobletError(.io, "no chunk for \(Self.deployIdleTimeout) after \(receiver.received) of \(order.size) bytes; the deployer went away")
+                            throw JobletError(
+                                .io, "no chunk for \(Self.deployIdleTimeout) after \(receiver.received) of \(order.size) bytes; the deployer went away")
                         }
                     }
                     // The timer ends quietly on cancellation; end as the sleep did, with CancellationError.
@@ -92,16 +102,19 @@ extension WorkerService {
                 group.addTask {
                     var nextReport = order.size / 10
                     for try await delivery in consumer {
-                        let seq: Int? = if case .int(let value)? = delivery.properties.headers?[Topology.deploySeqHeader],
-                                           let int = Int(exactly: value) { int } else { nil }
+                        let seq: Int? =
+                            if case .int(let value)? = delivery.properties.headers?[Topology.deploySeqHeader],
+                                let int = Int(exactly: value)
+                            { int } else { nil }
                         let outcome = try await receiver.accept(seq: seq, body: delivery.body, sender: delivery.properties.userID)
                         try await channel.ack(delivery)
                         lastProgress.touch()
                         if outcome == .complete { return }
                         if receiver.received >= nextReport {
                             nextReport = receiver.received + order.size / 10
-                            await reporter.send(.receiving, received: receiver.received,
-                                                message: "received \(receiver.received) of \(order.size) bytes")
+                            await reporter.send(
+                                .receiving, received: receiver.received,
+                                message: "received \(receiver.received) of \(order.size) bytes")
                         }
                     }
                     throw JobletError(.io, "the stream \(order.queue) ended after chunk \(receiver.nextSeq) of \(order.chunks)")
@@ -132,13 +145,15 @@ struct DeployReporter: Sendable {
         guard let replyTo else { return }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let report = RuntimeDeployReport(workerID: service.config.workerID, deployID: deployID, runtime: runtime,
-                                         state: state, received: received, message: message, durationSeconds: seconds)
+        let report = RuntimeDeployReport(
+            workerID: service.config.workerID, deployID: deployID, runtime: runtime,
+            state: state, received: received, message: message, durationSeconds: seconds)
         do {
             try await session.publishChannel.publish(
                 Envelope.encode(report), exchange: "", routingKey: replyTo,
-                properties: Envelope.properties(type: MessageType.runtimeDeployReport, correlationID: correlationID,
-                                                persistent: false))
+                properties: Envelope.properties(
+                    type: MessageType.runtimeDeployReport, correlationID: correlationID,
+                    persistent: false))
         } catch {
             service.logger.warning("cannot report a runtime deploy", metadata: ["error": "\(error)"])
         }

@@ -18,8 +18,9 @@ struct EffectiveLimits: Sendable, Equatable {
     }
 
     var resourceLimits: ResourceLimits {
-        ResourceLimits(memoryBytes: limits.memory?.bytes, cpuPercent: limits.cpuPercent, cpuCores: limits.cpuCores,
-                       ioBytesPerSecond: limits.ioBytesPerSecond?.bytes, pids: limits.pids)
+        ResourceLimits(
+            memoryBytes: limits.memory?.bytes, cpuPercent: limits.cpuPercent, cpuCores: limits.cpuCores,
+            ioBytesPerSecond: limits.ioBytesPerSecond?.bytes, pids: limits.pids)
     }
 }
 

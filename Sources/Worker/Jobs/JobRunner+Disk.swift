@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Isolation
 import JobletCore
@@ -38,8 +38,9 @@ extension JobRunner {
         let work = disk.workDirectory
         if let upload {
             do {
-                _ = try ArchiveExtractor.extract(bytes: upload.archiveBytes(), to: work,
-                                                 owner: user.owner)
+                _ = try ArchiveExtractor.extract(
+                    bytes: upload.archiveBytes(), to: work,
+                    owner: user.owner)
             } catch let error as JobletError {
                 // The extractor has removed what it wrote by now: the errno tells, not the disk.
                 if error.cause == "errno \(ENOSPC)" || disk.isNearlyFull() {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import AMQP
 import AsyncAlgorithms
@@ -12,8 +12,10 @@ import SystemCalls
 
 extension JobRunner {
     /// Prepares the sandbox, runs it to the end and reports; always removes the cgroup (`run` then the work dir).
-    func execute(_ message: JobMessage, work: JobWork, attempt: Int, limits: EffectiveLimits,
-                 runtime: InstalledRuntime?, handle: JobHandle, disk: JobDiskAssignment, network: JobNetworkAssignment) async {
+    func execute(
+        _ message: JobMessage, work: JobWork, attempt: Int, limits: EffectiveLimits,
+        runtime: InstalledRuntime?, handle: JobHandle, disk: JobDiskAssignment, network: JobNetworkAssignment
+    ) async {
         let jobID = message.jobID
         let jobDirectory = "\(config.stateDirectory)/jobs/\(jobID)"
         let workDirectory = disk.disk?.workDirectory ?? jobDirectory + "/work"
@@ -25,7 +27,8 @@ extension JobRunner {
             // The work dir goes after this returns, off the cooperative pool: see removeJobDirectory.
         }
         let startedAt = Clock.now
-        let streamer = LogStreamer(jobID: jobID, submitter: message.submitter, channel: publishChannel, chunkBytes: Int(config.logChunkBytes.bytes), logger: logger)
+        let streamer = LogStreamer(
+            jobID: jobID, submitter: message.submitter, channel: publishChannel, chunkBytes: Int(config.logChunkBytes.bytes), logger: logger)
 
         // Setup failures are the job's fault or the host's; either way the attempt ends as `failed`.
         let process: SandboxProcess
@@ -35,18 +38,21 @@ extension JobRunner {
             if let jobDisk = disk.disk {
                 try prepareDisk(jobDisk, upload: message.request.upload, user: handle.user)
             } else {
-                try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload,
-                                         user: handle.user)
+                try prepareWorkDirectory(
+                    jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload,
+                    user: handle.user)
             }
             let cache = await packageCache(for: message, runtime: runtime)
             let volumes = try await prepareVolumes(message.volumes ?? [], cache: cache, jobID: jobID, user: handle.user)
             if let cgroups {
                 cgroup = try cgroups.createJobCgroup(jobID: jobID, limits: limits.resourceLimits, ioPath: workDirectory)
             }
-            var plan = SandboxPlan(jobID: jobID, argv: message.request.command,
-                                   environment: packageCacheEnvironment(environment(for: message, runtime: runtime), cache: cache,
-                                                                        runtime: runtime, request: message.request),
-                                   hostname: "job-\(JobID.short(jobID))", workDirectory: workDirectory)
+            var plan = SandboxPlan(
+                jobID: jobID, argv: message.request.command,
+                environment: packageCacheEnvironment(
+                    environment(for: message, runtime: runtime), cache: cache,
+                    runtime: runtime, request: message.request),
+                hostname: "job-\(JobID.short(jobID))", workDirectory: workDirectory)
             plan.uid = handle.user.uid
             plan.gid = handle.user.gid
             plan.runtimeMounts = runtime?.mounts ?? []
@@ -61,17 +67,21 @@ extension JobRunner {
             logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
             // The attempt did start here: `running` makes this worker the job's holder, whose result
             // alone the dispatcher believes (without it the job stayed `queued` for good).
-            _ = try? startPublish(JobEvent(jobID: jobID, state: .running, time: startedAt, workerID: workerID, attempt: attempt),
-                                  submitter: message.submitter)
+            _ = try? startPublish(
+                JobEvent(jobID: jobID, state: .running, time: startedAt, workerID: workerID, attempt: attempt),
+                submitter: message.submitter)
             await streamer.append(stream: "stderr", bytes: Array((reason + "\n").utf8))
             await streamer.drain()
-            let result = JobResult(exitCode: nil, reason: reason.hasPrefix("command not found") ? "spawn_failed: \(reason)" : reason,
-                                   startedAt: startedAt, finishedAt: Clock.now, workerID: workerID, attempt: attempt,
-                                   logChunks: await streamer.chunkCount, unenforcedLimits: unenforcedLimits(cgroup, disk),
-                                   limits: limits.limits)
+            let result = JobResult(
+                exitCode: nil, reason: reason.hasPrefix("command not found") ? "spawn_failed: \(reason)" : reason,
+                startedAt: startedAt, finishedAt: Clock.now, workerID: workerID, attempt: attempt,
+                logChunks: await streamer.chunkCount, unenforcedLimits: unenforcedLimits(cgroup, disk),
+                limits: limits.limits)
             await state.recordFinished(failed: true)
-            await finish(JobEvent(jobID: jobID, state: .failed, time: Clock.now, workerID: workerID, attempt: attempt,
-                                  reason: result.reason, result: result), submitter: message.submitter, delivery: work.delivery)
+            await finish(
+                JobEvent(
+                    jobID: jobID, state: .failed, time: Clock.now, workerID: workerID, attempt: attempt,
+                    reason: result.reason, result: result), submitter: message.submitter, delivery: work.delivery)
             return
         }
         handle.attach(process: process, cgroup: cgroup)
@@ -80,8 +90,9 @@ extension JobRunner {
         // `running` goes out now, ahead of any log chunk or result on this channel; its confirm is
         // awaited beside the job rather than before it is supervised (one broker round trip less).
         let running = Result {
-            try startPublish(JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt),
-                             submitter: message.submitter)
+            try startPublish(
+                JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt),
+                submitter: message.submitter)
         }
         async let runningConfirmed: Void = {
             do {
@@ -125,26 +136,35 @@ extension JobRunner {
         case .cancelled?: finalState = .cancelled; reason = "cancelled"
         case .timedOut?: finalState = .timedOut; reason = "timeout"
         default:
-            if oomKilled { finalState = .failed; reason = "oom_killed" }
-            else if status == .exited(0) { finalState = .completed }
-            else if disk.isFull { finalState = .failed; reason = JobDiskAssignment.reason }
-            else { finalState = .failed }
+            if oomKilled {
+                finalState = .failed; reason = "oom_killed"
+            } else if status == .exited(0) {
+                finalState = .completed
+            } else if disk.isFull {
+                finalState = .failed; reason = JobDiskAssignment.reason
+            } else {
+                finalState = .failed
+            }
         }
         var signal: Int32?
         if case .signaled(let number) = status { signal = number }
         let accounting = usage.map {
-            Accounting(cpuUsec: $0.cpuUsageUsec, userUsec: $0.userUsec, systemUsec: $0.systemUsec,
-                       memoryPeakBytes: $0.memoryPeakBytes, pidsPeak: $0.pidsPeak,
-                       pidsLimitHits: $0.pidsLimitHits.flatMap { $0 > 0 ? $0 : nil })
+            Accounting(
+                cpuUsec: $0.cpuUsageUsec, userUsec: $0.userUsec, systemUsec: $0.systemUsec,
+                memoryPeakBytes: $0.memoryPeakBytes, pidsPeak: $0.pidsPeak,
+                pidsLimitHits: $0.pidsLimitHits.flatMap { $0 > 0 ? $0 : nil })
         }
-        let result = JobResult(exitCode: status.code, signal: signal, oomKilled: oomKilled, reason: reason,
-                               startedAt: startedAt, finishedAt: finishedAt, accounting: accounting,
-                               workerID: workerID, attempt: attempt, logChunks: await streamer.chunkCount,
-                               unenforcedLimits: unenforcedLimits(cgroup, disk), limits: limits.limits,
-                               outputDroppedBytes: droppedOutput > 0 ? droppedOutput : nil)
+        let result = JobResult(
+            exitCode: status.code, signal: signal, oomKilled: oomKilled, reason: reason,
+            startedAt: startedAt, finishedAt: finishedAt, accounting: accounting,
+            workerID: workerID, attempt: attempt, logChunks: await streamer.chunkCount,
+            unenforcedLimits: unenforcedLimits(cgroup, disk), limits: limits.limits,
+            outputDroppedBytes: droppedOutput > 0 ? droppedOutput : nil)
         await state.recordFinished(failed: finalState != .completed)
-        await finish(JobEvent(jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
-                              reason: reason, result: result), submitter: message.submitter, delivery: work.delivery)
+        await finish(
+            JobEvent(
+                jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
+                reason: reason, result: result), submitter: message.submitter, delivery: work.delivery)
     }
 
     /// Publishes the terminal event and acks only once the broker confirmed it.
@@ -159,8 +179,10 @@ extension JobRunner {
     }
 
     /// Streams output while waiting for the exit, enforcing the timeout; returns after every byte is published.
-    private func superviseRun(_ process: SandboxProcess, streamer: LogStreamer, timeout: JobDuration?,
-                              handle: JobHandle) async -> ExitStatus {
+    private func superviseRun(
+        _ process: SandboxProcess, streamer: LogStreamer, timeout: JobDuration?,
+        handle: JobHandle
+    ) async -> ExitStatus {
         let interval = Duration.milliseconds(Int64(config.logFlushInterval.seconds * 1000))
         enum Event: Sendable { case exited(ExitStatus), outputDone, timerDone }
         return await withTaskGroup(of: Event.self) { group in
@@ -212,8 +234,9 @@ extension JobRunner {
         try FileSystem.call("mkdir", jobDirectory) { mkdir(jobDirectory, 0o711) }
         if let upload {
             do {
-                _ = try ArchiveExtractor.extract(bytes: upload.archiveBytes(), to: workDirectory,
-                                                 owner: user.owner)
+                _ = try ArchiveExtractor.extract(
+                    bytes: upload.archiveBytes(), to: workDirectory,
+                    owner: user.owner)
             } catch let error as JobletError {
                 throw WorkerError(.io, "upload: \(error.message)")
             }

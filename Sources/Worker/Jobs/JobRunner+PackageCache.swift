@@ -21,22 +21,30 @@ extension JobRunner {
     /// could not be made: then the job runs without one, as before).
     func packageCache(for message: JobMessage, runtime: InstalledRuntime?) async -> VolumeMount? {
         guard let runtime, let name = runtime.packageManager?.cacheVolume, volumeMounts != nil,
-              VolumeReference.isValidName(name), !(message.volumes ?? []).contains(where: { $0.name == name }) else { return nil }
-        let volume = JobVolume(owner: message.submitter, name: runtime.descriptor.id, size: Self.packageCacheSize,
-                               readOnly: false, id: Self.packageCacheID)
+            VolumeReference.isValidName(name), !(message.volumes ?? []).contains(where: { $0.name == name })
+        else { return nil }
+        let volume = JobVolume(
+            owner: message.submitter, name: runtime.descriptor.id, size: Self.packageCacheSize,
+            readOnly: false, id: Self.packageCacheID)
         do {
             let path = try await VolumeImages(root: packageCacheRoot).mount(volume, storageID: config.volumeOwner)
             return VolumeMount(name: name, hostPath: path)
         } catch {
-            logger.warning("no package cache for this job", metadata: ["job": "\(message.jobID)", "cache": "\(name)",
-                                                                      "error": "\(error)"])
+            logger.warning(
+                "no package cache for this job",
+                metadata: [
+                    "job": "\(message.jobID)", "cache": "\(name)",
+                    "error": "\(error)",
+                ])
             return nil
         }
     }
 
     /// The package manager's cache setting pointed at the mounted cache, unless the job set it.
-    func packageCacheEnvironment(_ environment: [String: String], cache: VolumeMount?, runtime: InstalledRuntime?,
-                                 request: JobRequest) -> [String: String] {
+    func packageCacheEnvironment(
+        _ environment: [String: String], cache: VolumeMount?, runtime: InstalledRuntime?,
+        request: JobRequest
+    ) -> [String: String] {
         guard let cache, let type = runtime?.packageManager?.type else { return environment }
         let path = "/volumes/" + cache.name
         var settings = ["JOBLET_PACKAGE_CACHE": path]

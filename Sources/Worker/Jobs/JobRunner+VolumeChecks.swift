@@ -7,7 +7,9 @@ extension JobRunner {
     static func validateVolumes(_ message: JobMessage) throws(PoisonMessage) {
         let resolved = message.volumes ?? []
         guard resolved.count == (message.request.volumes ?? []).count else {
-            throw PoisonMessage("volumes: \(resolved.count) resolved for \((message.request.volumes ?? []).count) requested; the dispatcher resolves every volume (owner, size)")
+            throw PoisonMessage(
+                "volumes: \(resolved.count) resolved for \((message.request.volumes ?? []).count) requested; the dispatcher resolves every volume (owner, size)"
+            )
         }
         guard Set(resolved.map(\.name)).count == resolved.count else {
             throw PoisonMessage("volumes: two volumes of one name; each is mounted at /volumes/<name>")

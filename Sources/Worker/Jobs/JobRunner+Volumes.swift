@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Isolation
 import JobletCore
@@ -11,7 +11,10 @@ extension JobRunner {
     func prepareVolumes(_ requested: [JobVolume], cache: VolumeMount? = nil, jobID: String, user: JobUser) async throws -> [VolumeMount] {
         guard !requested.isEmpty || cache != nil else { return [] }
         guard let volumeMounts else {
-            throw WorkerError(.system, "volumes are unavailable on worker \(workerID): they need idmapped mounts (Linux 5.12+ and a file system for volumes_dir that supports them; the worker's start-up log says what failed)")
+            throw WorkerError(
+                .system,
+                "volumes are unavailable on worker \(workerID): they need idmapped mounts (Linux 5.12+ and a file system for volumes_dir that supports them; the worker's start-up log says what failed)"
+            )
         }
         let volumes = try await mountVolumeImages(requested, storageID: config.volumeOwner) + (cache.map { [$0] } ?? [])
         return try volumeMounts.stage(volumes, jobID: jobID, uid: user.uid)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import AMQP
 import Isolation
@@ -38,8 +38,9 @@ struct JobRunner: Sendable {
             let reason = "refused: job message published by '\(sender ?? "")', not by a dispatcher (\(trust.dispatcherUsers.sorted().joined(separator: ", ")))"
             refusals.refuse("job", sender: sender, reason: reason)
             await settle {
-                try await jobChannel.deadLetter(delivery, reason: reason, queue: work.queue,
-                                                extraHeaders: [Topology.refusedHeader: .string(sender ?? "")])
+                try await jobChannel.deadLetter(
+                    delivery, reason: reason, queue: work.queue,
+                    extraHeaders: [Topology.refusedHeader: .string(sender ?? "")])
             }
             return
         }
@@ -69,8 +70,9 @@ struct JobRunner: Sendable {
         var runtime: InstalledRuntime?
         if let runtimeID = message.runtimeID {
             guard let found = inventory.runtime(id: runtimeID) else {
-                await reject(message, delivery: delivery,
-                             reason: "runtime \(runtimeID) is not installed on worker \(workerID) (any more)")
+                await reject(
+                    message, delivery: delivery,
+                    reason: "runtime \(runtimeID) is not installed on worker \(workerID) (any more)")
                 return
             }
             runtime = found
@@ -84,16 +86,19 @@ struct JobRunner: Sendable {
         }
         guard let user = await uids.lease() else {
             await state.unregister(message.jobID)
-            await reject(message, delivery: delivery, reason: "no free job uid on worker \(workerID): every uid of job.uid_range \(config.jobUIDs) is held by a running job or a leftover process")
+            await reject(
+                message, delivery: delivery,
+                reason: "no free job uid on worker \(workerID): every uid of job.uid_range \(config.jobUIDs) is held by a running job or a leftover process")
             return
         }
         let handle = JobHandle(jobID: message.jobID, user: user)
         await state.register(handle)
-        async let leased = leaseNetwork(for: message, bandwidth: limits.limits.netBytesPerSecond)   // beside the disk
+        async let leased = leaseNetwork(for: message, bandwidth: limits.limits.netBytesPerSecond)  // beside the disk
         let disk = await assignDisk(limits)
         let network = await leased
-        await execute(message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk,
-                      network: network)
+        await execute(
+            message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk,
+            network: network)
         await releaseNetwork(network)
         volumeMounts?.unstage(jobID: message.jobID)
         await releaseDisk(disk)
@@ -135,7 +140,8 @@ struct JobRunner: Sendable {
         let network = message.request.jobNetwork.needsNetworkQueue
         let expected = Topology.jobQueue(runtimeID: message.runtimeID, arch: Architecture.host, network: network)
         guard expected == queue else {
-            throw PoisonMessage("misrouted: a job for \(Topology.target(runtimeID: message.runtimeID, arch: Architecture.host, network: network)) arrived on \(queue)")
+            throw PoisonMessage(
+                "misrouted: a job for \(Topology.target(runtimeID: message.runtimeID, arch: Architecture.host, network: network)) arrived on \(queue)")
         }
         return message
     }
@@ -168,10 +174,12 @@ struct JobRunner: Sendable {
 
     /// Hands the event to the channel now (in order with later publishes); the receipt has its confirm.
     func startPublish(_ event: JobEvent, submitter: String) throws -> PublishReceipt {
-        publishChannel.startPublish(try Envelope.encode(event), exchange: Topology.eventsExchange,
-                                    routingKey: Topology.eventRoutingKey(submitter: submitter, jobID: event.jobID,
-                                                                         state: event.state),
-                                    properties: Envelope.properties(type: MessageType.jobEvent))
+        publishChannel.startPublish(
+            try Envelope.encode(event), exchange: Topology.eventsExchange,
+            routingKey: Topology.eventRoutingKey(
+                submitter: submitter, jobID: event.jobID,
+                state: event.state),
+            properties: Envelope.properties(type: MessageType.jobEvent))
     }
 
     /// Runs an ack/dead-letter and logs instead of throwing: a failure means the channel is gone and

@@ -72,9 +72,11 @@ actor LogStreamer {
         buffer.removeAll(keepingCapacity: true)
         bufferedSince = nil
         do {
-            unconfirmed.append(channel.startPublish(chunk.data, exchange: Topology.logsExchange,
-                                                    routingKey: chunk.routingKey(submitter: submitter),
-                                                    properties: chunk.amqpProperties))
+            unconfirmed.append(
+                channel.startPublish(
+                    chunk.data, exchange: Topology.logsExchange,
+                    routingKey: chunk.routingKey(submitter: submitter),
+                    properties: chunk.amqpProperties))
             while unconfirmed.count > Self.window { try await unconfirmed.removeFirst().confirmed() }
         } catch {
             fail(error)

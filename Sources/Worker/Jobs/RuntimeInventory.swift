@@ -28,7 +28,8 @@ final class RuntimeInventory: Sendable {
         guard catalogChanged() || force else { return false }
         let found = scanCatalog()
         return current.withLock { existing in
-            let changed = Set(existing.keys) != Set(found.keys)
+            let changed =
+                Set(existing.keys) != Set(found.keys)
                 || existing.contains { found[$0.key]?.descriptor != $0.value.descriptor }
             existing = found
             return changed

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Isolation
 import JobletCore
@@ -31,8 +31,9 @@ struct RuntimeTester: Sendable {
     private func test(_ runtime: InstalledRuntime, id: String, directory: String) async -> RuntimeTestReport {
         let started = ContinuousClock.now
         func report(passed: Bool, exitCode: Int32?, output: String) -> RuntimeTestReport {
-            RuntimeTestReport(workerID: config.workerID, runtimeID: runtime.descriptor.id, passed: passed,
-                              exitCode: exitCode, output: output, durationSeconds: (ContinuousClock.now - started).fractionalMilliseconds / 1000)
+            RuntimeTestReport(
+                workerID: config.workerID, runtimeID: runtime.descriptor.id, passed: passed,
+                exitCode: exitCode, output: output, durationSeconds: (ContinuousClock.now - started).fractionalMilliseconds / 1000)
         }
         guard let argv = runtime.testCommand, !argv.isEmpty else {
             return report(passed: false, exitCode: nil, output: "runtime \(runtime.descriptor.id) has no test command in runtime.yml")
@@ -41,8 +42,9 @@ struct RuntimeTester: Sendable {
         do {
             try FileSystem.makeDirectories(directory + "/work", mode: 0o711)
             try FileSystem.chown(directory + "/work", uid: Self.uid, gid: Self.uid)
-            var plan = SandboxPlan(jobID: id, argv: argv, environment: runtime.environment.merging(["JOB_ID": id]) { $1 },
-                                   hostname: "job-\(JobID.short(id))", workDirectory: directory + "/work")
+            var plan = SandboxPlan(
+                jobID: id, argv: argv, environment: runtime.environment.merging(["JOB_ID": id]) { $1 },
+                hostname: "job-\(JobID.short(id))", workDirectory: directory + "/work")
             plan.uid = Self.uid
             plan.gid = Self.uid
             plan.runtimeMounts = runtime.mounts

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Logging
 import Synchronization
@@ -57,12 +57,14 @@ final class MetricsServer: Sendable {
     func start() throws {
         let context = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { argument in
-            guard let argument else { return nil }
-            let server = Unmanaged<MetricsServer>.fromOpaque(argument).takeRetainedValue()
-            server.acceptLoop()
-            return nil
-        }, context)
+        let rc = pthread_create(
+            &thread, nil,
+            { argument in
+                guard let argument else { return nil }
+                let server = Unmanaged<MetricsServer>.fromOpaque(argument).takeRetainedValue()
+                server.acceptLoop()
+                return nil
+            }, context)
         guard rc == 0 else {
             Unmanaged<MetricsServer>.fromOpaque(context).release()
             throw WorkerError(.system, "pthread_create for the metrics server: \(errnoText(rc))", cause: "errno \(rc)")
@@ -113,7 +115,8 @@ final class MetricsServer: Sendable {
         let response: String
         if parts.count >= 2, parts[0] == "GET", parts[1] == "/metrics" || parts[1].hasPrefix("/metrics?") {
             let body = render()
-            response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+            response =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
                 + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
         } else {
             let body = "only GET /metrics is served here\n"

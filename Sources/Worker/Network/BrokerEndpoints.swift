@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Isolation
 
@@ -24,7 +24,7 @@ enum BrokerEndpoints {
         var rest = url[scheme.upperBound...]
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        guard !rest.hasPrefix("[") else { return nil }   // IPv6: jobs have no IPv6 at all
+        guard !rest.hasPrefix("[") else { return nil }  // IPv6: jobs have no IPv6 at all
         let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
         guard let host = parts.first, !host.isEmpty, parts.count <= 2 else { return nil }
         let port = parts.count == 2 ? UInt16(parts[1]) : (tls ? 5671 : 5672)

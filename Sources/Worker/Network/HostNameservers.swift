@@ -9,7 +9,8 @@ enum HostNameservers {
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 2, fields[0] == "nameserver", let address = IPv4Address(String(fields[1])),
-                  !address.isLoopback else { return nil }
+                !address.isLoopback
+            else { return nil }
             return address
         }
     }

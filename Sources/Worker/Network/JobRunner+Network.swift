@@ -10,9 +10,10 @@ extension JobRunner {
             return .failed("network \(network.wireValue): worker \(workerID) offers no job networks (network.enabled in its worker.yml)")
         }
         do {
-            let lease = try await networks.lease(jobID: message.jobID, hostname: Self.hostname(of: message.jobID),
-                                                 alias: Self.hostAlias(message.request.name), network: network,
-                                                 owner: message.submitter, bandwidth: bandwidth?.bytes)
+            let lease = try await networks.lease(
+                jobID: message.jobID, hostname: Self.hostname(of: message.jobID),
+                alias: Self.hostAlias(message.request.name), network: network,
+                owner: message.submitter, bandwidth: bandwidth?.bytes)
             return .lease(lease)
         } catch {
             return .failed("network \(network.wireValue): \(error.message)")
@@ -33,7 +34,8 @@ extension JobRunner {
     /// The job's `name` as a second host name on a named network, when it is a valid one (RFC 1123 label).
     static func hostAlias(_ name: String?) -> String? {
         guard let name, (1...63).contains(name.utf8.count), !name.hasPrefix("-"), !name.hasSuffix("-"),
-              name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else { return nil }
+            name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" })
+        else { return nil }
         return name
     }
 }

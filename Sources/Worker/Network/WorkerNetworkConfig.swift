@@ -55,8 +55,9 @@ public struct WorkerNetworkConfig: Sendable, Decodable, Equatable {
 
     /// The policy in effect, with the broker endpoints (never reachable from a job) and the DNS servers.
     func policy(brokerURLs: [String], hostResolvConf: String = "/etc/resolv.conf") -> NetworkPolicy {
-        NetworkPolicy(pool: pool, subnetPrefix: subnetPrefix,
-                      dns: dns.isEmpty ? HostNameservers.read(hostResolvConf) : dns,
-                      allow: allow, deny: deny, brokers: BrokerEndpoints.resolve(brokerURLs))
+        NetworkPolicy(
+            pool: pool, subnetPrefix: subnetPrefix,
+            dns: dns.isEmpty ? HostNameservers.read(hostResolvConf) : dns,
+            allow: allow, deny: deny, brokers: BrokerEndpoints.resolve(brokerURLs))
     }
 }

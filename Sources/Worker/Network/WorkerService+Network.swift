@@ -10,10 +10,12 @@ extension WorkerService {
         do {
             let removed = try networks.start()
             if removed > 0 { logger.info("removed job network leftovers of a crashed predecessor", metadata: ["count": "\(removed)"]) }
-            logger.info("job networks ready", metadata: [
-                "pool": "\(networks.policy.pool)", "dns": "\(networks.policy.dns.map(\.description).joined(separator: ","))",
-                "brokers": "\(networks.policy.brokers.map(\.description).joined(separator: ","))", "tag": "\(networks.tag)",
-            ])
+            logger.info(
+                "job networks ready",
+                metadata: [
+                    "pool": "\(networks.policy.pool)", "dns": "\(networks.policy.dns.map(\.description).joined(separator: ","))",
+                    "brokers": "\(networks.policy.brokers.map(\.description).joined(separator: ","))", "tag": "\(networks.tag)",
+                ])
             if networks.policy.dns.isEmpty {
                 logger.warning("no DNS server for bridged jobs (the host's are on loopback or absent): set network.dns in worker.yml")
             }
@@ -24,7 +26,8 @@ extension WorkerService {
 
     static func makeNetworks(_ config: WorkerConfig) -> HostNetwork? {
         guard config.network.enabled else { return nil }
-        return HostNetwork(workerID: config.workerID, directory: config.stateDirectory + "/network",
-                           policy: config.network.policy(brokerURLs: config.brokerURLs))
+        return HostNetwork(
+            workerID: config.workerID, directory: config.stateDirectory + "/network",
+            policy: config.network.policy(brokerURLs: config.brokerURLs))
     }
 }

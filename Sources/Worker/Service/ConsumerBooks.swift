@@ -55,10 +55,11 @@ struct ConsumerBooks: Sendable {
     mutating func plan(queues: Set<String>, policy: ConsumerPolicy) -> Plan {
         var plan = Plan()
         for (tag, entry) in entries.sorted(by: { $0.key < $1.key }) where entry.live {
-            let keep = switch policy {
-            case .open, .full: queues.contains(entry.queue)
-            case .closed: false
-            }
+            let keep =
+                switch policy {
+                case .open, .full: queues.contains(entry.queue)
+                case .closed: false
+                }
             if !keep {
                 entries[tag]?.cancelled = true
                 plan.cancel.append(tag)
@@ -74,7 +75,8 @@ struct ConsumerBooks: Sendable {
                 // Make room by stopping a spare idle consumer of a busier queue; this queue gets its
                 // consumer once that one is off the books (its end asks for another reconcile).
                 if let (spareQueue, tags) = idle.filter({ $0.value.count > 1 }).max(by: { $0.value.count < $1.value.count }),
-                   let tag = tags.last {
+                    let tag = tags.last
+                {
                     idle[spareQueue]?.removeLast()
                     entries[tag]?.cancelled = true
                     plan.cancel.append(tag)

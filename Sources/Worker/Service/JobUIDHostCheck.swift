@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import JobletCore
 
@@ -10,15 +10,24 @@ enum JobUIDHostCheck {
     static func check(_ range: JobUIDRange, subuid: String = "/etc/subuid", subgid: String = "/etc/subgid") throws {
         for id in range.first...range.last {
             if let name = userName(uid: id) {
-                throw WorkerError(.invalidConfig, "job.uid_range: \(range) contains uid \(id), which is user \(name) on this host; give a range no user or group has (default \(JobUIDRange.default))")
+                throw WorkerError(
+                    .invalidConfig,
+                    "job.uid_range: \(range) contains uid \(id), which is user \(name) on this host; give a range no user or group has (default \(JobUIDRange.default))"
+                )
             }
             if let name = groupName(gid: id) {
-                throw WorkerError(.invalidConfig, "job.uid_range: \(range) contains gid \(id), which is group \(name) on this host (a job's gid is its uid); give a range no user or group has")
+                throw WorkerError(
+                    .invalidConfig,
+                    "job.uid_range: \(range) contains gid \(id), which is group \(name) on this host (a job's gid is its uid); give a range no user or group has"
+                )
             }
         }
         for (path, kind) in [(subuid, "uids"), (subgid, "gids")] {
             for entry in subordinateRanges(path) where range.overlaps(entry.ids) {
-                throw WorkerError(.invalidConfig, "job.uid_range: \(range) overlaps \(entry.owner)'s subordinate \(kind) \(entry.ids.lowerBound)-\(entry.ids.upperBound) in \(path) (ids of their containers); give a range outside every subordinate range")
+                throw WorkerError(
+                    .invalidConfig,
+                    "job.uid_range: \(range) overlaps \(entry.owner)'s subordinate \(kind) \(entry.ids.lowerBound)-\(entry.ids.upperBound) in \(path) (ids of their containers); give a range outside every subordinate range"
+                )
             }
         }
     }

@@ -98,13 +98,15 @@ extension WorkerService {
             }
         case .runtimeTest:
             guard let runtimeID = command.runtime, let runtime = inventory.runtime(id: runtimeID),
-                  let replyTo = delivery.properties.replyTo else { return }
+                let replyTo = delivery.properties.replyTo
+            else { return }
             let report = await RuntimeTester(config: config, logger: logger).test(runtime)
             do {
                 try await session.publishChannel.publish(
                     Envelope.encode(report), exchange: "", routingKey: replyTo,
-                    properties: Envelope.properties(type: MessageType.runtimeTestReport,
-                                                    correlationID: delivery.properties.correlationID, persistent: false))
+                    properties: Envelope.properties(
+                        type: MessageType.runtimeTestReport,
+                        correlationID: delivery.properties.correlationID, persistent: false))
             } catch {
                 logger.warning("cannot reply to runtime_test", metadata: ["error": "\(error)"])
             }

@@ -15,7 +15,9 @@ extension WorkerService {
             return pool
         } catch {
             guard config.allowUnenforced else {
-                throw WorkerError(.system, "job disks unavailable (limits.disk needs loop devices and mkfs.ext4): \(error); fix the host or set cgroup.allow_unenforced: true")
+                throw WorkerError(
+                    .system, "job disks unavailable (limits.disk needs loop devices and mkfs.ext4): \(error); fix the host or set cgroup.allow_unenforced: true"
+                )
             }
             logger.warning("running without job disks: limits.disk is NOT enforced", metadata: ["error": "\(error)"])
             return nil

@@ -123,8 +123,9 @@ extension WorkerService {
             switch event {
             case .disconnected(let reason):
                 let handles = await state.allHandles
-                logger.warning("broker connection lost; killing jobs whose deliveries are now stale",
-                               metadata: ["reason": "\(reason)", "jobs": "\(handles.map(\.jobID))"])
+                logger.warning(
+                    "broker connection lost; killing jobs whose deliveries are now stale",
+                    metadata: ["reason": "\(reason)", "jobs": "\(handles.map(\.jobID))"])
                 for handle in handles { handle.stop(.connectionLost) }
                 for work in await state.takeHeld() { await session.consumers.settled(work.delivery.consumerTag) }
             case .reconnected(let generation):

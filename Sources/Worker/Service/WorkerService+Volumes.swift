@@ -7,7 +7,8 @@ extension WorkerService {
     /// removed, so its copy on this host goes, data and all.
     func removeVolume(_ command: ControlCommand) async {
         guard let owner = command.owner, let name = command.volume,
-              BrokerUserName.isValid(owner), VolumeReference.isValidName(name) else {
+            BrokerUserName.isValid(owner), VolumeReference.isValidName(name)
+        else {
             logger.warning("ignoring volume_remove without a valid owner and volume name")
             return
         }

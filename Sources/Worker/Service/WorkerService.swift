@@ -64,11 +64,13 @@ public final class WorkerService: Service, Sendable {
         defer { metricsServer?.stop() }
         let session = try await connect(cgroups: cgroups, disks: disks, volumeMounts: volumeMounts)
         let control = try await listenForControl(on: session.controlChannel)
-        logger.info("worker online", metadata: [
-            "worker": "\(config.workerID)", "slots": "\(config.slots)",
-            "brokers": "\(config.brokerURLs.map(BrokerSettings.redact).joined(separator: ","))",
-            "cgroups": "\(cgroups?.mode.rawValue ?? "none")",
-        ])
+        logger.info(
+            "worker online",
+            metadata: [
+                "worker": "\(config.workerID)", "slots": "\(config.slots)",
+                "brokers": "\(config.brokerURLs.map(BrokerSettings.redact).joined(separator: ","))",
+                "cgroups": "\(cgroups?.mode.rawValue ?? "none")",
+            ])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.consumeLoop(session) }
             group.addTask { await self.jobLoop(session) }
@@ -118,9 +120,10 @@ public final class WorkerService: Service, Sendable {
         let lastComponent = root.split(separator: "/").last.map(String.init) ?? "joblet"
         let v1Name = lastComponent.hasSuffix(".slice") ? String(lastComponent.dropLast(6)) : lastComponent
         do {
-            let manager = try CgroupManager(configuration: CgroupConfiguration(
-                v2Root: root, v1Name: v1Name, defaultPids: config.defaultLimits.pids ?? 1024,
-                allowUnenforced: config.allowUnenforced, delegated: config.cgroupDelegated))
+            let manager = try CgroupManager(
+                configuration: CgroupConfiguration(
+                    v2Root: root, v1Name: v1Name, defaultPids: config.defaultLimits.pids ?? 1024,
+                    allowUnenforced: config.allowUnenforced, delegated: config.cgroupDelegated))
             logger.info("job cgroups", metadata: ["mode": "\(manager.mode.rawValue)", "under": "\(manager.parentDirectories.joined(separator: ","))"])
             let removed = try manager.cleanupLeftovers()
             if removed > 0 { logger.info("removed leftover job cgroups", metadata: ["count": "\(removed)"]) }
@@ -136,8 +139,9 @@ public final class WorkerService: Service, Sendable {
 
     func connect(cgroups: CgroupManager?, disks: DiskPool?, volumeMounts: IdmappedVolumes?) async throws -> Session {
         let connection = try await AMQPConnection.connect(
-            config.brokerSettings.configuration(connectionName: "joblet-worker \(config.workerID)",
-                                                environment: ProcessEnvironment.current))
+            config.brokerSettings.configuration(
+                connectionName: "joblet-worker \(config.workerID)",
+                environment: ProcessEnvironment.current))
         let jobChannel = try await connection.openChannel()
         try await jobChannel.enableConfirms()
         // Per consumer: quorum queues reject a global prefetch (see ConsumerBooks for the bound).
@@ -149,16 +153,18 @@ public final class WorkerService: Service, Sendable {
         try await waitForTopology(connection)
         let (jobs, jobSink) = AsyncStream.makeStream(of: JobWork.self)
         let (reconcileRequests, reconcileSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let runner = JobRunner(config: config, jobChannel: jobChannel, publishChannel: publishChannel,
-                               inventory: inventory, cgroups: cgroups, disks: disks, state: state, uids: uids,
-                               volumeMounts: volumeMounts, networks: networks, trust: config.trust,
-                               refusals: refusals, logger: logger)
+        let runner = JobRunner(
+            config: config, jobChannel: jobChannel, publishChannel: publishChannel,
+            inventory: inventory, cgroups: cgroups, disks: disks, state: state, uids: uids,
+            volumeMounts: volumeMounts, networks: networks, trust: config.trust,
+            refusals: refusals, logger: logger)
         let consumers = ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger)
         try await consumers.catchLateDeliveries()
-        return Session(connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
-                       controlChannel: controlChannel, consumers: consumers,
-                       runner: runner, jobs: jobs, jobSink: jobSink,
-                       reconcileRequests: reconcileRequests, reconcileSink: reconcileSink)
+        return Session(
+            connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
+            controlChannel: controlChannel, consumers: consumers,
+            runner: runner, jobs: jobs, jobSink: jobSink,
+            reconcileRequests: reconcileRequests, reconcileSink: reconcileSink)
     }
 
     /// Only the dispatcher's user may declare Joblet's exchanges: wait until it has (the last one it
@@ -184,7 +190,8 @@ public final class WorkerService: Service, Sendable {
 
     /// `<runtime>@<arch>` for every usable runtime, plus `host@<arch>`.
     var targets: [String] {
-        let plain = [Topology.target(runtimeID: nil, arch: arch)]
+        let plain =
+            [Topology.target(runtimeID: nil, arch: arch)]
             + inventory.runtimes.map { Topology.target(runtimeID: $0.descriptor.id, arch: arch) }
         // Jobs with a network wait in `<target>+net`, consumed only where networks are offered.
         return networks == nil ? plain : plain + plain.map { $0 + Topology.networkSuffix }
