@@ -42,10 +42,11 @@ let package = Package(
         // The only code that runs between clone() and execve(), plus the sandbox's PID-1 init.
         .target(name: "CIsolation"),
         // PID 1 of every sandbox, exec'ed by the sandbox child after pivot_root. Static: swiftc links
-        // even C executables against libswiftCore, which does not exist inside a sandbox.
+        // even C executables against libswiftCore, which does not exist inside a sandbox. lld: gold prints
+        // glibc's note that libswiftCore.a mentions dlopen, which this C program never reaches.
         .executableTarget(
             name: "joblet-init", dependencies: ["CIsolation"],
-            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-static-executable", "-Xlinker", "--gc-sections"])]),
 
         // The one EINTR retry, errno text, Duration conversion and error shape every Swift module uses (no C).
         .target(name: "SystemCalls"),
