@@ -1,13 +1,17 @@
-/// A lifecycle event: the body of `joblet.job.event.v1` on `joblet.events`, routing key `job.<id>.<state>`.
+/// A lifecycle event: the body of `joblet.job.event.v1` on `joblet.events`, routing key `job.<submitter>.<job-id>.<state>`.
 public struct JobEvent: Sendable, Equatable, Codable {
+    /// The job it is about.
     public var jobID: String
+    /// The state the job entered; also the last word of the routing key.
     public var state: JobState
     /// Seconds since the Unix epoch.
     public var time: Double
+    /// The worker reporting it; nil on the events the dispatcher publishes itself.
     public var workerID: String?
     /// The worker's attempt number for `running` (from the broker's delivery count); the dispatcher
     /// counts attempts itself from `running` events.
     public var attempt: Int?
+    /// Why: `oom_killed`, `timeout`, `cancelled`, `spawn_failed: …`, a dead-letter reason …; nil when none.
     public var reason: String?
     /// Present with terminal states reported by a worker.
     public var result: JobResult?

@@ -1,8 +1,10 @@
 /// A routed job: the body of a `joblet.job.v1` message on a `joblet.jobs.<runtime>@<arch>` queue.
 public struct JobMessage: Sendable, Equatable, Codable {
+    /// The job's id, also the message's `message_id`.
     public var jobID: String
     /// Canonical runtime id the dispatcher resolved (`python-3.11`), nil for host jobs.
     public var runtimeID: String?
+    /// The submission as the dispatcher received and validated it; the worker validates it again.
     public var request: JobRequest
     /// The broker-validated user that submitted the job.
     public var submitter: String

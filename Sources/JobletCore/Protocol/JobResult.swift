@@ -2,15 +2,22 @@
 public struct JobResult: Sendable, Equatable, Codable {
     /// The command's exit status; 128+signal when it was killed by a signal.
     public var exitCode: Int32?
+    /// The signal that killed the command; nil when it exited.
     public var signal: Int32?
+    /// True when the kernel's OOM killer killed a process of the job (the job then ends `failed`).
     public var oomKilled: Bool
     /// Why the job ended the way it did when that is not just its exit code:
     /// `oom_killed`, `timeout`, `cancelled`, `spawn_failed: command not found: node` …
     public var reason: String?
+    /// When the worker began the attempt (before the sandbox was set up), in seconds since the epoch.
     public var startedAt: Double
+    /// When the worker saw the job end, in seconds since the epoch.
     public var finishedAt: Double
+    /// Read from the job's cgroup; nil when the command never started, or there was no cgroup or it could not be read.
     public var accounting: Accounting?
+    /// The worker that ran this attempt.
     public var workerID: String
+    /// This attempt's number, 1 for the first (the broker's `x-delivery-count` + 1).
     public var attempt: Int
     /// How many log chunks were published (sequence numbers 0..<logChunks), so a follower knows
     /// when it has every byte.
