@@ -1,10 +1,15 @@
 /// A parsed `amqp://` / `amqps://` URL. Internal: the public API takes strings.
 struct AMQPURL: Sendable, Equatable {
+    /// True for `amqps://`.
     var tls: Bool
+    /// Percent-decoded; `guest` (as is `password`) when the URL has no user info.
     var user: String
     var password: String
+    /// Without the brackets of an IPv6 literal; `localhost` when the URL names none.
     var host: String
+    /// 5672 (`amqps`: 5671) when the URL gives none.
     var port: Int
+    /// Percent-decoded path; `/` when the path is empty.
     var vhost: String
 
     /// The URL with the password replaced, safe for logs and error messages.

@@ -7,9 +7,12 @@ struct ConsumerRecord {
     }
 
     var queue: String
+    /// Unique on its channel; registered again under the same tag after a reconnect.
     var tag: String
     var exclusive: Bool
+    /// The broker counts deliveries as acked when sent (internal consumers only; `AMQPConsumer`s ack).
     var noAck: Bool
+    /// basic.consume arguments (e.g. `x-stream-offset`), sent again with every re-registration.
     var arguments: FieldTable
     var sink: Sink
 

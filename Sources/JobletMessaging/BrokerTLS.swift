@@ -61,8 +61,11 @@ public struct BrokerTLS: Sendable, Equatable, Decodable {
     public struct Keys: Sendable {
         /// The settings as a whole, e.g. `broker.tls`.
         public var section: String
+        /// How the user spells `ca`: `broker.tls.ca`, rnx's `--tls-ca`, …
         public var ca: String
+        /// How the user spells `cert`.
         public var cert: String
+        /// How the user spells `key`.
         public var key: String
 
         public init(section: String, ca: String, cert: String, key: String) {

@@ -17,11 +17,13 @@ public struct IPv4Endpoint: Sendable, Hashable, CustomStringConvertible {
 public struct NetworkPolicy: Sendable, Equatable {
     /// Addresses for job networks; each network (the shared `bridge` one and each named one) gets a subnet.
     public var pool: IPv4Subnet
+    /// Prefix length of each network's subnet in `pool` (worker.yml `network.subnet_prefix`, 16-28).
     public var subnetPrefix: Int
     /// The job's resolv.conf nameservers (at most 3 are written).
     public var dns: [IPv4Address]
     /// Destinations a job may reach even though they are in `denied`.
     public var allow: [IPv4Subnet]
+    /// Unreachable unless in `allow`: `defaultDenied` plus worker.yml `deny`.
     public var denied: [IPv4Subnet]
     /// Never reachable from a job, whatever `allow` says.
     public var brokers: [IPv4Endpoint]
@@ -38,6 +40,7 @@ public struct NetworkPolicy: Sendable, Equatable {
         self.brokers = brokers
     }
 
+    /// `pool` when worker.yml `network.pool` is not given.
     public static let defaultPool = IPv4Subnet(address: IPv4Address(0x0A59_0000), clampedPrefix: 16)  // 10.89.0.0/16
     /// RFC 1918 and shared address space (the host's private networks), link-local (cloud metadata
     /// at 169.254.169.254), "this network", loopback, multicast and reserved.

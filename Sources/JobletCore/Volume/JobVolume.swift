@@ -3,6 +3,7 @@
 public struct JobVolume: Sendable, Equatable, Codable {
     /// The submitter who owns the volume (a broker user name).
     public var owner: String
+    /// The volume's name under its owner; the job sees it at `/volumes/<name>`.
     public var name: String
     /// The volume's size: its file system is made this big on a worker's first use.
     public var size: ByteSize
