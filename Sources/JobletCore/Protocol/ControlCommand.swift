@@ -20,8 +20,11 @@ public struct ControlCommand: Sendable, Equatable, Codable {
         case runtimeRemove = "runtime_remove"
     }
 
+    /// What to do; the other fields are the arguments of that command.
     public var command: Kind
+    /// cancel: the job to kill.
     public var jobID: String?
+    /// runtime_test: the runtime id to test; runtime_remove: the runtime name to remove.
     public var runtime: String?
     /// volume_remove: the volume's owner and name.
     public var owner: String?
@@ -41,11 +44,17 @@ public struct ControlCommand: Sendable, Equatable, Codable {
 
 /// A worker's answer to `runtime_test`.
 public struct RuntimeTestReport: Sendable, Equatable, Codable {
+    /// The worker that ran the test.
     public var workerID: String
+    /// The runtime tested.
     public var runtimeID: String
+    /// True when the test command exited 0 within the worker's `runtime_test_timeout`.
     public var passed: Bool
+    /// The test command's exit status (128+signal when killed); nil when it never ran.
     public var exitCode: Int32?
+    /// Its stdout and stderr (the first 64 KiB), or why it could not run.
     public var output: String
+    /// How long the test took, in seconds.
     public var durationSeconds: Double
 
     public init(workerID: String, runtimeID: String, passed: Bool, exitCode: Int32?, output: String, durationSeconds: Double) {

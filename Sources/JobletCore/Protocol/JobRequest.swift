@@ -8,10 +8,13 @@ public struct JobRequest: Sendable, Equatable, Codable {
     public var runtime: String?
     /// Architecture constraint (`x86_64`, `aarch64`); absent = any with capacity.
     public var arch: String?
+    /// Extra environment variables (names `[A-Za-z_][A-Za-z0-9_]*`, not `JOB_ID`, at most 1024).
     public var env: [String: String]?
+    /// An inline archive extracted into `/work` before the command runs (at most `max_upload`).
     public var upload: JobUpload?
     /// Volumes mounted at `/volumes/<name>`: `NAME` (the submitter's own) or `OWNER/NAME` (shared with the submitter).
     public var volumes: [String]?
+    /// Resource limits; absent fields take the worker's defaults, and its maxima cap them.
     public var limits: JobLimits?
     /// A human name for listings.
     public var name: String?

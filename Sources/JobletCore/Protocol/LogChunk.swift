@@ -1,12 +1,14 @@
 /// A piece of a job's output. On the wire the body is the raw bytes and the rest travels in
-/// headers (`job_id`, `seq`, `stream`), routing key `<job-id>.<stream>` on `joblet.logs`.
+/// headers (`job_id`, `seq`, `stream`), routing key `<submitter>.<job-id>.<stream>` on `joblet.logs`.
 public struct LogChunk: Sendable, Equatable, Codable {
+    /// The job whose output this is.
     public var jobID: String
     /// Per job, across both streams, from 0 without gaps: merging history and live follow by
     /// `seq` gives every byte once, in order.
     public var seq: UInt64
     /// `stdout` or `stderr`.
     public var stream: String
+    /// The output bytes as the job wrote them (base64 in `logs` answers).
     public var data: [UInt8]
 
     public init(jobID: String, seq: UInt64, stream: String, data: [UInt8]) {

@@ -24,31 +24,44 @@ public struct RPCRequest: Sendable, Equatable, Codable {
         case runtimeStatus = "runtime_status"
     }
 
+    /// The query; which other fields it reads is documented on each.
     public var method: Method
     /// A full job id or a unique prefix of one (status, logs, cancel, delete).
     public var jobID: String?
     /// list: filters and paging.
     public var state: JobState?
+    /// list: a spec as submitted or a runtime id; runtime_test: the runtime id; runtime_remove: the name.
     public var runtime: String?
+    /// list: a worker id; drain/resume: a worker id or `all`; runtime_test: only this worker.
     public var worker: String?
+    /// list (readers and admins) and delete with `before` (admins): only this submitter's jobs; others
+    /// always get their own.
     public var submitter: String?
     /// list: jobs submitted at or after this time (seconds since the epoch); delete: jobs finished before it.
     public var since: Double?
+    /// delete: terminal jobs finished before this time (seconds since the epoch), instead of a `job_id`.
     public var before: Double?
+    /// list: at most this many jobs (default 100, at most 10,000).
     public var limit: Int?
+    /// list: jobs to skip, for paging.
     public var offset: Int?
     /// logs: first sequence number wanted.
     public var sinceSeq: UInt64?
     /// volume_*: the volume (`NAME`, or `OWNER/NAME` for admins), its size (create), and the user
     /// it is shared with or unshared from (`with`, `read_only`).
     public var name: String?
+    /// volume_create: the size (default `min(1G, max_volume_size)`).
     public var size: ByteSize?
+    /// volume_share/unshare: the broker user.
     public var with: String?
+    /// volume_share: share read-only (default false).
     public var readOnly: Bool?
     /// runtime_deploy / runtime_remove: the package, the target workers (absent or `["all"]`: every
     /// live one) and the architecture they must have.
     public var deploy: RuntimeDeployOrder?
+    /// runtime_deploy/remove/commit: worker ids; absent or `["all"]`: every live worker.
     public var workers: [String]?
+    /// runtime_deploy/remove/commit: only workers of this architecture.
     public var arch: String?
 
     public init(
@@ -77,14 +90,22 @@ public struct RPCRequest: Sendable, Equatable, Codable {
 
 /// The dispatcher's answer to an `RPCRequest` (`joblet.rpc.response.v1`).
 public struct RPCResponse: Sendable, Equatable, Codable {
+    /// False when the query failed; `error` then says why.
     public var ok: Bool
+    /// Set when `ok` is false.
     public var error: ErrorInfo?
+    /// status, logs, cancel: the job.
     public var job: JobRecord?
+    /// list: the matching jobs, newest first.
     public var jobs: [JobRecord]?
     /// logs: chunks from `since_seq`, and whether the job has finished (no more will come).
     public var logs: [LogChunk]?
+    /// logs: true when the job is terminal and every chunk it produced (or the dispatcher kept) is in `logs`.
     public var complete: Bool?
+    /// workers: the live workers' latest adverts. (drain, resume, runtime_test, runtime_deploy,
+    /// runtime_remove: the workers addressed.)
     public var workers: [WorkerAdvert]?
+    /// runtimes: what the fleet offers.
     public var runtimes: [FleetRuntime]?
     /// delete: how many jobs were removed.
     public var deleted: Int?
@@ -121,8 +142,11 @@ public struct RPCResponse: Sendable, Equatable, Codable {
 
 /// A runtime as offered across the fleet: which workers have it, on which architectures.
 public struct FleetRuntime: Sendable, Equatable, Codable {
+    /// The runtime, as one of those workers advertises it.
     public var runtime: RuntimeDescriptor
+    /// Ids of the live workers that offer it.
     public var workers: [String]
+    /// Those workers' architectures.
     public var arches: [String]
 
     public init(runtime: RuntimeDescriptor, workers: [String], arches: [String]) {

@@ -4,7 +4,9 @@
 /// `chunks` messages of `chunk_size` bytes (the last may be shorter), each with header
 /// `x-joblet-seq` (0-based) and published by `deployer`.
 public struct RuntimeDeployOrder: Sendable, Equatable, Codable {
+    /// Largest package accepted, 64 GiB.
     public static let maxPackageBytes: UInt64 = 64 << 30
+    /// `chunkSize` bounds: 4 KiB to 16 MiB (rnx sends 1 MiB).
     public static let maxChunkBytes: Int = 16 << 20
     public static let minChunkBytes: Int = 4 << 10
 
@@ -15,11 +17,15 @@ public struct RuntimeDeployOrder: Sendable, Equatable, Codable {
     /// The runtime's name and version as its runtime.yml says (informational; the worker installs
     /// what the package holds).
     public var runtime: String
+    /// The runtime's version, from its runtime.yml (informational too).
     public var version: String
     /// Lowercase hex SHA-256 of the whole package.
     public var sha256: String
+    /// The package's size in bytes (1 B to `maxPackageBytes`).
     public var size: UInt64
+    /// Bytes per chunk message; only the last may be shorter.
     public var chunkSize: Int
+    /// How many chunk messages: ⌈size / chunkSize⌉.
     public var chunks: Int
     /// The broker user that publishes the chunks (an admin).
     public var deployer: String
@@ -95,13 +101,19 @@ public struct RuntimeDeployReport: Sendable, Equatable, Codable {
         case failed
     }
 
+    /// The reporting worker.
     public var workerID: String
     /// The deploy id, or for a removal the runtime name.
     public var deployID: String
+    /// The runtime deployed or removed.
     public var runtime: String
+    /// `receiving` while the package arrives, then one final state.
     public var state: State
+    /// Package bytes received so far (with `receiving` and `installed`).
     public var received: UInt64?
+    /// What happened (e.g. `replaced node-18 18 in /opt/joblet/runtimes/node/node-18`), or why it failed.
     public var message: String
+    /// Seconds since the worker took the order.
     public var durationSeconds: Double
 
     public init(
@@ -117,6 +129,7 @@ public struct RuntimeDeployReport: Sendable, Equatable, Codable {
         self.durationSeconds = durationSeconds
     }
 
+    /// True for the last report of an order.
     public var isFinal: Bool { state != .receiving }
 
     enum CodingKeys: String, CodingKey {

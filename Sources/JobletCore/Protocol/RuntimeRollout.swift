@@ -12,11 +12,15 @@ public struct RuntimeRollout: Sendable, Equatable, Codable {
         case failed
     }
 
+    /// The live worker this entry is about.
     public var workerID: String
+    /// The runtime's name.
     public var runtime: String
     /// The desired version; nil when the runtime is to be removed.
     public var version: String?
+    /// Where the worker stands with the desired state.
     public var state: State
+    /// failed: why; otherwise what is awaited, when anything is.
     public var message: String?
     /// Orders sent for this runtime since the worker last matched the desired state.
     public var attempts: Int
