@@ -8,6 +8,7 @@ import Synchronization
 /// (`ClusterClient+Jobs.swift`). It declares nothing of Joblet's: only the dispatcher's user may.
 /// Errors are `JobletClientError`s that say what to do.
 public final class ClusterClient: Sendable {
+    /// What it connected with: broker URLs, user, TLS and timeouts.
     public let settings: ClientSettings
     /// For callers that need a channel of their own (rnx's runtime deploys); closed by `close()`.
     public let connection: AMQPConnection

@@ -15,6 +15,7 @@ public struct JobFollower: AsyncSequence, Sendable {
     public typealias Element = JobFollowEvent
 
     let client: ClusterClient
+    /// The followed job's full id.
     public let jobID: String
     /// Who submitted the job: it leads the routing keys to bind (topic permissions let users bind
     /// only their own jobs).

@@ -18,8 +18,11 @@ public struct JobletClientError: DescribedError, Sendable {
         case failed
     }
 
+    /// What kind of failure, to branch on; rnx picks its exit status from it.
     public var code: Code
+    /// For people: what went wrong and what to do.
     public var message: String
+    /// The lower-level error's description, when there is one.
     public var cause: String?
 
     public init(_ code: Code, _ message: String, cause: String? = nil) {

@@ -26,8 +26,9 @@ public struct ControlCommand: Sendable, Equatable, Codable {
     public var jobID: String?
     /// runtime_test: the runtime id to test; runtime_remove: the runtime name to remove.
     public var runtime: String?
-    /// volume_remove: the volume's owner and name.
+    /// volume_remove: the volume's owner.
     public var owner: String?
+    /// volume_remove: the volume's name.
     public var volume: String?
     /// runtime_deploy: what to fetch.
     public var deploy: RuntimeDeployOrder?

@@ -2,8 +2,11 @@
 /// (outbound through NAT on the worker host) or the name of one of the submitter's networks
 /// (`bridge`, and the jobs of that network on one worker host reach each other by name).
 public enum JobNetwork: Sendable, Equatable, Hashable {
+    /// Loopback only (the default).
     case none
+    /// The shared bridge: an address, outbound through NAT on the worker host, DNS.
     case bridge
+    /// One of the submitter's networks (`network_create`), bridged like `bridge`.
     case named(String)
 
     /// Parses the wire form; nil when it is none of the three.
@@ -17,6 +20,7 @@ public enum JobNetwork: Sendable, Equatable, Hashable {
         }
     }
 
+    /// The `JobRequest.network` string: `none`, `bridge` or the network's name.
     public var wireValue: String {
         switch self {
         case .none: "none"

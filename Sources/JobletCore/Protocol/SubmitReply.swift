@@ -1,6 +1,11 @@
 /// The dispatcher's answer to a submission (`joblet.submit.reply.v1`), sent to `reply_to` when given.
 public struct SubmitReply: Sendable, Equatable, Codable {
-    public enum Status: String, Sendable, Codable { case accepted, rejected }
+    public enum Status: String, Sendable, Codable {
+        /// The job is stored and routed (or, with `duplicate`, was already).
+        case accepted
+        /// Nothing was created; `error` says why.
+        case rejected
+    }
 
     /// `accepted`: the job is stored and queued (or a duplicate); `rejected`: see `error`.
     public var status: Status
