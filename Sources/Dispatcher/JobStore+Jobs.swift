@@ -255,7 +255,7 @@ extension JobStore {
             try db.execute(
                 cached: """
                     UPDATE jobs SET state = 'running', started_at = ?, worker_id = ?, attempts = attempts + 1,
-                        reason = NULL, history = ? WHERE id = ?
+                        reason = NULL, finished_at = NULL, history = ? WHERE id = ?
                     """, arguments: [time, workerID, newHistory, jobID])
         } else {
             let resultText = try result.map { try JobStore.text($0) }

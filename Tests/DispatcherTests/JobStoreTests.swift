@@ -56,6 +56,24 @@ struct JobStoreTests {
         #expect(record.history.map(\.workerID) == [nil, "w1", "w2", "w2"])
     }
 
+    /// `unschedulable` is the one end that may move on: a job a returning worker starts is running again,
+    /// with no finish time and no reason left from it.
+    @Test func anUnschedulableJobThatStartsIsRunningWithoutAFinishTime() async throws {
+        let store = try JobStore(directory: temporaryDirectory())
+        let id = JobID.generate()
+        try await store.insert(newJob(id))
+        let reason = "no live worker for python-3.11@x86_64"
+        #expect(try await store.mark(jobID: id, .unschedulable, reason: reason, time: 1500, allowedFrom: [.queued]))
+        let parked = try #require(try await store.record(jobID: id))
+        #expect(parked.state == .unschedulable && parked.finishedAt == 1500 && parked.reason == reason)
+        #expect(try await store.apply(JobEvent(jobID: id, state: .running, time: 1600, workerID: "w1", attempt: 1)))
+        let running = try #require(try await store.record(jobID: id))
+        #expect(running.state == .running)
+        #expect(running.finishedAt == nil, "a running job has no finish time")
+        #expect(running.reason == nil)
+        #expect(running.history.map(\.state) == [.queued, .unschedulable, .running])
+    }
+
     @Test func logChunksAreStoredOnceWithinTheByteCap() async throws {
         let store = try JobStore(directory: temporaryDirectory())
         let id = JobID.generate()

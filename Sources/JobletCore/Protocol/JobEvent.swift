@@ -13,7 +13,7 @@ public struct JobEvent: Sendable, Equatable, Codable {
     public var attempt: Int?
     /// Why: `oom_killed`, `timeout`, `cancelled`, `spawn_failed: …`, a dead-letter reason …; nil when none.
     public var reason: String?
-    /// Present with terminal states reported by a worker.
+    /// Present with the terminal states a worker reports after running the job; absent from `rejected`.
     public var result: JobResult?
 
     public init(

@@ -21,8 +21,8 @@ public struct JobRecord: Sendable, Equatable, Codable {
     /// When the latest attempt started (its `running` event, else the result's `startedAt`), in seconds
     /// since the epoch; nil while no attempt has started.
     public var startedAt: Double?
-    /// Set when the job ends (or turns `unschedulable`): the result's `finishedAt`, else the time the
-    /// dispatcher recorded; seconds since the epoch.
+    /// Set when the job ends (or turns `unschedulable`, cleared if it then starts): the result's
+    /// `finishedAt`, else the time the dispatcher recorded; seconds since the epoch.
     public var finishedAt: Double?
     /// The worker that holds the job: the sender of its latest `running` event (kept when it ends);
     /// nil while no worker has started it. Only this worker's log chunks are the job's history.
