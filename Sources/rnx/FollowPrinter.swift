@@ -4,6 +4,7 @@
 import AsyncAlgorithms
 import JobletClient
 import JobletCore
+import SystemCalls
 import UnixSignals
 
 /// rnx's side of following a job (the following itself is JobletClient's `JobFollower`): the output
@@ -109,7 +110,8 @@ struct FollowPrinter {
         clearProgress()
         if offerCancel, !cancelRequested, Terminal.isTTY(0), Terminal.isTTY(2) {
             Terminal.write(Array("\nrnx: cancel job \(JobID.short(jobID))? [y/N] (N detaches; the job keeps running) ".utf8), to: 2)
-            let answer = readLine()?.lowercased() ?? ""
+            // The prompt waits for the user: off the cooperative pool, where the follow loop runs.
+            let answer = await BlockingExecutor.shared.run { readLine()?.lowercased() ?? "" }
             if answer == "y" || answer == "yes" {
                 cancelRequested = true
                 _ = try await client.query(RPCRequest(method: .cancel, jobID: jobID))
