@@ -25,12 +25,7 @@ extension WorkerSuites {
         func hostileTreeIsRemoved() async throws {
             let canary = try Canary()
             defer { canary.remove() }
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
 
                 let id = try await probe.submit(["sh", "-c", Self.hostileScript, "sh", canary.directory])
                 let events = try await probe.jobEvents(for: [id])
@@ -47,12 +42,7 @@ extension WorkerSuites {
         func restartRemovesCrashLeftovers() async throws {
             let canary = try Canary()
             defer { canary.remove() }
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
 
                 // One attempt only: the restarted worker dead-letters the redelivery instead of running it.
                 let id = try await probe.submit(["sh", "-c", Self.hostileScript + "\nsleep 20", "sh", canary.directory], maxAttempts: 1)

@@ -13,12 +13,7 @@ extension WorkerSuites {
     struct WorkerDeliveryTests {
         @Test("27 kinds of malformed or out-of-range job messages are dead-lettered with a reason, and the worker still serves")
         func malformedMessagesAreDeadLettered() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
                 let host = Topology.target(runtimeID: nil, arch: Architecture.host)
                 let good = JobID.generate()
                 func job(_ fields: String) -> [UInt8] { Array(fields.utf8) }
@@ -131,12 +126,7 @@ extension WorkerSuites {
 
         @Test("a second copy of a job running on the worker is not run beside it: one start, one end, completed")
         func secondCopyOfARunningJobIsNotRun() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, slots: 2)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, slots: 2) }) { probe, worker in
                 // What a dispatcher killed between publishing a job and recording it sends after its restart.
                 let id = JobID.generate()
                 let message = JobMessage(
@@ -159,12 +149,7 @@ extension WorkerSuites {
 
         @Test("a burst of 50 jobs never runs more than `slots` at once on one worker")
         func slotsBoundConcurrency() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, slots: 3)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, slots: 3) }) { probe, worker in
                 var ids: Set<String> = []
                 for _ in 0..<50 { ids.insert(try await probe.submit(["sh", "-c", "sleep 0.1"])) }
                 let events = try await probe.jobEvents(for: ids, timeout: .seconds(180))
@@ -183,12 +168,7 @@ extension WorkerSuites {
 
         @Test("SIGTERM lets the running job finish, advertises offline and exits 0")
         func sigtermDrains() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, extra: "drain_grace_period: 30s")
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, extra: "drain_grace_period: 30s") }) { probe, worker in
                 let id = try await probe.submit(["sh", "-c", "sleep 1; echo done"])
                 _ = try await probe.collect(probe.events) { deliveries in
                     deliveries.contains { $0.routingKey == BrokerProbe.eventKey(id, .running) }

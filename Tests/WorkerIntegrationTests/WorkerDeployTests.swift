@@ -32,12 +32,7 @@ extension WorkerSuites {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let v1 = try DeployFixture.package(name: "deploytest-1", version: "1.0", in: directory)
             let v2 = try DeployFixture.package(name: "deploytest-1", version: "1.1", padding: 300_000, in: directory)
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
                 let fixture = DeployFixture(probe: probe)
                 let queue = Topology.jobQueue(runtimeID: "deploytest-1", arch: Architecture.host)
                 _ = try await probe.advert(of: worker.id) { $0.status == .online }
@@ -88,12 +83,7 @@ extension WorkerSuites {
             let package = try DeployFixture.package(name: "deploytest-big", version: "1.0", padding: 140 << 20, in: directory)
             let size = try FileManager.default.attributesOfItem(atPath: package)[.size] as? Int ?? 0
             #expect(size > 128 << 20)
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
                 _ = try await probe.advert(of: worker.id) { $0.status == .online }
                 let before = ResidentMemory.current(pid: worker.process.processIdentifier) ?? 0
                 let memory = ResidentMemory(pid: worker.process.processIdentifier)

@@ -76,12 +76,7 @@ extension WorkerSuites {
 
         @Test("a job writing past --max-disk gets ENOSPC, fails with disk_limit, and the host lost at most the limit")
         func writesStopAtTheLimit() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, slots: 1)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, slots: 1) }) { probe, worker in
                 _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
 
                 let watch = SpaceWatch(directory: worker.directory)
@@ -111,12 +106,7 @@ extension WorkerSuites {
 
         @Test("an upload that expands past --max-disk fails with disk_limit before the job starts, and leaves nothing")
         func uploadBombStopsAtTheLimit() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, slots: 1)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, slots: 1) }) { probe, worker in
                 _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
 
                 // 256 MiB of one letter: a few hundred KiB as tar.gz (not zeros: those are extracted as holes).
@@ -160,12 +150,7 @@ extension WorkerSuites {
 
         @Test("/proc/self/mountinfo shows no host path for /work; the next job on the slot sees none of the last one's files")
         func noHostPathAndAFreshDiskPerJob() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, slots: 1)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, slots: 1) }) { probe, worker in
                 _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
 
                 let first = try await probe.submit(

@@ -17,12 +17,7 @@ extension WorkerSuites {
     struct WorkerJobTests {
         @Test("a job published to joblet.jobs runs and reports running, logs in order, and its result")
         func hostJobEndToEnd() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
 
                 let id = try await probe.submit(["sh", "-c", "echo hello; echo oops >&2; echo $JOB_ID; hostname; exit 3"])
                 let events = try await probe.jobEvents(for: [id])
@@ -48,12 +43,7 @@ extension WorkerSuites {
 
         @Test("a missing command fails with the sandbox's message as reason and stderr")
         func commandNotFound() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
                 let id = try await probe.submit(["no-such-program-xyz"])
                 let events = try await probe.jobEvents(for: [id])
                 let final = try #require(events.first { $0.state.isTerminal })
@@ -64,12 +54,8 @@ extension WorkerSuites {
 
         @Test("limits over the worker's maximum are rejected with the reason")
         func overMaximumRejected() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, extra: "limits:\n  default:\n    memory: 128M\n  max:\n    memory: 256M\n    timeout: 1h")
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, extra: "limits:\n  default:\n    memory: 128M\n  max:\n    memory: 256M\n    timeout: 1h") }
+            ) { probe, worker in
                 let id = try await probe.submit(["true"], limits: JobLimits(memory: ByteSize(bytes: 1 << 30)))
                 let events = try await probe.jobEvents(for: [id])
                 let final = try #require(events.first)
@@ -80,12 +66,7 @@ extension WorkerSuites {
 
         @Test("a timeout kills the job tree and reports timed_out")
         func timeout() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
                 let id = try await probe.submit(["sh", "-c", "trap '' TERM; sleep 60"], limits: JobLimits(timeout: JobDuration(seconds: 1)))
                 let events = try await probe.jobEvents(for: [id])
                 #expect(events.first { $0.state.isTerminal }?.state == .timedOut)
@@ -94,12 +75,7 @@ extension WorkerSuites {
 
         @Test("cancel over joblet.control kills the job and reports cancelled")
         func cancel() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
                 let id = try await probe.submit(["sleep", "60"])
                 var running: [JobEvent] = []
                 _ = try await probe.collect(probe.events) { deliveries in

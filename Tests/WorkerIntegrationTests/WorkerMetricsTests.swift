@@ -23,12 +23,7 @@ extension WorkerSuites {
 
         @Test("GET /metrics on loopback reports jobs started, finished, failed, slots and spawn latency")
         func metricsOverHTTP() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, slots: 3, extra: "metrics:\n  port: 0")
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, slots: 3, extra: "metrics:\n  port: 0") }) { probe, worker in
                 _ = try #require(try await probe.advert(of: worker.id))
                 let port = try #require(worker.metricsPort, "the worker logged no metrics address:\n\(worker.log)")
 

@@ -15,12 +15,7 @@ extension WorkerSuites {
         func nodeVersionInAJob() async throws {
             guard let base = try RuntimeFixture.base(with: [Self.node]) else { return }
             defer { try? FileManager.default.removeItem(atPath: base) }
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, runtimesPath: base)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, runtimesPath: base) }) { probe, worker in
                 let queue = Topology.jobQueue(runtimeID: Self.node, arch: Architecture.host)
                 let advert = try await probe.advert(of: worker.id) { $0.queues.contains(queue) }
                 try #require(advert != nil, "the worker never advertised \(queue); log:\n\(worker.log.suffix(4000))")

@@ -63,12 +63,7 @@ extension WorkerSuites {
 
         @Test("past --max-output the job's output is published exactly up to the limit, in order, then a truncation line; the result counts the rest")
         func outputLimitTruncates() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker { probe, worker in
                 let limit = ByteSize(bytes: 1 << 20)
                 let id = try await probe.submit(["sh", "-c", "seq 1 300000; exit 3"], limits: JobLimits(output: limit))
                 let events = try await probe.jobEvents(for: [id])
@@ -98,12 +93,7 @@ extension WorkerSuites {
             "past the limit the pipe is still drained: 1 GiB with a 1M limit finishes, dropped counted, RSS bounded",
             .timeLimit(.minutes(3)))
         func drainPastLimit() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, slots: 1)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, slots: 1) }) { probe, worker in
                 _ = try #require(try await probe.waitUntilSoleHostConsumer(worker.id))
                 let pid = worker.process.processIdentifier
                 let idle = try #require(ResidentMemory.current(pid: pid))

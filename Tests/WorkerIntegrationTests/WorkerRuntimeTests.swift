@@ -18,12 +18,7 @@ extension WorkerSuites {
         func pythonJobUsesTheRuntime() async throws {
             guard let base = try RuntimeFixture.base(with: [Self.python]) else { return }
             defer { try? FileManager.default.removeItem(atPath: base) }
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, runtimesPath: base)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, runtimesPath: base) }) { probe, worker in
                 let queue = Topology.jobQueue(runtimeID: Self.python, arch: Architecture.host)
                 let advert = try await probe.advert(of: worker.id) { $0.queues.contains(queue) }
                 try #require(advert != nil, "the worker never advertised \(queue)")
@@ -85,12 +80,7 @@ extension WorkerSuites {
         func runtimeTestReplies() async throws {
             guard let base = try RuntimeFixture.base(with: [Self.python]) else { return }
             defer { try? FileManager.default.removeItem(atPath: base) }
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let worker = try await WorkerProcess(url: url, runtimesPath: base)
-            try await withCleanup {
-                await worker.stop(); await probe.close()
-            } do: {
+            try await withWorker({ try await WorkerProcess(url: $0, runtimesPath: base) }) { probe, worker in
                 _ = try #require(try await probe.advert(of: worker.id) { $0.runtimes.contains { $0.id == Self.python } })
 
                 let reply = try #require(try await probe.runtimeTest(Self.python, workerID: worker.id))
