@@ -74,8 +74,8 @@ struct LoopDiskTests {
         let first = try await pool.acquire(sizeBytes: 16 << 20)
         try FileManager.default.createDirectory(atPath: first.workDirectory, withIntermediateDirectories: false)
         #expect(FileManager.default.createFile(atPath: first.workDirectory + "/secret", contents: Data("mine".utf8)))
-        await pool.release(first, clear: clear)
-        #expect(pool.idleCount == 1, "destroyed: \(pool.lastDestroyReason ?? "no reason recorded")")
+        let firstDestroyed = await pool.release(first, clear: clear)
+        #expect(pool.idleCount == 1, "destroyed: \(firstDestroyed ?? "no reason recorded")")
 
         let second = try await pool.acquire(sizeBytes: 16 << 20)
         #expect(second.workDirectory == first.workDirectory, "the same disk is reused")
@@ -85,9 +85,9 @@ struct LoopDiskTests {
         try FileManager.default.createDirectory(atPath: second.tmpDirectory, withIntermediateDirectories: false)
         // The write may stop short at ENOSPC: full is the point.
         _ = FileManager.default.createFile(atPath: second.tmpDirectory + "/fill", contents: Data(count: 15 << 20))
-        await pool.release(second, clear: clear)
+        let secondDestroyed = await pool.release(second, clear: clear)
         #expect(pool.idleCount == 0)
-        #expect(pool.lastDestroyReason != nil, "a destroyed disk says why")
+        #expect(secondDestroyed != nil, "a destroyed disk says why")
         #expect(await Self.tracesAfterSettling(of: scratch.path) == [])
 
         let other = try await pool.acquire(sizeBytes: 32 << 20)

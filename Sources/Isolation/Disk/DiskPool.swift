@@ -34,10 +34,6 @@ public final class DiskPool: @unchecked Sendable {
     /// executor waiting for releases queued behind it could wait forever).
     private var releaseWaiters: [CheckedContinuation<Void, Never>] = []
     private var nextNumber = 0
-    private var destroyReason: String?
-
-    /// Why the last disk given back was destroyed rather than kept (nil: it was kept), for diagnosis.
-    public var lastDestroyReason: String? { lock.withLock { destroyReason } }
 
     public init(directory: String, maxIdle: Int) {
         self.directory = directory
@@ -96,9 +92,7 @@ public final class DiskPool: @unchecked Sendable {
         lock.withLock { releasing += 1 }
         let filesystem = disk.filesystem
         let refusal = await BlockingExecutor.shared.run { [self] () -> String? in
-            let refusal = recycle(filesystem, clear: clear)
-            lock.withLock { destroyReason = refusal }
-            if refusal != nil {
+            if let refusal = recycle(filesystem, clear: clear) {
                 try? filesystem.destroy()
                 return refusal
             }
