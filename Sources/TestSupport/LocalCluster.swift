@@ -125,21 +125,7 @@ public final class LocalCluster: Sendable {
 
     private static func stopAtExit() {
         guard let cluster = running.withLock({ $0 }) else { return }
-        // Plain syscalls: Foundation's waitUntilExit hangs inside an atexit handler.
-        let pids = cluster.processes.map(\.processIdentifier)
-        for pid in pids { kill(pid, SIGTERM) }
-        for pid in pids {
-            var gone = false
-            for _ in 0..<150 {
-                let reaped = waitpid(pid, nil, WNOHANG)
-                if reaped == pid || reaped == -1 { gone = true; break }
-                usleep(100_000)
-            }
-            if !gone {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, nil, 0)
-            }
-        }
+        ProcessTermination.terminateAtExit(cluster.processes)
         // A worker that had to be SIGKILLed could not unmount its job disks.
         TestMounts.unmountAll(under: cluster.root)
         try? FileManager.default.removeItem(atPath: cluster.root)

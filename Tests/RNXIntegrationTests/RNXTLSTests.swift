@@ -85,20 +85,7 @@ private final class TLSCluster: Sendable {
 
     private static func stopAtExit() {
         let (processes, root) = running.withLock { $0 }
-        let pids = processes.map(\.processIdentifier)
-        for pid in pids { kill(pid, SIGTERM) }
-        for pid in pids {
-            var gone = false
-            for _ in 0..<150 {
-                let reaped = waitpid(pid, nil, WNOHANG)
-                if reaped == pid || reaped == -1 { gone = true; break }
-                usleep(100_000)
-            }
-            if !gone {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, nil, 0)
-            }
-        }
+        ProcessTermination.terminateAtExit(processes)
         if let root { try? FileManager.default.removeItem(atPath: root) }
     }
 
