@@ -45,8 +45,14 @@ public enum HostileTree {
     }
 
     /// Descriptors this process has open now.
-    public static func openDescriptors() -> Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+    /// This process's descriptors open on `directory` or below it (a removed directory still shows its
+    /// old path): unlike the process-wide count, tests running alongside cannot move it.
+    public static func openDescriptors(under directory: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter { entry in
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry)) ?? ""
+            return target == directory || target.hasPrefix(directory + "/") || target == directory + " (deleted)"
+        }.count
     }
 
     private static func check(_ what: String, _ result: Int32) throws {
