@@ -12,14 +12,38 @@ public final class RuntimeRollouts: Sendable {
     }
 
     struct Attempt: Sendable {
+        /// Where an attempt stands: each state carries exactly what it needs.
+        enum Outcome: Sendable {
+            /// Sent; waiting for the worker's result until the deadline.
+            case pending
+            /// The worker reported success (with its message); the advert should follow.
+            case reported(at: Double, message: String)
+            /// Failed, and why; sent again from `retryAt`.
+            case failed(message: String, retryAt: Double)
+        }
+
         var target: Target
         var sentAt: Double
         var attempts: Int
-        var failed: Bool
-        var message: String?
-        var retryAt: Double?
-        /// When the worker reported success (the advert should follow).
-        var reportedAt: Double?
+        var outcome: Outcome = .pending
+
+        /// The worker's report or why the attempt failed; nil while pending.
+        var message: String? {
+            switch outcome {
+            case .pending: nil
+            case .reported(_, let message), .failed(let message, _): message
+            }
+        }
+
+        /// The worker reported success and the advert has not shown it yet.
+        var wasReported: Bool {
+            if case .reported = outcome { true } else { false }
+        }
+
+        /// Marks the attempt failed; it is retried after the backoff for its count.
+        mutating func fail(_ message: String, now: Double) {
+            outcome = .failed(message: message, retryAt: now + RuntimeRollouts.backoff(attempts))
+        }
     }
 
     struct Key: Hashable, Sendable {
@@ -78,7 +102,7 @@ public final class RuntimeRollouts: Sendable {
             let key = Key(worker: worker, runtime: runtime)
             guard attempts[key] != nil || attempts.count < Self.maxAttempts else { return }
             let previous = attempts[key].map { $0.target == target ? $0.attempts : 0 } ?? 0
-            attempts[key] = Attempt(target: target, sentAt: now, attempts: previous + 1, failed: false)
+            attempts[key] = Attempt(target: target, sentAt: now, attempts: previous + 1)
         }
     }
 
@@ -98,31 +122,29 @@ public final class RuntimeRollouts: Sendable {
                         continue
                     }
                     if let attempt = attempts[key], attempt.target != target,
-                        attempt.reportedAt != nil || Self.satisfied(attempt.target, by: advert)
+                        attempt.wasReported || Self.satisfied(attempt.target, by: advert)
                     {
                         // An earlier order that is done (a deploy superseded by a removal meanwhile).
                         attempts[key] = nil
                     }
                     if var attempt = attempts[key] {
-                        if !attempt.failed, let reportedAt = attempt.reportedAt {
+                        switch attempt.outcome {
+                        case .reported(let reportedAt, let message):
                             // Reported done but not advertised: the advert is on its way; if it never
                             // shows the runtime, that counts as a failure (never a loop).
                             guard now - reportedAt > Self.advertGrace else { continue }
-                            attempt.failed = true
-                            attempt.message = "reported \(attempt.message ?? "done") but does not advertise it"
-                            attempt.retryAt = now + Self.backoff(attempt.attempts)
+                            attempt.fail("reported \(message) but does not advertise it", now: now)
                             attempts[key] = attempt
-                        }
-                        if !attempt.failed {
+                        case .pending:
                             // Pending (whatever it asked for, so an admin's newer deploy is not undone
                             // before it is committed) until its result or its deadline.
                             guard now - attempt.sentAt > Self.deadline(attempt.target) else { continue }
-                            attempt.failed = true
-                            attempt.message = "no result from the worker within \(Int(Self.deadline(attempt.target))) s"
-                            attempt.retryAt = now + Self.backoff(attempt.attempts)
+                            attempt.fail("no result from the worker within \(Int(Self.deadline(attempt.target))) s", now: now)
                             attempts[key] = attempt
+                        case .failed:
+                            break
                         }
-                        if attempt.target == target, let retryAt = attempt.retryAt, now < retryAt { continue }
+                        if attempt.target == target, case .failed(_, let retryAt) = attempt.outcome, now < retryAt { continue }
                     }
                     orders.append((advert.workerID, runtime, target))
                 }
@@ -143,13 +165,13 @@ public final class RuntimeRollouts: Sendable {
                 case .deploy(let order): order.deployID == report.deployID
                 case .remove(let name): name == report.deployID
                 }
-            guard matches, !attempt.failed else { return }
-            attempt.message = String(report.message.prefix(1024))
+            if case .failed = attempt.outcome { return }
+            guard matches else { return }
+            let message = String(report.message.prefix(1024))
             if report.state == .failed {
-                attempt.failed = true
-                attempt.retryAt = now + Self.backoff(attempt.attempts)
+                attempt.fail(message, now: now)
             } else {
-                attempt.reportedAt = now
+                attempt.outcome = .reported(at: now, message: message)
             }
             attempts[key] = attempt
         }
@@ -170,9 +192,9 @@ public final class RuntimeRollouts: Sendable {
                 if Self.satisfied(target, by: advert) {
                     row.state = version == nil ? .removed : .installed
                     row.message = nil
-                } else if let attempt, attempt.failed {
+                } else if case .failed(_, let retryAt) = attempt?.outcome {
                     row.state = .failed
-                    row.retryAt = attempt.retryAt
+                    row.retryAt = retryAt
                 } else if advert.status == .offline {
                     row.message = "worker offline"
                 } else if attempt == nil {
