@@ -1,4 +1,4 @@
-/// The broker's answer to queue.declare.
+/// The broker's answer to queue.declare; only the AMQP module makes one (memberwise, internally).
 public struct QueueDeclareResult: Sendable, Equatable {
     /// The queue name (the server-generated one when declared with "").
     public var name: String
@@ -6,10 +6,4 @@ public struct QueueDeclareResult: Sendable, Equatable {
     public var messageCount: UInt32
     /// Active consumers on the queue.
     public var consumerCount: UInt32
-
-    public init(name: String, messageCount: UInt32, consumerCount: UInt32) {
-        self.name = name
-        self.messageCount = messageCount
-        self.consumerCount = consumerCount
-    }
 }
