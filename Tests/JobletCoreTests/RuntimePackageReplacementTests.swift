@@ -62,17 +62,4 @@ import Testing
         #expect(catalog.problems.isEmpty)
     }
 
-    @Test func mountInfoPathsAreUnescaped() {
-        let table = MountTable.parse(
-            """
-            36 35 98:0 /runtimes/my\\040rt/bin /mnt/job\\134x rw,noatime master:1 - ext3 /dev/root rw
-            27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
-
-            """)
-        #expect(
-            table == [
-                .init(device: "98:0", root: "/runtimes/my rt/bin", mountPoint: "/mnt/job\\x"),
-                .init(device: "254:0", root: "/", mountPoint: "/"),
-            ])
-    }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import JobletCore
 
 /// A delegated subtree: the cgroup this process runs in was handed to it (a container's own cgroup,
 /// a systemd unit with `Delegate=yes`), so its job cgroups go below that cgroup and never beside it.
@@ -28,15 +29,11 @@ enum CgroupDelegation {
         return (unified, v1)
     }
 
-    /// Mount point → the cgroup path its root shows (field 4 of `/proc/self/mountinfo`), for cgroup mounts.
+    /// Mount point → the cgroup path its root shows (of `/proc/self/mountinfo`), for cgroup mounts.
     static func mountRoots() throws -> [String: String] {
         var roots: [String: String] = [:]
-        for line in try CgroupFS.read("/proc/self/mountinfo").split(whereSeparator: \.isNewline) {
-            let fields = line.split(separator: " ")
-            guard let dash = fields.firstIndex(of: "-"), dash >= 5, dash + 1 < fields.count,
-                fields[dash + 1] == "cgroup" || fields[dash + 1] == "cgroup2"
-            else { continue }
-            roots[String(fields[4])] = String(fields[3])
+        for mount in MountTable.parse(try CgroupFS.read("/proc/self/mountinfo")) where mount.type == "cgroup" || mount.type == "cgroup2" {
+            roots[mount.mountPoint] = mount.root
         }
         return roots
     }

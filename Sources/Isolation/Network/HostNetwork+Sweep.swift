@@ -30,7 +30,7 @@ extension HostNetwork {
             }
         }
         // Jobs still running keep their copies of the files through their own bind mounts.
-        while Mounts.mountTable().contains(directory) { try Mounts.unmount(directory) }
+        while MountTable.current().mountPoints.contains(directory) { try Mounts.unmount(directory) }
         for name in DirectoryEntries.namesIfPresent(directory) {
             unlink(directory + "/" + name)
         }

@@ -12,6 +12,8 @@ package struct MountTable {
         /// The mount's root, as a path inside its file system.
         package var root: String
         package var mountPoint: String
+        /// The file system type (`ext4`, `cgroup2` …), the field after the ` - ` separator.
+        package var type: String
     }
 
     /// Where a path lives: its file system and its path inside it.
@@ -52,8 +54,19 @@ package struct MountTable {
         text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 5 else { return nil }
-            return Mount(device: String(fields[2]), root: unescape(fields[3]), mountPoint: unescape(fields[4]))
+            // Optional fields (`shared:1` …) follow the options, up to the lone `-`.
+            let type = fields.dropFirst(6).firstIndex(of: "-").flatMap { $0 + 1 < fields.count ? unescape(fields[$0 + 1]) : nil }
+            return Mount(device: String(fields[2]), root: unescape(fields[3]), mountPoint: unescape(fields[4]), type: type ?? "")
         }
+    }
+
+    /// The mount points, in the table's order (a later one is on top of an earlier one at the same point).
+    package var mountPoints: [String] { mounts.map(\.mountPoint) }
+
+    /// Mount points strictly under `directory`, deepest first (the order to unmount them in).
+    package func mountPoints(under directory: String) -> [String] {
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        return mountPoints.filter { $0.hasPrefix(prefix) }.sorted { $0.count > $1.count }
     }
 
     /// mountinfo writes space, tab, newline and backslash as `\ooo`.
