@@ -90,26 +90,18 @@ public struct WorkerAdvert: Sendable, Equatable, Codable {
 /// Counters a worker reports in its advert (and as Prometheus text when enabled).
 public struct WorkerMetrics: Sendable, Equatable, Codable {
     /// Jobs whose command was started.
-    public var jobsStarted: UInt64
+    public var jobsStarted: UInt64 = 0
     /// Runs that ended here, whatever the outcome: failed starts and runs handed back included.
-    public var jobsFinished: UInt64
+    public var jobsFinished: UInt64 = 0
     /// Of `jobsFinished`, those that did not end `completed` (cancelled and timed out included).
-    public var jobsFailed: UInt64
+    public var jobsFailed: UInt64 = 0
     /// Jobs refused without a run, each reported as a `rejected` event.
-    public var jobsRejected: UInt64
+    public var jobsRejected: UInt64 = 0
     /// Mean time from delivery to the job's command starting, in milliseconds.
-    public var spawnLatencyMsAvg: Double
+    public var spawnLatencyMsAvg: Double = 0
 
-    public init(
-        jobsStarted: UInt64 = 0, jobsFinished: UInt64 = 0, jobsFailed: UInt64 = 0, jobsRejected: UInt64 = 0,
-        spawnLatencyMsAvg: Double = 0
-    ) {
-        self.jobsStarted = jobsStarted
-        self.jobsFinished = jobsFinished
-        self.jobsFailed = jobsFailed
-        self.jobsRejected = jobsRejected
-        self.spawnLatencyMsAvg = spawnLatencyMsAvg
-    }
+    /// All zero: a worker's counters before its first job.
+    public init() {}
 
     enum CodingKeys: String, CodingKey {
         case jobsStarted = "jobs_started", jobsFinished = "jobs_finished", jobsFailed = "jobs_failed"
