@@ -13,8 +13,8 @@ import Synchronization
 public final class WorkerService: Service, Sendable {
     public let config: WorkerConfig
     let logger: Logger
+    /// Also the one owner of the metrics registry (`state.registry`) the Prometheus endpoint reads.
     let state: WorkerState
-    let metrics: WorkerMetricsRegistry
     let inventory: RuntimeInventory
     /// Each running job's own uid; survives reconnects.
     let uids: JobUIDPool
@@ -29,12 +29,11 @@ public final class WorkerService: Service, Sendable {
     public init(config: WorkerConfig, logger: Logger) {
         self.config = config.withHostCeilings(memoryTotal: HostInfo.memory.total, cpus: HostInfo.onlineCPUs)
         self.logger = logger
-        self.metrics = WorkerMetricsRegistry(workerID: config.workerID, slotsTotal: config.slots)
+        let metrics = WorkerMetricsRegistry(workerID: config.workerID, slotsTotal: config.slots)
         self.state = WorkerState(slots: config.slots, registry: metrics)
         self.inventory = RuntimeInventory(basePath: config.runtimesPath, logger: logger)
         self.uids = JobUIDPool(range: config.jobUIDs)
         self.networks = Self.makeNetworks(self.config)
-        let metrics = self.metrics
         self.refusals = RefusalLog(logger: logger) { kind in metrics.recordRefused(kind: kind) }
     }
 
@@ -92,7 +91,7 @@ public final class WorkerService: Service, Sendable {
     /// Serves Prometheus text at `metrics.bind:metrics.port` when a port is configured.
     func startMetricsServer() throws -> MetricsServer? {
         guard let port = config.metricsPort else { return nil }
-        let registry = metrics
+        let registry = state.registry
         let server = try MetricsServer(bind: config.metricsBind, port: port, logger: logger) { registry.prometheusText() }
         try server.start()
         logger.info("serving Prometheus metrics at http://\(config.metricsBind):\(server.port)/metrics")
