@@ -1,5 +1,5 @@
-// Sandbox child: clone -> filesystem -> identity -> privileges -> exec joblet-init (PID 1),
-// which starts the command. The child shares the worker's memory until that exec, so glibc
+// Sandbox child: clone -> filesystem -> release -> cgroup namespace -> identity -> privileges ->
+// exec joblet-init (PID 1), which starts the command. The child shares the worker's memory until that exec, so glibc
 // does not know it is a new process: only raw syscalls and plain loops are used.
 #define _GNU_SOURCE
 #include "isolation.h"
@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -169,13 +170,8 @@ static int child_main(void *arg) {
     compact_fds(c);
     reset_signals();
 
-    if (c->sync_fd >= 0) {
-        char b = 0;
-        long n = raw(SYS_read, FD_SYNC, (long)&b, 1, 0, 0);
-        if (n != 1) sys6(SYS_exit_group, 125, 0, 0, 0, 0); // parent gave up (cgroup attach failed)
-    }
-
-    CHECK(raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0), JOBLET_STAGE_UNSHARE_CGROUP, 0);
+    // The root is built while the parent attaches the cgroup and the network: a cgroup migration
+    // waits out an RCU grace period (about 10 ms), and nothing here runs the job's code.
     CHECK(raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0), JOBLET_STAGE_MAKE_PRIVATE, 0);
     // Exact modes while building the root; the job gets the usual 022, not the worker's umask.
     sys6(SYS_umask, 0, 0, 0, 0, 0);
@@ -195,6 +191,14 @@ static int child_main(void *arg) {
     struct rlimit nofile = { c->max_open_files, c->max_open_files };
     CHECK(raw(SYS_prlimit64, 0, RLIMIT_CORE, (long)&core, 0, 0), JOBLET_STAGE_RLIMIT, 0);
     CHECK(raw(SYS_prlimit64, 0, RLIMIT_NOFILE, (long)&nofile, 0, 0), JOBLET_STAGE_RLIMIT, 1);
+
+    if (c->sync_fd >= 0) {
+        char b = 0;
+        long n = raw(SYS_read, FD_SYNC, (long)&b, 1, 0, 0);
+        if (n != 1) sys6(SYS_exit_group, 125, 0, 0, 0, 0); // parent gave up (cgroup attach failed)
+    }
+    // Only now in the job's cgroup: it becomes the root of the job's cgroup namespace.
+    CHECK(raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0), JOBLET_STAGE_UNSHARE_CGROUP, 0);
 
     for (int cap = 0; cap <= c->last_cap; cap++) {
         long r = raw(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
@@ -227,6 +231,63 @@ static int child_main(void *arg) {
     fail(JOBLET_STAGE_INIT, 0, r);
 }
 
+// struct clone_args up to `cgroup` (CLONE_ARGS_SIZE_VER2); glibc does not declare it.
+struct joblet_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+};
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+// clone3 with a function and a stack of its own, as glibc's clone() is for clone(2): the child
+// starts on `stack + stack_size` (the kernel adds them), runs fn(arg) and exits with its result.
+// Returns the child's pid, or -errno.
+static long clone3_run(struct joblet_clone_args *args, int (*fn)(void *), void *arg) {
+#if defined(__x86_64__)
+    long ret;
+    register long r8 __asm__("r8") = (long)fn;
+    register long r9 __asm__("r9") = (long)arg;
+    __asm__ volatile("syscall\n\t"
+                     "test %%rax, %%rax\n\t"
+                     "jnz 1f\n\t"
+                     "xor %%ebp, %%ebp\n\t"
+                     "mov %%r9, %%rdi\n\t"
+                     "call *%%r8\n\t"
+                     "mov %%eax, %%edi\n\t"
+                     "mov %[exit_nr], %%eax\n\t"
+                     "syscall\n\t"
+                     "ud2\n"
+                     "1:"
+                     : "=a"(ret)
+                     : "a"((long)SYS_clone3), "D"(args), "S"(sizeof *args), "r"(r8), "r"(r9),
+                       [exit_nr] "i"(SYS_exit)
+                     : "rcx", "r11", "memory");
+    return ret;
+#elif defined(__aarch64__)
+    register long x8 __asm__("x8") = SYS_clone3;
+    register long x0 __asm__("x0") = (long)args;
+    register long x1 __asm__("x1") = (long)sizeof *args;
+    register long x9 __asm__("x9") = (long)fn;
+    register long x10 __asm__("x10") = (long)arg;
+    __asm__ volatile("svc 0\n\t"
+                     "cbnz x0, 1f\n\t"
+                     "mov x29, xzr\n\t"
+                     "mov x30, xzr\n\t"
+                     "mov x0, x10\n\t"
+                     "blr x9\n\t"
+                     "mov x8, %[exit_nr]\n\t"
+                     "svc 0\n\t"
+                     "brk #0\n"
+                     "1:"
+                     : "+r"(x0)
+                     : "r"(x8), "r"(x1), "r"(x9), "r"(x10), [exit_nr] "i"(SYS_exit)
+                     : "memory", "cc", "x30");
+    return x0;
+#endif
+}
+
 pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_out) {
     sigset_t all, old;
     sigfillset(&all);
@@ -234,8 +295,28 @@ pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int pidfd = -1;
     char *stack_top = (char *)config->stack + config->stack_size;
-    pid_t pid = clone(child_main, (void *)((unsigned long)stack_top & ~15UL),
-                      NS_FLAGS | CLONE_VM | CLONE_PIDFD | SIGCHLD, (void *)config, &pidfd);
+    char *aligned_top = (char *)((unsigned long)stack_top & ~15UL);
+    pid_t pid;
+    if (config->cgroup_fd >= 0) {
+        // Born in the job's cgroup: no migration afterwards, so no grace period to wait for.
+        struct joblet_clone_args args = {
+            .flags = NS_FLAGS | CLONE_VM | CLONE_PIDFD | CLONE_INTO_CGROUP,
+            .pidfd = (uint64_t)(unsigned long)&pidfd,
+            .exit_signal = SIGCHLD,
+            .stack = (uint64_t)(unsigned long)config->stack,
+            .stack_size = (uint64_t)(aligned_top - (char *)config->stack),
+            .cgroup = (uint64_t)config->cgroup_fd,
+        };
+        long r = clone3_run(&args, child_main, (void *)config);
+        if (r < 0) {
+            errno = (int)-r;
+            pid = -1;
+        } else {
+            pid = (pid_t)r;
+        }
+    } else {
+        pid = clone(child_main, aligned_top, NS_FLAGS | CLONE_VM | CLONE_PIDFD | SIGCHLD, (void *)config, &pidfd);
+    }
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, 0);
     errno = saved;

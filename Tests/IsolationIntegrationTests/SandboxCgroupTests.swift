@@ -21,9 +21,76 @@ private final class RefusingCgroup: CgroupAttachment, @unchecked Sendable {
     }
 }
 
+/// A v2 cgroup to clone into that refuses any attach after clone: a job that starts was born in it.
+private struct CloneIntoCgroup: CgroupAttachment {
+    let path: String
+    var cloneDirectory: String? { path }
+    struct Migrated: Error {}
+    func attach(pid: Int32) throws { throw Migrated() }
+}
+
+/// Takes its time, then attaches nothing or refuses: the child meanwhile gets through its setup or fails it.
+private struct SlowCgroup: CgroupAttachment {
+    let refuses: Bool
+    struct Refused: Error {}
+    func attach(pid: Int32) throws {
+        usleep(300_000)
+        if refuses { throw Refused() }
+    }
+}
+
 @Suite(.integration(needs: [.root]), .timeLimit(.minutes(10)))
 struct SandboxCgroupTests {
     static let pidsRoot = "/sys/fs/cgroup/pids"
+    /// Where cgroup2 is mounted: `/sys/fs/cgroup` on a v2 host, `/sys/fs/cgroup/unified` (no controllers) in hybrid mode.
+    static let unifiedRoot: String? = {
+        guard let mounts = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return nil }
+        let fields = mounts.split(separator: "\n").map { $0.split(separator: " ") }
+        return fields.first { $0.count > 2 && $0[2] == "cgroup2" }.map { String($0[1]) }
+    }()
+
+    @Test(.enabled(if: unifiedRoot != nil))
+    func jobIsClonedStraightIntoAV2Cgroup() async throws {
+        let root = try #require(Self.unifiedRoot)
+        let path = root + "/joblet-sandbox-test-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        defer { rmdir(path) }
+        let work = try WorkDirectory()
+        var plan = SandboxHarness.plan(["/bin/sh", "-c", "grep '^0::' /proc/self/cgroup; exec sleep 1000"], work: work)
+        plan.cgroup = CloneIntoCgroup(path: path)
+        // Attaching after clone would throw: spawn returning proves the clone put it there.
+        let process = try Sandbox.spawn(plan)
+        var out = ""
+        for try await chunk in process.output where chunk.stream == .stdout {
+            out += String(decoding: chunk.bytes, as: UTF8.self)
+            if out.hasSuffix("\n") {
+                let members = try String(contentsOfFile: path + "/cgroup.procs", encoding: .utf8)
+                #expect(members.split(separator: "\n").contains("\(process.pid)"))
+                process.kill()
+            }
+        }
+        // The cgroup namespace is still entered after the cgroup: the job sees its cgroup as the root.
+        #expect(out == "0::/\n")
+        #expect(await process.wait().code == 137)
+    }
+
+    @Test func aSetupStepTheChildFailedWhileBeingAttachedIsTheError() throws {
+        let work = try WorkDirectory()
+        let inner = try WorkDirectory()
+        var plan = SandboxHarness.plan(["true"], work: work)
+        // Fails inside the child's mount namespace, which it builds while the parent attaches.
+        plan.runtimeMounts = [
+            MountSpec(source: work.path, target: "/opt/rt", readOnly: true),
+            MountSpec(source: inner.path, target: "/opt/rt/nested", readOnly: true),
+        ]
+        for refuses in [true, false] {
+            plan.cgroup = SlowCgroup(refuses: refuses)
+            let error = #expect(throws: SandboxError.self) { try Sandbox.spawn(plan) }
+            // Not "cgroup attach", nor a write to a child that is gone (no SIGPIPE either: this process lives on).
+            #expect(error?.stage == "create /opt/rt/nested", "attach \(refuses ? "refused" : "succeeded"): \(String(describing: error))")
+            #expect(error?.errno == EROFS)
+        }
+    }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs")))
     func jobRunsInsideItsCgroupWithACgroupNamespace() async throws {

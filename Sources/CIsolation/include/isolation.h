@@ -75,7 +75,10 @@ struct joblet_spawn_config {
     int last_cap;
     const struct sock_filter *filter;
     unsigned short filter_len;
-    int sync_fd;                      // child read end: one byte releases the child (-1: no wait)
+    int sync_fd;                      // child end: one byte releases the child to enter its cgroup
+                                      // namespace and drop privileges (-1: no wait)
+    int cgroup_fd;                    // v2 cgroup directory to clone straight into (clone3 with
+                                      // CLONE_INTO_CGROUP); -1: plain clone, the parent attaches
     int error_fd;                     // child write end (CLOEXEC)
     int stdout_fd;                    // child write ends of the output pipes
     int stderr_fd;
@@ -83,9 +86,10 @@ struct joblet_spawn_config {
     size_t stack_size;
 };
 
-/// Clones the sandbox child into new PID/mount/UTS/IPC/net namespaces; it builds the sandbox and
-/// execs joblet-init (PID 1). Returns the host pid (and a pidfd in *pidfd_out), or -1 with errno
-/// set. The child waits for one byte on sync_fd. config and everything it points to must stay
+/// Clones the sandbox child into new PID/mount/UTS/IPC/net namespaces (and, with cgroup_fd, into
+/// that cgroup); it builds the sandbox and execs joblet-init (PID 1). Returns the host pid (and a
+/// pidfd in *pidfd_out), or -1 with errno set. The child builds its root, then waits for one byte
+/// on sync_fd before it enters its cgroup namespace and drops privileges. config and everything it points to must stay
 /// valid until the error pipe reports a failure or reaches end of file (or the child is reaped).
 pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_out);
 

@@ -33,8 +33,9 @@ public final class JobCgroup: CgroupAttachment, Sendable {
         self.unenforced = unenforced
     }
 
-    /// The job's cgroup directory on a v2 host (for `clone3(CLONE_INTO_CGROUP)`); nil on v1 or `.none`.
-    public var unifiedDirectory: String? {
+    /// The job's cgroup directory on a v2 host, which the sandbox clones the job into
+    /// (`clone3(CLONE_INTO_CGROUP)`); nil on v1 or `.none`, where it is attached after clone.
+    public var cloneDirectory: String? {
         if case .v2(let dir) = layout { return dir }
         return nil
     }

@@ -1,4 +1,5 @@
 import CIsolation
+import Synchronization
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -47,8 +48,15 @@ public enum Sandbox {
         let filter = try seccompFilter.get()
         let initFD = try InitExecutable.shared.get().fd
 
-        // The child waits for a release only when a cgroup must be attached first: one wake-up less.
-        let sync: (read: Int32, write: Int32) = plan.cgroup == nil && plan.network == nil ? (-1, -1) : try System.pipe()
+        let cgroupDirectory = cloneIntoCgroupUnsupported.load(ordering: .relaxed) ? nil : plan.cgroup?.cloneDirectory
+        let cgroupFD: Int32 =
+            try cgroupDirectory.map { dir throws(SandboxError) in
+                try System.call("open \(dir)") { open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            } ?? -1
+        defer { System.close(cgroupFD) }
+        let attachAfterClone = plan.cgroup != nil && cgroupFD < 0
+        // The child waits for a release only when something must be attached first: one wake-up less.
+        let sync: (read: Int32, write: Int32) = attachAfterClone || plan.network != nil ? try System.socketPair() : (-1, -1)
         let errors: (read: Int32, write: Int32)
         let stdout: (read: Int32, write: Int32)
         let stderr: (read: Int32, write: Int32)
@@ -77,6 +85,7 @@ public enum Sandbox {
         config.filter = UnsafePointer(arena.buffer(filter))
         config.filter_len = UInt16(filter.count)
         config.sync_fd = sync.read
+        config.cgroup_fd = cgroupFD
         config.error_fd = errors.write
         config.stdout_fd = stdout.write
         config.stderr_fd = stderr.write
@@ -91,28 +100,43 @@ public enum Sandbox {
         defer { withExtendedLifetime(arena) {} }
         guard pid > 0 else {
             closeAll(parentEnds)
+            if let cgroupDirectory {
+                // A kernel without clone3 or CLONE_INTO_CGROUP (before 5.7), or a seccomp profile that
+                // hides clone3: attach after clone from now on.
+                if cloneErrno == ENOSYS || cloneErrno == E2BIG {
+                    cloneIntoCgroupUnsupported.store(true, ordering: .relaxed)
+                    return try spawn(plan)
+                }
+                throw SandboxError(
+                    code: .cgroup, stage: "clone into cgroup", errno: cloneErrno,
+                    message: "clone into cgroup \(cgroupDirectory): \(System.describe(errno: cloneErrno))")
+            }
             throw .system("clone", errno: cloneErrno)
         }
 
         // Best effort: without it the namespace is torn down in init's exit instead.
         let mountNamespace = open("/proc/\(pid)/ns/mnt", O_RDONLY | O_CLOEXEC)
 
-        // Release the child only once it is in the job's cgroup.
-        do {
-            try plan.cgroup?.attach(pid: pid)
+        // The child builds its root meanwhile; it is released only once in the job's cgroup and network.
+        do throws(SandboxError) {
+            if attachAfterClone {
+                do { try plan.cgroup?.attach(pid: pid) } catch {
+                    throw SandboxError(code: .cgroup, stage: "cgroup attach", message: "cgroup attach: \(error)")
+                }
+            }
+            do { try plan.network?.attach(pid: pid) } catch {
+                throw error as? SandboxError ?? SandboxError(code: .network, stage: "network", message: "network: \(error)")
+            }
+            if sync.write >= 0 { try System.sendByte(sync.write) }
         } catch {
+            kill(pidfd: pidfd)
+            // A setup step of the child that failed meanwhile explains more than what failed here.
+            let reported = (try? System.readFully(errors.read, count: MemoryLayout<joblet_error_record>.size)) ?? []
             abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
-            throw SandboxError(code: .cgroup, stage: "cgroup attach", message: "cgroup attach: \(error)")
-        }
-        do {
-            try plan.network?.attach(pid: pid)
-        } catch {
-            abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
-            throw error as? SandboxError ?? SandboxError(code: .network, stage: "network", message: "network: \(error)")
+            throw reported.isEmpty ? error : failure(reported, layout: layout, command: command)
         }
         let record: [UInt8]
         do throws(SandboxError) {
-            if sync.write >= 0 { try System.writeAll(sync.write, [1]) }
             // EOF arrives when the command has exec'ed (CLOEXEC); a record means a step failed.
             record = try System.readFully(errors.read, count: MemoryLayout<joblet_error_record>.size)
         } catch {
@@ -191,12 +215,20 @@ public enum Sandbox {
 
     /// Kills and reaps a child that will not become a job.
     private static func abandon(pidfd: Int32, fds: [Int32]) {
-        _ = joblet_pidfd_send_signal(pidfd, SIGKILL)
-        var status: Int32 = 0
-        _ = joblet_pidfd_wait(pidfd, &status)
+        kill(pidfd: pidfd)
         System.close(pidfd)
         closeAll(fds)
     }
+
+    /// SIGKILLs the child and reaps it (a reaped one stays reaped): its error pipe is then at its end.
+    private static func kill(pidfd: Int32) {
+        _ = joblet_pidfd_send_signal(pidfd, SIGKILL)
+        var status: Int32 = 0
+        _ = joblet_pidfd_wait(pidfd, &status)
+    }
+
+    /// Set once `clone3(CLONE_INTO_CGROUP)` failed as unsupported: every later spawn attaches after clone.
+    private static let cloneIntoCgroupUnsupported = Atomic<Bool>(false)
 
     private static func failure(_ bytes: [UInt8], layout: SandboxLayout, command: String) -> SandboxError {
         guard bytes.count == MemoryLayout<joblet_error_record>.size else {

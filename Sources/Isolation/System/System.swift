@@ -26,6 +26,20 @@ enum System {
         return (fds[0], fds[1])
     }
 
+    /// A connected pair of close-on-exec stream sockets. The sandbox's release channel is one, not a
+    /// pipe: ``sendByte(_:)`` cannot raise SIGPIPE when the child died before reading it.
+    static func socketPair() throws(SandboxError) -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        try call("socketpair") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
+        return (fds[0], fds[1])
+    }
+
+    /// Sends one byte on a socket, `EPIPE` instead of SIGPIPE when the peer is gone.
+    static func sendByte(_ fd: Int32) throws(SandboxError) {
+        var byte: UInt8 = 1
+        try call("send") { send(fd, &byte, 1, Int32(MSG_NOSIGNAL)) }
+    }
+
     /// Closes `fd`, ignoring errors: after close(2) fails the descriptor is gone anyway.
     static func close(_ fd: Int32) {
         if fd >= 0 { _ = Glibc.close(fd) }
