@@ -156,28 +156,9 @@ public final class LocalCluster: Sendable {
 
     /// A runtime with one mount (bin -> /usr/local/bin) holding `rnxsh-hello`, and a smoke test.
     private static func installTestRuntime(base: String) throws {
-        let directory = "\(base)/rnxsh/\(runtimeID)"
-        try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
-        let script = "#!/bin/sh\necho \"rnxsh says hello $*\"\n"
-        _ = FileManager.default.createFile(
-            atPath: directory + "/bin/rnxsh-hello", contents: Data(script.utf8),
-            attributes: [.posixPermissions: 0o755])
-        let yaml = """
-            name: "\(runtimeID)"
-            language: "rnxsh"
-            type: "static"
-            version: "1.0"
-            description: "rnx test runtime: a shell script"
-            mounts:
-              - source: "bin"
-                target: "/usr/local/bin"
-                readonly: true
-            environment:
-              PATH_PREPEND: "/usr/local/bin"
-            test: "rnxsh-hello smoke"
-
-            """
-        _ = FileManager.default.createFile(atPath: directory + "/runtime.yml", contents: Data(yaml.utf8))
+        try RuntimeScratch.scriptRuntime(
+            at: "\(base)/rnxsh/\(runtimeID)", name: runtimeID, language: "rnxsh", description: "rnx test runtime: a shell script",
+            script: ("rnxsh-hello", "#!/bin/sh\necho \"rnxsh says hello $*\"\n"), extra: "test: \"rnxsh-hello smoke\"")
     }
 }
 

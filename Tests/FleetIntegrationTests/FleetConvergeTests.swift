@@ -13,24 +13,9 @@ extension FleetSuite.FleetDeployTests {
     /// A runtime package with one script, packed by rnx.
     func tinyPackage(in directory: String) async throws -> String {
         let tree = directory + "/" + Self.convergeRuntime
-        try FileManager.default.createDirectory(atPath: tree + "/bin", withIntermediateDirectories: true)
-        try "#!/bin/sh\necho converged \"$@\"\n".write(toFile: tree + "/bin/fleet-conv", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree + "/bin/fleet-conv")
-        try """
-        name: "\(Self.convergeRuntime)"
-        language: "fleetconv"
-        type: "static"
-        version: "1.0"
-        description: "convergence test runtime: a shell script"
-        mounts:
-          - source: "bin"
-            target: "/usr/local/bin"
-            readonly: true
-        environment:
-          PATH_PREPEND: "/usr/local/bin"
-        test: "fleet-conv smoke"
-
-        """.write(toFile: tree + "/runtime.yml", atomically: true, encoding: .utf8)
+        try RuntimeScratch.scriptRuntime(
+            at: tree, name: Self.convergeRuntime, language: "fleetconv", description: "convergence test runtime: a shell script",
+            script: ("fleet-conv", "#!/bin/sh\necho converged \"$@\"\n"), extra: "test: \"fleet-conv smoke\"")
         let package = directory + "/\(Self.convergeRuntime).tar.gz"
         let pack = try await Subprocess.run(Fleet.repoRoot + "/.build/debug/rnx", ["runtime", "pack", tree, "-o", package])
         try #require(pack.status == 0, "\(pack)")

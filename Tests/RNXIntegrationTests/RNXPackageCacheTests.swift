@@ -15,26 +15,9 @@ struct RNXPackageCacheTests {
     /// picks it up with its next rescan.
     func installCachingRuntime(_ cluster: LocalCluster) async throws -> String {
         let directory = cluster.root + "/runtimes/rnxpip/\(Self.runtimeID)"
-        try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
-        try "#!/bin/sh\necho pip $*\n".write(toFile: directory + "/bin/pip", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory + "/bin/pip")
-        try """
-        name: "\(Self.runtimeID)"
-        language: "rnxpip"
-        type: "static"
-        version: "1.0"
-        description: "rnx test runtime with a pip cache"
-        mounts:
-          - source: "bin"
-            target: "/usr/local/bin"
-            readonly: true
-        environment:
-          PATH_PREPEND: "/usr/local/bin"
-        package_manager:
-          type: "pip"
-          cache_volume: "pip-cache"
-
-        """.write(toFile: directory + "/runtime.yml", atomically: true, encoding: .utf8)
+        try RuntimeScratch.scriptRuntime(
+            at: directory, name: Self.runtimeID, language: "rnxpip", description: "rnx test runtime with a pip cache",
+            script: ("pip", "#!/bin/sh\necho pip $*\n"), extra: "package_manager:\n  type: \"pip\"\n  cache_volume: \"pip-cache\"")
         for _ in 0..<60 {
             let list = try await cluster.rnx(["runtime", "list", "--json"])
             if list.status == 0, list.stdout.contains(Self.runtimeID) { return directory }

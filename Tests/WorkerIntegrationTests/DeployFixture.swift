@@ -14,11 +14,9 @@ struct DeployFixture {
     /// A runtime `name` version `version` whose `deploy-hello` prints "NAME VERSION", packed to a file.
     static func package(name: String, version: String, padding: Int = 0, in directory: String) throws -> String {
         let tree = "\(directory)/\(name)-\(version)"
-        try FileManager.default.createDirectory(atPath: tree + "/bin", withIntermediateDirectories: true)
-        let script = "#!/bin/sh\necho \"\(name) \(version)\"\n"
-        _ = FileManager.default.createFile(
-            atPath: tree + "/bin/deploy-hello", contents: Data(script.utf8),
-            attributes: [.posixPermissions: 0o755])
+        try RuntimeScratch.scriptRuntime(
+            at: tree, name: name, language: "deploytest", version: version, description: "deploy test runtime",
+            script: ("deploy-hello", "#!/bin/sh\necho \"\(name) \(version)\"\n"), extra: "test: \"deploy-hello\"")
         if padding > 0 {
             // Random bytes do not compress: the package is as big as the padding.
             let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
@@ -32,22 +30,6 @@ struct DeployFixture {
             }
             try out.close()
         }
-        let yaml = """
-            name: "\(name)"
-            language: "deploytest"
-            type: "static"
-            version: "\(version)"
-            description: "deploy test runtime"
-            mounts:
-              - source: "bin"
-                target: "/usr/local/bin"
-                readonly: true
-            environment:
-              PATH_PREPEND: "/usr/local/bin"
-            test: "deploy-hello"
-
-            """
-        _ = FileManager.default.createFile(atPath: tree + "/runtime.yml", contents: Data(yaml.utf8))
         let package = "\(directory)/\(name)-\(version).tar.gz"
         try RuntimePackage.pack(runtimeDirectory: tree, to: package)
         try FileManager.default.removeItem(atPath: tree)

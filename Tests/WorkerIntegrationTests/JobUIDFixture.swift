@@ -9,27 +9,7 @@ enum JobUIDFixture {
     /// A runtimes base dir with `count` static runtimes (nothing but an empty mount), one queue
     /// each, so two jobs run at once on a worker with two slots however slots share a queue.
     static func runtimes(_ count: Int) throws -> (base: String, ids: [String]) {
-        let base = NSTemporaryDirectory() + "joblet-uid-runtimes-" + UUID().uuidString.prefix(8)
-        var ids: [String] = []
-        for _ in 0..<count {
-            let id = "uids\(UUID().uuidString.prefix(6).lowercased())-1.0"
-            let directory = "\(base)/uids/\(id)"
-            try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
-            try """
-            name: "\(id)"
-            language: "uids"
-            type: "static"
-            version: "1.0"
-            description: "job uid tests: a queue of its own"
-            mounts:
-              - source: "bin"
-                target: "/opt/uids/bin"
-                readonly: true
-
-            """.write(toFile: directory + "/runtime.yml", atomically: true, encoding: .utf8)
-            ids.append(id)
-        }
-        return (base, ids)
+        try QueueRuntimes.make(count, language: "uids", description: "job uid tests: a queue of its own")
     }
 
     /// Waits until the worker consumes every runtime's queue (a job published earlier would be lost).

@@ -10,28 +10,7 @@ enum SlotFixture {
     /// A runtimes base dir with one static runtime per name (a `bin` mount, nothing else), so each
     /// name gets a queue of its own. Names look like `slotsab12cd-1.0`.
     static func runtimes(_ count: Int) throws -> (base: String, ids: [String]) {
-        let base = NSTemporaryDirectory() + "joblet-slot-runtimes-" + UUID().uuidString.prefix(8)
-        var ids: [String] = []
-        for _ in 0..<count {
-            let id = "slots\(UUID().uuidString.prefix(6).lowercased())-1.0"
-            let directory = "\(base)/slots/\(id)"
-            try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
-            let yaml = """
-                name: "\(id)"
-                language: "slots"
-                type: "static"
-                version: "1.0"
-                description: "worker slot tests: a queue of its own"
-                mounts:
-                  - source: "bin"
-                    target: "/opt/slots/bin"
-                    readonly: true
-
-                """
-            try yaml.write(toFile: directory + "/runtime.yml", atomically: true, encoding: .utf8)
-            ids.append(id)
-        }
-        return (base, ids)
+        try QueueRuntimes.make(count, language: "slots", description: "worker slot tests: a queue of its own")
     }
 
     /// A job of runtime `id` that runs until the test opens its gate (`open`): it waits for a file in
