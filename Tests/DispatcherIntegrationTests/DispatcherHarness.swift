@@ -143,23 +143,6 @@ final class DispatcherHarness: @unchecked Sendable {
         return try JSONCodec.decode(RPCResponse.self, from: reply.body)
     }
 
-    /// Publishes an advert as its worker user would and waits until the dispatcher lists the worker.
-    func advertise(_ advert: WorkerAdvert) async throws {
-        try await channel(asWorker: advert.workerID).publish(
-            try JSONCodec.encode(advert), exchange: Topology.eventsExchange,
-            routingKey: Topology.advertRoutingKey(workerID: advert.workerID),
-            properties: Envelope.properties(type: MessageType.workerAdvert, persistent: false))
-        for _ in 0..<100 {
-            if let workers = try await query(RPCRequest(method: .workers)).workers,
-                workers.contains(where: { $0.workerID == advert.workerID })
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw HarnessError("the dispatcher never listed worker \(advert.workerID)")
-    }
-
     /// Polls `status` until `condition` holds (or gives the last record after ~20 s).
     func waitForJob(_ id: String, until condition: (JobRecord) -> Bool) async throws -> JobRecord? {
         var last: JobRecord?
@@ -170,23 +153,6 @@ final class DispatcherHarness: @unchecked Sendable {
         }
         return last
     }
-
-    /// A fake worker offering one made-up runtime (unique per test, so tests do not see each other's).
-    static func fakeWorker(
-        runtimeID: String, language: String, version: String, arch: String = "x86_64",
-        memoryTotal: Int64 = 8 << 30, slotsFree: Int = 4, minMemory: Int64? = nil
-    ) -> WorkerAdvert {
-        let runtime = RuntimeDescriptor(id: runtimeID, language: language, version: version, minMemory: minMemory)
-        return WorkerAdvert(
-            workerID: DispatcherTestUsers.nextFakeWorker(), hostname: "test", arch: arch, kernel: "6.1", cgroupMode: "v2",
-            status: .online, runtimes: [runtime],
-            queues: [Topology.jobQueue(runtimeID: runtimeID, arch: arch), Topology.jobQueue(runtimeID: nil, arch: arch)],
-            slotsTotal: 4, slotsFree: slotsFree, memoryTotal: memoryTotal, memoryAvailable: memoryTotal, load1: 0,
-            version: "test", time: Clock.now, interval: 60, runningJobs: [], metrics: WorkerMetrics())
-    }
-
-    /// A language name no other test uses.
-    static func uniqueLanguage() -> String { "zz" + JobID.short(JobID.generate()) }
 }
 
 /// The role users of this test process's dispatcher tests, made once in one import: the dispatcher

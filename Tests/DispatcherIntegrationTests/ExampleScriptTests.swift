@@ -27,8 +27,7 @@ extension DispatcherClusterTests {
         @Test func submitScriptSubmitsAsTheBrokerUserAndReportsRejections() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-3.11", language: language, version: "3.11"))
+            let language = try await harness.advertiseFakeWorker(version: "3.11").language
             let dave = try await BrokerUserClient(user: "dave-" + JobID.short(JobID.generate()), harness: harness)
 
             // The documented call: a runtime spec, then the command.

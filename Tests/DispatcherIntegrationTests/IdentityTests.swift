@@ -14,8 +14,7 @@ extension DispatcherClusterTests {
             let reader = "auditor-" + tag
             let harness = try await DispatcherHarness(extraArguments: ["--admin", admin, "--reader", reader])
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let language = try await harness.advertiseFakeWorker().language
             let alice = try await BrokerUserClient(user: "alice-" + tag, harness: harness)
             let bob = try await BrokerUserClient(user: "bob-" + tag, harness: harness)
             let boss = try await BrokerUserClient(user: admin, harness: harness, role: "admin")
@@ -104,8 +103,7 @@ extension DispatcherClusterTests {
         @Test func submitterOverTheQuotaIsRejectedUntilAJobEnds() async throws {
             let harness = try await DispatcherHarness(extraArguments: ["--submitter-quota", "2"])
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let language = try await harness.advertiseFakeWorker().language
             let carol = try await BrokerUserClient(user: "carol-" + JobID.short(JobID.generate()), harness: harness)
             let request = JobRequest(command: ["sleep", "60"], runtime: "\(language):1")
 

@@ -9,10 +9,8 @@ extension DispatcherClusterTests {
         @Test func aBridgedJobIsRejectedUntilAWorkerOffersBridgeThenRoutedToTheNetQueue() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
+            let language = try await harness.advertiseFakeWorker().language
             let runtime = "\(language)-1"
-            let plain = DispatcherHarness.fakeWorker(runtimeID: runtime, language: language, version: "1")
-            try await harness.advertise(plain)
 
             let none = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", network: "none"))
             #expect(none.status == .accepted, "\(String(describing: none.error))")
@@ -25,9 +23,7 @@ extension DispatcherClusterTests {
                 refused.error?.message.hasPrefix("network: no worker that can run \(runtime) offers network bridge; they offer: none") == true,
                 "\(String(describing: refused.error))")
 
-            var bridged = DispatcherHarness.fakeWorker(runtimeID: runtime, language: language, version: "1")
-            bridged.networks = JobNetwork.modes
-            try await harness.advertise(bridged)
+            _ = try await harness.advertiseFakeWorker(language: language) { $0.networks = JobNetwork.modes }
             let accepted = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", network: "bridge"))
             #expect(accepted.status == .accepted, "\(String(describing: accepted.error))")
             #expect(accepted.queue == Topology.jobQueue(runtimeID: runtime, arch: "x86_64", network: true))
@@ -36,10 +32,7 @@ extension DispatcherClusterTests {
         @Test func namedNetworksAreMadeListedAndRemovedOnlyWhenNoJobUsesThem() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            var bridged = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            bridged.networks = JobNetwork.modes
-            try await harness.advertise(bridged)
+            let language = try await harness.advertiseFakeWorker { $0.networks = JobNetwork.modes }.language
             let name = "n\(language)"
 
             let missing = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", network: name))

@@ -11,9 +11,7 @@ extension DispatcherClusterTests {
         @Test func eventsAndLogsAreRecordedOnceAndQueriesAnswer() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            try await harness.advertise(worker)
+            let (language, worker) = try await harness.advertiseFakeWorker()
             let jobID = try #require(try await harness.submit(JobRequest(command: ["echo"], runtime: "\(language):1")).jobID)
 
             func event(_ state: JobState, result: JobResult? = nil) async throws {
@@ -80,8 +78,7 @@ extension DispatcherClusterTests {
         @Test func queuedJobCancelIsRecordedAndBroadcast() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let language = try await harness.advertiseFakeWorker().language
             let control = try await harness.controlQueue(workerID: nil)
             let jobID = try #require(try await harness.submit(JobRequest(command: ["sleep", "9"], runtime: "\(language):1")).jobID)
 
@@ -105,8 +102,7 @@ extension DispatcherClusterTests {
         @Test func pikaClientSubmitsPerProtocolDocument() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-3.11", language: language, version: "3.11"))
+            let language = try await harness.advertiseFakeWorker(version: "3.11").language
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             process.arguments = [

@@ -45,9 +45,7 @@ extension DispatcherClusterTests {
         @Test func aCopyOfAnEndedJobIsCancelledOnItsWorker() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            try await harness.advertise(worker)
+            let (language, worker) = try await harness.advertiseFakeWorker()
             let jobID = try #require(try await harness.submit(JobRequest(command: ["sleep", "9"], runtime: "\(language):1")).jobID)
             #expect(try await harness.query(RPCRequest(method: .cancel, jobID: jobID)).job?.state == .cancelled)
 

@@ -10,9 +10,7 @@ extension DispatcherClusterTests {
         @Test func killedAndRestartedMidStreamLosesAndDoublesNothing() async throws {
             let harness = try await DispatcherHarness(extraArguments: ["--fleet-warmup", "3s"])
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            try await harness.advertise(worker)
+            let (language, worker) = try await harness.advertiseFakeWorker()
 
             let replies = "joblet.t.replies-" + JobID.short(JobID.generate())
             try await harness.channel.declareQueue(replies, durable: false, exclusive: true, autoDelete: true)
@@ -64,8 +62,7 @@ extension DispatcherClusterTests {
         @Test func gracefulStopAndRestartKeepTheStore() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let language = try await harness.advertiseFakeWorker().language
             let jobID = try #require(try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1")).jobID)
             harness.kill(SIGTERM)
             #expect(harness.process?.terminationStatus == 0)

@@ -10,8 +10,7 @@ extension DispatcherClusterTests {
         @Test func acceptedJobIsRoutedToItsTargetQueueAndStored() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-2.1", language: language, version: "2.1"))
+            let language = try await harness.advertiseFakeWorker(version: "2.1").language
 
             let reply = try await harness.submit(JobRequest(command: ["echo", "hi"], runtime: "\(language):2", name: "greeting"))
             #expect(reply.status == .accepted, "\(String(describing: reply.error))")
@@ -42,8 +41,7 @@ extension DispatcherClusterTests {
         @Test func aJobQueueDeletedAfterItsFirstJobIsDeclaredAgainForTheNext() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1.0", language: language, version: "1.0"))
+            let language = try await harness.advertiseFakeWorker(version: "1.0").language
             let queue = Topology.jobQueue(runtimeID: "\(language)-1.0", arch: "x86_64")
 
             let first = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
@@ -61,8 +59,7 @@ extension DispatcherClusterTests {
         @Test func unknownRuntimeIsRejectedAtOnceWithWhatExists() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-20", language: language, version: "20"))
+            let language = try await harness.advertiseFakeWorker(version: "20").language
 
             let reply = try await harness.submit(JobRequest(command: ["node"], runtime: "\(language):18"))
             #expect(reply.status == .rejected)
@@ -85,8 +82,7 @@ extension DispatcherClusterTests {
         @Test func resubmittedMessageIDReturnsTheSameJob() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let language = try await harness.advertiseFakeWorker().language
             let request = JobRequest(command: ["true"], runtime: "\(language):1")
             let key = "key-" + JobID.generate()
 
@@ -109,8 +105,7 @@ extension DispatcherClusterTests {
         @Test func malformedSubmissionsAreRejectedWithFieldPathsAndTheDispatcherKeepsServing() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let language = try await harness.advertiseFakeWorker().language
 
             let cases: [(body: String, expected: String)] = [
                 ("{\"command\": [\"ls\"", "JSON"),
@@ -145,8 +140,7 @@ extension DispatcherClusterTests {
         @Test func deadLetteredJobIsRecordedLostWithTheReason() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let language = try await harness.advertiseFakeWorker().language
             let reply = try await harness.submit(JobRequest(command: ["sleep", "1"], runtime: "\(language):1"))
             let jobID = try #require(reply.jobID)
 
@@ -169,8 +163,7 @@ extension DispatcherClusterTests {
         @Test func jobNobodyPicksUpExpiresAndIsRecordedLost() async throws {
             let harness = try await DispatcherHarness(extraArguments: ["--queue-ttl", "1s"])
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            try await harness.advertise(DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1"))
+            let language = try await harness.advertiseFakeWorker().language
             let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
             let jobID = try #require(reply.jobID)
             let record = try await harness.waitForJob(jobID) { $0.state == .lost }
@@ -181,16 +174,12 @@ extension DispatcherClusterTests {
         @Test func queuedJobWithoutLiveWorkerBecomesUnschedulable() async throws {
             let harness = try await DispatcherHarness(extraArguments: ["--unschedulable-after", "1s"])
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            var worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            try await harness.advertise(worker)
+            let (language, advertised) = try await harness.advertiseFakeWorker()
+            var worker = advertised
             let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1"))
             let jobID = try #require(reply.jobID)
             worker.status = .offline
-            try await harness.channel(asWorker: worker.workerID).publish(
-                try JSONCodec.encode(worker), exchange: Topology.eventsExchange,
-                routingKey: Topology.advertRoutingKey(workerID: worker.workerID),
-                properties: Envelope.properties(type: MessageType.workerAdvert))
+            try await harness.publishAdvert(worker, persistent: true)
             let record = try await harness.waitForJob(jobID) { $0.state == .unschedulable }
             #expect(record?.state == .unschedulable)
             #expect(record?.reason?.contains("no live worker for \(language)-1@x86_64") == true)

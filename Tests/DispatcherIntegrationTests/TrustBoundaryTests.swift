@@ -49,9 +49,7 @@ extension DispatcherClusterTests {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
             let tag = JobID.short(JobID.generate())
-            let language = DispatcherHarness.uniqueLanguage()
-            let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            try await harness.advertise(worker)
+            let (language, worker) = try await harness.advertiseFakeWorker()
             let alice = try await BrokerUserClient(user: "alice-" + tag, harness: harness)
             let mallory = try await BrokerUserClient(user: "mallory-" + tag, harness: harness)
             let jobID = try #require(try await alice.submit(JobRequest(command: ["true"], runtime: "\(language):1")).jobID)
@@ -151,10 +149,8 @@ extension DispatcherClusterTests {
         @Test func aCompromisedWorkerCannotSpeakForAnotherWorkersJob() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            let honest = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
+            let (language, honest) = try await harness.advertiseFakeWorker()
             let evil = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1", memoryTotal: 1 << 40)
-            try await harness.advertise(honest)
             let submitter = DispatcherTestUsers.clientName
             let jobID = try #require(try await harness.submit(JobRequest(command: ["sh", "-c", "exit 7"], runtime: "\(language):1")).jobID)
             let honestChannel = try await harness.channel(asWorker: honest.workerID)
@@ -251,9 +247,7 @@ extension DispatcherClusterTests {
         @Test func onlyAdminsDrainAndResumeWorkersThroughTheDispatcher() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            let worker = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            try await harness.advertise(worker)
+            let (language, worker) = try await harness.advertiseFakeWorker()
             let control = try await harness.controlQueue(workerID: worker.workerID)
 
             let drained = try await harness.query(RPCRequest(method: .drain, worker: worker.workerID))

@@ -11,10 +11,7 @@ extension DispatcherClusterTests {
         @Test func aJobOverEveryWorkersCeilingIsRejectedAtSubmitNamingTheLargest() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let language = DispatcherHarness.uniqueLanguage()
-            var small = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            small.maxLimits = JobLimits(pids: 100, timeout: JobDuration(seconds: 3600))
-            try await harness.advertise(small)
+            let language = try await harness.advertiseFakeWorker { $0.maxLimits = JobLimits(pids: 100, timeout: JobDuration(seconds: 3600)) }.language
 
             let over = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", limits: JobLimits(pids: 200)))
             #expect(over.status == .rejected)
@@ -26,9 +23,7 @@ extension DispatcherClusterTests {
             #expect(fits.status == .accepted, "\(String(describing: fits.error))")
 
             // Each limit fits some worker, but no worker allows both.
-            var long = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
-            long.maxLimits = JobLimits(pids: 10, timeout: JobDuration(seconds: 86_400))
-            try await harness.advertise(long)
+            _ = try await harness.advertiseFakeWorker(language: language) { $0.maxLimits = JobLimits(pids: 10, timeout: JobDuration(seconds: 86_400)) }
             let neither = try await harness.submit(
                 JobRequest(
                     command: ["true"], runtime: "\(language):1",
@@ -47,10 +42,7 @@ extension DispatcherClusterTests {
             let language = DispatcherHarness.uniqueLanguage()
             var immortal = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1")
             immortal.interval = 1e300
-            try await harness.channel(asWorker: immortal.workerID).publish(
-                try JSONCodec.encode(immortal), exchange: Topology.eventsExchange,
-                routingKey: Topology.advertRoutingKey(workerID: immortal.workerID),
-                properties: Envelope.properties(type: MessageType.workerAdvert, persistent: false))
+            try await harness.publishAdvert(immortal)
             var counts: [String: Int] = [:]
             for _ in 0..<100 {
                 counts = try await harness.query(RPCRequest(method: .stats)).refusals ?? [:]
