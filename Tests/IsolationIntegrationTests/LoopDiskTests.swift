@@ -20,24 +20,10 @@ struct LoopDiskTests {
     }
 
     /// Mount points and loop backing files that mention `path`: what must be gone after a disk is.
-    static func traces(of path: String) -> [String] {
-        let mounts = ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
-            .split(separator: "\n").filter { $0.contains(path) }.map(String.init)
-        let loops = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? [])
-            .filter { $0.hasPrefix("loop") }
-            .compactMap { try? String(contentsOfFile: "/sys/block/\($0)/loop/backing_file", encoding: .utf8) }
-            .filter { $0.contains(path) }
-        return mounts + loops
-    }
+    static func traces(of path: String) -> [String] { TestMounts.diskTraces(mentioning: path) }
 
     /// Loop devices take a moment to detach after a lazy unmount: wait for the traces to go.
-    static func tracesAfterSettling(of path: String) async -> [String] {
-        for _ in 0..<100 {
-            if traces(of: path).isEmpty { return [] }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return traces(of: path)
-    }
+    static func tracesAfterSettling(of path: String) async -> [String] { await TestMounts.settled(tries: 100) { traces(of: path) } }
 
     @Test func writesStopAtTheSizeAndTheHostHoldsAtMostThat() async throws {
         let scratch = try Scratch()

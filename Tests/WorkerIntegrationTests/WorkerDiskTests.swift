@@ -10,26 +10,14 @@ extension WorkerSuites {
     struct WorkerDiskTests {
         static let limit = ByteSize(bytes: 64 << 20)
 
-        /// Mounts and loop devices (backing files) under `directory`: none may outlive the job's disk.
+        /// Mounts, loop devices (backing files) and disk images under `directory`: none may outlive the job's disk.
         static func traces(under directory: String) -> [String] {
-            let mounts = ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
-                .split(separator: "\n").filter { $0.contains(directory) }.map(String.init)
-            let loops = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? [])
-                .filter { $0.hasPrefix("loop") }
-                .compactMap { try? String(contentsOfFile: "/sys/block/\($0)/loop/backing_file", encoding: .utf8) }
-                .filter { $0.contains(directory) }  // a deleted image reads "<path> (deleted)": still this worker's
             let images = ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/disks")) ?? [])
-            return mounts + loops + images.map { "disk \($0)" }
+            return TestMounts.diskTraces(mentioning: directory) + images.map { "disk \($0)" }
         }
 
         /// Nothing of the worker's disks is left: waits for the slot's clean-up, which follows the result.
-        static func nothingLeft(under directory: String) async -> [String] {
-            for _ in 0..<250 {
-                if traces(under: directory).isEmpty { return [] }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            return traces(under: directory)
-        }
+        static func nothingLeft(under directory: String) async -> [String] { await TestMounts.settled(tries: 250) { traces(under: directory) } }
 
         /// Free bytes of the filesystem holding `path`.
         static func freeBytes(_ path: String) -> Int64 {

@@ -13,15 +13,7 @@ extension WorkerSuites {
     struct WorkerJobUIDTests {
         @Test("two jobs running at once have different uids of the range, each its gid too")
         func concurrentJobsHaveTheirOwnUIDs() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let runtimes = try JobUIDFixture.runtimes(2)
-            let worker = try await WorkerProcess(url: url, slots: 2, runtimesPath: runtimes.base, extra: "job:\n  uid_range: \"71000-71001\"")
-            try await withCleanup {
-                await worker.stop(); await probe.close(); try? FileManager.default.removeItem(atPath: runtimes.base)
-            } do: {
-                #expect(try await JobUIDFixture.waitForQueues(runtimes.ids, of: worker, probe: probe))
-
+            try await JobUIDFixture.withTwoSlotWorker(uidRange: "71000-71001") { probe, worker, runtimes in
                 // Each prints its ids, then runs until cancelled: both printed means both ran at once.
                 let command = ["sh", "-c", "echo $(id -u) $(id -g); exec sleep 120"]
                 let first = try await probe.submit(command, runtimeID: runtimes.ids[0])
@@ -48,15 +40,7 @@ extension WorkerSuites {
 
         @Test("a job holding every inotify instance its uid may have leaves a concurrent job its own")
         func inotifyInstancesDoNotCrossJobs() async throws {
-            let url = try await TestBroker.shared()
-            let probe = try await BrokerProbe(url: url)
-            let runtimes = try JobUIDFixture.runtimes(2)
-            let worker = try await WorkerProcess(url: url, slots: 2, runtimesPath: runtimes.base, extra: "job:\n  uid_range: \"71010-71011\"")
-            try await withCleanup {
-                await worker.stop(); await probe.close(); try? FileManager.default.removeItem(atPath: runtimes.base)
-            } do: {
-                #expect(try await JobUIDFixture.waitForQueues(runtimes.ids, of: worker, probe: probe))
-
+            try await JobUIDFixture.withTwoSlotWorker(uidRange: "71010-71011") { probe, worker, runtimes in
                 // The attack: take inotify instances until the kernel refuses (fs.inotify.max_user_instances
                 // per uid), say how many and why it stopped, and hold them.
                 let hog = try await probe.submit(

@@ -54,6 +54,19 @@ extension WorkerSuites {
             }
         }
 
+        /// Runs `body` with a started setup, closed when it returns or throws (a body may close it
+        /// earlier: closing twice is fine).
+        static func withSetup<T>(
+            isolation: isolated (any Actor)? = #isolation, allow: [String] = [], _ body: (Setup) async throws -> T
+        ) async throws -> T {
+            let setup = try await start(allow: allow)
+            return try await withCleanup {
+                await setup.close()
+            } do: {
+                try await body(setup)
+            }
+        }
+
         static func start(allow: [String] = []) async throws -> Setup {
             let url = try await TestBroker.shared()
             let lab = try NetworkLab(brokerURL: url)
@@ -81,11 +94,7 @@ extension WorkerSuites {
 
         @Test("a bridged job reaches the outside and DNS, never the broker, the worker host, private or link-local addresses; a none job reaches nothing")
         func bridgeAndPolicy() async throws {
-            let setup = try await Self.start()
-
-            try await withCleanup {
-                await setup.close()
-            } do: {  // also when the test throws; closing twice is fine
+            try await Self.withSetup { setup in
                 let lab = setup.lab
                 let checks = [
                     "outside,\(NetworkLab.outsideAddress),\(NetworkLab.outsidePort)",
@@ -118,11 +127,7 @@ extension WorkerSuites {
 
         @Test("network.allow opens a private network, never the broker")
         func allowedPrivateNetwork() async throws {
-            let setup = try await Self.start(allow: ["192.168.77.0/24", "198.18.0.0/24"])
-
-            try await withCleanup {
-                await setup.close()
-            } do: {  // also when the test throws; closing twice is fine
+            try await Self.withSetup(allow: ["192.168.77.0/24", "198.18.0.0/24"]) { setup in
                 let id = try await setup.probe.submit(
                     [
                         "python3", "-c", Self.probe,
@@ -166,11 +171,7 @@ extension WorkerSuites {
 
         @Test("two jobs on one named network reach each other by name; jobs outside it (another network, bridge) cannot")
         func namedNetworks() async throws {
-            let setup = try await Self.start()
-
-            try await withCleanup {
-                await setup.close()
-            } do: {  // also when the test throws; closing twice is fine
+            try await Self.withSetup { setup in
                 let probe = setup.probe
                 let server = try await probe.submit(
                     ["python3", "-c", Self.server], network: "team", name: "api",
@@ -226,11 +227,7 @@ extension WorkerSuites {
 
         @Test("jobs on the shared bridge network do not reach each other")
         func sharedBridgeIsolation() async throws {
-            let setup = try await Self.start()
-
-            try await withCleanup {
-                await setup.close()
-            } do: {  // also when the test throws; closing twice is fine
+            try await Self.withSetup { setup in
                 let probe = setup.probe
                 let server = try await probe.submit(["python3", "-c", Self.lonelyServer], network: "bridge")
                 _ = try await probe.collect(probe.events) { deliveries in
@@ -248,11 +245,7 @@ extension WorkerSuites {
 
         @Test("nothing is left behind after 100 bridged jobs, a cancel and a graceful stop")
         func nothingLeftBehind() async throws {
-            let setup = try await Self.start()
-
-            try await withCleanup {
-                await setup.close()
-            } do: {  // also when the test throws; closing twice is fine
+            try await Self.withSetup { setup in
                 let probe = setup.probe
                 var ids: [String] = []
                 for index in 0..<100 {
@@ -293,11 +286,7 @@ extension WorkerSuites {
         /// command start, averaged): printed, not asserted. Jobs run one at a time, so no job waits for a slot.
         @Test("the spawn cost of bridge over none (printed)")
         func spawnCost() async throws {
-            let setup = try await Self.start()
-
-            try await withCleanup {
-                await setup.close()
-            } do: {  // also when the test throws; closing twice is fine
+            try await Self.withSetup { setup in
                 let probe = setup.probe
                 var averages: [Double] = []
                 var started: UInt64 = 0
@@ -322,11 +311,7 @@ extension WorkerSuites {
 
         @Test("limits.net_bps puts a token bucket on both ends of the job's veth pair")
         func bandwidthLimit() async throws {
-            let setup = try await Self.start()
-
-            try await withCleanup {
-                await setup.close()
-            } do: {  // also when the test throws; closing twice is fine
+            try await Self.withSetup { setup in
                 let lab = setup.lab
                 _ = FileManager.default.createFile(atPath: lab.www + "/big", contents: Data(count: 1 << 20))
                 let digits = Int.random(in: 1000...9999)
@@ -362,11 +347,7 @@ extension WorkerSuites {
 
         @Test("a worker killed with SIGKILL leaves its network behind; restarted, it sweeps it")
         func restartSweepsCrashLeftovers() async throws {
-            let setup = try await Self.start()
-
-            try await withCleanup {
-                await setup.close()
-            } do: {  // also when the test throws; closing twice is fine
+            try await Self.withSetup { setup in
                 let probe = setup.probe
                 let id = try await probe.submit(["sleep", "600"], network: "crash", maxAttempts: 1)
                 var running = false
