@@ -116,6 +116,13 @@ defer { rmdir(workDirectory) }
 final class SpawnTimes: @unchecked Sendable { var current: [Double] = []; var runs: [[Double]] = [] }
 let spawnTimes = SpawnTimes()
 
+/// Job cgroups as the worker makes them (v1 hierarchies here, v2 where the host has it), for the last case.
+let cgroups = try CgroupManager(
+    configuration: CgroupConfiguration(v2Root: "/sys/fs/cgroup/joblet-sandbox-bench.slice", v1Name: "joblet-sandbox-bench"))
+defer { _ = cgroups.removeEmptyParents() }
+final class JobCounter: @unchecked Sendable { var next = 0 }
+let jobCounter = JobCounter()
+
 let cases: [(String, () async throws -> Void)] = [
     (
         "posix_spawn /bin/true",
@@ -145,6 +152,26 @@ let cases: [(String, () async throws -> Void)] = [
             for try await _ in process.output {}
             let status = await process.wait()
             precondition(status == .exited(0))
+        }
+    ),
+    (
+        // What a worker adds per job: its cgroup made, the job put in it (cloned into it on v2,
+        // attached after clone on v1), the cgroup removed.
+        "Sandbox.spawn /bin/true + job cgroup",
+        {
+            jobCounter.next += 1
+            let jobID = "bench\(jobCounter.next)"
+            let cgroup = try cgroups.createJobCgroup(
+                jobID: jobID, limits: ResourceLimits(memoryBytes: 256 << 20, pids: 64), ioPath: workDirectory)
+            var plan = SandboxPlan(
+                jobID: jobID, argv: ["/bin/true"], environment: [:], hostname: "job-bench",
+                workDirectory: workDirectory)
+            plan.cgroup = cgroup
+            let process = try Sandbox.spawn(plan)
+            for try await _ in process.output {}
+            let status = await process.wait()
+            precondition(status == .exited(0))
+            try cgroup.remove()
         }
     ),
 ]
