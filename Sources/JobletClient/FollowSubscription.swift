@@ -19,43 +19,33 @@ struct FollowSubscription {
     let channel: AMQPChannel
     let queue: String
     let consumer: AMQPConsumer
-    let submitter: String
-    let logs: Bool
+    let bindings: FollowBindings
     /// Bound before the job was submitted: no chunk of it can have been published before the bind.
     let boundBeforeJob: Bool
 
     /// Bound to every job of `submitter`, before a submission.
     static func beforeSubmission(_ client: ClusterClient, submitter: String, logs: Bool = true) async throws -> FollowSubscription {
-        try await open(
-            client, submitter: submitter, logs: logs, boundBeforeJob: true,
-            logKey: Topology.logFollowAllKey(submitter: submitter),
-            eventKey: Topology.eventFollowAllKey(submitter: submitter))
+        try await open(client, FollowBindings(submitter: submitter, logs: logs), jobID: nil)
     }
 
     /// Bound to one job that already exists.
     static func job(_ jobID: String, client: ClusterClient, submitter: String, logs: Bool) async throws -> FollowSubscription {
-        try await open(
-            client, submitter: submitter, logs: logs, boundBeforeJob: false,
-            logKey: Topology.logFollowKey(submitter: submitter, jobID: jobID),
-            eventKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
+        try await open(client, FollowBindings(submitter: submitter, logs: logs), jobID: jobID)
     }
 
-    private static func open(
-        _ client: ClusterClient, submitter: String, logs: Bool, boundBeforeJob: Bool,
-        logKey: String, eventKey: String
-    ) async throws -> FollowSubscription {
+    /// Bound to `jobID`, or to all of the submitter's jobs when nil.
+    private static func open(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
         do {
             let channel = try await client.connection.openChannel()
             try await channel.qos(prefetchCount: prefetch)
             let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-            if logs { try await channel.bindQueue(queue, exchange: Topology.logsExchange, routingKey: logKey) }
-            try await channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: eventKey)
+            for (exchange, key) in bindings.keys(jobID: jobID) {
+                try await channel.bindQueue(queue, exchange: exchange, routingKey: key)
+            }
             let consumer = try await channel.consume(queue: queue, exclusive: true)
-            return FollowSubscription(
-                channel: channel, queue: queue, consumer: consumer, submitter: submitter, logs: logs,
-                boundBeforeJob: boundBeforeJob)
+            return FollowSubscription(channel: channel, queue: queue, consumer: consumer, bindings: bindings, boundBeforeJob: jobID == nil)
         } catch let error as AMQPError {
-            throw JobletClientError(.broker, "cannot follow jobs of \(submitter): \(error.message)")
+            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(error.message)")
         }
     }
 
@@ -63,22 +53,12 @@ struct FollowSubscription {
     /// so none of its messages can fall between.
     func narrow(to jobID: String) async throws {
         do {
-            if logs {
-                try await channel.bindQueue(
-                    queue, exchange: Topology.logsExchange,
-                    routingKey: Topology.logFollowKey(submitter: submitter, jobID: jobID))
+            for (exchange, key) in bindings.keys(jobID: jobID) {
+                try await channel.bindQueue(queue, exchange: exchange, routingKey: key)
             }
-            try await channel.bindQueue(
-                queue, exchange: Topology.eventsExchange,
-                routingKey: Topology.eventFollowKey(submitter: submitter, jobID: jobID))
-            if logs {
-                try await channel.unbindQueue(
-                    queue, exchange: Topology.logsExchange,
-                    routingKey: Topology.logFollowAllKey(submitter: submitter))
+            for (exchange, key) in bindings.keys(jobID: nil) {
+                try await channel.unbindQueue(queue, exchange: exchange, routingKey: key)
             }
-            try await channel.unbindQueue(
-                queue, exchange: Topology.eventsExchange,
-                routingKey: Topology.eventFollowAllKey(submitter: submitter))
         } catch let error as AMQPError {
             throw JobletClientError(.broker, "cannot follow job \(jobID): \(error.message); reattach with: rnx logs -f \(jobID)")
         }
