@@ -177,8 +177,7 @@ public final class AMQPChannel: Sendable {
         let tag = consumerTag ?? ConsumerTags.make()
         try await startConsumer(
             ConsumerRecord(
-                queue: queue, tag: tag, exclusive: exclusive, noAck: false,
-                arguments: arguments, sink: .stream(DeliveryBuffer(continuation))))
+                queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, sink: .stream(DeliveryBuffer(continuation))))
         let id = self.id
         let loop = self.loop
         continuation.onTermination = { reason in
@@ -197,12 +196,11 @@ public final class AMQPChannel: Sendable {
     }
 
     /// Internal consumers (no-ack RPC replies) get deliveries on the connection thread.
-    func consume(queue: String, noAck: Bool, handler: @escaping @Sendable (Delivery) -> Void) async throws -> String {
+    func consume(queue: String, handler: @escaping @Sendable (Delivery) -> Void) async throws -> String {
         let tag = ConsumerTags.make()
         try await startConsumer(
             ConsumerRecord(
-                queue: queue, tag: tag, exclusive: false, noAck: noAck,
-                arguments: [:], sink: .handler(handler)))
+                queue: queue, tag: tag, exclusive: false, arguments: [:], sink: .handler(handler)))
         return tag
     }
 

@@ -132,7 +132,7 @@ extension ConnectionLoop {
     func startConsumer(_ c: ConsumerRecord, _ conn: RabbitConnection, _ ch: ChannelState) throws {
         let arena = CArena()
         amqp_basic_consume(
-            conn.state, ch.id, arena.bytes(c.queue), arena.bytes(c.tag), 0, c.noAck ? 1 : 0,
+            conn.state, ch.id, arena.bytes(c.queue), arena.bytes(c.tag), 0, c.sink.noAck ? 1 : 0,
             c.exclusive ? 1 : 0, arena.table(c.arguments))
         try check("consuming from queue '\(c.queue)'", ch, conn)
     }

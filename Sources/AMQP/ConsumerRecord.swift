@@ -4,14 +4,18 @@ struct ConsumerRecord {
     enum Sink {
         case stream(DeliveryBuffer)
         case handler(@Sendable (Delivery) -> Void)
+
+        /// The broker counts deliveries as acked when sent: true for internal handlers (RPC replies
+        /// from direct reply-to, which requires it); `AMQPConsumer`s ack.
+        var noAck: Bool {
+            if case .handler = self { true } else { false }
+        }
     }
 
     var queue: String
     /// Unique on its channel; registered again under the same tag after a reconnect.
     var tag: String
     var exclusive: Bool
-    /// The broker counts deliveries as acked when sent (internal consumers only; `AMQPConsumer`s ack).
-    var noAck: Bool
     /// basic.consume arguments (e.g. `x-stream-offset`), sent again with every re-registration.
     var arguments: FieldTable
     var sink: Sink

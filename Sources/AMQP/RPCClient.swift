@@ -14,7 +14,7 @@ public final class RPCClient: Sendable {
         prefix = String(g.next() as UInt64, radix: 36)
         let pending = self.pending
         // The reply consumer must exist before the first publish with reply_to = amq.rabbitmq.reply-to.
-        _ = try await channel.consume(queue: "amq.rabbitmq.reply-to", noAck: true) { delivery in
+        _ = try await channel.consume(queue: "amq.rabbitmq.reply-to") { delivery in
             guard let id = delivery.properties.correlationID,
                 let slot = pending.take(id)
             else { return }
