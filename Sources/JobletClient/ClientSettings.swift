@@ -46,7 +46,7 @@ public struct ClientSettings: Sendable {
 
     /// The user part of `amqp://user:pass@host/`, percent-decoded; `guest` when absent (AMQP default).
     static func user(of url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return "guest" }
+        guard let schemeEnd = url.firstRange(of: "://") else { return "guest" }
         let rest = url[schemeEnd.upperBound...]
         let authority = rest.prefix(while: { $0 != "/" })
         guard let at = authority.lastIndex(of: "@") else { return "guest" }
@@ -57,7 +57,7 @@ public struct ClientSettings: Sendable {
 
     /// `host:port` of a URL, for error messages.
     static func hostPort(of url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
         var authority = url[schemeEnd.upperBound...].prefix(while: { $0 != "/" })
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
         if authority.contains(":") { return String(authority) }

@@ -62,20 +62,22 @@ public struct BrokerSettings: Sendable {
             password = String(text[text.index(after: colon)...])
         }
         return urls.map { url in
-            guard let user, !url.contains("@"), let schemeEnd = url.range(of: "://") else { return url }
+            guard let user, !url.contains("@"), let schemeEnd = url.firstRange(of: "://") else { return url }
             // EXTERNAL login has no password: the URL only names the certificate's user.
             let userInfo =
                 tls?.login == .external
                 ? percentEncode(user)
                 : password.map { "\(percentEncode(user)):\(percentEncode($0))" }
             guard let userInfo else { return url }
-            return url.replacingCharacters(in: schemeEnd, with: "://\(userInfo)@")
+            var withUser = url
+            withUser.replaceSubrange(schemeEnd, with: "://\(userInfo)@")
+            return withUser
         }
     }
 
     /// A URL safe to print: the password replaced by `***`.
     public static func redact(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url[schemeEnd.upperBound...].lastIndex(of: "@") else { return url }
+        guard let schemeEnd = url.firstRange(of: "://"), let at = url[schemeEnd.upperBound...].lastIndex(of: "@") else { return url }
         let userInfo = url[schemeEnd.upperBound..<at]
         guard let colon = userInfo.firstIndex(of: ":") else { return url }
         return String(url[..<colon]) + ":***" + String(url[at...])

@@ -1,7 +1,10 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import JobletCore
 import JobletPackages
+import SystemCalls
 
 /// `joblet-worker runtime install FILE` / `remove NAME`: a direct local install on this host, the
 /// same atomic install and swap that `rnx runtime deploy` ends with on each worker. A running worker
@@ -22,7 +25,7 @@ struct RuntimeInstall: ParsableCommand {
             for warning in installed.warnings { print("warning: \(warning)") }
             print("\(installed.replaced ? "replaced" : "installed") \(installed.config.name) \(installed.config.version) in \(installed.directory)")
         } catch let error as JobletError {
-            FileHandle.standardError.write(Data("joblet-worker: \(error.message)\n".utf8))
+            try? FileDescriptorIO.writeAll(STDERR_FILENO, Array("joblet-worker: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
     }
@@ -38,7 +41,7 @@ struct RuntimeRemove: ParsableCommand {
         do {
             print("removed \(name) from \(try RuntimePackage.remove(name: name, basePath: runtimes))")
         } catch let error as JobletError {
-            FileHandle.standardError.write(Data("joblet-worker: \(error.message)\n".utf8))
+            try? FileDescriptorIO.writeAll(STDERR_FILENO, Array("joblet-worker: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
     }

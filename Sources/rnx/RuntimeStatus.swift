@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import JobletCore
 
 /// `rnx runtime status`: per worker, whether each runtime the dispatcher wants there (deployed or

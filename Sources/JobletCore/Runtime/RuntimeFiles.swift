@@ -3,7 +3,7 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import Foundation
+import FoundationEssentials
 import SystemCalls
 
 /// File-system helpers of the runtime system. Every system call goes through ``IOCall``,

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Standard base64 (RFC 4648 with padding), used for binary payloads inside JSON.
 public enum Base64 {

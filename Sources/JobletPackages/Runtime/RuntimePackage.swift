@@ -1,4 +1,3 @@
-import Crypto
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -130,12 +129,9 @@ public enum RuntimePackage {
 
     /// Lowercase hex SHA-256 of a file.
     public static func sha256(file: String) throws -> String {
-        var hasher = SHA256()
-        try RuntimeFiles.forEachChunk(file) { hasher.update(bufferPointer: $0) }
-        return hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let hasher = try SHA256Hasher()
+        try RuntimeFiles.forEachChunk(file) { hasher.update($0) }
+        return hasher.hexDigest()
     }
 
     /// Archive errors as users see them: `invalid archive: <reason>`, keeping the code (invalid or unsafe).

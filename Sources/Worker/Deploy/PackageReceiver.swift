@@ -1,4 +1,3 @@
-import Crypto
 import Dispatch
 import JobletCore
 import JobletPackages
@@ -21,7 +20,7 @@ final class PackageReceiver: @unchecked Sendable {
     /// File writes run here, off the cooperative pool; the state below is touched only by `accept`,
     /// which its caller never runs concurrently.
     private let io = DispatchQueue(label: "joblet.deploy.receiver")
-    private var hasher = SHA256()
+    private let hasher: SHA256Hasher
     private(set) var nextSeq = 0
     private(set) var received: UInt64 = 0
 
@@ -32,6 +31,12 @@ final class PackageReceiver: @unchecked Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw JobletError(.io, "cannot create \(path) for the package: \(errnoText())")
+        }
+        do {
+            hasher = try SHA256Hasher()
+        } catch {
+            close(fd)
+            throw error
         }
         self.fd = fd
     }
@@ -54,7 +59,7 @@ final class PackageReceiver: @unchecked Sendable {
         guard body.count == expected else {
             throw JobletError(.invalidArgument, "chunk \(seq) has \(body.count) bytes, expected \(expected); the package is corrupt")
         }
-        hasher.update(data: body)
+        hasher.update(body)
         try await write(body)
         nextSeq += 1
         received += UInt64(body.count)
@@ -63,10 +68,7 @@ final class PackageReceiver: @unchecked Sendable {
 
     /// After the last chunk: the whole file must have the order's sha256.
     func verify() throws {
-        let actual = hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let actual = hasher.hexDigest()
         guard actual == order.sha256 else {
             throw JobletError(
                 .invalidArchive,

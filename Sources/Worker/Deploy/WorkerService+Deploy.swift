@@ -1,6 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import AMQP
 import AsyncAlgorithms
-import Foundation
+import FoundationEssentials
 import JobletCore
 import JobletPackages
 import JobletMessaging

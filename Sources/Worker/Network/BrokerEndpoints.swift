@@ -19,7 +19,7 @@ enum BrokerEndpoints {
 
     /// `amqp://user:pass@host:5672/vhost` -> ("host", 5672); the scheme's port when none is given.
     static func hostAndPort(_ url: String) -> (String, UInt16)? {
-        guard let scheme = url.range(of: "://") else { return nil }
+        guard let scheme = url.firstRange(of: "://") else { return nil }
         let tls = url.hasPrefix("amqps")
         var rest = url[scheme.upperBound...]
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
