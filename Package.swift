@@ -71,7 +71,11 @@ let package = Package(
         // Joblet's names and message shapes on top of the AMQP library, shared by all three binaries.
         .target(
             name: "JobletMessaging",
-            dependencies: ["JobletCore", "AMQP", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "JobletCore", "AMQP", "SystemCalls",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .target(
             name: "Isolation",
             dependencies: [

@@ -246,22 +246,21 @@ struct joblet_clone_args {
 // Returns the child's pid, or -errno.
 static long clone3_run(struct joblet_clone_args *args, int (*fn)(void *), void *arg) {
 #if defined(__x86_64__)
+    // The child starts with the parent's registers (but rax, rcx and r11): fn and arg are still there.
     long ret;
-    register long r8 __asm__("r8") = (long)fn;
-    register long r9 __asm__("r9") = (long)arg;
     __asm__ volatile("syscall\n\t"
                      "test %%rax, %%rax\n\t"
                      "jnz 1f\n\t"
                      "xor %%ebp, %%ebp\n\t"
-                     "mov %%r9, %%rdi\n\t"
-                     "call *%%r8\n\t"
+                     "mov %[arg], %%rdi\n\t"
+                     "call *%[fn]\n\t"
                      "mov %%eax, %%edi\n\t"
                      "mov %[exit_nr], %%eax\n\t"
                      "syscall\n\t"
                      "ud2\n"
                      "1:"
                      : "=a"(ret)
-                     : "a"((long)SYS_clone3), "D"(args), "S"(sizeof *args), "r"(r8), "r"(r9),
+                     : "a"((long)SYS_clone3), "D"(args), "S"(sizeof *args), [fn] "r"(fn), [arg] "r"(arg),
                        [exit_nr] "i"(SYS_exit)
                      : "rcx", "r11", "memory");
     return ret;

@@ -88,12 +88,7 @@ extension Dispatcher {
 
     /// A worker's report on one of the dispatcher's own orders. Believed only from that worker.
     public func handleDeployReport(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        guard
-            let sender = try await workerSender(
-                of: delivery, on: channel, kind: "deploy_report",
-                reason: "runtime reports are believed only from worker users")
-        else { return }
-        do {
+        try await handleFromWorker(.deployReport, delivery, on: channel) { sender in
             let report = try Envelope.decode(RuntimeDeployReport.self, from: delivery, expectedType: MessageType.runtimeDeployReport)
             if report.workerID == sender {
                 rollouts.reported(report, now: Clock.now)
@@ -108,9 +103,6 @@ extension Dispatcher {
             } else {
                 refusals.refuse("deploy_report", sender: sender, reason: "report for worker \(report.workerID.prefix(80)) sent by \(sender)")
             }
-        } catch let poison as PoisonMessage {
-            logger.warning("malformed runtime report ignored", metadata: ["reason": "\(poison.reason)"])
         }
-        try await channel.ack(delivery)
     }
 }

@@ -94,12 +94,7 @@ extension Dispatcher {
     /// A worker advert: updates the fleet registry. Believed only from a worker user advertising
     /// under its own name.
     public func handleAdvert(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        guard
-            let sender = try await workerSender(
-                of: delivery, on: channel, kind: "advert",
-                reason: "adverts are believed only from worker users")
-        else { return }
-        do {
+        try await handleFromWorker(.advert, delivery, on: channel) { sender in
             let advert = try Envelope.decode(WorkerAdvert.self, from: delivery, expectedType: MessageType.workerAdvert)
             if let invalid = Self.invalidity(of: advert) {
                 refusals.refuse("advert", sender: sender, reason: invalid)
@@ -108,10 +103,7 @@ extension Dispatcher {
             } else {
                 refusals.refuse("advert", sender: sender, reason: "advert for worker \(advert.workerID.prefix(80)) sent by \(sender)")
             }
-        } catch let poison as PoisonMessage {
-            logger.warning("malformed worker advert ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
         }
-        try await channel.ack(delivery)
     }
 
     static func invalidity(of advert: WorkerAdvert) -> String? {
@@ -122,18 +114,10 @@ extension Dispatcher {
     /// A log chunk: stored once per job+sender+seq, within the per-job byte cap. Only workers send
     /// logs; queries return the chunks of the worker that holds the job.
     public func handleLogChunk(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        guard
-            let sender = try await workerSender(
-                of: delivery, on: channel, kind: "log",
-                reason: "log chunks are believed only from worker users")
-        else { return }
-        do {
+        try await handleFromWorker(.logChunk, delivery, on: channel) { sender in
             let chunk = try LogChunk(delivery: delivery)
             try await store.append(chunk, worker: sender, byteCap: config.logBytesPerJob.bytes)
-        } catch let poison as PoisonMessage {
-            logger.warning("malformed log chunk ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
         }
-        try await channel.ack(delivery)
     }
 
     /// A dead-lettered message. Job messages mean the job is `lost` (the reason comes from

@@ -1,4 +1,5 @@
 import AMQP
+import JobletMessaging
 
 extension Dispatcher {
     /// The worker user that sent `delivery` (the broker validated its user id), or nil once a
@@ -12,5 +13,43 @@ extension Dispatcher {
             return nil
         }
         return sender
+    }
+
+    /// The messages only workers send, as refusals and logs name them.
+    enum WorkerMessage {
+        case advert, logChunk, deployReport
+
+        /// The refusal log's kind.
+        var kind: String {
+            switch self {
+            case .advert: "advert"
+            case .logChunk: "log"
+            case .deployReport: "deploy_report"
+            }
+        }
+
+        /// What it is called in a log line.
+        var name: String {
+            switch self {
+            case .advert: "worker advert"
+            case .logChunk: "log chunk"
+            case .deployReport: "runtime report"
+            }
+        }
+    }
+
+    /// Handles a message only workers send: refused (and acked) from anyone else; `body` gets the
+    /// sender; a malformed message (``PoisonMessage``) is logged and ignored. Acked after `body`.
+    func handleFromWorker(
+        _ message: WorkerMessage, _ delivery: Delivery, on channel: AMQPChannel, _ body: (_ sender: String) async throws -> Void
+    ) async throws {
+        let reason = "\(message.name)s are believed only from worker users"
+        guard let sender = try await workerSender(of: delivery, on: channel, kind: message.kind, reason: reason) else { return }
+        do {
+            try await body(sender)
+        } catch let poison as PoisonMessage {
+            logger.warning("malformed \(message.name) ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
+        }
+        try await channel.ack(delivery)
     }
 }

@@ -60,14 +60,9 @@ public enum HostileTree {
     }
 }
 
+/// A system call of a test's file-tree set-up failed: `what: <errno text>`.
 public struct HostileTreeError: Error, CustomStringConvertible {
-    public let what: String
-    public let code: Int32
+    public let description: String
 
-    public init(what: String, code: Int32) {
-        self.what = what
-        self.code = code
-    }
-
-    public var description: String { "\(what): \(String(cString: strerror(code)))" }
+    public init(what: String, code: Int32) { description = "\(what): \(String(cString: strerror(code)))" }
 }

@@ -3,7 +3,6 @@ import Dispatcher
 import JobletCore
 import JobletMessaging
 import Logging
-import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -108,12 +107,7 @@ struct DispatcherCommand: AsyncParsableCommand {
             let store = try JobStore(directory: settings.stateDir)
             let dispatcher = Dispatcher(config: settings, store: store, brokerUser: user, logger: logger)
             let service = DispatcherService(dispatcher: dispatcher, configuration: configuration, logger: logger)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: service)],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
-            try await group.run()
+            try await Daemon.run(service, logger: logger)
         } catch let error as DispatcherError {
             FileHandleOutput.error("joblet-dispatcher: \(error)")
             throw ExitCode(2)

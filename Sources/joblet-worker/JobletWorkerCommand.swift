@@ -1,6 +1,6 @@
 import ArgumentParser
 import Logging
-import ServiceLifecycle
+import JobletMessaging
 import Worker
 
 /// `joblet-worker`: runs jobs from the Joblet queues in sandboxes.
@@ -64,11 +64,6 @@ struct Run: AsyncParsableCommand {
         if cgroupDelegated { workerConfig.cgroupDelegated = true }
         do { try workerConfig.validate() } catch { throw ValidationError("\(error)") }
         let service = WorkerService(config: workerConfig, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: service)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+        try await Daemon.run(service, logger: logger)
     }
 }

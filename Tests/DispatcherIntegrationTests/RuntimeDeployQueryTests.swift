@@ -12,7 +12,7 @@ extension DispatcherClusterTests {
         @Test func onlyAdminsDeployAndTheOrderReachesTheTargetedWorker() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let (language, worker) = try await harness.advertiseFakeWorker()
+            let (_, worker) = try await harness.advertiseFakeWorker()
             let control = try await harness.controlQueue(workerID: worker.workerID)
             let order = RuntimeDeployOrder(
                 deployID: JobID.generate(), runtime: "node-18", version: "18",

@@ -247,7 +247,7 @@ extension DispatcherClusterTests {
         @Test func onlyAdminsDrainAndResumeWorkersThroughTheDispatcher() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
-            let (language, worker) = try await harness.advertiseFakeWorker()
+            let (_, worker) = try await harness.advertiseFakeWorker()
             let control = try await harness.controlQueue(workerID: worker.workerID)
 
             let drained = try await harness.query(RPCRequest(method: .drain, worker: worker.workerID))

@@ -53,7 +53,7 @@ extension DispatcherClusterTests {
             #expect(listed.contains { $0.owner == me && $0.name == name } && listed.contains { $0.owner == "someone-\(getpid())" })
 
             // A submission resolves NAME to the submitter's own (made on first use), OWNER/NAME to a share.
-            let (language, worker) = try await harness.advertiseFakeWorker()
+            let (language, _) = try await harness.advertiseFakeWorker()
             let notShared = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: ["other-\(getpid())/\(name)"]))
             #expect(notShared.status == .rejected && notShared.error?.code == "not_found", "\(notShared)")
             let reply = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: [name, theirs]))

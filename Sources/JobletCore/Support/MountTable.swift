@@ -71,6 +71,8 @@ package struct MountTable {
 
     /// mountinfo writes space, tab, newline and backslash as `\ooo`.
     static func unescape(_ field: Substring) -> String {
+        // Nearly every field has no escape: no byte array for it (a worker reads the table per job).
+        guard field.utf8.contains(UInt8(ascii: "\\")) else { return String(field) }
         var bytes: [UInt8] = []
         let utf8 = Array(field.utf8)
         var index = 0
