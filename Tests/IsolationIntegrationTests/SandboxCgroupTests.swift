@@ -51,27 +51,14 @@ struct SandboxCgroupTests {
 
     @Test(.enabled(if: unifiedRoot != nil))
     func jobIsClonedStraightIntoAV2Cgroup() async throws {
-        let root = try #require(Self.unifiedRoot)
-        let path = root + "/joblet-sandbox-test-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        let path = try Self.scratchCgroup(under: try #require(Self.unifiedRoot))
         defer { rmdir(path) }
         let work = try WorkDirectory()
         var plan = SandboxHarness.plan(["/bin/sh", "-c", "grep '^0::' /proc/self/cgroup; exec sleep 1000"], work: work)
         plan.cgroup = CloneIntoCgroup(path: path)
-        // Attaching after clone would throw: spawn returning proves the clone put it there.
-        let process = try Sandbox.spawn(plan)
-        var out = ""
-        for try await chunk in process.output where chunk.stream == .stdout {
-            out += String(decoding: chunk.bytes, as: UTF8.self)
-            if out.hasSuffix("\n") {
-                let members = try String(contentsOfFile: path + "/cgroup.procs", encoding: .utf8)
-                #expect(members.split(separator: "\n").contains("\(process.pid)"))
-                process.kill()
-            }
-        }
-        // The cgroup namespace is still entered after the cgroup: the job sees its cgroup as the root.
-        #expect(out == "0::/\n")
-        #expect(await process.wait().code == 137)
+        // Attaching after clone would throw: the job starting proves the clone put it there. The
+        // cgroup namespace is still entered after the cgroup: the job sees its cgroup as the root.
+        #expect(try await Self.firstLine(of: plan, member: path) == "0::/\n")
     }
 
     @Test func aSetupStepTheChildFailedWhileBeingAttachedIsTheError() throws {
@@ -94,14 +81,28 @@ struct SandboxCgroupTests {
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/cgroup.procs")))
     func jobRunsInsideItsCgroupWithACgroupNamespace() async throws {
-        let path = Self.pidsRoot + "/joblet-sandbox-test-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        let path = try Self.scratchCgroup(under: Self.pidsRoot)
         defer { rmdir(path) }
         let work = try WorkDirectory()
         var plan = SandboxHarness.plan(
             ["/bin/sh", "-c", "grep ':pids:' /proc/self/cgroup; exec sleep 1000"],
             work: work)
         plan.cgroup = TestPidsCgroup(path: path)
+        // Inside, the job's cgroup is the root of its cgroup namespace.
+        let line = try await Self.firstLine(of: plan, member: path)
+        #expect(line.hasSuffix(":pids:/\n"), "\(line)")
+    }
+
+    /// A new empty cgroup directory under `root`; the caller removes it.
+    static func scratchCgroup(under root: String) throws -> String {
+        let path = root + "/joblet-sandbox-test-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        return path
+    }
+
+    /// Starts `plan`, checks the job is in the cgroup at `path` once it printed its first line, then
+    /// kills it; returns that line.
+    static func firstLine(of plan: SandboxPlan, member path: String) async throws -> String {
         let process = try Sandbox.spawn(plan)
         var out = ""
         for try await chunk in process.output where chunk.stream == .stdout {
@@ -112,9 +113,8 @@ struct SandboxCgroupTests {
                 process.kill()
             }
         }
-        // Inside, the job's cgroup is the root of its cgroup namespace.
-        #expect(out.hasSuffix(":pids:/\n"), "\(out)")
         #expect(await process.wait().code == 137)
+        return out
     }
 
     @Test func failedAttachLeavesNothingRunning() throws {
