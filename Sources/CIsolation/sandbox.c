@@ -1,6 +1,6 @@
 // Sandbox child: clone -> filesystem -> release -> cgroup namespace -> identity -> privileges ->
-// exec joblet-init (PID 1), which starts the command. The child shares the worker's memory until that exec, so glibc
-// does not know it is a new process: only raw syscalls and plain loops are used.
+// exec joblet-init (PID 1), which starts the command. The child shares the worker's memory until
+// that exec, so glibc does not know it is a new process: only raw syscalls and plain loops are used.
 #define _GNU_SOURCE
 #include "isolation.h"
 

@@ -44,7 +44,6 @@ public enum HostileTree {
         return lstat(path, &info) == 0
     }
 
-    /// Descriptors this process has open now.
     /// This process's descriptors open on `directory` or below it (a removed directory still shows its
     /// old path): unlike the process-wide count, tests running alongside cannot move it.
     public static func openDescriptors(under directory: String) -> Int {

@@ -89,8 +89,9 @@ struct joblet_spawn_config {
 /// Clones the sandbox child into new PID/mount/UTS/IPC/net namespaces (and, with cgroup_fd, into
 /// that cgroup); it builds the sandbox and execs joblet-init (PID 1). Returns the host pid (and a
 /// pidfd in *pidfd_out), or -1 with errno set. The child builds its root, then waits for one byte
-/// on sync_fd before it enters its cgroup namespace and drops privileges. config and everything it points to must stay
-/// valid until the error pipe reports a failure or reaches end of file (or the child is reaped).
+/// on sync_fd before it enters its cgroup namespace and drops privileges. config and everything it
+/// points to must stay valid until the error pipe reports a failure or reaches end of file (or the
+/// child is reaped).
 pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_out);
 
 /// Writes the sandbox seccomp filter into out; returns its length, or -1 if capacity is too small

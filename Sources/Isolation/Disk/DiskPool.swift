@@ -43,7 +43,7 @@ public final class DiskPool: @unchecked Sendable {
     /// Unmounts and deletes every disk a crashed predecessor left under `directory`; returns how
     /// many. Mounts first (deepest first), then the directories, so no loop device stays bound.
     public func removeLeftovers() throws(SandboxError) -> Int {
-        for point in Mounts.mountPoints(under: directory) { try Mounts.unmount(point) }
+        for point in MountTable.current().mountPoints(under: directory) { try Mounts.unmount(point) }
         if access(directory, F_OK) != 0 {
             try System.call("mkdir \(directory)") { mkdir(directory, 0o700) }
             return 0

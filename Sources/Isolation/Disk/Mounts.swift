@@ -3,9 +3,8 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import JobletCore
 
-/// mount(2)/umount2(2) for the job disks, and the mount points (of `MountTable`) to unmount.
+/// mount(2)/umount2(2) for the job disks (what is mounted where: `MountTable`).
 enum Mounts {
     static func mount(_ source: String, on target: String, type: String, flags: UInt, data: String) throws(SandboxError) {
         try System.call("mount \(source) on \(target)") { Glibc.mount(source, target, type, flags, data) }
@@ -20,8 +19,4 @@ enum Mounts {
             return
         }
     }
-
-    /// Mount points strictly under `directory` in this mount namespace, deepest first (the order
-    /// to unmount them in).
-    static func mountPoints(under directory: String) -> [String] { MountTable.current().mountPoints(under: directory) }
 }

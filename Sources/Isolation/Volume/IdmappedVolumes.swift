@@ -66,7 +66,7 @@ public struct IdmappedVolumes: Sendable {
     public func unstage(jobID: String) {
         let jobDirectory = "\(directory)/\(jobID)"
         guard HostFile.type(jobDirectory) == .directory else { return }
-        for point in Mounts.mountPoints(under: jobDirectory) { try? Mounts.unmount(point) }
+        for point in MountTable.current().mountPoints(under: jobDirectory) { try? Mounts.unmount(point) }
         for name in DirectoryEntries.namesIfPresent(jobDirectory) { rmdir("\(jobDirectory)/\(name)") }
         rmdir(jobDirectory)
     }

@@ -52,7 +52,7 @@ public struct VolumeImages: Sendable {
 
     /// Unmounts every volume (worker shutdown); a job still running keeps its copy until it ends.
     public func unmountAll() {
-        for point in Mounts.mountPoints(under: root) { try? Mounts.unmount(point) }
+        for point in MountTable.current().mountPoints(under: root) { try? Mounts.unmount(point) }
     }
 
     private func mountLocked(_ volume: JobVolume, directory: String, storageID: UInt32) throws(SandboxError) -> String {

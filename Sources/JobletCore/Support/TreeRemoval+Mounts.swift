@@ -11,7 +11,7 @@ extension TreeRemoval {
             // A symlink at `path` is only unlinked, and a missing path needs nothing.
             guard RuntimeFiles.isDirectory(path), let real = RuntimeFiles.realPath(path) else { continue }
             let prefix = real == "/" ? "/" : real + "/"
-            if mounts == nil { mounts = MountTable.current().mounts.map(\.mountPoint) }
+            if mounts == nil { mounts = MountTable.current().mountPoints }
             let inside = (mounts ?? []).filter { $0 == real || $0.hasPrefix(prefix) }
             guard let first = inside.first else { continue }
             let more = inside.count > 1 ? " (and \(inside.count - 1) more)" : ""

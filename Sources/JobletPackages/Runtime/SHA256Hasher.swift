@@ -2,7 +2,7 @@ import COpenSSL
 import JobletCore
 
 /// SHA-256 from OpenSSL's libcrypto, which librabbitmq loads anyway for TLS. It replaced swift-crypto,
-/// whose Foundation import (with ICU) cost every rnx start-up about 4 ms and every worker its mappings.
+/// whose Foundation import loaded ICU: a quarter of rnx's start-up page faults, 7 MiB of a worker's RSS.
 package final class SHA256Hasher {
     private let context: OpaquePointer
 
