@@ -121,9 +121,7 @@ extension JobRunner {
         case .shutdown?:
             logger.info("job handed back at shutdown", metadata: ["job": "\(jobID)"])
             await state.recordFinished(failed: true)
-            do { try await jobChannel.nack(work.delivery, requeue: true) } catch {
-                logger.warning("could not hand the job back; the broker will redeliver it", metadata: ["job": "\(jobID)", "error": "\(error)"])
-            }
+            await settle(work.delivery) { try await jobChannel.nack(work.delivery, requeue: true) }
             return
         default:
             break
@@ -171,10 +169,12 @@ extension JobRunner {
     private func finish(_ event: JobEvent, submitter: String, delivery: Delivery) async {
         do {
             try await publish(event, submitter: submitter)
-            try await jobChannel.ack(delivery)
-            logger.info("job finished", metadata: ["job": "\(event.jobID)", "state": "\(event.state.rawValue)"])
         } catch {
             logger.warning("could not report the result; the job will be redelivered", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
+            return
+        }
+        if await settle(delivery, { try await jobChannel.ack(delivery) }) {
+            logger.info("job finished", metadata: ["job": "\(event.jobID)", "state": "\(event.state.rawValue)"])
         }
     }
 

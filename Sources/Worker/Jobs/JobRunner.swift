@@ -26,6 +26,8 @@ struct JobRunner: Sendable {
     /// Whose job messages are run (the dispatcher users of worker.yml).
     let trust: TrustPolicy
     let refusals: RefusalLog
+    /// Told before each settle, so a consumer the worker does not keep is cancelled while it is full.
+    let consumers: ConsumerSet
     let logger: Logger
 
     var workerID: String { config.workerID }
@@ -37,7 +39,7 @@ struct JobRunner: Sendable {
             // Anybody else's "job" is never run, and its dead letter says nothing about the job it names.
             let reason = "refused: job message published by '\(sender ?? "")', not by a dispatcher (\(trust.dispatcherUsers.sorted().joined(separator: ", ")))"
             refusals.refuse("job", sender: sender, reason: reason)
-            await settle {
+            await settle(delivery) {
                 try await jobChannel.deadLetter(
                     delivery, reason: reason, queue: work.queue,
                     extraHeaders: [Topology.refusedHeader: .string(sender ?? "")])
@@ -49,14 +51,14 @@ struct JobRunner: Sendable {
             message = try decode(delivery, queue: work.queue)
         } catch {
             logger.warning("dead-lettering a malformed job", metadata: ["queue": "\(work.queue)", "reason": "\(error.reason)"])
-            await settle { try await jobChannel.deadLetter(delivery, reason: error.reason, queue: work.queue) }
+            await settle(delivery) { try await jobChannel.deadLetter(delivery, reason: error.reason, queue: work.queue) }
             return
         }
         let previous = deliveryCount(delivery)
         if previous >= message.maxAttempts {
             let reason = "lost: its worker was lost \(previous) times"
             logger.warning("job exhausted its attempts", metadata: ["job": "\(message.jobID)", "reason": "\(reason)"])
-            await settle { try await jobChannel.deadLetter(delivery, reason: reason, queue: work.queue) }
+            await settle(delivery) { try await jobChannel.deadLetter(delivery, reason: reason, queue: work.queue) }
             return
         }
         let attempt = previous + 1
@@ -81,7 +83,7 @@ struct JobRunner: Sendable {
             // Two runs of one job here would share its cgroups, disk and directory: the first one's end
             // is the job's end, so the copy is settled without running.
             logger.warning("dropping a second copy of a job running here", metadata: ["job": "\(message.jobID)"])
-            await settle { try await jobChannel.ack(delivery) }
+            await settle(delivery) { try await jobChannel.ack(delivery) }
             return
         }
         guard let user = await uids.lease() else {
@@ -162,10 +164,11 @@ struct JobRunner: Sendable {
         let event = JobEvent(jobID: message.jobID, state: .rejected, time: Clock.now, workerID: workerID, reason: reason)
         do {
             try await publish(event, submitter: message.submitter)
-            try await jobChannel.ack(delivery)
         } catch {
             logger.warning("could not publish rejection; the job will be redelivered", metadata: ["job": "\(message.jobID)", "error": "\(error)"])
+            return
         }
+        await settle(delivery) { try await jobChannel.ack(delivery) }
     }
 
     func publish(_ event: JobEvent, submitter: String) async throws {
@@ -182,11 +185,18 @@ struct JobRunner: Sendable {
             properties: Envelope.properties(type: MessageType.jobEvent))
     }
 
-    /// Runs an ack/dead-letter and logs instead of throwing: a failure means the channel is gone and
-    /// the broker redelivers.
-    private func settle(_ body: () async throws -> Void) async {
-        do { try await body() } catch {
+    /// Every settle of a job delivery (ack, dead-letter, hand back) goes through here: its consumer is
+    /// cancelled first if the worker does not keep it (ConsumerBooks.settling). Logs instead of
+    /// throwing: a failure means the channel is gone and the broker redelivers.
+    @discardableResult
+    func settle(_ delivery: Delivery, _ body: () async throws -> Void) async -> Bool {
+        await consumers.beforeSettling(delivery.consumerTag)
+        do {
+            try await body()
+            return true
+        } catch {
             logger.warning("could not settle a delivery; the broker will redeliver it", metadata: ["error": "\(error)"])
+            return false
         }
     }
 }

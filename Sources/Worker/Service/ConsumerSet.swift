@@ -36,14 +36,7 @@ actor ConsumerSet {
     /// Cancels and starts consumers as `policy` wants for `queues`. Called from one loop only.
     func reconcile(queues: Set<String>, policy: ConsumerPolicy) async {
         let plan = books.plan(queues: queues, policy: policy)
-        for tag in plan.cancel {
-            do {
-                try await channel.cancel(consumerTag: tag)
-            } catch {
-                books.cancelFailed(tag)
-                logger.warning("cannot cancel consumer; will retry", metadata: ["consumer": "\(tag)", "error": "\(error)"])
-            }
-        }
+        for tag in plan.cancel { await cancel(tag) }
         for start in plan.consume {
             do {
                 let consumer = try await channel.consume(queue: start.queue, consumerTag: start.tag)
@@ -52,6 +45,22 @@ actor ConsumerSet {
                 books.consumeFailed(start.tag)
                 logger.warning("cannot consume; will retry", metadata: ["queue": "\(start.queue)", "error": "\(error)"])
             }
+        }
+    }
+
+    /// The delivery of consumer `tag` is about to be settled: cancels the consumer first if the worker
+    /// does not keep it (ConsumerBooks.settling), while its used-up prefetch keeps deliveries away.
+    func beforeSettling(_ tag: String?) async {
+        guard let tag, books.settling(tag) else { return }
+        await cancel(tag)
+    }
+
+    private func cancel(_ tag: String) async {
+        do {
+            try await channel.cancel(consumerTag: tag)
+        } catch {
+            books.cancelFailed(tag)
+            logger.warning("cannot cancel consumer; will retry", metadata: ["consumer": "\(tag)", "error": "\(error)"])
         }
     }
 

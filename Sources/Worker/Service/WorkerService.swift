@@ -152,13 +152,13 @@ public final class WorkerService: Service, Sendable {
         try await waitForTopology(connection)
         let (jobs, jobSink) = AsyncStream.makeStream(of: JobWork.self)
         let (reconcileRequests, reconcileSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let consumers = ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger)
+        try await consumers.catchLateDeliveries()
         let runner = JobRunner(
             config: config, jobChannel: jobChannel, publishChannel: publishChannel,
             inventory: inventory, cgroups: cgroups, disks: disks, state: state, uids: uids,
             volumeMounts: volumeMounts, networks: networks, trust: config.trust,
-            refusals: refusals, logger: logger)
-        let consumers = ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger)
-        try await consumers.catchLateDeliveries()
+            refusals: refusals, consumers: consumers, logger: logger)
         return Session(
             connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
             controlChannel: controlChannel, consumers: consumers,
