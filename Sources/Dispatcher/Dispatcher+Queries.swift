@@ -19,7 +19,7 @@ extension Dispatcher {
         } catch let error as JobletError {
             response = .failure("invalid_request", error.message)
         }
-        await reply(response, type: MessageType.rpcResponse, to: delivery, on: channel)
+        reply(response, type: MessageType.rpcResponse, to: delivery, on: channel)
         try await channel.ack(delivery)
     }
 

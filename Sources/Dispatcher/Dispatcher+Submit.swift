@@ -14,7 +14,7 @@ extension Dispatcher {
             reply = try await submit(delivery, on: channel)
         } catch let poison as PoisonMessage {
             logger.info("malformed submission dead-lettered", metadata: ["reason": "\(poison.reason)"])
-            await self.reply(
+            self.reply(
                 SubmitReply(status: .rejected, error: ErrorInfo(code: "invalid_request", message: poison.reason)),
                 type: MessageType.submitReply, to: delivery, on: channel)
             try await channel.deadLetter(delivery, reason: poison.reason, queue: Topology.submitQueue)
@@ -26,7 +26,7 @@ extension Dispatcher {
             logger.info("submission rejected", metadata: ["reason": "\(error.message)"])
             reply = SubmitReply(status: .rejected, error: ErrorInfo(code: "invalid_request", message: error.message))
         }
-        await self.reply(reply, type: MessageType.submitReply, to: delivery, on: channel)
+        self.reply(reply, type: MessageType.submitReply, to: delivery, on: channel)
         try await channel.ack(delivery)
     }
 
@@ -53,17 +53,7 @@ extension Dispatcher {
         let messageID = delivery.properties.messageID.flatMap { $0.isEmpty ? nil : $0 }
 
         if let messageID, let existing = try await store.submission(submitter: submitter, messageID: messageID) {
-            if !existing.routed, let target = existing.target,
-                let message = try await store.message(jobID: existing.jobID, maxAttempts: config.maxAttempts)
-            {
-                // Stored by a dispatcher that stopped before the broker confirmed the job: route it now.
-                try await publish(message, target: target, on: channel)
-                try await store.markRouted(jobID: existing.jobID)
-            }
-            let record = try await store.record(jobID: existing.jobID)
-            return SubmitReply(
-                status: .accepted, jobID: existing.jobID, queue: existing.queue,
-                runtimeID: record?.runtimeID, duplicate: true)
+            return try await duplicate(existing, submitter: submitter, messageID: messageID, on: channel)
         }
 
         if let quota = config.submitterQuota, try await store.activeCount(submitter: submitter) >= quota {
@@ -77,7 +67,16 @@ extension Dispatcher {
             submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
         message.volumes = try await resolveVolumes(request.volumes, submitter: submitter)
         try await checkNetwork(request.jobNetwork, submitter: submitter)
-        try await store.insert(NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID))
+        let newJob = NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID)
+        routing.withLock { _ = $0.insert(message.jobID) }
+        defer { routing.withLock { _ = $0.remove(message.jobID) } }
+        guard try await store.insert(newJob) else {
+            // A redelivered copy of this submission was stored meanwhile (submissions run concurrently).
+            guard let messageID, let existing = try await store.submission(submitter: submitter, messageID: messageID) else {
+                throw DispatcherError(.io, "the submission key of \(submitter) is taken but names no job; try again")
+            }
+            return try await duplicate(existing, submitter: submitter, messageID: messageID, on: channel)
+        }
         do {
             try await publish(message, target: route.target, on: channel)
         } catch let error as AMQPError where error.code == .returned || error.code == .nacked {
@@ -92,6 +91,29 @@ extension Dispatcher {
         return SubmitReply(
             status: .accepted, jobID: message.jobID, queue: route.queue, runtimeID: route.runtime?.id,
             duplicate: false)
+    }
+
+    /// The reply to a submission whose message id was seen before: its job, routed now if a dispatcher
+    /// stopped before the broker confirmed it (unless a handler here is routing it right now).
+    private func duplicate(
+        _ seen: StoredSubmission, submitter: String, messageID: String, on channel: AMQPChannel
+    ) async throws -> SubmitReply {
+        var existing = seen
+        if !existing.routed, routing.withLock({ $0.insert(existing.jobID).inserted }) {
+            defer { routing.withLock { _ = $0.remove(seen.jobID) } }
+            // Looked up again now that no other handler here can route it meanwhile.
+            existing = try await store.submission(submitter: submitter, messageID: messageID) ?? existing
+            if !existing.routed, let target = existing.target,
+                let message = try await store.message(jobID: existing.jobID, maxAttempts: config.maxAttempts)
+            {
+                try await publish(message, target: target, on: channel)
+                try await store.markRouted(jobID: existing.jobID)
+            }
+        }
+        let record = try await store.record(jobID: existing.jobID)
+        return SubmitReply(
+            status: .accepted, jobID: existing.jobID, queue: existing.queue,
+            runtimeID: record?.runtimeID, duplicate: true)
     }
 
     /// Publishes the job to its target's queue: persistent, mandatory, confirmed. The queue is declared

@@ -22,6 +22,9 @@ public final class Dispatcher: Sendable {
     let startedAt: Double
     /// Targets whose job queue this dispatcher declared: declared once, not per job (Dispatcher+Submit).
     let declaredTargets = Mutex<Set<String>>([])
+    /// Jobs a submission handler is storing and routing right now (submissions run concurrently): a
+    /// duplicate of one is answered but must not route it a second time.
+    let routing = Mutex<Set<String>>([])
     /// Runtime orders sent to workers to converge on the desired runtimes (Dispatcher+Converge).
     public let rollouts = RuntimeRollouts()
 
@@ -37,13 +40,15 @@ public final class Dispatcher: Sendable {
     }
 
     /// Sends `value` to a request's `reply_to` (direct reply-to or a queue), if it asked for a reply.
-    func reply<T: Encodable>(_ value: T, type: String, to delivery: Delivery, on channel: AMQPChannel) async {
+    func reply<T: Encodable>(_ value: T, type: String, to delivery: Delivery, on channel: AMQPChannel) {
         guard let replyTo = delivery.properties.replyTo, !replyTo.isEmpty else { return }
         do {
             let properties = Envelope.properties(
                 type: type, correlationID: delivery.properties.correlationID,
                 persistent: false)
-            try await channel.publish(try Envelope.encode(value), exchange: "", routingKey: replyTo, properties: properties)
+            // Not waited for: the request's ack follows it on the channel anyway, and a reply lost with
+            // the connection is a redelivered request (a duplicate submission) that gets one again.
+            _ = channel.startPublish(try Envelope.encode(value), exchange: "", routingKey: replyTo, properties: properties)
         } catch {
             logger.warning("cannot send reply", metadata: ["reply_to": "\(replyTo)", "error": "\(error)"])
         }

@@ -39,7 +39,9 @@ public final class DispatcherService: Service, Sendable {
 
         let dispatcher = self.dispatcher
         let consumers: [(queue: String, prefetch: UInt16, handling: Handling)] = [
-            (Topology.submitQueue, 32, .each { try await dispatcher.handleSubmission($0, on: $1) }),
+            // Submissions overlap their store writes and confirm waits (Dispatcher.routing keeps a duplicate
+            // from routing its original twice).
+            (Topology.submitQueue, 32, .concurrent { try await dispatcher.handleSubmission($0, on: $1) }),
             // Events are stored a batch per transaction: the worker's two events of every job.
             (DispatcherQueues.events, 200, .batch { try await dispatcher.handleEvents($0, on: $1) }),
             (advertQueue, 100, .each { try await dispatcher.handleAdvert($0, on: $1) }),
@@ -92,9 +94,11 @@ public final class DispatcherService: Service, Sendable {
         await connection.close()
     }
 
-    /// How a queue's deliveries are handled: one at a time, or a batch (what one read brought) at a time.
+    /// How a queue's deliveries are handled: one at a time, each in its own task (as many at once as the
+    /// queue's prefetch lets in), or a batch (what one read brought) at a time.
     enum Handling: Sendable {
         case each(@Sendable (Delivery, AMQPChannel) async throws -> Void)
+        case concurrent(@Sendable (Delivery, AMQPChannel) async throws -> Void)
         /// The handler settles every delivery of the batch, also when it throws.
         case batch(@Sendable ([Delivery], AMQPChannel) async throws -> Void)
     }
@@ -106,31 +110,56 @@ public final class DispatcherService: Service, Sendable {
             try await Task.sleep(for: .milliseconds(Int(dispatcher.config.fleetWarmup.seconds * 1000)))
         }
         let consumer = try await channel.consume(queue: queue)
-        for try await batch in consumer.batches {
-            if stopping.load(ordering: .sequentiallyConsistent) { break }
-            inFlight.add(1, ordering: .sequentiallyConsistent)
-            defer { inFlight.subtract(1, ordering: .sequentiallyConsistent) }
-            switch handling {
-            case .batch(let handler):
-                do {
-                    try await handler(batch, channel)
-                } catch {
-                    try await handled(error, queue: queue, requeue: nil, on: channel)
-                }
-            case .each(let handler):
-                for delivery in batch {
-                    // Stopping: what is left of the batch stays unacked and goes to the next run.
-                    if stopping.load(ordering: .sequentiallyConsistent) { break }
-                    do {
-                        try await handler(delivery, channel)
-                    } catch {
-                        try await handled(error, queue: queue, requeue: delivery, on: channel)
+        try await withThrowingDiscardingTaskGroup { group in
+            for try await batch in consumer.batches {
+                if stopping.load(ordering: .sequentiallyConsistent) { break }
+                switch handling {
+                case .batch(let handler):
+                    try await inHand {
+                        do {
+                            try await handler(batch, channel)
+                        } catch {
+                            try await handled(error, queue: queue, requeue: nil, on: channel)
+                        }
+                    }
+                case .each(let handler):
+                    for delivery in batch {
+                        // Stopping: what is left of the batch stays unacked and goes to the next run.
+                        if stopping.load(ordering: .sequentiallyConsistent) { break }
+                        try await inHand { try await handle(delivery, with: handler, queue: queue, on: channel) }
+                    }
+                case .concurrent(let handler):
+                    for delivery in batch {
+                        if stopping.load(ordering: .sequentiallyConsistent) { break }
+                        inFlight.add(1, ordering: .sequentiallyConsistent)
+                        group.addTask {
+                            defer { self.inFlight.subtract(1, ordering: .sequentiallyConsistent) }
+                            try await self.handle(delivery, with: handler, queue: queue, on: channel)
+                        }
                     }
                 }
             }
         }
         // Only reached when stopping: keep the task alive until the group ends.
         while !Task.isCancelled { try await Task.sleep(for: .milliseconds(50)) }
+    }
+
+    /// Counts `body` as deliveries in hand, which a graceful shutdown waits for.
+    private func inHand(_ body: () async throws -> Void) async throws {
+        inFlight.add(1, ordering: .sequentiallyConsistent)
+        defer { inFlight.subtract(1, ordering: .sequentiallyConsistent) }
+        try await body()
+    }
+
+    private func handle(
+        _ delivery: Delivery, with handler: @Sendable (Delivery, AMQPChannel) async throws -> Void, queue: String,
+        on channel: AMQPChannel
+    ) async throws {
+        do {
+            try await handler(delivery, channel)
+        } catch {
+            try await handled(error, queue: queue, requeue: delivery, on: channel)
+        }
     }
 
     /// Logs a handler's failure and hands `requeue` back to the queue (a batch handler has settled its

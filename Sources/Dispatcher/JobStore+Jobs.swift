@@ -21,13 +21,21 @@ extension JobStore {
     }
 
     /// Stores a new job in state `queued` (not yet routed) together with its submission key, atomically.
-    public func insert(_ job: NewJob) async throws {
+    /// Returns false, storing nothing, when the submission key is taken already.
+    @discardableResult
+    public func insert(_ job: NewJob) async throws -> Bool {
         let message = job.message
         let history = [StateChange(state: .queued, time: message.submittedAt)]
         let request = try JobStore.text(message.request)
         let command = try JobStore.text(message.request.command)
         let historyText = try JobStore.text(history)
-        try await write { db in
+        return try await write { db in
+            if let messageID = job.messageID {
+                try db.execute(
+                    cached: "INSERT OR IGNORE INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
+                    arguments: [message.submitter, messageID, message.jobID])
+                guard db.changesCount > 0 else { return false }
+            }
             try db.execute(
                 cached: """
                     INSERT INTO jobs (id, name, state, runtime, runtime_id, target, queue, command, submitter,
@@ -39,12 +47,8 @@ extension JobStore {
                     job.target, job.queue, command, message.submitter, message.submittedAt,
                     historyText, request, message.request.priority ?? 0,
                 ])
-            if let messageID = job.messageID {
-                try db.execute(
-                    cached: "INSERT INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
-                    arguments: [message.submitter, messageID, message.jobID])
-            }
             try JobStore.insertJobVolumes(db, jobID: message.jobID, volumes: message.volumes ?? [])
+            return true
         }
     }
 

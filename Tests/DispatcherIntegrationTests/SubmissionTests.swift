@@ -102,6 +102,35 @@ extension DispatcherClusterTests {
             #expect(try await harness.channel.get(queue: queue) == nil)
         }
 
+        @Test("copies of one submission that arrive at once (handled concurrently) make one job, routed once")
+        func concurrentCopiesOfASubmissionMakeOneJob() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let language = try await harness.advertiseFakeWorker().language
+            let request = JobRequest(command: ["true"], runtime: "\(language):1")
+            let keys = (0..<3).map { _ in "key-" + JobID.generate() }
+            let copies = 12
+            let replies = try await withThrowingTaskGroup(of: (String, SubmitReply).self) { group in
+                for key in keys {
+                    for _ in 0..<copies { group.addTask { (key, try await harness.submit(request, messageID: key)) } }
+                }
+                return try await group.reduce(into: [String: [SubmitReply]]()) { $0[$1.0, default: []].append($1.1) }
+            }
+            for key in keys {
+                let forKey = replies[key] ?? []
+                #expect(forKey.count == copies && forKey.allSatisfy { $0.status == .accepted })
+                #expect(Set(forKey.compactMap(\.jobID)).count == 1, "\(key): \(Set(forKey.compactMap(\.jobID)))")
+                #expect(forKey.filter { $0.duplicate == false }.count == 1)
+            }
+            let jobs = try await harness.query(RPCRequest(method: .list, runtime: "\(language):1")).jobs ?? []
+            #expect(jobs.count == keys.count)
+            // One job message per key, none routed twice.
+            let queue = Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64")
+            var routed = 0
+            while try await harness.channel.get(queue: queue) != nil { routed += 1 }
+            #expect(routed == keys.count)
+        }
+
         @Test func malformedSubmissionsAreRejectedWithFieldPathsAndTheDispatcherKeepsServing() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }

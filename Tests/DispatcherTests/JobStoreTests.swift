@@ -31,6 +31,16 @@ struct JobStoreTests {
         #expect(try await reopened.record(jobID: id)?.state == .queued)
     }
 
+    @Test func aTakenSubmissionKeyStoresNothing() async throws {
+        let store = try JobStore(directory: temporaryDirectory())
+        let first = JobID.generate()
+        let second = JobID.generate()
+        #expect(try await store.insert(newJob(first, messageID: "m1")))
+        #expect(try await store.insert(newJob(second, messageID: "m1")) == false)
+        #expect(try await store.submission(submitter: "alice", messageID: "m1")?.jobID == first)
+        #expect(try await store.record(jobID: second) == nil)
+    }
+
     @Test func duplicateAndStaleEventsChangeNothing() async throws {
         let store = try JobStore(directory: temporaryDirectory())
         let id = JobID.generate()
