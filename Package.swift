@@ -48,7 +48,11 @@ let package = Package(
         // glibc's note that libswiftCore.a mentions dlopen, which this C program never reaches.
         .executableTarget(
             name: "joblet-init", dependencies: ["CIsolation"],
-            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-static-executable", "-Xlinker", "--gc-sections"])]),
+            // Freestanding (main.c says why): its own _start, so no C start files and no libc start-up.
+            cSettings: [.unsafeFlags(["-ffreestanding", "-fno-stack-protector"])],
+            linkerSettings: [
+                .unsafeFlags(["-use-ld=lld", "-static-executable", "-Xclang-linker", "-nostartfiles", "-Xlinker", "--gc-sections"])
+            ]),
 
         // The one EINTR retry, errno text, Duration conversion and error shape every Swift module uses (no C).
         .target(name: "SystemCalls"),
