@@ -22,6 +22,9 @@ extension Dispatcher {
             for (delivery, _) in accepted { try? await channel.nack(delivery, requeue: true) }
             throw error
         }
+        // One ack (multiple) for the batch: a quorum queue settles it in one command, not one per event.
+        var lastToAck: Delivery?
+        var controlFailure: (any Error)?
         for ((delivery, item), outcome) in zip(accepted, outcomes) {
             let event = item.event
             switch outcome {
@@ -40,10 +43,21 @@ extension Dispatcher {
                         "job": "\(event.jobID)", "worker": "\(item.worker)",
                         "state": "\(state.rawValue)",
                     ])
-                try await sendControl(ControlCommand(command: .cancel, jobID: event.jobID), to: item.worker, on: channel)
+                do {
+                    try await sendControl(ControlCommand(command: .cancel, jobID: event.jobID), to: item.worker, on: channel)
+                } catch {
+                    // Back to the queue: the stop is tried again when the event comes round.
+                    try? await channel.nack(delivery, requeue: true)
+                    controlFailure = controlFailure ?? error
+                    continue
+                }
             }
-            try await channel.ack(delivery)
+            lastToAck = delivery
         }
+        // Every other delivery of the batch is settled already (screened out, or handed back above), and
+        // earlier batches were settled before this one was read: the multiple ack takes exactly these.
+        if let lastToAck { try await channel.ack(lastToAck, multiple: true) }
+        if let controlFailure { throw controlFailure }
     }
 
     /// The event a worker user sent, or nil when it was settled here: the dispatcher's own (acked),

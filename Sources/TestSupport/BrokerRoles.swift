@@ -104,7 +104,7 @@ public enum BrokerRoles {
     }
 
     /// The vhost of a URL: `/` when it has none (`amqp://h:p/` or `amqp://h:p`).
-    static func vhostOf(_ url: String) -> String {
+    public static func vhostOf(_ url: String) -> String {
         guard let scheme = url.range(of: "://"), let slash = url[scheme.upperBound...].firstIndex(of: "/") else { return "/" }
         let path = url[url.index(after: slash)...]
         return path.isEmpty ? "/" : (path.removingPercentEncoding ?? String(path))
