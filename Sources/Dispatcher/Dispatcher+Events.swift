@@ -127,11 +127,27 @@ extension Dispatcher {
 
     /// A log chunk: stored once per job+sender+seq, within the per-job byte cap. Only workers send
     /// logs; queries return the chunks of the worker that holds the job.
-    public func handleLogChunk(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        try await handleFromWorker(.logChunk, delivery, on: channel) { sender in
-            let chunk = try LogChunk(delivery: delivery)
-            try await store.append(chunk, worker: sender, byteCap: config.logBytesPerJob.bytes)
+    public func handleLogChunks(_ deliveries: [Delivery], on channel: AMQPChannel) async throws {
+        guard let last = deliveries.last else { return }
+        var chunks: [(chunk: LogChunk, worker: String)] = []
+        for delivery in deliveries {
+            let message = WorkerMessage.logChunk
+            guard let sender = workerSender(of: delivery, kind: message.kind, reason: message.refusal) else { continue }
+            do {
+                chunks.append((try LogChunk(delivery: delivery), sender))
+            } catch {
+                let reason = (error as? PoisonMessage)?.reason ?? "\(error)"
+                logger.warning("malformed \(message.name) ignored", metadata: ["reason": "\(reason)", "key": "\(delivery.routingKey)"])
+            }
         }
+        do {
+            if !chunks.isEmpty { try await store.append(chunks, byteCap: config.logBytesPerJob.bytes) }
+        } catch {
+            try? await channel.nack(last, multiple: true, requeue: true)
+            throw error
+        }
+        // Every delivery of the batch, refused and malformed ones too: one settle command, not one per chunk.
+        try await channel.ack(last, multiple: true)
     }
 
     /// A dead-lettered message. Job messages mean the job is `lost` (the reason comes from

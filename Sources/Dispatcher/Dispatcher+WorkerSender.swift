@@ -6,10 +6,19 @@ extension Dispatcher {
     /// message from anyone else is refused as `kind` with `reason` and acked: what only workers
     /// send is believed only from worker users.
     func workerSender(of delivery: Delivery, on channel: AMQPChannel, kind: String, reason: String) async throws -> String? {
+        guard let sender = workerSender(of: delivery, kind: kind, reason: reason) else {
+            try await channel.ack(delivery)
+            return nil
+        }
+        return sender
+    }
+
+    /// The worker user that sent `delivery`, or nil once a message from anyone else is refused (the
+    /// caller settles it).
+    func workerSender(of delivery: Delivery, kind: String, reason: String) -> String? {
         let sender = delivery.properties.userID
         guard trust.role(of: sender) == .worker, let sender else {
             refusals.refuse(kind, sender: sender, reason: reason)
-            try await channel.ack(delivery)
             return nil
         }
         return sender
@@ -28,6 +37,9 @@ extension Dispatcher {
             }
         }
 
+        /// Why one from anyone else is refused.
+        var refusal: String { "\(name)s are believed only from worker users" }
+
         /// What it is called in a log line.
         var name: String {
             switch self {
@@ -43,8 +55,7 @@ extension Dispatcher {
     func handleFromWorker(
         _ message: WorkerMessage, _ delivery: Delivery, on channel: AMQPChannel, _ body: (_ sender: String) async throws -> Void
     ) async throws {
-        let reason = "\(message.name)s are believed only from worker users"
-        guard let sender = try await workerSender(of: delivery, on: channel, kind: message.kind, reason: reason) else { return }
+        guard let sender = try await workerSender(of: delivery, on: channel, kind: message.kind, reason: message.refusal) else { return }
         do {
             try await body(sender)
         } catch let poison as PoisonMessage {

@@ -9,25 +9,34 @@ extension JobStore {
     /// Chunks of jobs the store does not know are dropped. Returns whether it was stored.
     @discardableResult
     public func append(_ chunk: LogChunk, worker: String, byteCap: Int64) async throws -> Bool {
-        try await write { db in
-            guard let row = try Row.fetchOne(db, cached: "SELECT log_bytes, logs_truncated FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
-                return false
-            }
-            let used: Int64 = row["log_bytes"]
-            let truncated: Int64 = row["logs_truncated"]
-            guard truncated == 0, used + Int64(chunk.data.count) <= byteCap else {
-                try db.execute(cached: "UPDATE jobs SET logs_truncated = 1 WHERE id = ?", arguments: [chunk.jobID])
-                return false
-            }
-            try db.execute(
-                cached: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
-                arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
-            guard db.changesCount > 0 else { return false }
-            try db.execute(
-                cached: "UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?",
-                arguments: [Int64(chunk.data.count), chunk.jobID])
-            return true
+        try await append([(chunk, worker)], byteCap: byteCap).first ?? false
+    }
+
+    /// Stores chunks in one transaction (a batch as one read from the broker brought it); each result
+    /// says whether that chunk was stored.
+    @discardableResult
+    public func append(_ chunks: [(chunk: LogChunk, worker: String)], byteCap: Int64) async throws -> [Bool] {
+        try await write { db in try chunks.map { try JobStore.append($0.chunk, worker: $0.worker, byteCap: byteCap, db) } }
+    }
+
+    private static func append(_ chunk: LogChunk, worker: String, byteCap: Int64, _ db: Database) throws -> Bool {
+        guard let row = try Row.fetchOne(db, cached: "SELECT log_bytes, logs_truncated FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
+            return false
         }
+        let used: Int64 = row["log_bytes"]
+        let truncated: Int64 = row["logs_truncated"]
+        guard truncated == 0, used + Int64(chunk.data.count) <= byteCap else {
+            try db.execute(cached: "UPDATE jobs SET logs_truncated = 1 WHERE id = ?", arguments: [chunk.jobID])
+            return false
+        }
+        try db.execute(
+            cached: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
+            arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
+        guard db.changesCount > 0 else { return false }
+        try db.execute(
+            cached: "UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?",
+            arguments: [Int64(chunk.data.count), chunk.jobID])
+        return true
     }
 
     /// The job's chunks from `sinceSeq` in order, as sent by the worker that holds it (none while

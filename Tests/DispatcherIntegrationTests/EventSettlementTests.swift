@@ -5,8 +5,8 @@ import Testing
 import TestSupport
 
 extension DispatcherClusterTests {
-    /// Worker events are settled a batch at a time (one multiple ack): a burst of them, with a
-    /// malformed one and a submitter's forgery in between, is recorded and leaves nothing unacked.
+    /// Worker events and log chunks are settled a batch at a time (one multiple ack): a burst of them,
+    /// with malformed ones and a submitter's forgery in between, is recorded and leaves nothing unacked.
     @Suite struct EventSettlementTests {
         @Test func aBurstOfEventsIsRecordedAndEveryOneIsSettled() async throws {
             let harness = try await DispatcherHarness()
@@ -33,7 +33,20 @@ extension DispatcherClusterTests {
                     let forged = JobEvent(jobID: jobID, state: .failed, time: Clock.now, workerID: worker.workerID, attempt: 1)
                     try await publish(try JSONCodec.encode(forged), jobID: jobID, state: .failed, on: harness.channel)
                 }
-                let result = JobResult(exitCode: 0, startedAt: Clock.now - 1, finishedAt: Clock.now, workerID: worker.workerID, attempt: 1, logChunks: 0)
+                let chunks = (0..<3).map { LogChunk(jobID: jobID, seq: UInt64($0), stream: "stdout", data: Array("line \($0)\n".utf8)) }
+                for chunk in chunks {
+                    try await channel.publish(
+                        chunk.data, exchange: Topology.logsExchange,
+                        routingKey: chunk.routingKey(submitter: DispatcherTestUsers.clientName), properties: chunk.amqpProperties)
+                }
+                if index == 5 {
+                    // No headers: malformed, ignored and settled.
+                    try await channel.publish(
+                        Array("output".utf8), exchange: Topology.logsExchange,
+                        routingKey: Topology.logRoutingKey(submitter: DispatcherTestUsers.clientName, jobID: jobID, stream: "stdout"))
+                }
+                let result = JobResult(
+                    exitCode: 0, startedAt: Clock.now - 1, finishedAt: Clock.now, workerID: worker.workerID, attempt: 1, logChunks: 3)
                 try await publish(
                     try JSONCodec.encode(
                         JobEvent(jobID: jobID, state: .completed, time: Clock.now, workerID: worker.workerID, attempt: 1, result: result)),
@@ -42,6 +55,13 @@ extension DispatcherClusterTests {
             for jobID in jobIDs {
                 let record = try await harness.waitForJob(jobID) { $0.state.isTerminal }
                 #expect(record?.state == .completed, "\(jobID): \(String(describing: record?.state))")
+                var logs = RPCResponse(ok: false)
+                for _ in 0..<100 {
+                    logs = try await harness.query(RPCRequest(method: .logs, jobID: jobID, sinceSeq: 0))
+                    if logs.complete == true { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(logs.logs?.map(\.seq) == [0, 1, 2], "\(jobID)")
             }
             // The dispatcher's channels stayed open (an ack of an unknown tag would close one) and hold
             // nothing (channel figures are live; a quorum queue's own count lags by seconds).
