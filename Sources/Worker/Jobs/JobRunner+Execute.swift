@@ -35,17 +35,23 @@ extension JobRunner {
         do {
             try disk.check()
             try network.check()
-            if let jobDisk = disk.disk {
-                try prepareDisk(jobDisk, upload: message.request.upload, user: handle.user)
-            } else {
-                try prepareWorkDirectory(
-                    jobDirectory: jobDirectory, workDirectory: workDirectory, upload: message.request.upload,
-                    user: handle.user)
+            // Directory and cgroup set-up and the spawn block (the spawn until the command execs, which
+            // includes a v1 cgroup move's RCU wait): on the blocking executor, never the cooperative pool.
+            let upload = message.request.upload
+            try await BlockingExecutor.shared.run { [self] in
+                if let jobDisk = disk.disk {
+                    try prepareDisk(jobDisk, upload: upload, user: handle.user)
+                } else {
+                    try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: upload, user: handle.user)
+                }
             }
             let cache = await packageCache(for: message, runtime: runtime)
             let volumes = try await prepareVolumes(message.volumes ?? [], cache: cache, jobID: jobID, user: handle.user)
             if let cgroups {
-                cgroup = try cgroups.createJobCgroup(jobID: jobID, limits: limits.resourceLimits, ioPath: workDirectory)
+                let resources = limits.resourceLimits
+                cgroup = try await BlockingExecutor.shared.run {
+                    try cgroups.createJobCgroup(jobID: jobID, limits: resources, ioPath: workDirectory)
+                }
             }
             var plan = SandboxPlan(
                 jobID: jobID, argv: message.request.command,
@@ -61,7 +67,8 @@ extension JobRunner {
             plan.cgroup = cgroup
             plan.network = network.lease
             plan.outputLimit = limits.limits.output?.bytes
-            process = try spawn(plan, stagedFor: jobID)
+            let sandboxPlan = plan
+            process = try await BlockingExecutor.shared.run { [self] in try spawn(sandboxPlan, stagedFor: jobID) }
         } catch {
             let reason = Self.describe(error)
             logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
