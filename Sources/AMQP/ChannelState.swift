@@ -5,6 +5,9 @@ final class ChannelState {
     var isOpen = false
     /// Set once the channel is closed for good (by the user or by the broker).
     var closedError: AMQPError?
+    /// `close(noWait: true)` sent channel.close and the close-ok has not come: the id stays taken
+    /// until it does, and deliveries still on their way are dropped (the broker requeues them).
+    var closing = false
     var prefetch: UInt16?
     var confirms = false
     var topology: [TopologyRecord] = []

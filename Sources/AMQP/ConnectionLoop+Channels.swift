@@ -61,16 +61,24 @@ extension ConnectionLoop {
         ch.end(error, consumersEndWith: error)
     }
 
-    func newChannel() throws -> UInt16 {
+    /// `waitForOpen` false: `channel.open` is only written (`openChannel(noWait:)`); its open-ok is
+    /// dropped when it arrives.
+    func newChannel(waitForOpen: Bool = true) throws -> UInt16 {
         if let terminalError { throw terminalError }
         var id = nextChannelID
         while channels[id] != nil || id == 0 { id &+= 1 }
         nextChannelID = id &+ 1
         let ch = ChannelState(id: id)
         channels[id] = ch
-        if connection != nil {
+        if let conn = connection {
             do {
-                try openOnWire(ch)
+                if waitForOpen {
+                    try openOnWire(ch)
+                } else {
+                    var open = amqp_channel_open_t(out_of_band: amqp_empty_bytes)
+                    try checkSend(amqp_send_method(conn.state, id, AMQP_CHANNEL_OPEN_METHOD, &open), "opening channel \(id)")
+                    ch.isOpen = true
+                }
             } catch {
                 channels[id] = nil
                 throw error

@@ -53,6 +53,12 @@ extension ConnectionLoop {
                 ? ch?.consumers.first { CDecoding.equals(m.consumer_tag, $0.key) }?.value
                 : ch?.consumers[CDecoding.string(m.consumer_tag)]
             let tag = consumer?.tag ?? CDecoding.string(m.consumer_tag)
+            if ch?.closing == true {
+                // Sent before our channel.close reached the broker, which requeues it; settling it
+                // on a channel that is closing is not allowed.
+                _ = readContent(conn, chID)
+                return
+            }
             let deliveryTag = m.delivery_tag
             let redelivered = m.redelivered != 0
             let exchange = CDecoding.string(m.exchange)
@@ -98,11 +104,16 @@ extension ConnectionLoop {
             if let c = channels[chID]?.consumers.removeValue(forKey: tag) {
                 c.finish(AMQPError(.channelClosed, "the broker cancelled consumer '\(tag)' on queue '\(c.queue)' (queue deleted or its node lost?)"))
             }
+        case AMQP_CHANNEL_CLOSE_OK_METHOD:
+            if channels[chID]?.closing == true { channels[chID] = nil }
         case AMQP_CHANNEL_CLOSE_METHOD:
             let m = decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
             var ok = amqp_channel_close_ok_t()
             _ = amqp_send_method(conn.state, chID, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok)
-            if let ch = channels[chID] {
+            if channels[chID]?.closing == true {
+                // Both sides closed at once: the broker's close stands for its close-ok.
+                channels[chID] = nil
+            } else if let ch = channels[chID] {
                 channelClosedByBroker(
                     ch,
                     AMQPError(

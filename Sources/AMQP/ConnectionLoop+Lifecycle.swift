@@ -129,6 +129,8 @@ extension ConnectionLoop {
                 "endpoint": "\(lost.url.host):\(lost.url.port)", "reason": "\(reason)",
                 "reconnect": "\(configuration.reconnect.isEnabled)",
             ])
+        // A channel waiting for its close-ok is closed with the connection.
+        channels = channels.filter { !$0.value.closing }
         for ch in channels.values {
             ch.isOpen = false
             let resend = ch.takeUnconfirmed()

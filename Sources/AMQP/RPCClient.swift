@@ -8,13 +8,17 @@ public final class RPCClient: Sendable {
     private let counter = Atomic<UInt64>(0)
     private let prefix: String
 
-    public init(connection: AMQPConnection) async throws {
-        channel = try await connection.openChannel()
+    /// `noWait`: the channel and its reply consumer are set up without waiting for the broker (no
+    /// round trip; the broker handles them before the first call's publish, on the same channel).
+    /// Nothing can then report a refused setup but the first call, which fails or times out.
+    /// Otherwise the consume waits, and so also confirms the open (one round trip).
+    public init(connection: AMQPConnection, noWait: Bool = false) async throws {
+        channel = try await connection.openChannel(noWait: true)
         var g = SystemRandomNumberGenerator()
         prefix = String(g.next() as UInt64, radix: 36)
         let pending = self.pending
         // The reply consumer must exist before the first publish with reply_to = amq.rabbitmq.reply-to.
-        _ = try await channel.consume(queue: "amq.rabbitmq.reply-to") { delivery in
+        _ = try await channel.consume(queue: "amq.rabbitmq.reply-to", noWait: noWait) { delivery in
             guard let id = delivery.properties.correlationID,
                 let slot = pending.take(id)
             else { return }

@@ -35,9 +35,10 @@ extension ClusterClient {
             await subscription.close()
             throw error
         }
-        // Beside following, not before it (four round trips): until it is done, the submitter's
-        // other jobs' messages also arrive and are ignored by id.
-        Task { try? await subscription.narrow(to: jobID) }
+        // Not waited for by the broker (no round trip): until it is done, the submitter's other jobs'
+        // messages also arrive and are ignored by id. A refused bind ends the consumer with the
+        // broker's error, which the follower reports.
+        try? await subscription.narrow(to: jobID)
         return (jobID, JobFollower(client: self, jobID: jobID, submitter: settings.user, subscription: subscription))
     }
 }

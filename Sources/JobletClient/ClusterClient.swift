@@ -14,8 +14,9 @@ public final class ClusterClient: Sendable {
     public let connection: AMQPConnection
     let channel: AMQPChannel
     let rpc: RPCClient
-    /// Queues seen with a consumer: checked once per client, not before every call (a passive declare
-    /// of a quorum queue is a round trip to its leader, a good part of a short `rnx run`).
+    /// Queues seen with a consumer (or known to have one: `submit`): checked once per client, not before
+    /// every call (a passive declare of a quorum queue is a round trip to its leader, a good part of a
+    /// short `rnx run`).
     private let consumedQueues = Mutex<Set<String>>([])
 
     private init(settings: ClientSettings, connection: AMQPConnection, channel: AMQPChannel, rpc: RPCClient) {
@@ -48,8 +49,10 @@ public final class ClusterClient: Sendable {
             )
         }
         do {
-            let channel = try await connection.openChannel()
-            let rpc = try await RPCClient(connection: connection)
+            // Not waited for: its first use (`requireDispatcher`'s passive check) waits and reports a failed open.
+            let channel = try await connection.openChannel(noWait: true)
+            // Direct reply-to cannot refuse a no-ack consumer: not waited for either.
+            let rpc = try await RPCClient(connection: connection, noWait: true)
             return ClusterClient(settings: settings, connection: connection, channel: channel, rpc: rpc)
         } catch let error as AMQPError {
             await connection.close()
@@ -135,6 +138,9 @@ public final class ClusterClient: Sendable {
         properties.userID = settings.user
         let body = try JSONCodec.encode(request)
         let delivery = try await call(routingKey: Topology.submitRoutingKey, body: body, properties: properties)
+        // The dispatcher consumes queries before submissions: one that answered a submission answers
+        // queries too, so the status at the job's end needs no check (a round trip) first.
+        consumedQueues.withLock { _ = $0.insert(Topology.rpcQueue) }
         let reply: SubmitReply
         do {
             reply = try JSONCodec.decode(SubmitReply.self, from: delivery.body, rejectUnknownKeys: false)

@@ -34,37 +34,51 @@ struct FollowSubscription {
     }
 
     /// Bound to `jobID`, or to all of the submitter's jobs when nil.
+    ///
+    /// Two broker round trips, the declare (for the queue's name) and the consume: the open, the qos
+    /// and the binds are only written, and the broker handles a channel's methods in order, so the
+    /// consume's answer says the binds were made before anything is submitted. A refused bind closes
+    /// the channel, which the consume then reports.
     private static func open(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
         do {
-            let channel = try await client.connection.openChannel()
-            try await channel.qos(prefetchCount: prefetch)
+            let channel = try await client.connection.openChannel(noWait: true)
+            try await channel.qos(prefetchCount: prefetch, noWait: true)
             let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
             for (exchange, key) in bindings.keys(jobID: jobID) {
-                try await channel.bindQueue(queue, exchange: exchange, routingKey: key)
+                try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
             }
             let consumer = try await channel.consume(queue: queue, exclusive: true)
             return FollowSubscription(channel: channel, queue: queue, consumer: consumer, bindings: bindings, boundBeforeJob: jobID == nil)
         } catch let error as AMQPError {
-            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(error.message)")
+            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(reason(error))")
         }
     }
 
-    /// From all of the submitter's jobs to `jobID` only: its keys are bound before the wide ones go,
-    /// so none of its messages can fall between.
+    /// What the broker said when it closed the channel (a bind refused shows in the call after it, so
+    /// the call's own name would mislead), else the error's message.
+    static func reason(_ error: AMQPError) -> String {
+        guard error.code == .channelClosed, let said = error.cause, !said.isEmpty else { return error.message }
+        return said
+    }
+
+    /// From all of the submitter's jobs to `jobID` only: its keys are bound before the wide ones go
+    /// (in that order on the channel), so none of its messages can fall between. Nothing is waited
+    /// for: a refused bind closes the channel, which ends the consumer with the broker's error.
     func narrow(to jobID: String) async throws {
         do {
             for (exchange, key) in bindings.keys(jobID: jobID) {
-                try await channel.bindQueue(queue, exchange: exchange, routingKey: key)
+                try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
             }
             for (exchange, key) in bindings.keys(jobID: nil) {
-                try await channel.unbindQueue(queue, exchange: exchange, routingKey: key)
+                try await channel.unbindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
             }
         } catch let error as AMQPError {
             throw JobletClientError(.broker, "cannot follow job \(jobID): \(error.message); reattach with: rnx logs -f \(jobID)")
         }
     }
 
+    /// Not waiting for the broker's close-ok: the caller goes on at once (rnx to close the connection).
     func close() async {
-        await channel.close()
+        await channel.close(noWait: true)
     }
 }

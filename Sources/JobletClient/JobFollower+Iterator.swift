@@ -10,6 +10,8 @@ extension JobFollower {
             case delivery(Delivery)
             case tick
             case consumerEnded(String?)
+            /// Ask the dispatcher again whether it recorded the announced end.
+            case endRecheck
         }
 
         private let client: ClusterClient
@@ -41,6 +43,7 @@ extension JobFollower {
         /// A live event said the job ended. Events on the topic come from whoever may publish there, so
         /// the end is taken from the dispatcher's record (which believes only the job's worker).
         private var endAnnounced = false
+        private var endRechecks = 0
 
         init(_ follower: JobFollower) {
             client = follower.client
@@ -145,11 +148,9 @@ extension JobFollower {
             case .delivery(let delivery):
                 take(delivery)
                 try await settle(delivery)
-                if endAnnounced, terminal == nil {
-                    try await refreshStatus()
-                    // Ended without a worker result (cancelled in queue, lost): what the store has is all.
-                    if let terminal, terminal.result == nil { try await fetchHistory() }
-                }
+                if endAnnounced, terminal == nil { try await recheckEnd() }
+            case .endRecheck:
+                if endAnnounced, terminal == nil { try await recheckEnd() }
             case .tick:
                 try await flushAck()
                 try await tick()
@@ -175,6 +176,22 @@ extension JobFollower {
             } catch let error as AMQPError {
                 throw lostBroker(error.message)
             }
+        }
+
+        /// The announced end from the dispatcher's record. It may not have recorded it yet (it reads the
+        /// same event): then ask again a few times soon (20, 40, 80 ms) rather than at the next tick.
+        private func recheckEnd() async throws {
+            try await refreshStatus()
+            // Ended without a worker result (cancelled in queue, lost): what the store has is all.
+            if let terminal, terminal.result == nil { try await fetchHistory() }
+            guard terminal == nil, endRechecks < 3, let continuation else { return }
+            endRechecks += 1
+            let delay = Duration.milliseconds(10 << endRechecks)
+            tasks.append(
+                Task {
+                    try? await Task.sleep(for: delay)
+                    continuation.yield(.endRecheck)
+                })
         }
 
         private func lostBroker(_ reason: String?) -> JobletClientError {

@@ -73,6 +73,29 @@ struct ClusterClientTests {
         }
     }
 
+    /// The follow queue's binds are not waited for one by one: the broker's refusal (bob's keys are
+    /// not alice's to bind) must still stop the follow with what the broker said, not a later step.
+    @Test func followingAnotherSubmittersJobIsRefusedWithTheBrokersReason() async throws {
+        let cluster = try await LocalCluster.shared()
+        try await cluster.withClient { client in
+            let jobID = "0123456789abcdef0123456789abcdef"
+            let error = await #expect(throws: JobletClientError.self) {
+                for try await _ in client.follow(jobID, submitter: cluster.bob.name) {}
+            }
+            #expect(error?.code == .broker, "\(String(describing: error))")
+            let message = error?.message ?? ""
+            #expect(message.hasPrefix("cannot follow jobs of \(cluster.bob.name): "), "\(message)")
+            #expect(message.contains("ACCESS_REFUSED") && message.contains("\(cluster.bob.name).\(jobID)"), "\(message)")
+            #expect(!message.contains("consuming"), "names the refused bind, not the consume that reported it: \(message)")
+
+            // The client goes on: its own jobs still run and are followed.
+            let (_, events) = try await client.submitAndFollow(JobRequest(command: ["sh", "-c", "echo ok"]))
+            let live = try await collect(events)
+            #expect(live.lines == [Line(stream: "stdout", text: "ok\n")])
+            #expect(live.outcome?.state == .completed)
+        }
+    }
+
     @Test func anUnknownJobIsAnErrorFromTheDispatcher() async throws {
         let cluster = try await LocalCluster.shared()
         try await cluster.withClient { client in
