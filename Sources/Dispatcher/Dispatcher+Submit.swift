@@ -56,10 +56,9 @@ extension Dispatcher {
             return try await duplicate(existing, submitter: submitter, messageID: messageID, on: channel)
         }
 
-        if let quota = config.submitterQuota, try await store.activeCount(submitter: submitter) >= quota {
-            throw DispatcherError(
-                .quotaExceeded, "\(submitter) already has \(quota) queued or running jobs (the quota); wait for some to finish or cancel them")
-        }
+        // Held from the quota check until the job is stored (or not): see `reserveQuota`.
+        var reservation = try await reserveQuota(submitter: submitter)
+        defer { reservation?.release() }
 
         let route = try Matchmaker.route(request, workers: registry.live(now: Clock.now))
         var message = JobMessage(
@@ -70,7 +69,11 @@ extension Dispatcher {
         let newJob = NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID)
         routing.withLock { _ = $0.insert(message.jobID) }
         defer { routing.withLock { _ = $0.remove(message.jobID) } }
-        guard try await store.insert(newJob) else {
+        let stored = try await store.insert(newJob)
+        // Stored (or a duplicate): the store counts it from now on.
+        reservation?.release()
+        reservation = nil
+        guard stored else {
             // A redelivered copy of this submission was stored meanwhile (submissions run concurrently).
             guard let messageID, let existing = try await store.submission(submitter: submitter, messageID: messageID) else {
                 throw DispatcherError(.io, "the submission key of \(submitter) is taken but names no job; try again")
@@ -91,6 +94,24 @@ extension Dispatcher {
         return SubmitReply(
             status: .accepted, jobID: message.jobID, queue: route.queue, runtimeID: route.runtime?.id,
             duplicate: false)
+    }
+
+    /// Checks `submitter_quota` for one more job; the pass keeps the next submission of `submitter`
+    /// from checking until this one is stored (or not). Nil without a quota.
+    private func reserveQuota(submitter: String) async throws -> QuotaPass? {
+        guard let quota = config.submitterQuota else { return nil }
+        let pass = await quotaGate.enter(submitter: submitter)
+        let active: Int
+        do { active = try await store.activeCount(submitter: submitter) } catch {
+            pass.release()
+            throw error
+        }
+        guard active < quota else {
+            pass.release()
+            throw DispatcherError(
+                .quotaExceeded, "\(submitter) already has \(quota) queued or running jobs (the quota); wait for some to finish or cancel them")
+        }
+        return pass
     }
 
     /// The reply to a submission whose message id was seen before: its job, routed now if a dispatcher

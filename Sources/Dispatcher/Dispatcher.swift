@@ -25,6 +25,8 @@ public final class Dispatcher: Sendable {
     /// Jobs a submission handler is storing and routing right now (submissions run concurrently): a
     /// duplicate of one is answered but must not route it a second time.
     let routing = Mutex<Set<String>>([])
+    /// One submission per submitter between its quota check and its insert.
+    let quotaGate = QuotaGate()
     /// Runtime orders sent to workers to converge on the desired runtimes (Dispatcher+Converge).
     public let rollouts = RuntimeRollouts()
 

@@ -130,5 +130,24 @@ extension DispatcherClusterTests {
             _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
             await carol.close()
         }
+
+        @Test("a burst of submissions handled concurrently still gets exactly the quota accepted")
+        func concurrentSubmissionsDoNotOvershootTheQuota() async throws {
+            let harness = try await DispatcherHarness(extraArguments: ["--submitter-quota", "3"])
+            defer { harness.terminate() }
+            let language = try await harness.advertiseFakeWorker().language
+            let dave = try await BrokerUserClient(user: "dave-" + JobID.short(JobID.generate()), harness: harness)
+            let request = JobRequest(command: ["sleep", "60"], runtime: "\(language):1")
+            let replies = try await withThrowingTaskGroup(of: SubmitReply.self) { group in
+                for _ in 0..<16 { group.addTask { try await dave.submit(request) } }
+                return try await group.reduce(into: [SubmitReply]()) { $0.append($1) }
+            }
+            #expect(replies.filter { $0.status == .accepted }.count == 3)
+            #expect(replies.filter { $0.error?.code == "quota_exceeded" }.count == 13)
+            let listed = try await harness.query(RPCRequest(method: .list, submitter: dave.user)).jobs ?? []
+            #expect(listed.count == 3)
+            _ = try await harness.channel.purgeQueue(Topology.jobQueue(runtimeID: "\(language)-1", arch: "x86_64"))
+            await dave.close()
+        }
     }
 }
