@@ -136,8 +136,7 @@ extension Dispatcher {
             do {
                 chunks.append((try LogChunk(delivery: delivery), sender))
             } catch {
-                let reason = (error as? PoisonMessage)?.reason ?? "\(error)"
-                logger.warning("malformed \(message.name) ignored", metadata: ["reason": "\(reason)", "key": "\(delivery.routingKey)"])
+                ignore(message, delivery, error)
             }
         }
         do {

@@ -59,8 +59,13 @@ extension Dispatcher {
         do {
             try await body(sender)
         } catch let poison as PoisonMessage {
-            logger.warning("malformed \(message.name) ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
+            ignore(message, delivery, poison)
         }
         try await channel.ack(delivery)
+    }
+
+    /// A malformed message from a worker: logged and settled by the caller, never sent round again.
+    func ignore(_ message: WorkerMessage, _ delivery: Delivery, _ poison: PoisonMessage) {
+        logger.warning("malformed \(message.name) ignored", metadata: ["reason": "\(poison.reason)", "key": "\(delivery.routingKey)"])
     }
 }
