@@ -41,7 +41,11 @@ public final class DispatcherService: Service, Sendable {
         let consumers: [(queue: String, prefetch: UInt16, handling: Handling)] = [
             // Submissions overlap their store writes and confirm waits (Dispatcher.routing keeps a duplicate
             // from routing its original twice).
-            (Topology.submitQueue, 32, .concurrent { try await dispatcher.handleSubmission($0, on: $1) }),
+            // Bodies of up to 32 MiB in hand at once: a few maximal uploads, or 32 small submissions.
+            (
+                Topology.submitQueue, 32,
+                .concurrent({ try await dispatcher.handleSubmission($0, on: $1) }, budget: ByteBudget(limit: 32 << 20))
+            ),
             // Events are stored a batch per transaction: the worker's two events of every job.
             (DispatcherQueues.events, 200, .batch { try await dispatcher.handleEvents($0, on: $1) }),
             (advertQueue, 100, .each { try await dispatcher.handleAdvert($0, on: $1) }),
@@ -99,7 +103,8 @@ public final class DispatcherService: Service, Sendable {
     /// queue's prefetch lets in), or a batch (what one read brought) at a time.
     enum Handling: Sendable {
         case each(@Sendable (Delivery, AMQPChannel) async throws -> Void)
-        case concurrent(@Sendable (Delivery, AMQPChannel) async throws -> Void)
+        /// As many at once as the prefetch lets in and the bodies fit in the budget.
+        case concurrent(@Sendable (Delivery, AMQPChannel) async throws -> Void, budget: ByteBudget)
         /// The handler settles every delivery of the batch, also when it throws.
         case batch(@Sendable ([Delivery], AMQPChannel) async throws -> Void)
     }
@@ -129,12 +134,17 @@ public final class DispatcherService: Service, Sendable {
                         if stopping.load(ordering: .sequentiallyConsistent) { break }
                         try await inHand { try await handle(delivery, with: handler, queue: queue, on: channel) }
                     }
-                case .concurrent(let handler):
+                case .concurrent(let handler, let budget):
                     for delivery in batch {
                         if stopping.load(ordering: .sequentiallyConsistent) { break }
+                        let bytes = delivery.body.count
+                        await budget.acquire(bytes)
                         inFlight.add(1, ordering: .sequentiallyConsistent)
                         group.addTask {
-                            defer { self.inFlight.subtract(1, ordering: .sequentiallyConsistent) }
+                            defer {
+                                budget.release(bytes)
+                                self.inFlight.subtract(1, ordering: .sequentiallyConsistent)
+                            }
                             try await self.handle(delivery, with: handler, queue: queue, on: channel)
                         }
                     }
