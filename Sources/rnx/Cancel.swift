@@ -4,6 +4,7 @@ import JobletCore
 /// `rnx cancel ID`: stop a queued or running job.
 struct Cancel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "cancel",
         abstract: "Cancel a queued or running job.",
         discussion: """
             A queued job is cancelled at once; a running one is killed by its worker (its result is \

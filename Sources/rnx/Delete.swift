@@ -4,6 +4,7 @@ import JobletCore
 /// `rnx delete ID`: remove a finished job and its logs from the store.
 struct Delete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "delete",
         abstract: "Delete a finished job and its logs.",
         discussion: """
             Only jobs in a terminal state can be deleted; cancel a running one first.

@@ -4,6 +4,7 @@ import JobletCore
 /// `rnx list`: jobs, newest first.
 struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List jobs, newest first.",
         discussion: """
             Examples:

@@ -5,6 +5,7 @@ import JobletCore
 /// `rnx logs ID [-f]`: a job's output from the dispatcher's store, optionally followed live.
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "logs",
         abstract: "Print a job's output; -f follows it live until the job ends.",
         discussion: """
             stdout goes to stdout, stderr to stderr. With --json every chunk is one JSON line \

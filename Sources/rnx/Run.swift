@@ -5,6 +5,7 @@ import JobletCore
 /// `rnx run`: submit, stream the job's output live, exit with its exit code.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run a job: submit it, follow its output live and exit with its exit code.",
         discussion: """
             stdout goes to stdout and stderr to stderr. Exit status: the job's own code (128+n when a \

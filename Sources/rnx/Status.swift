@@ -5,6 +5,7 @@ import JobletMessaging
 /// `rnx status ID`: everything the dispatcher knows about one job.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show a job's state, result and history.",
         discussion: """
             ID may be a unique prefix of the job id.

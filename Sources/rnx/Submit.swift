@@ -5,6 +5,7 @@ import JobletCore
 /// `rnx submit`: enqueue a job and print its id (or wait for its result).
 struct Submit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "submit",
         abstract: "Submit a job and print its id.",
         discussion: """
             Examples:

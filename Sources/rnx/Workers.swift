@@ -5,6 +5,7 @@ import JobletMessaging
 /// `rnx workers [list|drain|resume]`: the live fleet, and taking workers out of scheduling.
 struct Workers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "workers",
         abstract: "List the workers; drain or resume one (admins).",
         discussion: """
             Examples:
