@@ -8,7 +8,8 @@ extension Dispatcher {
     /// store in one transaction (duplicates and stale events change nothing), then acked. Believed only
     /// from the worker that holds the job (docs/SECURITY.md); the dispatcher's own `cancelled` events
     /// come back here too and were recorded when published. Should the store fail, the events not yet
-    /// settled go back to the queue and the error is thrown.
+    /// settled go back to the queue and the error is thrown. A terminal event that `impliesRunning` counts
+    /// as that `running` and itself (`JobStore.apply`).
     public func handleEvents(_ deliveries: [Delivery], on channel: AMQPChannel) async throws {
         var accepted: [(delivery: Delivery, item: WorkerEvent)] = []
         for delivery in deliveries {

@@ -52,6 +52,36 @@ struct EventBatchTests {
         #expect(try await store.record(jobID: jobID)?.attempts == 1)
     }
 
+    @Test("an end that implies its running starts and ends the attempt, also after another worker's attempt")
+    func endImplyingItsRunning() async throws {
+        let lostStart = WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1000.5, workerID: "w1", attempt: 1), worker: "w1")
+        let end = WorkerEvent(
+            event: JobEvent(jobID: jobID, state: .completed, time: 1002, workerID: "w2", attempt: 2, result: result("w2"), impliesRunning: true),
+            worker: "w2")
+        // Without the flag the same end is refused: w2 never said it runs the job.
+        var plain = end
+        plain.event.impliesRunning = nil
+        #expect(try await apply([lostStart, plain]).last.map { if case .refused = $0 { true } else { false } } == true)
+
+        #expect(try await apply([end, end]) == [.applied, .unchanged])
+        let record = try #require(try await store.record(jobID: jobID))
+        #expect(record.state == .completed)
+        #expect(record.workerID == "w2")
+        #expect(record.attempts == 2)
+        #expect(record.startedAt == 1001)
+        #expect(record.history.map(\.state) == [.queued, .running, .running, .completed])
+    }
+
+    @Test("an end implying a running names its sender like any event, and a refused start refuses the end")
+    func impliedRunningOfAnotherWorkerIsRefused() async throws {
+        let forged = WorkerEvent(
+            event: JobEvent(jobID: jobID, state: .completed, time: 1002, workerID: "w1", attempt: 1, result: result("w1"), impliesRunning: true),
+            worker: "mallory")
+        guard case .refused(let reason) = try await apply([forged])[0] else { Issue.record("believed"); return }
+        #expect(reason.contains("sent by mallory"))
+        #expect(try await store.record(jobID: jobID)?.state == .queued)
+    }
+
     @Test("a worker's event naming another worker is refused before the store is touched")
     func forgedSenderIsRefused() async throws {
         let outcomes = try await apply([

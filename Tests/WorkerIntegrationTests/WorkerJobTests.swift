@@ -41,6 +41,27 @@ extension WorkerSuites {
             }
         }
 
+        @Test("a short silent job is reported by its end alone, which implies its running; others announce running")
+        func runningIsAnnouncedWhenItTellsSomething() async throws {
+            try await withWorker { probe, worker in
+                let silent = try await probe.submit(["true"])
+                let talking = try await probe.submit(["echo", "hi"])
+                let slow = try await probe.submit(["sleep", "0.5"])
+                let events = try await probe.jobEvents(for: [silent, talking, slow])
+
+                #expect(events.filter { $0.jobID == silent }.map(\.state) == [.completed])
+                let end = try #require(events.first { $0.jobID == silent })
+                #expect(end.impliesRunning == true)
+                #expect(end.impliedRunning?.workerID == worker.id)
+                #expect(end.impliedRunning?.time == end.result?.startedAt)
+                // Output and a run past the flush interval (0.1 s) both announce the start before the end.
+                for id in [talking, slow] {
+                    #expect(events.filter { $0.jobID == id }.map(\.state) == [.running, .completed])
+                    #expect(events.first { $0.jobID == id && $0.state.isTerminal }?.impliesRunning == nil)
+                }
+            }
+        }
+
         @Test("a missing command fails with the sandbox's message as reason and stderr")
         func commandNotFound() async throws {
             try await withWorker { probe, worker in

@@ -15,10 +15,14 @@ public struct JobEvent: Sendable, Equatable, Codable {
     public var reason: String?
     /// Present with the terminal states a worker reports after running the job; absent from `rejected`.
     public var result: JobResult?
+    /// True on the terminal event of an attempt that ended before its worker announced `running` (it
+    /// wrote nothing and ran less than one log flush interval): the event stands for that `running`
+    /// too, at `result.started_at`. Nil otherwise.
+    public var impliesRunning: Bool?
 
     public init(
         jobID: String, state: JobState, time: Double, workerID: String? = nil, attempt: Int? = nil,
-        reason: String? = nil, result: JobResult? = nil
+        reason: String? = nil, result: JobResult? = nil, impliesRunning: Bool = false
     ) {
         self.jobID = jobID
         self.state = state
@@ -27,9 +31,17 @@ public struct JobEvent: Sendable, Equatable, Codable {
         self.attempt = attempt
         self.reason = reason
         self.result = result
+        self.impliesRunning = impliesRunning ? true : nil
+    }
+
+    /// The `running` an `impliesRunning` terminal event stands for; nil for every other event.
+    public var impliedRunning: JobEvent? {
+        guard impliesRunning == true, state.isTerminal, let workerID else { return nil }
+        return JobEvent(jobID: jobID, state: .running, time: result?.startedAt ?? time, workerID: workerID, attempt: attempt)
     }
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", state, time, workerID = "worker_id", attempt, reason, result
+        case impliesRunning = "implies_running"
     }
 }

@@ -27,8 +27,16 @@ extension JobRunner {
             // The work dir goes after this returns, off the cooperative pool: see removeJobDirectory.
         }
         let startedAt = Clock.now
+        // `running` goes out before the first log chunk or after one flush interval, whichever comes
+        // first; a job that ends sooner is reported by its terminal event alone (RunningNotice).
+        let running = RunningNotice { [self] in
+            try startPublish(
+                JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt),
+                submitter: message.submitter)
+        }
         let streamer = LogStreamer(
-            jobID: jobID, submitter: message.submitter, channel: publishChannel, chunkBytes: Int(config.logChunkBytes.bytes), logger: logger)
+            jobID: jobID, submitter: message.submitter, channel: publishChannel, chunkBytes: Int(config.logChunkBytes.bytes),
+            running: running, logger: logger)
 
         // Setup failures are the job's fault or the host's; either way the attempt ends as `failed`.
         let process: SandboxProcess
@@ -72,11 +80,8 @@ extension JobRunner {
         } catch {
             let reason = Self.describe(error)
             logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
-            // The attempt did start here: `running` makes this worker the job's holder, whose result
-            // alone the dispatcher believes (without it the job stayed `queued` for good).
-            _ = try? startPublish(
-                JobEvent(jobID: jobID, state: .running, time: startedAt, workerID: workerID, attempt: attempt),
-                submitter: message.submitter)
+            // The attempt did start here: the reason's chunk announces `running`, which makes this
+            // worker the job's holder, whose result alone the dispatcher believes.
             await streamer.append(stream: "stderr", bytes: Array((reason + "\n").utf8))
             await streamer.drain()
             let result = JobResult(
@@ -88,31 +93,16 @@ extension JobRunner {
             await finish(
                 JobEvent(
                     jobID: jobID, state: .failed, time: Clock.now, workerID: workerID, attempt: attempt,
-                    reason: result.reason, result: result), submitter: message.submitter, delivery: work.delivery)
+                    reason: result.reason, result: result, impliesRunning: running.endUnannounced()),
+                submitter: message.submitter, delivery: work.delivery)
             return
         }
         handle.attach(process: process, cgroup: cgroup)
         await state.recordStarted(latencyMs: (ContinuousClock.now - work.receivedAt).fractionalMilliseconds)
 
-        // `running` goes out now, ahead of any log chunk or result on this channel; its confirm is
-        // awaited beside the job rather than before it is supervised (one broker round trip less).
-        let running = Result {
-            try startPublish(
-                JobEvent(jobID: jobID, state: .running, time: Clock.now, workerID: workerID, attempt: attempt),
-                submitter: message.submitter)
-        }
-        async let runningConfirmed: Void = {
-            do {
-                try await running.get().confirmed()
-            } catch {
-                // Nobody knows it runs; the delivery will come back. Stop it rather than run it twice.
-                logger.warning("could not publish running; stopping the job", metadata: ["job": "\(jobID)", "error": "\(error)"])
-                handle.stop(.connectionLost)
-            }
-        }()
-
-        let status = await superviseRun(process, streamer: streamer, timeout: limits.limits.timeout, handle: handle)
-        await runningConfirmed
+        let status = await superviseRun(
+            process, streamer: streamer, running: running, timeout: limits.limits.timeout, handle: handle)
+        await checkRunning(running, handle: handle)
         let droppedOutput = process.droppedOutputBytes
         if droppedOutput > 0 {
             await streamer.appendTruncationNote(dropped: droppedOutput, limit: limits.limits.output)
@@ -169,7 +159,18 @@ extension JobRunner {
         await finish(
             JobEvent(
                 jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
-                reason: reason, result: result), submitter: message.submitter, delivery: work.delivery)
+                reason: reason, result: result, impliesRunning: running.endUnannounced()),
+            submitter: message.submitter, delivery: work.delivery)
+    }
+
+    /// Stops the job when its announced `running` was not confirmed: nobody knows it runs and the
+    /// delivery will come back, so it must not run on (twice).
+    private func checkRunning(_ running: RunningNotice, handle: JobHandle) async {
+        do { try await running.confirmed() } catch {
+            guard handle.stopReason == nil else { return }
+            logger.warning("could not publish running; stopping the job", metadata: ["job": "\(handle.jobID)", "error": "\(error)"])
+            handle.stop(.connectionLost)
+        }
     }
 
     /// Publishes the terminal event and acks only once the broker confirmed it.
@@ -187,7 +188,7 @@ extension JobRunner {
 
     /// Streams output while waiting for the exit, enforcing the timeout; returns after every byte is published.
     private func superviseRun(
-        _ process: SandboxProcess, streamer: LogStreamer, timeout: JobDuration?,
+        _ process: SandboxProcess, streamer: LogStreamer, running: RunningNotice, timeout: JobDuration?,
         handle: JobHandle
     ) async -> ExitStatus {
         let interval = Duration.milliseconds(Int64(config.logFlushInterval.seconds * 1000))
@@ -206,11 +207,13 @@ extension JobRunner {
                 return .outputDone
             }
             group.addTask { .exited(await process.wait()) }
-            // Flush ticker and timeout; the timer ends when the group is cancelled (the job exited
-            // and its output is drained).
+            // Flush ticker, `running` after the first interval, and timeout; the timer ends when the
+            // group is cancelled (the job exited and its output is drained).
             group.addTask {
                 let deadline = timeout.map { ContinuousClock.now + .milliseconds(Int64($0.seconds * 1000)) }
                 for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
+                    running.announce()
+                    await checkRunning(running, handle: handle)
                     await streamer.flushIfDue(interval: interval)
                     if let deadline, ContinuousClock.now >= deadline, handle.stopReason == nil {
                         handle.stop(.timedOut)

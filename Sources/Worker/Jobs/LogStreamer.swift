@@ -7,13 +7,14 @@ import Logging
 /// coalesced up to `chunkBytes` or `flushInterval`. Up to `window` chunks await their confirms at
 /// once (pipelined on the channel, in order); beyond that the reader waits, so a slow broker slows
 /// the reader and, through the sandbox's bounded pipe buffer, the job itself. `drain()` waits for
-/// every confirm.
+/// every confirm. The job's `running` goes out before its first chunk (`RunningNotice`).
 actor LogStreamer {
     private let jobID: String
     /// Leads the chunks' routing key, so only the submitter (and readers) can follow them.
     private let submitter: String
     private let channel: AMQPChannel
     private let chunkBytes: Int
+    private let running: RunningNotice
     private let logger: Logger
 
     private var stream: String = "stdout"
@@ -32,11 +33,12 @@ actor LogStreamer {
     /// How many chunks may await confirms at once: memory per job stays within window × chunkBytes.
     static let window = 8
 
-    init(jobID: String, submitter: String, channel: AMQPChannel, chunkBytes: Int, logger: Logger) {
+    init(jobID: String, submitter: String, channel: AMQPChannel, chunkBytes: Int, running: RunningNotice, logger: Logger) {
         self.jobID = jobID
         self.submitter = submitter
         self.channel = channel
         self.chunkBytes = chunkBytes
+        self.running = running
         self.logger = logger
     }
 
@@ -71,6 +73,8 @@ actor LogStreamer {
         nextSeq += 1
         buffer.removeAll(keepingCapacity: true)
         bufferedSince = nil
+        // Chunks are believed from the job's holder: its `running` comes first.
+        running.announce()
         do {
             unconfirmed.append(
                 channel.startPublish(
