@@ -52,20 +52,26 @@ extension Dispatcher {
         try request.validate(maxUploadBytes: Int(config.maxUpload.bytes))
         let messageID = delivery.properties.messageID.flatMap { $0.isEmpty ? nil : $0 }
 
-        if let messageID, let existing = try await store.submission(submitter: submitter, messageID: messageID) {
+        // A repeated key is found when the job is stored (INSERT OR IGNORE), which spares every new
+        // submission a read of the store; one refused before that is looked up then, so it is answered
+        // as the duplicate it is rather than judged again (quota, volumes and fleet may have changed).
+        var reservation: QuotaPass?
+        defer { reservation?.release() }
+        let route: Route
+        var message: JobMessage
+        do {
+            // Held from the quota check until the job is stored (or not): see `reserveQuota`.
+            reservation = try await reserveQuota(submitter: submitter)
+            route = try Matchmaker.route(request, workers: registry.live(now: Clock.now))
+            message = JobMessage(
+                jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
+                submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
+            message.volumes = try await resolveVolumes(request.volumes, submitter: submitter)
+            try await checkNetwork(request.jobNetwork, submitter: submitter)
+        } catch let refusal as DispatcherError {
+            guard let messageID, let existing = try await store.submission(submitter: submitter, messageID: messageID) else { throw refusal }
             return try await duplicate(existing, submitter: submitter, messageID: messageID, on: channel)
         }
-
-        // Held from the quota check until the job is stored (or not): see `reserveQuota`.
-        var reservation = try await reserveQuota(submitter: submitter)
-        defer { reservation?.release() }
-
-        let route = try Matchmaker.route(request, workers: registry.live(now: Clock.now))
-        var message = JobMessage(
-            jobID: JobID.generate(), runtimeID: route.runtime?.id, request: request,
-            submitter: submitter, submittedAt: Clock.now, maxAttempts: config.maxAttempts)
-        message.volumes = try await resolveVolumes(request.volumes, submitter: submitter)
-        try await checkNetwork(request.jobNetwork, submitter: submitter)
         let newJob = NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID)
         routing.withLock { _ = $0.insert(message.jobID) }
         defer { routing.withLock { _ = $0.remove(message.jobID) } }

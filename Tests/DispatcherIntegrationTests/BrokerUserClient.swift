@@ -19,8 +19,8 @@ final class BrokerUserClient: @unchecked Sendable {
         rpc = try await RPCClient(connection: connection)
     }
 
-    func submit(_ request: JobRequest) async throws -> SubmitReply {
-        var properties = Envelope.properties(type: MessageType.jobRequest, messageID: JobID.generate())
+    func submit(_ request: JobRequest, messageID: String = JobID.generate()) async throws -> SubmitReply {
+        var properties = Envelope.properties(type: MessageType.jobRequest, messageID: messageID)
         properties.userID = user
         let reply = try await rpc.call(
             exchange: Topology.apiExchange, routingKey: Topology.submitRoutingKey, body: try JSONCodec.encode(request),

@@ -107,7 +107,8 @@ extension DispatcherClusterTests {
             let carol = try await BrokerUserClient(user: "carol-" + JobID.short(JobID.generate()), harness: harness)
             let request = JobRequest(command: ["sleep", "60"], runtime: "\(language):1")
 
-            let first = try await carol.submit(request)
+            let firstKey = JobID.generate()
+            let first = try await carol.submit(request, messageID: firstKey)
             let second = try await carol.submit(request)
             #expect(first.status == .accepted)
             #expect(second.status == .accepted)
@@ -116,6 +117,11 @@ extension DispatcherClusterTests {
             #expect(third.jobID == nil)
             #expect(third.error?.code == "quota_exceeded")
             #expect(third.error?.message == "\(carol.user) already has 2 queued or running jobs (the quota); wait for some to finish or cancel them")
+            // A repeat of an accepted submission (same message_id) is its duplicate, quota or not.
+            let repeated = try await carol.submit(request, messageID: firstKey)
+            #expect(repeated.status == .accepted)
+            #expect(repeated.duplicate == true)
+            #expect(repeated.jobID == first.jobID)
 
             // The quota is per submitter: the harness's user is not affected by carol's jobs.
             #expect(try await harness.submit(request).status == .accepted)
