@@ -9,6 +9,7 @@ import JobletPackages
 import JobletMessaging
 import Logging
 import SystemCalls
+import Synchronization
 
 extension JobRunner {
     /// Prepares the sandbox, runs it to the end and reports; always removes the cgroup (`run` then the work dir).
@@ -55,12 +56,6 @@ extension JobRunner {
             }
             let cache = await packageCache(for: message, runtime: runtime)
             let volumes = try await prepareVolumes(message.volumes ?? [], cache: cache, jobID: jobID, user: handle.user)
-            if let cgroups {
-                let resources = limits.resourceLimits
-                cgroup = try await BlockingExecutor.shared.run {
-                    try cgroups.createJobCgroup(jobID: jobID, limits: resources, ioPath: workDirectory)
-                }
-            }
             var plan = SandboxPlan(
                 jobID: jobID, argv: message.request.command,
                 environment: packageCacheEnvironment(
@@ -72,11 +67,23 @@ extension JobRunner {
             plan.runtimeMounts = runtime?.mounts ?? []
             plan.volumes = volumes
             plan.tmpDirectory = disk.disk?.tmpDirectory
-            plan.cgroup = cgroup
             plan.network = network.lease
             plan.outputLimit = limits.limits.output?.bytes
-            let sandboxPlan = plan
-            process = try await BlockingExecutor.shared.run { [self] in try spawn(sandboxPlan, stagedFor: jobID) }
+            // The cgroup and the spawn in one trip to the blocking executor (each trip is two thread
+            // switches); the cgroup is handed out even when the spawn fails, so the defer removes it.
+            let unspawned = plan
+            let resources = limits.resourceLimits
+            let jobCgroup = Mutex<JobCgroup?>(nil)
+            defer { cgroup = jobCgroup.withLock { $0 } }
+            process = try await BlockingExecutor.shared.run { [self, cgroups] in
+                var plan = unspawned
+                if let cgroups {
+                    let created = try cgroups.createJobCgroup(jobID: jobID, limits: resources, ioPath: workDirectory)
+                    jobCgroup.withLock { $0 = created }
+                    plan.cgroup = created
+                }
+                return try spawn(plan, stagedFor: jobID)
+            }
         } catch {
             let reason = Self.describe(error)
             logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
