@@ -252,7 +252,15 @@ extension WorkerSuites {
                     ids.append(try await probe.submit(["true"], network: index % 2 == 0 ? "bridge" : "net\(index % 5)"))
                 }
                 let cancelled = try await probe.submit(["sleep", "600"], network: "held")
-                let results = try await probe.finish(ids)
+                // Every `true` ended and the sleeper runs (a cancel sent before its worker took it would be
+                // dropped there, as a cancel of a queued job is): one collection, the probe's queue drains.
+                var events: [JobEvent] = []
+                _ = try await probe.collect(probe.events, timeout: .seconds(120)) { deliveries in
+                    events = deliveries.compactMap { try? JSONCodec.decode(JobEvent.self, from: $0.body) }
+                    let ended = Set(events.filter { $0.state.isTerminal }.map(\.jobID))
+                    return ended.isSuperset(of: ids) && events.contains { $0.jobID == cancelled && $0.state == .running }
+                }
+                let completed = Set(events.filter { $0.state == .completed }.map(\.jobID)).intersection(ids)
                 try await probe.control(ControlCommand(command: .cancel, jobID: cancelled), workerID: setup.worker.id)
                 let end = try await probe.finish([cancelled])
                 // A job's network goes after its result is published and acked: wait for that, boundedly.
@@ -270,8 +278,8 @@ extension WorkerSuites {
                 await setup.close()
 
                 #expect(
-                    results.values.filter { $0.event.state == .completed }.count == 100,
-                    "\(results.values.filter { $0.event.state != .completed }.map { $0.event.reason ?? "" }.prefix(3))")
+                    completed.count == 100,
+                    "\(events.filter { $0.state.isTerminal && $0.state != .completed }.map { $0.reason ?? "" }.prefix(3))")
                 #expect(end[cancelled]?.event.state == .cancelled)
                 #expect(veths.isEmpty, "\(veths)")
                 #expect(bridges.count == 1, "\(bridges)")
