@@ -25,6 +25,14 @@ public final class PublishReceipt: Sendable {
         }
     }
 
+    /// The broker's answer if it came already; nil while the confirm is awaited. Never waits.
+    public var outcome: Result<Void, AMQPError>? {
+        state.withLock { state in
+            guard case .done(let result) = state else { return nil }
+            return result
+        }
+    }
+
     /// Records the outcome once and resumes a waiter, if any.
     func complete(_ result: Result<Void, AMQPError>) {
         let waiter: UnsafeContinuation<Void, any Error>?? = state.withLock { state in

@@ -27,7 +27,10 @@ struct RunningNoticeTests {
     @Test("announced once however often it is asked; the end then implies nothing")
     func announcedOnce() async {
         let (running, calls) = notice()
+        #expect(running.failure == nil)
         running.announce()
+        // Known at once, without waiting for a confirm: the flush tick stops the job on it.
+        #expect(running.failure is ChannelGone)
         running.announce()
         #expect(calls.value == 1)
         #expect(running.endUnannounced() == false)

@@ -9,7 +9,6 @@ import JobletPackages
 import JobletMessaging
 import Logging
 import SystemCalls
-import Synchronization
 
 extension JobRunner {
     /// Prepares the sandbox, runs it to the end and reports; always removes the cgroup (`run` then the work dir).
@@ -70,20 +69,17 @@ extension JobRunner {
             plan.network = network.lease
             plan.outputLimit = limits.limits.output?.bytes
             // The cgroup and the spawn in one trip to the blocking executor (each trip is two thread
-            // switches); the cgroup is handed out even when the spawn fails, so the defer removes it.
+            // switches); the cgroup comes back even when the spawn fails, so the defer removes it.
             let unspawned = plan
             let resources = limits.resourceLimits
-            let jobCgroup = Mutex<JobCgroup?>(nil)
-            defer { cgroup = jobCgroup.withLock { $0 } }
-            process = try await BlockingExecutor.shared.run { [self, cgroups] in
+            let (created, spawned) = try await BlockingExecutor.shared.run { [self, cgroups] in
+                let created = try cgroups?.createJobCgroup(jobID: jobID, limits: resources, ioPath: workDirectory)
                 var plan = unspawned
-                if let cgroups {
-                    let created = try cgroups.createJobCgroup(jobID: jobID, limits: resources, ioPath: workDirectory)
-                    jobCgroup.withLock { $0 = created }
-                    plan.cgroup = created
-                }
-                return try spawn(plan, stagedFor: jobID)
+                plan.cgroup = created
+                return (created, Result { try spawn(plan, stagedFor: jobID) })
             }
+            cgroup = created
+            process = try spawned.get()
         } catch {
             let reason = Self.describe(error)
             logger.info("job failed before it started", metadata: ["job": "\(jobID)", "reason": "\(reason)"])
@@ -170,14 +166,17 @@ extension JobRunner {
             submitter: message.submitter, delivery: work.delivery)
     }
 
-    /// Stops the job when its announced `running` was not confirmed: nobody knows it runs and the
-    /// delivery will come back, so it must not run on (twice).
+    /// Waits for the confirm of an announced `running`; stops the job if it failed.
     private func checkRunning(_ running: RunningNotice, handle: JobHandle) async {
-        do { try await running.confirmed() } catch {
-            guard handle.stopReason == nil else { return }
-            logger.warning("could not publish running; stopping the job", metadata: ["job": "\(handle.jobID)", "error": "\(error)"])
-            handle.stop(.connectionLost)
-        }
+        do { try await running.confirmed() } catch { stopUnannounced(handle, error) }
+    }
+
+    /// A `running` that failed: nobody knows the job runs and the delivery will come back, so it must not
+    /// run on (twice).
+    private func stopUnannounced(_ handle: JobHandle, _ error: any Error) {
+        guard handle.stopReason == nil else { return }
+        logger.warning("could not publish running; stopping the job", metadata: ["job": "\(handle.jobID)", "error": "\(error)"])
+        handle.stop(.connectionLost)
     }
 
     /// Publishes the terminal event and acks only once the broker confirmed it.
@@ -219,8 +218,10 @@ extension JobRunner {
             group.addTask {
                 let deadline = timeout.map { ContinuousClock.now + .milliseconds(Int64($0.seconds * 1000)) }
                 for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
+                    // Never waits for the confirm here: a broker that withholds it must not hold up the
+                    // flush or the timeout (the end of the job waits for it, `checkRunning`).
                     running.announce()
-                    await checkRunning(running, handle: handle)
+                    if let error = running.failure { stopUnannounced(handle, error) }
                     await streamer.flushIfDue(interval: interval)
                     if let deadline, ContinuousClock.now >= deadline, handle.stopReason == nil {
                         handle.stop(.timedOut)

@@ -42,6 +42,18 @@ final class RunningNotice: Sendable {
         }
     }
 
+    /// Why `running` is known to have failed (refused, lost, or never handed to the channel), without
+    /// waiting for a confirm still to come; nil otherwise.
+    var failure: (any Error)? {
+        switch state.withLock({ state -> State in state }) {
+        case .pending, .superseded: return nil
+        case .published(let receipt):
+            guard case .failure(let error)? = receipt.outcome else { return nil }
+            return error
+        case .failed(let error): return error
+        }
+    }
+
     /// Called once the job ended and its output is drained: true when `running` never went out, so the
     /// terminal event must imply it. No `running` is published after this.
     func endUnannounced() -> Bool {
