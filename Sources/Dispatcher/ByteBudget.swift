@@ -13,6 +13,9 @@ final class ByteBudget: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
+    /// Acquisitions waiting for bytes to be released.
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     /// Waits until `bytes` fit (first come, first served) and takes them.
     func acquire(_ bytes: Int) async {
         await withCheckedContinuation { continuation in

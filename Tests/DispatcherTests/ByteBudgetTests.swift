@@ -18,6 +18,12 @@ struct BudgetWaiter {
     }
 
     var isAdmitted: Bool { flag.value.load(ordering: .sequentiallyConsistent) }
+
+    /// Returns once this acquisition was let in or `budget` has `count` waiting (this one among them):
+    /// decided either way, not merely slow to start.
+    func decided(_ budget: ByteBudget, waiting count: Int) async {
+        while !isAdmitted, budget.waitingCount < count { await Task.yield() }
+    }
     func admission() async { await task.value }
 }
 
@@ -28,7 +34,7 @@ struct BudgetWaiter {
         await budget.acquire(4)
         await budget.acquire(4)
         let third = BudgetWaiter(budget, 4)
-        try? await Task.sleep(for: .milliseconds(50))
+        await third.decided(budget, waiting: 1)
         #expect(!third.isAdmitted)
         budget.release(4)
         await third.admission()
@@ -39,7 +45,7 @@ struct BudgetWaiter {
         let budget = ByteBudget(limit: 10)
         await budget.acquire(50)
         let small = BudgetWaiter(budget, 1)
-        try? await Task.sleep(for: .milliseconds(50))
+        await small.decided(budget, waiting: 1)
         #expect(!small.isAdmitted)
         budget.release(50)
         await small.admission()
@@ -49,9 +55,9 @@ struct BudgetWaiter {
         let budget = ByteBudget(limit: 10)
         await budget.acquire(8)
         let large = BudgetWaiter(budget, 5)
-        try? await Task.sleep(for: .milliseconds(20))
+        await large.decided(budget, waiting: 1)
         let small = BudgetWaiter(budget, 1)
-        try? await Task.sleep(for: .milliseconds(50))
+        await small.decided(budget, waiting: 2)
         #expect(!large.isAdmitted)
         #expect(!small.isAdmitted, "a small message fit, but one waits before it")
         budget.release(8)
