@@ -72,6 +72,19 @@ struct EventBatchTests {
         #expect(record.history.map(\.state) == [.queued, .running, .running, .completed])
     }
 
+    @Test("only the end of a run implies a running: a rejection with the flag starts no attempt")
+    func aRejectionImpliesNoRunning() async throws {
+        let rejection = WorkerEvent(
+            event: JobEvent(jobID: jobID, state: .rejected, time: 1002, workerID: "w1", reason: "limits", impliesRunning: true),
+            worker: "w1")
+        #expect(try await apply([rejection]) == [.applied])
+        let record = try #require(try await store.record(jobID: jobID))
+        #expect(record.attempts == 0)
+        #expect(record.history.map(\.state) == [.queued, .rejected])
+        // An end without a result has no start to imply either.
+        #expect(JobEvent(jobID: jobID, state: .failed, time: 1, workerID: "w1", impliesRunning: true).impliedRunning == nil)
+    }
+
     @Test("an end implying a running names its sender like any event, and a refused start refuses the end")
     func impliedRunningOfAnotherWorkerIsRefused() async throws {
         let forged = WorkerEvent(

@@ -34,11 +34,14 @@ public struct JobEvent: Sendable, Equatable, Codable {
         self.impliesRunning = impliesRunning ? true : nil
     }
 
-    /// The `running` an `impliesRunning` terminal event stands for; nil for every other event.
+    /// The `running` an `impliesRunning` end of a run stands for; nil for every other event. Only the
+    /// states a worker reports with the result of a run imply one (not `rejected`, which never ran).
     public var impliedRunning: JobEvent? {
-        guard impliesRunning == true, state.isTerminal, let workerID else { return nil }
-        return JobEvent(jobID: jobID, state: .running, time: result?.startedAt ?? time, workerID: workerID, attempt: attempt)
+        guard impliesRunning == true, Self.endsOfARun.contains(state), let result, let workerID else { return nil }
+        return JobEvent(jobID: jobID, state: .running, time: result.startedAt, workerID: workerID, attempt: attempt)
     }
+
+    static let endsOfARun: Set<JobState> = [.completed, .failed, .cancelled, .timedOut]
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", state, time, workerID = "worker_id", attempt, reason, result
