@@ -29,26 +29,18 @@ struct BudgetWaiter {
 
 /// The bound on submission bytes in hand at once (DispatcherService's concurrent submissions).
 @Suite struct ByteBudgetTests {
-    @Test func whatFitsIsLetInAndTheRestWaitsForARelease() async {
+    /// What fits is let in and the rest waits for a release (4 + 4 of 10, then 4); a message larger than
+    /// the limit goes in alone and nothing joins it (50 of 10, then 1).
+    @Test(arguments: [(held: [4, 4], waiter: 4), (held: [50], waiter: 1)])
+    func whatDoesNotFitWaitsForARelease(held: [Int], waiter bytes: Int) async {
         let budget = ByteBudget(limit: 10)
-        await budget.acquire(4)
-        await budget.acquire(4)
-        let third = BudgetWaiter(budget, 4)
-        await third.decided(budget, waiting: 1)
-        #expect(!third.isAdmitted)
-        budget.release(4)
-        await third.admission()
-        #expect(third.isAdmitted)
-    }
-
-    @Test func aMessageLargerThanTheLimitGoesInAloneAndNothingJoinsIt() async {
-        let budget = ByteBudget(limit: 10)
-        await budget.acquire(50)
-        let small = BudgetWaiter(budget, 1)
-        await small.decided(budget, waiting: 1)
-        #expect(!small.isAdmitted)
-        budget.release(50)
-        await small.admission()
+        for bytes in held { await budget.acquire(bytes) }
+        let waiter = BudgetWaiter(budget, bytes)
+        await waiter.decided(budget, waiting: 1)
+        #expect(!waiter.isAdmitted)
+        if let last = held.last { budget.release(last) }
+        await waiter.admission()
+        #expect(waiter.isAdmitted)
     }
 
     @Test func aWaitingLargeMessageIsNotOvertakenBySmallOnes() async {
