@@ -24,6 +24,12 @@ public final class PrivateBroker: Sendable {
         _ = try await BrokerScript.run(["start", "--name", name, "--port", String(port)])
     }
 
+    /// Runs rabbitmqctl against the node, e.g. `["set_vm_memory_high_watermark", "0"]`; returns its output.
+    @discardableResult
+    public func ctl(_ arguments: [String]) async throws -> String {
+        try await BrokerScript.run(["ctl", "--name", name, "--"] + arguments)
+    }
+
     /// Stops the node and removes its data directory.
     public func destroy() async throws {
         _ = try await BrokerScript.run(["stop", "--name", name])

@@ -213,21 +213,26 @@ extension JobRunner {
                 return .outputDone
             }
             group.addTask { .exited(await process.wait()) }
-            // Flush ticker, `running` after the first interval, and timeout; the timer ends when the
-            // group is cancelled (the job exited and its output is drained).
+            // Flush ticker and `running` after the first interval; it ends when the group is cancelled
+            // (the job exited and its output is drained).
             group.addTask {
-                let deadline = timeout.map { ContinuousClock.now + .milliseconds(Int64($0.seconds * 1000)) }
                 for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
                     // Never waits for the confirm here: a broker that withholds it must not hold up the
-                    // flush or the timeout (the end of the job waits for it, `checkRunning`).
+                    // flush (the end of the job waits for it, `checkRunning`).
                     running.announce()
                     if let error = running.failure { stopUnannounced(handle, error) }
                     await streamer.flushIfDue(interval: interval)
-                    if let deadline, ContinuousClock.now >= deadline, handle.stopReason == nil {
-                        handle.stop(.timedOut)
-                    }
                 }
                 return .timerDone
+            }
+            // The timeout in a task of its own: a flush waits for the broker's confirms once a window
+            // of chunks is out, and a stalled broker must not let the job run past its limit.
+            if let timeout {
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(Int64(timeout.seconds * 1000)))
+                    if !Task.isCancelled, handle.stopReason == nil { handle.stop(.timedOut) }
+                    return .timerDone
+                }
             }
             var status: ExitStatus = .exited(-1)
             var exited = false
