@@ -160,7 +160,9 @@ let package = Package(
                 "Worker", "AMQP", "JobletCore", "JobletPackages", "TestSupport",
                 "joblet-init",
             ]),
-        .testTarget(name: "DispatcherTests", dependencies: ["Dispatcher", "JobletCore", "TestSupport"]),
+        .testTarget(
+            name: "DispatcherTests",
+            dependencies: ["Dispatcher", "JobletCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DispatcherIntegrationTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),
         .testTarget(name: "JobletClientIntegrationTests", dependencies: ["JobletClient", "JobletCore", "TestSupport"]),

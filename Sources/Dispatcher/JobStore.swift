@@ -21,6 +21,10 @@ public final class JobStore: Sendable {
         configuration.busyMode = .timeout(10)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets NORMAL with WAL, where a commit reaches the disk only at the next checkpoint: a
+            // power loss could then drop a submission whose request was already acked. FULL syncs the
+            // WAL on every commit (the writer's connection is the one that commits).
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             // Synchronous: an initializer cannot await, and this runs once at startup before any handler.
             try JobStore.migrator.migrate(pool)
         } catch {
