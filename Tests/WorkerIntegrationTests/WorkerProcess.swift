@@ -85,6 +85,7 @@ final class WorkerProcess: @unchecked Sendable {
             if await waitForExit(timeout: .seconds(20)) == nil { signal(SIGKILL); _ = await waitForExit() }
         }
         TestMounts.unmountAll(under: directory)  // job disks of a worker that did not stop gracefully
+        TestCgroups.removeWorker(id)
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
