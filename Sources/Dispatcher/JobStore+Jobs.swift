@@ -29,7 +29,7 @@ extension JobStore {
         let request = try JobStore.text(message.request)
         let command = try JobStore.text(message.request.command)
         let historyText = try JobStore.text(history)
-        return try await write { db in
+        return try await groupWrite { db in
             if let messageID = job.messageID {
                 try db.execute(
                     cached: "INSERT OR IGNORE INTO submissions (submitter, message_id, job_id) VALUES (?, ?, ?)",
@@ -54,7 +54,10 @@ extension JobStore {
 
     /// Records that the job's message was confirmed by the broker.
     public func markRouted(jobID: String) async throws {
-        try await write { db in try db.execute(cached: "UPDATE jobs SET routed = 1 WHERE id = ?", arguments: [jobID]) }
+        _ = try await groupWrite { db in
+            try db.execute(cached: "UPDATE jobs SET routed = 1 WHERE id = ?", arguments: [jobID])
+            return true
+        }
     }
 
     /// The stored request of a job (to route it again after a crash between store and publish).

@@ -6,6 +6,8 @@ import JobletCore
 /// history and results, the idempotency keys of submissions, and job logs. Survives restarts.
 public final class JobStore: Sendable {
     let pool: DatabasePool
+    /// The submission path's inserts and routed marks, committed in groups.
+    let groupCommit: GroupCommit
     /// Path of the database file.
     public let path: String
 
@@ -27,6 +29,7 @@ public final class JobStore: Sendable {
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             // Synchronous: an initializer cannot await, and this runs once at startup before any handler.
             try JobStore.migrator.migrate(pool)
+            groupCommit = GroupCommit(pool: pool)
         } catch {
             throw DispatcherError(.io, "cannot open the job store \(path)", cause: "\(error)")
         }
@@ -111,6 +114,13 @@ public final class JobStore: Sendable {
     // call (up to the 10 s busy timeout) never holds one of the few cooperative threads.
     func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.write(body) } catch let error as DispatcherError { throw error } catch {
+            throw DispatcherError(.io, "job store write failed", cause: "\(error)")
+        }
+    }
+
+    /// A small write of the submission path, committed with the others waiting at that moment (`GroupCommit`).
+    func groupWrite(_ body: @escaping @Sendable (Database) throws -> Bool) async throws -> Bool {
+        do { return try await groupCommit.write(body) } catch let error as DispatcherError { throw error } catch {
             throw DispatcherError(.io, "job store write failed", cause: "\(error)")
         }
     }
