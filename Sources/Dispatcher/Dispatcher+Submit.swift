@@ -94,7 +94,13 @@ extension Dispatcher {
                 time: Clock.now, allowedFrom: [.queued])
             throw DispatcherError(.routingFailed, "the broker refused the job for \(route.queue): \(error.message); try again")
         }
-        try await store.markRouted(jobID: message.jobID)
+        // The reply does not wait for a second commit: should the mark be lost (a crash before its
+        // group commits), recovery routes the job again at the next start, as after a crash between the
+        // confirm and the mark; at least once either way.
+        let jobID = message.jobID
+        store.markRoutedSoon(jobID: jobID) { [logger] error in
+            logger.error("could not mark a job routed; it is routed again at the next start", metadata: ["job": "\(jobID)", "error": "\(error)"])
+        }
         await publishEvent(JobEvent(jobID: message.jobID, state: .queued, time: message.submittedAt), submitter: submitter, on: channel)
         logger.info("job queued", metadata: ["job": "\(message.jobID)", "queue": "\(route.queue)", "submitter": "\(submitter)"])
         return SubmitReply(

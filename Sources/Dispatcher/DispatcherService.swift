@@ -91,8 +91,11 @@ public final class DispatcherService: Service, Sendable {
                 group.cancelAll()
             }
         } catch is ShutdownComplete {
+            // Routed marks not waited for (`markRoutedSoon`) are on disk before the process ends.
+            await dispatcher.store.settleWrites()
             logger.info("dispatcher stopped")
         } catch {
+            await dispatcher.store.settleWrites()
             await connection.close()
             throw error
         }

@@ -9,7 +9,7 @@ import Synchronization
 final class GroupCommit: Sendable {
     private struct Waiting: Sendable {
         let work: @Sendable (Database) throws -> Bool
-        let continuation: CheckedContinuation<Bool, any Error>
+        let done: @Sendable (Result<Bool, any Error>) -> Void
     }
 
     private struct State {
@@ -32,14 +32,20 @@ final class GroupCommit: Sendable {
     /// Runs `work` in the next group's transaction; its result once that group is committed.
     func write(_ work: @escaping @Sendable (Database) throws -> Bool) async throws -> Bool {
         try await withCheckedThrowingContinuation { continuation in
-            let start = state.withLock { state in
-                state.waiting.append(Waiting(work: work, continuation: continuation))
-                guard !state.committing else { return false }
-                state.committing = true
-                return true
-            }
-            if start { commitNextGroup() }
+            enqueue(work) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Runs `work` in the next group's transaction without waiting; `done` gets its result once that
+    /// group is committed (on GRDB's writer queue: it must not block).
+    func enqueue(_ work: @escaping @Sendable (Database) throws -> Bool, done: @escaping @Sendable (Result<Bool, any Error>) -> Void) {
+        let start = state.withLock { state in
+            state.waiting.append(Waiting(work: work, done: done))
+            guard !state.committing else { return false }
+            state.committing = true
+            return true
+        }
+        if start { commitNextGroup() }
     }
 
     /// One group per turn on GRDB's writer queue (never the cooperative pool), so the dispatcher's
@@ -77,9 +83,9 @@ final class GroupCommit: Sendable {
                 return .commit
             }
         } catch {
-            for item in group { item.continuation.resume(throwing: error) }
+            for item in group { item.done(.failure(error)) }
             return
         }
-        for (item, result) in zip(group, results) { item.continuation.resume(with: result) }
+        for (item, result) in zip(group, results) { item.done(result) }
     }
 }

@@ -54,7 +54,24 @@ extension JobStore {
 
     /// Records that the job's message was confirmed by the broker.
     public func markRouted(jobID: String) async throws {
-        _ = try await groupWrite { db in
+        _ = try await groupWrite(JobStore.routedMark(jobID))
+    }
+
+    /// `markRouted` without waiting for its commit; `failed` hears of an error (on the store's writer
+    /// queue). A mark lost to a crash only means the job is routed again at the next start.
+    public func markRoutedSoon(jobID: String, failed: @escaping @Sendable (any Error) -> Void) {
+        groupCommit.enqueue(JobStore.routedMark(jobID)) { result in
+            if case .failure(let error) = result { failed(error) }
+        }
+    }
+
+    /// Returns once every write enqueued before it is committed (at shutdown: the marks of `markRoutedSoon`).
+    public func settleWrites() async {
+        _ = try? await groupCommit.write { _ in true }
+    }
+
+    private static func routedMark(_ jobID: String) -> @Sendable (Database) throws -> Bool {
+        { db in
             try db.execute(cached: "UPDATE jobs SET routed = 1 WHERE id = ?", arguments: [jobID])
             return true
         }

@@ -59,6 +59,19 @@ struct GroupCommitTests {
         #expect(groups.groupsCommitted - before == 2, "the 20 that waited were one commit")
     }
 
+    @Test("a routed mark not waited for is committed by the time the writes are settled")
+    func routedMarkSoon() async throws {
+        let store = try store()
+        let id = JobID.generate()
+        #expect(try await store.insert(JobStoreTests().newJob(id)))
+        #expect(try await store.unroutedJobs().map(\.jobID) == [id])
+        let failures = Mutex<[String]>([])
+        store.markRoutedSoon(jobID: id) { error in failures.withLock { $0.append("\(error)") } }
+        await store.settleWrites()
+        #expect(try await store.unroutedJobs().isEmpty)
+        #expect(failures.withLock { $0 }.isEmpty)
+    }
+
     @Test("concurrent submissions are stored once each, a repeated key answered as taken")
     func concurrentInsertsThroughTheGroups() async throws {
         let store = try store()
