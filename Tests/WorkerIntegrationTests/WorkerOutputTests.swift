@@ -19,45 +19,36 @@ extension WorkerSuites {
             "a 1 GiB flood of stdout is published with the worker's RSS within 64 MiB of idle",
             .timeLimit(.minutes(5)))
         func floodKeepsWorkerMemoryBounded() async throws {
-            let broker = try await TestBroker.startPrivate(name: "worker-output")
-            try await withCleanup {
-                try? await broker.destroy()
-            } do: {
-                let probe = try await BrokerProbe(url: broker.url)
+            try await withPrivateBrokerWorker("worker-output", slots: 1) { _, probe, worker in
                 // Nobody follows the flood: the broker confirms and drops each chunk, so the broker is not what is measured.
                 try await probe.channel.unbindQueue(probe.logs, exchange: Topology.logsExchange, routingKey: "#")
-                let worker = try await WorkerProcess(url: broker.url, slots: 1)
-                try await withCleanup {
-                    await worker.stop(); await probe.close()
-                } do: {
-                    _ = try #require(try await probe.advert(of: worker.id))
-                    let pid = worker.process.processIdentifier
+                _ = try #require(try await probe.advert(of: worker.id))
+                let pid = worker.process.processIdentifier
 
-                    // One small job first, so what a first job costs once (threads, buffers) counts as idle.
-                    let warmUp = try await probe.submit(["true"])
-                    _ = try await probe.jobEvents(for: [warmUp])
-                    try await Task.sleep(for: .milliseconds(500))
-                    let idle = try #require(ResidentMemory.current(pid: pid))
+                // One small job first, so what a first job costs once (threads, buffers) counts as idle.
+                let warmUp = try await probe.submit(["true"])
+                _ = try await probe.jobEvents(for: [warmUp])
+                try await Task.sleep(for: .milliseconds(500))
+                let idle = try #require(ResidentMemory.current(pid: pid))
 
-                    let rss = ResidentMemory(pid: pid)
-                    rss.start()
-                    let began = ContinuousClock.now
-                    let gibibyte = ByteSize(bytes: 1 << 30)
-                    let flood = try await probe.submit(["head", "-c", "1G", "/dev/zero"], limits: JobLimits(output: gibibyte))
-                    let events = try await probe.jobEvents(for: [flood], timeout: .seconds(240))
-                    let took = ContinuousClock.now - began
-                    let (peak, samples) = await rss.stop()
+                let rss = ResidentMemory(pid: pid)
+                rss.start()
+                let began = ContinuousClock.now
+                let gibibyte = ByteSize(bytes: 1 << 30)
+                let flood = try await probe.submit(["head", "-c", "1G", "/dev/zero"], limits: JobLimits(output: gibibyte))
+                let events = try await probe.jobEvents(for: [flood], timeout: .seconds(240))
+                let took = ContinuousClock.now - began
+                let (peak, samples) = await rss.stop()
 
-                    let final = try #require(events.first { $0.state.isTerminal })
-                    #expect(final.state == .completed, "\(final)")
-                    let result = try #require(final.result)
-                    #expect(result.outputDroppedBytes == nil)
-                    // Coalesced to logs.chunk_bytes (the default), so at least 1 GiB / chunk_bytes chunks carried it.
-                    #expect(result.logChunks >= UInt64((1 << 30) / WorkerConfig().logChunkBytes.bytes))
-                    print("flood: idle RSS \(idle / Self.megabyte) MiB, peak \(peak / Self.megabyte) MiB over \(samples) samples, 1 GiB in \(took)")
-                    #expect(samples > 10)
-                    #expect(peak - idle <= 64 * Self.megabyte, "worker RSS grew from \(idle / Self.megabyte) to \(peak / Self.megabyte) MiB")
-                }
+                let final = try #require(events.first { $0.state.isTerminal })
+                #expect(final.state == .completed, "\(final)")
+                let result = try #require(final.result)
+                #expect(result.outputDroppedBytes == nil)
+                // Coalesced to logs.chunk_bytes (the default), so at least 1 GiB / chunk_bytes chunks carried it.
+                #expect(result.logChunks >= UInt64((1 << 30) / WorkerConfig().logChunkBytes.bytes))
+                print("flood: idle RSS \(idle / Self.megabyte) MiB, peak \(peak / Self.megabyte) MiB over \(samples) samples, 1 GiB in \(took)")
+                #expect(samples > 10)
+                #expect(peak - idle <= 64 * Self.megabyte, "worker RSS grew from \(idle / Self.megabyte) to \(peak / Self.megabyte) MiB")
             }
         }
 

@@ -12,45 +12,35 @@ extension WorkerSuites {
             "a job is stopped at its timeout while the broker withholds the confirms of its output",
             .timeLimit(.minutes(3)))
         func timeoutHoldsWhileBrokerStalls() async throws {
-            let broker = try await TestBroker.startPrivate(name: "worker-stall")
-            try await withCleanup {
-                try? await broker.destroy()
-            } do: {
-                let probe = try await BrokerProbe(url: broker.url)
-                let worker = try await WorkerProcess(url: broker.url, slots: 1)
-                try await withCleanup {
-                    await worker.stop(); await probe.close()
-                } do: {
-                    _ = try #require(try await probe.advert(of: worker.id))
-                    // A line every 50 ms: each flush tick publishes a chunk, so a window of them soon
-                    // waits for confirms that do not come. `$0` marks the job's shell on the host.
-                    let marker = "joblet-stall-\(UUID().uuidString.prefix(8))"
-                    let id = try await probe.submit(
-                        ["sh", "-c", "while :; do echo tick; sleep 0.05; done", marker],
-                        limits: JobLimits(timeout: JobDuration(seconds: 8)))
-                    _ = try await probe.collect(probe.events, timeout: .seconds(30)) { deliveries in
-                        deliveries.contains { $0.routingKey == BrokerProbe.eventKey(id, .running) }
-                    }
-                    #expect(Self.processes(named: marker) > 0, "the job runs")
-
-                    // The memory alarm: the broker stops reading from every publishing connection.
-                    try await broker.ctl(["set_vm_memory_high_watermark", "0"])
-                    try await withCleanup {
-                        _ = try? await broker.ctl(["set_vm_memory_high_watermark", "0.4"])
-                    } do: {
-                        var alive = Self.processes(named: marker)
-                        let end = ContinuousClock.now + .seconds(30)
-                        while alive > 0, ContinuousClock.now < end {
-                            try await Task.sleep(for: .milliseconds(200))
-                            alive = Self.processes(named: marker)
-                        }
-
-                        #expect(alive == 0, "the job outlived its 8 s timeout by 30 s while the broker stalled")
-                    }
-                    // Once the broker reads again, the end is published as the timeout.
-                    let events = try await probe.jobEvents(for: [id], timeout: .seconds(60))
-                    #expect(events.first { $0.state.isTerminal }?.state == .timedOut)
+            try await withPrivateBrokerWorker("worker-stall", slots: 1) { broker, probe, worker in
+                _ = try #require(try await probe.advert(of: worker.id))
+                // A line every 50 ms: each flush tick publishes a chunk, so a window of them soon
+                // waits for confirms that do not come. `$0` marks the job's shell on the host.
+                let marker = "joblet-stall-\(UUID().uuidString.prefix(8))"
+                let id = try await probe.submit(
+                    ["sh", "-c", "while :; do echo tick; sleep 0.05; done", marker],
+                    limits: JobLimits(timeout: JobDuration(seconds: 8)))
+                _ = try await probe.collect(probe.events, timeout: .seconds(30)) { deliveries in
+                    deliveries.contains { $0.routingKey == BrokerProbe.eventKey(id, .running) }
                 }
+                #expect(Self.processes(named: marker) > 0, "the job runs")
+
+                // The memory alarm: the broker stops reading from every publishing connection.
+                try await broker.ctl(["set_vm_memory_high_watermark", "0"])
+                try await withCleanup {
+                    _ = try? await broker.ctl(["set_vm_memory_high_watermark", "0.4"])
+                } do: {
+                    var alive = Self.processes(named: marker)
+                    let end = ContinuousClock.now + .seconds(30)
+                    while alive > 0, ContinuousClock.now < end {
+                        try await Task.sleep(for: .milliseconds(200))
+                        alive = Self.processes(named: marker)
+                    }
+                    #expect(alive == 0, "the job outlived its 8 s timeout by 30 s while the broker stalled")
+                }
+                // Once the broker reads again, the end is published as the timeout.
+                let events = try await probe.jobEvents(for: [id], timeout: .seconds(60))
+                #expect(events.first { $0.state.isTerminal }?.state == .timedOut)
             }
         }
 
