@@ -154,11 +154,19 @@ extension WorkerSuites {
                 for _ in 0..<50 { ids.insert(try await probe.submit(["sh", "-c", "sleep 0.1"])) }
                 let events = try await probe.jobEvents(for: ids, timeout: .seconds(180))
                 #expect(Set(events.filter { $0.state == .completed }.map(\.jobID)) == ids)
-                // Replay this worker's events in order: running +1, terminal -1.
+                // The runs as the results time them (a job this short may announce no `running`: its end
+                // implies it), on the worker's own clock; an end sorts before a start at the same instant.
+                let results = events.filter { $0.workerID == worker.id && $0.state.isTerminal }.compactMap(\.result)
+                var edges: [(time: Double, step: Int)] = []
+                for result in results {
+                    edges.append((result.startedAt, 1))
+                    edges.append((result.finishedAt, -1))
+                }
+                edges.sort { $0.time < $1.time || ($0.time == $1.time && $0.step < $1.step) }
                 var current = 0
                 var peak = 0
-                for event in events where event.workerID == worker.id {
-                    if event.state == .running { current += 1 } else if event.state.isTerminal { current -= 1 }
+                for (_, step) in edges {
+                    current += step
                     peak = max(peak, current)
                 }
                 #expect(peak <= 3)
