@@ -5,7 +5,8 @@ import Synchronization
 /// that arrive while a commit is under way share the next one. Every commit syncs the WAL
 /// (`synchronous = FULL`), and that sync, not the rows, is what such a write costs, so under a burst of
 /// submissions one sync serves a whole group. Each write runs in a savepoint of its own: one that fails
-/// fails alone. A caller resumes only once its group is committed, so nothing is acked before it is on disk.
+/// fails alone. A caller of `write` resumes only once its group is committed, so nothing it acks afterwards
+/// is off disk; `enqueue` is for the writes nothing waits for (a job's routed mark).
 final class GroupCommit: Sendable {
     private struct Waiting: Sendable {
         let work: @Sendable (Database) throws -> Bool
