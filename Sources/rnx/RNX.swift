@@ -34,7 +34,9 @@ struct RNX: AsyncParsableCommand {
         await main(Array(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst()))))
     }
 
-    static let globalOptionNames: Set<String> = ["--broker", "--config", "--connect-timeout", "--rpc-timeout"]
+    /// An array, not a Set: the first `Set<String>` makes the runtime look up `String: Hashable` by
+    /// scanning every conformance record of the (static) binary, 3.5 ms of each rnx command's ~12 ms CPU.
+    static let globalOptionNames = ["--broker", "--config", "--connect-timeout", "--rpc-timeout"]
 
     /// Moves leading `--broker URL` / `--config FILE` / `--connect-timeout D` / `--rpc-timeout D` after the subcommand names they precede.
     static func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
