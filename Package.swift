@@ -165,7 +165,7 @@ let package = Package(
             dependencies: ["Dispatcher", "JobletCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DispatcherIntegrationTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),
-        .testTarget(name: "JobletClientIntegrationTests", dependencies: ["JobletClient", "JobletCore", "TestSupport"]),
+        .testTarget(name: "JobletClientIntegrationTests", dependencies: ["JobletClient", "JobletCore", "JobletMessaging", "AMQP", "TestSupport"]),
         // Worker hosts in network namespaces around a 3-node broker cluster (JOBLET_TEST_FLEET=1).
         .testTarget(name: "FleetIntegrationTests", dependencies: ["JobletCore", "AMQP", "TestSupport"]),
 

@@ -31,6 +31,11 @@ extension Dispatcher {
             switch outcome {
             case .applied:
                 logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(item.worker)"])
+            case .ended(let submitter):
+                logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(item.worker)"])
+                var recorded = event
+                recorded.reason = event.reason ?? event.result?.reason  // as the store keeps it
+                publishRecorded(recorded, submitter: submitter, on: channel)
             case .unchanged:
                 break
             case .refused(let reason):

@@ -59,8 +59,10 @@ public final class Dispatcher: Sendable {
     /// Publishes a lifecycle event the dispatcher decided (queued, cancelled, lost, unschedulable) so
     /// followers such as `rnx run` see it like a worker's. Not waited for: the store already holds the
     /// state, and the event is a notification (a submission's reply need not wait for its confirm).
-    /// Later publishes on the channel still follow it, so the reply never overtakes it.
+    /// Later publishes on the channel still follow it, so the reply never overtakes it. An end goes
+    /// out as recorded too.
     func publishEvent(_ event: JobEvent, submitter: String, on channel: AMQPChannel) async {
+        if event.state.isTerminal { publishRecorded(event, submitter: submitter, on: channel) }
         let receipt: PublishReceipt
         do {
             receipt = channel.startPublish(
@@ -78,6 +80,21 @@ public final class Dispatcher: Sendable {
             } catch {
                 logger.warning("cannot publish event", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
             }
+        }
+    }
+
+    /// An end the store recorded, for the job's followers (`recorded.<submitter>.<id>.<state>`, which
+    /// only the dispatcher may publish): they take it as the record instead of asking for the status.
+    /// Transient and not waited for: a follower that misses it (a dispatcher crash between the commit
+    /// and this publish) asks for the status as before.
+    func publishRecorded(_ event: JobEvent, submitter: String, on channel: AMQPChannel) {
+        do {
+            _ = channel.startPublish(
+                try Envelope.encode(event), exchange: Topology.eventsExchange,
+                routingKey: Topology.recordedRoutingKey(submitter: submitter, jobID: event.jobID, state: event.state),
+                properties: Envelope.properties(type: MessageType.jobEvent, persistent: false))
+        } catch {
+            logger.warning("cannot encode event", metadata: ["job": "\(event.jobID)", "error": "\(error)"])
         }
     }
 }

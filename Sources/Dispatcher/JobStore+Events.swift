@@ -27,6 +27,8 @@ public struct WorkerEvent: Sendable {
 /// What applying one worker event did.
 public enum EventOutcome: Sendable, Equatable {
     case applied
+    /// Applied, and the job ended: its followers are told the recorded end (`recorded.<submitter>.…`).
+    case ended(submitter: String)
     /// A duplicate, a stale event or one about an unknown job.
     case unchanged
     /// Not believed; the reason names the sender's mistake.
@@ -65,7 +67,9 @@ extension JobStore {
         let holder = JobHolder(exists: stored != nil, workerID: stored?.workerID)
         if let reason = refusal(item, holder) { return .refused(reason) }
         guard let stored else { return .unchanged }
-        if try JobStore.apply(item.event, to: stored, in: db) { return .applied }
+        if try JobStore.apply(item.event, to: stored, in: db) {
+            return item.event.state.isTerminal ? .ended(submitter: stored.submitter) : .applied
+        }
         // Not applied, so `stored` is still the job's state.
         guard item.event.state == .running, let state = stored.state, state.isTerminal else { return .unchanged }
         return .copyOfEnded(state)

@@ -212,15 +212,17 @@ extension JobStore {
         var state: JobState?
         var history: String
         var workerID: String?
+        var submitter: String
     }
 
     static func storedState(_ db: Database, jobID: String) throws -> StoredState? {
         guard
             let row = try Row.fetchOne(
-                db, cached: "SELECT state, history, worker_id FROM jobs WHERE id = ?",
+                db, cached: "SELECT state, history, worker_id, submitter FROM jobs WHERE id = ?",
                 arguments: [jobID])
         else { return nil }
-        return StoredState(state: JobState(rawValue: row["state"]), history: row["history"], workerID: row["worker_id"])
+        return StoredState(
+            state: JobState(rawValue: row["state"]), history: row["history"], workerID: row["worker_id"], submitter: row["submitter"])
     }
 
     static func apply(_ event: JobEvent, to stored: StoredState, in db: Database) throws -> Bool {

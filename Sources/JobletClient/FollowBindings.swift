@@ -8,11 +8,14 @@ struct FollowBindings {
     let logs: Bool
 
     /// The exchanges and routing keys of `jobID`'s messages, or of all the submitter's jobs when nil:
-    /// logs first, then events.
+    /// logs first, then events, then the dispatcher's recorded ends.
     func keys(jobID: String?) -> [(exchange: String, routingKey: String)] {
         let events = jobID.map { Topology.eventFollowKey(submitter: submitter, jobID: $0) } ?? Topology.eventFollowAllKey(submitter: submitter)
-        guard logs else { return [(Topology.eventsExchange, events)] }
+        let recorded =
+            jobID.map { Topology.recordedFollowKey(submitter: submitter, jobID: $0) } ?? Topology.recordedFollowAllKey(submitter: submitter)
+        let lifecycle = [(Topology.eventsExchange, events), (Topology.eventsExchange, recorded)]
+        guard logs else { return lifecycle }
         let chunks = jobID.map { Topology.logFollowKey(submitter: submitter, jobID: $0) } ?? Topology.logFollowAllKey(submitter: submitter)
-        return [(Topology.logsExchange, chunks), (Topology.eventsExchange, events)]
+        return [(Topology.logsExchange, chunks)] + lifecycle
     }
 }

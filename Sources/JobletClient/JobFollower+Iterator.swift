@@ -40,9 +40,11 @@ extension JobFollower {
         private var ticksSinceProgress = 0
         /// A chunk arrived live: from then on a gap shows as pending chunks.
         private var liveChunkSeen = false
-        /// A live event said the job ended. Events on the topic come from whoever may publish there, so
-        /// the end is taken from the dispatcher's record (which believes only the job's worker).
+        /// A live event said the job ended. Events on `job.` keys come from whoever may publish there, so
+        /// the end is taken from the dispatcher's record (which believes only the job's worker): its
+        /// recorded end (`recorded.` keys, which only the dispatcher may publish), else its status.
         private var endAnnounced = false
+        private var endRecheckScheduled = false
         private var endRechecks = 0
 
         init(_ follower: JobFollower) {
@@ -148,7 +150,7 @@ extension JobFollower {
             case .delivery(let delivery):
                 take(delivery)
                 try await settle(delivery)
-                if endAnnounced, terminal == nil { try await recheckEnd() }
+                try await afterDelivery()
             case .endRecheck:
                 if endAnnounced, terminal == nil { try await recheckEnd() }
             case .tick:
@@ -178,15 +180,29 @@ extension JobFollower {
             }
         }
 
-        /// The announced end from the dispatcher's record. It may not have recorded it yet (it reads the
-        /// same event): then ask again a few times soon (20, 40, 80 ms) rather than at the next tick.
+        /// An end without a worker result (cancelled in queue, lost): what the store has is all, so
+        /// read it now. An announced end the dispatcher has not recorded yet: its recorded end follows
+        /// within milliseconds (it reads the same event), so ask for the status only if none came
+        /// within 100 ms (an older dispatcher, or one that crashed before publishing it).
+        private func afterDelivery() async throws {
+            if let terminal, terminal.result == nil, !terminalHistoryFetched { try await fetchHistory() }
+            guard endAnnounced, terminal == nil, !endRecheckScheduled else { return }
+            endRecheckScheduled = true
+            scheduleEndRecheck(after: .milliseconds(100))
+        }
+
+        /// The announced end from the dispatcher's record. It may not have recorded it yet: then ask
+        /// again a few times soon (20, 40, 80 ms) rather than at the next tick.
         private func recheckEnd() async throws {
             try await refreshStatus()
-            // Ended without a worker result (cancelled in queue, lost): what the store has is all.
             if let terminal, terminal.result == nil { try await fetchHistory() }
-            guard terminal == nil, endRechecks < 3, let continuation else { return }
+            guard terminal == nil, endRechecks < 3 else { return }
             endRechecks += 1
-            let delay = Duration.milliseconds(10 << endRechecks)
+            scheduleEndRecheck(after: .milliseconds(10 << endRechecks))
+        }
+
+        private func scheduleEndRecheck(after delay: Duration) {
+            guard let continuation else { return }
             tasks.append(
                 Task {
                     try? await Task.sleep(for: delay)
@@ -218,7 +234,10 @@ extension JobFollower {
             guard let event = try? Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent),
                 event.jobID == jobID
             else { return }
-            if event.state.isTerminal {
+            if delivery.routingKey.hasPrefix(Topology.recordedKeyPrefix) {
+                // Only the dispatcher may publish these keys: the end as its store has it.
+                if event.state.isTerminal { note(state: event.state, result: event.result, reason: event.reason) }
+            } else if event.state.isTerminal {
                 endAnnounced = true
             } else {
                 note(state: event.state, result: nil, reason: event.reason)

@@ -114,8 +114,11 @@ extension DispatcherClusterTests {
                     command: ["true"], runtime: "\(language):1",
                     limits: JobLimits(memory: try ByteSize(parsing: "500G"))))
             #expect(big.error?.code == "insufficient_memory", "\(String(describing: big.error))")
-            // Following somebody else's job, or everybody's.
-            for key in [Topology.eventFollowKey(submitter: alice.user, jobID: jobID), "job.#", "#"] {
+            // Following somebody else's job (its events or its recorded end), or everybody's.
+            for key in [
+                Topology.eventFollowKey(submitter: alice.user, jobID: jobID), Topology.recordedFollowKey(submitter: alice.user, jobID: jobID),
+                "job.#", "recorded.#", "#",
+            ] {
                 expectAccessRefused(
                     try await refusal(c) { channel in
                         let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
@@ -123,11 +126,13 @@ extension DispatcherClusterTests {
                     }, "binding \(key)")
             }
             // Its own jobs it may follow.
-            #expect(
-                try await refusal(c) { channel in
-                    let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-                    try await channel.bindQueue(own, exchange: Topology.eventsExchange, routingKey: "job.\(mallory.user).#")
-                } == nil)
+            for key in [Topology.eventFollowAllKey(submitter: mallory.user), Topology.recordedFollowAllKey(submitter: mallory.user)] {
+                #expect(
+                    try await refusal(c) { channel in
+                        let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+                        try await channel.bindQueue(own, exchange: Topology.eventsExchange, routingKey: key)
+                    } == nil, "binding \(key)")
+            }
 
             // And the dispatcher shows it nothing of alice's job: exactly as if it did not exist.
             #expect(try await mallory.query(RPCRequest(method: .status, jobID: jobID)).error?.code == "not_found")
@@ -156,6 +161,12 @@ extension DispatcherClusterTests {
             let honestChannel = try await harness.channel(asWorker: honest.workerID)
             let evilChannel = try await harness.channel(asWorker: evil.workerID)
 
+            // A follower of the job's recorded end, bound as rnx binds it: only the dispatcher publishes there.
+            let follower = try await harness.connection.openChannel()
+            let followQueue = try await follower.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+            try await follower.bindQueue(
+                followQueue, exchange: Topology.eventsExchange, routingKey: Topology.recordedFollowKey(submitter: submitter, jobID: jobID))
+
             let running = try event(jobID, .running, submitter: submitter, worker: honest.workerID)
             try await honestChannel.publish(running.body, exchange: Topology.eventsExchange, routingKey: running.key, properties: running.properties)
             #expect(try await harness.waitForJob(jobID) { $0.state == .running }?.workerID == honest.workerID)
@@ -175,6 +186,13 @@ extension DispatcherClusterTests {
             try await evilChannel.publish(
                 fakeChunk.data, exchange: Topology.logsExchange,
                 routingKey: fakeChunk.routingKey(submitter: submitter), properties: fakeChunk.amqpProperties)
+            expectAccessRefused(
+                try await refusal(evilChannel.connection) {
+                    try await $0.publish(
+                        ownName.body, exchange: Topology.eventsExchange,
+                        routingKey: Topology.recordedRoutingKey(submitter: submitter, jobID: jobID, state: .completed),
+                        properties: ownName.properties)
+                }, "a forged recorded end")
             var offline = honest
             offline.status = .offline
             // Its topic permission allows adverts only under its own id: the broker refuses this one …
@@ -219,6 +237,20 @@ extension DispatcherClusterTests {
             #expect(record?.state == .failed)
             #expect(record?.exitCode == 7)
             #expect(record?.workerID == honest.workerID)
+            // The follower heard the end once, as recorded: the honest worker's, not a forgery.
+            var recorded: [JobEvent] = []
+            for _ in 0..<100 where recorded.isEmpty {
+                if let delivery = try await follower.get(queue: followQueue) {
+                    #expect(delivery.routingKey == Topology.recordedRoutingKey(submitter: submitter, jobID: jobID, state: .failed))
+                    recorded.append(try Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent))
+                } else {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            #expect(recorded.map(\.state) == [.failed])
+            #expect(recorded.first?.result?.exitCode == 7)
+            #expect(recorded.first?.workerID == honest.workerID)
+            #expect(try await follower.get(queue: followQueue) == nil)
             let logs = try await harness.query(RPCRequest(method: .logs, jobID: jobID))
             #expect(logs.logs?.map(\.data) == [Array("real\n".utf8)])
             #expect(logs.complete == true)

@@ -37,7 +37,8 @@ struct EventBatchTests {
         #expect(outcomes[0] == .applied)
         guard case .refused(let reason) = outcomes[1] else { Issue.record("w2's end was believed: \(outcomes[1])"); return }
         #expect(reason.contains("w2 does not hold job"))
-        #expect(outcomes[2] == .applied)
+        // The end names the stored submitter, whom the dispatcher tells the recorded end.
+        #expect(outcomes[2] == .ended(submitter: "alice"))
         let record = try #require(try await store.record(jobID: jobID))
         #expect(record.state == .completed)
         #expect(record.workerID == "w1")
@@ -48,7 +49,7 @@ struct EventBatchTests {
         let start = WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1001, workerID: "w1", attempt: 1), worker: "w1")
         let end = WorkerEvent(event: JobEvent(jobID: jobID, state: .completed, time: 1002, workerID: "w1", result: result("w1")), worker: "w1")
         let copy = WorkerEvent(event: JobEvent(jobID: jobID, state: .running, time: 1003, workerID: "w3", attempt: 2), worker: "w3")
-        #expect(try await apply([start, start, end, end, copy]) == [.applied, .unchanged, .applied, .unchanged, .copyOfEnded(.completed)])
+        #expect(try await apply([start, start, end, end, copy]) == [.applied, .unchanged, .ended(submitter: "alice"), .unchanged, .copyOfEnded(.completed)])
         #expect(try await store.record(jobID: jobID)?.attempts == 1)
     }
 
@@ -63,7 +64,7 @@ struct EventBatchTests {
         plain.event.impliesRunning = nil
         #expect(try await apply([lostStart, plain]).last.map { if case .refused = $0 { true } else { false } } == true)
 
-        #expect(try await apply([end, end]) == [.applied, .unchanged])
+        #expect(try await apply([end, end]) == [.ended(submitter: "alice"), .unchanged])
         let record = try #require(try await store.record(jobID: jobID))
         #expect(record.state == .completed)
         #expect(record.workerID == "w2")
@@ -77,7 +78,7 @@ struct EventBatchTests {
         let rejection = WorkerEvent(
             event: JobEvent(jobID: jobID, state: .rejected, time: 1002, workerID: "w1", reason: "limits", impliesRunning: true),
             worker: "w1")
-        #expect(try await apply([rejection]) == [.applied])
+        #expect(try await apply([rejection]) == [.ended(submitter: "alice")])
         let record = try #require(try await store.record(jobID: jobID))
         #expect(record.attempts == 0)
         #expect(record.history.map(\.state) == [.queued, .rejected])

@@ -1,5 +1,7 @@
+import AMQP
 import JobletClient
 import JobletCore
+import JobletMessaging
 import TestSupport
 import Testing
 
@@ -70,6 +72,41 @@ struct ClusterClientTests {
             #expect(cancelled)
             #expect(outcome?.state == .cancelled)
             #expect(try await client.status(jobID).state == .cancelled)
+        }
+    }
+
+    /// A follower ends on the dispatcher's recorded end (`recorded.` keys, which only the dispatcher's
+    /// role may publish), as it says, without waiting for the store: here the job is still running
+    /// when a user with the dispatcher's permissions says it failed with 42.
+    @Test func aFollowerEndsOnTheRecordedEnd() async throws {
+        let cluster = try await LocalCluster.shared()
+        let recorder = try await AMQPConnection.connect(AMQPConfiguration(url: cluster.observer.url, connectionName: "recorder"))
+        try await withCleanup({ await recorder.close() }) {
+            try await cluster.withClient { client in
+                let jobID = try await client.submit(JobRequest(command: ["sleep", "60"])).jobID
+                var outcome: JobOutcome?
+                for try await event in client.follow(jobID) {
+                    switch event {
+                    case .state(.running):
+                        let result = JobResult(
+                            exitCode: 42, startedAt: Clock.now - 1, finishedAt: Clock.now, workerID: cluster.workerID, attempt: 1, logChunks: 0)
+                        let end = JobEvent(jobID: jobID, state: .failed, time: Clock.now, workerID: cluster.workerID, result: result)
+                        let channel = try await recorder.openChannel()
+                        try await channel.publish(
+                            try Envelope.encode(end), exchange: Topology.eventsExchange,
+                            routingKey: Topology.recordedRoutingKey(submitter: cluster.alice.name, jobID: jobID, state: .failed),
+                            properties: Envelope.properties(type: MessageType.jobEvent, persistent: false))
+                    case .ended(let end):
+                        outcome = end
+                    default:
+                        break
+                    }
+                }
+                #expect(outcome?.state == .failed)
+                #expect(outcome?.result?.exitCode == 42)
+                #expect(try await client.status(jobID).state == .running, "the store never had that end")
+                try await client.cancel(jobID)
+            }
         }
     }
 

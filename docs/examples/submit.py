@@ -64,25 +64,23 @@ def main():
     if args.no_wait:
         return
 
-    # Follow: a private queue bound to this job's events (job.<submitter>.<job-id>.<state>; you may
-    # bind only your own), then ask the status (it may already be over).
+    # Follow: a private queue bound to this job's recorded end (recorded.<submitter>.<job-id>.<state>:
+    # the dispatcher publishes it once its store holds the end, and nobody else may publish there; you
+    # may bind only your own jobs), then ask the status once (it may be over already).
     job_id = reply["job_id"]
     queue = channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
-    channel.queue_bind(queue, "joblet.events", routing_key=f"job.{user}.{job_id}.*")
+    channel.queue_bind(queue, "joblet.events", routing_key=f"recorded.{user}.{job_id}.*")
     def status():
         return call("rpc", {"method": "status", "job_id": job_id}, "joblet.rpc.request.v1")["job"]
-    # A live event only says *that* the job ended; the dispatcher's record (which believes only the
-    # job's worker) says how. It may lag the event by a moment, so ask until it agrees; without any
-    # event, ask every few seconds anyway.
-    record = status()
-    ended, last_asked = False, time.time()
+    # The recorded end means the record is final: read it once more for the whole record. The
+    # recorded end is not persistent (a dispatcher restart between its commit and the publish loses
+    # it), so ask every few seconds anyway.
+    record, last_asked = status(), time.time()
     while record["state"] not in TERMINAL:
         method, props, body = channel.basic_get(queue, auto_ack=True)
-        if method is not None and json.loads(body)["state"] in TERMINAL:
-            ended = True
-        if ended or time.time() - last_asked > 5:
+        if method is not None or time.time() - last_asked > 5:
             record, last_asked = status(), time.time()
-        if record["state"] not in TERMINAL and method is None:
+        else:
             connection.process_data_events(time_limit=0.2)
     print(json.dumps(record), flush=True)
     connection.close()

@@ -60,6 +60,17 @@ public enum Topology {
     public static func eventFollowKey(submitter: String, jobID: String) -> String { "job.\(submitter).\(jobID).*" }
     /// Every job of one submitter, on `joblet.events` (bound only until a new job's id is known).
     public static func eventFollowAllKey(submitter: String) -> String { "job.\(submitter).*.*" }
+    /// `recorded.<submitter>.<id>.<state>`: an end as the dispatcher's store recorded it. Only the
+    /// dispatcher may publish these keys (workers' topic permission covers `job.` and `worker.` keys),
+    /// so a follower takes such an event as the record, without asking for the job's status.
+    public static func recordedRoutingKey(submitter: String, jobID: String, state: JobState) -> String {
+        "\(recordedKeyPrefix)\(submitter).\(jobID).\(state.rawValue)"
+    }
+    public static let recordedKeyPrefix = "recorded."
+    /// What a follower binds on `joblet.events` for one job's recorded end.
+    public static func recordedFollowKey(submitter: String, jobID: String) -> String { "recorded.\(submitter).\(jobID).*" }
+    /// Every recorded end of one submitter's jobs (bound only until a new job's id is known).
+    public static func recordedFollowAllKey(submitter: String) -> String { "recorded.\(submitter).*.*" }
     /// Every job of every submitter in one state, on `joblet.events` (the dispatcher's bindings).
     public static func eventStateKey(state: JobState) -> String { "job.*.*.\(state.rawValue)" }
     public static func advertRoutingKey(workerID: String) -> String { "worker.\(workerID).advert" }
