@@ -27,9 +27,13 @@ extension ClusterClient {
     /// Submits a job and follows it. The follower's queue is bound before the submission, so all of
     /// the job's output arrives live, none of it from the store.
     public func submitAndFollow(_ request: JobRequest) async throws -> (jobID: String, events: JobFollower) {
+        // The check for a dispatcher and the follow queue's set-up are round trips on channels of their
+        // own: made at the same time, not one after the other.
+        async let dispatcherChecked: Void = requireDispatcher(queue: Topology.submitQueue)
         let subscription = try await FollowSubscription.beforeSubmission(self, submitter: settings.user)
         let jobID: String
         do {
+            try await dispatcherChecked
             jobID = try await submit(request).jobID
         } catch {
             await subscription.close()
