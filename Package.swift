@@ -33,14 +33,14 @@ let package = Package(
             name: "CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(
-            name: "CArchive", pkgConfig: "libarchive",
-            providers: [.apt(["libarchive-dev"])]),
-        .systemLibrary(
             name: "COpenSSL", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
         .systemLibrary(
             name: "CJansson", pkgConfig: "jansson",
             providers: [.apt(["libjansson-dev"])]),
+        // libarchive through dlopen on first use, not linked: its libxml2, ICU and compressors cost every
+        // start of rnx and the worker. Builds against libarchive-dev's headers; needs libarchive13 at run time.
+        .target(name: "CArchive"),
         // The only code that runs between clone() and execve(), plus the sandbox's PID-1 init.
         .target(name: "CIsolation"),
         // PID 1 of every sandbox, exec'ed by the sandbox child after pivot_root. Static: swiftc links

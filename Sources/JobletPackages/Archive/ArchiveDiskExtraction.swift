@@ -4,6 +4,7 @@ import JobletCore
 /// One extraction into a fresh staging directory: our own checks on every entry, then libarchive's
 /// disk writer with its secure flags as a second line, counting the bytes actually decompressed.
 final class ArchiveDiskExtraction {
+    private let lib: LibArchive
     private let disk: OpaquePointer
     private let reader: ArchiveReader
     private let root: String
@@ -12,7 +13,8 @@ final class ArchiveDiskExtraction {
 
     /// `root` must be a symlink-free absolute path (libarchive's symlink check walks all of it).
     init(reader: ArchiveReader, root: String, limits: ArchiveLimits, owner: (uid: UInt32, gid: UInt32)?) throws {
-        guard let disk = archive_write_disk_new() else {
+        lib = reader.lib
+        guard let disk = lib.archive_write_disk_new() else {
             throw JobletError(.system, "archive_write_disk_new failed (out of memory)")
         }
         self.disk = disk
@@ -26,11 +28,11 @@ final class ArchiveDiskExtraction {
             ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_SYMLINKS
             | ARCHIVE_EXTRACT_SECURE_NODOTDOT
         if owner != nil { flags |= ARCHIVE_EXTRACT_OWNER }
-        archive_write_disk_set_options(disk, flags)
+        _ = lib.archive_write_disk_set_options(disk, flags)
     }
 
     deinit {
-        archive_write_free(disk)
+        _ = lib.archive_write_free(disk)
     }
 
     func run() throws -> ExtractionSummary {
@@ -46,16 +48,16 @@ final class ArchiveDiskExtraction {
             guard seenEntries <= limits.maxEntries else {
                 throw JobletError(.unsafeArchive, "archive has more than \(limits.maxEntries) entries (the limit)")
             }
-            let raw = Self.pathname(of: entry)
+            let raw = reader.pathname(of: entry)
             let path = try ArchiveEntryPath(raw)
             if path.components.isEmpty { continue }
             try refuseThroughSymlinks(path, raw: raw, symlinks: symlinks)
             guard !written.contains(path.string) else {
                 throw JobletError(.unsafeArchive, "archive entry '\(raw)' appears twice; refusing to overwrite it")
             }
-            let type = archive_entry_filetype(entry)
-            let isHardlink = archive_entry_hardlink(entry) != nil
-            if let hardlink = archive_entry_hardlink(entry) {
+            let type = lib.archive_entry_filetype(entry)
+            let isHardlink = lib.archive_entry_hardlink(entry) != nil
+            if let hardlink = lib.archive_entry_hardlink(entry) {
                 let rawTarget = String(cString: hardlink)
                 let target = try ArchiveEntryPath(rawTarget)
                 guard regularFiles.contains(target.string) else {
@@ -63,13 +65,13 @@ final class ArchiveDiskExtraction {
                         .unsafeArchive,
                         "hard link '\(raw)' points to '\(rawTarget)', which is not a file extracted earlier; refusing to extract")
                 }
-                archive_entry_set_hardlink(entry, root + "/" + target.string)
+                lib.archive_entry_set_hardlink(entry, root + "/" + target.string)
             } else {
                 switch type {
                 case JOBLET_AE_IFREG, JOBLET_AE_IFDIR:
                     break
                 case JOBLET_AE_IFLNK:
-                    let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
+                    let target = lib.archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
                     guard path.symlinkStaysInside(target) else {
                         throw JobletError(
                             .unsafeArchive,
@@ -81,26 +83,26 @@ final class ArchiveDiskExtraction {
                         "archive entry '\(raw)' is a device, fifo or socket; refusing to extract")
                 }
             }
-            if archive_entry_size_is_set(entry) != 0, archive_entry_size(entry) > limits.maxEntryBytes {
+            if lib.archive_entry_size_is_set(entry) != 0, lib.archive_entry_size(entry) > limits.maxEntryBytes {
                 throw JobletError(
                     .unsafeArchive,
                     "archive entry '\(raw)' is larger than the limit of \(ByteSize(bytes: limits.maxEntryBytes)) per entry")
             }
             // Never hand out setuid/setgid programs, whoever packed them.
-            archive_entry_set_perm(entry, archive_entry_perm(entry) & ~0o6000)
+            lib.archive_entry_set_perm(entry, lib.archive_entry_perm(entry) & ~0o6000)
             if let owner {
-                archive_entry_set_uid(entry, Int64(owner.uid))
-                archive_entry_set_gid(entry, Int64(owner.gid))
+                lib.archive_entry_set_uid(entry, Int64(owner.uid))
+                lib.archive_entry_set_gid(entry, Int64(owner.gid))
             }
-            archive_entry_set_pathname(entry, root + "/" + path.string)
+            lib.archive_entry_set_pathname(entry, root + "/" + path.string)
 
-            guard archive_write_header(disk, entry) >= ARCHIVE_WARN else {
+            guard lib.archive_write_header(disk, entry) >= ARCHIVE_WARN else {
                 throw JobletError(.unsafeArchive, "cannot extract archive entry '\(raw)': \(diskError)", cause: diskErrno)
             }
             if type == JOBLET_AE_IFREG || isHardlink {
                 totalBytes += try copyData(of: raw, alreadyWritten: totalBytes)
             }
-            guard archive_write_finish_entry(disk) >= ARCHIVE_WARN else {
+            guard lib.archive_write_finish_entry(disk) >= ARCHIVE_WARN else {
                 throw JobletError(.io, "cannot finish archive entry '\(raw)': \(diskError)")
             }
             written.insert(path.string)
@@ -109,7 +111,7 @@ final class ArchiveDiskExtraction {
             extracted += 1
         }
         // Applies the deferred directory modes and times.
-        guard archive_write_close(disk) >= ARCHIVE_WARN else {
+        guard lib.archive_write_close(disk) >= ARCHIVE_WARN else {
             throw JobletError(.io, "cannot finish extraction: \(diskError)")
         }
         return ExtractionSummary(entries: extracted, bytes: totalBytes)
@@ -122,7 +124,7 @@ final class ArchiveDiskExtraction {
             var block: UnsafeRawPointer?
             var size = 0
             var offset: la_int64_t = 0
-            let status = archive_read_data_block(reader.handle, &block, &size, &offset)
+            let status = lib.archive_read_data_block(reader.handle, &block, &size, &offset)
             if status == ARCHIVE_EOF { return entryBytes }
             guard status >= ARCHIVE_WARN else {
                 throw reader.invalid("cannot read archive entry '\(raw)'")
@@ -140,7 +142,7 @@ final class ArchiveDiskExtraction {
             }
             // libarchive reports a failed write(2) (ENOSPC on a full job disk) as ARCHIVE_WARN and
             // would then truncate the file up to its full size: only ARCHIVE_OK wrote the block.
-            guard archive_write_data_block(disk, block, size, offset) == ARCHIVE_OK else {
+            guard lib.archive_write_data_block(disk, block, size, offset) == ARCHIVE_OK else {
                 throw JobletError(.io, "cannot write archive entry '\(raw)': \(diskError)", cause: diskErrno)
             }
         }
@@ -157,19 +159,13 @@ final class ArchiveDiskExtraction {
         }
     }
 
-    static func pathname(of entry: OpaquePointer) -> String {
-        if let name = archive_entry_pathname(entry) { return String(cString: name) }
-        if let name = archive_entry_pathname_utf8(entry) { return String(cString: name) }
-        return ""
-    }
-
     private var diskError: String {
-        archive_error_string(disk).map { String(cString: $0) } ?? "unknown libarchive error"
+        lib.archive_error_string(disk).map { String(cString: $0) } ?? "unknown libarchive error"
     }
 
     /// `errno N` of the failed call, as the worker's errors say it (ENOSPC: the job's disk is full).
     private var diskErrno: String? {
-        let code = archive_errno(disk)
+        let code = lib.archive_errno(disk)
         return code > 0 ? "errno \(code)" : nil
     }
 }

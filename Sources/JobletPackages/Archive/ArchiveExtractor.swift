@@ -44,7 +44,7 @@ public enum ArchiveExtractor {
             guard count <= limits.maxEntries else {
                 throw JobletError(.unsafeArchive, "archive has more than \(limits.maxEntries) entries (the limit)")
             }
-            let entryPath = try ArchiveEntryPath(ArchiveDiskExtraction.pathname(of: entry))
+            let entryPath = try ArchiveEntryPath(reader.pathname(of: entry))
             if !entryPath.components.isEmpty { paths.append(entryPath.string) }
         }
         return paths

@@ -14,21 +14,24 @@ final class ArchiveTarGzBuilder {
         var bytes: [UInt8] = []
     }
 
+    private let lib: LibArchive
     private let handle: OpaquePointer
     private let sink = Sink()
     private var closed = false
 
     init() throws {
-        guard let handle = archive_write_new() else {
+        let lib = try LibArchive.shared()
+        guard let handle = lib.archive_write_new() else {
             throw JobletError(.system, "archive_write_new failed (out of memory)")
         }
+        self.lib = lib
         self.handle = handle
-        archive_write_set_format_pax_restricted(handle)
-        archive_write_add_filter_gzip(handle)
+        _ = lib.archive_write_set_format_pax_restricted(handle)
+        _ = lib.archive_write_add_filter_gzip(handle)
         // Without this gzip stores the current time and two runs differ.
-        archive_write_set_filter_option(handle, "gzip", "timestamp", nil)
+        _ = lib.archive_write_set_filter_option(handle, "gzip", "timestamp", nil)
         let client = Unmanaged.passUnretained(sink).toOpaque()
-        let status = archive_write_open(
+        let status = lib.archive_write_open(
             handle, client, nil,
             { _, client, buffer, length in
                 guard let client, let buffer else { return 0 }
@@ -40,7 +43,7 @@ final class ArchiveTarGzBuilder {
     }
 
     deinit {
-        archive_write_free(handle)
+        _ = lib.archive_write_free(handle)
     }
 
     /// Adds `fsPath` as `archivePath`, recursing into directories in sorted order.
@@ -48,35 +51,35 @@ final class ArchiveTarGzBuilder {
         guard let info = try ArchiveFiles.lstatOrNil(fsPath) else {
             throw JobletError(.io, "cannot archive \(fsPath): no such file or directory")
         }
-        guard let entry = archive_entry_new() else {
+        guard let entry = lib.archive_entry_new() else {
             throw JobletError(.system, "archive_entry_new failed (out of memory)")
         }
-        defer { archive_entry_free(entry) }
-        archive_entry_set_pathname(entry, archivePath)
-        archive_entry_set_perm(entry, info.st_mode & 0o7777)
-        archive_entry_set_mtime(entry, 0, 0)
-        archive_entry_set_uid(entry, 0)
-        archive_entry_set_gid(entry, 0)
+        defer { lib.archive_entry_free(entry) }
+        lib.archive_entry_set_pathname(entry, archivePath)
+        lib.archive_entry_set_perm(entry, info.st_mode & 0o7777)
+        lib.archive_entry_set_mtime(entry, 0, 0)
+        lib.archive_entry_set_uid(entry, 0)
+        lib.archive_entry_set_gid(entry, 0)
         var contents: [UInt8] = []
         if ArchiveFiles.isDirectory(info) {
-            archive_entry_set_filetype(entry, JOBLET_AE_IFDIR)
+            lib.archive_entry_set_filetype(entry, JOBLET_AE_IFDIR)
         } else if ArchiveFiles.isSymlink(info) {
-            archive_entry_set_filetype(entry, JOBLET_AE_IFLNK)
-            archive_entry_set_symlink(entry, try ArchiveFiles.readlink(fsPath))
+            lib.archive_entry_set_filetype(entry, JOBLET_AE_IFLNK)
+            lib.archive_entry_set_symlink(entry, try ArchiveFiles.readlink(fsPath))
         } else if ArchiveFiles.isRegular(info) {
-            archive_entry_set_filetype(entry, JOBLET_AE_IFREG)
+            lib.archive_entry_set_filetype(entry, JOBLET_AE_IFREG)
             contents = try ArchiveFiles.readFile(fsPath)
-            archive_entry_set_size(entry, Int64(contents.count))
+            lib.archive_entry_set_size(entry, Int64(contents.count))
         } else {
             throw JobletError(
                 .invalidArgument,
                 "cannot archive \(fsPath): only files, directories and symlinks can be packed (it is a device, fifo or socket)")
         }
-        guard archive_write_header(handle, entry) >= ARCHIVE_WARN else {
+        guard lib.archive_write_header(handle, entry) >= ARCHIVE_WARN else {
             throw failure("cannot add \(fsPath)")
         }
         if !contents.isEmpty {
-            let written = contents.withUnsafeBytes { archive_write_data(handle, $0.baseAddress, $0.count) }
+            let written = contents.withUnsafeBytes { lib.archive_write_data(handle, $0.baseAddress, $0.count) }
             guard written == contents.count else { throw failure("cannot add \(fsPath)") }
         }
         if ArchiveFiles.isDirectory(info) {
@@ -100,13 +103,13 @@ final class ArchiveTarGzBuilder {
     func finish() throws -> [UInt8] {
         if !closed {
             closed = true
-            guard archive_write_close(handle) == ARCHIVE_OK else { throw failure("cannot finish the archive") }
+            guard lib.archive_write_close(handle) == ARCHIVE_OK else { throw failure("cannot finish the archive") }
         }
         return sink.bytes
     }
 
     private func failure(_ message: String) -> JobletError {
-        let reason = archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"
+        let reason = lib.archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"
         return JobletError(.io, "\(message): \(reason)")
     }
 }

@@ -9,12 +9,12 @@ extension RuntimePackage {
         let wanted = root.isEmpty ? "runtime.yml" : root + "/runtime.yml"
         let reader = try ArchiveReader(file: package)
         while let entry = try reader.nextEntry() {
-            let path = try ArchiveEntryPath(ArchiveDiskExtraction.pathname(of: entry))
+            let path = try ArchiveEntryPath(reader.pathname(of: entry))
             guard path.string == wanted else { continue }
             var bytes: [UInt8] = []
             var block = [UInt8](repeating: 0, count: 1 << 16)
             while true {
-                let count = block.withUnsafeMutableBytes { archive_read_data(reader.handle, $0.baseAddress, $0.count) }
+                let count = block.withUnsafeMutableBytes { reader.lib.archive_read_data(reader.handle, $0.baseAddress, $0.count) }
                 guard count >= 0 else { throw prefixed(reader.invalid("cannot read runtime.yml from \(package)")) }
                 if count == 0 { break }
                 bytes.append(contentsOf: block[0..<count])
