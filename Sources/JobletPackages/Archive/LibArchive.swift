@@ -30,9 +30,10 @@ struct LibArchive {
         functions.pointee[keyPath: function]
     }
 
+    /// dlerror's reason goes in the message, not the cause: rnx shows only the message.
     private static func unavailable(_ name: String, reason: String?) -> JobletError {
         JobletError(
-            .system, "\(name) could not be loaded, and archives need it: install Debian's libarchive13 (apt-get install libarchive13)",
-            cause: reason)
+            .system,
+            "\(name) could not be loaded (\(reason ?? "no reason given")): archives need it; install Debian's libarchive13 (apt-get install libarchive13)")
     }
 }
