@@ -6,6 +6,9 @@ struct FollowBindings {
     let submitter: String
     /// Log chunks too, not only events.
     let logs: Bool
+    /// The dispatcher's recorded ends too: false for a user made before they existed, whose topic
+    /// permission (`^job\.{username}\.`) refuses their keys.
+    var recorded = true
 
     /// The exchanges and routing keys of `jobID`'s messages, or of all the submitter's jobs when nil:
     /// logs first, then events, then the dispatcher's recorded ends.
@@ -13,7 +16,7 @@ struct FollowBindings {
         let events = jobID.map { Topology.eventFollowKey(submitter: submitter, jobID: $0) } ?? Topology.eventFollowAllKey(submitter: submitter)
         let recorded =
             jobID.map { Topology.recordedFollowKey(submitter: submitter, jobID: $0) } ?? Topology.recordedFollowAllKey(submitter: submitter)
-        let lifecycle = [(Topology.eventsExchange, events), (Topology.eventsExchange, recorded)]
+        let lifecycle = self.recorded ? [(Topology.eventsExchange, events), (Topology.eventsExchange, recorded)] : [(Topology.eventsExchange, events)]
         guard logs else { return lifecycle }
         let chunks = jobID.map { Topology.logFollowKey(submitter: submitter, jobID: $0) } ?? Topology.logFollowAllKey(submitter: submitter)
         return [(Topology.logsExchange, chunks)] + lifecycle

@@ -34,24 +34,38 @@ struct FollowSubscription {
     }
 
     /// Bound to `jobID`, or to all of the submitter's jobs when nil.
-    ///
+    private static func open(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
+        do {
+            return try await bind(client, bindings, jobID: jobID)
+        } catch let error as AMQPError where bindings.recorded && refusesRecordedEnds(error) {
+            // A user made before recorded ends existed: follow without them (the end then comes from
+            // the dispatcher's status, as it did for such users). `scripts/broker-roles apply` fixes it.
+            var older = bindings
+            older.recorded = false
+            return try await open(client, older, jobID: jobID)
+        } catch let error as AMQPError {
+            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(reason(error))")
+        }
+    }
+
+    /// The broker refused a bind of a `recorded.` key (its ACCESS_REFUSED names the key).
+    static func refusesRecordedEnds(_ error: AMQPError) -> Bool {
+        error.replyCode == 403 && reason(error).contains("'\(Topology.recordedKeyPrefix)")
+    }
+
     /// Two broker round trips, the declare (for the queue's name) and the consume: the open, the qos
     /// and the binds are only written, and the broker handles a channel's methods in order, so the
     /// consume's answer says the binds were made before anything is submitted. A refused bind closes
     /// the channel, which the consume then reports.
-    private static func open(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
-        do {
-            let channel = try await client.connection.openChannel(noWait: true)
-            try await channel.qos(prefetchCount: prefetch, noWait: true)
-            let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-            for (exchange, key) in bindings.keys(jobID: jobID) {
-                try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
-            }
-            let consumer = try await channel.consume(queue: queue, exclusive: true)
-            return FollowSubscription(channel: channel, queue: queue, consumer: consumer, bindings: bindings, boundBeforeJob: jobID == nil)
-        } catch let error as AMQPError {
-            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(reason(error))")
+    private static func bind(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
+        let channel = try await client.connection.openChannel(noWait: true)
+        try await channel.qos(prefetchCount: prefetch, noWait: true)
+        let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        for (exchange, key) in bindings.keys(jobID: jobID) {
+            try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
         }
+        let consumer = try await channel.consume(queue: queue, exclusive: true)
+        return FollowSubscription(channel: channel, queue: queue, consumer: consumer, bindings: bindings, boundBeforeJob: jobID == nil)
     }
 
     /// What the broker said when it closed the channel (a bind refused shows in the call after it, so

@@ -1,4 +1,5 @@
 import Foundation
+import JobletCore
 
 /// A real local Joblet cluster for the tests of rnx and of the client library: its own RabbitMQ node
 /// (so no other test suite's dispatcher answers our queries), one `joblet-dispatcher` and two
@@ -119,6 +120,14 @@ public final class LocalCluster: Sendable {
         LocalCluster.running.withLock { $0 = cluster }
         try await cluster.waitUntilReady(ready)
         return cluster
+    }
+
+    /// A submitter made now by `scripts/broker-roles`, its `joblet.events` read then set to `eventsRead`:
+    /// a user made by an older version, before a permission existed.
+    public func submitter(_ name: String, eventsRead: String) async throws -> BrokerRoles.User {
+        let user = try BrokerRoles.provision(role: "submitter", name: name, brokerURL: broker.url)
+        try await broker.ctl(["set_topic_permissions", "-p", BrokerRoles.vhostOf(broker.url), name, Topology.eventsExchange, "^$", eventsRead])
+        return user
     }
 
     private static let running = LockedValue<LocalCluster?>(nil)

@@ -110,6 +110,21 @@ struct ClusterClientTests {
         }
     }
 
+    /// A submitter made before recorded ends existed (events read `^job\.{username}\.`) may not bind their
+    /// keys: the follower does without them and takes the end from the dispatcher's status.
+    @Test func aUserMadeBeforeRecordedEndsStillFollows() async throws {
+        let cluster = try await LocalCluster.shared()
+        let user = try await cluster.submitter("carol-" + JobID.short(JobID.generate()), eventsRead: "^job\\.{username}\\.")
+        let client = try await ClusterClient.connect(cluster.clientSettings(as: user))
+        try await withCleanup({ await client.close() }) {
+            let (_, events) = try await client.submitAndFollow(JobRequest(command: ["sh", "-c", "echo ok; exit 4"]))
+            let live = try await collect(events)
+            #expect(live.lines == [Line(stream: "stdout", text: "ok\n")])
+            #expect(live.outcome?.state == .failed)
+            #expect(live.outcome?.result?.exitCode == 4)
+        }
+    }
+
     /// The follow queue's binds are not waited for one by one: the broker's refusal (bob's keys are
     /// not alice's to bind) must still stop the follow with what the broker said, not a later step.
     @Test func followingAnotherSubmittersJobIsRefusedWithTheBrokersReason() async throws {
