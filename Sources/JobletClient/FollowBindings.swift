@@ -14,9 +14,8 @@ struct FollowBindings {
     /// logs first, then events, then the dispatcher's recorded ends.
     func keys(jobID: String?) -> [(exchange: String, routingKey: String)] {
         let events = jobID.map { Topology.eventFollowKey(submitter: submitter, jobID: $0) } ?? Topology.eventFollowAllKey(submitter: submitter)
-        let recorded =
-            jobID.map { Topology.recordedFollowKey(submitter: submitter, jobID: $0) } ?? Topology.recordedFollowAllKey(submitter: submitter)
-        let lifecycle = self.recorded ? [(Topology.eventsExchange, events), (Topology.eventsExchange, recorded)] : [(Topology.eventsExchange, events)]
+        let ends = jobID.map { Topology.recordedFollowKey(submitter: submitter, jobID: $0) } ?? Topology.recordedFollowAllKey(submitter: submitter)
+        let lifecycle = [(Topology.eventsExchange, events)] + (recorded ? [(Topology.eventsExchange, ends)] : [])
         guard logs else { return lifecycle }
         let chunks = jobID.map { Topology.logFollowKey(submitter: submitter, jobID: $0) } ?? Topology.logFollowAllKey(submitter: submitter)
         return [(Topology.logsExchange, chunks)] + lifecycle
