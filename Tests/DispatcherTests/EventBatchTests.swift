@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 @testable import Dispatcher
 
@@ -10,7 +11,7 @@ struct EventBatchTests {
     let jobID = JobID.generate()
 
     init() async throws {
-        store = try JobStore(directory: NSTemporaryDirectory() + "joblet-batch-test-" + JobID.generate())
+        store = try JobStore(directory: ScratchPath.make("batch-test"))
         try await store.insert(
             NewJob(
                 message: JobMessage(

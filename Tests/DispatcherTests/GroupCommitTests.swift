@@ -3,13 +3,14 @@ import Foundation
 import GRDB
 import JobletCore
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Dispatcher
 
 struct GroupCommitTests {
     func store() throws -> JobStore {
-        try JobStore(directory: NSTemporaryDirectory() + "joblet-group-test-" + JobID.generate())
+        try JobStore(directory: ScratchPath.make("group-test"))
     }
 
     @Test("writes that arrive during a commit share the next one; one that fails fails alone")

@@ -6,7 +6,7 @@ import Testing
 
 struct JobStoreTests {
     func temporaryDirectory() -> String {
-        NSTemporaryDirectory() + "joblet-store-test-" + JobID.generate()
+        ScratchPath.make("store-test")
     }
 
     func newJob(_ id: String = JobID.generate(), messageID: String? = nil) -> NewJob {

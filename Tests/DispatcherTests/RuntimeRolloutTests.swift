@@ -1,6 +1,7 @@
 import Dispatcher
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 /// The desired runtimes in the store and the orders the dispatcher sends to converge on them:
@@ -21,7 +22,7 @@ struct RuntimeRolloutTests {
     }
 
     func store() throws -> JobStore {
-        try JobStore(directory: NSTemporaryDirectory() + "joblet-rollout-test-" + JobID.generate())
+        try JobStore(directory: ScratchPath.make("rollout-test"))
     }
 
     @Test func aDeployIsDesiredOnlyOnceCommittedAndTheSupersededStreamGoes() async throws {
