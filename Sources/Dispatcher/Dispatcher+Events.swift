@@ -29,13 +29,13 @@ extension Dispatcher {
         for ((delivery, item), outcome) in zip(accepted, outcomes) {
             let event = item.event
             switch outcome {
-            case .applied:
+            case .applied, .ended:
                 logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(item.worker)"])
-            case .ended(let submitter):
-                logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(item.worker)"])
-                var recorded = event
-                recorded.reason = event.reason ?? event.result?.reason  // as the store keeps it
-                publishRecorded(recorded, submitter: submitter, on: channel)
+                if case .ended(let submitter) = outcome {
+                    var recorded = event
+                    recorded.reason = event.recordedReason
+                    publishRecorded(recorded, submitter: submitter, on: channel)
+                }
             case .unchanged:
                 break
             case .refused(let reason):

@@ -242,7 +242,7 @@ extension JobStore {
             return try transition(
                 db, jobID: event.jobID, from: stored, to: event.state, time: event.time,
                 workerID: event.workerID ?? event.result?.workerID,
-                reason: event.reason ?? event.result?.reason, result: event.result
+                reason: event.recordedReason, result: event.result
             ) { current, _ in
                 !current.isTerminal || current == .unschedulable
             }

@@ -41,6 +41,9 @@ public struct JobEvent: Sendable, Equatable, Codable {
         return JobEvent(jobID: jobID, state: .running, time: result.startedAt, workerID: workerID, attempt: attempt)
     }
 
+    /// The job's reason once this event is recorded: the event's own, else its result's.
+    public var recordedReason: String? { reason ?? result?.reason }
+
     static let endsOfARun: Set<JobState> = [.completed, .failed, .cancelled, .timedOut]
 
     enum CodingKeys: String, CodingKey {

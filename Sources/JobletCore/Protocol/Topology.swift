@@ -68,9 +68,9 @@ public enum Topology {
     }
     public static let recordedKeyPrefix = "recorded."
     /// What a follower binds on `joblet.events` for one job's recorded end.
-    public static func recordedFollowKey(submitter: String, jobID: String) -> String { "recorded.\(submitter).\(jobID).*" }
+    public static func recordedFollowKey(submitter: String, jobID: String) -> String { "\(recordedKeyPrefix)\(submitter).\(jobID).*" }
     /// Every recorded end of one submitter's jobs (bound only until a new job's id is known).
-    public static func recordedFollowAllKey(submitter: String) -> String { "recorded.\(submitter).*.*" }
+    public static func recordedFollowAllKey(submitter: String) -> String { "\(recordedKeyPrefix)\(submitter).*.*" }
     /// Every job of every submitter in one state, on `joblet.events` (the dispatcher's bindings).
     public static func eventStateKey(state: JobState) -> String { "job.*.*.\(state.rawValue)" }
     public static func advertRoutingKey(workerID: String) -> String { "worker.\(workerID).advert" }
