@@ -71,6 +71,14 @@ extension DispatcherClusterTests {
             expectAccessRefused(
                 try await refusal(c) {
                     try await $0.publish(
+                        forged.body, exchange: Topology.eventsExchange,
+                        routingKey: Topology.recordedRoutingKey(submitter: alice.user, jobID: jobID, state: .completed),
+                        properties: forged.properties)
+                },
+                "a forged recorded end")
+            expectAccessRefused(
+                try await refusal(c) {
+                    try await $0.publish(
                         Array("x".utf8), exchange: Topology.logsExchange,
                         routingKey: Topology.logRoutingKey(submitter: alice.user, jobID: jobID, stream: "stdout"))
                 },
