@@ -1,5 +1,6 @@
 import Isolation
 import Synchronization
+import SystemCalls
 
 /// Why a running job is being stopped by the worker rather than ending on its own.
 enum StopReason: Sendable, Equatable {
@@ -52,9 +53,13 @@ final class JobHandle: Sendable {
         if let process = target.0 { kill(process: process, cgroup: target.1) }
     }
 
+    /// Queued on the blocking executor, never run by the caller: stops come from the cooperative pool
+    /// (the timeout, a cancel command), and a v1 cgroup kill freezes and polls until the cgroup is empty.
     private func kill(process: SandboxProcess, cgroup: JobCgroup?) {
-        // The cgroup kill reaches processes that escaped the sandbox's init; the init kill ends the pid namespace.
-        try? cgroup?.kill()
-        process.kill()
+        BlockingExecutor.shared.execute {
+            // The cgroup kill reaches processes that escaped the sandbox's init; the init kill ends the pid namespace.
+            try? cgroup?.kill()
+            process.kill()
+        }
     }
 }

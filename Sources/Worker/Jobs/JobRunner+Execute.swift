@@ -11,21 +11,16 @@ import Logging
 import SystemCalls
 
 extension JobRunner {
-    /// Prepares the sandbox, runs it to the end and reports; always removes the cgroup (`run` then the work dir).
+    /// Prepares the sandbox, runs it to the end and reports. Returns the job's cgroup, made even when
+    /// the spawn failed, for `run` to remove with the rest of the attempt (``tearDown(jobID:cgroup:)``).
     func execute(
         _ message: JobMessage, work: JobWork, attempt: Int, limits: EffectiveLimits,
         runtime: InstalledRuntime?, handle: JobHandle, disk: JobDiskAssignment, network: JobNetworkAssignment
-    ) async {
+    ) async -> JobCgroup? {
         let jobID = message.jobID
         let jobDirectory = "\(config.stateDirectory)/jobs/\(jobID)"
         let workDirectory = disk.disk?.workDirectory ?? jobDirectory + "/work"
         var cgroup: JobCgroup?
-        defer {
-            if let cgroup {
-                do { try cgroup.remove() } catch { logger.warning("cgroup cleanup failed", metadata: ["job": "\(jobID)", "error": "\(error)"]) }
-            }
-            // The work dir goes after this returns, off the cooperative pool: see removeJobDirectory.
-        }
         let startedAt = Clock.now
         // `running` goes out before the first log chunk or after one flush interval, whichever comes
         // first; a job that ends sooner is reported by its terminal event alone (RunningNotice).
@@ -98,7 +93,7 @@ extension JobRunner {
                     jobID: jobID, state: .failed, time: Clock.now, workerID: workerID, attempt: attempt,
                     reason: result.reason, result: result, impliesRunning: running.endUnannounced()),
                 submitter: message.submitter, delivery: work.delivery)
-            return
+            return cgroup
         }
         handle.attach(process: process, cgroup: cgroup)
         await state.recordStarted(latencyMs: (ContinuousClock.now - work.receivedAt).fractionalMilliseconds)
@@ -110,6 +105,7 @@ extension JobRunner {
         if droppedOutput > 0 {
             await streamer.appendTruncationNote(dropped: droppedOutput, limit: limits.limits.output)
         }
+        // A handful of cgroupfs reads: kernfs answers from memory and never waits, so no trip to the executor.
         let usage = try? cgroup?.usage()
         let finishedAt = Clock.now
 
@@ -117,12 +113,12 @@ extension JobRunner {
         case .connectionLost?:
             logger.info("job killed: its delivery is stale and will be redelivered", metadata: ["job": "\(jobID)"])
             await state.recordFinished(failed: true)
-            return
+            return cgroup
         case .shutdown?:
             logger.info("job handed back at shutdown", metadata: ["job": "\(jobID)"])
             await state.recordFinished(failed: true)
             await settle(work.delivery) { try await jobChannel.nack(work.delivery, requeue: true) }
-            return
+            return cgroup
         default:
             break
         }
@@ -164,6 +160,7 @@ extension JobRunner {
                 jobID: jobID, state: finalState, time: finishedAt, workerID: workerID, attempt: attempt,
                 reason: reason, result: result, impliesRunning: running.endUnannounced()),
             submitter: message.submitter, delivery: work.delivery)
+        return cgroup
     }
 
     /// Waits for the confirm of an announced `running`; stops the job if it failed.

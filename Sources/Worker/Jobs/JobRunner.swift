@@ -98,13 +98,12 @@ struct JobRunner: Sendable {
         async let leased = leaseNetwork(for: message, bandwidth: limits.limits.netBytesPerSecond)  // beside the disk
         let disk = await assignDisk(limits)
         let network = await leased
-        await execute(
+        let cgroup = await execute(
             message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk,
             network: network)
+        await tearDown(jobID: message.jobID, cgroup: cgroup)
         await releaseNetwork(network)
-        volumeMounts?.unstage(jobID: message.jobID)
         await releaseDisk(disk)
-        await removeJobDirectory(of: message.jobID)
         // Only now: execute returned after the job's pid namespace (every process of it) ended, and its files are gone.
         await uids.release(user)
         await state.unregister(message.jobID)
