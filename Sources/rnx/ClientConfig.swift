@@ -54,7 +54,7 @@ struct ClientConfig: Decodable, Sendable {
             for warning in decoded.warnings { Terminal.err("rnx: warning: \(warning)") }
             return decoded.value
         } catch let error as JobletError {
-            throw RNXError(.usage, error.message)
+            throw RNXError(.usage, error.message, cause: error.cause)
         }
     }
 

@@ -54,7 +54,7 @@ struct GlobalOptions: ParsableArguments, Sendable {
         do {
             parsed = try JobDuration(parsing: text)
         } catch let error as JobletError {
-            throw ValidationError("\(flag): \(error.message)")
+            throw ValidationError("\(flag): \(error.description)")
         }
         guard parsed.seconds > 0 else {
             throw ValidationError("\(flag): \"\(text)\" must be longer than zero; use \(JobDuration.acceptedForms)")

@@ -91,7 +91,7 @@ struct JobOptions: ParsableArguments, Sendable {
             try limits.validate()
             return limits == JobLimits() ? nil : limits
         } catch let error as JobletError {
-            throw ValidationError(JobOptions.flagNames(error.message))
+            throw ValidationError(JobOptions.flagNames(error.description))
         }
     }
 
@@ -100,7 +100,7 @@ struct JobOptions: ParsableArguments, Sendable {
         do {
             return try parser(text)
         } catch let error as JobletError {
-            throw ValidationError("\(flag): \(error.message)")
+            throw ValidationError("\(flag): \(error.description)")
         }
     }
 
@@ -155,7 +155,7 @@ struct JobOptions: ParsableArguments, Sendable {
         do {
             try request.validate(maxUploadBytes: Int(maxUploadBytes))
         } catch let error as JobletError {
-            throw RNXError(.usage, error.message)
+            throw RNXError(.usage, error.message, cause: error.cause)
         }
         return request
     }
@@ -167,7 +167,7 @@ struct JobOptions: ParsableArguments, Sendable {
         do {
             archive = try ArchiveWriter.tarGz(paths: uploads)
         } catch let error as JobletError {
-            throw RNXError(.io, "cannot pack --upload: \(error.message)")
+            throw RNXError(.io, "cannot pack --upload: \(error.message)", cause: error.cause)
         }
         // Base64 grows the archive by 4/3; the broker refuses messages over its max size (128M on 3.10, 16M from 4.0).
         let brokerLimit: Int64 = 16 << 20

@@ -44,7 +44,7 @@ struct RuntimeDeploy: AsyncParsableCommand {
                 throw ValidationError("--chunk-size: 4K to 16M")
             }
         } catch let error as JobletError {
-            throw ValidationError(error.message)
+            throw ValidationError(error.description)
         }
         if let arch, Architecture.normalize(arch) == nil { throw ValidationError("--arch: use x86_64 or aarch64") }
     }

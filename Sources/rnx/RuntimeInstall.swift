@@ -35,7 +35,7 @@ struct RuntimeInstall: AsyncParsableCommand {
             Terminal.out("\(installed.replaced ? "replaced" : "installed") \(installed.config.name) \(installed.config.version) in \(installed.directory)")
             Terminal.out("workers using \(basePath) pick it up at their next rescan (a few seconds)")
         } catch let error as JobletError {
-            throw RNXError(.io, error.message)
+            throw RNXError(.io, error.message, cause: error.cause)
         }
     }
 }

@@ -42,8 +42,8 @@ func resolveFleetRuntime(_ spec: String, in runtimes: [FleetRuntime]) throws -> 
         return entry
     } catch let error as JobletError {
         if descriptors.isEmpty {
-            throw RNXError(.remote, "\(error.message) (no live worker offers any runtime)")
+            throw RNXError(.remote, "\(error.message) (no live worker offers any runtime)", cause: error.cause)
         }
-        throw RNXError(.remote, error.message)
+        throw RNXError(.remote, error.message, cause: error.cause)
     }
 }

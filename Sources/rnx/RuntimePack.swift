@@ -24,7 +24,7 @@ struct RuntimePack: AsyncParsableCommand {
         do {
             try RuntimePackage.pack(runtimeDirectory: directory, to: target)
         } catch let error as JobletError {
-            throw RNXError(.io, error.message)
+            throw RNXError(.io, error.message, cause: error.cause)
         }
         Terminal.out(target)
     }

@@ -25,7 +25,7 @@ enum RuntimePackageFacts {
                             let size = UInt64(info.st_size)
                             return (config, digest, size)
                         } catch let error as JobletError {
-                            throw RNXError(.io, error.message)
+                            throw RNXError(.io, error.message, cause: error.cause)
                         }
                     })
             }

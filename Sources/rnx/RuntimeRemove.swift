@@ -34,7 +34,7 @@ struct RuntimeRemove: AsyncParsableCommand {
 
     func validate() throws {
         do { _ = try JobDuration(parsing: timeout) } catch let error as JobletError {
-            throw ValidationError("--timeout: \(error.message)")
+            throw ValidationError("--timeout: \(error.description)")
         }
         if let arch, Architecture.normalize(arch) == nil { throw ValidationError("--arch: use x86_64 or aarch64") }
         if workers == nil, arch != nil { throw ValidationError("--arch needs --workers") }
@@ -49,7 +49,7 @@ struct RuntimeRemove: AsyncParsableCommand {
             let removed = try RuntimePackage.remove(name: name, basePath: basePath)
             Terminal.out("removed \(name) from \(removed)")
         } catch let error as JobletError {
-            throw RNXError(.io, error.message)
+            throw RNXError(.io, error.message, cause: error.cause)
         }
     }
 

@@ -27,7 +27,7 @@ struct RuntimeTest: AsyncParsableCommand {
 
     func validate() throws {
         do { _ = try JobDuration(parsing: timeout) } catch let error as JobletError {
-            throw ValidationError("--timeout: \(error.message)")
+            throw ValidationError("--timeout: \(error.description)")
         }
     }
 

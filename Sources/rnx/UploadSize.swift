@@ -35,7 +35,7 @@ enum UploadSize {
         do {
             return try DirectoryEntries.names(of: directory)
         } catch let error as JobletError {
-            throw RNXError(.io, "cannot read --upload \(directory): \(error.message)")
+            throw RNXError(.io, "cannot read --upload \(directory): \(error.message)", cause: error.cause)
         }
     }
 }

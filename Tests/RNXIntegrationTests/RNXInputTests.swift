@@ -73,4 +73,13 @@ struct RNXInputTests {
         #expect(result.status == 0)
         #expect(result.stdout.contains("runtime") && result.stdout.contains("--max-memory"))
     }
+
+    @Test func aLocalFileErrorKeepsItsCause() async throws {
+        let missing = "/nonexistent-\(UUID().uuidString)"
+        let result = try await Subprocess.run(LocalCluster.rnxPath, ["runtime", "pack", missing, "-o", missing + ".tar.gz"])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("\(missing)/runtime.yml"), "\(result)")
+        // The failing call's errno, which scripts and bug reports match on.
+        #expect(result.stderr.contains("(errno \(ENOENT))"), "\(result)")
+    }
 }
