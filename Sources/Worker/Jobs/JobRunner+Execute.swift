@@ -38,18 +38,8 @@ extension JobRunner {
         do {
             try disk.check()
             try network.check()
-            // Directory and cgroup set-up and the spawn block (the spawn until the command execs, which
-            // includes a v1 cgroup move's RCU wait): on the blocking executor, never the cooperative pool.
-            let upload = message.request.upload
-            try await BlockingExecutor.shared.run { [self] in
-                if let jobDisk = disk.disk {
-                    try prepareDisk(jobDisk, upload: upload, user: handle.user)
-                } else {
-                    try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: upload, user: handle.user)
-                }
-            }
             let cache = await packageCache(for: message, runtime: runtime)
-            let volumes = try await prepareVolumes(message.volumes ?? [], cache: cache, jobID: jobID, user: handle.user)
+            let volumeSources = try await volumeSources(message.volumes ?? [], cache: cache)
             var plan = SandboxPlan(
                 jobID: jobID, argv: message.request.command,
                 environment: packageCacheEnvironment(
@@ -59,17 +49,25 @@ extension JobRunner {
             plan.uid = handle.user.uid
             plan.gid = handle.user.gid
             plan.runtimeMounts = runtime?.mounts ?? []
-            plan.volumes = volumes
             plan.tmpDirectory = disk.disk?.tmpDirectory
             plan.network = network.lease
             plan.outputLimit = limits.limits.output?.bytes
-            // The cgroup and the spawn in one trip to the blocking executor (each trip is two thread
-            // switches); the cgroup comes back even when the spawn fails, so the defer removes it.
+            // Everything that blocks before the job runs, in one trip to the blocking executor (each trip
+            // is two thread switches), never on the cooperative pool: the directories and the upload, the
+            // volumes' idmapped mounts, the cgroup and the spawn (until the command execs, a v1 cgroup
+            // move's RCU wait included). The cgroup comes back even when the spawn fails: `run` removes it.
             let unspawned = plan
             let resources = limits.resourceLimits
+            let upload = message.request.upload
             let (created, spawned) = try await BlockingExecutor.shared.run { [self, cgroups] in
-                let created = try cgroups?.createJobCgroup(jobID: jobID, limits: resources, ioPath: workDirectory)
+                if let jobDisk = disk.disk {
+                    try prepareDisk(jobDisk, upload: upload, user: handle.user)
+                } else {
+                    try prepareWorkDirectory(jobDirectory: jobDirectory, workDirectory: workDirectory, upload: upload, user: handle.user)
+                }
                 var plan = unspawned
+                plan.volumes = try stageVolumes(volumeSources, jobID: jobID, user: handle.user)
+                let created = try cgroups?.createJobCgroup(jobID: jobID, limits: resources, ioPath: workDirectory)
                 plan.cgroup = created
                 return (created, Result { try spawn(plan, stagedFor: jobID) })
             }
