@@ -54,13 +54,16 @@ let package = Package(
                 .unsafeFlags(["-use-ld=lld", "-static-executable", "-Xclang-linker", "-nostartfiles", "-Xlinker", "--gc-sections"])
             ]),
 
+        // openat2, which glibc 2.36 does not wrap and Swift cannot reach through the variadic syscall():
+        // tree removal's refusal to cross into a mount (JobletCore only).
+        .target(name: "CSystemCalls"),
         // The one EINTR retry, errno text, Duration conversion and error shape every Swift module uses (no C).
         .target(name: "SystemCalls"),
         // Wire types, runtime specs and the JSON/YAML codecs: what every binary needs.
         .target(
             name: "JobletCore",
             dependencies: [
-                "SystemCalls", "CYAML", "CJansson",
+                "SystemCalls", "CSystemCalls", "CYAML", "CJansson",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // Archives (libarchive) and runtime packages: the worker and rnx only, never the dispatcher.

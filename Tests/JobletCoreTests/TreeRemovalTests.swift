@@ -39,7 +39,7 @@ struct TreeRemovalTests {
         #expect(HostileTree.openDescriptors(under: root) == 1)
         close(held)
 
-        let statistics = try TreeRemoval.removeWithoutMountTable(root)
+        let statistics = try TreeRemoval.walk(root)
         #expect(!HostileTree.exists(root))
         #expect(statistics.deepest == 10_001)
         #expect(statistics.removed == 10_002)
@@ -67,7 +67,7 @@ struct TreeRemovalTests {
         for file in 0..<1000 { try "y".write(toFile: root + "/top-\(file)", atomically: false, encoding: .utf8) }
         created += 1000
 
-        let statistics = try TreeRemoval.removeWithoutMountTable(root)
+        let statistics = try TreeRemoval.walk(root)
         #expect(!HostileTree.exists(root))
         #expect(statistics.removed == created)
         #expect(statistics.reopened > 0)

@@ -8,11 +8,16 @@
 /// A job owns its work dir and can shape it to break path-based removal: 20 nested directories with
 /// 250-character names already make the path longer than `PATH_MAX`, so `rmdir(path)` fails and
 /// the data stays on the host. So the walk never builds a path: it works from directory descriptors
-/// (`openat` with `O_NOFOLLOW`, `unlinkat`), never follows a symlink, keeps its own stack instead of
+/// (`openat2` with `O_NOFOLLOW`, `unlinkat`), never follows a symlink, keeps its own stack instead of
 /// recursing (a tree may be 100,000 levels deep), and holds only the innermost
 /// ``heldDirectories`` directories open, finding a closed one again through `..` and checking it
-/// is the same inode. It never descends into another file system: a mount inside the tree (a volume
-/// or runtime bind mount still in place) stops the removal with an error instead of emptying it.
+/// is the same inode. It never steps onto a mount point: every directory is opened with
+/// `RESOLVE_NO_XDEV`, so the kernel refuses any mount, a bind mount of the same file system
+/// included, in the call that uses it (no mount table, no gap between check and use); a file
+/// bind-mounted in the tree cannot be unlinked either. A mount at or inside the tree (a volume or
+/// runtime bind mount still in place) stops the removal with an error naming it: what the walk
+/// removed before it stays removed; the mount, its contents and what was not reached yet stay.
+/// Needs openat2 (Linux 5.6 or later); without it the removal fails instead of risking a mount.
 public enum TreeRemoval {
     /// Directories kept open on the way down; deeper than this, an ancestor is closed and reopened
     /// through `..` on the way back, so any depth costs this many descriptors (plus the parent's).
@@ -20,33 +25,26 @@ public enum TreeRemoval {
 
     /// Removes `path` and everything below it; a missing path is fine, a symlink or file at `path`
     /// is unlinked. Throws `JobletError(.io)` naming the call and the path that failed, or refusing
-    /// a mount inside the tree. Blocking: from async code use ``removeOnBlockingExecutor(_:)``.
+    /// a mount at or inside the tree. Blocking: from async code use ``removeOnBlockingExecutor(_:)``.
     public static func remove(_ path: String) throws {
         try remove([path])
     }
 
-    /// Removes each of `paths` as ``remove(_:)`` does, reading the mount table once for all of them
-    /// (a job disk's `work` and `tmp`, emptied after every job).
+    /// Removes each of `paths` as ``remove(_:)`` does (a job disk's `work` and `tmp`, emptied after
+    /// every job), stopping at the first that fails.
     public static func remove(_ paths: [String]) throws {
         for path in paths { _ = try split(path) }  // `/`, `.` and `..` are refused before anything is looked at
-        try refuseMountPoints(under: paths)
-        for path in paths { try removeWithoutMountTable(path) }
+        for path in paths { try walk(path) }
     }
 
-    /// The walk alone, trusting `st_dev` to spot mounts (tests use it to reach that check).
+    /// Removes one tree and tells what the walk did (tests hold it to its descriptor bound).
     @discardableResult
-    static func removeWithoutMountTable(_ path: String) throws -> TreeWalk.Statistics {
+    static func walk(_ path: String) throws -> TreeWalk.Statistics {
         let (parent, name) = try split(path)
         // The parent is the caller's own path (state dir, runtimes dir): following its symlinks is fine.
         guard let anchor = try TreeCalls.openDirectory(parent) else { return TreeWalk.Statistics() }
         defer { close(anchor) }
-        let anchorInfo = try TreeCalls.fstat(anchor, display: parent)
-        guard let info = try TreeCalls.lstat(at: anchor, name, display: path) else { return TreeWalk.Statistics() }
-        guard info.st_mode & S_IFMT == S_IFDIR else {
-            try TreeCalls.unlinkFile(at: anchor, name, display: path)
-            return TreeWalk.Statistics(removed: 1)
-        }
-        var walk = TreeWalk(anchor: anchor, rootPath: path, device: anchorInfo.st_dev)
+        var walk = TreeWalk(anchor: anchor, rootPath: path)
         try walk.run(rootName: name)
         return walk.statistics
     }

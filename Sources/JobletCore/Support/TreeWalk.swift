@@ -36,18 +36,17 @@ struct TreeWalk {
     /// The directory the root lives in; stays open for the whole walk.
     let anchor: Int32
     let rootPath: String
-    /// The file system of the tree: a directory on any other is a mount and is not entered.
-    let device: dev_t
     var levels: [Level] = []
     var statistics = Statistics()
     private var openCount = 0
 
-    init(anchor: Int32, rootPath: String, device: dev_t) {
+    init(anchor: Int32, rootPath: String) {
         self.anchor = anchor
         self.rootPath = rootPath
-        self.device = device
     }
 
+    /// Empties and removes the root (a non-directory root is unlinked). A mount point met on the
+    /// way stops the walk: what it removed before stays removed, the rest stays.
     mutating func run(rootName: [CChar]) throws {
         defer { for level in levels { if let stream = level.stream { closedir(stream) } } }
         guard let root = try open(rootName, in: anchor, display: rootPath) else { return }
@@ -75,6 +74,7 @@ struct TreeWalk {
             case .removed: statistics.removed += 1; return
             case .gone: return
             case .isDirectory: break
+            case .mountPoint: throw mounted(display(entry.name))
             }
         }
         guard let child = try open(entry.name, in: fd, display: display(entry.name)) else {
@@ -107,7 +107,7 @@ struct TreeWalk {
         }
         statistics.removed += 1
         guard let parent = levels.indices.last else {
-            try TreeCalls.removeDirectory(at: anchor, finished.name, display: rootPath)
+            if try TreeCalls.removeDirectory(at: anchor, finished.name, display: rootPath) == .mountPoint { throw mounted(rootPath) }
             return
         }
         if levels[parent].stream == nil {
@@ -124,32 +124,30 @@ struct TreeWalk {
             statistics.reopened += 1
             statistics.peakOpen = max(statistics.peakOpen, openCount)
         }
-        try TreeCalls.removeDirectory(at: dirfd(try self.stream(at: parent)), finished.name, display: display(finished.name))
+        let removed = try TreeCalls.removeDirectory(
+            at: dirfd(try self.stream(at: parent)), finished.name, display: display(finished.name))
+        if removed == .mountPoint { throw mounted(display(finished.name)) }
         levels[parent].changed = true
     }
 
     /// Opens a directory entry as the next level; nil when it went away or was not a directory
-    /// (then it is unlinked). A directory on another file system stops the walk.
+    /// (then it is unlinked). A mount point stops the walk.
     private func open(_ name: [CChar], in parent: Int32, display: @autoclosure () -> String) throws -> Level? {
         let fd: Int32
         switch try TreeCalls.openChild(at: parent, name, display: display()) {
         case .directory(let opened): fd = opened
         case .gone: return nil
+        case .mountPoint: throw mounted(display())
         case .notDirectory:
-            if try TreeCalls.unlinkFile(at: parent, name, display: display()) == .isDirectory {
-                throw JobletError(.io, "\(display()) keeps changing between directory and non-directory; stopped")
+            switch try TreeCalls.unlinkFile(at: parent, name, display: display()) {
+            case .removed, .gone: return nil
+            case .mountPoint: throw mounted(display())
+            case .isDirectory: throw JobletError(.io, "\(display()) keeps changing between directory and non-directory; stopped")
             }
-            return nil
         }
+        // Device and inode, to know the directory again when it is reopened through `..`.
         let info: stat
         do { info = try TreeCalls.fstat(fd, display: display()) } catch { close(fd); throw error }
-        guard info.st_dev == device else {
-            close(fd)
-            throw JobletError(
-                .io,
-                "refusing to remove \(display()): another file system is mounted there (st_dev \(info.st_dev), the tree's is \(device)); left it and its contents alone, unmount it and remove \(rootPath) again"
-            )
-        }
         guard let stream = fdopendir(fd) else {
             let code = errno
             close(fd)
@@ -179,6 +177,16 @@ struct TreeWalk {
     private func stream(at index: Int) throws -> OpaquePointer {
         guard let stream = levels[index].stream else { throw Self.lostStream(rootPath) }
         return stream
+    }
+
+    /// The error for a mount point at `path`: the kernel refused to step onto it (EXDEV) or to
+    /// unlink it (EBUSY).
+    private func mounted(_ path: String) -> JobletError {
+        let stopped = path == rootPath ? "" : " and stopped there, so the rest of \(rootPath) may remain too"
+        return JobletError(
+            .io,
+            "refusing to remove \(path): a file system is mounted there; left it and its contents alone\(stopped); unmount it and remove \(rootPath) again"
+        )
     }
 
     private static func lostStream(_ rootPath: String) -> JobletError {
