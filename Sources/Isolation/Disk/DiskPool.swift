@@ -86,12 +86,16 @@ public final class DiskPool: @unchecked Sendable {
     /// Takes a disk back once its job is over (no process of the job left), on the blocking executor:
     /// emptying or unmounting a full disk can take a while. `clear` removes directory trees
     /// without following symlinks (the worker's removal); it runs only on a disk being kept.
-    /// Returns why the disk was destroyed rather than kept (nil: kept).
+    /// Returns why the disk was destroyed rather than kept (nil: kept). `first` runs on the same trip
+    /// before anything else (the rest of a job's blocking teardown: one trip instead of two).
     @discardableResult
-    public func release(_ disk: JobDisk, clear: @escaping @Sendable ([String]) throws -> Void) async -> String? {
+    public func release(
+        _ disk: JobDisk, first: (@Sendable () -> Void)? = nil, clear: @escaping @Sendable ([String]) throws -> Void
+    ) async -> String? {
         lock.withLock { releasing += 1 }
         let filesystem = disk.filesystem
         let refusal = await BlockingExecutor.shared.run { [self] () -> String? in
+            first?()
             if let refusal = recycle(filesystem, clear: clear) {
                 try? filesystem.destroy()
                 return refusal

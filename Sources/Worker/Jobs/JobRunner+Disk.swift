@@ -20,14 +20,6 @@ extension JobRunner {
         }
     }
 
-    /// Gives the disk back once the job is over; the job keeps its slot until its disk is emptied or gone.
-    func releaseDisk(_ assignment: JobDiskAssignment) async {
-        guard let disks, let disk = assignment.disk else { return }
-        if let destroyed = await disks.release(disk, clear: { try TreeRemoval.remove($0) }) {
-            logger.debug("job disk destroyed, not kept for the next job", metadata: ["reason": "\(destroyed)"])
-        }
-    }
-
     /// `/work` (with the upload extracted into it, so a bomb stops at the limit) and `/tmp` on the job's disk.
     func prepareDisk(_ disk: JobDisk, upload: JobUpload?, user: JobUser) throws {
         let tmp = disk.tmpDirectory

@@ -101,9 +101,8 @@ struct JobRunner: Sendable {
         let cgroup = await execute(
             message, work: work, attempt: attempt, limits: limits, runtime: runtime, handle: handle, disk: disk,
             network: network)
-        await tearDown(jobID: message.jobID, cgroup: cgroup)
+        await tearDown(jobID: message.jobID, cgroup: cgroup, disk: disk)
         await releaseNetwork(network)
-        await releaseDisk(disk)
         // Only now: execute returned after the job's pid namespace (every process of it) ended, and its files are gone.
         await uids.release(user)
         await state.unregister(message.jobID)
