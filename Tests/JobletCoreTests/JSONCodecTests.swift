@@ -153,15 +153,18 @@ private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
     }
 }
 
-/// Doubles are written with the fewest digits that read back exactly (jansson prints every double of a
-/// document with one precision, computed from the tree).
-@Suite struct JSONDoublePrecisionTests {
+/// Doubles are written with the fewest digits that read back exactly, each on its own (jansson prints every
+/// double of a document with one precision: one 17-digit time made 0.1 read 0.10000000000000001).
+@Suite struct JSONDoubleTests {
     @Test(arguments: [
-        (0.1, 1), (100.0, 3), (1e-05, 1), (123.456, 6), (-12.5, 3), (0.30000000000000004, 17),
-        (1_764_620_000.123456, 16), (1e+20, 1), (0.0, 1), (Double.leastNonzeroMagnitude, 1),
+        (0.1, "0.1"), (100.0, "100.0"), (1e-05, "1e-5"), (123.456, "123.456"), (-12.5, "-12.5"),
+        (0.30000000000000004, "0.30000000000000004"), (1_764_620_000.123456, "1764620000.123456"), (1e+20, "1e20"),
+        (0.0, "0.0"), (-0.0, "-0.0"), (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e308"),
+        (1e16, "1e16"), (123_456_789_012.0, "123456789012.0"),
     ])
-    func significantDigits(number: Double, digits: Int) {
-        #expect(JSONValue.significantDigits(number) == digits)
+    func fewestDigits(number: Double, text: String) throws {
+        #expect(String(decoding: try JSONCodec.serialize(.double(number)), as: UTF8.self) == text)
+        #expect(try JSONCodec.parse(Array(text.utf8)) == .double(number))
     }
 
     @Test func everyDoubleReadsBackExactly() throws {
@@ -169,7 +172,14 @@ private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
         let sample = Sample(values: [0.1, 100.0, 1e-05, 1_764_620_000.123456, 0.30000000000000004, -2.5e-300, 1.7976931348623157e308])
         let bytes = try JSONCodec.encode(sample)
         #expect(try JSONCodec.decode(Sample.self, from: bytes) == sample)
-        // One precision per document: a document of short doubles stays short.
-        #expect(String(decoding: try JSONCodec.encode(Sample(values: [0.1, 2.5])), as: UTF8.self) == #"{"values":[0.1,2.5]}"#)
+        // Each double on its own: a 17-digit one leaves the others short.
+        #expect(
+            String(decoding: try JSONCodec.encode(Sample(values: [0.1, 0.30000000000000004, 2.5])), as: UTF8.self)
+                == #"{"values":[0.1,0.30000000000000004,2.5]}"#)
+    }
+
+    @Test func nonFiniteNumbersAreRefused() {
+        #expect(throws: JobletError.self) { _ = try JSONCodec.serialize(.array([.double(.nan)])) }
+        #expect(throws: JobletError.self) { _ = try JSONCodec.serialize(.double(-.infinity)) }
     }
 }

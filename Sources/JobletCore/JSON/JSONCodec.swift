@@ -9,7 +9,8 @@ public enum JSONCodec {
     /// Deeper nesting is refused.
     public static let maxDepth = 64
 
-    /// Compact UTF-8; object keys in declaration order (dictionary keys sorted); nil optionals omitted.
+    /// Compact UTF-8; object keys in declaration order (dictionary keys sorted); nil optionals omitted;
+    /// each double with the fewest digits that read back exactly.
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let node = JSONEncodingNode()
         do {
@@ -20,7 +21,9 @@ public enum JSONCodec {
             }
             throw JobletError(.invalidJSON, "\(error)")
         }
-        return try serialize(node.value)
+        var writer = JSONWriter()
+        try node.write(into: &writer)
+        return writer.bytes
     }
 
     /// Decodes strictly: wrong types, missing fields and (when `rejectUnknownKeys`) members the type
@@ -42,8 +45,11 @@ public enum JSONCodec {
         try JanssonValue.parse(bytes, maxBytes: maxDocumentBytes).value(maxDepth: maxDepth)
     }
 
-    /// Compact UTF-8 text of `value`; non-finite doubles are refused.
+    /// Compact UTF-8 text of `value`; each double with the fewest digits that read back exactly;
+    /// non-finite doubles are refused.
     public static func serialize(_ value: JSONValue) throws -> [UInt8] {
-        try JanssonValue(value).serialized(realPrecision: value.realPrecision)
+        var writer = JSONWriter()
+        try writer.write(value)
+        return writer.bytes
     }
 }

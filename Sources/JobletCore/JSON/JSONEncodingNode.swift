@@ -23,14 +23,28 @@ final class JSONEncodingNode {
         return child
     }
 
-    var value: JSONValue {
-        if let scalar { return scalar }
-        if let arrayChildren { return .array(arrayChildren.map(\.value)) }
-        var object = JSONObject()
-        let keys = sortKeys ? (objectKeys ?? []).sorted() : (objectKeys ?? [])
-        for key in keys {
-            if let child = objectChildren[key] { object[key] = child.value }
+    /// Writes the value as it stands; a node nothing was encoded into is `{}`, as an empty container.
+    func write(into writer: inout JSONWriter) throws {
+        if let scalar { return try writer.write(scalar) }
+        if let arrayChildren {
+            writer.append(UInt8(ascii: "["))
+            for (index, child) in arrayChildren.enumerated() {
+                if index > 0 { writer.append(UInt8(ascii: ",")) }
+                try child.write(into: &writer)
+            }
+            writer.append(UInt8(ascii: "]"))
+            return
         }
-        return .object(object)
+        writer.append(UInt8(ascii: "{"))
+        let keys = sortKeys ? (objectKeys ?? []).sorted() : (objectKeys ?? [])
+        var first = true
+        for key in keys {
+            guard let child = objectChildren[key] else { continue }
+            if !first { writer.append(UInt8(ascii: ",")) }
+            first = false
+            writer.writeKey(key)
+            try child.write(into: &writer)
+        }
+        writer.append(UInt8(ascii: "}"))
     }
 }

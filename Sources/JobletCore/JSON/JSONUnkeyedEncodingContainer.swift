@@ -8,6 +8,9 @@ struct JSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
 
     mutating func encodeNil() throws { node.appendChild().scalar = .null }
 
+    // Strings (a command's argv) straight into their node, as in the keyed container.
+    mutating func encode(_ value: String) throws { node.appendChild().scalar = .string(value) }
+
     mutating func encode<T: Encodable>(_ value: T) throws {
         let path = nextPath
         try JSONValueEncoder.encode(value, into: node.appendChild(), at: path)

@@ -44,22 +44,22 @@ struct JSONValueEncoder: Encoder {
         try value.encode(to: JSONValueEncoder(node: node, codingPath: path))
     }
 
-    static func integer<T: BinaryInteger>(_ value: T, at path: [any CodingKey]) throws -> JSONValue {
+    static func integer<T: BinaryInteger>(_ value: T, at path: @autoclosure () -> [any CodingKey]) throws -> JSONValue {
         guard let exact = Int64(exactly: value) else {
             throw EncodingError.invalidValue(
                 value,
                 .init(
-                    codingPath: path, debugDescription: "integer \(value) does not fit in a JSON 64-bit signed integer"))
+                    codingPath: path(), debugDescription: "integer \(value) does not fit in a JSON 64-bit signed integer"))
         }
         return .int(exact)
     }
 
-    static func double(_ value: Double, at path: [any CodingKey]) throws -> JSONValue {
+    static func double(_ value: Double, at path: @autoclosure () -> [any CodingKey]) throws -> JSONValue {
         guard value.isFinite else {
             throw EncodingError.invalidValue(
                 value,
                 .init(
-                    codingPath: path, debugDescription: "\(value) cannot be written as JSON (only finite numbers)"))
+                    codingPath: path(), debugDescription: "\(value) cannot be written as JSON (only finite numbers)"))
         }
         return .double(value)
     }

@@ -5,7 +5,8 @@ import CJansson
     import Musl
 #endif
 
-/// Owns one reference to a jansson `json_t` and converts between it and `JSONValue`.
+/// Owns one reference to a jansson `json_t` parsed from bytes, and converts it to `JSONValue` (writing
+/// is `JSONWriter`'s).
 final class JanssonValue {
     let handle: UnsafeMutablePointer<json_t>
 
@@ -35,64 +36,6 @@ final class JanssonValue {
             throw JobletError(.invalidJSON, "invalid JSON at line \(error.line), column \(error.column): \(text)")
         }
         return JanssonValue(owning: parsed)
-    }
-
-    /// Builds a jansson tree for `value`.
-    convenience init(_ value: JSONValue) throws {
-        try self.init(owning: Self.build(value))
-    }
-
-    private static func build(_ value: JSONValue) throws -> UnsafeMutablePointer<json_t> {
-        let built: UnsafeMutablePointer<json_t>?
-        switch value {
-        case .null: built = json_null()
-        case .bool(let flag): built = flag ? json_true() : json_false()
-        case .int(let number): built = json_integer(json_int_t(number))
-        case .double(let number):
-            guard number.isFinite else {
-                throw JobletError(.invalidJSON, "cannot write \(number) as JSON: only finite numbers exist in JSON")
-            }
-            built = json_real(number)
-        case .string(let text):
-            var text = text
-            built = text.withUTF8 { utf8 in
-                utf8.withMemoryRebound(to: CChar.self) { json_stringn($0.baseAddress, $0.count) }
-            }
-        case .array(let items):
-            guard let array = json_array() else { throw outOfMemory() }
-            for item in items {
-                let child = try build(item)
-                guard json_array_append_new(array, child) == 0 else {
-                    joblet_json_decref(array)
-                    throw outOfMemory()
-                }
-            }
-            built = array
-        case .object(let object):
-            guard let container = json_object() else { throw outOfMemory() }
-            for (key, item) in object.pairs {
-                let child: UnsafeMutablePointer<json_t>
-                do { child = try build(item) } catch {
-                    joblet_json_decref(container)
-                    throw error
-                }
-                var key = key
-                let status = key.withUTF8 { utf8 in
-                    utf8.withMemoryRebound(to: CChar.self) { json_object_setn_new(container, $0.baseAddress, $0.count, child) }
-                }
-                guard status == 0 else {
-                    joblet_json_decref(container)
-                    throw JobletError(.invalidJSON, "cannot write object key \"\(key)\" as JSON")
-                }
-            }
-            built = container
-        }
-        guard let built else { throw outOfMemory() }
-        return built
-    }
-
-    private static func outOfMemory() -> JobletError {
-        JobletError(.system, "jansson could not allocate a JSON value (out of memory)")
     }
 
     /// The value as a Swift tree; nesting deeper than `maxDepth` is refused.
@@ -140,18 +83,5 @@ final class JanssonValue {
             }
             return .object(object)
         }
-    }
-
-    /// Compact UTF-8 text; doubles use the fewest digits that read back exactly.
-    func serialized(realPrecision: Int) throws -> [UInt8] {
-        let flags = JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER | ((Int32(realPrecision) & 0x1F) << 11)
-        let size = json_dumpb(handle, nil, 0, Int(flags))
-        guard size > 0 else { throw JobletError(.invalidJSON, "jansson could not serialise the value") }
-        var bytes = [UInt8](repeating: 0, count: size)
-        let written = bytes.withUnsafeMutableBytes { raw in
-            raw.withMemoryRebound(to: CChar.self) { json_dumpb(handle, $0.baseAddress, $0.count, Int(flags)) }
-        }
-        guard written == size else { throw JobletError(.invalidJSON, "jansson could not serialise the value") }
-        return bytes
     }
 }
