@@ -3,8 +3,9 @@ import JobletCore
 
 /// Scratch directories and files for the runtime tests.
 public enum RuntimeScratch {
+    /// A fresh directory at `ScratchPath.make(label)`: removed when the test process exits.
     public static func directory(_ label: String = "rt") throws -> String {
-        let path = NSTemporaryDirectory() + "joblet-\(label)-\(UUID().uuidString.prefix(8))"
+        let path = ScratchPath.make(label)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -36,9 +36,12 @@ final class DispatcherHarness: @unchecked Sendable {
         url = try await DispatcherTestBroker.url()
         bareURL = BrokerRoles.withoutCredentials(url)
         users = try await DispatcherTestUsers.shared(url: url)
-        self.stateDir = stateDir ?? NSTemporaryDirectory() + "joblet-dispatcher-test-" + JobID.short(JobID.generate())
+        // The log (and the state dir, unless given) in a scratch dir of its own, removed at exit.
+        let scratch = ScratchPath.make("dispatcher-test")
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        self.stateDir = stateDir ?? scratch + "/state"
         self.extraArguments = extraArguments
-        logPath = self.stateDir + ".log"
+        logPath = scratch + "/dispatcher.log"
         connection = try await AMQPConnection.connect(AMQPConfiguration(url: users.client.url, connectionName: "dispatcher-tests"))
         rpc = try await RPCClient(connection: connection)
         let operatorConnection = try await AMQPConnection.connect(DispatcherHarness.configuration(users.operator.url, "dispatcher-tests-ops"))

@@ -20,7 +20,7 @@ extension DispatcherClusterTests {
             // A worker user of the pool: the worker id is its broker user.
             let id = DispatcherTestUsers.nextFakeWorker()
             guard let user = harness.users.workers.first(where: { $0.name == id }) else { throw HarnessError("no worker user \(id)") }
-            let directory = NSTemporaryDirectory() + "joblet-dispatcher-e2e-" + id
+            let directory = ScratchPath.make("dispatcher-e2e-" + id)
             try FileManager.default.createDirectory(atPath: directory + "/runtimes", withIntermediateDirectories: true)
             try """
             broker:
@@ -40,9 +40,8 @@ extension DispatcherClusterTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: DispatcherHarness.repoRoot + "/.build/debug/joblet-worker")
             process.arguments = ["--config", directory + "/worker.yml"]
-            let log =
-                FileHandle(forWritingAtPath: directory + "/../joblet-dispatcher-e2e-\(id).log")
-                ?? FileHandle.nullDevice
+            _ = FileManager.default.createFile(atPath: directory + "/worker.log", contents: nil)
+            let log = FileHandle(forWritingAtPath: directory + "/worker.log") ?? FileHandle.nullDevice
             process.standardOutput = log
             process.standardError = log
             try process.run()

@@ -3,6 +3,7 @@ import Dispatcher
 import Foundation
 import JobletCore
 import JobletMessaging
+import TestSupport
 import Testing
 
 extension DispatcherClusterTests {
@@ -10,7 +11,7 @@ extension DispatcherClusterTests {
     @Suite struct RecoveryTests {
         @Test func storedButUnroutedJobIsRoutedOnceAfterARestart() async throws {
             let language = DispatcherHarness.uniqueLanguage()
-            let stateDir = NSTemporaryDirectory() + "joblet-dispatcher-test-" + JobID.short(JobID.generate())
+            let stateDir = ScratchPath.make("dispatcher-test")
             let target = "\(language)-1@x86_64"
             let message = JobMessage(
                 jobID: JobID.generate(), runtimeID: "\(language)-1",

@@ -139,7 +139,9 @@ struct JobStoreTests {
 
 struct DispatcherConfigTests {
     @Test func configErrorsNameLineAndColumn() throws {
-        let path = NSTemporaryDirectory() + "dispatcher-\(JobID.short(JobID.generate())).yml"
+        let directory = ScratchPath.make("dispatcher-config")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/dispatcher.yml"
         try "state_dir: /tmp/x\nmax_attempts: 2\nunschedulable_after: soon\n".write(toFile: path, atomically: true, encoding: .utf8)
         do {
             _ = try DispatcherConfig.load(path: path)

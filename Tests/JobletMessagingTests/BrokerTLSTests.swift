@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 @testable import JobletMessaging
 
@@ -7,7 +8,7 @@ import Testing
 struct BrokerTLSTests {
     /// A temp dir with a PEM-looking file and a file that is not PEM.
     private func files() throws -> (dir: String, pem: String, notPEM: String) {
-        let dir = NSTemporaryDirectory() + "broker-tls-\(UUID().uuidString)"
+        let dir = ScratchPath.make("broker-tls")  // callers remove it; at exit too if a write here fails
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let pem = dir + "/ca.pem", notPEM = dir + "/ca.der"
         try "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".write(toFile: pem, atomically: true, encoding: .utf8)

@@ -10,7 +10,8 @@ import Testing
 /// The pool: each running job's uid is nobody else's.
 @Suite(.integration(needs: [.root]))
 struct JobUIDPoolTests {
-    static func lockDirectory() -> String { NSTemporaryDirectory() + "joblet-uid-locks-\(UUID().uuidString.prefix(8))" }
+    /// The pool makes it and never removes it: gone at exit.
+    static func lockDirectory() -> String { ScratchPath.make("uid-locks") }
 
     @Test func leasesAreDistinctAndAReleasedUIDIsLeasedAgain() async throws {
         let pool = JobUIDPool(range: try JobUIDRange(parsing: "71100-71102"), lockDirectory: Self.lockDirectory())

@@ -7,7 +7,7 @@ enum QueueRuntimes {
     /// A fresh runtimes base dir with `count` of them, named like `<language>ab12cd-1.0`, at
     /// `<base>/<language>/<id>`.
     static func make(_ count: Int, language: String, description: String) throws -> (base: String, ids: [String]) {
-        let base = NSTemporaryDirectory() + "joblet-\(language)-runtimes-" + UUID().uuidString.prefix(8)
+        let base = ScratchPath.make("\(language)-runtimes")  // callers remove it; at exit too if a runtime fails here
         var ids: [String] = []
         for _ in 0..<count {
             let id = "\(language)\(UUID().uuidString.prefix(6).lowercased())-1.0"

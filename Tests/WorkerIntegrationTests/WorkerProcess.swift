@@ -28,7 +28,8 @@ final class WorkerProcess: @unchecked Sendable {
         var trusted = dispatcherUsers ?? []
         if dispatcherUsers == nil { trusted = [try await TestUsers.shared.fixed(url: url).dispatcher.name] }
         id = user.name
-        directory = NSTemporaryDirectory() + "joblet-worker-test-" + id
+        // Removed by `stop()`, else at exit (a test that never stops its worker, or a failed start).
+        directory = ScratchPath.make("worker-test-" + id)
         try FileManager.default.createDirectory(atPath: directory + "/runtimes", withIntermediateDirectories: true)
         let config = """
             broker:
