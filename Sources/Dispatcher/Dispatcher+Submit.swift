@@ -74,7 +74,10 @@ extension Dispatcher {
         }
         let newJob = NewJob(message: message, target: route.target, queue: route.queue, messageID: messageID)
         routing.withLock { _ = $0.insert(message.jobID) }
-        defer { routing.withLock { _ = $0.remove(message.jobID) } }
+        // Out of `routing` when this returns, except once routed: then when the routed mark is committed,
+        // so a duplicate read meanwhile (not routed yet in the store) does not route the job again.
+        var routedMarkPending = false
+        defer { if !routedMarkPending { routing.withLock { _ = $0.remove(message.jobID) } } }
         let stored = try await store.insert(newJob)
         // Stored (or a duplicate): the store counts it from now on.
         reservation?.release()
@@ -98,8 +101,12 @@ extension Dispatcher {
         // group commits), recovery routes the job again at the next start, as after a crash between the
         // confirm and the mark; at least once either way.
         let jobID = message.jobID
-        store.markRoutedSoon(jobID: jobID) { [logger] error in
-            logger.error("could not mark a job routed; it is routed again at the next start", metadata: ["job": "\(jobID)", "error": "\(error)"])
+        routedMarkPending = true
+        store.markRoutedSoon(jobID: jobID) { [self] error in
+            routing.withLock { _ = $0.remove(jobID) }
+            if let error {
+                logger.error("could not mark a job routed; it is routed again at the next start", metadata: ["job": "\(jobID)", "error": "\(error)"])
+            }
         }
         await publishEvent(JobEvent(jobID: message.jobID, state: .queued, time: message.submittedAt), submitter: submitter, on: channel)
         logger.info("job queued", metadata: ["job": "\(message.jobID)", "queue": "\(route.queue)", "submitter": "\(submitter)"])

@@ -57,11 +57,12 @@ extension JobStore {
         _ = try await groupWrite(JobStore.routedMark(jobID))
     }
 
-    /// `markRouted` without waiting for its commit; `failed` hears of an error (on the store's writer
-    /// queue). A mark lost to a crash only means the job is routed again at the next start.
-    public func markRoutedSoon(jobID: String, failed: @escaping @Sendable (any Error) -> Void) {
+    /// `markRouted` without waiting for its commit; `done` hears when it is committed (nil) or failed
+    /// (on the store's writer queue). A mark lost to a crash only means the job is routed again at the
+    /// next start.
+    public func markRoutedSoon(jobID: String, done: @escaping @Sendable ((any Error)?) -> Void) {
         groupCommit.enqueue(JobStore.routedMark(jobID)) { result in
-            if case .failure(let error) = result { failed(error) }
+            if case .failure(let error) = result { done(error) } else { done(nil) }
         }
     }
 
