@@ -1,4 +1,5 @@
 import CJansson
+import TestSupport
 import Testing
 
 @testable import JobletCore
@@ -81,7 +82,7 @@ extension JanssonValue {
 /// rows see the same text.
 @Suite struct JSONWriterMatchesJanssonTests {
     @Test func randomDocumentsWithoutDoubles() throws {
-        var generator = SplitMix64(seed: 0x4a6f_626c_6574)
+        var generator = SplitMix(seed: 0x4a6f_626c_6574)
         for _ in 0..<2_000 {
             let value = Self.randomValue(depth: 0, using: &generator)
             let jansson = try JanssonValue(building: value).serialized(realPrecision: 17)
@@ -104,7 +105,7 @@ extension JanssonValue {
         #expect(try JSONCodec.serialize(.double(number)) == jansson)
     }
 
-    static func randomValue(depth: Int, using generator: inout SplitMix64) -> JSONValue {
+    static func randomValue(depth: Int, using generator: inout SplitMix) -> JSONValue {
         let kind = depth >= 4 ? generator.next() % 4 : generator.next() % 6
         switch kind {
         case 0: return .null
@@ -122,23 +123,10 @@ extension JanssonValue {
     }
 
     /// Quotes, backslashes, every control character, slashes, multi-byte and astral characters.
-    static func randomString(using generator: inout SplitMix64) -> String {
+    static func randomString(using generator: inout SplitMix) -> String {
         let pieces: [String] =
             ["a", "Z", "0", " ", "\"", "\\", "/", "é", "€", "𝄞", "\u{7F}", "\u{2028}", "{", "]"]
             + (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
         return (0..<Int(generator.next() % 12)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
-    }
-}
-
-/// A small seeded generator, so a failure repeats.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

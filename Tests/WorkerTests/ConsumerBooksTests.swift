@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Worker
 
@@ -211,18 +212,5 @@ struct BrokerModel {
             violations.append("consumer \(tag) holds or may receive a delivery but is off the books")
         }
         if running > slots { violations.append("\(running) running > \(slots) slots") }
-    }
-}
-
-/// A small seeded generator, so a failing schedule can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
