@@ -110,7 +110,12 @@ extension WorkerService {
                                 let int = Int(exactly: value)
                             { int } else { nil }
                         let outcome = try await receiver.accept(seq: seq, body: delivery.body, sender: delivery.properties.userID)
-                        try await channel.ack(delivery)
+                        do {
+                            try await channel.ack(delivery)
+                        } catch let error as AMQPError where error.code == .staleDelivery {
+                            // It arrived before a reconnect: the restored consumer reads the stream from
+                            // its first chunk again, and the receiver skips what it already has.
+                        }
                         lastProgress.touch()
                         if outcome == .complete { return }
                         if receiver.received >= nextReport {
