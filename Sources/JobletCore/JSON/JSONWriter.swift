@@ -84,6 +84,9 @@ struct JSONWriter {
 
     mutating func append(_ byte: UInt8) { bytes.append(byte) }
 
+    /// Upper-case, as jansson writes `\u001F`.
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
     private mutating func appendEscape(_ byte: UInt8) {
         bytes.append(UInt8(ascii: "\\"))
         switch byte {
@@ -94,10 +97,9 @@ struct JSONWriter {
         case 0x0D: bytes.append(UInt8(ascii: "r"))
         case 0x09: bytes.append(UInt8(ascii: "t"))
         default:
-            let hex = Array("0123456789ABCDEF".utf8)
             bytes.append(contentsOf: "u00".utf8)
-            bytes.append(hex[Int(byte >> 4)])
-            bytes.append(hex[Int(byte & 0xF)])
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0xF)])
         }
     }
 }

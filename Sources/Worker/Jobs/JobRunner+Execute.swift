@@ -12,7 +12,7 @@ import SystemCalls
 
 extension JobRunner {
     /// Prepares the sandbox, runs it to the end and reports. Returns the job's cgroup, made even when
-    /// the spawn failed, for `run` to remove with the rest of the attempt (``tearDown(jobID:cgroup:)``).
+    /// the spawn failed, for `run` to remove with the rest of the attempt (``tearDown(jobID:cgroup:disk:)``).
     func execute(
         _ message: JobMessage, work: JobWork, attempt: Int, limits: EffectiveLimits,
         runtime: InstalledRuntime?, handle: JobHandle, disk: JobDiskAssignment, network: JobNetworkAssignment
