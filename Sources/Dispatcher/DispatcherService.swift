@@ -49,8 +49,9 @@ public final class DispatcherService: Service, Sendable {
             // Events are stored a batch per transaction: the worker's two events of every job.
             (DispatcherQueues.events, 200, .batch { try await dispatcher.handleEvents($0, on: $1) }),
             (advertQueue, 100, .each { try await dispatcher.handleAdvert($0, on: $1) }),
-            // Log chunks likewise: a batch per transaction and per ack.
-            (DispatcherQueues.logs, 200, .batch { try await dispatcher.handleLogChunks($0, on: $1) }),
+            // Log chunks likewise: a batch per transaction and per ack. 64 in hand: 64 MiB at the workers'
+            // default 1M chunks.
+            (DispatcherQueues.logs, 64, .batch { try await dispatcher.handleLogChunks($0, on: $1) }),
             (DispatcherQueues.dead, 50, .each { try await dispatcher.handleDeadLetter($0, on: $1) }),
             (Topology.rpcQueue, 32, .each { try await dispatcher.handleQuery($0, on: $1) }),
             (reportQueue, 50, .each { try await dispatcher.handleDeployReport($0, on: $1) }),

@@ -3,8 +3,8 @@ import JobletCore
 
 /// A follower's private queue on `joblet.logs` and `joblet.events`: exclusive, server-named, deleted
 /// with the connection, consumed with a prefetch window and acked as it is read, so neither the broker
-/// (unacked deliveries) nor the client (its inbox) holds more than a window of a long log (64 chunks,
-/// 16 MiB at the workers' default 256K chunks).
+/// (unacked deliveries) nor the client (its inbox) holds more than a window of a long log (16 chunks,
+/// 16 MiB at the workers' default 1M chunks).
 ///
 /// `submitAndFollow` (`rnx run`) opens it BEFORE submitting, bound to all of the submitter's jobs: the
 /// job cannot print before the bind, so its whole output arrives live. Once the reply names the job,
@@ -13,8 +13,8 @@ import JobletCore
 /// that job only and takes the past from the dispatcher's history.
 struct FollowSubscription {
     /// Deliveries in flight to the client; acks go back every `ackEvery`, well inside the window.
-    static let prefetch: UInt16 = 64
-    static let ackEvery = 16
+    static let prefetch: UInt16 = 16
+    static let ackEvery = 4
 
     let channel: AMQPChannel
     let queue: String

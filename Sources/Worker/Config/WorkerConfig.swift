@@ -43,9 +43,9 @@ public struct WorkerConfig: Sendable, Decodable {
     /// The uid and gid that own every file of every volume on disk; each job sees them as its own
     /// (idmapped mounts). 65534 is what jobs wrote volumes as before job uids had a range.
     public var volumeOwner: UInt32 = 65534
-    /// Output is coalesced into chunks up to this size … (256K: with 8 awaiting confirms, 2 MiB in flight per
-    /// job keeps a quorum queue's confirm latency from capping a job's output rate)
-    public var logChunkBytes: ByteSize = ByteSize(bytes: 256 << 10)
+    /// Output is coalesced into chunks up to this size … (1M: the broker's cost is per message as much as per
+    /// byte, so a flood goes through in fewer, larger messages; `LogStreamer` keeps about 4 MiB awaiting confirms)
+    public var logChunkBytes: ByteSize = ByteSize(bytes: 1 << 20)
     /// … or flushed after this long, whichever comes first.
     public var logFlushInterval: JobDuration = JobDuration(seconds: 0.1)
     public var advertInterval: JobDuration = JobDuration(seconds: 5)

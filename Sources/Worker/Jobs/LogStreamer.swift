@@ -30,14 +30,20 @@ actor LogStreamer {
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// Chunks handed to the channel whose confirms are still awaited, oldest first.
     private var unconfirmed: [PublishReceipt] = []
-    /// How many chunks may await confirms at once: memory per job stays within window × chunkBytes.
-    static let window = 8
+    /// How many chunks may await confirms at once (the channel keeps each until it is confirmed, to send
+    /// it again after a reconnect): about `inFlightBytes` per job, and at least two chunks so a publish
+    /// overlaps the previous one's confirm.
+    let window: Int
+    static let inFlightBytes = 4 << 20
+
+    static func window(chunkBytes: Int) -> Int { max(2, inFlightBytes / max(1, chunkBytes)) }
 
     init(jobID: String, submitter: String, channel: AMQPChannel, chunkBytes: Int, running: RunningNotice, logger: Logger) {
         self.jobID = jobID
         self.submitter = submitter
         self.channel = channel
         self.chunkBytes = chunkBytes
+        self.window = Self.window(chunkBytes: chunkBytes)
         self.running = running
         self.logger = logger
     }
@@ -81,7 +87,7 @@ actor LogStreamer {
                     chunk.data, exchange: Topology.logsExchange,
                     routingKey: chunk.routingKey(submitter: submitter),
                     properties: chunk.amqpProperties))
-            while unconfirmed.count > Self.window { try await unconfirmed.removeFirst().confirmed() }
+            while unconfirmed.count > window { try await unconfirmed.removeFirst().confirmed() }
         } catch {
             fail(error)
         }
