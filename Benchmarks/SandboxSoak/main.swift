@@ -50,7 +50,6 @@ func childCount() -> Int {
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-soak-\(getpid())").path
 try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
 chown(work, 65534, 65534)
-defer { try? FileManager.default.removeItem(atPath: work) }
 
 func runOne(_ index: Int) async throws {
     let process = try Sandbox.spawn(
@@ -106,4 +105,6 @@ print("children \(before.children) -> \(after.children)")
 print("sandbox roots left \(leftoverRoots)")
 let leaked = after.fds > before.fds || after.mounts != before.mounts || after.children > before.children || leftoverRoots > 0
 print(leaked ? "LEAK" : "no leak")
+// exit() runs no top-level defer: the (empty) work directory is removed here or stays in /tmp.
+rmdir(work)
 exit(leaked ? 1 : 0)
