@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "Dispatcher",
             dependencies: [
-                "JobletCore", "AMQP", "JobletMessaging",
+                "JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

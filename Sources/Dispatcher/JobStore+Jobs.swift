@@ -313,16 +313,20 @@ extension JobStore {
     /// Deletes the given terminal jobs with their logs and submission keys; returns how many went.
     @discardableResult
     public func delete(jobIDs: [String]) async throws -> Int {
-        try await write { db in
-            var deleted = 0
+        let deleted = try await write { db in
+            var deleted: [String] = []
             for id in jobIDs {
                 try db.execute(sql: "DELETE FROM logs WHERE job_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM submissions WHERE job_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
-                deleted += db.changesCount
+                if db.changesCount > 0 { deleted.append(id) }
             }
             return deleted
         }
+        // After the commit: a crash before it leaves the files of jobs that still exist. One in between
+        // leaves files of deleted jobs, which the next start removes.
+        for id in deleted { logFiles.remove(jobID: id) }
+        return deleted.count
     }
 
     /// Terminal jobs that finished before `time`, optionally only one submitter's.

@@ -16,10 +16,19 @@ extension JobStore {
     /// says whether that chunk was stored.
     @discardableResult
     public func append(_ chunks: [(chunk: LogChunk, worker: String)], byteCap: Int64) async throws -> [Bool] {
-        try await write { db in try chunks.map { try JobStore.append($0.chunk, worker: $0.worker, byteCap: byteCap, db) } }
+        let files = logFiles
+        return try await write { db in
+            let appender = LogFiles.Appender(files)
+            let stored = try chunks.map { try JobStore.append($0.chunk, worker: $0.worker, byteCap: byteCap, files: appender, db) }
+            // The bytes in files are durable before the rows that point at them commit.
+            try appender.sync()
+            return stored
+        }
     }
 
-    private static func append(_ chunk: LogChunk, worker: String, byteCap: Int64, _ db: Database) throws -> Bool {
+    private static func append(
+        _ chunk: LogChunk, worker: String, byteCap: Int64, files: LogFiles.Appender, _ db: Database
+    ) throws -> Bool {
         guard let row = try Row.fetchOne(db, cached: "SELECT log_bytes, logs_truncated FROM jobs WHERE id = ?", arguments: [chunk.jobID]) else {
             return false
         }
@@ -29,10 +38,22 @@ extension JobStore {
             try db.execute(cached: "UPDATE jobs SET logs_truncated = 1 WHERE id = ?", arguments: [chunk.jobID])
             return false
         }
-        try db.execute(
-            cached: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
-            arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
-        guard db.changesCount > 0 else { return false }
+        if chunk.data.count >= LogFiles.threshold {
+            // Checked first: a copy must not be appended to the file a second time.
+            let stored = try Row.fetchOne(
+                db, cached: "SELECT 1 FROM logs WHERE job_id = ? AND worker_id = ? AND seq = ?",
+                arguments: [chunk.jobID, worker, Int64(chunk.seq)])
+            guard stored == nil else { return false }
+            let offset = try files.append(jobID: chunk.jobID, chunk.data)
+            try db.execute(
+                cached: "INSERT INTO logs (job_id, worker_id, seq, stream, data, file_offset, file_length) VALUES (?, ?, ?, ?, x'', ?, ?)",
+                arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, offset, chunk.data.count])
+        } else {
+            try db.execute(
+                cached: "INSERT OR IGNORE INTO logs (job_id, worker_id, seq, stream, data) VALUES (?, ?, ?, ?, ?)",
+                arguments: [chunk.jobID, worker, Int64(chunk.seq), chunk.stream, Data(chunk.data)])
+            guard db.changesCount > 0 else { return false }
+        }
         try db.execute(
             cached: "UPDATE jobs SET log_bytes = log_bytes + ? WHERE id = ?",
             arguments: [Int64(chunk.data.count), chunk.jobID])
@@ -43,24 +64,39 @@ extension JobStore {
     /// no worker does), up to about `maxBytes` (always at least one chunk when there is one); `more`
     /// says the reply was cut short.
     public func logs(jobID: String, sinceSeq: UInt64, maxBytes: Int) async throws -> (chunks: [LogChunk], more: Bool) {
-        try await read { db in
+        let files = logFiles
+        return try await read { db in
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT seq, stream, data FROM logs
+                    SELECT seq, stream, data, file_offset, file_length FROM logs
                     WHERE job_id = ? AND worker_id = (SELECT worker_id FROM jobs WHERE id = ?) AND seq >= ? ORDER BY seq
                     """, arguments: [jobID, jobID, Int64(clamping: sinceSeq)])
             var chunks: [LogChunk] = []
             var bytes = 0
             while let row = try cursor.next() {
-                let data: Data = row["data"]
-                if !chunks.isEmpty && bytes + data.count > maxBytes { return (chunks, true) }
-                bytes += data.count
+                let offset: Int64? = row["file_offset"]
+                let inline: Data = row["data"]
+                let length = offset == nil ? inline.count : (row["file_length"] as Int? ?? 0)
+                if !chunks.isEmpty && bytes + length > maxBytes { return (chunks, true) }
+                bytes += length
+                let data = try offset.map { try files.read(jobID: jobID, offset: $0, length: length) } ?? [UInt8](inline)
                 let seq: Int64 = row["seq"]
-                chunks.append(LogChunk(jobID: jobID, seq: UInt64(seq), stream: row["stream"], data: [UInt8](data)))
+                chunks.append(LogChunk(jobID: jobID, seq: UInt64(seq), stream: row["stream"], data: data))
             }
             return (chunks, false)
         }
+    }
+
+    /// Removes log files whose job is gone (deleted while the dispatcher stopped between the commit and
+    /// the unlink). Runs at start, before anything appends.
+    func removeOrphanLogFiles() throws {
+        let names = logFiles.jobIDs()
+        guard !names.isEmpty else { return }
+        let orphans = try pool.read { db in
+            try names.filter { try Row.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE id = ?", arguments: [$0]) == nil }
+        }
+        for jobID in orphans { logFiles.remove(jobID: jobID) }
     }
 
     /// How many chunks of the job are stored, and whether any were dropped by the byte cap.

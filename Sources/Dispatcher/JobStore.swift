@@ -3,9 +3,12 @@ import GRDB
 import JobletCore
 
 /// The durable job store: one SQLite database (WAL) in the state directory holding jobs with their
-/// history and results, the idempotency keys of submissions, and job logs. Survives restarts.
+/// history and results, the idempotency keys of submissions, and job logs, whose large chunks are in
+/// files beside it (`logs/<job id>`, `LogFiles`). Survives restarts.
 public final class JobStore: Sendable {
     let pool: DatabasePool
+    /// Log chunks of `LogFiles.threshold` bytes and more.
+    let logFiles: LogFiles
     /// The submission path's inserts and routed marks, committed in groups.
     let groupCommit: GroupCommit
     /// Path of the database file.
@@ -33,6 +36,8 @@ public final class JobStore: Sendable {
         } catch {
             throw DispatcherError(.io, "cannot open the job store \(path)", cause: "\(error)")
         }
+        logFiles = try LogFiles(directory: directory + "/logs")
+        try removeOrphanLogFiles()
     }
 
     static var migrator: DatabaseMigrator {
@@ -107,6 +112,14 @@ public final class JobStore: Sendable {
         migrator.registerMigration("v3-volumes") { db in try JobStore.createVolumeTables(db) }
         migrator.registerMigration("v4-networks") { db in try JobStore.createNetworkTables(db) }
         migrator.registerMigration("v5-runtimes") { db in try JobStore.createRuntimeTables(db) }
+        migrator.registerMigration("v6-log-files") { db in
+            // A chunk in a log file: its data here is empty, its bytes are the file's from the offset.
+            try db.execute(
+                sql: """
+                    ALTER TABLE logs ADD COLUMN file_offset INTEGER;
+                    ALTER TABLE logs ADD COLUMN file_length INTEGER;
+                    """)
+        }
         return migrator
     }
 

@@ -1,0 +1,131 @@
+import JobletCore
+import SystemCalls
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Large log chunks live outside SQLite, in one append-only file per job under `<state>/logs/`: a blob
+/// in the database is written three times (WAL, then read back and written again by the checkpoint),
+/// a chunk in a file once. The `logs` row keeps the chunk's place (`file_offset`, `file_length`); the
+/// file is synced before that row commits, so a committed row always points at durable bytes. Bytes
+/// of a batch that did not commit stay unreferenced at the file's end until the job is deleted.
+struct LogFiles: Sendable {
+    /// Chunks from this size on go to files; smaller ones (a line or two per flush) stay in the
+    /// database, where a batch of many jobs' chunks costs one sync instead of one per job.
+    static let threshold = 64 << 10
+
+    let directory: String
+
+    init(directory: String) throws(DispatcherError) {
+        self.directory = directory
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw DispatcherError(.io, "cannot create the log directory \(directory)", cause: Errno.current.description)
+        }
+    }
+
+    /// The job's file. Only ids the dispatcher made (32 lowercase hex) name a file: nothing a chunk
+    /// says can point outside the directory.
+    func path(of jobID: String) throws(DispatcherError) -> String {
+        guard Self.isJobID(jobID) else { throw DispatcherError(.io, "not a job id for a log file: \(jobID.prefix(80))") }
+        return directory + "/" + jobID
+    }
+
+    static func isJobID(_ name: String) -> Bool {
+        name.utf8.count == 32 && name.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    /// `length` bytes of the job's file from `offset`: exactly those, or an error.
+    func read(jobID: String, offset: Int64, length: Int) throws(DispatcherError) -> [UInt8] {
+        let file = try path(of: jobID)
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw DispatcherError(.io, "cannot open the log file \(file)", cause: Errno.current.description) }
+        defer { close(fd) }
+        let bytes: [UInt8]
+        do throws(Errno) {
+            guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw Errno.current }
+            bytes = try FileDescriptorIO.read(fd, upTo: length)
+        } catch {
+            throw DispatcherError(.io, "cannot read the log file \(file)", cause: error.description)
+        }
+        guard bytes.count == length else {
+            throw DispatcherError(.io, "the log file \(file) ends before the chunk at \(offset) (\(length) bytes)")
+        }
+        return bytes
+    }
+
+    /// Removes the job's file, if there is one.
+    func remove(jobID: String) {
+        guard let file = try? path(of: jobID) else { return }
+        unlink(file)
+    }
+
+    /// The job ids that have a file.
+    func jobIDs() -> [String] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if Self.isJobID(name) { names.append(name) }
+        }
+        return names
+    }
+
+    /// Appends the chunks of one store transaction: each job's file is opened once, and `sync()`
+    /// makes every byte (and every new file's name) durable before the transaction commits.
+    final class Appender {
+        private let files: LogFiles
+        private var descriptors: [String: Int32] = [:]
+        private var created = false
+
+        init(_ files: LogFiles) { self.files = files }
+
+        deinit { for fd in descriptors.values { close(fd) } }
+
+        /// Appends `bytes` to the job's file; returns the offset they start at.
+        func append(jobID: String, _ bytes: [UInt8]) throws(DispatcherError) -> Int64 {
+            let file = try files.path(of: jobID)
+            let fd = try descriptor(for: jobID, file: file)
+            var status = stat()
+            guard fstat(fd, &status) == 0 else {
+                throw DispatcherError(.io, "cannot stat the log file \(file)", cause: Errno.current.description)
+            }
+            do {
+                try FileDescriptorIO.writeAll(fd, bytes)
+            } catch {
+                throw DispatcherError(.io, "cannot write the log file \(file)", cause: error.description)
+            }
+            return Int64(status.st_size)
+        }
+
+        func sync() throws(DispatcherError) {
+            for (jobID, fd) in descriptors where fdatasync(fd) != 0 {
+                throw DispatcherError(.io, "cannot sync the log file of job \(jobID)", cause: Errno.current.description)
+            }
+            guard created else { return }
+            let dir = open(files.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard dir >= 0, fsync(dir) == 0 else {
+                let error = Errno.current.description
+                if dir >= 0 { close(dir) }
+                throw DispatcherError(.io, "cannot sync the log directory \(files.directory)", cause: error)
+            }
+            close(dir)
+        }
+
+        private func descriptor(for jobID: String, file: String) throws(DispatcherError) -> Int32 {
+            if let fd = descriptors[jobID] { return fd }
+            // Only the store's writer appends (one at a time): the size before a write is where it lands.
+            var fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+            if fd < 0 && errno == ENOENT {
+                fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+                created = created || fd >= 0
+            }
+            guard fd >= 0 else { throw DispatcherError(.io, "cannot open the log file \(file)", cause: Errno.current.description) }
+            descriptors[jobID] = fd
+            return fd
+        }
+    }
+}
