@@ -16,13 +16,17 @@ extension JobStore {
     /// says whether that chunk was stored.
     @discardableResult
     public func append(_ chunks: [(chunk: LogChunk, worker: String)], byteCap: Int64) async throws -> [Bool] {
-        let files = logFiles
-        return try await write { db in
-            let appender = LogFiles.Appender(files)
-            let stored = try chunks.map { try JobStore.append($0.chunk, worker: $0.worker, byteCap: byteCap, files: appender, db) }
-            // The bytes in files are durable before the rows that point at them commit.
-            try appender.sync()
-            return stored
+        let appender = LogFiles.Appender(logFiles)
+        do {
+            return try await write { db in
+                let stored = try chunks.map { try JobStore.append($0.chunk, worker: $0.worker, byteCap: byteCap, files: appender, db) }
+                // The bytes in files are durable before the rows that point at them commit.
+                try appender.sync()
+                return stored
+            }
+        } catch {
+            appender.rollBack()
+            throw error
         }
     }
 

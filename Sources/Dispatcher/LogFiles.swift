@@ -74,11 +74,17 @@ struct LogFiles: Sendable {
         return names
     }
 
-    /// Appends the chunks of one store transaction: each job's file is opened once, and `sync()`
-    /// makes every byte (and every new file's name) durable before the transaction commits.
-    final class Appender {
+    /// Appends the chunks of one store transaction: each job's file is opened once, `sync()` makes
+    /// every byte (and every new file's name) durable before the transaction commits, and
+    /// `rollBack()` cuts the files back when it does not commit, so a batch that fails again and
+    /// again (and comes back from the broker each time) does not grow them.
+    /// Used by the store's writer and then, after the write returned or failed, by its caller: never
+    /// by two threads at once.
+    final class Appender: @unchecked Sendable {
         private let files: LogFiles
         private var descriptors: [String: Int32] = [:]
+        /// Each opened file's size before this transaction's first append.
+        private var sizesBefore: [Int32: off_t] = [:]
         private var created = false
 
         init(_ files: LogFiles) { self.files = files }
@@ -93,6 +99,7 @@ struct LogFiles: Sendable {
             guard fstat(fd, &status) == 0 else {
                 throw DispatcherError(.io, "cannot stat the log file \(file)", cause: Errno.current.description)
             }
+            if sizesBefore[fd] == nil { sizesBefore[fd] = status.st_size }
             do {
                 try FileDescriptorIO.writeAll(fd, bytes)
             } catch {
@@ -113,6 +120,11 @@ struct LogFiles: Sendable {
                 throw DispatcherError(.io, "cannot sync the log directory \(files.directory)", cause: error)
             }
             close(dir)
+        }
+
+        /// The transaction did not commit: nothing it appended stays.
+        func rollBack() {
+            for (fd, size) in sizesBefore { _ = ftruncate(fd, size) }
         }
 
         private func descriptor(for jobID: String, file: String) throws(DispatcherError) -> Int32 {

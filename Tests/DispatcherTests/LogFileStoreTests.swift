@@ -109,3 +109,22 @@ struct LogFileStoreTests {
         #expect(try await job.store.record(jobID: job.jobID)?.logsTruncated == true)
     }
 }
+
+extension LogFileStoreTests {
+    @Test("a batch that fails leaves no bytes behind in the other jobs' files (it comes back from the broker)")
+    func aFailedBatchIsCutBack() async throws {
+        let first = try await runningJob()
+        let second = try await runningJob(in: first.directory)
+        let kept = LogChunk(jobID: first.jobID, seq: 0, stream: "stdout", data: bytes(Self.large, seed: 8))
+        #expect(try await first.store.append(kept, worker: "w1", byteCap: 1 << 30))
+        // The second job's file cannot be opened for writing.
+        #expect(mkdir(second.logFile, 0o700) == 0)
+        let batch = [
+            (LogChunk(jobID: first.jobID, seq: 1, stream: "stdout", data: bytes(Self.large, seed: 9)), "w1"),
+            (LogChunk(jobID: second.jobID, seq: 0, stream: "stdout", data: bytes(Self.large, seed: 10)), "w1"),
+        ]
+        await #expect(throws: DispatcherError.self) { try await first.store.append(batch, byteCap: 1 << 30) }
+        #expect(fileSize(first.logFile) == Self.large)
+        #expect(try await first.store.logs(jobID: first.jobID, sinceSeq: 0, maxBytes: 1 << 30).chunks == [kept])
+    }
+}
