@@ -81,7 +81,14 @@ extension JobStore {
             while let row = try cursor.next() {
                 let offset: Int64? = row["file_offset"]
                 let inline: Data = row["data"]
-                let length = offset == nil ? inline.count : (row["file_length"] as Int? ?? 0)
+                let length: Int
+                if offset == nil {
+                    length = inline.count
+                } else if let fileLength: Int = row["file_length"] {
+                    length = fileLength
+                } else {
+                    throw DispatcherError(.io, "the log chunk \(row["seq"] as Int64) of job \(jobID) has a file offset but no length")
+                }
                 if !chunks.isEmpty && bytes + length > maxBytes { return (chunks, true) }
                 bytes += length
                 let data = try offset.map { try files.read(jobID: jobID, offset: $0, length: length) } ?? [UInt8](inline)

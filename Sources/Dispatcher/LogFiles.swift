@@ -29,12 +29,8 @@ struct LogFiles: Sendable {
     /// The job's file. Only ids the dispatcher made (32 lowercase hex) name a file: nothing a chunk
     /// says can point outside the directory.
     func path(of jobID: String) throws(DispatcherError) -> String {
-        guard Self.isJobID(jobID) else { throw DispatcherError(.io, "not a job id for a log file: \(jobID.prefix(80))") }
+        guard JobID.isComplete(jobID) else { throw DispatcherError(.io, "not a job id for a log file: \(jobID.prefix(80))") }
         return directory + "/" + jobID
-    }
-
-    static func isJobID(_ name: String) -> Bool {
-        name.utf8.count == 32 && name.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
     /// `length` bytes of the job's file from `offset`: exactly those, or an error.
@@ -64,14 +60,7 @@ struct LogFiles: Sendable {
 
     /// The job ids that have a file.
     func jobIDs() -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if Self.isJobID(name) { names.append(name) }
-        }
-        return names
+        DirectoryEntries.namesIfPresent(directory).filter(JobID.isComplete)
     }
 
     /// Appends the chunks of one store transaction: each job's file is opened once, `sync()` makes
@@ -81,35 +70,40 @@ struct LogFiles: Sendable {
     /// Used by the store's writer and then, after the write returned or failed, by its caller: never
     /// by two threads at once.
     final class Appender: @unchecked Sendable {
+        /// A job's file as this transaction has it open.
+        private struct OpenFile {
+            let fd: Int32
+            /// Its size before this transaction appended: what `rollBack()` cuts it back to.
+            let sizeBefore: off_t
+            /// Where the next append lands (only the store's writer appends, one transaction at a time).
+            var end: off_t
+        }
+
         private let files: LogFiles
-        private var descriptors: [String: Int32] = [:]
-        /// Each opened file's size before this transaction's first append.
-        private var sizesBefore: [Int32: off_t] = [:]
+        private var opened: [String: OpenFile] = [:]
         private var created = false
 
         init(_ files: LogFiles) { self.files = files }
 
-        deinit { for fd in descriptors.values { close(fd) } }
+        deinit { for file in opened.values { close(file.fd) } }
 
         /// Appends `bytes` to the job's file; returns the offset they start at.
         func append(jobID: String, _ bytes: [UInt8]) throws(DispatcherError) -> Int64 {
-            let file = try files.path(of: jobID)
-            let fd = try descriptor(for: jobID, file: file)
-            var status = stat()
-            guard fstat(fd, &status) == 0 else {
-                throw DispatcherError(.io, "cannot stat the log file \(file)", cause: Errno.current.description)
-            }
-            if sizesBefore[fd] == nil { sizesBefore[fd] = status.st_size }
+            let path = try files.path(of: jobID)
+            var file = try openFile(for: jobID, path: path)
             do {
-                try FileDescriptorIO.writeAll(fd, bytes)
+                try FileDescriptorIO.writeAll(file.fd, bytes)
             } catch {
-                throw DispatcherError(.io, "cannot write the log file \(file)", cause: error.description)
+                throw DispatcherError(.io, "cannot write the log file \(path)", cause: error.description)
             }
-            return Int64(status.st_size)
+            let offset = file.end
+            file.end += off_t(bytes.count)
+            opened[jobID] = file
+            return Int64(offset)
         }
 
         func sync() throws(DispatcherError) {
-            for (jobID, fd) in descriptors where fdatasync(fd) != 0 {
+            for (jobID, file) in opened where fdatasync(file.fd) != 0 {
                 throw DispatcherError(.io, "cannot sync the log file of job \(jobID)", cause: Errno.current.description)
             }
             guard created else { return }
@@ -124,20 +118,26 @@ struct LogFiles: Sendable {
 
         /// The transaction did not commit: nothing it appended stays.
         func rollBack() {
-            for (fd, size) in sizesBefore { _ = ftruncate(fd, size) }
+            for file in opened.values { _ = ftruncate(file.fd, file.sizeBefore) }
         }
 
-        private func descriptor(for jobID: String, file: String) throws(DispatcherError) -> Int32 {
-            if let fd = descriptors[jobID] { return fd }
-            // Only the store's writer appends (one at a time): the size before a write is where it lands.
-            var fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+        private func openFile(for jobID: String, path: String) throws(DispatcherError) -> OpenFile {
+            if let file = opened[jobID] { return file }
+            var fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
             if fd < 0 && errno == ENOENT {
-                fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+                fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
                 created = created || fd >= 0
             }
-            guard fd >= 0 else { throw DispatcherError(.io, "cannot open the log file \(file)", cause: Errno.current.description) }
-            descriptors[jobID] = fd
-            return fd
+            guard fd >= 0 else { throw DispatcherError(.io, "cannot open the log file \(path)", cause: Errno.current.description) }
+            var status = stat()
+            guard fstat(fd, &status) == 0 else {
+                let error = Errno.current.description
+                close(fd)
+                throw DispatcherError(.io, "cannot stat the log file \(path)", cause: error)
+            }
+            let file = OpenFile(fd: fd, sizeBefore: status.st_size, end: status.st_size)
+            opened[jobID] = file
+            return file
         }
     }
 }

@@ -11,6 +11,11 @@ public enum JobID {
 
     public static func short(_ id: String) -> String { String(id.prefix(8)) }
 
+    /// A whole job id as `generate` makes them: 32 ASCII lowercase hex digits, nothing else.
+    public static func isComplete(_ text: String) -> Bool {
+        text.utf8.count == 32 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
     /// A string that can be (a prefix of) a job id: lowercase hex, 1-32 characters.
     public static func isPlausiblePrefix(_ text: String) -> Bool {
         (1...32).contains(text.count) && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
