@@ -421,3 +421,5 @@ int joblet_pidfd_try_wait(int pidfd, int *status) {
 }
 
 int joblet_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int joblet_pipe_set_capacity(int fd, int bytes) { return fcntl(fd, F_SETPIPE_SZ, bytes); }

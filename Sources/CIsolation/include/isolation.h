@@ -114,6 +114,9 @@ int joblet_pidfd_try_wait(int pidfd, int *status);
 /// pipe2(fds, O_CLOEXEC).
 int joblet_pipe_cloexec(int fds[2]);
 
+/// fcntl(fd, F_SETPIPE_SZ, bytes): the pipe's capacity (rounded up by the kernel), or -1 with errno.
+int joblet_pipe_set_capacity(int fd, int bytes);
+
 #include "loop_device.h"
 #include "idmapped_mount.h"
 #include "supervisor.h"

@@ -22,7 +22,7 @@ final class SandboxSupervisor: Sendable {
     let resumeRequests = Mutex<[UInt64]>([])
 
     static let wakeupToken: UInt64 = 3  // id 0 is never a job's
-    static let readSize = 64 << 10
+    static let readSize = 256 << 10
     private static let instance = Mutex<SandboxSupervisor?>(nil)
 
     /// The process's supervisor, started by the first job.
@@ -62,7 +62,7 @@ final class SandboxSupervisor: Sendable {
         _ = joblet_eventfd_signal(wakeup)
     }
 
-    /// The loop: never returns. Each ready descriptor gets one step (one read of at most 64 KiB,
+    /// The loop: never returns. Each ready descriptor gets one step (one read of at most 256 KiB,
     /// or one reap), so a job writing fast cannot starve the others.
     private func run() {
         var tokens = [UInt64](repeating: 0, count: 64)

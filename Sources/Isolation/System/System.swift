@@ -26,6 +26,12 @@ enum System {
         return (fds[0], fds[1])
     }
 
+    /// Raises a pipe's capacity to `bytes` where the kernel lets it (`pipe-max-size`, the owner's
+    /// pipe quota); a pipe left at the default 64 KiB still works, with more wake-ups.
+    static func growPipe(_ fd: Int32, to bytes: Int32) {
+        _ = joblet_pipe_set_capacity(fd, bytes)
+    }
+
     /// A connected pair of close-on-exec stream sockets. The sandbox's release channel is one, not a
     /// pipe: ``sendByte(_:)`` cannot raise SIGPIPE when the child died before reading it.
     static func socketPair() throws(SandboxError) -> (Int32, Int32) {
