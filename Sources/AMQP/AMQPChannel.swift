@@ -169,15 +169,18 @@ public final class AMQPChannel: Sendable {
 
     /// Starts a consumer. Consumption survives reconnects: after a reconnect the consumer is
     /// re-registered and the same sequence continues with deliveries of the new generation.
+    /// `bodyLimit`: what one message may cost this process; a larger body is dropped as it is read and
+    /// its delivery comes with `droppedBody` set (memory held is at most prefetch × limit).
     public func consume(
         queue: String, consumerTag: String? = nil, exclusive: Bool = false,
-        arguments: FieldTable = [:]
+        arguments: FieldTable = [:], bodyLimit: Int = .max
     ) async throws -> AMQPConsumer {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Delivery].self, throwing: (any Error).self)
         let tag = consumerTag ?? ConsumerTags.make()
         try await startConsumer(
             ConsumerRecord(
-                queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, sink: .stream(DeliveryBuffer(continuation))))
+                queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, sink: .stream(DeliveryBuffer(continuation)),
+                bodyLimit: bodyLimit))
         let id = self.id
         let loop = self.loop
         continuation.onTermination = { reason in
@@ -305,12 +308,14 @@ public final class AMQPChannel: Sendable {
             else { return nil }
             let tag = m.delivery_tag, redelivered = m.redelivered != 0
             let exchange = CDecoding.string(m.exchange), routingKey = CDecoding.string(m.routing_key)
-            guard let (body, props) = loop.readContent(conn, ch.id) else {
+            guard let content = loop.readContent(conn, ch.id) else {
                 throw AMQPError(.connectionLost, "connection lost while reading a message from queue '\(queue)'")
             }
-            return Delivery(
-                body: body, properties: props, deliveryTag: tag, redelivered: redelivered,
+            var delivery = Delivery(
+                body: content.body, properties: content.properties, deliveryTag: tag, redelivered: redelivered,
                 exchange: exchange, routingKey: routingKey, consumerTag: nil, generation: loop.generation)
+            delivery.droppedBody = content.dropped
+            return delivery
         }
     }
 

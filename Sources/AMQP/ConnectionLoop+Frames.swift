@@ -55,8 +55,8 @@ extension ConnectionLoop {
             let tag = consumer?.tag ?? CDecoding.string(m.consumer_tag)
             if ch?.closing == true {
                 // Sent before our channel.close reached the broker, which requeues it; settling it
-                // on a channel that is closing is not allowed.
-                _ = readContent(conn, chID)
+                // on a channel that is closing is not allowed. Its body is not kept.
+                _ = readContent(conn, chID, limit: 0)
                 return
             }
             let deliveryTag = m.delivery_tag
@@ -69,10 +69,11 @@ extension ConnectionLoop {
                 routingKey = CDecoding.string(m.routing_key)
                 ch?.lastRoutingKey = routingKey
             }
-            guard let (body, props) = readContent(conn, chID) else { return }
-            let d = Delivery(
-                body: body, properties: props, deliveryTag: deliveryTag, redelivered: redelivered,
+            guard let content = readContent(conn, chID, limit: consumer?.bodyLimit ?? .max) else { return }
+            var d = Delivery(
+                body: content.body, properties: content.properties, deliveryTag: deliveryTag, redelivered: redelivered,
                 exchange: exchange, routingKey: routingKey, consumerTag: tag, generation: generation)
+            d.droppedBody = content.dropped
             if let consumer {
                 if let buffer = consumer.deliver(d) { dirtyBuffers.append(buffer) }
             } else if let ch, let queue = ch.cancelled[tag], let late = ch.lateDeliveryHandler {
@@ -88,10 +89,11 @@ extension ConnectionLoop {
             let text = CDecoding.string(m.reply_text)
             let exchange = CDecoding.string(m.exchange)
             let routingKey = CDecoding.string(m.routing_key)
-            guard let (body, props) = readContent(conn, chID) else { return }
+            guard let content = readContent(conn, chID) else { return }
             channels[chID]?.pendingReturns.append(
                 ReturnedMessage(
-                    replyCode: code, replyText: text, exchange: exchange, routingKey: routingKey, body: body, properties: props))
+                    replyCode: code, replyText: text, exchange: exchange, routingKey: routingKey, body: content.body,
+                    properties: content.properties))
         case AMQP_BASIC_ACK_METHOD:
             let m = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
             if let ch = channels[chID] { handleConfirm(ch, tag: m.delivery_tag, multiple: m.multiple != 0, nack: false) }
@@ -136,18 +138,6 @@ extension ConnectionLoop {
         guard !dirtyBuffers.isEmpty else { return }
         for b in dirtyBuffers { b.flush() }
         dirtyBuffers.removeAll(keepingCapacity: true)
-    }
-
-    /// Reads the content header and body frames that follow deliver/return/get-ok.
-    func readContent(_ conn: RabbitConnection, _ chID: UInt16) -> ([UInt8], BasicProperties)? {
-        var msg = amqp_message_t()
-        let reply = amqp_read_message(conn.state, chID, &msg, 0)
-        guard reply.reply_type == AMQP_RESPONSE_NORMAL else {
-            connectionLost("reading a message failed: \(statusText(reply.library_error))")
-            return nil
-        }
-        defer { amqp_destroy_message(&msg) }
-        return (CDecoding.bytes(msg.body), CDecoding.properties(msg.properties))
     }
 
     func handleConfirm(_ ch: ChannelState, tag: UInt64, multiple: Bool, nack: Bool) {

@@ -19,6 +19,8 @@ struct ConsumerRecord {
     /// basic.consume arguments (e.g. `x-stream-offset`), sent again with every re-registration.
     var arguments: FieldTable
     var sink: Sink
+    /// Bodies larger than this are dropped as they are read (`Delivery.droppedBody`).
+    var bodyLimit: Int = .max
 
     /// Hands over a delivery; returns the buffer to flush at the end of the pump, if it just
     /// became non-empty.

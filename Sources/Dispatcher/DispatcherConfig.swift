@@ -137,6 +137,11 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         if let queueTTL, queueTTL.seconds < 1 {
             throw DispatcherError(.invalidConfig, "queue_ttl: must be at least 1s, or leave it out")
         }
+        guard maxUpload.bytes >= 0, maxUpload.bytes <= Int64(BodyLimits.maxUpload) else {
+            throw DispatcherError(
+                .invalidConfig,
+                "max_upload: at most \(ByteSize(bytes: Int64(BodyLimits.maxUpload))) (it is \(maxUpload)); larger inputs belong in a volume")
+        }
         guard workerExpiryIntervals >= 1 else {
             throw DispatcherError(.invalidConfig, "worker_expiry_intervals: must be at least 1")
         }

@@ -38,23 +38,27 @@ public final class DispatcherService: Service, Sendable {
         dispatcher.rollouts.reportQueue.withLock { $0 = reportQueue }
 
         let dispatcher = self.dispatcher
-        let consumers: [(queue: String, prefetch: UInt16, handling: Handling)] = [
+        // Each queue's prefetch times its body limit bounds what the dispatcher holds of it, whatever a
+        // hostile sender publishes (docs/DESIGN.md, "What a message may cost").
+        let submissionLimit = BodyLimits.submission(maxUpload: Int(dispatcher.config.maxUpload.bytes))
+        let consumers: [(queue: String, prefetch: UInt16, bodyLimit: Int, handling: Handling)] = [
             // Submissions overlap their store writes and confirm waits (Dispatcher.routing keeps a duplicate
             // from routing its original twice).
             // Bodies of up to 32 MiB in hand at once: a few maximal uploads, or 32 small submissions.
             (
-                Topology.submitQueue, 32,
+                Topology.submitQueue, 32, submissionLimit,
                 .concurrent({ try await dispatcher.handleSubmission($0, on: $1) }, budget: ByteBudget(limit: 32 << 20))
             ),
             // Events are stored a batch per transaction: the worker's two events of every job.
-            (DispatcherQueues.events, 200, .batch { try await dispatcher.handleEvents($0, on: $1) }),
-            (advertQueue, 100, .each { try await dispatcher.handleAdvert($0, on: $1) }),
-            // Log chunks likewise: a batch per transaction and per ack. 64 in hand: 64 MiB at the workers'
-            // default 1M chunks.
-            (DispatcherQueues.logs, 64, .batch { try await dispatcher.handleLogChunks($0, on: $1) }),
-            (DispatcherQueues.dead, 50, .each { try await dispatcher.handleDeadLetter($0, on: $1) }),
-            (Topology.rpcQueue, 32, .each { try await dispatcher.handleQuery($0, on: $1) }),
-            (reportQueue, 50, .each { try await dispatcher.handleDeployReport($0, on: $1) }),
+            (DispatcherQueues.events, 200, BodyLimits.event, .batch { try await dispatcher.handleEvents($0, on: $1) }),
+            (advertQueue, 20, BodyLimits.advert, .each { try await dispatcher.handleAdvert($0, on: $1) }),
+            // Log chunks likewise: a batch per transaction and per ack. 32 in hand: 32 MiB at the workers'
+            // default 1M chunks, 256 MiB at their largest.
+            (DispatcherQueues.logs, 32, BodyLimits.logChunk, .batch { try await dispatcher.handleLogChunks($0, on: $1) }),
+            // Dead letters are rare, and may be whole job messages.
+            (DispatcherQueues.dead, 2, BodyLimits.job, .each { try await dispatcher.handleDeadLetter($0, on: $1) }),
+            (Topology.rpcQueue, 32, BodyLimits.small, .each { try await dispatcher.handleQuery($0, on: $1) }),
+            (reportQueue, 50, BodyLimits.small, .each { try await dispatcher.handleDeployReport($0, on: $1) }),
         ]
         let sweepChannel = try await connection.openChannel()
         try await sweepChannel.enableConfirms()
@@ -72,7 +76,9 @@ public final class DispatcherService: Service, Sendable {
                 for (index, consumer) in consumers.enumerated() {
                     let channel = channels[index]
                     group.addTask {
-                        try await self.consume(consumer.queue, prefetch: consumer.prefetch, on: channel, handling: consumer.handling)
+                        try await self.consume(
+                            consumer.queue, prefetch: consumer.prefetch, bodyLimit: consumer.bodyLimit, on: channel,
+                            handling: consumer.handling)
                     }
                 }
                 group.addTask { try await self.sweepLoop(on: sweepChannel) }
@@ -113,13 +119,13 @@ public final class DispatcherService: Service, Sendable {
         case batch(@Sendable ([Delivery], AMQPChannel) async throws -> Void)
     }
 
-    private func consume(_ queue: String, prefetch: UInt16, on channel: AMQPChannel, handling: Handling) async throws {
+    private func consume(_ queue: String, prefetch: UInt16, bodyLimit: Int, on channel: AMQPChannel, handling: Handling) async throws {
         try await channel.qos(prefetchCount: prefetch)
         if queue == Topology.submitQueue {
             // Let the fleet's adverts arrive before routing anything.
             try await Task.sleep(for: .milliseconds(Int(dispatcher.config.fleetWarmup.seconds * 1000)))
         }
-        let consumer = try await channel.consume(queue: queue)
+        let consumer = try await channel.consume(queue: queue, bodyLimit: bodyLimit)
         try await withThrowingDiscardingTaskGroup { group in
             for try await batch in consumer.batches {
                 if stopping.load(ordering: .sequentiallyConsistent) { break }

@@ -64,7 +64,8 @@ struct FollowSubscription {
         for (exchange, key) in bindings.keys(jobID: jobID) {
             try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
         }
-        let consumer = try await channel.consume(queue: queue, exclusive: true)
+        // Log chunks are the largest messages bound here.
+        let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: LogChunk.maxBytes)
         return FollowSubscription(channel: channel, queue: queue, consumer: consumer, bindings: bindings, boundBeforeJob: jobID == nil)
     }
 

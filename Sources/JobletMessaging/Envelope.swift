@@ -29,6 +29,7 @@ public enum Envelope {
     /// Decodes `delivery` as `T`, checking its `type` property when it has one (foreign clients
     /// may leave it out). Every failure is a `PoisonMessage` with a reason fit for a dead-letter header.
     public static func decode<T: Decodable>(_ type: T.Type, from delivery: Delivery, expectedType: String) throws -> T {
+        try refuseDroppedBody(delivery)
         if let actual = delivery.properties.type, actual != expectedType {
             throw PoisonMessage("unexpected message type \"\(actual)\"; this queue takes \"\(expectedType)\"")
         }
@@ -42,5 +43,10 @@ public enum Envelope {
         } catch {
             throw PoisonMessage("\(error)")
         }
+    }
+
+    /// A body the consumer's `bodyLimit` dropped: poison, whatever the rest of the message says.
+    public static func refuseDroppedBody(_ delivery: Delivery) throws(PoisonMessage) {
+        if let dropped = delivery.droppedBody { throw PoisonMessage("\(dropped); send smaller messages") }
     }
 }

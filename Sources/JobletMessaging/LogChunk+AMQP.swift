@@ -19,6 +19,7 @@ extension LogChunk {
 
     /// Reads a chunk back from a `joblet.logs` delivery.
     public init(delivery: Delivery) throws(PoisonMessage) {
+        try Envelope.refuseDroppedBody(delivery)
         guard let headers = delivery.properties.headers,
             case .string(let jobID)? = headers["job_id"],
             case .string(let stream)? = headers["stream"]

@@ -29,7 +29,7 @@ final class RuntimeFleetCall: Sendable {
     static func open(_ client: ClusterClient) async throws -> RuntimeFleetCall {
         let channel = try await client.connection.openChannel()
         let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-        let consumer = try await channel.consume(queue: queue, exclusive: true)
+        let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.reply)
         // Reports are small and few (one per tenth of a package per worker): an unbounded buffer
         // between the consumer and the reader holds little.
         let (inputs, continuation) = AsyncStream.makeStream(of: Delivery.self)

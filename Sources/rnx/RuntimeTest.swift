@@ -87,7 +87,7 @@ struct RuntimeTest: AsyncParsableCommand {
     ) async throws -> [RuntimeTestReport] {
         let channel = try await client.connection.openChannel()
         let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-        let consumer = try await channel.consume(queue: queue, exclusive: true)
+        let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.reply)
         let correlation = Format.uuid()
         var properties = Envelope.properties(
             type: MessageType.rpcRequest, correlationID: correlation, replyTo: queue,

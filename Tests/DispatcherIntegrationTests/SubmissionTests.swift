@@ -154,6 +154,16 @@ extension DispatcherClusterTests {
                 #expect(reply.error?.code == "invalid_request")
                 #expect(expected.isEmpty || reply.error?.message.contains(expected) == true, "\(body) -> \(reply.error?.message ?? "nil")")
             }
+            // Past what a submission may be (the default 8M upload in base64, plus 1 MiB): refused by its size,
+            // without the dispatcher holding it.
+            let tooLarge = BodyLimits.submission(maxUpload: 8 << 20) + 1
+            let oversized = try await harness.submit(body: [UInt8](repeating: 0x20, count: tooLarge), messageID: JobID.generate())
+            #expect(oversized.status == .rejected)
+            #expect(oversized.error?.code == "invalid_request")
+            #expect(
+                oversized.error?.message.contains("a message body of \(tooLarge) bytes, larger than the \(tooLarge - 1) bytes") == true,
+                "\(oversized.error?.message ?? "nil")")
+
             let wrongType = try await harness.submit(body: Array("{\"command\":[\"ls\"]}".utf8), type: "joblet.something.v9")
             #expect(wrongType.status == .rejected)
             #expect(wrongType.error?.message.contains("joblet.something.v9") == true)

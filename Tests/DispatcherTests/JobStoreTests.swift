@@ -1,6 +1,7 @@
 import Dispatcher
 import Foundation
 import JobletCore
+import JobletMessaging
 import TestSupport
 import Testing
 
@@ -149,6 +150,21 @@ struct DispatcherConfigTests {
         } catch let error as JobletError {
             #expect(error.message.contains("\(path):3:"), "\(error.message)")
             #expect(error.message.contains("unschedulable_after"), "\(error.message)")
+        }
+    }
+
+    /// Workers take job messages of at most `BodyLimits.job`: an upload limit whose base64 would not fit is
+    /// refused at start, not discovered as dead-lettered jobs.
+    @Test func maxUploadPastWhatWorkersTakeIsRefused() throws {
+        var config = DispatcherConfig()
+        config.maxUpload = ByteSize(bytes: Int64(BodyLimits.maxUpload))
+        try config.validate()
+        #expect(BodyLimits.submission(maxUpload: BodyLimits.maxUpload) <= BodyLimits.job)
+        config.maxUpload = ByteSize(bytes: Int64(BodyLimits.maxUpload) + 1)
+        #expect {
+            try config.validate()
+        } throws: { error in
+            "\(error)".contains("max_upload: at most 32M")
         }
     }
 

@@ -59,7 +59,23 @@ struct JobRequestValidationTests {
     @Test func jobIDsAreUniqueHex() {
         let ids = Set((0..<1000).map { _ in JobID.generate() })
         #expect(ids.count == 1000)
-        #expect(ids.allSatisfy { $0.count == 32 && JobID.isPlausiblePrefix($0) })
+        #expect(ids.allSatisfy { JobID.isComplete($0) && JobID.isPlausiblePrefix($0) })
+    }
+
+    /// Ids name files, queues and routing keys: only ASCII `0-9a-f` passes, never the fullwidth digits
+    /// `Character.isHexDigit` takes, upper case or a wrong length.
+    @Test func jobIDChecksTakeOnlyASCIILowercaseHex() {
+        let id = JobID.generate()
+        let fullwidth = String(id.dropLast()) + "\u{FF10}"  // FULLWIDTH DIGIT ZERO
+        #expect(Character("\u{FF10}").isHexDigit)
+        for bad in [fullwidth, id.uppercased(), String(id.dropLast()), id + "0", "", "3f2a-"] {
+            #expect(!JobID.isComplete(bad), "\(bad)")
+        }
+        #expect(!JobID.isPlausiblePrefix("3f\u{FF10}a"))
+        #expect(!JobID.isPlausiblePrefix(""))
+        #expect(JobID.isPlausiblePrefix("3f2a"))
+        #expect(!JobID.isPlausiblePrefix(id + "0"))
+        #expect(JobID.isLowercaseHex(String(repeating: "ab", count: 32), length: 64...64))
     }
 
     @Test func topologyNamesFollowTheProtocol() {

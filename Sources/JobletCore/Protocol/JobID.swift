@@ -13,11 +13,16 @@ public enum JobID {
 
     /// A whole job id as `generate` makes them: 32 ASCII lowercase hex digits, nothing else.
     public static func isComplete(_ text: String) -> Bool {
-        text.utf8.count == 32 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        isLowercaseHex(text, length: 32...32)
     }
 
-    /// A string that can be (a prefix of) a job id: lowercase hex, 1-32 characters.
+    /// A string that can be (a prefix of) a job id: ASCII lowercase hex, 1-32 characters.
     public static func isPlausiblePrefix(_ text: String) -> Bool {
-        (1...32).contains(text.count) && text.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+        isLowercaseHex(text, length: 1...32)
+    }
+
+    /// ASCII `0-9a-f` only, `length` bytes: not `Character.isHexDigit`, which also takes fullwidth digits.
+    public static func isLowercaseHex(_ text: String, length: ClosedRange<Int>) -> Bool {
+        length.contains(text.utf8.count) && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }

@@ -11,6 +11,9 @@ public struct LogChunk: Sendable, Equatable, Codable {
     /// The output bytes as the job wrote them (base64 in `logs` answers).
     public var data: [UInt8]
 
+    /// The largest chunk a worker sends (`logs.chunk_bytes` is at most this).
+    public static let maxBytes = 8 << 20
+
     public init(jobID: String, seq: UInt64, stream: String, data: [UInt8]) {
         self.jobID = jobID
         self.seq = seq

@@ -35,7 +35,7 @@ extension WorkerConfig {
                 .invalidConfig, "cgroup.root \"\(cgroupRoot)\" and cgroup.delegated exclude each other: a delegated worker keeps its jobs below its own cgroup")
         }
         try validateJobUIDs()
-        guard logChunkBytes.bytes >= 1024, logChunkBytes.bytes <= 8 << 20 else {
+        guard logChunkBytes.bytes >= 1024, logChunkBytes.bytes <= LogChunk.maxBytes else {
             throw WorkerError(.invalidConfig, "logs.chunk_bytes: give 1K to 8M (it is \(logChunkBytes))")
         }
         guard logFlushInterval.seconds > 0, advertInterval.seconds > 0, rescanInterval.seconds > 0 else {

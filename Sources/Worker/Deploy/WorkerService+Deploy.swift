@@ -85,7 +85,8 @@ extension WorkerService {
             try await channel.qos(prefetchCount: UInt16(max(2, min(16, (16 << 20) / order.chunkSize))))
             let consumer: AMQPConsumer
             do {
-                consumer = try await channel.consume(queue: order.queue, arguments: ["x-stream-offset": .string("first")])
+                consumer = try await channel.consume(
+                    queue: order.queue, arguments: ["x-stream-offset": .string("first")], bodyLimit: order.chunkSize)
             } catch {
                 throw JobletError(.io, "cannot read the package's stream queue \(order.queue): \(error)")
             }
@@ -109,6 +110,11 @@ extension WorkerService {
                             if case .int(let value)? = delivery.properties.headers?[Topology.deploySeqHeader],
                                 let int = Int(exactly: value)
                             { int } else { nil }
+                        if let dropped = delivery.droppedBody {
+                            throw JobletError(
+                                .invalidArgument,
+                                "chunk \(seq.map(String.init) ?? "?") from '\(delivery.properties.userID ?? "")': \(dropped); the package is corrupt")
+                        }
                         let outcome = try await receiver.accept(seq: seq, body: delivery.body, sender: delivery.properties.userID)
                         do {
                             try await channel.ack(delivery)

@@ -120,7 +120,7 @@ struct JobRunner: Sendable {
         } catch {
             throw PoisonMessage("\(error)")
         }
-        guard message.jobID.count == 32, JobID.isPlausiblePrefix(message.jobID) else {
+        guard JobID.isComplete(message.jobID) else {
             throw PoisonMessage("job_id: \"\(message.jobID.prefix(64))\" is not a job id (32 lowercase hex characters)")
         }
         do {

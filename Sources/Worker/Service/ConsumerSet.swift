@@ -39,7 +39,7 @@ actor ConsumerSet {
         for tag in plan.cancel { await cancel(tag) }
         for start in plan.consume {
             do {
-                let consumer = try await channel.consume(queue: start.queue, consumerTag: start.tag)
+                let consumer = try await channel.consume(queue: start.queue, consumerTag: start.tag, bodyLimit: BodyLimits.job)
                 startedSink.yield((start.queue, consumer))
             } catch {
                 books.consumeFailed(start.tag)

@@ -55,7 +55,7 @@ extension WorkerService {
         for key in [Topology.controlRoutingKey(workerID: config.workerID), Topology.controlRoutingKey(workerID: nil)] {
             try await channel.bindQueue(queue, exchange: Topology.controlExchange, routingKey: key)
         }
-        return try await channel.consume(queue: queue, exclusive: true)
+        return try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.small)
     }
 
     func handleControl(_ delivery: Delivery, _ session: Session) async {

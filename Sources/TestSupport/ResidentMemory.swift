@@ -2,15 +2,15 @@ import Foundation
 import Synchronization
 
 /// A process's resident set size from /proc/<pid>/status (VmRSS), sampled while a test runs.
-final class ResidentMemory: Sendable {
-    let pid: Int32
+public final class ResidentMemory: Sendable {
+    public let pid: Int32
     private let seen = Mutex<(peakBytes: Int, samples: Int)>((0, 0))
     private let sampler = Mutex<Task<Void, Never>?>(nil)
 
-    init(pid: Int32) { self.pid = pid }
+    public init(pid: Int32) { self.pid = pid }
 
     /// VmRSS now, in bytes; nil when the process is gone.
-    static func current(pid: Int32) -> Int? {
+    public static func current(pid: Int32 = getpid()) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
         else { return nil }
@@ -18,7 +18,7 @@ final class ResidentMemory: Sendable {
     }
 
     /// Samples every `interval` until ``stop()``.
-    func start(every interval: Duration = .milliseconds(20)) {
+    public func start(every interval: Duration = .milliseconds(20)) {
         let task = Task.detached { [self] in
             while !Task.isCancelled {
                 if let bytes = Self.current(pid: pid) {
@@ -31,7 +31,7 @@ final class ResidentMemory: Sendable {
     }
 
     /// Stops sampling; the peak seen and how many samples were taken.
-    func stop() async -> (peakBytes: Int, samples: Int) {
+    public func stop() async -> (peakBytes: Int, samples: Int) {
         let task = sampler.withLock { $0 }
         task?.cancel()
         await task?.value
@@ -41,7 +41,7 @@ final class ResidentMemory: Sendable {
 
 extension ResidentMemory {
     /// User + system CPU the process has used, in seconds (/proc/<pid>/stat utime + stime).
-    static func cpuSeconds(pid: Int32) -> Double? {
+    public static func cpuSeconds(pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return nil }
