@@ -9,9 +9,10 @@ public enum BodyLimits {
     /// under 1 MiB).
     public static let event = 256 << 10
     public static let advert = 1 << 20
-    /// RPC queries, control commands, deploy and test reports.
+    /// RPC queries, control commands, deploy reports.
     public static let small = 64 << 10
-    /// Replies a client reads (query results page through `logs_reply_bytes`, 4 MiB at most).
+    /// What rnx reads on its own report queues: runtime test reports carry up to 64 KiB of output,
+    /// which JSON escaping can make six times larger.
     public static let reply = 8 << 20
     /// A log chunk: the largest `logs.chunk_bytes` a worker may use.
     public static let logChunk = LogChunk.maxBytes
