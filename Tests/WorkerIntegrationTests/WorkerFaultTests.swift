@@ -21,7 +21,9 @@ extension WorkerSuites {
             try await withPrivateBrokerWorker("worker-restart", durableProbe: true) { broker, probe, worker in
                 _ = try #require(try await probe.advert(of: worker.id))
 
-                let id = try await probe.submit(["sh", "-c", "sleep 8; echo finished"], maxAttempts: 3)
+                // Longer than the broker's restart takes on a loaded 2-core host: a job that finished while the
+                // broker was down would publish its end after the reconnect and never be redelivered to run again.
+                let id = try await probe.submit(["sh", "-c", "sleep 20; echo finished"], maxAttempts: 3)
                 let before = try await probe.collect(probe.events) { deliveries in
                     deliveries.contains { $0.routingKey == BrokerProbe.eventKey(id, .running) }
                 }
