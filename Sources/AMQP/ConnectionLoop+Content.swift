@@ -32,29 +32,34 @@ extension ConnectionLoop {
         amqp_maybe_release_buffers_on_channel(conn.state, chID)
         let limit = max(0, min(limit, Self.largestBody))
         guard size <= UInt64(limit) else {
-            var read: UInt64 = 0
-            while read < size {
-                guard let count = nextBodyFrame(conn, chID, &frame, remaining: size - read) else { return nil }
-                read += UInt64(count)
-                amqp_maybe_release_buffers_on_channel(conn.state, chID)
-            }
+            guard readBody(conn, chID, size: size, into: { _, _ in }) else { return nil }
             return Content(body: [], properties: properties, dropped: DroppedBody(size: size, limit: limit))
         }
         var complete = true
         let body = [UInt8](unsafeUninitializedCapacity: Int(size)) { buffer, initialized in
-            while initialized < Int(size) {
-                guard let count = nextBodyFrame(conn, chID, &frame, remaining: size - UInt64(initialized)) else {
-                    complete = false
-                    return
-                }
-                if count > 0, let base = buffer.baseAddress, let source = frame.payload.body_fragment.bytes {
-                    memcpy(base + initialized, source, count)
-                }
+            complete = readBody(conn, chID, size: size) { source, count in
+                if let base = buffer.baseAddress { memcpy(base + initialized, source, count) }
                 initialized += count
-                amqp_maybe_release_buffers_on_channel(conn.state, chID)
             }
         }
         return complete ? Content(body: body, properties: properties, dropped: nil) : nil
+    }
+
+    /// Reads the `size` bytes of body frames that follow a content header, handing each non-empty frame's
+    /// bytes to `take` (valid only during the call) and recycling the channel's pool after every frame.
+    /// False when the connection was lost or the broker sent more than the header announced.
+    private func readBody(
+        _ conn: RabbitConnection, _ chID: UInt16, size: UInt64, into take: (UnsafeRawPointer, Int) -> Void
+    ) -> Bool {
+        var frame = amqp_frame_t()
+        var read: UInt64 = 0
+        while read < size {
+            guard let count = nextBodyFrame(conn, chID, &frame, remaining: size - read) else { return false }
+            if count > 0, let source = frame.payload.body_fragment.bytes { take(source, count) }
+            read += UInt64(count)
+            amqp_maybe_release_buffers_on_channel(conn.state, chID)
+        }
+        return true
     }
 
     /// The next body frame's length (its bytes are in `frame` until the pool is recycled), or nil when

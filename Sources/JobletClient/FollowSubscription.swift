@@ -1,5 +1,6 @@
 import AMQP
 import JobletCore
+import JobletMessaging
 
 /// A follower's private queue on `joblet.logs` and `joblet.events`: exclusive, server-named, deleted
 /// with the connection, consumed with a prefetch window and acked as it is read, so neither the broker
@@ -65,7 +66,7 @@ struct FollowSubscription {
             try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
         }
         // Log chunks are the largest messages bound here.
-        let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: LogChunk.maxBytes)
+        let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.logChunk)
         return FollowSubscription(channel: channel, queue: queue, consumer: consumer, bindings: bindings, boundBeforeJob: jobID == nil)
     }
 
