@@ -60,6 +60,11 @@ struct JobRequestValidationTests {
         let ids = Set((0..<1000).map { _ in JobID.generate() })
         #expect(ids.count == 1000)
         #expect(ids.allSatisfy { JobID.isComplete($0) && JobID.isPlausiblePrefix($0) })
+        // Every one of the 32 digits is drawn, none fixed or repeated from another: over 1,000 ids each
+        // position takes (nearly) all 16 values, and the two halves are never equal.
+        let rows = ids.map { Array($0.utf8) }
+        for position in 0..<32 { #expect(Set(rows.map { $0[position] }).count >= 12, "digit \(position)") }
+        #expect(rows.allSatisfy { $0[0..<16] != $0[16..<32] })
     }
 
     /// Ids name files, queues and routing keys: only ASCII `0-9a-f` passes, never the fullwidth digits
@@ -75,7 +80,14 @@ struct JobRequestValidationTests {
         #expect(!JobID.isPlausiblePrefix(""))
         #expect(JobID.isPlausiblePrefix("3f2a"))
         #expect(!JobID.isPlausiblePrefix(id + "0"))
-        #expect(JobID.isLowercaseHex(String(repeating: "ab", count: 32), length: 64...64))
+        #expect(Hex.isLowercase(String(repeating: "ab", count: 32), length: 64...64))
+    }
+
+    @Test func hexSpellsEveryByteWithTwoLowercaseDigits() {
+        #expect(Hex.lowercase([0x00, 0x0f, 0xa5, 0xff, 0x10]) == "000fa5ff10")
+        #expect(Hex.lowercase([UInt8]()) == "")
+        let all = Hex.lowercase((0...255).map { UInt8($0) })
+        #expect(Hex.isLowercase(all, length: 512...512))
     }
 
     @Test func topologyNamesFollowTheProtocol() {

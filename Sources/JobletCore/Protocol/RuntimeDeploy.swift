@@ -60,13 +60,13 @@ public struct RuntimeDeployOrder: Sendable, Equatable, Codable {
         func fail(_ field: String, _ why: String) -> JobletError {
             JobletError(.invalidArgument, "deploy.\(field): \(why)")
         }
-        guard JobID.isLowercaseHex(deployID, length: 32...32) else {
+        guard Hex.isLowercase(deployID, length: 32...32) else {
             throw fail("deploy_id", "must be 32 lowercase hex characters")
         }
         guard queue == Topology.deployQueue(deployID: deployID) else {
             throw fail("queue", "must be \(Topology.deployQueue(deployID: deployID))")
         }
-        guard JobID.isLowercaseHex(sha256, length: 64...64) else {
+        guard Hex.isLowercase(sha256, length: 64...64) else {
             throw fail("sha256", "must be 64 lowercase hex characters")
         }
         guard (1...Self.maxPackageBytes).contains(size) else { throw fail("size", "must be 1 byte to 64 GiB") }
