@@ -22,6 +22,21 @@ struct CgroupManagerTests {
         #expect(manager.availableControllers.contains(manager.mode == .v2 ? "io" : "blkio"))
     }
 
+    /// A job's cgroup is removed with one rmdir; one with child cgroups (a delegated job made some)
+    /// must still go, children first, in every hierarchy, and a missing one is no error.
+    @Test("removeTree takes a cgroup with nested child cgroups, and a missing one quietly")
+    func removeTreeTakesNestedChildren() throws {
+        let mounts = CgroupFS.exists("/sys/fs/cgroup/cgroup.controllers") ? ["/sys/fs/cgroup"] : Set(try CgroupMount.all().v1.values).sorted()
+        for mount in mounts {
+            let top = mount + "/joblet-remove-tree-\(getpid())"
+            try CgroupFS.mkdirs(top + "/a/b")
+            try CgroupFS.mkdirs(top + "/a2")
+            try JobCgroup.removeTree(top)
+            #expect(!CgroupFS.exists(top), "\(top)")
+            try JobCgroup.removeTree(top)
+        }
+    }
+
     @Test("malformed limits and job IDs are refused before any cgroup exists")
     func rejectsMalformedInput() throws {
         let manager = try CgroupTestHost.manager("invalid")
