@@ -11,6 +11,8 @@ public final class JobStore: Sendable {
     let logFiles: LogFiles
     /// The submission path's inserts and routed marks, committed in groups.
     let groupCommit: GroupCommit
+    /// Copies the WAL back into the database beside the commits, not inside one.
+    let checkpointer: WALCheckpointer
     /// Path of the database file.
     public let path: String
 
@@ -33,6 +35,9 @@ public final class JobStore: Sendable {
             // Synchronous: an initializer cannot await, and this runs once at startup before any handler.
             try JobStore.migrator.migrate(pool)
             groupCommit = GroupCommit(pool: pool)
+            let checkpointer = try WALCheckpointer(path: path)
+            pool.writeWithoutTransaction { checkpointer.install(on: $0) }
+            self.checkpointer = checkpointer
         } catch {
             throw DispatcherError(.io, "cannot open the job store \(path)", cause: "\(error)")
         }
