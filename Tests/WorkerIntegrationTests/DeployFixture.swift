@@ -36,11 +36,12 @@ struct DeployFixture {
         return package
     }
 
-    /// Deploys `package` to `workerID`; `corrupt`: flip a byte of that chunk; `sha256`: claim this
-    /// digest instead of the real one. Returns every report, the final one last.
+    /// Deploys `package` to `workerID`; `corrupt`: flip a byte of that chunk; `oversize`: send that chunk
+    /// with a chunk's worth of bytes more (past the worker's body limit); `sha256`: claim this digest
+    /// instead of the real one. Returns every report, the final one last.
     func deploy(
         _ package: String, to workerID: String, chunkSize: Int = 1 << 20, corrupt: Int? = nil,
-        sha256: String? = nil, timeout: Duration = .seconds(180)
+        oversize: Int? = nil, sha256: String? = nil, timeout: Duration = .seconds(180)
     ) async throws -> [RuntimeDeployReport] {
         let channel = probe.channel
         let size = UInt64(try FileManager.default.attributesOfItem(atPath: package)[.size] as? Int ?? 0)
@@ -67,6 +68,7 @@ struct DeployFixture {
             for seq in 0..<order.chunks {
                 var body = [UInt8](file.readData(ofLength: order.expectedBytes(ofChunk: seq)))
                 if seq == corrupt { body[body.count / 2] ^= 0xff }
+                if seq == oversize { body += [UInt8](repeating: 0, count: chunkSize) }
                 var chunk = BasicProperties()
                 chunk.type = MessageType.runtimeChunk
                 chunk.headers = [Topology.deploySeqHeader: .int(Int64(seq))]

@@ -26,7 +26,7 @@ extension WorkerSuites {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
-        @Test("deploy installs and advertises; a corrupted chunk or a wrong sha256 fails and the old version keeps serving; remove")
+        @Test("deploy installs and advertises; a corrupted or oversized chunk or a wrong sha256 fails and the old version keeps serving; remove")
         func deployCorruptAndRemove() async throws {
             let directory = try scratch()
             defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -52,6 +52,14 @@ extension WorkerSuites {
                     failure.message.contains("sha256 mismatch") && failure.message.contains("Nothing was installed"),
                     "\(failure.message)")
                 #expect(corrupted.contains { $0.state == .receiving }, "no progress reports: \(corrupted)")
+                #expect(try await hello("deploytest-1", probe: probe, worker: worker) == "deploytest-1 1.0")
+
+                // A chunk past the order's chunk size is dropped as it arrives, never held whole.
+                let oversized = try await fixture.deploy(v2, to: worker.id, chunkSize: 64 << 10, oversize: 1)
+                #expect(oversized.last?.state == .failed)
+                #expect(
+                    oversized.last?.message.contains("chunk 1 is a message body of \(2 * (64 << 10)) bytes, larger than the \(64 << 10) bytes")
+                        == true, "\(oversized)")
                 #expect(try await hello("deploytest-1", probe: probe, worker: worker) == "deploytest-1 1.0")
 
                 let wrongDigest = try await fixture.deploy(v2, to: worker.id, sha256: String(repeating: "0", count: 64))

@@ -1,3 +1,4 @@
+import AMQP
 import Dispatch
 import JobletCore
 import JobletPackages
@@ -44,12 +45,16 @@ final class PackageReceiver: @unchecked Sendable {
     deinit { close(fd) }
 
     /// Takes chunk `seq` published by `sender`.
-    func accept(seq: Int?, body: [UInt8], sender: String?) async throws -> Outcome {
+    /// `dropped`: the chunk's body was past the consumer's limit and never read (`Delivery.droppedBody`).
+    func accept(seq: Int?, body: [UInt8], dropped: DroppedBody? = nil, sender: String?) async throws -> Outcome {
         guard sender == order.deployer else {
             throw JobletError(.invalidArgument, "chunk published by '\(sender ?? "")', not by the deployer '\(order.deployer)'; deploy refused")
         }
         guard let seq else {
             throw JobletError(.invalidArgument, "chunk without the \(Topology.deploySeqHeader) header; publish packages with rnx runtime deploy")
+        }
+        if let dropped {
+            throw JobletError(.invalidArgument, "chunk \(seq) is \(dropped); the package is corrupt")
         }
         if seq < nextSeq { return .skipped }
         guard seq == nextSeq, seq < order.chunks else {

@@ -110,12 +110,8 @@ extension WorkerService {
                             if case .int(let value)? = delivery.properties.headers?[Topology.deploySeqHeader],
                                 let int = Int(exactly: value)
                             { int } else { nil }
-                        if let dropped = delivery.droppedBody {
-                            throw JobletError(
-                                .invalidArgument,
-                                "chunk \(seq.map(String.init) ?? "?") from '\(delivery.properties.userID ?? "")': \(dropped); the package is corrupt")
-                        }
-                        let outcome = try await receiver.accept(seq: seq, body: delivery.body, sender: delivery.properties.userID)
+                        let outcome = try await receiver.accept(
+                            seq: seq, body: delivery.body, dropped: delivery.droppedBody, sender: delivery.properties.userID)
                         do {
                             try await channel.ack(delivery)
                         } catch let error as AMQPError where error.code == .staleDelivery {
