@@ -98,8 +98,8 @@ while counts(fdsAfter).others > before.fds, settleWaits < 60 {
     fdsAfter = openFDs()
     settleWaits += 1
 }
-let timersAfter = counts(fdsAfter).timers
-let after = (fds: counts(fdsAfter).others, mounts: soakMounts(work: work).count, children: childCount())
+let (othersAfter, timersAfter) = counts(fdsAfter)
+let after = (fds: othersAfter, mounts: soakMounts(work: work).count, children: childCount())
 let leftoverRoots = entries("/run/joblet/sandboxes").filter { $0.hasPrefix("soak") }.count
 
 print("jobs \(jobs) in \(String(format: "%.1f", seconds)) s")

@@ -4,8 +4,8 @@ import Synchronization
 
 /// The job store's WAL checkpoints, run on a connection of their own instead of inside the commit that
 /// crossed SQLite's threshold. SQLite's autocheckpoint copies the WAL back into the database, with two
-/// syncs, on the writer's thread right after a commit: every ~90 jobs the writer stalled for 5-60 ms and
-/// every submission and event waiting for a commit behind it (a `true` job's latency p99). Here the
+/// syncs, on the writer's thread right after a commit: every ~90 jobs the writer stalled (a few ms on a quiet
+/// host, 60 ms seen on a loaded one) and every submission and event waiting for a commit behind it. Here the
 /// writer's commit only notes the WAL's size; a passive checkpoint on another connection runs beside
 /// later commits. Durability is unchanged: commits sync the WAL (`synchronous = FULL`), and a checkpoint
 /// syncs the WAL before and the database after copying.
@@ -28,15 +28,12 @@ final class WALCheckpointer: Sendable {
 
     init(path: String) throws {
         connection = try DatabaseQueue(path: path)
-        id = Self.registry.withLock { registry in
-            registry.nextID += 1
-            return registry.nextID
-        }
-        Self.registry.withLock { $0.checkpointers[id] = Weak(self) }
+        id = Self.lastID.add(1, ordering: .relaxed).newValue
+        Self.registry.withLock { $0[id] = Weak(self) }
     }
 
     deinit {
-        Self.registry.withLock { _ = $0.checkpointers.removeValue(forKey: id) }
+        Self.registry.withLock { _ = $0.removeValue(forKey: id) }
     }
 
     /// Background and inline checkpoints run so far (tests).
@@ -70,15 +67,12 @@ final class WALCheckpointer: Sendable {
         init(_ checkpointer: WALCheckpointer) { self.checkpointer = checkpointer }
     }
 
-    private struct Registry {
-        var nextID = 0
-        var checkpointers: [Int: Weak] = [:]
-    }
-
-    private static let registry = Mutex(Registry())
+    /// Ids start at 1: the hook's context for 0 would be a null pointer.
+    private static let lastID = Atomic<Int>(0)
+    private static let registry = Mutex<[Int: Weak]>([:])
 
     fileprivate static func registered(_ id: Int) -> WALCheckpointer? {
-        registry.withLock { $0.checkpointers[id]?.checkpointer }
+        registry.withLock { $0[id]?.checkpointer }
     }
 }
 

@@ -33,10 +33,6 @@ struct LogFileStoreTests {
         return (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
     }
 
-    func fileSize(_ path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-    }
-
     @Test("large and small chunks read back in order, byte for byte, also after reopening")
     func largeChunksReadBackExactly() async throws {
         let job = try await runningJob()
@@ -48,7 +44,7 @@ struct LogFileStoreTests {
         #expect(try await job.store.append(chunks.map { ($0, "w1") }, byteCap: 1 << 30) == [true, true, true])
         #expect(try await job.store.logs(jobID: job.jobID, sinceSeq: 0, maxBytes: 1 << 30).chunks == chunks)
         // Only the large ones are in the file.
-        #expect(fileSize(job.logFile) == 2 * Self.large + 7)
+        #expect(FileSize.of(job.logFile) == 2 * Self.large + 7)
 
         let reopened = try JobStore(directory: job.directory)
         #expect(try await reopened.logs(jobID: job.jobID, sinceSeq: 1, maxBytes: 1 << 30).chunks == Array(chunks[1...]))
@@ -64,7 +60,7 @@ struct LogFileStoreTests {
         let chunk = LogChunk(jobID: job.jobID, seq: 0, stream: "stdout", data: bytes(Self.large, seed: 3))
         #expect(try await job.store.append([(chunk, "w1"), (chunk, "w1")], byteCap: 1 << 30) == [true, false])
         #expect(try await job.store.append([(chunk, "w1")], byteCap: 1 << 30) == [false])
-        #expect(fileSize(job.logFile) == Self.large)
+        #expect(FileSize.of(job.logFile) == Self.large)
         #expect(try await job.store.logStats(jobID: job.jobID).count == 1)
         #expect(try await job.store.logs(jobID: job.jobID, sinceSeq: 0, maxBytes: 1 << 30).chunks == [chunk])
     }
@@ -79,14 +75,14 @@ struct LogFileStoreTests {
             try await kept.store.append(LogChunk(jobID: kept.jobID, seq: 0, stream: "stdout", data: bytes(Self.large, seed: 5)), worker: "w1", byteCap: 1 << 30)
         )
         #expect(try await job.store.delete(jobIDs: [job.jobID]) == 1)
-        #expect(fileSize(job.logFile) == nil)
+        #expect(FileSize.of(job.logFile) == nil)
 
         // As if the dispatcher stopped between a delete's commit and the unlink.
         let orphan = job.directory + "/logs/" + JobID.generate()
         #expect(FileManager.default.createFile(atPath: orphan, contents: Data(count: 10)))
         _ = try JobStore(directory: job.directory)
-        #expect(fileSize(orphan) == nil)
-        #expect(fileSize(kept.logFile) == Self.large)
+        #expect(FileSize.of(orphan) == nil)
+        #expect(FileSize.of(kept.logFile) == Self.large)
     }
 
     @Test("a log file shorter than its rows say is an error, never a short or shifted chunk")
@@ -105,7 +101,7 @@ struct LogFileStoreTests {
         let job = try await runningJob()
         let chunk = LogChunk(jobID: job.jobID, seq: 0, stream: "stdout", data: bytes(Self.large, seed: 7))
         #expect(try await !job.store.append(chunk, worker: "w1", byteCap: Int64(Self.large - 1)))
-        #expect((fileSize(job.logFile) ?? 0) == 0)
+        #expect((FileSize.of(job.logFile) ?? 0) == 0)
         #expect(try await job.store.record(jobID: job.jobID)?.logsTruncated == true)
     }
 }
@@ -124,7 +120,7 @@ extension LogFileStoreTests {
             (LogChunk(jobID: second.jobID, seq: 0, stream: "stdout", data: bytes(Self.large, seed: 10)), "w1"),
         ]
         await #expect(throws: DispatcherError.self) { try await first.store.append(batch, byteCap: 1 << 30) }
-        #expect(fileSize(first.logFile) == Self.large)
+        #expect(FileSize.of(first.logFile) == Self.large)
         #expect(try await first.store.logs(jobID: first.jobID, sinceSeq: 0, maxBytes: 1 << 30).chunks == [kept])
     }
 }

@@ -21,15 +21,11 @@ struct WALCheckpointerTests {
         }
     }
 
-    static func fileSize(_ path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
-    }
-
     @Test("a WAL past the threshold is copied into the database by the checkpointer, not by the commit")
     func checkpointsRunBesideTheWriter() async throws {
         let store = try JobStore(directory: ScratchPath.make("wal-checkpointer"))
         try await store.pool.write { try $0.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)") }
-        let sizeBefore = Self.fileSize(store.path)
+        let sizeBefore = FileSize.of(store.path) ?? 0
         try await Self.writeRows(store, from: 0, count: Int(WALCheckpointer.backgroundPages) + 200)
         var waited = 0
         while store.checkpointer.backgroundCheckpoints == 0, waited < 1000 {
@@ -39,7 +35,7 @@ struct WALCheckpointerTests {
         #expect(store.checkpointer.backgroundCheckpoints >= 1)
         #expect(store.checkpointer.inlineCheckpoints == 0)
         // The rows' pages are in the database file now, not only in the WAL.
-        #expect(Self.fileSize(store.path) - sizeBefore > Int(WALCheckpointer.backgroundPages) * Self.rowBytes)
+        #expect((FileSize.of(store.path) ?? 0) - sizeBefore > Int(WALCheckpointer.backgroundPages) * Self.rowBytes)
         let count = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") }
         #expect(count == Int(WALCheckpointer.backgroundPages) + 200)
     }
@@ -50,6 +46,6 @@ struct WALCheckpointerTests {
         try await store.pool.write { try $0.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)") }
         try await Self.writeRows(store, from: 0, count: Int(WALCheckpointer.inlinePages) + 100)
         #expect(store.checkpointer.inlineCheckpoints == 1)
-        #expect(Self.fileSize(store.path) > Int(WALCheckpointer.inlinePages) * Self.rowBytes)
+        #expect((FileSize.of(store.path) ?? 0) > Int(WALCheckpointer.inlinePages) * Self.rowBytes)
     }
 }

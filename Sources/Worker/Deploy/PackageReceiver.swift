@@ -46,7 +46,7 @@ final class PackageReceiver: @unchecked Sendable {
 
     /// Takes chunk `seq` published by `sender`.
     /// `dropped`: the chunk's body was past the consumer's limit and never read (`Delivery.droppedBody`).
-    func accept(seq: Int?, body: [UInt8], dropped: DroppedBody? = nil, sender: String?) async throws -> Outcome {
+    func accept(seq: Int?, body: [UInt8], dropped: DroppedBody?, sender: String?) async throws -> Outcome {
         guard sender == order.deployer else {
             throw JobletError(.invalidArgument, "chunk published by '\(sender ?? "")', not by the deployer '\(order.deployer)'; deploy refused")
         }
