@@ -181,6 +181,7 @@ let package = Package(
         .executableTarget(
             name: "sandbox-bench", dependencies: ["Isolation", "JobletCore", "joblet-init"],
             path: "Benchmarks/SandboxBench"),
+        .executableTarget(name: "json-bench", dependencies: ["JobletCore"], path: "Benchmarks/JSONBench"),
         // Runs many sandboxed jobs in its own process and checks nothing leaks (used by IsolationTests).
         .executableTarget(
             name: "sandbox-soak", dependencies: ["Isolation", "joblet-init"],

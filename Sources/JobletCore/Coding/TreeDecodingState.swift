@@ -5,8 +5,10 @@ final class TreeDecodingState {
     final class KeyUse {
         let mapping: TreeMapping
         let path: [any CodingKey]
+        /// Searched in order, not hashed: a type asks for its own few coding keys (hashing each showed in
+        /// the dispatcher's profile). A dictionary asks for the document's keys, as many as a hostile
+        /// document has, but only after `allKeys`, which stops the recording.
         private(set) var asked: [String] = []
-        private var askedSet: Set<String> = []
         /// A dictionary (`allKeys`) takes every member.
         var askedForAll = false
 
@@ -16,10 +18,10 @@ final class TreeDecodingState {
         }
 
         func ask(_ key: String) {
-            if askedSet.insert(key).inserted { asked.append(key) }
+            if !askedForAll, !asked.contains(key) { asked.append(key) }
         }
 
-        func isKnown(_ key: String) -> Bool { askedForAll || askedSet.contains(key) }
+        func isKnown(_ key: String) -> Bool { askedForAll || asked.contains(key) }
     }
 
     let format: TreeFormat
