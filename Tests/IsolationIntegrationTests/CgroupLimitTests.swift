@@ -164,6 +164,27 @@ struct CgroupLimitTests {
             "dd wrote \(Int(measured)) bytes/s under a \(rate) bytes/s limit")
     }
 
+    /// On v2 this is one read of `cgroup.events` (the VM stage); on v1 the walk of every hierarchy.
+    @Test("isEmpty() counts a process in a child cgroup, until it is killed")
+    func emptinessCountsChildCgroups() throws {
+        let manager = try CgroupTestHost.manager("empty")
+        defer { CgroupTestHost.dropParents(manager) }
+        let job = try manager.createJobCgroup(jobID: "nested", limits: ResourceLimits(), ioPath: "/")
+        #expect(job.isEmpty())
+        let process = try GatedProcess.spawn("sleep 300")
+        for dir in job.directories {
+            #expect(mkdir(dir + "/inner", 0o755) == 0)
+            try CgroupFS.write("\(process.pid)", to: dir + "/inner/cgroup.procs")
+        }
+        process.release()
+        #expect(!job.isEmpty())
+        try job.kill()
+        #expect(job.isEmpty())
+        #expect(terminatingSignal(process.finish().status) == SIGKILL)
+        try job.remove()
+        for dir in job.directories { #expect(!CgroupFS.exists(dir)) }
+    }
+
     @Test("kill() of a process tree leaves nothing and remove() deletes the directories")
     func killTree() throws {
         let manager = try CgroupTestHost.manager("kill")

@@ -68,6 +68,18 @@ public final class JobCgroup: CgroupAttachment, Sendable {
         for sub in CgroupFS.subdirectories(dir) { collect(dir + "/" + sub, into: &pids) }
     }
 
+    /// Whether no process is left in the job's cgroup(s), child cgroups included. On v2 one read of
+    /// `cgroup.events`, whose `populated` counts descendants too (it is what rmdir checks); on v1, which
+    /// has no such file, the union of every hierarchy's `cgroup.procs`, children walked.
+    func isEmpty() -> Bool {
+        if case .v2(let dir) = layout, let events = try? CgroupFS.readIfPresent(dir + "/cgroup.events"),
+            let populated = CgroupFS.keyedValues(events)["populated"]
+        {
+            return populated == 0
+        }
+        return processes().isEmpty
+    }
+
     /// Kills every process of the job and returns once the cgroup is empty.
     ///
     /// v2 uses `cgroup.kill` (fallback: freeze, SIGKILL every pid, thaw); v1 freezes the
@@ -117,7 +129,7 @@ public final class JobCgroup: CgroupAttachment, Sendable {
     func waitUntilEmpty(milliseconds: Int) throws -> Bool {
         var waited = 0
         while true {
-            if processes().isEmpty { return true }
+            if isEmpty() { return true }
             if waited >= milliseconds { return false }
             CgroupFS.pause(milliseconds: 5)
             waited += 5
