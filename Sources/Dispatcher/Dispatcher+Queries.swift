@@ -6,6 +6,7 @@ import Logging
 extension Dispatcher {
     /// A `joblet.rpc` query: answered over the request's reply_to/correlation_id, then acked.
     public func handleQuery(_ delivery: Delivery, on channel: AMQPChannel) async throws {
+        if try await refusedReplyAddress(delivery, kind: "rpc", queue: Topology.rpcQueue, on: channel) { return }
         let response: RPCResponse
         do {
             let request = try Envelope.decode(RPCRequest.self, from: delivery, expectedType: MessageType.rpcRequest)

@@ -9,6 +9,7 @@ extension Dispatcher {
     /// crash at any point means redelivery; the `message_id` key makes that redelivery a duplicate,
     /// never a second job.
     public func handleSubmission(_ delivery: Delivery, on channel: AMQPChannel) async throws {
+        if try await refusedReplyAddress(delivery, kind: "submission", queue: Topology.submitQueue, on: channel) { return }
         let reply: SubmitReply
         do {
             reply = try await submit(delivery, on: channel)

@@ -41,7 +41,16 @@ public final class Dispatcher: Sendable {
         self.startedAt = Clock.now
     }
 
-    /// Sends `value` to a request's `reply_to` (direct reply-to or a queue), if it asked for a reply.
+    /// True when the request's `reply_to` is not the sender's to give (`ReplyAddress`): then it is
+    /// dead-lettered with the reason and counted as a refusal, and nothing is sent anywhere.
+    func refusedReplyAddress(_ delivery: Delivery, kind: RefusalLog.Kind, queue: String, on channel: AMQPChannel) async throws -> Bool {
+        guard let reason = ReplyAddress.refusal(delivery.properties.replyTo) else { return false }
+        refusals.refuse(kind, sender: delivery.properties.userID, reason: reason)
+        try await channel.deadLetter(delivery, reason: reason, queue: queue)
+        return true
+    }
+
+    /// Sends `value` to a request's `reply_to` (direct reply-to or a server-named queue), if it asked for a reply.
     func reply<T: Encodable>(_ value: T, type: String, to delivery: Delivery, on channel: AMQPChannel) {
         guard let replyTo = delivery.properties.replyTo, !replyTo.isEmpty else { return }
         do {

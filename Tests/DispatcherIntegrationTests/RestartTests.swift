@@ -12,8 +12,8 @@ extension DispatcherClusterTests {
             defer { harness.terminate() }
             let (language, worker) = try await harness.advertiseFakeWorker()
 
-            let replies = "joblet.t.replies-" + JobID.short(JobID.generate())
-            try await harness.channel.declareQueue(replies, durable: false, exclusive: true, autoDelete: true)
+            // Server-named: the dispatcher replies only to direct reply-to or such a queue (ReplyAddress).
+            let replies = try await harness.channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
             let total = 500
             let body = try JSONCodec.encode(JobRequest(command: ["true"], runtime: "\(language):1"))
             for index in 0..<total {

@@ -157,6 +157,60 @@ extension DispatcherClusterTests {
             await mallory.close()
         }
 
+        /// The dispatcher may write to every joblet queue: a `reply_to` naming one (here a queue the test
+        /// made, which a submitter may not write) must not make it deliver a reply there for the sender.
+        @Test func aReplyToThatIsNotTheSendersIsRefused() async throws {
+            let harness = try await DispatcherHarness()
+            defer { harness.terminate() }
+            let (language, _) = try await harness.advertiseFakeWorker()
+            let tag = JobID.short(JobID.generate())
+            let mallory = try await BrokerUserClient(user: "mallory-" + tag, harness: harness)
+            let target = "joblet.t.target-" + tag
+            try await harness.channel.declareQueue(target, durable: false, exclusive: false, autoDelete: false)
+            expectAccessRefused(
+                try await refusal(mallory.connection) { try await $0.publish(Array("x".utf8), exchange: "", routingKey: target) },
+                "writing into the target herself")
+
+            let channel = try await mallory.connection.openChannel()
+            try await channel.enableConfirms()
+            let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+            func send(_ key: String, _ type: String, _ body: [UInt8], replyTo: String) async throws {
+                var properties = Envelope.properties(type: type, messageID: JobID.generate(), correlationID: key, replyTo: replyTo)
+                properties.userID = mallory.user
+                try await channel.publish(body, exchange: Topology.apiExchange, routingKey: key, properties: properties)
+            }
+            let submission = try JSONCodec.encode(JobRequest(command: ["true"], runtime: "\(language):1"))
+            let list = try JSONCodec.encode(RPCRequest(method: .list))
+            try await send(Topology.submitRoutingKey, MessageType.jobRequest, submission, replyTo: target)
+            try await send(Topology.rpcRoutingKey, MessageType.rpcRequest, list, replyTo: target)
+            // A server-named queue of the sender's own is answered.
+            try await send(Topology.rpcRoutingKey, MessageType.rpcRequest, list, replyTo: own)
+
+            var answer: Delivery?
+            var reasons: [String] = []
+            for _ in 0..<200 where answer == nil || reasons.count < 2 {
+                if answer == nil { answer = try await channel.get(queue: own) }
+                if let dead = try await harness.channel.get(queue: Topology.deadLetterQueue),
+                    case .string(mallory.user)? = dead.properties.headers?["x-joblet-original-user-id"],
+                    case .string(let reason)? = dead.properties.headers?[Topology.reasonHeader]
+                {
+                    reasons.append(reason)
+                    continue
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let answered = try JSONCodec.decode(RPCResponse.self, from: try #require(answer).body)
+            #expect(answered.jobs?.isEmpty == true, "no job was made of the refused submission")
+            #expect(reasons.count == 2)
+            let expected = "reply_to \"\(target)\" is not an address of yours: use direct reply-to (amq.rabbitmq.reply-to) or a server-named queue (amq.gen-…)"
+            #expect(reasons.allSatisfy { $0 == expected }, "\(reasons)")
+            #expect(try await harness.channel.get(queue: target) == nil, "nothing was delivered into the target")
+            let counts = try await harness.query(RPCRequest(method: .stats)).refusals ?? [:]
+            #expect(counts["submission"] == 1 && counts["rpc"] == 1, "\(counts)")
+            try await harness.channel.deleteQueue(target)
+            await mallory.close()
+        }
+
         /// A compromised worker's credentials cannot report on another worker's job, replace its logs,
         /// fake other workers' adverts or mark it lost; its attempts are counted.
         @Test func aCompromisedWorkerCannotSpeakForAnotherWorkersJob() async throws {
