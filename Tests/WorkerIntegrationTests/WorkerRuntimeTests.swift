@@ -76,6 +76,38 @@ extension WorkerSuites {
             }
         }
 
+        /// Any user may ask the dispatcher for a runtime test, which goes to every worker offering the
+        /// runtime: a burst must not become a sandbox per command (it was: commands run concurrently).
+        @Test("runtime_test runs one test at a time; a burst is answered busy, and the next one runs")
+        func runtimeTestsAreBounded() async throws {
+            let base = ScratchPath.make("slowtest-runtimes")
+            defer { try? FileManager.default.removeItem(atPath: base) }
+            let id = "slowtest\(JobID.short(JobID.generate()).prefix(6))-1.0"
+            try RuntimeScratch.scriptRuntime(
+                at: "\(base)/slowtest/\(id)", name: id, language: "slowtest", description: "a slow smoke test",
+                script: ("slow-test", "#!/bin/sh\nsleep 2\necho slow test done\n"), extra: "test: \"slow-test\"")
+            try await withWorker({ try await WorkerProcess(url: $0, runtimesPath: base) }) { probe, worker in
+                _ = try #require(try await probe.advert(of: worker.id) { $0.runtimes.contains { $0.id == id } })
+                let replies = try await probe.channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+                for index in 0..<4 {
+                    try await probe.channel.publish(
+                        Envelope.encode(ControlCommand(command: .runtimeTest, runtime: id)),
+                        exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.id),
+                        properties: Envelope.properties(type: MessageType.control, correlationID: "t\(index)", replyTo: replies, persistent: false))
+                }
+                let reports = try await probe.collect(replies, timeout: .seconds(60)) { $0.count >= 4 }
+                    .map { try JSONCodec.decode(RuntimeTestReport.self, from: $0.body) }
+                #expect(reports.count == 4)
+                #expect(reports.filter(\.passed).map(\.output) == ["slow test done\n"], "\(reports)")
+                let busy = reports.filter { !$0.passed }
+                #expect(busy.count == 3)
+                #expect(busy.allSatisfy { $0.output.hasPrefix("busy: a runtime test is already running on \(worker.id)") }, "\(busy)")
+                // Once it has reported, the next test runs.
+                let next = try #require(try await probe.runtimeTest(id, workerID: worker.id))
+                #expect(next.report.passed, "\(next.report.output)")
+            }
+        }
+
         @Test("runtime_test over joblet.control replies with a passing report that shows the version")
         func runtimeTestReplies() async throws {
             guard let base = try RuntimeFixture.base(with: [Self.python]) else { return }

@@ -100,7 +100,7 @@ extension WorkerService {
             guard let runtimeID = command.runtime, let runtime = inventory.runtime(id: runtimeID),
                 let replyTo = delivery.properties.replyTo
             else { return }
-            let report = await RuntimeTester(config: config, logger: logger).test(runtime)
+            let report = await runtimeTestReport(runtime)
             do {
                 try await session.publishChannel.publish(
                     Envelope.encode(report), exchange: "", routingKey: replyTo,
@@ -111,5 +111,24 @@ extension WorkerService {
                 logger.warning("cannot reply to runtime_test", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// The smoke test's report, or at once a failed one saying the worker is busy when
+    /// `maxRuntimeTests` are running: a flood of `runtime_test` costs a reply each, not a sandbox each.
+    func runtimeTestReport(_ runtime: InstalledRuntime) async -> RuntimeTestReport {
+        let admitted = runtimeTests.withLock { running in
+            guard running < Self.maxRuntimeTests else { return false }
+            running += 1
+            return true
+        }
+        guard admitted else {
+            return RuntimeTestReport(
+                workerID: config.workerID, runtimeID: runtime.descriptor.id, passed: false, exitCode: nil,
+                output: "busy: a runtime test is already running on \(config.workerID); ask again once it has reported",
+                durationSeconds: 0)
+        }
+        let report = await RuntimeTester(config: config, logger: logger).test(runtime)
+        runtimeTests.withLock { $0 -= 1 }
+        return report
     }
 }

@@ -25,6 +25,10 @@ public final class WorkerService: Service, Sendable {
     let declared = Mutex<Set<String>>([])
     /// Job networks; nil unless worker.yml `network.enabled`.
     let networks: HostNetwork?
+    /// Runtime smoke tests running now. Any user may ask for them (through the dispatcher, to every
+    /// worker offering the runtime), so they are bounded here rather than run one per command.
+    let runtimeTests = Mutex(0)
+    static let maxRuntimeTests = 1
 
     public init(config: WorkerConfig, logger: Logger) {
         self.config = config.withHostCeilings(memoryTotal: HostInfo.memory.total, cpus: HostInfo.onlineCPUs)
