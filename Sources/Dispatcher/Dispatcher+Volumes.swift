@@ -24,8 +24,13 @@ extension Dispatcher {
                 throw DispatcherError.invalidRequest(
                     "size: \(size) is out of range; give \(ByteSize(bytes: JobVolume.sizeRange.lowerBound)) to \(config.maxVolumeSize) (max_volume_size)")
             }
-            guard try await store.createVolume(owner: name.owner, name: name.name, size: size, createdAt: Clock.now) else {
+            switch try await store.createVolume(owner: name.owner, name: name.name, size: size, createdAt: Clock.now, quota: config.volumeQuota) {
+            case .created:
+                break
+            case .exists:
                 throw DispatcherError(.alreadyExists, "volume \(name.owner)/\(name.name) already exists; remove it first to make it anew")
+            case .overQuota(let used):
+                throw overVolumeQuota(owner: name.owner, name: name.name, size: size, used: used)
             }
             response.volumes = try await store.volume(owner: name.owner, name: name.name).map { [info($0, for: caller)] }
         case .volumeRemove:
@@ -75,9 +80,10 @@ extension Dispatcher {
             }
             let owner = reference.owner ?? submitter
             if owner == submitter {
-                _ = try await store.createVolume(
-                    owner: owner, name: reference.name, size: min(Self.defaultVolumeSize, config.maxVolumeSize),
-                    createdAt: Clock.now)
+                let size = min(Self.defaultVolumeSize, config.maxVolumeSize)
+                let made = try await store.createVolume(
+                    owner: owner, name: reference.name, size: size, createdAt: Clock.now, quota: config.volumeQuota)
+                if case .overQuota(let used) = made { throw overVolumeQuota(owner: owner, name: reference.name, size: size, used: used) }
             }
             guard let volume = try await store.volume(owner: owner, name: reference.name) else {
                 throw DispatcherError.notFound(
@@ -96,6 +102,14 @@ extension Dispatcher {
             volumes.append(JobVolume(owner: owner, name: volume.name, size: volume.size, readOnly: readOnly, id: volume.id))
         }
         return volumes
+    }
+
+    /// `quota_exceeded`, saying how much is taken and what to do.
+    private func overVolumeQuota(owner: String, name: String, size: ByteSize, used: Int64) -> DispatcherError {
+        DispatcherError(
+            .quotaExceeded,
+            "volume \(owner)/\(name) (\(size)) would take the volumes of \(owner) past volume_quota \(config.volumeQuota) (\(ByteSize(bytes: used)) taken): remove one (rnx volume remove NAME) or make it smaller"
+        )
     }
 
     /// `name` of the request as (owner, name): `NAME` is the caller's, `OWNER/NAME` an explicit owner.

@@ -56,6 +56,9 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     /// Largest volume a submitter may create (`volume_create`); a volume made on first use gets
     /// `min(1G, this)`.
     public var maxVolumeSize = ByteSize(bytes: 10 << 30)
+    /// Most bytes one owner's volumes may total: each is a disk image on every worker host a job of it
+    /// ran on, so without a bound one submitter could fill the workers' disks with volumes.
+    public var volumeQuota = ByteSize(bytes: 100 << 30)
     /// A worker is forgotten after this many missed advert intervals.
     public var workerExpiryIntervals: Double
     /// Most log bytes returned by one `logs` query (the client asks again from the next seq).
@@ -93,7 +96,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         case broker, stateDir = "state_dir", admins, maxAttempts = "max_attempts", queueTTL = "queue_ttl"
         case unschedulableAfter = "unschedulable_after", submitterQuota = "submitter_quota"
         case logBytesPerJob = "log_bytes_per_job", maxUpload = "max_upload"
-        case maxVolumeSize = "max_volume_size"
+        case maxVolumeSize = "max_volume_size", volumeQuota = "volume_quota"
         case workerExpiryIntervals = "worker_expiry_intervals", logsReplyBytes = "logs_reply_bytes"
         case fleetWarmup = "fleet_warmup", readers, workerUserPrefix = "worker_user_prefix"
     }
@@ -113,6 +116,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         logBytesPerJob = try container.decodeIfPresent(ByteSize.self, forKey: .logBytesPerJob) ?? defaults.logBytesPerJob
         maxUpload = try container.decodeIfPresent(ByteSize.self, forKey: .maxUpload) ?? defaults.maxUpload
         maxVolumeSize = try container.decodeIfPresent(ByteSize.self, forKey: .maxVolumeSize) ?? defaults.maxVolumeSize
+        volumeQuota = try container.decodeIfPresent(ByteSize.self, forKey: .volumeQuota) ?? defaults.volumeQuota
         workerExpiryIntervals = try container.decodeIfPresent(Double.self, forKey: .workerExpiryIntervals) ?? defaults.workerExpiryIntervals
         logsReplyBytes = try container.decodeIfPresent(ByteSize.self, forKey: .logsReplyBytes) ?? defaults.logsReplyBytes
         fleetWarmup = try container.decodeIfPresent(JobDuration.self, forKey: .fleetWarmup) ?? defaults.fleetWarmup
@@ -141,6 +145,10 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
             throw DispatcherError(
                 .invalidConfig,
                 "max_upload: at most \(ByteSize(bytes: Int64(BodyLimits.maxUpload))) (it is \(maxUpload)); larger inputs belong in a volume")
+        }
+        guard volumeQuota >= maxVolumeSize else {
+            throw DispatcherError(
+                .invalidConfig, "volume_quota: at least max_volume_size (\(maxVolumeSize)), or no volume of that size can be made (it is \(volumeQuota))")
         }
         guard workerExpiryIntervals >= 1 else {
             throw DispatcherError(.invalidConfig, "worker_expiry_intervals: must be at least 1")

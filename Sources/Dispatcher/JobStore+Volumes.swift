@@ -47,12 +47,27 @@ extension JobStore {
     }
 
     /// Creates a volume; false when `owner` already has one of that name.
-    public func createVolume(owner: String, name: String, size: ByteSize, createdAt: Double) async throws -> Bool {
+    /// What `createVolume` did.
+    public enum VolumeCreation: Sendable, Equatable {
+        case created
+        case exists
+        /// The owner's volumes would pass `quota`: `used` bytes are taken already.
+        case overQuota(used: Int64)
+    }
+
+    /// Makes the volume unless it exists or the owner's volumes would then total more than `quota`
+    /// bytes; the check and the insert are one transaction, so concurrent creations cannot both pass.
+    public func createVolume(owner: String, name: String, size: ByteSize, createdAt: Double, quota: ByteSize) async throws
+        -> VolumeCreation
+    {
         try await write { db in
+            if try JobStore.volume(db, owner: owner, name: name) != nil { return .exists }
+            let used = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM volumes WHERE owner = ?", arguments: [owner]) ?? 0
+            guard used + size.bytes <= quota.bytes else { return .overQuota(used: used) }
             try db.execute(
-                sql: "INSERT OR IGNORE INTO volumes (owner, name, size, created_at, id) VALUES (?, ?, ?, ?, ?)",
+                sql: "INSERT INTO volumes (owner, name, size, created_at, id) VALUES (?, ?, ?, ?, ?)",
                 arguments: [owner, name, size.bytes, createdAt, JobID.generate()])
-            return db.changesCount > 0
+            return .created
         }
     }
 

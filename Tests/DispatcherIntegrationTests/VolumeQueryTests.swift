@@ -2,6 +2,7 @@ import AMQP
 import Foundation
 import JobletCore
 import JobletMessaging
+import TestSupport
 import Testing
 
 extension DispatcherClusterTests {
@@ -18,6 +19,38 @@ extension DispatcherClusterTests {
             request.with = user
             request.readOnly = readOnly
             return request
+        }
+
+        /// Each volume is a disk image on every worker host a job of it ran on: one owner's together
+        /// stay within `volume_quota`, made explicitly or on first use by a submission.
+        @Test func anOwnersVolumesStayWithinTheQuota() async throws {
+            let directory = ScratchPath.make("volume-quota")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try "volume_quota: 10G\n".write(toFile: directory + "/dispatcher.yml", atomically: true, encoding: .utf8)
+            let harness = try await DispatcherHarness(extraArguments: ["--config", directory + "/dispatcher.yml"])
+            defer { harness.terminate() }
+            let (language, _) = try await harness.advertiseFakeWorker()
+            let tag = JobID.short(JobID.generate())
+            let me = DispatcherTestUsers.clientName
+
+            #expect(try await harness.query(request(.volumeCreate, "a-\(tag)", size: ByteSize(bytes: 6 << 30))).ok)
+            let over = try await harness.query(request(.volumeCreate, "b-\(tag)", size: ByteSize(bytes: 5 << 30)))
+            #expect(over.error?.code == "quota_exceeded")
+            #expect(
+                over.error?.message
+                    == "volume \(me)/b-\(tag) (5G) would take the volumes of \(me) past volume_quota 10G (6G taken): remove one (rnx volume remove NAME) or make it smaller"
+            )
+            #expect(try await harness.query(request(.volumeCreate, "b-\(tag)", size: ByteSize(bytes: 3 << 30))).ok)
+            // 9G taken: a submission naming a new volume (1G on first use) still fits, a second does not.
+            #expect(try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: ["c-\(tag)"])).status == .accepted)
+            let refused = try await harness.submit(JobRequest(command: ["true"], runtime: "\(language):1", volumes: ["d-\(tag)"]))
+            #expect(refused.error?.code == "quota_exceeded", "\(String(describing: refused.error))")
+            let listed = try await harness.query(RPCRequest(method: .volumeList)).volumes?.map(\.name).sorted()
+            #expect(listed == ["a-\(tag)", "b-\(tag)", "c-\(tag)"])
+            // Removing one makes room again.
+            #expect(try await harness.query(request(.volumeRemove, "a-\(tag)")).ok)
+            #expect(try await harness.query(request(.volumeCreate, "e-\(tag)", size: ByteSize(bytes: 6 << 30))).ok)
         }
 
         @Test func volumesAreCreatedSharedResolvedAndRemovedWithTheirRules() async throws {

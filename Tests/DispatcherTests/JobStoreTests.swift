@@ -168,6 +168,20 @@ struct DispatcherConfigTests {
         }
     }
 
+    /// A quota below the largest volume would refuse every volume of that size: refused at start.
+    @Test func volumeQuotaBelowTheLargestVolumeIsRefused() throws {
+        var config = DispatcherConfig()
+        #expect(config.volumeQuota == ByteSize(bytes: 100 << 30))
+        config.volumeQuota = config.maxVolumeSize
+        try config.validate()
+        config.volumeQuota = ByteSize(bytes: config.maxVolumeSize.bytes - 1)
+        #expect {
+            try config.validate()
+        } throws: { error in
+            "\(error)".contains("volume_quota: at least max_volume_size (10G)")
+        }
+    }
+
     @Test func shippedSampleConfigLoads() throws {
         let loaded = try DispatcherConfig.load(path: RepositoryRoot.path + "/config/dispatcher.yml")
         #expect(loaded.warnings.isEmpty)
