@@ -10,7 +10,7 @@ import Testing
         return object
     }
 
-    @Test(arguments: [3, JSONObject.indexedFrom - 1, JSONObject.indexedFrom, 200])
+    @Test(arguments: [3, JSONObjectKeys.indexedFrom - 1, JSONObjectKeys.indexedFrom, 200])
     func membersKeepOrderThroughReplaceAndRemove(count: Int) {
         var object = object(members: count)
         #expect(object.keys == (0..<count).map { "k\($0)" })
@@ -84,7 +84,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [2, JSONObject.indexedFrom + 5])
+    @Test(arguments: [2, JSONObjectKeys.indexedFrom + 5])
     func reopenedKeysMergeInPlace(members: Int) throws {
         let text = String(decoding: try JSONCodec.encode(Reopened(members: members)), as: UTF8.self)
         let rest = (1..<members).map { ",\"m\($0)\":\($0)" }.joined()

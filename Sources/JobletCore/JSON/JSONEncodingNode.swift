@@ -1,35 +1,21 @@
 /// A value being encoded; a reference so nested containers can fill it in after they are handed out.
-///
-/// An object's members are two parallel arrays searched in order, with a key → position index only from
-/// `JSONObject.indexedFrom` members on (a dictionary of a hostile size): the reasons are `JSONObject`'s.
+/// An object's members are looked up as `JSONObjectKeys` says (in order when small, indexed when large).
 final class JSONEncodingNode {
     var scalar: JSONValue?
-    /// Non-nil once the node is an object; `objectChildren[i]` belongs to `objectKeys[i]`.
-    var objectKeys: [String]?
+    /// Non-nil once the node is an object; `objectChildren[i]` belongs to its `i`th key.
+    var objectKeys: JSONObjectKeys?
     private var objectChildren: [JSONEncodingNode] = []
-    private var objectIndex: [String: Int]?
     var arrayChildren: [JSONEncodingNode]?
     /// Dictionaries have no declaration order; sorting keeps the output reproducible.
     var sortKeys = false
 
     func child(forKey key: String) -> JSONEncodingNode {
-        if objectKeys == nil { objectKeys = [] }
-        if let at = position(of: key) { return objectChildren[at] }
+        if objectKeys == nil { objectKeys = JSONObjectKeys() }
+        if let at = objectKeys?.position(of: key) { return objectChildren[at] }
         let child = JSONEncodingNode()
         objectKeys?.append(key)
         objectChildren.append(child)
-        let count = objectChildren.count
-        if objectIndex != nil {
-            objectIndex?[key] = count - 1
-        } else if count >= JSONObject.indexedFrom {
-            objectIndex = Dictionary(uniqueKeysWithValues: (objectKeys ?? []).enumerated().map { ($1, $0) })
-        }
         return child
-    }
-
-    private func position(of key: String) -> Int? {
-        if let objectIndex { return objectIndex[key] }
-        return objectKeys?.firstIndex(of: key)
     }
 
     func appendChild() -> JSONEncodingNode {
@@ -52,7 +38,7 @@ final class JSONEncodingNode {
             return
         }
         writer.append(UInt8(ascii: "{"))
-        let keys = objectKeys ?? []
+        let keys = objectKeys?.keys ?? []
         let order = sortKeys ? keys.indices.sorted { keys[$0] < keys[$1] } : Array(keys.indices)
         for (written, at) in order.enumerated() {
             if written > 0 { writer.append(UInt8(ascii: ",")) }

@@ -21,7 +21,7 @@ struct JSONValueEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if node.objectKeys == nil { node.objectKeys = [] }
+        if node.objectKeys == nil { node.objectKeys = JSONObjectKeys() }
         if DictionaryKeys.isDictionaryKey(Key.self) { node.sortKeys = true }
         return KeyedEncodingContainer(JSONKeyedEncodingContainer<Key>(node: node, codingPath: codingPath))
     }
