@@ -4,8 +4,8 @@
 // JSONEncoder on the same bytes and values. Rounds alternate which coder goes first; each figure is the
 // median over the rounds with its spread (min..max).
 // Usage: json-bench [messages per round (20000)] [rounds (7)] [CASE joblet|foundation]
-//   With CASE (1-4) and a coder, only that one runs, once: for `perf stat -e instructions:u`, which counts
-//   the same on a busy VM as on a quiet one.
+//   With CASE (1-4) and a coder, only that one runs, once: to compare two builds in alternating runs, or
+//   under `perf stat -e instructions:u` where the machine has hardware counters (this VM has none).
 import Foundation
 import JobletCore
 

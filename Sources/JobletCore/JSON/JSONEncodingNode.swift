@@ -39,9 +39,11 @@ final class JSONEncodingNode {
         }
         writer.append(UInt8(ascii: "{"))
         let keys = objectKeys?.keys ?? []
-        let order = sortKeys ? keys.indices.sorted { keys[$0] < keys[$1] } : Array(keys.indices)
-        for (written, at) in order.enumerated() {
-            if written > 0 { writer.append(UInt8(ascii: ",")) }
+        // Only dictionaries are sorted: other objects are written as encoded, with no order array.
+        let order = sortKeys ? keys.indices.sorted { keys[$0] < keys[$1] } : nil
+        for position in keys.indices {
+            let at = order?[position] ?? position
+            if position > 0 { writer.append(UInt8(ascii: ",")) }
             writer.writeKey(keys[at])
             try objectChildren[at].write(into: &writer)
         }

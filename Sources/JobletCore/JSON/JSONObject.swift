@@ -37,6 +37,6 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 
     /// Key/value pairs in order.
     public var pairs: [(key: String, value: JSONValue)] {
-        Array(zip(members.keys, values).lazy.map { (key: $0, value: $1) })
+        zip(members.keys, values).map { (key: $0, value: $1) }
     }
 }

@@ -127,8 +127,7 @@ extension WorkerService {
                 output: "busy: a runtime test is already running on \(config.workerID); ask again once it has reported",
                 durationSeconds: 0)
         }
-        let report = await RuntimeTester(config: config, logger: logger).test(runtime)
-        runtimeTests.withLock { $0 -= 1 }
-        return report
+        defer { runtimeTests.withLock { $0 -= 1 } }
+        return await RuntimeTester(config: config, logger: logger).test(runtime)
     }
 }
