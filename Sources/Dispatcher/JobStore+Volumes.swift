@@ -63,7 +63,8 @@ extension JobStore {
         try await write { db in
             if try JobStore.volume(db, owner: owner, name: name) != nil { return .exists }
             let used = try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0) FROM volumes WHERE owner = ?", arguments: [owner]) ?? 0
-            guard used + size.bytes <= quota.bytes else { return .overQuota(used: used) }
+            // As a difference: a sum near an absurd configured quota (up to Int64.max) must not overflow.
+            guard size.bytes <= quota.bytes - used else { return .overQuota(used: used) }
             try db.execute(
                 sql: "INSERT INTO volumes (owner, name, size, created_at, id) VALUES (?, ?, ?, ?, ?)",
                 arguments: [owner, name, size.bytes, createdAt, JobID.generate()])
