@@ -5,7 +5,7 @@ import JobletMessaging
 /// The fleet converges on the desired runtimes (docs/DESIGN.md): what admins deployed or removed is
 /// recorded per worker group, and every sweep sends each live worker that lacks a desired runtime
 /// (or still has a removed one) the order — one at a time per worker and runtime, with backoff
-/// after failures. Workers report to the dispatcher's private reports queue.
+/// after failures. Workers' reports come to the dispatcher's private reports queue (Dispatcher+Reports).
 extension Dispatcher {
     /// A deploy stream never committed is deleted after this long (an rnx that died mid-upload).
     static let uncommittedStreamLifetime = 86_400.0
@@ -53,7 +53,6 @@ extension Dispatcher {
     public func convergeRuntimes(on channel: AMQPChannel) async throws {
         let now = Clock.now
         let desired = try await store.desiredRuntimes()
-        let replyTo = rollouts.reportQueue.withLock { $0 }
         for order in rollouts.plan(desired: desired, adverts: registry.live(now: now), now: now) {
             let command =
                 switch order.target {
@@ -67,7 +66,7 @@ extension Dispatcher {
                     "worker": "\(order.worker)", "runtime": "\(order.runtime)",
                     "command": "\(command.command.rawValue)",
                 ])
-            try await sendControl(command, to: order.worker, replyTo: replyTo, correlationID: JobID.generate(), on: channel)
+            try await sendControl(command, to: order.worker, correlationID: JobID.generate(), on: channel)
         }
         let unused = try await store.unusedDeployStreams(staleBefore: now - Self.uncommittedStreamLifetime)
         guard !unused.isEmpty else { return }
@@ -84,25 +83,5 @@ extension Dispatcher {
             logger.info("deploy stream deleted", metadata: ["deploy": "\(deployID)"])
         }
         await deleting.close()
-    }
-
-    /// A worker's report on one of the dispatcher's own orders. Believed only from that worker.
-    public func handleDeployReport(_ delivery: Delivery, on channel: AMQPChannel) async throws {
-        try await handleFromWorker(.deployReport, delivery, on: channel) { sender in
-            let report = try Envelope.decode(RuntimeDeployReport.self, from: delivery, expectedType: MessageType.runtimeDeployReport)
-            if report.workerID == sender {
-                rollouts.reported(report, now: Clock.now)
-                if report.isFinal {
-                    logger.info(
-                        "runtime report",
-                        metadata: [
-                            "worker": "\(sender)", "runtime": "\(report.runtime.prefix(256))",
-                            "state": "\(report.state.rawValue)", "message": "\(report.message.prefix(512))",
-                        ])
-                }
-            } else {
-                refusals.refuse("deploy_report", sender: sender, reason: "report for worker \(report.workerID.prefix(80)) sent by \(sender)")
-            }
-        }
     }
 }

@@ -26,16 +26,18 @@ extension Dispatcher {
     }
 
     /// `runtime_test`: sends the smoke test of `runtime` to `worker` (or every live worker offering
-    /// it); their reports go straight to the caller's reply_to. The answer lists who was asked.
+    /// it); the dispatcher passes each one's report on to the caller's reply_to (``ReportRelays``).
+    /// The answer lists who was asked.
     func forwardRuntimeTest(
-        _ request: RPCRequest, replyTo: String?, correlationID: String?,
+        _ request: RPCRequest, caller: String?, replyTo: String?, correlationID: String?,
         on channel: AMQPChannel
     ) async throws -> RPCResponse {
+        guard let caller, !caller.isEmpty else { throw unauthenticated("test runtimes") }
         guard let runtime = request.runtime, !runtime.isEmpty else {
             throw DispatcherError.invalidRequest("runtime: missing; give a runtime id such as python-3.11")
         }
         guard let replyTo, !replyTo.isEmpty else {
-            throw DispatcherError.invalidRequest("runtime_test needs reply_to: the queue where workers send their reports")
+            throw DispatcherError.invalidRequest("runtime_test needs reply_to: the queue where workers' reports are sent")
         }
         let offering = registry.live(now: Clock.now).filter { worker in
             worker.runtimes.contains { $0.id == runtime } && (request.worker == nil || request.worker == worker.workerID)
@@ -43,8 +45,24 @@ extension Dispatcher {
         guard !offering.isEmpty else {
             throw DispatcherError.notFound("no live worker offers \(runtime)\(request.worker.map { " as \($0)" } ?? "")")
         }
-        let command = ControlCommand(command: .runtimeTest, runtime: runtime)
-        try await sendControl(command, to: request.worker, replyTo: replyTo, correlationID: correlationID, on: channel)
+        try await relayed(caller: caller, replyTo: replyTo, correlationID: correlationID, to: Set(offering.map(\.workerID))) { relay in
+            try await sendControl(ControlCommand(command: .runtimeTest, runtime: runtime), to: request.worker, correlationID: relay, on: channel)
+        }
         return RPCResponse(ok: true, workers: offering)
+    }
+
+    /// Opens a relay for the reports of `workers` on a command, and sends it (`send` gets the relay id,
+    /// the command's correlation id). A command that could not be sent leaves no relay behind.
+    func relayed(
+        caller: String, replyTo: String, correlationID: String?, to workers: Set<String>,
+        _ send: (_ relay: String) async throws -> Void
+    ) async throws {
+        let relay = try relays.open(caller: caller, replyTo: replyTo, correlationID: correlationID, workers: workers, now: Clock.now)
+        do {
+            try await send(relay)
+        } catch {
+            relays.cancel(relay)
+            throw error
+        }
     }
 }

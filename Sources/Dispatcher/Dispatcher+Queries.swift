@@ -65,7 +65,7 @@ extension Dispatcher {
         case .drain, .resume:
             return try await setWorkerMode(request, caller: caller, on: channel)
         case .runtimeTest:
-            return try await forwardRuntimeTest(request, replyTo: replyTo, correlationID: correlationID, on: channel)
+            return try await forwardRuntimeTest(request, caller: caller, replyTo: replyTo, correlationID: correlationID, on: channel)
         case .stats:
             guard seesAll(caller) else {
                 throw DispatcherError.forbidden(
@@ -172,17 +172,14 @@ extension Dispatcher {
     }
 
     /// Publishes a control command to one worker or all (nil); only the dispatcher may (workers
-    /// obey nobody else). `replyTo`/`correlationID` route a worker's answer straight to a caller.
+    /// obey nobody else). Workers' reports on it carry `correlationID` (a relay's id, or an order's).
     func sendControl(
-        _ command: ControlCommand, to workerID: String?, replyTo: String? = nil, correlationID: String? = nil,
-        on channel: AMQPChannel
+        _ command: ControlCommand, to workerID: String?, correlationID: String? = nil, on channel: AMQPChannel
     ) async throws {
         try await channel.publish(
             try Envelope.encode(command), exchange: Topology.controlExchange,
             routingKey: Topology.controlRoutingKey(workerID: workerID),
-            properties: Envelope.properties(
-                type: MessageType.control, correlationID: correlationID,
-                replyTo: replyTo, persistent: false))
+            properties: Envelope.properties(type: MessageType.control, correlationID: correlationID, persistent: false))
     }
 
     func required(_ jobID: String?) throws -> String {

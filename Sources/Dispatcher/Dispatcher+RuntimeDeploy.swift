@@ -5,7 +5,8 @@ import JobletMessaging
 extension Dispatcher {
     /// `runtime_deploy` / `runtime_remove`: admins only. The package is already in (or on its way
     /// into) the stream queue the order names — only admins may write there (broker permissions);
-    /// this forwards the order to each targeted worker, whose reports go straight to the caller.
+    /// this forwards the order to each targeted worker, whose reports the dispatcher passes on to the
+    /// caller (``ReportRelays``) and also takes as the rollout's outcome.
     func answerRuntimeDeploy(
         _ request: RPCRequest, caller: String?, replyTo: String?, correlationID: String?,
         on channel: AMQPChannel
@@ -16,7 +17,7 @@ extension Dispatcher {
             throw DispatcherError.forbidden("only admins (admins in dispatcher.yml, or --admin) may \(action) runtimes on workers")
         }
         guard let replyTo, !replyTo.isEmpty else {
-            throw DispatcherError.invalidRequest("runtime_\(action) needs reply_to: the queue where workers send their reports")
+            throw DispatcherError.invalidRequest("runtime_\(action) needs reply_to: the queue where workers' reports are sent")
         }
         let command: ControlCommand
         if request.method == .runtimeDeploy {
@@ -48,10 +49,12 @@ extension Dispatcher {
             _ = try await store.setDesired(runtime: name, order: nil, groups: Self.desiredGroups(request), at: now)
             target = .remove(name)
         }
-        for worker in targets {
-            // Marked pending first, so the convergence sweep does not send its own order meanwhile.
-            rollouts.sent(target, runtime: command.deploy?.runtime ?? command.runtime ?? "", to: worker.workerID, now: now)
-            try await sendControl(command, to: worker.workerID, replyTo: replyTo, correlationID: correlationID, on: channel)
+        try await relayed(caller: caller, replyTo: replyTo, correlationID: correlationID, to: Set(targets.map(\.workerID))) { relay in
+            for worker in targets {
+                // Marked pending first, so the convergence sweep does not send its own order meanwhile.
+                rollouts.sent(target, runtime: command.deploy?.runtime ?? command.runtime ?? "", to: worker.workerID, now: now)
+                try await sendControl(command, to: worker.workerID, correlationID: relay, on: channel)
+            }
         }
         logger.info(
             "runtime \(action)",

@@ -26,14 +26,14 @@ extension Dispatcher {
 
     /// The messages only workers send, as refusals and logs name them.
     enum WorkerMessage {
-        case advert, logChunk, deployReport
+        case advert, logChunk, report
 
         /// The refusal log's kind.
         var kind: String {
             switch self {
             case .advert: "advert"
             case .logChunk: "log"
-            case .deployReport: "deploy_report"
+            case .report: "report"
             }
         }
 
@@ -45,7 +45,7 @@ extension Dispatcher {
             switch self {
             case .advert: "worker advert"
             case .logChunk: "log chunk"
-            case .deployReport: "runtime report"
+            case .report: "runtime report"
             }
         }
     }

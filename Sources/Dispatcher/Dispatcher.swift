@@ -29,6 +29,8 @@ public final class Dispatcher: Sendable {
     let quotaGate = QuotaGate()
     /// Runtime orders sent to workers to converge on the desired runtimes (Dispatcher+Converge).
     public let rollouts = RuntimeRollouts()
+    /// Callers' runtime tests and deploys whose workers' reports the dispatcher passes on.
+    public let relays = ReportRelays()
 
     public init(config: DispatcherConfig, store: JobStore, brokerUser: String, logger: Logger) {
         self.config = config

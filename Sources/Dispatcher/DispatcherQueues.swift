@@ -38,13 +38,14 @@ public enum DispatcherQueues {
         try await channel.bindQueue(dead, exchange: Topology.deadLetterExchange, routingKey: "")
     }
 
-    /// A private queue for workers' reports on the dispatcher's own runtime orders (their reply_to;
-    /// workers publish there through the default exchange). Only worth something live.
+    /// A private queue for workers' reports on runtime commands (`worker.*.report` on
+    /// `joblet.events`). Only worth something live.
     public static func declareReports(on channel: AMQPChannel) async throws -> String {
         let name = "joblet.dispatcher.reports." + JobID.short(JobID.generate())
         try await channel.declareQueue(
             name, durable: false, exclusive: true, autoDelete: true,
             arguments: ["x-message-ttl": .int(300_000), "x-max-length": .int(10_000)])
+        try await channel.bindQueue(name, exchange: Topology.eventsExchange, routingKey: Topology.reportFollowAllKey)
         return name
     }
 

@@ -35,7 +35,6 @@ public final class DispatcherService: Service, Sendable {
         try await DispatcherQueues.declare(on: setup)
         let advertQueue = try await DispatcherQueues.declareAdverts(on: setup)
         let reportQueue = try await DispatcherQueues.declareReports(on: setup)
-        dispatcher.rollouts.reportQueue.withLock { $0 = reportQueue }
 
         let dispatcher = self.dispatcher
         // Each queue's prefetch times its body limit bounds what the dispatcher holds of it, whatever a
@@ -58,7 +57,7 @@ public final class DispatcherService: Service, Sendable {
             // Dead letters are rare, and may be whole job messages.
             (DispatcherQueues.dead, 2, BodyLimits.job, .each { try await dispatcher.handleDeadLetter($0, on: $1) }),
             (Topology.rpcQueue, 32, BodyLimits.small, .each { try await dispatcher.handleQuery($0, on: $1) }),
-            (reportQueue, 50, BodyLimits.small, .each { try await dispatcher.handleDeployReport($0, on: $1) }),
+            (reportQueue, 50, BodyLimits.report, .each { try await dispatcher.handleWorkerReport($0, on: $1) }),
         ]
         let sweepChannel = try await connection.openChannel()
         try await sweepChannel.enableConfirms()

@@ -58,8 +58,6 @@ public final class RuntimeRollouts: Sendable {
     static let advertGrace = 30.0
 
     private let attempts = Mutex<[Key: Attempt]>([:])
-    /// The dispatcher's private queue for workers' reports on its own orders.
-    public let reportQueue = Mutex<String?>(nil)
 
     public init() {}
 

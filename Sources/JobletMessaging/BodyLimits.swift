@@ -9,8 +9,11 @@ public enum BodyLimits {
     /// under 1 MiB).
     public static let event = 256 << 10
     public static let advert = 1 << 20
-    /// RPC queries, control commands, deploy reports.
+    /// RPC queries, control commands.
     public static let small = 64 << 10
+    /// A worker's report (the dispatcher's reports queue): a runtime test's carries up to 64 KiB of
+    /// output, which JSON escaping can make six times larger.
+    public static let report = 512 << 10
     /// What rnx reads on its own report queues: runtime test reports carry up to 64 KiB of output,
     /// which JSON escaping can make six times larger.
     public static let reply = 8 << 20

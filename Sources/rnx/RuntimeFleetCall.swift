@@ -6,8 +6,8 @@ import JobletMessaging
 import Synchronization
 
 /// One `runtime_deploy` / `runtime_remove` conversation: a server-named exclusive queue of rnx's own
-/// receives the dispatcher's answer and then each worker's `RuntimeDeployReport` (workers reply
-/// straight to it, as for `runtime_test`).
+/// receives the dispatcher's answer and then each worker's `RuntimeDeployReport` (passed on by the
+/// dispatcher, as for `runtime_test`).
 final class RuntimeFleetCall: Sendable {
     let channel: AMQPChannel
     let queue: String

@@ -11,8 +11,8 @@ struct RuntimeTest: AsyncParsableCommand {
         abstract: "Run a runtime's smoke test on every worker that has it; fails if any worker fails.",
         discussion: """
             Asks the dispatcher to send runtime_test to the workers that advertise the runtime (only the \
-            dispatcher may command workers) and waits for a report from each of them, sent straight back \
-            to rnx. A worker that does not answer in time counts as failed.
+            dispatcher may command workers) and waits for a report from each of them, which the \
+            dispatcher passes on to rnx. A worker that does not answer in time counts as failed.
 
             Examples:
               rnx runtime test python-3.11

@@ -52,7 +52,9 @@ extension DispatcherClusterTests {
             let delivery = try #require(try await harness.nextDelivery(on: control))
             #expect(try JSONCodec.decode(ControlCommand.self, from: delivery.body) == ControlCommand(command: .runtimeDeploy, deploy: order))
             #expect(delivery.properties.userID == harness.users.dispatcher.name)
-            #expect(delivery.properties.replyTo != nil)
+            // Reports come back to the dispatcher under the relay's id, which is not the caller's.
+            #expect(delivery.properties.replyTo == nil)
+            #expect(delivery.properties.correlationID?.count == 32)
         }
     }
 }

@@ -27,20 +27,26 @@ extension BrokerProbe {
         return String(decoding: chunks.sorted { $0.seq < $1.seq }.flatMap(\.data), as: UTF8.self)
     }
 
-    /// Sends `runtime_test` to one worker with reply_to and waits for its RuntimeTestReport.
+    /// A private queue that gets `workerID`'s reports on runtime commands, as the dispatcher's does
+    /// (`worker.<id>.report` on `joblet.events`: workers may not publish to a caller's queue).
+    func reportQueue(of workerID: String) async throws -> String {
+        let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        try await channel.bindQueue(queue, exchange: Topology.eventsExchange, routingKey: Topology.reportRoutingKey(workerID: workerID))
+        return queue
+    }
+
+    /// Sends `runtime_test` to one worker and waits for its RuntimeTestReport.
     func runtimeTest(_ runtimeID: String, workerID: String, timeout: Duration = .seconds(120)) async throws
         -> (report: RuntimeTestReport, correlated: Bool)?
     {
-        let replies = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        let reports = try await reportQueue(of: workerID)
         let correlationID = JobID.generate()
         try await channel.publish(
             Envelope.encode(ControlCommand(command: .runtimeTest, runtime: runtimeID)),
             exchange: Topology.controlExchange,
             routingKey: Topology.controlRoutingKey(workerID: workerID),
-            properties: Envelope.properties(
-                type: MessageType.control, correlationID: correlationID,
-                replyTo: replies, persistent: false))
-        let deliveries = try await collect(replies, timeout: timeout) { !$0.isEmpty }
+            properties: Envelope.properties(type: MessageType.control, correlationID: correlationID, persistent: false))
+        let deliveries = try await collect(reports, timeout: timeout) { !$0.isEmpty }
         guard let reply = deliveries.first else { return nil }
         return (try JSONCodec.decode(RuntimeTestReport.self, from: reply.body), reply.properties.correlationID == correlationID)
     }

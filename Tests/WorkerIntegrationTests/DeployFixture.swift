@@ -55,10 +55,8 @@ struct DeployFixture {
         return try await withCleanup {
             try? await channel.deleteQueue(order.queue)
         } do: {
-            let replies = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-            var properties = Envelope.properties(
-                type: MessageType.control, correlationID: order.deployID, replyTo: replies,
-                persistent: false)
+            let replies = try await probe.reportQueue(of: workerID)
+            var properties = Envelope.properties(type: MessageType.control, correlationID: order.deployID, persistent: false)
             properties.userID = probe.users.dispatcher.name
             try await channel.publish(
                 Envelope.encode(ControlCommand(command: .runtimeDeploy, deploy: order)),
@@ -84,8 +82,8 @@ struct DeployFixture {
 
     func remove(_ name: String, from workerID: String) async throws -> RuntimeDeployReport? {
         let channel = probe.channel
-        let replies = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
-        var properties = Envelope.properties(type: MessageType.control, replyTo: replies, persistent: false)
+        let replies = try await probe.reportQueue(of: workerID)
+        var properties = Envelope.properties(type: MessageType.control, persistent: false)
         properties.userID = probe.users.dispatcher.name
         try await channel.publish(
             Envelope.encode(ControlCommand(command: .runtimeRemove, runtime: name)),

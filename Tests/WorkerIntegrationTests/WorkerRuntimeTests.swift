@@ -88,12 +88,12 @@ extension WorkerSuites {
                 script: ("slow-test", "#!/bin/sh\nsleep 2\necho slow test done\n"), extra: "test: \"slow-test\"")
             try await withWorker({ try await WorkerProcess(url: $0, runtimesPath: base) }) { probe, worker in
                 _ = try #require(try await probe.advert(of: worker.id) { $0.runtimes.contains { $0.id == id } })
-                let replies = try await probe.channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+                let replies = try await probe.reportQueue(of: worker.id)
                 for index in 0..<4 {
                     try await probe.channel.publish(
                         Envelope.encode(ControlCommand(command: .runtimeTest, runtime: id)),
                         exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: worker.id),
-                        properties: Envelope.properties(type: MessageType.control, correlationID: "t\(index)", replyTo: replies, persistent: false))
+                        properties: Envelope.properties(type: MessageType.control, correlationID: "t\(index)", persistent: false))
                 }
                 let reports = try await probe.collect(replies, timeout: .seconds(60)) { $0.count >= 4 }
                     .map { try JSONCodec.decode(RuntimeTestReport.self, from: $0.body) }

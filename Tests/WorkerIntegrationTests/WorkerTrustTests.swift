@@ -79,26 +79,41 @@ extension WorkerSuites {
             #expect(!chunks.contains { String(decoding: $0.data, as: UTF8.self).contains(marker) })
         }
 
-        @Test("a job message a worker user puts into the job queue is dead-lettered as refused, never run, counted; the worker still serves")
-        func jobFromAnotherWorkerIsRefused() async throws {
+        @Test(
+            "a worker user cannot put a job message into a job queue; one from any other user that gets there is dead-lettered as refused, never run, counted; the worker still serves"
+        )
+        func jobFromAnotherUserIsRefused() async throws {
             let url = try await TestBroker.shared()
             let probe = try await BrokerProbe(url: url)
             let worker = try await WorkerProcess(url: url, extra: "metrics:\n  port: 0")
-            // A (compromised) worker host: its user may write to amq.default, so it can reach the job queue by name.
-            let attacker = try await TestUsers.shared.worker(url: url)
+            // A (compromised) worker host: no write on the default exchange, so no queue by name.
+            let compromised = try await BrokerProbe.connect(as: try await TestUsers.shared.worker(url: url), name: "compromised")
+            // A user the broker lets write there but the worker does not trust (dispatcher permissions).
+            let attacker = try await TestUsers.shared.fixed(url: url).otherDispatcher
             let connection = try await BrokerProbe.connect(as: attacker, name: "attacker")
             try await withCleanup {
-                await connection.close(); await worker.stop(); await probe.close()
+                await connection.close(); await compromised.close(); await worker.stop(); await probe.close()
             } do: {
                 // The refusal must land on this worker for its counter to show it.
                 try #require(try await probe.waitUntilSoleHostConsumer(worker.id), "worker log:\n\(worker.log.suffix(3000))")
                 let port = try #require(worker.metricsPort, "the worker logged no metrics address:\n\(worker.log)")
 
-                let channel = try await connection.openChannel()
-                try await channel.enableConfirms()
                 let marker = "forged-\(JobID.generate().prefix(8))"
                 let forged = try Self.forgedJob(printing: marker)
                 let messageID = "forged-\(forged.id)"
+                let refused = try await compromised.openChannel()
+                try await refused.enableConfirms()
+                let denial = await #expect(throws: AMQPError.self) {
+                    try await refused.publish(
+                        forged.body, exchange: "", routingKey: Self.hostQueue,
+                        properties: Envelope.properties(type: MessageType.job, messageID: messageID))
+                    // A publish is asynchronous: a passive check surfaces the channel's close.
+                    try await refused.checkExchange(Topology.eventsExchange)
+                }
+                #expect(denial?.replyCode == 403, "\(String(describing: denial))")
+
+                let channel = try await connection.openChannel()
+                try await channel.enableConfirms()
                 try await channel.publish(
                     forged.body, exchange: "", routingKey: Self.hostQueue,
                     properties: Envelope.properties(type: MessageType.job, messageID: messageID))

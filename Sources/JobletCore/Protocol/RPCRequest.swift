@@ -6,7 +6,7 @@ public struct RPCRequest: Sendable, Equatable, Codable {
         /// Admins: take `worker` (an id, or `all`) out of scheduling, or put it back.
         case drain, resume
         /// Run `runtime`'s smoke test on `worker` (or every worker offering it); the workers answer
-        /// `RuntimeTestReport`s straight to the request's reply_to.
+        /// `RuntimeTestReport`s, which the dispatcher passes on to the request's reply_to.
         case runtimeTest = "runtime_test"
         /// Readers and admins: refusal counters (messages refused for their sender), per kind.
         case stats
@@ -16,7 +16,7 @@ public struct RPCRequest: Sendable, Equatable, Codable {
         /// Named networks: create, list and remove the caller's own (admins: anybody's, `OWNER/NAME`).
         case networkCreate = "network_create", networkList = "network_list", networkRemove = "network_remove"
         /// Admins: send `deploy` (a package in a stream queue) to `workers` (ids, or absent/`all`)
-        /// of `arch`; or remove `runtime` from them. Workers report straight to the reply_to.
+        /// of `arch`; or remove `runtime` from them. Their reports are passed on to the reply_to.
         case runtimeDeploy = "runtime_deploy", runtimeRemove = "runtime_remove"
         /// The package is complete in its stream: the dispatcher keeps it as the workers' desired runtime.
         case runtimeCommit = "runtime_commit"

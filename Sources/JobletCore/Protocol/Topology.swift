@@ -12,7 +12,8 @@ public enum Topology {
     public static let submitQueue = "joblet.submit"
     /// Direct exchange routing jobs to `joblet.jobs.<runtime>@<arch>` queues.
     public static let jobsExchange = "joblet.jobs"
-    /// Topic exchange: `job.<submitter>.<id>.<state>` events and `worker.<id>.advert` adverts.
+    /// Topic exchange: `job.<submitter>.<id>.<state>` events, `worker.<id>.advert` adverts and
+    /// `worker.<id>.report` reports on runtime commands.
     public static let eventsExchange = "joblet.events"
     /// Topic exchange: `<submitter>.<job-id>.stdout|stderr` log chunks.
     public static let logsExchange = "joblet.logs"
@@ -76,6 +77,12 @@ public enum Topology {
     public static func advertRoutingKey(workerID: String) -> String { "worker.\(workerID).advert" }
     /// Every worker's advert, on `joblet.events`.
     public static let advertFollowAllKey = "worker.*.advert"
+    /// `worker.<id>.report`: a worker's report on a runtime command (test, deploy, remove), for the
+    /// dispatcher, which passes reports on callers' requests on to them. Workers may not use the
+    /// default exchange, so they cannot reply to a caller's queue themselves.
+    public static func reportRoutingKey(workerID: String) -> String { "worker.\(workerID).report" }
+    /// Every worker's reports, on `joblet.events` (the dispatcher's reports queue).
+    public static let reportFollowAllKey = "worker.*.report"
     /// `<submitter>.<job-id>.<stream>` (topic permission `^{username}\.` for followers).
     public static func logRoutingKey(submitter: String, jobID: String, stream: String) -> String {
         "\(submitter).\(jobID).\(stream)"

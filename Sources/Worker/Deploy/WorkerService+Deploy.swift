@@ -18,14 +18,14 @@ extension WorkerService {
     /// No chunk for this long fails the deploy (the deployer went away).
     static let deployIdleTimeout = Duration.seconds(120)
 
-    func deployRuntime(_ command: ControlCommand, replyTo: String?, correlationID: String?, _ session: Session) async {
+    func deployRuntime(_ command: ControlCommand, correlationID: String?, _ session: Session) async {
         let started = ContinuousClock.now
         guard let order = command.deploy else {
             logger.warning("runtime_deploy without deploy; ignored")
             return
         }
         let reporter = DeployReporter(
-            service: self, session: session, replyTo: replyTo, correlationID: correlationID,
+            service: self, session: session, correlationID: correlationID,
             deployID: order.deployID, runtime: order.runtime, started: started)
         let path = config.runtimesPath + "/.deploy-\(order.deployID).package"
         do {
@@ -56,10 +56,10 @@ extension WorkerService {
         }
     }
 
-    func removeRuntime(_ command: ControlCommand, replyTo: String?, correlationID: String?, _ session: Session) async {
+    func removeRuntime(_ command: ControlCommand, correlationID: String?, _ session: Session) async {
         guard let name = command.runtime else { return }
         let reporter = DeployReporter(
-            service: self, session: session, replyTo: replyTo, correlationID: correlationID,
+            service: self, session: session, correlationID: correlationID,
             deployID: name, runtime: name, started: .now)
         do {
             let base = config.runtimesPath
@@ -141,29 +141,24 @@ extension WorkerService {
     }
 }
 
-/// Sends `RuntimeDeployReport`s to the caller's reply_to (transient: a caller gone is nobody's loss).
+/// Sends `RuntimeDeployReport`s to the dispatcher, which passes those on a caller's request on to it
+/// (transient: a caller gone is nobody's loss).
 struct DeployReporter: Sendable {
     let service: WorkerService
     let session: WorkerService.Session
-    let replyTo: String?
     let correlationID: String?
     let deployID: String
     let runtime: String
     let started: ContinuousClock.Instant
 
     func send(_ state: RuntimeDeployReport.State, received: UInt64? = nil, message: String) async {
-        guard let replyTo else { return }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let report = RuntimeDeployReport(
             workerID: service.config.workerID, deployID: deployID, runtime: runtime,
             state: state, received: received, message: message, durationSeconds: seconds)
         do {
-            try await session.publishChannel.publish(
-                Envelope.encode(report), exchange: "", routingKey: replyTo,
-                properties: Envelope.properties(
-                    type: MessageType.runtimeDeployReport, correlationID: correlationID,
-                    persistent: false))
+            try await service.publishReport(Envelope.encode(report), type: MessageType.runtimeDeployReport, correlationID: correlationID, session)
         } catch {
             service.logger.warning("cannot report a runtime deploy", metadata: ["error": "\(error)"])
         }

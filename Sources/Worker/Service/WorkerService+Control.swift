@@ -90,27 +90,31 @@ extension WorkerService {
         case .volumeRemove:
             await removeVolume(command)
         case .runtimeDeploy, .runtimeRemove:
-            let (replyTo, correlation) = (delivery.properties.replyTo, delivery.properties.correlationID)
+            let correlation = delivery.properties.correlationID
             if command.command == .runtimeDeploy {
-                await deployRuntime(command, replyTo: replyTo, correlationID: correlation, session)
+                await deployRuntime(command, correlationID: correlation, session)
             } else {
-                await removeRuntime(command, replyTo: replyTo, correlationID: correlation, session)
+                await removeRuntime(command, correlationID: correlation, session)
             }
         case .runtimeTest:
-            guard let runtimeID = command.runtime, let runtime = inventory.runtime(id: runtimeID),
-                let replyTo = delivery.properties.replyTo
-            else { return }
+            guard let runtimeID = command.runtime, let runtime = inventory.runtime(id: runtimeID) else { return }
             let report = await runtimeTestReport(runtime)
             do {
-                try await session.publishChannel.publish(
-                    Envelope.encode(report), exchange: "", routingKey: replyTo,
-                    properties: Envelope.properties(
-                        type: MessageType.runtimeTestReport,
-                        correlationID: delivery.properties.correlationID, persistent: false))
+                try await publishReport(
+                    Envelope.encode(report), type: MessageType.runtimeTestReport,
+                    correlationID: delivery.properties.correlationID, session)
             } catch {
-                logger.warning("cannot reply to runtime_test", metadata: ["error": "\(error)"])
+                logger.warning("cannot report a runtime test", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// A report on a runtime command, to the dispatcher (`worker.<id>.report` on `joblet.events`), which
+    /// passes it on to whoever asked: workers may not publish into other queues by name.
+    func publishReport(_ body: [UInt8], type: String, correlationID: String?, _ session: Session) async throws {
+        try await session.publishChannel.publish(
+            body, exchange: Topology.eventsExchange, routingKey: Topology.reportRoutingKey(workerID: config.workerID),
+            properties: Envelope.properties(type: type, correlationID: correlationID, persistent: false))
     }
 
     /// The smoke test's report, or at once a failed one saying the worker is busy when
