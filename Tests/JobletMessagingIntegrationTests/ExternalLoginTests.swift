@@ -23,6 +23,11 @@ struct ExternalLoginTests {
                 ca: dir + "/ca.pem", cert: "\(dir)/\(name).pem", key: "\(dir)/\(name).key", verifyHostname: false,
                 login: .external)
 
+            // Joblet's exchanges, as the dispatcher declares them (a worker may not).
+            let admin = try await AMQPConnection.connect(AMQPConfiguration(url: broker.broker.url, connectionName: "external-setup"))
+            try await Topology.declareCore(on: try await admin.openChannel())
+            await admin.close()
+
             // The URL names the user but carries no password.
             let settings = BrokerSettings(urls: ["amqps://127.0.0.1:\(port)/"], tls: tls)
             var configuration = try settings.configuration(connectionName: "external-test", environment: ["JOBLET_BROKER_USER": name])
@@ -38,13 +43,14 @@ struct ExternalLoginTests {
             let own = Topology.controlQueue(workerID: name)
             #expect(try await channel.declareQueue(own, durable: false, exclusive: true, autoDelete: true).name == own)
             // Publishes are stamped with the certificate's user and accepted ...
-            try await channel.publish(Array("hello".utf8), exchange: "", routingKey: own)
+            let advert = Topology.advertRoutingKey(workerID: name)
+            try await channel.publish(Array("hello".utf8), exchange: Topology.eventsExchange, routingKey: advert)
             // ... while another identity in user_id closes the channel (406).
             var forged = BasicProperties()
             forged.userID = "joblet-dispatcher"
             var refused: AMQPError?
             do {
-                try await channel.publish(Array("x".utf8), exchange: "", routingKey: own, properties: forged)
+                try await channel.publish(Array("x".utf8), exchange: Topology.eventsExchange, routingKey: advert, properties: forged)
                 try await channel.checkExchange("amq.topic")
             } catch let error as AMQPError {
                 refused = error
