@@ -12,8 +12,13 @@ extension Dispatcher {
             response.networks = try await store.networks(owner: seesAll(caller) ? nil : caller)
         case .networkCreate:
             let (owner, name) = try networkName(request, caller: caller)
-            guard try await store.createNetwork(owner: owner, name: name, createdAt: Clock.now) else {
-                throw DispatcherError(.alreadyExists, "network \(owner)/\(name) already exists")
+            switch try await store.createNetwork(owner: owner, name: name, createdAt: Clock.now, limit: config.maxNetworks) {
+            case .created: break
+            case .exists: throw DispatcherError(.alreadyExists, "network \(owner)/\(name) already exists")
+            case .overLimit:
+                throw DispatcherError(
+                    .quotaExceeded,
+                    "\(owner) has \(config.maxNetworks) networks, the most the dispatcher allows (max_networks); remove one first (rnx network remove NAME)")
             }
             response.networks = try await store.network(owner: owner, name: name).map { [$0] }
         case .networkRemove:

@@ -59,6 +59,10 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     /// Most bytes one owner's volumes may total: each is a disk image on every worker host a job of it
     /// ran on, so without a bound one submitter could fill the workers' disks with volumes.
     public var volumeQuota = ByteSize(bytes: 100 << 30)
+    /// Most named networks one owner may have: each is a row every `network_list` answers with, and a
+    /// bridge on a worker host while a job of it runs.
+    public var maxNetworks = 64
+    static let maxNetworksLimit = 10_000
     /// A worker is forgotten after this many missed advert intervals.
     public var workerExpiryIntervals: Double
     /// Most log bytes returned by one `logs` query (the client asks again from the next seq).
@@ -96,7 +100,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         case broker, stateDir = "state_dir", admins, maxAttempts = "max_attempts", queueTTL = "queue_ttl"
         case unschedulableAfter = "unschedulable_after", submitterQuota = "submitter_quota"
         case logBytesPerJob = "log_bytes_per_job", maxUpload = "max_upload"
-        case maxVolumeSize = "max_volume_size", volumeQuota = "volume_quota"
+        case maxVolumeSize = "max_volume_size", volumeQuota = "volume_quota", maxNetworks = "max_networks"
         case workerExpiryIntervals = "worker_expiry_intervals", logsReplyBytes = "logs_reply_bytes"
         case fleetWarmup = "fleet_warmup", readers, workerUserPrefix = "worker_user_prefix"
     }
@@ -117,6 +121,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         maxUpload = try container.decodeIfPresent(ByteSize.self, forKey: .maxUpload) ?? defaults.maxUpload
         maxVolumeSize = try container.decodeIfPresent(ByteSize.self, forKey: .maxVolumeSize) ?? defaults.maxVolumeSize
         volumeQuota = try container.decodeIfPresent(ByteSize.self, forKey: .volumeQuota) ?? defaults.volumeQuota
+        maxNetworks = try container.decodeIfPresent(Int.self, forKey: .maxNetworks) ?? defaults.maxNetworks
         workerExpiryIntervals = try container.decodeIfPresent(Double.self, forKey: .workerExpiryIntervals) ?? defaults.workerExpiryIntervals
         logsReplyBytes = try container.decodeIfPresent(ByteSize.self, forKey: .logsReplyBytes) ?? defaults.logsReplyBytes
         fleetWarmup = try container.decodeIfPresent(JobDuration.self, forKey: .fleetWarmup) ?? defaults.fleetWarmup
@@ -149,6 +154,9 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         guard volumeQuota >= maxVolumeSize else {
             throw DispatcherError(
                 .invalidConfig, "volume_quota: at least max_volume_size (\(maxVolumeSize)), or no volume of that size can be made (it is \(volumeQuota))")
+        }
+        guard (0...Self.maxNetworksLimit).contains(maxNetworks) else {
+            throw DispatcherError(.invalidConfig, "max_networks: give 0-\(Self.maxNetworksLimit) (it is \(maxNetworks)); 0 turns named networks off")
         }
         guard workerExpiryIntervals >= 1 else {
             throw DispatcherError(.invalidConfig, "worker_expiry_intervals: must be at least 1")

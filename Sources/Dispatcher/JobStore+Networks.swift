@@ -15,13 +15,24 @@ extension JobStore {
                 """)
     }
 
-    /// False when `owner` has a network of that name already.
-    public func createNetwork(owner: String, name: String, createdAt: Double) async throws -> Bool {
+    /// What `createNetwork` did.
+    public enum NetworkCreation: Sendable, Equatable {
+        case created, exists
+        /// The owner has `limit` networks already.
+        case overLimit
+    }
+
+    /// Creates `owner`'s network unless one of that name exists or the owner has `limit` already
+    /// (checked and inserted in one transaction, so concurrent creations cannot pass the limit).
+    public func createNetwork(owner: String, name: String, createdAt: Double, limit: Int) async throws -> NetworkCreation {
         try await write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO networks (owner, name, created_at) VALUES (?, ?, ?)",
-                arguments: [owner, name, createdAt])
-            return db.changesCount > 0
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM networks WHERE owner = ? AND name = ?", arguments: [owner, name]) != nil {
+                return .exists
+            }
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM networks WHERE owner = ?", arguments: [owner]) ?? 0
+            guard count < limit else { return .overLimit }
+            try db.execute(sql: "INSERT INTO networks (owner, name, created_at) VALUES (?, ?, ?)", arguments: [owner, name, createdAt])
+            return .created
         }
     }
 

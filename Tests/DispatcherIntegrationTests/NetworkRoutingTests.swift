@@ -1,5 +1,6 @@
 import Foundation
 import JobletCore
+import TestSupport
 import Testing
 
 /// Jobs with a network go only where one is offered, into their own `+net` queue; what no worker
@@ -62,6 +63,35 @@ extension DispatcherClusterTests {
             #expect(removed.ok, "\(String(describing: removed.error))")
             let after = try await harness.query(RPCRequest(method: .networkList)).networks ?? []
             #expect(!after.contains { $0.name == name })
+        }
+
+        /// Each network is a row every listing answers with: one owner may make only `max_networks`.
+        @Test func anOwnersNetworksStayWithinMaxNetworks() async throws {
+            let directory = ScratchPath.make("network-limit")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try "max_networks: 2\n".write(toFile: directory + "/dispatcher.yml", atomically: true, encoding: .utf8)
+            let harness = try await DispatcherHarness(extraArguments: ["--config", directory + "/dispatcher.yml"])
+            defer { harness.terminate() }
+            let tag = JobID.short(JobID.generate())
+            func call(_ method: RPCRequest.Method, _ name: String) async throws -> RPCResponse {
+                var request = RPCRequest(method: method)
+                request.name = name
+                return try await harness.query(request)
+            }
+            #expect(try await call(.networkCreate, "a-\(tag)").ok)
+            #expect(try await call(.networkCreate, "b-\(tag)").ok)
+            let over = try await call(.networkCreate, "c-\(tag)")
+            #expect(over.error?.code == "quota_exceeded")
+            #expect(
+                over.error?.message
+                    == "\(DispatcherTestUsers.clientName) has 2 networks, the most the dispatcher allows (max_networks); remove one first (rnx network remove NAME)"
+            )
+            // An existing name is still that, not a quota matter.
+            #expect(try await call(.networkCreate, "a-\(tag)").error?.code == "already_exists")
+            #expect(try await harness.query(RPCRequest(method: .networkList)).networks?.map(\.name).sorted() == ["a-\(tag)", "b-\(tag)"])
+            #expect(try await call(.networkRemove, "a-\(tag)").ok)
+            #expect(try await call(.networkCreate, "c-\(tag)").ok)
         }
 
         @Test func anInvalidNetworkIsAnInvalidRequestNamingTheField() async throws {

@@ -182,6 +182,21 @@ struct DispatcherConfigTests {
         }
     }
 
+    @Test func maxNetworksOutsideItsRangeIsRefused() throws {
+        var config = DispatcherConfig()
+        #expect(config.maxNetworks == 64)
+        config.maxNetworks = 0
+        try config.validate()
+        for wrong in [-1, 10_001] {
+            config.maxNetworks = wrong
+            #expect {
+                try config.validate()
+            } throws: { error in
+                "\(error)".contains("max_networks: give 0-10000 (it is \(wrong))")
+            }
+        }
+    }
+
     @Test func shippedSampleConfigLoads() throws {
         let loaded = try DispatcherConfig.load(path: RepositoryRoot.path + "/config/dispatcher.yml")
         #expect(loaded.warnings.isEmpty)
