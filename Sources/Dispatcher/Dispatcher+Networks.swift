@@ -15,6 +15,8 @@ extension Dispatcher {
             switch try await store.createNetwork(owner: owner, name: name, createdAt: Clock.now, limit: config.maxNetworks) {
             case .created: break
             case .exists: throw DispatcherError(.alreadyExists, "network \(owner)/\(name) already exists")
+            case .overLimit where config.maxNetworks == 0:
+                throw DispatcherError(.forbidden, "named networks are turned off on this dispatcher (max_networks: 0); use --network bridge or none")
             case .overLimit:
                 throw DispatcherError(
                     .quotaExceeded,
