@@ -57,7 +57,8 @@ public final class DispatcherService: Service, Sendable {
             // Dead letters are rare, and may be whole job messages.
             (DispatcherQueues.dead, 2, BodyLimits.job, .each { try await dispatcher.handleDeadLetter($0, on: $1) }),
             (Topology.rpcQueue, 32, BodyLimits.small, .each { try await dispatcher.handleQuery($0, on: $1) }),
-            (reportQueue, 50, BodyLimits.report, .each { try await dispatcher.handleWorkerReport($0, on: $1) }),
+            // Reports are few and handled one by one: 8 in hand, 4 MiB at most.
+            (reportQueue, 8, BodyLimits.report, .each { try await dispatcher.handleWorkerReport($0, on: $1) }),
         ]
         let sweepChannel = try await connection.openChannel()
         try await sweepChannel.enableConfirms()

@@ -32,7 +32,8 @@ final class DispatcherHarness: @unchecked Sendable {
     let logPath: String
     private let workerChannels = NSLockedDictionary<String, AMQPChannel>()
 
-    init(extraArguments: [String] = [], stateDir: String? = nil) async throws {
+    /// `config`: the text of a dispatcher.yml for it to read (`--config`, written to the scratch dir).
+    init(extraArguments: [String] = [], stateDir: String? = nil, config: String? = nil) async throws {
         url = try await DispatcherTestBroker.url()
         bareURL = BrokerRoles.withoutCredentials(url)
         users = try await DispatcherTestUsers.shared(url: url)
@@ -40,7 +41,12 @@ final class DispatcherHarness: @unchecked Sendable {
         let scratch = ScratchPath.make("dispatcher-test")
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         self.stateDir = stateDir ?? scratch + "/state"
-        self.extraArguments = extraArguments
+        if let config {
+            try config.write(toFile: scratch + "/dispatcher.yml", atomically: true, encoding: .utf8)
+            self.extraArguments = ["--config", scratch + "/dispatcher.yml"] + extraArguments
+        } else {
+            self.extraArguments = extraArguments
+        }
         logPath = scratch + "/dispatcher.log"
         connection = try await AMQPConnection.connect(AMQPConfiguration(url: users.client.url, connectionName: "dispatcher-tests"))
         rpc = try await RPCClient(connection: connection)

@@ -1,6 +1,5 @@
 import Foundation
 import JobletCore
-import TestSupport
 import Testing
 
 /// Jobs with a network go only where one is offered, into their own `+net` queue; what no worker
@@ -67,11 +66,7 @@ extension DispatcherClusterTests {
 
         /// Each network is a row every listing answers with: one owner may make only `max_networks`.
         @Test func anOwnersNetworksStayWithinMaxNetworks() async throws {
-            let directory = ScratchPath.make("network-limit")
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            try "max_networks: 2\n".write(toFile: directory + "/dispatcher.yml", atomically: true, encoding: .utf8)
-            let harness = try await DispatcherHarness(extraArguments: ["--config", directory + "/dispatcher.yml"])
+            let harness = try await DispatcherHarness(config: "max_networks: 2\n")
             defer { harness.terminate() }
             let tag = JobID.short(JobID.generate())
             func call(_ method: RPCRequest.Method, _ name: String) async throws -> RPCResponse {

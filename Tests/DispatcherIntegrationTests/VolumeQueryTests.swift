@@ -24,11 +24,7 @@ extension DispatcherClusterTests {
         /// Each volume is a disk image on every worker host a job of it ran on: one owner's together
         /// stay within `volume_quota`, made explicitly or on first use by a submission.
         @Test func anOwnersVolumesStayWithinTheQuota() async throws {
-            let directory = ScratchPath.make("volume-quota")
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            try "volume_quota: 10G\n".write(toFile: directory + "/dispatcher.yml", atomically: true, encoding: .utf8)
-            let harness = try await DispatcherHarness(extraArguments: ["--config", directory + "/dispatcher.yml"])
+            let harness = try await DispatcherHarness(config: "volume_quota: 10G\n")
             defer { harness.terminate() }
             let (language, _) = try await harness.advertiseFakeWorker()
             let tag = JobID.short(JobID.generate())
