@@ -15,6 +15,9 @@ extension DispatcherClusterTests {
             let runtime = "\(language)-1"
             // Sent to every worker (those without the runtime ignore it): `other` sees the relay's id too.
             let control = try await harness.controlQueue(workerID: nil)
+            // Relays are per caller: a request that names nobody is refused before any worker is asked.
+            let anonymous = try await harness.query(RPCRequest(method: .runtimeTest, runtime: runtime), userID: nil)
+            #expect(anonymous.error?.code == "unauthenticated", "\(anonymous)")
             let askedChannel = try await harness.channel(asWorker: asked.workerID)
             let otherChannel = try await harness.channel(asWorker: other.workerID)
 
