@@ -50,19 +50,4 @@ extension Dispatcher {
         }
         return RPCResponse(ok: true, workers: offering)
     }
-
-    /// Opens a relay for the reports of `workers` on a command, and sends it (`send` gets the relay id,
-    /// the command's correlation id). A command that could not be sent leaves no relay behind.
-    func relayed(
-        caller: String, replyTo: String, correlationID: String?, to workers: Set<String>,
-        _ send: (_ relay: String) async throws -> Void
-    ) async throws {
-        let relay = try relays.open(caller: caller, replyTo: replyTo, correlationID: correlationID, workers: workers, now: Clock.now)
-        do {
-            try await send(relay)
-        } catch {
-            relays.cancel(relay)
-            throw error
-        }
-    }
 }

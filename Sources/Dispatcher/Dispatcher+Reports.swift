@@ -14,7 +14,7 @@ extension Dispatcher {
                 refusals.refuse(WorkerMessage.report.kind, sender: sender, reason: "report for worker \(report.workerID.prefix(80)) sent by \(sender)")
                 return
             }
-            if let deploy = report.deploy {
+            if case .deploy(let deploy) = report {
                 rollouts.reported(deploy, now: Clock.now)
                 if deploy.isFinal {
                     logger.info(
@@ -35,23 +35,55 @@ extension Dispatcher {
                 properties: Envelope.properties(type: report.type, correlationID: relay.correlationID, persistent: false))
         }
     }
+
+    /// Opens a relay for the reports of `workers` on a command, and sends it (`send` gets the relay id,
+    /// the command's correlation id). A command that could not be sent leaves no relay behind.
+    func relayed(
+        caller: String, replyTo: String, correlationID: String?, to workers: Set<String>,
+        _ send: (_ relay: String) async throws -> Void
+    ) async throws {
+        let relay = try relays.open(caller: caller, replyTo: replyTo, correlationID: correlationID, workers: workers, now: Clock.now)
+        do {
+            try await send(relay)
+        } catch {
+            relays.cancel(relay)
+            throw error
+        }
+    }
 }
 
 /// A worker's report as the dispatcher reads it: a runtime test's or a deploy's.
-struct WorkerReport {
-    let type: String
-    let workerID: String
-    /// The worker's last report on the command.
-    let isFinal: Bool
-    let deploy: RuntimeDeployReport?
+enum WorkerReport {
+    case test(RuntimeTestReport)
+    case deploy(RuntimeDeployReport)
 
     init(_ delivery: Delivery) throws {
         if delivery.properties.type == MessageType.runtimeTestReport {
-            let report = try Envelope.decode(RuntimeTestReport.self, from: delivery, expectedType: MessageType.runtimeTestReport)
-            (type, workerID, isFinal, deploy) = (MessageType.runtimeTestReport, report.workerID, true, nil)
+            self = .test(try Envelope.decode(RuntimeTestReport.self, from: delivery, expectedType: MessageType.runtimeTestReport))
         } else {
-            let report = try Envelope.decode(RuntimeDeployReport.self, from: delivery, expectedType: MessageType.runtimeDeployReport)
-            (type, workerID, isFinal, deploy) = (MessageType.runtimeDeployReport, report.workerID, report.isFinal, report)
+            self = .deploy(try Envelope.decode(RuntimeDeployReport.self, from: delivery, expectedType: MessageType.runtimeDeployReport))
+        }
+    }
+
+    var type: String {
+        switch self {
+        case .test: MessageType.runtimeTestReport
+        case .deploy: MessageType.runtimeDeployReport
+        }
+    }
+
+    var workerID: String {
+        switch self {
+        case .test(let report): report.workerID
+        case .deploy(let report): report.workerID
+        }
+    }
+
+    /// The worker's last report on the command (a test has one).
+    var isFinal: Bool {
+        switch self {
+        case .test: true
+        case .deploy(let report): report.isFinal
         }
     }
 }

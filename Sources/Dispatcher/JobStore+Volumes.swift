@@ -46,7 +46,6 @@ extension JobStore {
                 """)
     }
 
-    /// Creates a volume; false when `owner` already has one of that name.
     /// What `createVolume` did.
     public enum VolumeCreation: Sendable, Equatable {
         case created

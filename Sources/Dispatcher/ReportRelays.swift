@@ -16,6 +16,9 @@ public final class ReportRelays: Sendable {
         /// Workers asked that have not sent their final report yet.
         var waiting: Set<String>
         var lastActivity: Double
+
+        /// Still passing reports on: something came within `idleLifetime`.
+        func isOpen(at now: Double) -> Bool { now - lastActivity < ReportRelays.idleLifetime }
     }
 
     /// Long enough for any runtime test (`runtime_test_timeout`, 60 s by default) and for a deploy's
@@ -35,7 +38,7 @@ public final class ReportRelays: Sendable {
     ) throws(DispatcherError) -> String {
         let id = JobID.generate()
         try relays.withLock { relays throws(DispatcherError) in
-            relays = relays.filter { now - $0.value.lastActivity < Self.idleLifetime }
+            relays = relays.filter { $0.value.isOpen(at: now) }
             let open = relays.values.count { $0.caller == caller }
             guard open < Self.perCaller, relays.count < Self.total else {
                 throw DispatcherError(
@@ -58,7 +61,7 @@ public final class ReportRelays: Sendable {
     /// A final report ends the worker's part; the relay goes once every worker asked has ended.
     public func route(_ id: String, from worker: String, final: Bool, now: Double) -> Relay? {
         relays.withLock { relays in
-            guard var relay = relays[id], relay.waiting.contains(worker), now - relay.lastActivity < Self.idleLifetime else {
+            guard var relay = relays[id], relay.waiting.contains(worker), relay.isOpen(at: now) else {
                 return nil
             }
             relay.lastActivity = now
