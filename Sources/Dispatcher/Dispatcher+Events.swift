@@ -120,10 +120,23 @@ extension Dispatcher {
                 refusals.refuse("advert", sender: sender, reason: invalid)
             } else if advert.workerID == sender {
                 registry.update(advert, now: Clock.now)
+                if advert.status != .offline { try await declareJobQueues(for: advert, sender: sender, on: channel) }
             } else {
                 refusals.refuse("advert", sender: sender, reason: "advert for worker \(advert.workerID.prefix(80)) sent by \(sender)")
             }
         }
+    }
+
+    /// Workers may not declare job queues: the dispatcher declares those of the targets an advert
+    /// calls for, so the worker finds them and consumes (within `max_job_queues`).
+    func declareJobQueues(for advert: WorkerAdvert, sender: String, on channel: AMQPChannel) async throws {
+        let overLimit = try await jobQueues.ensure(for: advert, on: channel)
+        guard let first = overLimit.first else { return }
+        refusals.refuse(
+            "advert", sender: sender,
+            reason:
+                "max_job_queues (\(jobQueues.limit)) job queues are declared; \(overLimit.count) targets such as \(first.prefix(120)) are not: raise max_job_queues in dispatcher.yml if the fleet really has that many runtimes"
+        )
     }
 
     static func invalidity(of advert: WorkerAdvert) -> String? {

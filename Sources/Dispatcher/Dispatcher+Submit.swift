@@ -170,19 +170,13 @@ extension Dispatcher {
                 body, exchange: Topology.jobsExchange, routingKey: target,
                 properties: properties, mandatory: true)
         }
-        let wasDeclared = declaredTargets.withLock { $0.contains(target) }
-        if !wasDeclared { try await declareJobQueue(target, on: channel) }
+        let wasDeclared = jobQueues.contains(target)
+        try await jobQueues.ensure(target, on: channel)
         do {
             try await send()
         } catch let error as AMQPError where error.code == .returned && wasDeclared {
-            declaredTargets.withLock { _ = $0.remove(target) }
-            try await declareJobQueue(target, on: channel)
+            try await jobQueues.redeclare(target, on: channel)
             try await send()
         }
-    }
-
-    private func declareJobQueue(_ target: String, on channel: AMQPChannel) async throws {
-        try await Topology.declareJobQueue(target: target, on: channel)
-        declaredTargets.withLock { _ = $0.insert(target) }
     }
 }

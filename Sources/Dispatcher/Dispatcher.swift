@@ -20,8 +20,8 @@ public final class Dispatcher: Sendable {
     let logger: Logger
     /// Baseline for `unschedulable`: a restarted dispatcher has not seen any advert yet.
     let startedAt: Double
-    /// Targets whose job queue this dispatcher declared: declared once, not per job (Dispatcher+Submit).
-    let declaredTargets = Mutex<Set<String>>([])
+    /// Job queues this dispatcher declared: for the jobs it routes and for the fleet's adverts.
+    let jobQueues: JobQueueDeclarations
     /// Jobs a submission handler is storing and routing right now (submissions run concurrently): a
     /// duplicate of one is answered but must not route it a second time.
     let routing = Mutex<Set<String>>([])
@@ -41,6 +41,7 @@ public final class Dispatcher: Sendable {
         self.refusals = RefusalLog(logger: logger)
         self.logger = logger
         self.startedAt = Clock.now
+        self.jobQueues = JobQueueDeclarations(limit: config.maxJobQueues)
     }
 
     /// True when the request's `reply_to` is not the sender's to give (`ReplyAddress`): then it is

@@ -63,6 +63,10 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     /// bridge on a worker host while a job of it runs.
     public var maxNetworks = 64
     static let maxNetworksLimit = 10_000
+    /// Most job queues the dispatcher declares for workers' adverts: workers may not declare queues, and
+    /// a hostile one could otherwise advertise runtimes without end, each a quorum queue on the broker.
+    public var maxJobQueues = 1024
+    static let maxJobQueuesLimit = 100_000
     /// A worker is forgotten after this many missed advert intervals.
     public var workerExpiryIntervals: Double
     /// Most log bytes returned by one `logs` query (the client asks again from the next seq).
@@ -101,6 +105,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         case unschedulableAfter = "unschedulable_after", submitterQuota = "submitter_quota"
         case logBytesPerJob = "log_bytes_per_job", maxUpload = "max_upload"
         case maxVolumeSize = "max_volume_size", volumeQuota = "volume_quota", maxNetworks = "max_networks"
+        case maxJobQueues = "max_job_queues"
         case workerExpiryIntervals = "worker_expiry_intervals", logsReplyBytes = "logs_reply_bytes"
         case fleetWarmup = "fleet_warmup", readers, workerUserPrefix = "worker_user_prefix"
     }
@@ -122,6 +127,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         maxVolumeSize = try container.decodeIfPresent(ByteSize.self, forKey: .maxVolumeSize) ?? defaults.maxVolumeSize
         volumeQuota = try container.decodeIfPresent(ByteSize.self, forKey: .volumeQuota) ?? defaults.volumeQuota
         maxNetworks = try container.decodeIfPresent(Int.self, forKey: .maxNetworks) ?? defaults.maxNetworks
+        maxJobQueues = try container.decodeIfPresent(Int.self, forKey: .maxJobQueues) ?? defaults.maxJobQueues
         workerExpiryIntervals = try container.decodeIfPresent(Double.self, forKey: .workerExpiryIntervals) ?? defaults.workerExpiryIntervals
         logsReplyBytes = try container.decodeIfPresent(ByteSize.self, forKey: .logsReplyBytes) ?? defaults.logsReplyBytes
         fleetWarmup = try container.decodeIfPresent(JobDuration.self, forKey: .fleetWarmup) ?? defaults.fleetWarmup
@@ -157,6 +163,9 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         }
         guard (0...Self.maxNetworksLimit).contains(maxNetworks) else {
             throw DispatcherError(.invalidConfig, "max_networks: give 0-\(Self.maxNetworksLimit) (it is \(maxNetworks)); 0 turns named networks off")
+        }
+        guard (1...Self.maxJobQueuesLimit).contains(maxJobQueues) else {
+            throw DispatcherError(.invalidConfig, "max_job_queues: give 1-\(Self.maxJobQueuesLimit) (it is \(maxJobQueues))")
         }
         guard workerExpiryIntervals >= 1 else {
             throw DispatcherError(.invalidConfig, "worker_expiry_intervals: must be at least 1")

@@ -70,11 +70,6 @@ public final class FleetRegistry: Sendable {
         return now - entry.receivedAt > interval * expiryIntervals
     }
 
-    /// The targets a worker consumes: from its queue list, else its runtimes plus `host`.
-    static func targets(of advert: WorkerAdvert) -> [String] {
-        let fromQueues = advert.queues.compactMap(Topology.target(ofJobQueue:))
-        if !fromQueues.isEmpty { return fromQueues }
-        return advert.runtimes.map { Topology.target(runtimeID: $0.id, arch: advert.arch) }
-            + [Topology.target(runtimeID: nil, arch: advert.arch)]
-    }
+    /// The targets a worker consumes, or will as soon as it finds their queues (`jobTargets`).
+    static func targets(of advert: WorkerAdvert) -> [String] { advert.jobTargets }
 }

@@ -17,11 +17,14 @@ final class BrokerProbe: Sendable {
     let users: TestUsers.Fixed
     /// Who the probe's jobs name as their submitter (it leads their event and log routing keys).
     static let submitter = "tests"
+    /// Declares the job queues workers' adverts call for, as the dispatcher does (workers may not).
+    private let queueKeeper: Task<Void, Never>?
 
     /// `url`: the broker's guest URL (only for provisioning; the probe logs in as the dispatcher user).
     /// `durable`: named durable queues instead of exclusive ones, so events published while the
     /// probe is reconnecting after a broker restart are kept (the AMQP library re-binds them).
-    init(url: String, durable: Bool = false) async throws {
+    /// `declaresJobQueues` false: the worker's queues exist only once the test declares them.
+    init(url: String, durable: Bool = false, declaresJobQueues: Bool = true) async throws {
         users = try await TestUsers.shared.fixed(url: url)
         connection = try await Self.connect(as: users.dispatcher, name: "worker-tests")
         let channel = try await connection.openChannel()
@@ -29,6 +32,9 @@ final class BrokerProbe: Sendable {
         try await channel.enableConfirms()
         try await Topology.declareCore(on: channel)
         _ = try await Topology.declareJobQueue(target: Topology.target(runtimeID: nil, arch: Architecture.host), on: channel)
+        // A connection of its own: AMQPChannel.get must not share one with a consumer (its content
+        // read takes the consumer's queued frames for its own and drops the connection).
+        queueKeeper = declaresJobQueues ? try await Self.keepJobQueues(on: Self.connect(as: users.dispatcher, name: "worker-tests-queues")) : nil
         // The dispatcher user may configure only joblet.* (and server-named amq.gen-*) queues.
         let prefix = "joblet.t.probe.\(JobID.generate().prefix(8))"
         func queue(_ suffix: String) async throws -> String {
@@ -58,7 +64,34 @@ final class BrokerProbe: Sendable {
         }
     }
 
-    func close() async { await connection.close() }
+    func close() async {
+        queueKeeper?.cancel()
+        await connection.close()
+    }
+
+    /// The dispatcher's part the tests need from it: every advert's job queues declared, with the
+    /// dispatcher's own code (JobQueueDeclarations), until the probe closes.
+    private static func keepJobQueues(on connection: AMQPConnection) async throws -> Task<Void, Never> {
+        let channel = try await connection.openChannel()
+        let adverts = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        try await channel.bindQueue(adverts, exchange: Topology.eventsExchange, routingKey: Topology.advertFollowAllKey)
+        let consumer = try await channel.consume(queue: adverts, bodyLimit: BodyLimits.advert)
+        let declarations = JobQueueDeclarations(limit: 1024)
+        return Task {
+            do {
+                for try await delivery in consumer {
+                    try await channel.ack(delivery)
+                    guard let advert = try? Envelope.decode(WorkerAdvert.self, from: delivery, expectedType: MessageType.workerAdvert),
+                        advert.status != .offline
+                    else { continue }
+                    _ = try await declarations.ensure(for: advert, on: channel)
+                }
+            } catch {
+                // The connection closed: nothing left to declare for.
+            }
+            await connection.close()
+        }
+    }
 
     /// Publishes a job straight to `joblet.jobs` (as the dispatcher does) and returns its id.
     @discardableResult

@@ -24,6 +24,9 @@ extension WorkerService {
                         }
                     } catch {
                         self.logger.warning("consumer ended", metadata: ["queue": "\(queue)", "error": "\(error)"])
+                        // The broker cancels consumers of a deleted queue: look for it again before consuming.
+                        if let target = Topology.target(ofJobQueue: queue) { self.foundTargets.withLock { _ = $0.remove(target) } }
+                        session.queueSearchSink.yield()
                     }
                     // Everything it delivered was offered: it leaves the books once that is settled.
                     await session.consumers.ended(consumer.consumerTag)
@@ -68,32 +71,16 @@ extension WorkerService {
         }
     }
 
-    /// Keeps the consumers in line with the worker's ConsumerPolicy for its declared target queues.
+    /// Keeps the consumers in line with the worker's ConsumerPolicy for the target queues it found.
     func reconcileLoop(_ session: Session) async {
         for await _ in session.reconcileRequests {
-            let declareNew = await state.consumerPolicy == .open
-            var queues: Set<String> = []
-            for target in targets {
-                let queue = Topology.jobQueue(target: target)
-                if !declared.withLock({ $0.contains(target) }) {
-                    guard declareNew else { continue }
-                    do {
-                        try await Topology.declareJobQueue(target: target, on: session.jobChannel)
-                        declared.withLock { _ = $0.insert(target) }
-                    } catch {
-                        logger.warning("cannot declare job queue", metadata: ["queue": "\(queue)", "error": "\(error)"])
-                        continue
-                    }
-                }
-                queues.insert(queue)
-            }
-            await session.consumers.reconcile(queues: queues, policy: await state.consumerPolicy)
+            await session.consumers.reconcile(queues: Set(foundQueues), policy: await state.consumerPolicy)
         }
     }
 
     /// Rescans runtimes every `rescan_interval`, advertises every `advert_interval` and on change.
     func housekeepingLoop(_ session: Session, cgroups: CgroupManager?) async {
-        session.reconcileSink.yield()
+        session.queueSearchSink.yield()
         await publishAdvert(session, cgroups: cgroups)
         var lastAdvert = ContinuousClock.now
         let advertEvery = Duration.milliseconds(Int64(config.advertInterval.seconds * 1000))
@@ -104,13 +91,10 @@ extension WorkerService {
                 logger.info("runtimes changed", metadata: ["runtimes": "\(inventory.runtimes.map(\.descriptor.id))"])
                 changed = true
             }
-            // Also retries consumers that failed to start.
+            // Also retries consumers that failed to start, and looks for queues of new runtimes.
             session.reconcileSink.yield()
+            session.queueSearchSink.yield()
             if changed || ContinuousClock.now - lastAdvert >= advertEvery {
-                if changed {
-                    // Let the reconcile loop register the new queues first, so the advert lists them.
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
                 await publishAdvert(session, cgroups: cgroups)
                 lastAdvert = .now
             }
@@ -131,6 +115,7 @@ extension WorkerService {
             case .reconnected(let generation):
                 logger.info("broker connection restored", metadata: ["generation": "\(generation)"])
                 session.reconcileSink.yield()
+                session.queueSearchSink.yield()
             case .closed:
                 return
             }
@@ -168,6 +153,7 @@ extension WorkerService {
         session.jobSink.finish()
         await session.consumers.finish()
         session.reconcileSink.finish()
+        session.queueSearchSink.finish()
     }
 
     func publishAdvert(_ session: Session, cgroups: CgroupManager?, status: WorkerAdvert.Status? = nil) async {
@@ -177,7 +163,7 @@ extension WorkerService {
             workerID: config.workerID, hostname: HostInfo.hostname, arch: arch, kernel: HostInfo.kernel,
             cgroupMode: cgroups?.mode.rawValue ?? "none",
             status: status ?? (mode == .online ? .online : .draining),
-            runtimes: inventory.runtimes.map(\.descriptor), queues: declaredQueues,
+            runtimes: inventory.runtimes.map(\.descriptor), queues: foundQueues,
             slotsTotal: config.slots, slotsFree: max(0, await state.freeSlots),
             memoryTotal: memory.total, memoryAvailable: memory.available, load1: HostInfo.load1,
             version: WorkerVersion.current, time: Clock.now, interval: config.advertInterval.seconds,
@@ -194,10 +180,10 @@ extension WorkerService {
         }
     }
 
-    /// The queues this worker consumes when it has free slots: only those already declared and bound,
-    /// so nobody routes to a queue on the strength of an advert before the queue exists.
-    var declaredQueues: [String] {
-        let done = declared.withLock { $0 }
-        return targets.filter { done.contains($0) }.map(Topology.jobQueue(target:))
+    /// The queues this worker consumes when it has free slots: only those it found, so nobody routes
+    /// to a queue on the strength of an advert before the queue exists.
+    var foundQueues: [String] {
+        let found = foundTargets.withLock { $0 }
+        return targets.filter { found.contains($0) }.map(Topology.jobQueue(target:))
     }
 }

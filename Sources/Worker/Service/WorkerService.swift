@@ -21,8 +21,9 @@ public final class WorkerService: Service, Sendable {
     /// Job messages and control commands refused for their sender (docs/SECURITY.md).
     let refusals: RefusalLog
     let arch = Architecture.host
-    /// Targets whose queues are declared, so a rescan declares only new ones.
-    let declared = Mutex<Set<String>>([])
+    /// Targets whose job queues exist. The dispatcher declares them (workers may not: docs/SECURITY.md);
+    /// the worker looks for each (WorkerService+QueueSearch) and consumes only those it found.
+    let foundTargets = Mutex<Set<String>>([])
     /// Job networks; nil unless worker.yml `network.enabled`.
     let networks: HostNetwork?
     /// Runtime smoke tests running now. Any user may ask for them (through the dispatcher, to every
@@ -55,6 +56,8 @@ public final class WorkerService: Service, Sendable {
         let jobSink: AsyncStream<JobWork>.Continuation
         let reconcileRequests: AsyncStream<Void>
         let reconcileSink: AsyncStream<Void>.Continuation
+        let queueSearches: AsyncStream<Void>
+        let queueSearchSink: AsyncStream<Void>.Continuation
     }
 
     public func run() async throws {
@@ -78,6 +81,7 @@ public final class WorkerService: Service, Sendable {
             group.addTask { await self.consumeLoop(session) }
             group.addTask { await self.jobLoop(session) }
             group.addTask { await self.reconcileLoop(session) }
+            group.addTask { await self.queueSearchLoop(session) }
             group.addTask { await self.housekeepingLoop(session, cgroups: cgroups) }
             group.addTask { await self.controlLoop(session, first: control) }
             group.addTask { await self.connectionLoop(session) }
@@ -156,6 +160,7 @@ public final class WorkerService: Service, Sendable {
         try await waitForTopology(connection)
         let (jobs, jobSink) = AsyncStream.makeStream(of: JobWork.self)
         let (reconcileRequests, reconcileSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (queueSearches, queueSearchSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let consumers = ConsumerSet(channel: jobChannel, slots: config.slots, logger: logger)
         try await consumers.catchLateDeliveries()
         let runner = JobRunner(
@@ -167,7 +172,8 @@ public final class WorkerService: Service, Sendable {
             connection: connection, jobChannel: jobChannel, publishChannel: publishChannel,
             controlChannel: controlChannel, consumers: consumers,
             runner: runner, jobs: jobs, jobSink: jobSink,
-            reconcileRequests: reconcileRequests, reconcileSink: reconcileSink)
+            reconcileRequests: reconcileRequests, reconcileSink: reconcileSink,
+            queueSearches: queueSearches, queueSearchSink: queueSearchSink)
     }
 
     /// Only the dispatcher's user may declare Joblet's exchanges: wait until it has (the last one it
@@ -191,12 +197,9 @@ public final class WorkerService: Service, Sendable {
         }
     }
 
-    /// `<runtime>@<arch>` for every usable runtime, plus `host@<arch>`.
+    /// What this worker consumes (`Topology.jobTargets`): jobs with a network wait in `<target>+net`,
+    /// consumed only where networks are offered.
     var targets: [String] {
-        let plain =
-            [Topology.target(runtimeID: nil, arch: arch)]
-            + inventory.runtimes.map { Topology.target(runtimeID: $0.descriptor.id, arch: arch) }
-        // Jobs with a network wait in `<target>+net`, consumed only where networks are offered.
-        return networks == nil ? plain : plain + plain.map { $0 + Topology.networkSuffix }
+        Topology.jobTargets(arch: arch, runtimeIDs: inventory.runtimes.map(\.descriptor.id), networked: networks != nil)
     }
 }
