@@ -31,7 +31,7 @@ public final class FleetRegistry: Sendable {
             }
             state.workers[advert.workerID] = Entry(advert: advert, receivedAt: now)
             if advert.status == .online {
-                for target in FleetRegistry.targets(of: advert) { state.targetSeen[target] = now }
+                for target in advert.jobTargets { state.targetSeen[target] = now }
             }
         }
     }
@@ -46,7 +46,7 @@ public final class FleetRegistry: Sendable {
 
     /// When `target` last had a live online worker, if ever since this dispatcher started.
     public func lastSeen(target: String, now: Double) -> Double? {
-        let liveTargets = Set(live(now: now).filter { $0.status == .online }.flatMap(FleetRegistry.targets(of:)))
+        let liveTargets = Set(live(now: now).filter { $0.status == .online }.flatMap(\.jobTargets))
         if liveTargets.contains(target) { return now }
         return state.withLock { $0.targetSeen[target] }
     }
@@ -69,7 +69,4 @@ public final class FleetRegistry: Sendable {
         let interval = entry.advert.interval > 0 ? entry.advert.interval : 5
         return now - entry.receivedAt > interval * expiryIntervals
     }
-
-    /// The targets a worker consumes, or will as soon as it finds their queues (`jobTargets`).
-    static func targets(of advert: WorkerAdvert) -> [String] { advert.jobTargets }
 }

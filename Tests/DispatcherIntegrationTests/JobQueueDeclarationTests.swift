@@ -28,18 +28,6 @@ extension DispatcherClusterTests {
             return false
         }
 
-        /// The broker's answer to `attempt` on a fresh channel of `connection` (nil: it was allowed).
-        static func refusal(_ connection: AMQPConnection, _ attempt: (AMQPChannel) async throws -> Void) async throws -> AMQPError? {
-            let channel = try await connection.openChannel()
-            do {
-                try await attempt(channel)
-                await channel.close()
-                return nil
-            } catch let error as AMQPError {
-                return error
-            }
-        }
-
         @Test func theDispatcherDeclaresTheQueuesAnAdvertCallsForAndTheWorkerCannotTouchThem() async throws {
             let harness = try await DispatcherHarness()
             defer { harness.terminate() }
@@ -57,7 +45,7 @@ extension DispatcherClusterTests {
             #expect(!(try await Self.exists(Topology.jobQueue(runtimeID: "\(language)-bad+id", arch: advert.arch), over: worker)))
 
             // The worker user consumes the queue, but the broker refuses it everything else on it.
-            let consumed = try await Self.refusal(worker) { channel in
+            let consumed = try await BrokerRefusal.of(worker) { channel in
                 let consumer = try await channel.consume(queue: runtimeQueue)
                 try await channel.cancel(consumerTag: consumer.consumerTag)
             }
@@ -68,8 +56,7 @@ extension DispatcherClusterTests {
                 ("delete a job queue", { try await $0.deleteQueue(runtimeQueue) }),
             ]
             for (what, attempt) in attempts {
-                let refused = try await Self.refusal(worker, attempt)
-                #expect(refused?.replyCode == 403, "\(what): expected ACCESS_REFUSED, got \(refused.map { "\($0)" } ?? "success")")
+                BrokerRefusal.expectAccessRefused(try await BrokerRefusal.of(worker, attempt), what)
             }
             #expect(try await Self.exists(runtimeQueue, over: worker), "the job queue is gone")
         }

@@ -9,27 +9,6 @@ extension DispatcherClusterTests {
     /// by the broker (403 closes the channel) or ignored by the dispatcher with the refusal counted,
     /// while the real job, its result, its logs and the fleet stay intact.
     @Suite struct TrustBoundaryTests {
-        /// Runs `attempt` on a fresh channel and returns the broker's refusal, if any. A publish is
-        /// asynchronous, so a passive check (needs no permission) afterwards surfaces the channel close.
-        func refusal(_ connection: AMQPConnection, _ attempt: (AMQPChannel) async throws -> Void) async throws -> AMQPError? {
-            let channel = try await connection.openChannel()
-            try await channel.enableConfirms()
-            do {
-                try await attempt(channel)
-                try await channel.checkExchange(Topology.eventsExchange)
-                await channel.close()
-                return nil
-            } catch let error as AMQPError {
-                return error
-            }
-        }
-
-        func expectAccessRefused(_ error: AMQPError?, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
-            #expect(
-                error?.replyCode == 403, "\(what): expected ACCESS_REFUSED, got \(error.map { "\($0)" } ?? "success")",
-                sourceLocation: sourceLocation)
-        }
-
         func event(_ jobID: String, _ state: JobState, submitter: String, worker: String, result: JobResult? = nil)
             throws -> (body: [UInt8], key: String, properties: BasicProperties)
         {
@@ -63,56 +42,58 @@ extension DispatcherClusterTests {
                     submitter: mallory.user, submittedAt: Clock.now))
             let c = mallory.connection
 
-            expectAccessRefused(
-                try await refusal(c) {
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) {
                     try await $0.publish(forged.body, exchange: Topology.eventsExchange, routingKey: forged.key, properties: forged.properties)
                 },
                 "a forged completed event")
-            expectAccessRefused(
-                try await refusal(c) {
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) {
                     try await $0.publish(
                         forged.body, exchange: Topology.eventsExchange,
                         routingKey: Topology.recordedRoutingKey(submitter: alice.user, jobID: jobID, state: .completed),
                         properties: forged.properties)
                 },
                 "a forged recorded end")
-            expectAccessRefused(
-                try await refusal(c) {
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) {
                     try await $0.publish(
                         Array("x".utf8), exchange: Topology.logsExchange,
                         routingKey: Topology.logRoutingKey(submitter: alice.user, jobID: jobID, stream: "stdout"))
                 },
                 "a forged log chunk")
-            expectAccessRefused(
-                try await refusal(c) { try await $0.publish(job, exchange: Topology.deadLetterExchange, routingKey: "") },
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) { try await $0.publish(job, exchange: Topology.deadLetterExchange, routingKey: "") },
                 "a forged dead letter")
-            expectAccessRefused(try await refusal(c) { _ = try await $0.consume(queue: queue) }, "consuming a job queue")
-            expectAccessRefused(try await refusal(c) { _ = try await $0.get(queue: queue) }, "reading a job queue")
-            expectAccessRefused(
-                try await refusal(c) { try await $0.publish(job, exchange: "", routingKey: queue) },
+            BrokerRefusal.expectAccessRefused(try await BrokerRefusal.of(c) { _ = try await $0.consume(queue: queue) }, "consuming a job queue")
+            BrokerRefusal.expectAccessRefused(try await BrokerRefusal.of(c) { _ = try await $0.get(queue: queue) }, "reading a job queue")
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) { try await $0.publish(job, exchange: "", routingKey: queue) },
                 "a job message straight to a job queue")
-            expectAccessRefused(
-                try await refusal(c) { try await $0.publish(job, exchange: Topology.jobsExchange, routingKey: "host@x86_64") },
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) { try await $0.publish(job, exchange: Topology.jobsExchange, routingKey: "host@x86_64") },
                 "a job message on joblet.jobs")
-            expectAccessRefused(
-                try await refusal(c) { try await $0.publish(job, exchange: "", routingKey: "joblet.dispatcher.events") },
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) { try await $0.publish(job, exchange: "", routingKey: "joblet.dispatcher.events") },
                 "a message into the dispatcher's own queue")
             let drain = try JSONCodec.encode(ControlCommand(command: .drain))
-            expectAccessRefused(
-                try await refusal(c) { try await $0.publish(drain, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil)) },
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) {
+                    try await $0.publish(drain, exchange: Topology.controlExchange, routingKey: Topology.controlRoutingKey(workerID: nil))
+                },
                 "drain on joblet.control")
             var offline = worker
             offline.status = .offline
-            expectAccessRefused(
-                try await refusal(c) {
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) {
                     try await $0.publish(
                         try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
                         routingKey: Topology.advertRoutingKey(workerID: worker.workerID))
                 }, "a fake offline advert")
             // A fake 1 TiB worker would make the dispatcher accept a 500G job.
             let huge = DispatcherHarness.fakeWorker(runtimeID: "\(language)-1", language: language, version: "1", memoryTotal: 1 << 40)
-            expectAccessRefused(
-                try await refusal(c) {
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(c) {
                     try await $0.publish(
                         try JSONCodec.encode(huge), exchange: Topology.eventsExchange,
                         routingKey: Topology.advertRoutingKey(workerID: huge.workerID))
@@ -127,8 +108,8 @@ extension DispatcherClusterTests {
                 Topology.eventFollowKey(submitter: alice.user, jobID: jobID), Topology.recordedFollowKey(submitter: alice.user, jobID: jobID),
                 "job.#", "recorded.#", "#",
             ] {
-                expectAccessRefused(
-                    try await refusal(c) { channel in
+                BrokerRefusal.expectAccessRefused(
+                    try await BrokerRefusal.of(c) { channel in
                         let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
                         try await channel.bindQueue(own, exchange: Topology.eventsExchange, routingKey: key)
                     }, "binding \(key)")
@@ -136,7 +117,7 @@ extension DispatcherClusterTests {
             // Its own jobs it may follow.
             for key in [Topology.eventFollowAllKey(submitter: mallory.user), Topology.recordedFollowAllKey(submitter: mallory.user)] {
                 #expect(
-                    try await refusal(c) { channel in
+                    try await BrokerRefusal.of(c) { channel in
                         let own = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
                         try await channel.bindQueue(own, exchange: Topology.eventsExchange, routingKey: key)
                     } == nil, "binding \(key)")
@@ -167,8 +148,8 @@ extension DispatcherClusterTests {
             let mallory = try await BrokerUserClient(user: "mallory-" + tag, harness: harness)
             let target = "joblet.t.target-" + tag
             try await harness.channel.declareQueue(target, durable: false, exclusive: false, autoDelete: false)
-            expectAccessRefused(
-                try await refusal(mallory.connection) { try await $0.publish(Array("x".utf8), exchange: "", routingKey: target) },
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(mallory.connection) { try await $0.publish(Array("x".utf8), exchange: "", routingKey: target) },
                 "writing into the target herself")
 
             let channel = try await mallory.connection.openChannel()
@@ -248,8 +229,8 @@ extension DispatcherClusterTests {
             try await evilChannel.publish(
                 fakeChunk.data, exchange: Topology.logsExchange,
                 routingKey: fakeChunk.routingKey(submitter: submitter), properties: fakeChunk.amqpProperties)
-            expectAccessRefused(
-                try await refusal(evilChannel.connection) {
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(evilChannel.connection) {
                     try await $0.publish(
                         ownName.body, exchange: Topology.eventsExchange,
                         routingKey: Topology.recordedRoutingKey(submitter: submitter, jobID: jobID, state: .completed),
@@ -258,8 +239,8 @@ extension DispatcherClusterTests {
             var offline = honest
             offline.status = .offline
             // Its topic permission allows adverts only under its own id: the broker refuses this one …
-            expectAccessRefused(
-                try await refusal(evilChannel.connection) {
+            BrokerRefusal.expectAccessRefused(
+                try await BrokerRefusal.of(evilChannel.connection) {
                     try await $0.publish(
                         try JSONCodec.encode(offline), exchange: Topology.eventsExchange,
                         routingKey: Topology.advertRoutingKey(workerID: honest.workerID))

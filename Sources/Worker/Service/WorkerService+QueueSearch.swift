@@ -14,7 +14,8 @@ extension WorkerService {
         var retry = Self.firstQueueRetry
         var warned = false
         for await _ in session.queueSearches {
-            let missing = targets.filter { target in !foundTargets.withLock { $0.contains(target) } }
+            let known = foundTargets.withLock { $0 }
+            let missing = targets.filter { !known.contains($0) }
             if missing.isEmpty {
                 retry = Self.firstQueueRetry
                 continue
