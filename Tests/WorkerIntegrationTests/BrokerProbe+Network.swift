@@ -14,9 +14,7 @@ extension BrokerProbe {
             jobID: id, runtimeID: nil, request: request, submitter: submitter,
             submittedAt: Clock.now, maxAttempts: maxAttempts)
         let networked = request.jobNetwork.needsNetworkQueue
-        try await publishRaw(
-            Envelope.encode(message), target: Topology.target(runtimeID: nil, arch: Architecture.host, network: networked),
-            type: MessageType.job)
+        try await publishJob(message, target: Topology.target(runtimeID: nil, arch: Architecture.host, network: networked))
         return id
     }
 

@@ -19,6 +19,9 @@ final class BrokerProbe: Sendable {
     static let submitter = "tests"
     /// Declares the job queues workers' adverts call for, as the dispatcher does (workers may not).
     private let queueKeeper: Task<Void, Never>?
+    /// The job queues the probe declared, for adverts and for its own publishes; nil when the test
+    /// declares them itself.
+    private let jobQueues: JobQueueDeclarations?
 
     /// `url`: the broker's guest URL (only for provisioning; the probe logs in as the dispatcher user).
     /// `durable`: named durable queues instead of exclusive ones, so events published while the
@@ -34,7 +37,13 @@ final class BrokerProbe: Sendable {
         _ = try await Topology.declareJobQueue(target: Topology.target(runtimeID: nil, arch: Architecture.host), on: channel)
         // A connection of its own: AMQPChannel.get must not share one with a consumer (its content
         // read takes the consumer's queued frames for its own and drops the connection).
-        queueKeeper = declaresJobQueues ? try await Self.keepJobQueues(on: Self.connect(as: users.dispatcher, name: "worker-tests-queues")) : nil
+        let jobQueues = declaresJobQueues ? JobQueueDeclarations(limit: 1024) : nil
+        self.jobQueues = jobQueues
+        if let jobQueues {
+            queueKeeper = try await Self.keepJobQueues(jobQueues, on: Self.connect(as: users.dispatcher, name: "worker-tests-queues"))
+        } else {
+            queueKeeper = nil
+        }
         // The dispatcher user may configure only joblet.* (and server-named amq.gen-*) queues.
         let prefix = "joblet.t.probe.\(JobID.generate().prefix(8))"
         func queue(_ suffix: String) async throws -> String {
@@ -71,12 +80,11 @@ final class BrokerProbe: Sendable {
 
     /// The dispatcher's part the tests need from it: every advert's job queues declared, with the
     /// dispatcher's own code (JobQueueDeclarations), until the probe closes.
-    private static func keepJobQueues(on connection: AMQPConnection) async throws -> Task<Void, Never> {
+    private static func keepJobQueues(_ declarations: JobQueueDeclarations, on connection: AMQPConnection) async throws -> Task<Void, Never> {
         let channel = try await connection.openChannel()
         let adverts = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
         try await channel.bindQueue(adverts, exchange: Topology.eventsExchange, routingKey: Topology.advertFollowAllKey)
         let consumer = try await channel.consume(queue: adverts, bodyLimit: BodyLimits.advert)
-        let declarations = JobQueueDeclarations(limit: 1024)
         return Task {
             do {
                 for try await delivery in consumer {
@@ -100,10 +108,15 @@ final class BrokerProbe: Sendable {
         let message = JobMessage(
             jobID: id, runtimeID: runtimeID, request: JobRequest(command: command, limits: limits),
             submitter: Self.submitter, submittedAt: Clock.now, maxAttempts: maxAttempts)
-        try await publishRaw(
-            Envelope.encode(message), target: Topology.target(runtimeID: runtimeID, arch: Architecture.host),
-            type: MessageType.job)
+        try await publishJob(message, target: Topology.target(runtimeID: runtimeID, arch: Architecture.host))
         return id
+    }
+
+    /// Publishes `message` to `target`, first declaring its queue as the dispatcher's routing does:
+    /// a job published before any advert called for the queue is kept, not dropped as unroutable.
+    func publishJob(_ message: JobMessage, target: String) async throws {
+        try await jobQueues?.ensure(target, on: channel)
+        try await publishRaw(Envelope.encode(message), target: target, type: MessageType.job)
     }
 
     func publishRaw(
