@@ -206,4 +206,19 @@ struct CgroupLimitTests {
         try job.remove()
         for dir in job.directories { #expect(!CgroupFS.exists(dir)) }
     }
+
+    @Test("remove() while the job's last process still runs waits for it to leave, then deletes every directory")
+    func removeWaitsForTheLastProcess() throws {
+        let manager = try CgroupTestHost.manager("remove-wait")
+        defer { CgroupTestHost.dropParents(manager) }
+        let job = try manager.createJobCgroup(jobID: "exiting", limits: ResourceLimits(), ioPath: "/")
+        let process = try GatedProcess.spawn("sleep 1")
+        try job.attach(pid: process.pid)
+        process.release()
+        #expect(!job.isEmpty())
+        // rmdir answers EBUSY while the process lives: remove() must wait it out, not fail or leave a directory.
+        try job.remove()
+        for dir in job.directories { #expect(!CgroupFS.exists(dir)) }
+        _ = process.finish()
+    }
 }

@@ -28,36 +28,62 @@ enum CgroupFS {
 
     /// Writes `value` to a cgroup control file in a single write(2), as the kernel expects.
     static func write(_ value: String, to path: String) throws {
-        let fd = try syscall("open", path) { Int(open(path, O_WRONLY | O_CLOEXEC)) }
-        defer { close(Int32(fd)) }
+        try write(value, to: open(path, O_WRONLY), path)
+    }
+
+    /// Writes `value` to a control file a kernel or controller may lack; false when it does not exist.
+    @discardableResult
+    static func writeIfPresent(_ value: String, to path: String) throws -> Bool {
+        guard let fd = try openIfPresent(path, O_WRONLY) else { return false }
+        try write(value, to: fd, path)
+        return true
+    }
+
+    /// Reads a whole (small) control file.
+    static func read(_ path: String) throws -> String {
+        try readAll(open(path, O_RDONLY), path)
+    }
+
+    /// Reads a file, or returns nil when it does not exist. One open rather than a check before it:
+    /// a job's usage is seven files, any of which a kernel or controller may lack.
+    static func readIfPresent(_ path: String) throws -> String? {
+        guard let fd = try openIfPresent(path, O_RDONLY) else { return nil }
+        return try readAll(fd, path)
+    }
+
+    private static func open(_ path: String, _ flags: Int32) throws -> Int32 {
+        Int32(try syscall("open", path) { Int(Glibc.open(path, flags | O_CLOEXEC)) })
+    }
+
+    /// `open`, or nil when `path` does not exist.
+    private static func openIfPresent(_ path: String, _ flags: Int32) throws -> Int32? {
+        do { return try open(path, flags) } catch let error as CgroupError where error.errnoCode == ENOENT { return nil }
+    }
+
+    /// Writes `value` to `fd` in one write(2) and closes it.
+    private static func write(_ value: String, to fd: Int32, _ path: String) throws {
+        defer { close(fd) }
         var bytes = Array(value.utf8)
         let count = bytes.count
         do {
-            try syscall("write", path) { bytes.withUnsafeMutableBytes { Glibc.write(Int32(fd), $0.baseAddress, count) } }
+            try syscall("write", path) { bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, count) } }
         } catch var error as CgroupError {
             error.message = "cannot write \"\(value)\" to \(path)"
             throw error
         }
     }
 
-    /// Reads a whole (small) control file.
-    static func read(_ path: String) throws -> String {
-        let fd = try syscall("open", path) { Int(open(path, O_RDONLY | O_CLOEXEC)) }
-        defer { close(Int32(fd)) }
+    /// Reads `fd` to its end and closes it.
+    private static func readAll(_ fd: Int32, _ path: String) throws -> String {
+        defer { close(fd) }
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = try syscall("read", path) { buffer.withUnsafeMutableBytes { Glibc.read(Int32(fd), $0.baseAddress, 4096) } }
+            let n = try syscall("read", path) { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 4096) } }
             if n == 0 { break }
             result.append(contentsOf: buffer[0..<n])
         }
         return String(decoding: result, as: UTF8.self)
-    }
-
-    /// Reads a file, or returns nil when it does not exist.
-    static func readIfPresent(_ path: String) throws -> String? {
-        guard exists(path) else { return nil }
-        return try read(path)
     }
 
     static func trimmed(_ text: String) -> String {

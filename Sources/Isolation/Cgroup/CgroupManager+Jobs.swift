@@ -9,7 +9,7 @@ extension CgroupManager {
         try Self.validate(jobID: jobID)
         let plan = try LimitPlan(
             limits: limits, defaultPids: configuration.defaultPids, ioPath: ioPath,
-            onlineCPUs: try onlineCPUs())
+            onlineCPUs: onlineCPUs)
         var skipped: [(name: String, reason: String)] = plan.unenforceable
         let layout: JobCgroup.Layout
         switch mode {
@@ -136,7 +136,7 @@ extension CgroupManager {
             try apply("memory", controller: "memory") {
                 try CgroupFS.write("\(bytes)", to: dir + "/memory.max")
                 // No swap: otherwise the limit only moves the job's memory to disk.
-                if CgroupFS.exists(dir + "/memory.swap.max") { try CgroupFS.write("0", to: dir + "/memory.swap.max") }
+                try CgroupFS.writeIfPresent("0", to: dir + "/memory.swap.max")
             }
         }
         if let quota = plan.cpuQuotaUsec {
@@ -172,9 +172,7 @@ extension CgroupManager {
             try apply("memory", controller: "memory") { dir in
                 try CgroupFS.write("\(bytes)", to: dir + "/memory.limit_in_bytes")
                 // memory+swap = memory: no swap (the file exists only with swap accounting on).
-                if CgroupFS.exists(dir + "/memory.memsw.limit_in_bytes") {
-                    try CgroupFS.write("\(bytes)", to: dir + "/memory.memsw.limit_in_bytes")
-                }
+                try CgroupFS.writeIfPresent("\(bytes)", to: dir + "/memory.memsw.limit_in_bytes")
             }
         }
         if let quota = plan.cpuQuotaUsec {

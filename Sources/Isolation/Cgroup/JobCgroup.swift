@@ -138,13 +138,25 @@ public final class JobCgroup: CgroupAttachment, Sendable {
 
     /// Deletes the job's cgroup directories once the job has exited (waits up to 10 s for
     /// its processes to leave). Throws `.busy` if processes remain: call `kill()` first.
+    ///
+    /// rmdir first: it fails with EBUSY while a process or child cgroup is left, which is the check.
+    /// Reading every hierarchy's `cgroup.procs` and listing it beforehand cost a v1 job 40 system calls.
     public func remove() throws {
+        var left: [String] = []
+        for dir in directories {
+            do { try CgroupFS.rmdir(dir) } catch let error as CgroupError where error.errnoCode == EBUSY {
+                left.append(dir)
+            } catch let error as CgroupError where error.errnoCode == ENOENT {
+                continue
+            }
+        }
+        if left.isEmpty { return }
         guard try waitUntilEmpty(milliseconds: 10_000) else {
             throw CgroupError(
                 .busy, "job \(jobID) still has processes; call kill() before remove()",
                 cause: "pids \(processes().sorted())")
         }
-        for dir in directories { try Self.removeTree(dir) }
+        for dir in left { try Self.removeTree(dir) }
     }
 
     /// rmdir, depth-first when there are child cgroups. rmdir is tried first: a job's cgroup has no

@@ -25,7 +25,8 @@ struct LimitPlan: Sendable {
         }
     }
 
-    init(limits: ResourceLimits, defaultPids: Int, ioPath: String, onlineCPUs: Set<Int>) throws {
+    /// `onlineCPUs` is read only for a job that names CPU cores (a file read the others do not need).
+    init(limits: ResourceLimits, defaultPids: Int, ioPath: String, onlineCPUs: () throws -> Set<Int>) throws {
         if let bytes = limits.memoryBytes {
             guard bytes > 0 else { throw CgroupError(.invalidLimit, "memory limit must be positive, got \(bytes)") }
             memoryBytes = bytes
@@ -41,13 +42,14 @@ struct LimitPlan: Sendable {
             guard let cpus = CPUList.parse(text), !cpus.isEmpty else {
                 throw CgroupError(.invalidLimit, "CPU cores \"\(cores)\" is not a CPU list like \"0-1\" or \"0,2\"")
             }
-            let missing = cpus.subtracting(onlineCPUs)
+            let online = try onlineCPUs()
+            let missing = cpus.subtracting(online)
             guard missing.isEmpty else {
                 throw CgroupError(
                     .invalidLimit,
                     "CPU cores \"\(cores)\" names CPUs this host does not offer: "
                         + "\(missing.sorted().map(String.init).joined(separator: ",")) "
-                        + "(available: \(onlineCPUs.sorted().map(String.init).joined(separator: ",")))")
+                        + "(available: \(online.sorted().map(String.init).joined(separator: ",")))")
             }
             cpuCores = text
             requested.append("cpuset")
