@@ -296,26 +296,25 @@ public final class AMQPChannel: Sendable {
     }
 
     /// Fetches one message (basic.get); nil when the queue is empty. The delivery must be acked.
+    ///
+    /// Sent without a synchronous wait: the frame pump answers it when get-ok or get-empty arrives, as
+    /// it hands out deliveries, so a connection that also has consumers keeps their frames apart.
     public func get(queue: String) async throws -> Delivery? {
         let id = self.id
-        return try await loop.perform { loop in
-            let (conn, ch) = try loop.ready(id)
-            let arena = CArena()
-            let reply = amqp_basic_get(conn.state, ch.id, arena.bytes(queue), 0)
-            try loop.check(reply, "basic.get from queue '\(queue)'", ch, conn)
-            guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD,
-                let m = reply.reply.decoded?.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
-            else { return nil }
-            let tag = m.delivery_tag, redelivered = m.redelivered != 0
-            let exchange = CDecoding.string(m.exchange), routingKey = CDecoding.string(m.routing_key)
-            guard let content = loop.readContent(conn, ch.id) else {
-                throw AMQPError(.connectionLost, "connection lost while reading a message from queue '\(queue)'")
+        return try await withUnsafeThrowingContinuation { continuation in
+            let accepted = loop.submit { loop in
+                do {
+                    let (conn, ch) = try loop.ready(id)
+                    let arena = CArena()
+                    var method = amqp_basic_get_t(ticket: 0, queue: arena.bytes(queue), no_ack: 0)
+                    try loop.checkSend(
+                        amqp_send_method(conn.state, ch.id, AMQP_BASIC_GET_METHOD, &method), "basic.get from queue '\(queue)'")
+                    ch.pendingGets.append(PendingGet(queue: queue, continuation: continuation))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
             }
-            var delivery = Delivery(
-                body: content.body, properties: content.properties, deliveryTag: tag, redelivered: redelivered,
-                exchange: exchange, routingKey: routingKey, consumerTag: nil, generation: loop.generation)
-            delivery.droppedBody = content.dropped
-            return delivery
+            if !accepted { continuation.resume(throwing: AMQPError(.connectionLost, "the connection is closed")) }
         }
     }
 

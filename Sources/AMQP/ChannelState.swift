@@ -31,6 +31,8 @@ final class ChannelState {
     var pendingReturns: [ReturnedMessage] = []
     /// The routing key of the last delivery, reused while it repeats (saves a String per delivery).
     var lastRoutingKey: String?
+    /// basic.get calls waiting for get-ok or get-empty, oldest first.
+    var pendingGets: [PendingGet] = []
 
     init(id: UInt16) { self.id = id }
 
@@ -59,6 +61,14 @@ final class ChannelState {
         for p in pending { p.complete(.failure(error)) }
         for c in consumers.values { c.finish(consumerError) }
         consumers.removeAll()
+        failGets(error)
+    }
+
+    /// Answers every waiting basic.get with `error` (the channel or its connection ended before the broker did).
+    func failGets(_ error: AMQPError) {
+        let gets = pendingGets
+        pendingGets.removeAll()
+        for get in gets { get.complete(.failure(error)) }
     }
 
     /// Unconfirmed publishes in publish order, removed from the confirm table (for re-sending).

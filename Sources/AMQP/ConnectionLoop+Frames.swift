@@ -94,6 +94,19 @@ extension ConnectionLoop {
                 ReturnedMessage(
                     replyCode: code, replyText: text, exchange: exchange, routingKey: routingKey, body: content.body,
                     properties: content.properties))
+        case AMQP_BASIC_GET_OK_METHOD:
+            let m = decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
+            let deliveryTag = m.delivery_tag, redelivered = m.redelivered != 0
+            let exchange = CDecoding.string(m.exchange), routingKey = CDecoding.string(m.routing_key)
+            guard let content = readContent(conn, chID) else { return }
+            guard let ch = channels[chID], !ch.pendingGets.isEmpty else { return }
+            var delivery = Delivery(
+                body: content.body, properties: content.properties, deliveryTag: deliveryTag, redelivered: redelivered,
+                exchange: exchange, routingKey: routingKey, consumerTag: nil, generation: generation)
+            delivery.droppedBody = content.dropped
+            ch.pendingGets.removeFirst().complete(.success(delivery))
+        case AMQP_BASIC_GET_EMPTY_METHOD:
+            if let ch = channels[chID], !ch.pendingGets.isEmpty { ch.pendingGets.removeFirst().complete(.success(nil)) }
         case AMQP_BASIC_ACK_METHOD:
             let m = decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
             if let ch = channels[chID] { handleConfirm(ch, tag: m.delivery_tag, multiple: m.multiple != 0, nack: false) }

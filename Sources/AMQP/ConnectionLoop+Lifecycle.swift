@@ -133,6 +133,7 @@ extension ConnectionLoop {
         channels = channels.filter { !$0.value.closing }
         for ch in channels.values {
             ch.isOpen = false
+            ch.failGets(AMQPError(.connectionLost, "the connection was lost before the broker answered basic.get: \(reason)"))
             let resend = ch.takeUnconfirmed()
             if !resend.isEmpty { ch.outbox = resend + ch.outbox }
         }

@@ -35,12 +35,10 @@ final class BrokerProbe: Sendable {
         try await channel.enableConfirms()
         try await Topology.declareCore(on: channel)
         _ = try await Topology.declareJobQueue(target: Topology.target(runtimeID: nil, arch: Architecture.host), on: channel)
-        // A connection of its own: AMQPChannel.get must not share one with a consumer (its content
-        // read takes the consumer's queued frames for its own and drops the connection).
         let jobQueues = declaresJobQueues ? JobQueueDeclarations(limit: 1024) : nil
         self.jobQueues = jobQueues
         if let jobQueues {
-            queueKeeper = try await Self.keepJobQueues(jobQueues, on: Self.connect(as: users.dispatcher, name: "worker-tests-queues"))
+            queueKeeper = try await Self.keepJobQueues(jobQueues, on: connection)
         } else {
             queueKeeper = nil
         }
@@ -97,7 +95,6 @@ final class BrokerProbe: Sendable {
             } catch {
                 // The connection closed: nothing left to declare for.
             }
-            await connection.close()
         }
     }
 
