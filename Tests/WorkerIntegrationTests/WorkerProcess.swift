@@ -21,7 +21,7 @@ final class WorkerProcess: @unchecked Sendable {
     /// to find the broker: the worker gets it without credentials, and its password in a
     /// --credentials-file). `extra` is appended to the YAML config, `arguments` to the command line.
     init(
-        url: String, slots: Int = 2, runtimesPath: String? = nil, extra: String = "",
+        url: String, slots: Int = 2, runtimesPath: String? = nil, advertInterval: String = "1s", extra: String = "",
         dispatcherUsers: [String]? = nil, arguments: [String] = [], launcher: [String] = []
     ) async throws {
         user = try await TestUsers.shared.worker(url: url)
@@ -40,7 +40,7 @@ final class WorkerProcess: @unchecked Sendable {
             runtimes:
               base_path: \(runtimesPath ?? directory + "/runtimes")
             rescan_interval: 500ms
-            advert_interval: 1s
+            advert_interval: \(advertInterval)
             cgroup:
               allow_unenforced: true
             \(extra)

@@ -10,7 +10,9 @@ extension WorkerSuites {
     /// adverts, and consume each once it exists.
     @Suite("job queues: found, not declared")
     struct WorkerQueueSearchTests {
-        @Test("a worker does not declare its runtime's queue; once the dispatcher's part declares it, the worker consumes it and runs its jobs")
+        @Test(
+            "a worker does not declare its runtime's queue; once the dispatcher's part declares it, the worker consumes it, advertises it at once and runs its jobs"
+        )
         func consumesAQueueOnceDeclared() async throws {
             let (base, runtimes) = try QueueRuntimes.make(1, language: "search", description: "worker queue search tests")
             defer { try? FileManager.default.removeItem(atPath: base) }
@@ -18,7 +20,8 @@ extension WorkerSuites {
             let queue = Topology.jobQueue(runtimeID: runtime, arch: Architecture.host)
             let url = try await TestBroker.shared()
             let probe = try await BrokerProbe(url: url, declaresJobQueues: false)
-            let worker = try await WorkerProcess(url: url, runtimesPath: base)
+            // Adverts on a timer only every 10 minutes: the one listing the queue must come when it is found.
+            let worker = try await WorkerProcess(url: url, runtimesPath: base, advertInterval: "10m")
             try await withCleanup {
                 await worker.stop(); try? await probe.channel.deleteQueue(queue); await probe.close()
             } do: {
@@ -29,12 +32,14 @@ extension WorkerSuites {
                 #expect(missing?.replyCode == 404, "the worker declared its own queue: \(String(describing: missing))")
 
                 _ = try await probe.declareJobQueue(runtimeID: runtime)
+                #expect(
+                    try await probe.advert(of: worker.id) { $0.queues.contains(queue) } != nil,
+                    "no advert listed the queue it found before the advert interval")
                 let id = try await probe.submit(["sh", "-c", "exit 0"], runtimeID: runtime)
                 let events = try await probe.jobEvents(for: [id], timeout: .seconds(60))
                 let end = events.first { $0.state.isTerminal }
                 #expect(end?.state == .completed, "\(String(describing: end)); worker log:\n\(worker.log.suffix(3000))")
                 #expect(end?.workerID == worker.id)
-                #expect(try await probe.advert(of: worker.id) { $0.queues.contains(queue) } != nil, "the advert never listed the queue it consumes")
             }
         }
     }

@@ -44,7 +44,7 @@ extension WorkerService {
                 try RuntimePackage.install(package: path, basePath: base, expectedSHA256: order.sha256, force: true)
             }
             if inventory.rescan(force: true) { session.reconcileSink.yield() }
-            await publishAdvert(session, cgroups: session.runner.cgroups)
+            await publishAdvert(session)
             let verb = installed.replaced ? "replaced" : "installed"
             await reporter.send(
                 .installed, received: order.size,
@@ -65,7 +65,7 @@ extension WorkerService {
             let base = config.runtimesPath
             let directory = try await BlockingExecutor.shared.run { try RuntimePackage.remove(name: name, basePath: base) }
             if inventory.rescan(force: true) { session.reconcileSink.yield() }
-            await publishAdvert(session, cgroups: session.runner.cgroups)
+            await publishAdvert(session)
             await reporter.send(.removed, message: "removed \(name) from \(directory)")
         } catch {
             await reporter.send(.failed, message: (error as? JobletError)?.message ?? "\(error)")

@@ -79,14 +79,14 @@ extension WorkerService {
         case .drain:
             await state.setMode(.draining)
             session.reconcileSink.yield()
-            await publishAdvert(session, cgroups: session.runner.cgroups)
+            await publishAdvert(session)
         case .resume:
             await state.setMode(.online)
             session.reconcileSink.yield()
-            await publishAdvert(session, cgroups: session.runner.cgroups)
+            await publishAdvert(session)
         case .rescan:
             if inventory.rescan(force: true) { session.reconcileSink.yield() }
-            await publishAdvert(session, cgroups: session.runner.cgroups)
+            await publishAdvert(session)
         case .volumeRemove:
             await removeVolume(command)
         case .runtimeDeploy, .runtimeRemove:

@@ -79,9 +79,9 @@ extension WorkerService {
     }
 
     /// Rescans runtimes every `rescan_interval`, advertises every `advert_interval` and on change.
-    func housekeepingLoop(_ session: Session, cgroups: CgroupManager?) async {
+    func housekeepingLoop(_ session: Session) async {
         session.queueSearchSink.yield()
-        await publishAdvert(session, cgroups: cgroups)
+        await publishAdvert(session)
         var lastAdvert = ContinuousClock.now
         let advertEvery = Duration.milliseconds(Int64(config.advertInterval.seconds * 1000))
         let tick = Duration.milliseconds(Int64(min(config.rescanInterval.seconds, config.advertInterval.seconds) * 1000))
@@ -95,7 +95,7 @@ extension WorkerService {
             session.reconcileSink.yield()
             session.queueSearchSink.yield()
             if changed || ContinuousClock.now - lastAdvert >= advertEvery {
-                await publishAdvert(session, cgroups: cgroups)
+                await publishAdvert(session)
                 lastAdvert = .now
             }
         }
@@ -124,7 +124,7 @@ extension WorkerService {
 
     /// Graceful shutdown: stop consuming, hand back held deliveries, let jobs finish up to the grace
     /// period, then kill and hand back the rest, and advertise `offline`.
-    func shutdown(_ session: Session, cgroups: CgroupManager?) async {
+    func shutdown(_ session: Session) async {
         let running = await state.runningJobIDs
         logger.info("shutting down: no new jobs", metadata: ["running": "\(running)"])
         await state.setMode(.stopping)
@@ -134,7 +134,7 @@ extension WorkerService {
             try? await session.jobChannel.nack(work.delivery, requeue: true)
             await session.consumers.settled(work.delivery.consumerTag)
         }
-        await publishAdvert(session, cgroups: cgroups)
+        await publishAdvert(session)
         let graceEnd = ContinuousClock.now + .milliseconds(Int64(config.drainGracePeriod.seconds * 1000))
         while await state.busySlots > 0, ContinuousClock.now < graceEnd {
             try? await Task.sleep(for: .milliseconds(50))
@@ -148,20 +148,20 @@ extension WorkerService {
         while await state.busySlots > 0, ContinuousClock.now < killEnd {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        await publishAdvert(session, cgroups: cgroups, status: .offline)
-        if await state.busySlots == 0 { cgroups?.removeEmptyParents() }
+        await publishAdvert(session, status: .offline)
+        if await state.busySlots == 0 { session.runner.cgroups?.removeEmptyParents() }
         session.jobSink.finish()
         await session.consumers.finish()
         session.reconcileSink.finish()
         session.queueSearchSink.finish()
     }
 
-    func publishAdvert(_ session: Session, cgroups: CgroupManager?, status: WorkerAdvert.Status? = nil) async {
+    func publishAdvert(_ session: Session, status: WorkerAdvert.Status? = nil) async {
         let mode = await state.mode
         let memory = HostInfo.memory
         var advert = WorkerAdvert(
             workerID: config.workerID, hostname: HostInfo.hostname, arch: arch, kernel: HostInfo.kernel,
-            cgroupMode: cgroups?.mode.rawValue ?? "none",
+            cgroupMode: session.runner.cgroups?.mode.rawValue ?? "none",
             status: status ?? (mode == .online ? .online : .draining),
             runtimes: inventory.runtimes.map(\.descriptor), queues: foundQueues,
             slotsTotal: config.slots, slotsFree: max(0, await state.freeSlots),

@@ -25,6 +25,8 @@ extension WorkerService {
                 foundTargets.withLock { $0.formUnion(found) }
                 logger.info("consuming job queues", metadata: ["targets": "\(found)"])
                 session.reconcileSink.yield()
+                // The fleet sees the queues now rather than at the next advert interval (`rnx workers`).
+                await publishAdvert(session)
             }
             guard found.count < missing.count else {
                 retry = Self.firstQueueRetry

@@ -82,12 +82,12 @@ public final class WorkerService: Service, Sendable {
             group.addTask { await self.jobLoop(session) }
             group.addTask { await self.reconcileLoop(session) }
             group.addTask { await self.queueSearchLoop(session) }
-            group.addTask { await self.housekeepingLoop(session, cgroups: cgroups) }
+            group.addTask { await self.housekeepingLoop(session) }
             group.addTask { await self.controlLoop(session, first: control) }
             group.addTask { await self.connectionLoop(session) }
             // Returns on SIGTERM/SIGINT (graceful shutdown) or when the service is cancelled.
             try? await gracefulShutdown()
-            await self.shutdown(session, cgroups: cgroups)
+            await self.shutdown(session)
             group.cancelAll()
         }
         await disks?.shutdown()
