@@ -309,7 +309,7 @@ public final class AMQPChannel: Sendable {
                     var method = amqp_basic_get_t(ticket: 0, queue: arena.bytes(queue), no_ack: 0)
                     try loop.checkSend(
                         amqp_send_method(conn.state, ch.id, AMQP_BASIC_GET_METHOD, &method), "basic.get from queue '\(queue)'")
-                    ch.pendingGets.append(PendingGet(queue: queue, continuation: continuation))
+                    ch.pendingGets.append(PendingGet(continuation: continuation))
                 } catch {
                     continuation.resume(throwing: error)
                 }

@@ -2,7 +2,6 @@
 /// them (the broker does), from the frame pump: get-ok's content is read like a delivery's, so frames
 /// of other channels that came first are dispatched, not taken for the message.
 struct PendingGet {
-    let queue: String
     let continuation: UnsafeContinuation<Delivery?, any Error>
 
     func complete(_ result: Result<Delivery?, any Error>) {
