@@ -9,6 +9,17 @@ struct Content {
     var properties: BasicProperties
     /// Set when the body was larger than the reader's limit: it was read off the socket and dropped.
     var dropped: DroppedBody?
+
+    /// The delivery this content completes (deliver or get-ok); `consumerTag` nil for basic.get.
+    func delivery(
+        tag: UInt64, redelivered: Bool, exchange: String, routingKey: String, consumerTag: String?, generation: UInt64
+    ) -> Delivery {
+        var delivery = Delivery(
+            body: body, properties: properties, deliveryTag: tag, redelivered: redelivered,
+            exchange: exchange, routingKey: routingKey, consumerTag: consumerTag, generation: generation)
+        delivery.droppedBody = dropped
+        return delivery
+    }
 }
 
 extension ConnectionLoop {

@@ -70,10 +70,9 @@ extension ConnectionLoop {
                 ch?.lastRoutingKey = routingKey
             }
             guard let content = readContent(conn, chID, limit: consumer?.bodyLimit ?? .max) else { return }
-            var d = Delivery(
-                body: content.body, properties: content.properties, deliveryTag: deliveryTag, redelivered: redelivered,
-                exchange: exchange, routingKey: routingKey, consumerTag: tag, generation: generation)
-            d.droppedBody = content.dropped
+            let d = content.delivery(
+                tag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey, consumerTag: tag,
+                generation: generation)
             if let consumer {
                 if let buffer = consumer.deliver(d) { dirtyBuffers.append(buffer) }
             } else if let ch, let queue = ch.cancelled[tag], let late = ch.lateDeliveryHandler {
@@ -100,10 +99,9 @@ extension ConnectionLoop {
             let exchange = CDecoding.string(m.exchange), routingKey = CDecoding.string(m.routing_key)
             guard let content = readContent(conn, chID) else { return }
             guard let ch = channels[chID], !ch.pendingGets.isEmpty else { return }
-            var delivery = Delivery(
-                body: content.body, properties: content.properties, deliveryTag: deliveryTag, redelivered: redelivered,
-                exchange: exchange, routingKey: routingKey, consumerTag: nil, generation: generation)
-            delivery.droppedBody = content.dropped
+            let delivery = content.delivery(
+                tag: deliveryTag, redelivered: redelivered, exchange: exchange, routingKey: routingKey, consumerTag: nil,
+                generation: generation)
             ch.pendingGets.removeFirst().complete(.success(delivery))
         case AMQP_BASIC_GET_EMPTY_METHOD:
             if let ch = channels[chID], !ch.pendingGets.isEmpty { ch.pendingGets.removeFirst().complete(.success(nil)) }

@@ -97,12 +97,9 @@ public final class JobCgroup: CgroupAttachment, Sendable {
     }
 
     private func killV2(_ dir: String) throws {
-        if CgroupFS.exists(dir + "/cgroup.kill") {
-            try CgroupFS.write("1", to: dir + "/cgroup.kill")
-            return
-        }
-        let freezable = CgroupFS.exists(dir + "/cgroup.freeze")
-        if freezable { try CgroupFS.write("1", to: dir + "/cgroup.freeze") }
+        // cgroup.kill since 5.14, cgroup.freeze since 5.2.
+        if try CgroupFS.writeIfPresent("1", to: dir + "/cgroup.kill") { return }
+        let freezable = try CgroupFS.writeIfPresent("1", to: dir + "/cgroup.freeze")
         for pid in processes() { try CgroupFS.sigkill(pid) }
         // A frozen v2 task still dies of SIGKILL; thaw anyway so the cgroup is usable again.
         if freezable { try CgroupFS.write("0", to: dir + "/cgroup.freeze") }
