@@ -83,11 +83,15 @@ static long raw(long nr, long a, long b, long c, long d, long e) {
     return r;
 }
 
-__attribute__((noreturn)) static void fail(int stage, int index, long negative_errno) {
+__attribute__((noreturn)) static void fail_on(int error_fd, int stage, int index, long negative_errno) {
     struct joblet_error_record rec = { stage, index, (int)-negative_errno };
-    raw(SYS_write, FD_ERROR, (long)&rec, sizeof rec, 0, 0);
+    raw(SYS_write, error_fd, (long)&rec, sizeof rec, 0, 0);
     sys6(SYS_exit_group, 125, 0, 0, 0, 0);
     __builtin_unreachable();
+}
+
+__attribute__((noreturn)) static void fail(int stage, int index, long negative_errno) {
+    fail_on(FD_ERROR, stage, index, negative_errno);
 }
 
 static long run_op(const struct joblet_op *op) {
@@ -167,11 +171,19 @@ static void compact_fds(const struct joblet_spawn_config *c) {
 
 static int child_main(void *arg) {
     const struct joblet_spawn_config *c = arg;
+    // On v1 the child moves itself into the job's cgroups before anything else (its fds are still
+    // the parent's numbers), so all of its setup is charged there. A thread that moves itself skips
+    // the kernel's global migration lock; a parent moving a pid in takes it, and its writer waits out
+    // an RCU grace period, 5-30 ms on a host that was idle a moment before.
+    for (int i = 0; i < c->cgroup_task_fd_count; i++) {
+        long r = raw(SYS_write, c->cgroup_task_fds[i], (long)"0", 1, 0, 0);
+        if (r < 0) fail_on(c->error_fd, JOBLET_STAGE_CGROUP_SELF_MOVE, i, r);
+    }
     compact_fds(c);
     reset_signals();
 
-    // The root is built while the parent attaches the cgroup and the network: a cgroup migration
-    // waits out an RCU grace period (about 10 ms), and nothing here runs the job's code.
+    // The root is built while the parent attaches the network (or, without self-move files, the
+    // cgroup): nothing here runs the job's code.
     CHECK(raw(SYS_mount, 0, (long)"/", 0, MS_REC | MS_PRIVATE, 0), JOBLET_STAGE_MAKE_PRIVATE, 0);
     // Exact modes while building the root; the job gets the usual 022, not the worker's umask.
     sys6(SYS_umask, 0, 0, 0, 0, 0);
@@ -195,7 +207,7 @@ static int child_main(void *arg) {
     if (c->sync_fd >= 0) {
         char b = 0;
         long n = raw(SYS_read, FD_SYNC, (long)&b, 1, 0, 0);
-        if (n != 1) sys6(SYS_exit_group, 125, 0, 0, 0, 0); // parent gave up (cgroup attach failed)
+        if (n != 1) sys6(SYS_exit_group, 125, 0, 0, 0, 0); // parent gave up (an attach failed)
     }
     // Only now in the job's cgroup: it becomes the root of the job's cgroup namespace.
     CHECK(raw(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0), JOBLET_STAGE_UNSHARE_CGROUP, 0);

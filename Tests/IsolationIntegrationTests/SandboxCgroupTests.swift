@@ -29,6 +29,15 @@ private struct CloneIntoCgroup: CgroupAttachment {
     func attach(pid: Int32) throws { throw Migrated() }
 }
 
+/// v1 cgroup files the child moves itself in with; an attach by the parent throws, so a job that
+/// starts moved itself.
+private struct SelfMoveCgroup: CgroupAttachment {
+    let files: [String]
+    var selfMoveFiles: [String] { files }
+    struct Attached: Error {}
+    func attach(pid: Int32) throws { throw Attached() }
+}
+
 /// Takes its time, then attaches nothing or refuses: the child meanwhile gets through its setup or fails it.
 private struct SlowCgroup: CgroupAttachment {
     let refuses: Bool
@@ -91,6 +100,47 @@ struct SandboxCgroupTests {
         // Inside, the job's cgroup is the root of its cgroup namespace.
         let line = try await Self.firstLine(of: plan, member: path)
         #expect(line.hasSuffix(":pids:/\n"), "\(line)")
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/tasks")))
+    func aV1JobMovesItselfIntoItsCgroup() async throws {
+        let path = try Self.scratchCgroup(under: Self.pidsRoot)
+        defer { rmdir(path) }
+        let work = try WorkDirectory()
+        var plan = SandboxHarness.plan(["/bin/sh", "-c", "grep ':pids:' /proc/self/cgroup; exec sleep 1000"], work: work)
+        plan.cgroup = SelfMoveCgroup(files: [path + "/tasks"])
+        // In the cgroup (the helper checks cgroup.procs) although the parent never attached it, and
+        // the root of its cgroup namespace.
+        let line = try await Self.firstLine(of: plan, member: path)
+        #expect(line.hasSuffix(":pids:/\n"), "\(line)")
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpuset/tasks")))
+    func aSelfMoveTheKernelRefusesFailsTheSpawnNamingTheFile() throws {
+        // A new v1 cpuset cgroup has no CPUs until it is given some: the kernel refuses every task (ENOSPC).
+        let path = try Self.scratchCgroup(under: "/sys/fs/cgroup/cpuset")
+        defer { rmdir(path) }
+        let work = try WorkDirectory()
+        let fdsBefore = SandboxHarness.count("/proc/self/fd")
+        var plan = SandboxHarness.plan(["/bin/true"], work: work)
+        plan.cgroup = SelfMoveCgroup(files: [path + "/tasks"])
+        let error = #expect(throws: SandboxError.self) { try Sandbox.spawn(plan) }
+        #expect(error?.code == .cgroup)
+        #expect(error?.stage == "cgroup attach")
+        #expect(error?.errno == ENOSPC)
+        #expect(error?.message.contains(path + "/tasks") == true, "\(String(describing: error))")
+        #expect(try String(contentsOfFile: path + "/cgroup.procs", encoding: .utf8).isEmpty)
+
+        plan.cgroup = SelfMoveCgroup(files: [path + "/no-such-file"])
+        let missing = #expect(throws: SandboxError.self) { try Sandbox.spawn(plan) }
+        #expect(missing?.code == .cgroup)
+        #expect(missing?.errno == ENOENT)
+        // Neither failure leaks a descriptor (see failedAttachLeavesNothingRunning for the margin).
+        for files in [[path + "/tasks"], [path + "/tasks", path + "/no-such-file"]] {
+            plan.cgroup = SelfMoveCgroup(files: files)
+            for _ in 0..<100 { _ = try? Sandbox.spawn(plan) }
+        }
+        #expect(SandboxHarness.count("/proc/self/fd") - fdsBefore < 100)
     }
 
     /// A new empty cgroup directory under `root`; the caller removes it.

@@ -51,6 +51,7 @@ enum joblet_stage {
     JOBLET_STAGE_STDIO,
     JOBLET_STAGE_EXEC,
     JOBLET_STAGE_INIT,
+    JOBLET_STAGE_CGROUP_SELF_MOVE,
 };
 
 /// What the child writes to the CLOEXEC error pipe when a stage fails.
@@ -78,7 +79,9 @@ struct joblet_spawn_config {
     int sync_fd;                      // child end: one byte releases the child to enter its cgroup
                                       // namespace and drop privileges (-1: no wait)
     int cgroup_fd;                    // v2 cgroup directory to clone straight into (clone3 with
-                                      // CLONE_INTO_CGROUP); -1: plain clone, the parent attaches
+                                      // CLONE_INTO_CGROUP); -1: plain clone
+    const int *cgroup_task_fds;       // v1 `tasks` files of the job's cgroups (O_WRONLY): the child
+    int cgroup_task_fd_count;         // writes "0" to each before anything else, moving itself in
     int error_fd;                     // child write end (CLOEXEC)
     int stdout_fd;                    // child write ends of the output pipes
     int stderr_fd;

@@ -40,6 +40,13 @@ public final class JobCgroup: CgroupAttachment, Sendable {
         return nil
     }
 
+    /// The v1 `tasks` files the sandbox child moves itself in with (none on v2, which clones into
+    /// the cgroup, nor without a cgroup).
+    public var selfMoveFiles: [String] {
+        if case .v1 = layout { return directories.map { $0 + "/tasks" } }
+        return []
+    }
+
     /// The distinct cgroup directories of this job: one on v2, one per mounted hierarchy on v1.
     public var directories: [String] {
         switch layout {

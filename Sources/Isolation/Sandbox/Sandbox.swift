@@ -56,7 +56,11 @@ public enum Sandbox {
                 try System.call("open \(dir)") { open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
             } ?? -1
         defer { System.close(cgroupFD) }
-        let attachAfterClone = plan.cgroup != nil && cgroupFD < 0
+        // Not cloned into its cgroup: on v1 the child moves itself in (see CgroupAttachment).
+        let selfMoveFiles = cgroupFD < 0 ? plan.cgroup?.selfMoveFiles ?? [] : []
+        let taskFDs = try openForSelfMove(selfMoveFiles)
+        defer { closeAll(taskFDs) }
+        let attachAfterClone = plan.cgroup != nil && cgroupFD < 0 && taskFDs.isEmpty
         // The child waits for a release only when something must be attached first: one wake-up less.
         let sync: (read: Int32, write: Int32) = attachAfterClone || plan.network != nil ? try System.socketPair() : (-1, -1)
         let errors: (read: Int32, write: Int32)
@@ -92,6 +96,8 @@ public enum Sandbox {
         config.filter_len = UInt16(filter.count)
         config.sync_fd = sync.read
         config.cgroup_fd = cgroupFD
+        config.cgroup_task_fds = taskFDs.isEmpty ? nil : UnsafePointer(arena.buffer(taskFDs))
+        config.cgroup_task_fd_count = Int32(taskFDs.count)
         config.error_fd = errors.write
         config.stdout_fd = stdout.write
         config.stderr_fd = stderr.write
@@ -139,7 +145,7 @@ public enum Sandbox {
             // A setup step of the child that failed meanwhile explains more than what failed here.
             let reported = (try? System.readFully(errors.read, count: MemoryLayout<joblet_error_record>.size)) ?? []
             abandon(pidfd: pidfd, fds: parentEnds + [mountNamespace])
-            throw reported.isEmpty ? error : failure(reported, layout: layout, command: command)
+            throw reported.isEmpty ? error : failure(reported, layout: layout, command: command, selfMoveFiles: selfMoveFiles)
         }
         let record: [UInt8]
         do throws(SandboxError) {
@@ -152,7 +158,7 @@ public enum Sandbox {
         closeAll([sync.write, errors.read])
         if !record.isEmpty {
             abandon(pidfd: pidfd, fds: [stdout.read, stderr.read, mountNamespace])
-            throw failure(record, layout: layout, command: command)
+            throw failure(record, layout: layout, command: command, selfMoveFiles: selfMoveFiles)
         }
         return try SandboxProcess(
             pid: pid, pidfd: pidfd, mountNamespace: mountNamespace,
@@ -236,7 +242,23 @@ public enum Sandbox {
     /// Set once `clone3(CLONE_INTO_CGROUP)` failed as unsupported: every later spawn attaches after clone.
     private static let cloneIntoCgroupUnsupported = Atomic<Bool>(false)
 
-    private static func failure(_ bytes: [UInt8], layout: SandboxLayout, command: String) -> SandboxError {
+    /// The `selfMoveFiles`, opened for writing (closed again should one fail to open).
+    private static func openForSelfMove(_ files: [String]) throws(SandboxError) -> [Int32] {
+        var fds: [Int32] = []
+        for file in files {
+            let fd = open(file, O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                let code = errno
+                closeAll(fds)
+                throw SandboxError(
+                    code: .cgroup, stage: "cgroup attach", errno: code, message: "cgroup attach: open \(file): \(System.describe(errno: code))")
+            }
+            fds.append(fd)
+        }
+        return fds
+    }
+
+    private static func failure(_ bytes: [UInt8], layout: SandboxLayout, command: String, selfMoveFiles: [String]) -> SandboxError {
         guard bytes.count == MemoryLayout<joblet_error_record>.size else {
             return SandboxError(code: .setup, message: "sandbox setup: truncated error report")
         }
@@ -257,6 +279,10 @@ public enum Sandbox {
                     message: "command not executable: \(command) (permission denied)")
             }
             stage = "exec \(command)"
+        case JOBLET_STAGE_CGROUP_SELF_MOVE.rawValue:
+            let index = Int(record.op_index)
+            let file = selfMoveFiles.indices.contains(index) ? selfMoveFiles[index] : "tasks file \(index)"
+            return SandboxError(code: .cgroup, stage: "cgroup attach", errno: code, message: "cgroup attach: write \(file): \(reason)")
         case JOBLET_STAGE_OP.rawValue:
             let index = Int(record.op_index)
             stage = layout.steps.indices.contains(index) ? layout.steps[index].stage : "setup step \(index)"
