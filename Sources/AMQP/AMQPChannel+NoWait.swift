@@ -92,6 +92,24 @@ extension AMQPChannel {
         return tag
     }
 
+    /// `basic.cancel` with no-wait set: the consumer's sequence ends at once, with no cancel-ok to
+    /// wait for (a round trip in which the connection's thread serves nothing else). Only for a
+    /// consumer the broker cannot be sending anything: one whose prefetch window is used up by
+    /// deliveries settled after this call. The broker handles a channel's methods in order, so it
+    /// has the cancel before the settle that would open the window again. Whatever still arrives
+    /// goes to the late-delivery handler, as after a cancel-ok.
+    public func cancel(consumerTag: String, noWait: Bool) async throws {
+        guard noWait else { return try await cancel(consumerTag: consumerTag) }
+        try await connection.loop.performNowOrQueued { [id] loop in
+            let (conn, ch) = try loop.ready(id)
+            let arena = CArena()
+            var method = amqp_basic_cancel_t(consumer_tag: arena.bytes(consumerTag), nowait: 1)
+            try loop.checkSend(
+                amqp_send_method(conn.state, ch.id, AMQP_BASIC_CANCEL_METHOD, &method), "cancelling consumer '\(consumerTag)'")
+            ch.removeCancelled(consumerTag)?.finish(nil)
+        }
+    }
+
     /// Closes the channel without waiting for the broker's close-ok (its id stays taken until it
     /// comes): as `close()` for this side — consumers end, unconfirmed publishes fail, later calls
     /// throw — for a client that goes on at once, e.g. to close the connection.

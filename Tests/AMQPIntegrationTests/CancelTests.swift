@@ -90,6 +90,53 @@ func lateDeliveriesAfterCancelAreKept() async throws {
     }
 }
 
+/// The worker's settle: a consumer with prefetch 1 whose one delivery is unsettled is cancelled
+/// without waiting for the cancel-ok, then the delivery is acked. The broker sees the cancel first,
+/// so the freed window brings that consumer nothing more.
+@Test(
+    "a no-wait cancel before the settle of a used-up window ends the consumer at once; nothing more reaches it",
+    .integration(needs: [.broker]), .timeLimit(.minutes(10)))
+func noWaitCancelBeforeSettle() async throws {
+    let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
+    try await withCleanup {
+        await conn.close()
+    } do: {
+        let ch = try await conn.openChannel()
+        let queue = TestBroker.uniqueName("nowait-cancel")
+        try await ch.declareQueue(queue, durable: true, autoDelete: false, arguments: ["x-queue-type": .string("quorum")])
+        try await ch.enableConfirms()
+        let total = 200
+        for i in 0..<total {
+            try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
+        }
+        let consumerChannel = try await conn.openChannel()
+        try await consumerChannel.qos(prefetchCount: 1)
+        let late = LateDeliveries()
+        try await consumerChannel.setLateDeliveryHandler { queue, delivery in late.add(queue, delivery) }
+        var received: [Delivery] = []
+        for _ in 0..<total {
+            let consumer = try await consumerChannel.consume(queue: queue)
+            var arrived: [Delivery] = []
+            for try await delivery in consumer {
+                arrived.append(delivery)
+                try await consumerChannel.cancel(consumerTag: consumer.consumerTag, noWait: true)
+                try await consumerChannel.ack(delivery)
+            }
+            // The sequence ended right after the cancel, with the one delivery of the window.
+            #expect(arrived.count == 1)
+            received += arrived
+        }
+        // A get waits for the broker, so every cancel and ack above was handled before it: the queue
+        // is empty, nothing came late, and every message was delivered once, never returned.
+        #expect(try await consumerChannel.get(queue: queue) == nil)
+        #expect(late.take(from: queue).isEmpty)
+        #expect(try await consumerChannel.rejectedUnclaimedDeliveries() == 0)
+        #expect(received.allSatisfy { $0.properties.headers?["x-delivery-count"] == nil && !$0.redelivered })
+        #expect(received.compactMap(\.properties.messageID).sorted() == (0..<total).map(String.init).sorted())
+        try await ch.deleteQueue(queue)
+    }
+}
+
 private final class LateDeliveries: Sendable {
     private let byQueue = Mutex<[String: [Delivery]]>([:])
     func add(_ queue: String, _ delivery: Delivery) { byQueue.withLock { $0[queue, default: []].append(delivery) } }

@@ -52,12 +52,14 @@ actor ConsumerSet {
     /// does not keep it (ConsumerBooks.settling), while its used-up prefetch keeps deliveries away.
     func beforeSettling(_ tag: String?) async {
         guard let tag, books.settling(tag) else { return }
-        await cancel(tag)
+        // Nothing can be on the way to it, so the settle need not wait for a cancel-ok: in a burst
+        // of short jobs most settles cancel, and each wait held the job's slot for a round trip.
+        await cancel(tag, noWait: true)
     }
 
-    private func cancel(_ tag: String) async {
+    private func cancel(_ tag: String, noWait: Bool = false) async {
         do {
-            try await channel.cancel(consumerTag: tag)
+            try await channel.cancel(consumerTag: tag, noWait: noWait)
         } catch {
             books.cancelFailed(tag)
             logger.warning("cannot cancel consumer; will retry", metadata: ["consumer": "\(tag)", "error": "\(error)"])
