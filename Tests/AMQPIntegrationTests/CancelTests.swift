@@ -56,17 +56,10 @@ func lateDeliveriesAfterCancelAreKept() async throws {
         await conn.close()
     } do: {
         let ch = try await conn.openChannel()
-        let queue = TestBroker.uniqueName("late")
-        try await ch.declareQueue(queue, durable: true, autoDelete: false, arguments: ["x-queue-type": .string("quorum")])
-        try await ch.enableConfirms()
         let total = 300
-        for i in 0..<total {
-            try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
-        }
-        let consumerChannel = try await conn.openChannel()
-        try await consumerChannel.qos(prefetchCount: 1)
+        let queue = try await quorumQueue("late", messages: total, on: ch)
         let late = LateDeliveries()
-        try await consumerChannel.setLateDeliveryHandler { queue, delivery in late.add(queue, delivery) }
+        let consumerChannel = try await prefetchOneChannel(conn, late: late)
         var received: [Delivery] = []
         // Start a consumer and cancel it at once, again and again: the churn of a worker whose slots fill
         // and free while the queue is full, where a delivery races each cancel.
@@ -102,17 +95,10 @@ func noWaitCancelBeforeSettle() async throws {
         await conn.close()
     } do: {
         let ch = try await conn.openChannel()
-        let queue = TestBroker.uniqueName("nowait-cancel")
-        try await ch.declareQueue(queue, durable: true, autoDelete: false, arguments: ["x-queue-type": .string("quorum")])
-        try await ch.enableConfirms()
         let total = 200
-        for i in 0..<total {
-            try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
-        }
-        let consumerChannel = try await conn.openChannel()
-        try await consumerChannel.qos(prefetchCount: 1)
+        let queue = try await quorumQueue("nowait-cancel", messages: total, on: ch)
         let late = LateDeliveries()
-        try await consumerChannel.setLateDeliveryHandler { queue, delivery in late.add(queue, delivery) }
+        let consumerChannel = try await prefetchOneChannel(conn, late: late)
         var received: [Delivery] = []
         for _ in 0..<total {
             let consumer = try await consumerChannel.consume(queue: queue)
@@ -135,6 +121,25 @@ func noWaitCancelBeforeSettle() async throws {
         #expect(received.compactMap(\.properties.messageID).sorted() == (0..<total).map(String.init).sorted())
         try await ch.deleteQueue(queue)
     }
+}
+
+/// A new quorum queue holding messages "0"..<total (their message ids the same), confirmed.
+private func quorumQueue(_ prefix: String, messages total: Int, on ch: AMQPChannel) async throws -> String {
+    let queue = TestBroker.uniqueName(prefix)
+    try await ch.declareQueue(queue, durable: true, autoDelete: false, arguments: ["x-queue-type": .string("quorum")])
+    try await ch.enableConfirms()
+    for i in 0..<total {
+        try await ch.publish(Array("\(i)".utf8), exchange: "", routingKey: queue, properties: BasicProperties(messageID: "\(i)"))
+    }
+    return queue
+}
+
+/// A channel with prefetch 1, as a worker's job channel, whose late deliveries go to `late`.
+private func prefetchOneChannel(_ conn: AMQPConnection, late: LateDeliveries) async throws -> AMQPChannel {
+    let channel = try await conn.openChannel()
+    try await channel.qos(prefetchCount: 1)
+    try await channel.setLateDeliveryHandler { queue, delivery in late.add(queue, delivery) }
+    return channel
 }
 
 private final class LateDeliveries: Sendable {
