@@ -53,7 +53,7 @@ actor ConsumerSet {
     func beforeSettling(_ tag: String?) async {
         guard let tag, books.settling(tag) else { return }
         // Nothing can be on the way to it, so the settle need not wait for a cancel-ok: in a burst
-        // of short jobs most settles cancel, and each wait held the job's slot for a round trip.
+        // of short jobs most settles cancel, and each wait blocked the connection's thread for a round trip.
         await cancel(tag, noWait: true)
     }
 
