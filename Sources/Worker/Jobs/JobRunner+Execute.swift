@@ -54,8 +54,8 @@ extension JobRunner {
             plan.outputLimit = limits.limits.output?.bytes
             // Everything that blocks before the job runs, in one trip to the blocking executor (each trip
             // is two thread switches), never on the cooperative pool: the directories and the upload, the
-            // volumes' idmapped mounts, the cgroup and the spawn (until the command execs, a v1 cgroup
-            // move's RCU wait included). The cgroup comes back even when the spawn fails: `run` removes it.
+            // volumes' idmapped mounts, the cgroup and the spawn (until the command execs). The cgroup
+            // comes back even when the spawn fails: `run` removes it.
             let unspawned = plan
             let resources = limits.resourceLimits
             let upload = message.request.upload
