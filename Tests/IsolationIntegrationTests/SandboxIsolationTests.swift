@@ -193,6 +193,25 @@ struct SandboxIsolationTests {
         #expect(run.out.hasSuffix("\n2\ninit-root-denied\n"))
     }
 
+    @Test func jobsRunningAtOnceShareOneHostMountPointButNothingElse() async throws {
+        // Every root is mounted on the same host directory, each in its job's own mount namespace.
+        let runs = try await withThrowingTaskGroup(of: (Int, SandboxRun).self) { group in
+            for n in 0..<8 {
+                group.addTask { (n, try await SandboxHarness.sh("echo \(n) > /tmp/job-\(n); sleep 0.5; ls /tmp; cat /tmp/job-*")) }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        for (n, run) in runs {
+            #expect(run.status.code == 0, "\(run.err)")
+            #expect(run.out == "job-\(n)\n\(n)\n", "job \(n) saw another job's files: \(run.out)")
+        }
+        // On the host the mount point stays an empty directory, and nothing is mounted at or below it.
+        let sandboxes = "/run/joblet/sandboxes"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandboxes + "/root").isEmpty)
+        let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        #expect(!mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst(4).first?.hasPrefix(sandboxes) == true })
+    }
+
     @Test func runtimeMountProblemsAreClearErrors() throws {
         let work = try WorkDirectory()
         var plan = SandboxHarness.plan(["true"], work: work)
