@@ -115,6 +115,8 @@ defer { rmdir(workDirectory) }
 /// How long `Sandbox.spawn` itself takes (until the command has exec'ed), per repetition.
 final class SpawnTimes: @unchecked Sendable { var current: [Double] = []; var runs: [[Double]] = [] }
 let spawnTimes = SpawnTimes()
+/// The same for the case whose job enters a spare network namespace.
+let spareSpawnTimes = SpawnTimes()
 
 /// Job cgroups as the worker makes them (v1 hierarchies here, v2 where the host has it), for the last case.
 let cgroups = try CgroupManager(
@@ -155,6 +157,23 @@ let cases: [(String, () async throws -> Void)] = [
         }
     ),
     (
+        // As the worker runs a job without a network: in a network namespace made ahead of time. The
+        // next one is made after the job ended (counted in this case's time and CPU, not in its start).
+        "Sandbox.spawn /bin/true, spare netns",
+        {
+            let plan = SandboxPlan(
+                jobID: "bench", argv: ["/bin/true"], environment: [:], hostname: "job-bench",
+                workDirectory: workDirectory)
+            try SpareNetworkNamespaces.refill(upTo: 1)
+            let t0 = now()
+            let process = try Sandbox.spawn(plan)
+            spareSpawnTimes.current.append(now() - t0)
+            for try await _ in process.output {}
+            let status = await process.wait()
+            precondition(status == .exited(0))
+        }
+    ),
+    (
         // What a worker adds per job: its cgroup made, the job put in it (cloned into it on v2,
         // attached after clone on v1), the cgroup removed.
         "Sandbox.spawn /bin/true + job cgroup",
@@ -182,8 +201,10 @@ for _ in 0..<3 { for (_, body) in cases { try await body() } }  // warm-up
 var runs: [[Sample]] = []
 for round in 0..<repetitions {
     spawnTimes.current = []
+    spareSpawnTimes.current = []
     runs.append(try await repetition(cases, round: round))
     spawnTimes.runs.append(spawnTimes.current)
+    spareSpawnTimes.runs.append(spareSpawnTimes.current)
 }
 
 for (index, (name, _)) in cases.enumerated() {
@@ -197,6 +218,7 @@ for (index, (name, _)) in cases.enumerated() {
             + "  children \(spread(samples.map { $0.childCPU / jobs })) ms")
 }
 print("  of which Sandbox.spawn (until exec)".padding(38) + " p50 \(spread(spawnTimes.runs.map { median($0) })) ms")
+print("  the same with a spare netns".padding(38) + " p50 \(spread(spareSpawnTimes.runs.map { median($0) })) ms")
 let ratios = runs.map { $0[2].p50 / $0[1].p50 }
 let ratio = median(ratios)
 print(

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #ifndef CLONE_PIDFD
@@ -179,6 +180,11 @@ static int child_main(void *arg) {
         long r = raw(SYS_write, c->cgroup_task_fds[i], (long)"0", 1, 0, 0);
         if (r < 0) fail_on(c->error_fd, JOBLET_STAGE_CGROUP_SELF_MOVE, i, r);
     }
+    // A fresh network namespace made ahead of time: its set-up (about 0.5 ms in clone) is off the path.
+    if (c->net_fd >= 0) {
+        long r = raw(SYS_setns, c->net_fd, CLONE_NEWNET, 0, 0, 0);
+        if (r < 0) fail_on(c->error_fd, JOBLET_STAGE_SETNS_NET, 0, r);
+    }
     compact_fds(c);
     reset_signals();
 
@@ -308,10 +314,11 @@ pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_
     char *stack_top = (char *)config->stack + config->stack_size;
     char *aligned_top = (char *)((unsigned long)stack_top & ~15UL);
     pid_t pid;
+    unsigned long ns_flags = config->net_fd >= 0 ? NS_FLAGS & ~CLONE_NEWNET : NS_FLAGS;
     if (config->cgroup_fd >= 0) {
         // Born in the job's cgroup: no migration afterwards, so no grace period to wait for.
         struct joblet_clone_args args = {
-            .flags = NS_FLAGS | CLONE_VM | CLONE_PIDFD | CLONE_INTO_CGROUP,
+            .flags = ns_flags | CLONE_VM | CLONE_PIDFD | CLONE_INTO_CGROUP,
             .pidfd = (uint64_t)(unsigned long)&pidfd,
             .exit_signal = SIGCHLD,
             .stack = (uint64_t)(unsigned long)config->stack,
@@ -326,7 +333,7 @@ pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_
             pid = (pid_t)r;
         }
     } else {
-        pid = clone(child_main, aligned_top, NS_FLAGS | CLONE_VM | CLONE_PIDFD | SIGCHLD, (void *)config, &pidfd);
+        pid = clone(child_main, aligned_top, (int)ns_flags | CLONE_VM | CLONE_PIDFD | SIGCHLD, (void *)config, &pidfd);
     }
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, 0);
@@ -334,6 +341,26 @@ pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_
     if (pid == -1) return -1;
     *pidfd_out = pidfd;
     return pid;
+}
+
+static void *new_network_namespace_thread(void *arg) {
+    int *out = arg;
+    if (unshare(CLONE_NEWNET) < 0) {
+        *out = -errno;
+        return 0;
+    }
+    int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    *out = fd < 0 ? -errno : fd;
+    return 0; // the thread ends in the new namespace; no other thread ever entered it
+}
+
+int joblet_new_network_namespace(void) {
+    int out = -EIO;
+    pthread_t thread;
+    int r = pthread_create(&thread, 0, new_network_namespace_thread, &out);
+    if (r != 0) return -r;
+    pthread_join(thread, 0);
+    return out;
 }
 
 // ---- seccomp -------------------------------------------------------------------------

@@ -52,6 +52,7 @@ enum joblet_stage {
     JOBLET_STAGE_EXEC,
     JOBLET_STAGE_INIT,
     JOBLET_STAGE_CGROUP_SELF_MOVE,
+    JOBLET_STAGE_SETNS_NET,
 };
 
 /// What the child writes to the CLOEXEC error pipe when a stage fails.
@@ -82,6 +83,8 @@ struct joblet_spawn_config {
                                       // CLONE_INTO_CGROUP); -1: plain clone
     const int *cgroup_task_fds;       // v1 `tasks` files of the job's cgroups (O_WRONLY): the child
     int cgroup_task_fd_count;         // writes "0" to each before anything else, moving itself in
+    int net_fd;                       // a network namespace made ahead of time, never used, which the
+                                      // child enters; -1: a new one at clone (CLONE_NEWNET)
     int error_fd;                     // child write end (CLOEXEC)
     int stdout_fd;                    // child write ends of the output pipes
     int stderr_fd;
@@ -96,6 +99,10 @@ struct joblet_spawn_config {
 /// points to must stay valid until the error pipe reports a failure or reaches end of file (or the
 /// child is reaped).
 pid_t joblet_sandbox_clone(const struct joblet_spawn_config *config, int *pidfd_out);
+
+/// A new network namespace (only loopback, down), made on a short-lived thread of its own so no
+/// thread of the caller ever changes namespace: an O_CLOEXEC fd for setns, or -errno.
+int joblet_new_network_namespace(void);
 
 /// Writes the sandbox seccomp filter into out; returns its length, or -1 if capacity is too small
 /// or the architecture is unsupported.

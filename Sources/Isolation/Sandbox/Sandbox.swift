@@ -61,6 +61,11 @@ public enum Sandbox {
         let taskFDs = try openForSelfMove(selfMoveFiles)
         defer { closeAll(taskFDs) }
         let attachAfterClone = plan.cgroup != nil && cgroupFD < 0 && taskFDs.isEmpty
+        // A job without a network of its own enters a namespace made ahead of time, when one is ready
+        // (one with a network gets it at clone: its veth is moved in by the child's pid). The child
+        // enters it first thing; the parent's reference goes once the spawn is over.
+        let netFD = plan.network == nil ? SpareNetworkNamespaces.take() ?? -1 : -1
+        defer { System.close(netFD) }
         // The child waits for a release only when something must be attached first: one wake-up less.
         let sync: (read: Int32, write: Int32) = attachAfterClone || plan.network != nil ? try System.socketPair() : (-1, -1)
         let errors: (read: Int32, write: Int32)
@@ -98,6 +103,7 @@ public enum Sandbox {
         config.cgroup_fd = cgroupFD
         config.cgroup_task_fds = taskFDs.isEmpty ? nil : UnsafePointer(arena.buffer(taskFDs))
         config.cgroup_task_fd_count = Int32(taskFDs.count)
+        config.net_fd = netFD
         config.error_fd = errors.write
         config.stdout_fd = stdout.write
         config.stderr_fd = stderr.write
@@ -269,6 +275,8 @@ public enum Sandbox {
             let index = Int(record.op_index)
             let file = selfMoveFiles.indices.contains(index) ? selfMoveFiles[index] : "tasks file \(index)"
             return SandboxError(code: .cgroup, stage: "cgroup attach", errno: code, message: "cgroup attach: write \(file): \(reason)")
+        case JOBLET_STAGE_SETNS_NET.rawValue:
+            stage = "enter network namespace"
         case JOBLET_STAGE_OP.rawValue:
             let index = Int(record.op_index)
             stage = layout.steps.indices.contains(index) ? layout.steps[index].stage : "setup step \(index)"

@@ -66,6 +66,9 @@ public final class WorkerService: Service, Sendable {
         let volumeMounts = try prepareJobUsers()
         try prepareNetworks()
         defer { networks?.stop() }
+        // Start-up, before any job: blocking here holds no other work up.
+        refillSpareNetworkNamespaces(slots: config.slots, logger: logger)
+        defer { SpareNetworkNamespaces.drain() }
         let metricsServer = try startMetricsServer()
         defer { metricsServer?.stop() }
         let session = try await connect(cgroups: cgroups, disks: disks, volumeMounts: volumeMounts)
