@@ -118,6 +118,18 @@ let spawnTimes = SpawnTimes()
 /// The same for the case whose job enters a spare network namespace.
 let spareSpawnTimes = SpawnTimes()
 
+/// `/bin/true` in a sandbox without a cgroup, run to its end; how long the spawn took goes to `spawnTimes`.
+func sandboxedTrue(in workDirectory: String, spawnTimes: SpawnTimes) async throws {
+    let plan = SandboxPlan(
+        jobID: "bench", argv: ["/bin/true"], environment: [:], hostname: "job-bench", workDirectory: workDirectory)
+    let t0 = now()
+    let process = try Sandbox.spawn(plan)
+    spawnTimes.current.append(now() - t0)
+    for try await _ in process.output {}
+    let status = await process.wait()
+    precondition(status == .exited(0))
+}
+
 /// Job cgroups as the worker makes them (v1 hierarchies here, v2 where the host has it), for the last case.
 let cgroups = try CgroupManager(
     configuration: CgroupConfiguration(v2Root: "/sys/fs/cgroup/joblet-sandbox-bench.slice", v1Name: "joblet-sandbox-bench"))
@@ -142,35 +154,14 @@ let cases: [(String, () async throws -> Void)] = [
                 ]) == 0)
         }
     ),
+    ("Sandbox.spawn /bin/true", { try await sandboxedTrue(in: workDirectory, spawnTimes: spawnTimes) }),
     (
-        "Sandbox.spawn /bin/true",
-        {
-            let plan = SandboxPlan(
-                jobID: "bench", argv: ["/bin/true"], environment: [:], hostname: "job-bench",
-                workDirectory: workDirectory)
-            let t0 = now()
-            let process = try Sandbox.spawn(plan)
-            spawnTimes.current.append(now() - t0)
-            for try await _ in process.output {}
-            let status = await process.wait()
-            precondition(status == .exited(0))
-        }
-    ),
-    (
-        // As the worker runs a job without a network: in a network namespace made ahead of time. The
-        // next one is made after the job ended (counted in this case's time and CPU, not in its start).
+        // As the worker runs a job without a network: in a network namespace made ahead of time. It is
+        // made here, just before the spawn: counted in this case's time and CPU, not in its spawn time.
         "Sandbox.spawn /bin/true, spare netns",
         {
-            let plan = SandboxPlan(
-                jobID: "bench", argv: ["/bin/true"], environment: [:], hostname: "job-bench",
-                workDirectory: workDirectory)
             try SpareNetworkNamespaces.refill(upTo: 1)
-            let t0 = now()
-            let process = try Sandbox.spawn(plan)
-            spareSpawnTimes.current.append(now() - t0)
-            for try await _ in process.output {}
-            let status = await process.wait()
-            precondition(status == .exited(0))
+            try await sandboxedTrue(in: workDirectory, spawnTimes: spareSpawnTimes)
         }
     ),
     (
