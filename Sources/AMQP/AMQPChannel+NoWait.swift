@@ -48,7 +48,10 @@ extension AMQPChannel {
             try loop.checkSend(
                 amqp_send_method(conn.state, ch.id, AMQP_QUEUE_BIND_METHOD, &method),
                 "binding queue '\(queue)' to exchange '\(exchange)' with key '\(routingKey)'")
-            loop.record(.binding(queue: queue, exchange: exchange, routingKey: routingKey, arguments: arguments), on: ch)
+            // "" (the channel's last declared queue) names a server-named queue, which is not declared again.
+            if !queue.isEmpty {
+                loop.record(.binding(queue: queue, exchange: exchange, routingKey: routingKey, arguments: arguments), on: ch)
+            }
         }
     }
 
@@ -69,27 +72,87 @@ extension AMQPChannel {
         }
     }
 
-    /// An internal no-ack consumer (RPC replies) started with no-wait set: registered before the
-    /// method is written, so no delivery can find it missing.
-    func consume(queue: String, noWait: Bool, handler: @escaping @Sendable (Delivery) -> Void) async throws -> String {
-        guard noWait else { return try await consume(queue: queue, handler: handler) }
-        let tag = ConsumerTags.make()
-        let record = ConsumerRecord(queue: queue, tag: tag, exclusive: false, arguments: [:], sink: .handler(handler))
+    /// `queue.declare` with no-wait set: the broker sends no declare-ok. A server-named queue (`name`
+    /// "") then has no name on this side: later methods on this channel refer to it as "", which AMQP
+    /// reads as the queue last declared on the channel (so declare no other queue on it). Named queues
+    /// are recorded and declared again after a reconnect, as by `declareQueue`; a server-named one is
+    /// not. A refused declare closes the channel: the next call on it that waits reports the error.
+    public func declareQueue(
+        _ name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
+        arguments: FieldTable = [:], noWait: Bool
+    ) async throws {
+        guard noWait else {
+            _ = try await declareQueue(name, durable: durable, exclusive: exclusive, autoDelete: autoDelete, arguments: arguments)
+            return
+        }
         try await connection.loop.performNowOrQueued { [id] loop in
             let (conn, ch) = try loop.ready(id)
             let arena = CArena()
+            var method = amqp_queue_declare_t(
+                ticket: 0, queue: arena.bytes(name), passive: 0, durable: durable ? 1 : 0, exclusive: exclusive ? 1 : 0,
+                auto_delete: autoDelete ? 1 : 0, nowait: 1, arguments: arena.table(arguments))
+            try loop.checkSend(amqp_send_method(conn.state, ch.id, AMQP_QUEUE_DECLARE_METHOD, &method), "declaring queue '\(name)'")
+            if !name.isEmpty {
+                loop.record(
+                    .queue(name: name, durable: durable, exclusive: exclusive, autoDelete: autoDelete, arguments: arguments), on: ch)
+            }
+        }
+    }
+
+    /// `consume(queue:…)` with no-wait set: the broker sends no consume-ok, so nothing here waits for
+    /// it. The consumer is registered before the method is written (no delivery can find it missing);
+    /// a refused consume, or a refused method before it, closes the channel and ends the sequence with
+    /// the broker's error.
+    public func consume(
+        queue: String, consumerTag: String? = nil, exclusive: Bool = false,
+        arguments: FieldTable = [:], bodyLimit: Int = .max, noWait: Bool
+    ) async throws -> AMQPConsumer {
+        guard noWait else {
+            return try await consume(queue: queue, consumerTag: consumerTag, exclusive: exclusive, arguments: arguments, bodyLimit: bodyLimit)
+        }
+        return try await streamConsumer(consumerTag: consumerTag) { tag, buffer in
+            try await self.startConsumerNoWait(
+                ConsumerRecord(queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, sink: .stream(buffer), bodyLimit: bodyLimit))
+        }
+    }
+
+    /// An internal no-ack consumer (RPC replies) started with no-wait set: registered before the
+    /// method is written, so no delivery can find it missing. `ended` runs once it stops (its channel
+    /// or connection closed), with the broker's error if there was one.
+    func consume(
+        queue: String, noWait: Bool, handler: @escaping @Sendable (Delivery) -> Void,
+        ended: (@Sendable (AMQPError?) -> Void)? = nil
+    ) async throws -> String {
+        let tag = ConsumerTags.make()
+        var record = ConsumerRecord(queue: queue, tag: tag, exclusive: false, arguments: [:], sink: .handler(handler))
+        record.ended = ended
+        if noWait {
+            try await startConsumerNoWait(record)
+        } else {
+            try await startConsumer(record)
+        }
+        return tag
+    }
+
+    private func startConsumerNoWait(_ record: ConsumerRecord) async throws {
+        try await connection.loop.performNowOrQueued { [id] loop in
+            let (conn, ch) = try loop.ready(id)
+            guard ch.consumers[record.tag] == nil else {
+                throw AMQPError(.protocolError, "consumer tag '\(record.tag)' is already in use on this channel")
+            }
+            let arena = CArena()
             var method = amqp_basic_consume_t(
-                ticket: 0, queue: arena.bytes(queue), consumer_tag: arena.bytes(tag), no_local: 0, no_ack: 1, exclusive: 0, nowait: 1,
-                arguments: amqp_empty_table)
-            ch.consumers[tag] = record
+                ticket: 0, queue: arena.bytes(record.queue), consumer_tag: arena.bytes(record.tag), no_local: 0,
+                no_ack: record.sink.noAck ? 1 : 0, exclusive: record.exclusive ? 1 : 0, nowait: 1, arguments: arena.table(record.arguments))
+            ch.consumers[record.tag] = record
             do {
-                try loop.checkSend(amqp_send_method(conn.state, ch.id, AMQP_BASIC_CONSUME_METHOD, &method), "consuming from queue '\(queue)'")
+                try loop.checkSend(
+                    amqp_send_method(conn.state, ch.id, AMQP_BASIC_CONSUME_METHOD, &method), "consuming from queue '\(record.queue)'")
             } catch {
-                ch.consumers[tag] = nil
+                ch.consumers[record.tag] = nil
                 throw error
             }
         }
-        return tag
     }
 
     /// `basic.cancel` with no-wait set: the consumer's sequence ends at once, with no cancel-ok to

@@ -175,12 +175,20 @@ public final class AMQPChannel: Sendable {
         queue: String, consumerTag: String? = nil, exclusive: Bool = false,
         arguments: FieldTable = [:], bodyLimit: Int = .max
     ) async throws -> AMQPConsumer {
+        try await streamConsumer(consumerTag: consumerTag) { tag, buffer in
+            try await self.startConsumer(
+                ConsumerRecord(queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, sink: .stream(buffer), bodyLimit: bodyLimit))
+        }
+    }
+
+    /// An `AMQPConsumer` whose deliveries `start` registers (with or without waiting for consume-ok);
+    /// cancelled on the broker when the iterating task goes away.
+    func streamConsumer(
+        consumerTag: String?, start: (_ tag: String, _ buffer: DeliveryBuffer) async throws -> Void
+    ) async throws -> AMQPConsumer {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: [Delivery].self, throwing: (any Error).self)
         let tag = consumerTag ?? ConsumerTags.make()
-        try await startConsumer(
-            ConsumerRecord(
-                queue: queue, tag: tag, exclusive: exclusive, arguments: arguments, sink: .stream(DeliveryBuffer(continuation)),
-                bodyLimit: bodyLimit))
+        try await start(tag, DeliveryBuffer(continuation))
         let id = self.id
         let loop = self.loop
         continuation.onTermination = { reason in
@@ -200,14 +208,10 @@ public final class AMQPChannel: Sendable {
 
     /// Internal consumers (no-ack RPC replies) get deliveries on the connection thread.
     func consume(queue: String, handler: @escaping @Sendable (Delivery) -> Void) async throws -> String {
-        let tag = ConsumerTags.make()
-        try await startConsumer(
-            ConsumerRecord(
-                queue: queue, tag: tag, exclusive: false, arguments: [:], sink: .handler(handler)))
-        return tag
+        try await consume(queue: queue, noWait: false, handler: handler)
     }
 
-    private func startConsumer(_ record: ConsumerRecord) async throws {
+    func startConsumer(_ record: ConsumerRecord) async throws {
         let id = self.id
         try await loop.perform { loop in
             let (conn, ch) = try loop.ready(id)

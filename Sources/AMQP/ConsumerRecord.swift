@@ -21,6 +21,9 @@ struct ConsumerRecord {
     var sink: Sink
     /// Bodies larger than this are dropped as they are read (`Delivery.droppedBody`).
     var bodyLimit: Int = .max
+    /// Runs once the consumer stops (cancelled, or its channel or connection closed), with the
+    /// broker's error if there was one: an internal handler's only word that nothing more will come.
+    var ended: (@Sendable (AMQPError?) -> Void)?
 
     /// Hands over a delivery; returns the buffer to flush at the end of the pump, if it just
     /// became non-empty.
@@ -33,5 +36,6 @@ struct ConsumerRecord {
 
     func finish(_ error: AMQPError?) {
         if case .stream(let b) = sink { b.finish(error) }
+        ended?(error)
     }
 }

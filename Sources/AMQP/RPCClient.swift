@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Request/reply over RabbitMQ's direct reply-to (`amq.rabbitmq.reply-to`): one no-ack consumer
-/// on a dedicated channel, replies matched by correlation id.
+/// on a channel of its own or one it shares (`init(channel:)`), replies matched by correlation id.
 public final class RPCClient: Sendable {
     private let channel: AMQPChannel
     private let pending = PendingReplies()
@@ -12,18 +12,31 @@ public final class RPCClient: Sendable {
     /// round trip; the broker handles them before the first call's publish, on the same channel).
     /// Nothing can then report a refused setup but the first call, which fails or times out.
     /// Otherwise the consume waits, and so also confirms the open (one round trip).
-    public init(connection: AMQPConnection, noWait: Bool = false) async throws {
-        channel = try await connection.openChannel(noWait: true)
+    public convenience init(connection: AMQPConnection, noWait: Bool = false) async throws {
+        try await self.init(channel: try await connection.openChannel(noWait: true), noWait: noWait)
+    }
+
+    /// Calls on `channel`, which may carry other work: the broker handles a channel's methods in
+    /// order, so whatever was written on it before a call (a queue's binds, say) is done before the
+    /// call's request is routed. Once the channel closes, waiting and later calls fail with its error.
+    public init(channel: AMQPChannel, noWait: Bool = false) async throws {
+        self.channel = channel
         var g = SystemRandomNumberGenerator()
         prefix = String(g.next() as UInt64, radix: 36)
         let pending = self.pending
         // The reply consumer must exist before the first publish with reply_to = amq.rabbitmq.reply-to.
-        _ = try await channel.consume(queue: "amq.rabbitmq.reply-to", noWait: noWait) { delivery in
-            guard let id = delivery.properties.correlationID,
-                let slot = pending.take(id)
-            else { return }
-            slot.fulfill(.success(delivery))
-        }
+        _ = try await channel.consume(
+            queue: "amq.rabbitmq.reply-to", noWait: noWait,
+            handler: { delivery in
+                guard let id = delivery.properties.correlationID,
+                    let slot = pending.take(id)
+                else { return }
+                slot.fulfill(.success(delivery))
+            },
+            ended: { error in
+                let failure = error ?? AMQPError(.channelClosed, "the channel of the request was closed before its reply came")
+                pending.close(failure)
+            })
     }
 
     /// Publishes `body` with a fresh correlation id and waits for the reply.
@@ -34,7 +47,7 @@ public final class RPCClient: Sendable {
     ) async throws -> Delivery {
         let id = "\(prefix)-\(counter.add(1, ordering: .relaxed).newValue)"
         let slot = ReplySlot()
-        pending.insert(slot, for: id)
+        try pending.insert(slot, for: id)
         defer { _ = pending.take(id) }
         var props = properties
         props.correlationID = id

@@ -1,3 +1,4 @@
+import AMQP
 import JobletCore
 
 /// What a service does with jobs: submit, look, cancel, follow. Job ids may be unique prefixes
@@ -27,22 +28,37 @@ extension ClusterClient {
     /// Submits a job and follows it. The follower's queue is bound before the submission, so all of
     /// the job's output arrives live, none of it from the store.
     public func submitAndFollow(_ request: JobRequest) async throws -> (jobID: String, events: JobFollower) {
-        // The check for a dispatcher and the follow queue's set-up are round trips on channels of their
-        // own: made at the same time, not one after the other.
+        // The check for a dispatcher is a round trip on the client's channel; the follow queue's
+        // set-up waits for nothing (its channel then carries the submission): both at once.
         async let dispatcherChecked: Void = requireDispatcher(queue: Topology.submitQueue)
-        let subscription = try await FollowSubscription.beforeSubmission(self, submitter: settings.user)
-        let jobID: String
-        do {
-            try await dispatcherChecked
-            jobID = try await submit(request).jobID
-        } catch {
-            await subscription.close()
-            throw error
+        var bindings = FollowBindings(submitter: settings.user, logs: true)
+        while true {
+            let subscription = try await FollowSubscription.forSubmission(self, bindings)
+            let jobID: String
+            do {
+                try await dispatcherChecked
+                guard let requests = subscription.rpc else { throw JobletClientError(.broker, "the follow queue's channel takes no requests") }
+                jobID = try await submit(request, on: requests).jobID
+            } catch let error as AMQPError {
+                await subscription.close()
+                // The broker refused a bind before it saw the submission (it drops what follows on a
+                // channel it closes), so the job was not submitted: a user made before recorded ends
+                // existed follows without them (the end then comes from the dispatcher's status);
+                // `scripts/broker-roles apply` fixes the user.
+                if bindings.recorded, FollowSubscription.refusesRecordedEnds(error) {
+                    bindings.recorded = false
+                    continue
+                }
+                throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(FollowSubscription.reason(error))")
+            } catch {
+                await subscription.close()
+                throw error
+            }
+            // Not waited for by the broker (no round trip): until it is done, the submitter's other jobs'
+            // messages also arrive and are ignored by id. A refused bind ends the consumer with the
+            // broker's error, which the follower reports.
+            try? await subscription.narrow(to: jobID)
+            return (jobID, JobFollower(client: self, jobID: jobID, submitter: settings.user, subscription: subscription))
         }
-        // Not waited for by the broker (no round trip): until it is done, the submitter's other jobs'
-        // messages also arrive and are ignored by id. A refused bind ends the consumer with the
-        // broker's error, which the follower reports.
-        try? await subscription.narrow(to: jobID)
-        return (jobID, JobFollower(client: self, jobID: jobID, submitter: settings.user, subscription: subscription))
     }
 }

@@ -134,10 +134,17 @@ public final class ClusterClient: Sendable {
     /// Publishes a job request and returns the dispatcher's acceptance; a rejection is thrown as `.remote`.
     public func submit(_ request: JobRequest) async throws -> Submission {
         try await requireDispatcher(queue: Topology.submitQueue)
+        return try await submit(request, on: rpc)
+    }
+
+    /// The submission as a request on `requests`' channel. On a channel other than the client's own, an
+    /// AMQP error from it (the broker closed that channel) is thrown as it is, for the channel's owner
+    /// to explain.
+    func submit(_ request: JobRequest, on requests: RPCClient) async throws -> Submission {
         var properties = Envelope.properties(type: MessageType.jobRequest, messageID: MessageID.random())
         properties.userID = settings.user
         let body = try JSONCodec.encode(request)
-        let delivery = try await call(routingKey: Topology.submitRoutingKey, body: body, properties: properties)
+        let delivery = try await call(routingKey: Topology.submitRoutingKey, body: body, properties: properties, on: requests)
         // The dispatcher consumes queries before submissions: one that answered a submission answers
         // queries too, so the status at the job's end needs no check (a round trip) first.
         consumedQueues.withLock { _ = $0.insert(Topology.rpcQueue) }
@@ -178,11 +185,13 @@ public final class ClusterClient: Sendable {
         return response
     }
 
-    private func call(routingKey: String, body: [UInt8], properties: BasicProperties) async throws -> Delivery {
+    private func call(routingKey: String, body: [UInt8], properties: BasicProperties, on requests: RPCClient? = nil) async throws -> Delivery {
         do {
-            return try await rpc.call(
+            return try await (requests ?? rpc).call(
                 exchange: Topology.apiExchange, routingKey: routingKey, body: body, properties: properties,
                 timeout: settings.rpcTimeout)
+        } catch let error as AMQPError where error.code == .channelClosed && requests.map({ $0 !== rpc }) == true {
+            throw error
         } catch let error as AMQPError where error.code == .timeout {
             throw JobletClientError(
                 .dispatcher,

@@ -7,45 +7,52 @@ import JobletMessaging
 /// (unacked deliveries) nor the client (its inbox) holds more than a window of a long log (16 chunks,
 /// 16 MiB at the workers' default 1M chunks).
 ///
-/// `submitAndFollow` (`rnx run`) opens it BEFORE submitting, bound to all of the submitter's jobs: the
-/// job cannot print before the bind, so its whole output arrives live. Once the reply names the job,
-/// `narrow(to:)` binds that job's keys and drops the wide ones; other jobs' messages read meanwhile are
-/// ignored by id. `follow` (`rnx logs -f`) attaches to a job that may have printed already: it binds
-/// that job only and takes the past from the dispatcher's history.
+/// `submitAndFollow` (`rnx run`) opens it for a submission: bound to all of the submitter's jobs, with
+/// the submission then published on the same channel (`rpc`), so the broker has made the binds before
+/// it routes the submission and the job's whole output arrives live, with no round trip before the
+/// submission. Once the reply names the job, `narrow(to:)` binds that job's keys and drops the wide
+/// ones; other jobs' messages read meanwhile are ignored by id. `follow` (`rnx logs -f`) attaches to a
+/// job that may have printed already: it binds that job only, waits for the consume (one round trip,
+/// so the binds are made) and takes the past from the dispatcher's history.
 struct FollowSubscription {
     /// Deliveries in flight to the client; acks go back every `ackEvery`, well inside the window.
     static let prefetch: UInt16 = 16
     static let ackEvery = 4
+    /// The queue, declared with no-wait so without learning its server-made name: "" is AMQP's name
+    /// for the queue last declared on the channel, and this channel declares no other.
+    static let queue = ""
 
     let channel: AMQPChannel
-    let queue: String
     let consumer: AMQPConsumer
     let bindings: FollowBindings
     /// Bound before the job was submitted: no chunk of it can have been published before the bind.
     let boundBeforeJob: Bool
+    /// Requests on the subscription's channel (after its binds): the submission that follows it.
+    let rpc: RPCClient?
 
-    /// Bound to every job of `submitter`, before a submission.
-    static func beforeSubmission(_ client: ClusterClient, submitter: String, logs: Bool = true) async throws -> FollowSubscription {
-        try await open(client, FollowBindings(submitter: submitter, logs: logs), jobID: nil)
+    /// Bound to every job of the submitter, for a submission on `rpc`. Nothing is waited for: a refused
+    /// method closes the channel, which fails the submission (`isRefusalOfRecordedEnds` tells the one
+    /// an older user gets) and ends the consumer.
+    static func forSubmission(_ client: ClusterClient, _ bindings: FollowBindings) async throws -> FollowSubscription {
+        do {
+            return try await bind(client, bindings, jobID: nil)
+        } catch let error as AMQPError {
+            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(reason(error))")
+        }
     }
 
     /// Bound to one job that already exists.
     static func job(_ jobID: String, client: ClusterClient, submitter: String, logs: Bool) async throws -> FollowSubscription {
-        try await open(client, FollowBindings(submitter: submitter, logs: logs), jobID: jobID)
-    }
-
-    /// Bound to `jobID`, or to all of the submitter's jobs when nil.
-    private static func open(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
+        var bindings = FollowBindings(submitter: submitter, logs: logs)
         do {
             return try await bind(client, bindings, jobID: jobID)
-        } catch let error as AMQPError where bindings.recorded && refusesRecordedEnds(error) {
+        } catch let error as AMQPError where refusesRecordedEnds(error) {
             // A user made before recorded ends existed: follow without them (the end then comes from
             // the dispatcher's status, as it did for such users). `scripts/broker-roles apply` fixes it.
-            var older = bindings
-            older.recorded = false
-            return try await open(client, older, jobID: jobID)
+            bindings.recorded = false
+            return try await bind(client, bindings, jobID: jobID)
         } catch let error as AMQPError {
-            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(reason(error))")
+            throw JobletClientError(.broker, "cannot follow jobs of \(submitter): \(reason(error))")
         }
     }
 
@@ -54,20 +61,23 @@ struct FollowSubscription {
         error.replyCode == 403 && reason(error).contains("'\(Topology.recordedKeyPrefix)")
     }
 
-    /// Two broker round trips, the declare (for the queue's name) and the consume: the open, the qos
-    /// and the binds are only written, and the broker handles a channel's methods in order, so the
-    /// consume's answer says the binds were made before anything is submitted. A refused bind closes
-    /// the channel, which the consume then reports.
+    /// The open, the qos, the declare and the binds are only written; the broker handles a channel's
+    /// methods in order. For one job (`jobID` set) the consume waits, so its answer says the binds
+    /// were made before history is asked for; for a submission nothing waits, and the request the
+    /// caller publishes on `rpc` comes after the binds on this channel. A refused bind closes the
+    /// channel, which the consume or the request reports.
     private static func bind(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
+        let forSubmission = jobID == nil
         let channel = try await client.connection.openChannel(noWait: true)
         try await channel.qos(prefetchCount: prefetch, noWait: true)
-        let queue = try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true).name
+        try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true, noWait: true)
         for (exchange, key) in bindings.keys(jobID: jobID) {
             try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
         }
         // Log chunks are the largest messages bound here.
-        let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.logChunk)
-        return FollowSubscription(channel: channel, queue: queue, consumer: consumer, bindings: bindings, boundBeforeJob: jobID == nil)
+        let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.logChunk, noWait: forSubmission)
+        let rpc = forSubmission ? try await RPCClient(channel: channel, noWait: true) : nil
+        return FollowSubscription(channel: channel, consumer: consumer, bindings: bindings, boundBeforeJob: forSubmission, rpc: rpc)
     }
 
     /// What the broker said when it closed the channel (a bind refused shows in the call after it, so
@@ -83,10 +93,10 @@ struct FollowSubscription {
     func narrow(to jobID: String) async throws {
         do {
             for (exchange, key) in bindings.keys(jobID: jobID) {
-                try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
+                try await channel.bindQueue(Self.queue, exchange: exchange, routingKey: key, noWait: true)
             }
             for (exchange, key) in bindings.keys(jobID: nil) {
-                try await channel.unbindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
+                try await channel.unbindQueue(Self.queue, exchange: exchange, routingKey: key, noWait: true)
             }
         } catch let error as AMQPError {
             throw JobletClientError(.broker, "cannot follow job \(jobID): \(error.message); reattach with: rnx logs -f \(jobID)")

@@ -124,9 +124,9 @@ public final class LocalCluster: Sendable {
 
     /// A submitter made now by `scripts/broker-roles`, its `joblet.events` read then set to `eventsRead`:
     /// a user made by an older version, before a permission existed.
-    public func submitter(_ name: String, eventsRead: String) async throws -> BrokerRoles.User {
+    public func submitter(_ name: String, reading exchange: String, only pattern: String) async throws -> BrokerRoles.User {
         let user = try BrokerRoles.provision(role: "submitter", name: name, brokerURL: broker.url)
-        try await broker.ctl(["set_topic_permissions", "-p", BrokerRoles.vhostOf(broker.url), name, Topology.eventsExchange, "^$", eventsRead])
+        try await broker.ctl(["set_topic_permissions", "-p", BrokerRoles.vhostOf(broker.url), name, exchange, "^$", pattern])
         return user
     }
 

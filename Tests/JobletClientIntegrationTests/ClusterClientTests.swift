@@ -114,7 +114,7 @@ struct ClusterClientTests {
     /// keys: the follower does without them and takes the end from the dispatcher's status.
     @Test func aUserMadeBeforeRecordedEndsStillFollows() async throws {
         let cluster = try await LocalCluster.shared()
-        let user = try await cluster.submitter("carol-" + JobID.short(JobID.generate()), eventsRead: "^job\\.{username}\\.")
+        let user = try await cluster.submitter("carol-" + JobID.short(JobID.generate()), reading: Topology.eventsExchange, only: "^job\\.{username}\\.")
         let client = try await ClusterClient.connect(cluster.clientSettings(as: user))
         try await withCleanup({ await client.close() }) {
             let (_, events) = try await client.submitAndFollow(JobRequest(command: ["sh", "-c", "echo ok; exit 4"]))
@@ -145,6 +145,31 @@ struct ClusterClientTests {
             let live = try await collect(events)
             #expect(live.lines == [Line(stream: "stdout", text: "ok\n")])
             #expect(live.outcome?.state == .completed)
+        }
+    }
+
+    /// `submitAndFollow` writes the follow queue's binds and the submission one after the other on one
+    /// channel without waiting: a bind the broker refuses (this user may not read log chunks) must stop
+    /// it with the broker's reason, and the submission behind it on the channel must not reach the
+    /// dispatcher.
+    @Test func aSubmissionWhoseFollowTheBrokerRefusesIsNotSubmitted() async throws {
+        let cluster = try await LocalCluster.shared()
+        let user = try await cluster.submitter("dave-" + JobID.short(JobID.generate()), reading: Topology.logsExchange, only: "^$")
+        let client = try await ClusterClient.connect(cluster.clientSettings(as: user))
+        try await withCleanup({ await client.close() }) {
+            let error = await #expect(throws: JobletClientError.self) {
+                _ = try await client.submitAndFollow(JobRequest(command: ["true"]))
+            }
+            #expect(error?.code == .broker, "\(String(describing: error))")
+            let message = error?.message ?? ""
+            #expect(message.hasPrefix("cannot follow jobs of \(user.name): "), "\(message)")
+            #expect(message.contains("ACCESS_REFUSED") && message.contains(Topology.logsExchange), "\(message)")
+
+            // The client's own channel goes on, and the dispatcher never had the job.
+            let listed = try await client.query(RPCRequest(method: .list, submitter: user.name)).jobs ?? []
+            #expect(listed.isEmpty, "\(listed.map(\.jobID))")
+            let submitted = try await client.submit(JobRequest(command: ["true"]))
+            #expect(try await client.query(RPCRequest(method: .list, submitter: user.name)).jobs?.map(\.jobID) == [submitted.jobID])
         }
     }
 
