@@ -219,6 +219,13 @@ struct SandboxIsolationTests {
         #expect(SpareNetworkNamespaces.count < ready, "the jobs took none of the spares")
     }
 
+    /// A worker with many slots keeps no more spares than the cap: each holds kernel memory.
+    @Test func aWorkerWithManySlotsKeepsAtMostTheCapOfSpareNamespaces() throws {
+        try SpareNetworkNamespaces.refill(upTo: 1000)
+        let ready = SpareNetworkNamespaces.count
+        #expect(ready >= 1 && ready <= SpareNetworkNamespaces.maximum, "\(ready) spares")
+    }
+
     @Test func jobsRunningAtOnceShareOneHostMountPointButNothingElse() async throws {
         // Every root is mounted on the same host directory, each in its job's own mount namespace.
         let runs = try await withThrowingTaskGroup(of: (Int, SandboxRun).self) { group in

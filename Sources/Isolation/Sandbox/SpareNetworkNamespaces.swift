@@ -15,9 +15,15 @@ public enum SpareNetworkNamespaces {
     /// How many are ready.
     public static var count: Int { spare.withLock(\.count) }
 
-    /// Makes namespaces until `target` are ready. Blocking: call it off the cooperative pool.
+    /// The most kept ready, whatever `refill` asks for: a job takes one as it starts and its tear-down
+    /// makes the next, so more would serve only a burst of more starts at once, and each holds kernel
+    /// memory (100 made with `ip netns add`: 18 MB more slab) however many slots a worker has.
+    public static let maximum = 16
+
+    /// Makes namespaces until `target` (at most `maximum`) are ready. Blocking: call it off the
+    /// cooperative pool.
     public static func refill(upTo target: Int) throws(SandboxError) {
-        while count < target {
+        while count < min(target, maximum) {
             let fd = joblet_new_network_namespace()
             guard fd >= 0 else {
                 throw SandboxError(
