@@ -33,11 +33,10 @@ extension ClusterClient {
         async let dispatcherChecked: Void = requireDispatcher(queue: Topology.submitQueue)
         var bindings = FollowBindings(submitter: settings.user, logs: true)
         while true {
-            let subscription = try await FollowSubscription.forSubmission(self, bindings)
+            let (subscription, requests) = try await FollowSubscription.forSubmission(self, bindings)
             let jobID: String
             do {
                 try await dispatcherChecked
-                guard let requests = subscription.rpc else { throw JobletClientError(.broker, "the follow queue's channel takes no requests") }
                 jobID = try await submit(request, on: requests).jobID
             } catch let error as AMQPError {
                 await subscription.close()

@@ -134,13 +134,12 @@ public final class ClusterClient: Sendable {
     /// Publishes a job request and returns the dispatcher's acceptance; a rejection is thrown as `.remote`.
     public func submit(_ request: JobRequest) async throws -> Submission {
         try await requireDispatcher(queue: Topology.submitQueue)
-        return try await submit(request, on: rpc)
+        return try await submit(request, on: nil)
     }
 
-    /// The submission as a request on `requests`' channel. On a channel other than the client's own, an
-    /// AMQP error from it (the broker closed that channel) is thrown as it is, for the channel's owner
-    /// to explain.
-    func submit(_ request: JobRequest, on requests: RPCClient) async throws -> Submission {
+    /// The submission as a request on `requests`' channel (nil: the client's own). On another channel,
+    /// the AMQP error of its closing by the broker is thrown as it is, for the channel's owner to explain.
+    func submit(_ request: JobRequest, on requests: RPCClient?) async throws -> Submission {
         var properties = Envelope.properties(type: MessageType.jobRequest, messageID: MessageID.random())
         properties.userID = settings.user
         let body = try JSONCodec.encode(request)
@@ -190,7 +189,7 @@ public final class ClusterClient: Sendable {
             return try await (requests ?? rpc).call(
                 exchange: Topology.apiExchange, routingKey: routingKey, body: body, properties: properties,
                 timeout: settings.rpcTimeout)
-        } catch let error as AMQPError where error.code == .channelClosed && requests.map({ $0 !== rpc }) == true {
+        } catch let error as AMQPError where error.code == .channelClosed && requests != nil {
             throw error
         } catch let error as AMQPError where error.code == .timeout {
             throw JobletClientError(

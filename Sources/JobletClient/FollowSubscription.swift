@@ -8,7 +8,7 @@ import JobletMessaging
 /// 16 MiB at the workers' default 1M chunks).
 ///
 /// `submitAndFollow` (`rnx run`) opens it for a submission: bound to all of the submitter's jobs, with
-/// the submission then published on the same channel (`rpc`), so the broker has made the binds before
+/// the submission then published on the same channel, so the broker has made the binds before
 /// it routes the submission and the job's whole output arrives live, with no round trip before the
 /// submission. Once the reply names the job, `narrow(to:)` binds that job's keys and drops the wide
 /// ones; other jobs' messages read meanwhile are ignored by id. `follow` (`rnx logs -f`) attaches to a
@@ -27,15 +27,16 @@ struct FollowSubscription {
     let bindings: FollowBindings
     /// Bound before the job was submitted: no chunk of it can have been published before the bind.
     let boundBeforeJob: Bool
-    /// Requests on the subscription's channel (after its binds): the submission that follows it.
-    let rpc: RPCClient?
 
-    /// Bound to every job of the submitter, for a submission on `rpc`. Nothing is waited for: a refused
-    /// method closes the channel, which fails the submission (`isRefusalOfRecordedEnds` tells the one
-    /// an older user gets) and ends the consumer.
-    static func forSubmission(_ client: ClusterClient, _ bindings: FollowBindings) async throws -> FollowSubscription {
+    /// Bound to every job of the submitter, with requests on its channel for the submission (after the
+    /// binds there). Nothing is waited for: a refused method closes the channel, which fails the
+    /// submission's request (`refusesRecordedEnds` tells the one an older user gets) and ends the consumer.
+    static func forSubmission(_ client: ClusterClient, _ bindings: FollowBindings) async throws -> (
+        subscription: FollowSubscription, requests: RPCClient
+    ) {
         do {
-            return try await bind(client, bindings, jobID: nil)
+            let subscription = try await bind(client, bindings, jobID: nil)
+            return (subscription, try await RPCClient(channel: subscription.channel, noWait: true))
         } catch let error as AMQPError {
             throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(reason(error))")
         }
@@ -64,7 +65,7 @@ struct FollowSubscription {
     /// The open, the qos, the declare and the binds are only written; the broker handles a channel's
     /// methods in order. For one job (`jobID` set) the consume waits, so its answer says the binds
     /// were made before history is asked for; for a submission nothing waits, and the request the
-    /// caller publishes on `rpc` comes after the binds on this channel. A refused bind closes the
+    /// caller then publishes on this channel comes after the binds. A refused bind closes the
     /// channel, which the consume or the request reports.
     private static func bind(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
         let forSubmission = jobID == nil
@@ -76,8 +77,7 @@ struct FollowSubscription {
         }
         // Log chunks are the largest messages bound here.
         let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.logChunk, noWait: forSubmission)
-        let rpc = forSubmission ? try await RPCClient(channel: channel, noWait: true) : nil
-        return FollowSubscription(channel: channel, consumer: consumer, bindings: bindings, boundBeforeJob: forSubmission, rpc: rpc)
+        return FollowSubscription(channel: channel, consumer: consumer, bindings: bindings, boundBeforeJob: forSubmission)
     }
 
     /// What the broker said when it closed the channel (a bind refused shows in the call after it, so
