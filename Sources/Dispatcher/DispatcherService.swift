@@ -42,10 +42,10 @@ public final class DispatcherService: Service, Sendable {
         let submissionLimit = BodyLimits.submission(maxUpload: Int(dispatcher.config.maxUpload.bytes))
         let consumers: [(queue: String, prefetch: UInt16, bodyLimit: Int, handling: Handling)] = [
             // Submissions overlap their store writes and confirm waits (Dispatcher.routing keeps a duplicate
-            // from routing its original twice).
-            // Bodies of up to 32 MiB in hand at once: a few maximal uploads, or 32 small submissions.
+            // from routing its original twice). At most 128 MiB of them received (SubmissionPrefetch), and
+            // bodies of up to 32 MiB handled at once: a few maximal uploads, or many small submissions.
             (
-                Topology.submitQueue, 32, submissionLimit,
+                Topology.submitQueue, SubmissionPrefetch.count(maxUpload: Int(dispatcher.config.maxUpload.bytes)), submissionLimit,
                 .concurrent({ try await dispatcher.handleSubmission($0, on: $1) }, budget: ByteBudget(limit: 32 << 20))
             ),
             // Events are stored a batch per transaction: the worker's two events of every job.
