@@ -33,13 +33,22 @@ extension ClusterClient {
         async let dispatcherChecked: Void = requireDispatcher(queue: Topology.submitQueue)
         var bindings = FollowBindings(submitter: settings.user, logs: true)
         while true {
-            let (subscription, requests) = try await FollowSubscription.forSubmission(self, bindings)
-            let jobID: String
             do {
-                try await dispatcherChecked
-                jobID = try await submit(request, on: requests).jobID
+                let (subscription, requests) = try await FollowSubscription.forSubmission(self, bindings)
+                let jobID: String
+                do {
+                    try await dispatcherChecked
+                    jobID = try await submit(request, on: requests).jobID
+                } catch {
+                    await subscription.close()
+                    throw error
+                }
+                // Not waited for by the broker (no round trip): until it is done, the submitter's other jobs'
+                // messages also arrive and are ignored by id. A refused bind ends the consumer with the
+                // broker's error, which the follower reports.
+                try? await subscription.narrow(to: jobID)
+                return (jobID, JobFollower(client: self, jobID: jobID, submitter: settings.user, subscription: subscription))
             } catch let error as AMQPError {
-                await subscription.close()
                 // The broker refused a bind before it saw the submission (it drops what follows on a
                 // channel it closes), so the job was not submitted: a user made before recorded ends
                 // existed follows without them (the end then comes from the dispatcher's status);
@@ -49,15 +58,7 @@ extension ClusterClient {
                     continue
                 }
                 throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(FollowSubscription.reason(error))")
-            } catch {
-                await subscription.close()
-                throw error
             }
-            // Not waited for by the broker (no round trip): until it is done, the submitter's other jobs'
-            // messages also arrive and are ignored by id. A refused bind ends the consumer with the
-            // broker's error, which the follower reports.
-            try? await subscription.narrow(to: jobID)
-            return (jobID, JobFollower(client: self, jobID: jobID, submitter: settings.user, subscription: subscription))
         }
     }
 }

@@ -29,16 +29,18 @@ struct FollowSubscription {
     let boundBeforeJob: Bool
 
     /// Bound to every job of the submitter, with requests on its channel for the submission (after the
-    /// binds there). Nothing is waited for: a refused method closes the channel, which fails the
-    /// submission's request (`refusesRecordedEnds` tells the one an older user gets) and ends the consumer.
+    /// binds there). Nothing is waited for: a refused method closes the channel, which fails this call
+    /// (when the broker's close came first) or the submission's request, with the broker's `AMQPError`
+    /// (`refusesRecordedEnds` tells the one an older user gets), and ends the consumer.
     static func forSubmission(_ client: ClusterClient, _ bindings: FollowBindings) async throws -> (
         subscription: FollowSubscription, requests: RPCClient
     ) {
+        let subscription = try await bind(client, bindings, jobID: nil)
         do {
-            let subscription = try await bind(client, bindings, jobID: nil)
             return (subscription, try await RPCClient(channel: subscription.channel, noWait: true))
-        } catch let error as AMQPError {
-            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(reason(error))")
+        } catch {
+            await subscription.close()
+            throw error
         }
     }
 
@@ -70,14 +72,20 @@ struct FollowSubscription {
     private static func bind(_ client: ClusterClient, _ bindings: FollowBindings, jobID: String?) async throws -> FollowSubscription {
         let forSubmission = jobID == nil
         let channel = try await client.connection.openChannel(noWait: true)
-        try await channel.qos(prefetchCount: prefetch, noWait: true)
-        try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true, noWait: true)
-        for (exchange, key) in bindings.keys(jobID: jobID) {
-            try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
+        do {
+            try await channel.qos(prefetchCount: prefetch, noWait: true)
+            try await channel.declareQueue(queue, durable: false, exclusive: true, autoDelete: true, noWait: true)
+            for (exchange, key) in bindings.keys(jobID: jobID) {
+                try await channel.bindQueue(queue, exchange: exchange, routingKey: key, noWait: true)
+            }
+            // Log chunks are the largest messages bound here.
+            let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.logChunk, noWait: forSubmission)
+            return FollowSubscription(channel: channel, consumer: consumer, bindings: bindings, boundBeforeJob: forSubmission)
+        } catch {
+            // Closed by the broker already, or not: its id is free again either way.
+            await channel.close(noWait: true)
+            throw error
         }
-        // Log chunks are the largest messages bound here.
-        let consumer = try await channel.consume(queue: queue, exclusive: true, bodyLimit: BodyLimits.logChunk, noWait: forSubmission)
-        return FollowSubscription(channel: channel, consumer: consumer, bindings: bindings, boundBeforeJob: forSubmission)
     }
 
     /// What the broker said when it closed the channel (a bind refused shows in the call after it, so
