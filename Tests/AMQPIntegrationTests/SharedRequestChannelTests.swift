@@ -51,18 +51,20 @@ struct SharedRequestChannelTests {
         }
     }
 
-    /// A refused bind closes the channel and the broker drops the request behind it: the call fails
-    /// with the broker's reason at once (not after its timeout), and so does every later call.
+    /// A refused bind closes the channel and the broker drops the request written behind it: the call
+    /// fails with the broker's reason at once (not after its timeout), and so does every later call.
     @Test func aCallOnAChannelTheBrokerClosedFailsWithTheBrokersReason() async throws {
         let conn = try await AMQPConnection.connect(AMQPConfiguration(url: try await TestBroker.shared()))
         try await withCleanup {
             await conn.close()
         } do: {
             let channel = try await conn.openChannel(noWait: true)
+            // Set up waiting (one round trip), so the channel is open and the reply consumer there when the
+            // bind is refused, whenever the broker's close comes.
+            let rpc = try await RPCClient(channel: channel)
             try await channel.declareQueue("", durable: false, exclusive: true, autoDelete: true, noWait: true)
             let missing = TestBroker.uniqueName("no-such-exchange")
             try await channel.bindQueue("", exchange: missing, routingKey: "key", noWait: true)
-            let rpc = try await RPCClient(channel: channel, noWait: true)
             for attempt in ["first", "later"] {
                 let error = await #expect(throws: AMQPError.self, "\(attempt) call") {
                     _ = try await rpc.call(routingKey: TestBroker.uniqueName("nobody"), body: [], timeout: .seconds(120))
