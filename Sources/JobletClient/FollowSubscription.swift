@@ -47,15 +47,18 @@ struct FollowSubscription {
     /// Bound to one job that already exists.
     static func job(_ jobID: String, client: ClusterClient, submitter: String, logs: Bool) async throws -> FollowSubscription {
         var bindings = FollowBindings(submitter: submitter, logs: logs)
-        do {
-            return try await bind(client, bindings, jobID: jobID)
-        } catch let error as AMQPError where refusesRecordedEnds(error) {
-            // A user made before recorded ends existed: follow without them (the end then comes from
-            // the dispatcher's status, as it did for such users). `scripts/broker-roles apply` fixes it.
-            bindings.recorded = false
-            return try await bind(client, bindings, jobID: jobID)
-        } catch let error as AMQPError {
-            throw JobletClientError(.broker, "cannot follow jobs of \(submitter): \(reason(error))")
+        while true {
+            do {
+                return try await bind(client, bindings, jobID: jobID)
+            } catch let error as AMQPError {
+                // A user made before recorded ends existed: follow without them (the end then comes from
+                // the dispatcher's status, as it did for such users). `scripts/broker-roles apply` fixes it.
+                if bindings.recorded, refusesRecordedEnds(error) {
+                    bindings.recorded = false
+                    continue
+                }
+                throw JobletClientError(.broker, "cannot follow jobs of \(submitter): \(reason(error))")
+            }
         }
     }
 
