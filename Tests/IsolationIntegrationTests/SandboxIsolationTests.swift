@@ -1,5 +1,6 @@
 import Foundation
 import Isolation
+import SystemCalls
 import TestSupport
 import Testing
 
@@ -193,39 +194,6 @@ struct SandboxIsolationTests {
         #expect(run.out.hasSuffix("\n2\ninit-root-denied\n"))
     }
 
-    @Test func jobsGetNetworkNamespacesMadeAheadOfTimeOnlyLoopbackAndOneEach() async throws {
-        try SpareNetworkNamespaces.refill(upTo: 4)
-        let ready = SpareNetworkNamespaces.count
-        #expect(ready >= 1)
-        let script = """
-            readlink /proc/self/ns/net
-            tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '
-            python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); c=socket.create_connection(s.getsockname()); print('connected')"
-            """
-        // More jobs than spares: those after them get theirs at clone. Every one is alone in its own.
-        let runs = try await withThrowingTaskGroup(of: SandboxRun.self) { group in
-            for _ in 0..<6 { group.addTask { try await SandboxHarness.sh(script) } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
-        var namespaces = Set<String>()
-        for run in runs {
-            let lines = run.out.split(separator: "\n").map(String.init)
-            #expect(lines.count == 3 && lines.dropFirst() == ["lo", "connected"], "\(run.out) \(run.err)")
-            if let namespace = lines.first { namespaces.insert(namespace) }
-        }
-        #expect(namespaces.count == runs.count, "two jobs shared a network namespace: \(runs.map(\.out))")
-        #expect(!namespaces.contains(host))
-        #expect(SpareNetworkNamespaces.count < ready, "the jobs took none of the spares")
-    }
-
-    /// A worker with many slots keeps no more spares than the cap: each holds kernel memory.
-    @Test func aWorkerWithManySlotsKeepsAtMostTheCapOfSpareNamespaces() throws {
-        try SpareNetworkNamespaces.refill(upTo: 1000)
-        let ready = SpareNetworkNamespaces.count
-        #expect(ready >= 1 && ready <= SpareNetworkNamespaces.maximum, "\(ready) spares")
-    }
-
     @Test func jobsRunningAtOnceShareOneHostMountPointButNothingElse() async throws {
         // Every root is mounted on the same host directory, each in its job's own mount namespace.
         let runs = try await withThrowingTaskGroup(of: (Int, SandboxRun).self) { group in
@@ -281,5 +249,49 @@ struct SandboxIsolationTests {
         }
         #expect(run.out == "setting=1\n", "\(run.err)")
         #expect(try String(contentsOfFile: shared.path + "/f", encoding: .utf8) == "written\n")
+    }
+}
+
+/// Spare network namespaces (Isolation's SpareNetworkNamespaces) are one pool per process: the tests
+/// that count them run one at a time.
+@Suite(.integration(needs: [.root]), .timeLimit(.minutes(10)), .serialized)
+struct SpareNetworkNamespaceTests {
+    @Test func jobsGetNetworkNamespacesMadeAheadOfTimeOnlyLoopbackAndOneEach() async throws {
+        try SpareNetworkNamespaces.refill(upTo: 4)
+        let ready = SpareNetworkNamespaces.count
+        #expect(ready >= 1)
+        let script = """
+            readlink /proc/self/ns/net
+            tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '
+            python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); c=socket.create_connection(s.getsockname()); print('connected')"
+            """
+        // More jobs than spares: those after them get theirs at clone. Every one is alone in its own.
+        let runs = try await withThrowingTaskGroup(of: SandboxRun.self) { group in
+            for _ in 0..<6 { group.addTask { try await SandboxHarness.sh(script) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        var namespaces = Set<String>()
+        for run in runs {
+            let lines = run.out.split(separator: "\n").map(String.init)
+            #expect(lines.count == 3 && lines.dropFirst() == ["lo", "connected"], "\(run.out) \(run.err)")
+            if let namespace = lines.first { namespaces.insert(namespace) }
+        }
+        #expect(namespaces.count == runs.count, "two jobs shared a network namespace: \(runs.map(\.out))")
+        #expect(!namespaces.contains(host))
+        #expect(SpareNetworkNamespaces.count < ready, "the jobs took none of the spares")
+    }
+
+    /// A worker with many slots keeps no more spares than the cap (each holds kernel memory), also when
+    /// the tear-downs of several jobs refill at once.
+    @Test func refillsAtOnceForManySlotsKeepAtMostTheCap() async throws {
+        SpareNetworkNamespaces.drain()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await BlockingExecutor.shared.run { try SpareNetworkNamespaces.refill(upTo: 1000) } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(SpareNetworkNamespaces.count == SpareNetworkNamespaces.maximum)
     }
 }

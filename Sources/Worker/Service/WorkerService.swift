@@ -6,6 +6,7 @@ import JobletMessaging
 import Logging
 import ServiceLifecycle
 import Synchronization
+import SystemCalls
 
 /// `joblet-worker` as a service: advertises itself, consumes the queues of the runtimes it has while
 /// it has free slots, runs jobs in sandboxes and reports them. On graceful shutdown it stops consuming,
@@ -66,8 +67,7 @@ public final class WorkerService: Service, Sendable {
         let volumeMounts = try prepareJobUsers()
         try prepareNetworks()
         defer { networks?.stop() }
-        // Start-up, before any job: blocking here holds no other work up.
-        refillSpareNetworkNamespaces(slots: config.slots, logger: logger)
+        await BlockingExecutor.shared.run { [config, logger] in refillSpareNetworkNamespaces(slots: config.slots, logger: logger) }
         defer { SpareNetworkNamespaces.drain() }
         let metricsServer = try startMetricsServer()
         defer { metricsServer?.stop() }
