@@ -50,14 +50,8 @@ extension ClusterClient {
                 return (jobID, JobFollower(client: self, jobID: jobID, submitter: settings.user, subscription: subscription))
             } catch let error as AMQPError {
                 // The broker refused a bind before it saw the submission (it drops what follows on a
-                // channel it closes), so the job was not submitted: a user made before recorded ends
-                // existed follows without them (the end then comes from the dispatcher's status);
-                // `scripts/broker-roles apply` fixes the user.
-                if bindings.recorded, FollowSubscription.refusesRecordedEnds(error) {
-                    bindings.recorded = false
-                    continue
-                }
-                throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(FollowSubscription.reason(error))")
+                // channel it closes), so the job was not submitted and may be tried again.
+                try FollowSubscription.retryWithoutRecordedEnds(after: error, &bindings)
             }
         }
     }

@@ -31,7 +31,7 @@ struct FollowSubscription {
     /// Bound to every job of the submitter, with requests on its channel for the submission (after the
     /// binds there). Nothing is waited for: a refused method closes the channel, which fails this call
     /// (when the broker's close came first) or the submission's request, with the broker's `AMQPError`
-    /// (`refusesRecordedEnds` tells the one an older user gets), and ends the consumer.
+    /// (for `retryWithoutRecordedEnds`), and ends the consumer.
     static func forSubmission(_ client: ClusterClient, _ bindings: FollowBindings) async throws -> (
         subscription: FollowSubscription, requests: RPCClient
     ) {
@@ -51,20 +51,20 @@ struct FollowSubscription {
             do {
                 return try await bind(client, bindings, jobID: jobID)
             } catch let error as AMQPError {
-                // A user made before recorded ends existed: follow without them (the end then comes from
-                // the dispatcher's status, as it did for such users). `scripts/broker-roles apply` fixes it.
-                if bindings.recorded, refusesRecordedEnds(error) {
-                    bindings.recorded = false
-                    continue
-                }
-                throw JobletClientError(.broker, "cannot follow jobs of \(submitter): \(reason(error))")
+                try retryWithoutRecordedEnds(after: error, &bindings)
             }
         }
     }
 
-    /// The broker refused a bind of a `recorded.` key (its ACCESS_REFUSED names the key).
-    static func refusesRecordedEnds(_ error: AMQPError) -> Bool {
-        error.replyCode == 403 && reason(error).contains("'\(Topology.recordedKeyPrefix)")
+    /// After the broker refused a follow's set-up: a user made before recorded ends existed may not bind
+    /// their `recorded.` keys (the ACCESS_REFUSED names the key), so `bindings` drop them and the caller
+    /// tries again (the end then comes from the dispatcher's status, as it did for such users;
+    /// `scripts/broker-roles apply` fixes the user). Any other refusal is thrown, in rnx's words.
+    static func retryWithoutRecordedEnds(after error: AMQPError, _ bindings: inout FollowBindings) throws {
+        guard bindings.recorded, error.replyCode == 403, reason(error).contains("'\(Topology.recordedKeyPrefix)") else {
+            throw JobletClientError(.broker, "cannot follow jobs of \(bindings.submitter): \(reason(error))")
+        }
+        bindings.recorded = false
     }
 
     /// The open, the qos, the declare and the binds are only written; the broker handles a channel's
