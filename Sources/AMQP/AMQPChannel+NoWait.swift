@@ -116,9 +116,10 @@ extension AMQPChannel {
         }
     }
 
-    /// An internal no-ack consumer (RPC replies) started with no-wait set: registered before the
-    /// method is written, so no delivery can find it missing. `ended` runs once it stops (its channel
-    /// or connection closed), with the broker's error if there was one.
+    /// An internal no-ack consumer (RPC replies), whose deliveries `handler` gets on the connection's
+    /// thread; with no-wait set it is registered before the method is written, so no delivery can find
+    /// it missing. `ended` runs once it stops (its channel or connection closed), with the broker's error
+    /// if there was one.
     func consume(
         queue: String, noWait: Bool, handler: @escaping @Sendable (Delivery) -> Void,
         ended: (@Sendable (AMQPError?) -> Void)? = nil

@@ -206,11 +206,6 @@ public final class AMQPChannel: Sendable {
         return AMQPConsumer(consumerTag: tag, stream: stream)
     }
 
-    /// Internal consumers (no-ack RPC replies) get deliveries on the connection thread.
-    func consume(queue: String, handler: @escaping @Sendable (Delivery) -> Void) async throws -> String {
-        try await consume(queue: queue, noWait: false, handler: handler)
-    }
-
     func startConsumer(_ record: ConsumerRecord) async throws {
         let id = self.id
         try await loop.perform { loop in
