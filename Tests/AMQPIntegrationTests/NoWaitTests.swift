@@ -71,15 +71,7 @@ struct NoWaitTests {
             try await server.declareQueue(queue, durable: false, exclusive: true)
             let requests = try await server.consume(queue: queue)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for try await request in requests {
-                        guard let replyTo = request.properties.replyTo else { continue }
-                        try await server.publish(
-                            Array("pong:".utf8) + request.body, exchange: "", routingKey: replyTo,
-                            properties: BasicProperties(correlationID: request.properties.correlationID))
-                        try await server.ack(request)
-                    }
-                }
+                group.addTask { try await answerRequests(requests, on: server) { Array("pong:".utf8) + $0.body } }
                 // The first publish follows the reply consumer on the channel, with nothing waited for between.
                 let rpc = try await RPCClient(connection: conn, noWait: true)
                 let reply = try await rpc.call(routingKey: queue, body: Array("ping".utf8), timeout: .seconds(20))

@@ -35,15 +35,7 @@ func rpcRoundTrip() async throws {
         let requests = try await server.consume(queue: queue)
         let rpc = try await RPCClient(connection: conn)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for try await req in requests {
-                    guard let replyTo = req.properties.replyTo else { continue }
-                    try await server.publish(
-                        Array("pong:".utf8) + req.body, exchange: "", routingKey: replyTo,
-                        properties: BasicProperties(correlationID: req.properties.correlationID))
-                    try await server.ack(req)
-                }
-            }
+            group.addTask { try await answerRequests(requests, on: server) { Array("pong:".utf8) + $0.body } }
             for i in 0..<20 {
                 let reply = try await rpc.call(routingKey: queue, body: Array("ping\(i)".utf8), timeout: .seconds(20))
                 #expect(reply.body == Array("pong:ping\(i)".utf8))

@@ -24,13 +24,10 @@ struct SharedRequestChannelTests {
             let requests = try await server.consume(queue: requestQueue)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for try await request in requests {
-                        guard let replyTo = request.properties.replyTo else { continue }
+                    try await answerRequests(requests, on: server) { request in
                         let key = String(decoding: request.body, as: UTF8.self)
                         try await server.publish(request.body, exchange: "amq.topic", routingKey: "\(prefix).\(key)")
-                        try await server.publish(
-                            [], exchange: "", routingKey: replyTo, properties: BasicProperties(correlationID: request.properties.correlationID))
-                        try await server.ack(request)
+                        return []
                     }
                 }
                 for round in 0..<40 {
