@@ -45,7 +45,7 @@ public final class DispatcherService: Service, Sendable {
             // from routing its original twice). At most 128 MiB of them received (SubmissionPrefetch), and
             // bodies of up to 32 MiB handled at once: a few maximal uploads, or many small submissions.
             (
-                Topology.submitQueue, SubmissionPrefetch.count(maxUpload: Int(dispatcher.config.maxUpload.bytes)), submissionLimit,
+                Topology.submitQueue, SubmissionPrefetch.count(bodyLimit: submissionLimit), submissionLimit,
                 .concurrent({ try await dispatcher.handleSubmission($0, on: $1) }, budget: ByteBudget(limit: 32 << 20))
             ),
             // Events are stored a batch per transaction: the worker's two events of every job.

@@ -8,14 +8,16 @@ import Testing
 struct SubmissionPrefetchTests {
     @Test(arguments: [64 << 10, 1 << 20, 4 << 20, 8 << 20, 16 << 20, BodyLimits.maxUpload])
     func whatSubmissionsInHandMayHoldStaysWithinTheBound(maxUpload: Int) {
-        let prefetch = SubmissionPrefetch.count(maxUpload: maxUpload)
+        let limit = BodyLimits.submission(maxUpload: maxUpload)
+        let prefetch = SubmissionPrefetch.count(bodyLimit: limit)
         #expect(prefetch >= 1)
-        #expect(Int(prefetch) * BodyLimits.submission(maxUpload: maxUpload) <= SubmissionPrefetch.heldBytes)
+        #expect(Int(prefetch) * limit <= SubmissionPrefetch.heldBytes)
     }
 
     @Test func smallUploadLimitsKeepTheFullPrefetchAndTheDefaultKeepsSeveral() {
-        #expect(SubmissionPrefetch.count(maxUpload: 1 << 20) == SubmissionPrefetch.most)
-        #expect(SubmissionPrefetch.count(maxUpload: 8 << 20) == 10)
-        #expect(SubmissionPrefetch.count(maxUpload: BodyLimits.maxUpload) == 2)
+        func prefetch(maxUpload: Int) -> UInt16 { SubmissionPrefetch.count(bodyLimit: BodyLimits.submission(maxUpload: maxUpload)) }
+        #expect(prefetch(maxUpload: 1 << 20) == SubmissionPrefetch.most)
+        #expect(prefetch(maxUpload: 8 << 20) == 10)
+        #expect(prefetch(maxUpload: BodyLimits.maxUpload) == 2)
     }
 }
