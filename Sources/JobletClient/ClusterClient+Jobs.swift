@@ -43,10 +43,8 @@ extension ClusterClient {
                     await subscription.close()
                     throw error
                 }
-                // Not waited for by the broker (no round trip): until it is done, the submitter's other jobs'
-                // messages also arrive and are ignored by id. A refused bind ends the consumer with the
-                // broker's error, which the follower reports.
-                try? await subscription.narrow(to: jobID)
+                // Still bound to all of the submitter's jobs: the follower narrows to this one when another
+                // job's message arrives (most runs see none, and their broker makes no binding for them).
                 return (jobID, JobFollower(client: self, jobID: jobID, submitter: settings.user, subscription: subscription))
             } catch let error as AMQPError {
                 // The broker refused a bind before it saw the submission (it drops what follows on a

@@ -10,8 +10,9 @@ import JobletMessaging
 /// `submitAndFollow` (`rnx run`) opens it for a submission: bound to all of the submitter's jobs, with
 /// the submission then published on the same channel, so the broker has made the binds before
 /// it routes the submission and the job's whole output arrives live, with no round trip before the
-/// submission. Once the reply names the job, `narrow(to:)` binds that job's keys and drops the wide
-/// ones; other jobs' messages read meanwhile are ignored by id. `follow` (`rnx logs -f`) attaches to a
+/// submission. The follower calls `narrow(to:)` (that job's keys bound, the wide ones dropped) when a message
+/// of another job arrives, and ignores such messages by id; a user running one job at a time never
+/// pays for the six binding changes. `follow` (`rnx logs -f`) attaches to a
 /// job that may have printed already: it binds that job only, waits for the consume (one round trip,
 /// so the binds are made) and takes the past from the dispatcher's history.
 struct FollowSubscription {

@@ -46,6 +46,10 @@ extension JobFollower {
         private var endAnnounced = false
         private var endRecheckScheduled = false
         private var endRechecks = 0
+        /// Messages of other jobs read (`submitAndFollow` binds to all of the submitter's jobs until one arrives).
+        private(set) var otherJobsMessages = 0
+        /// `narrow(to:)` was called (only a subscription made before the submission is wide).
+        private var narrowed = false
 
         init(_ follower: JobFollower) {
             client = follower.client
@@ -148,7 +152,7 @@ extension JobFollower {
         private func handle(_ input: Input) async throws {
             switch input {
             case .delivery(let delivery):
-                take(delivery)
+                if !take(delivery) { await readOtherJobsMessage() }
                 try await settle(delivery)
                 try await afterDelivery()
             case .endRecheck:
@@ -224,16 +228,17 @@ extension JobFollower {
             return terminalHistoryFetched ? terminal : nil
         }
 
-        private func take(_ delivery: Delivery) {
+        /// Takes a delivery of this job; false for anything else (another job's, or one that does not decode).
+        private func take(_ delivery: Delivery) -> Bool {
             if delivery.exchange == Topology.logsExchange {
-                guard let chunk = try? LogChunk(delivery: delivery), chunk.jobID == jobID else { return }
+                guard let chunk = try? LogChunk(delivery: delivery), chunk.jobID == jobID else { return false }
                 liveChunkSeen = true
                 accept(chunk)
-                return
+                return true
             }
             guard let event = try? Envelope.decode(JobEvent.self, from: delivery, expectedType: MessageType.jobEvent),
                 event.jobID == jobID
-            else { return }
+            else { return false }
             if delivery.routingKey.hasPrefix(Topology.recordedKeyPrefix) {
                 // Only the dispatcher may publish these keys: the end as its store has it.
                 if event.state.isTerminal { note(state: event.state, result: event.result, reason: event.reason) }
@@ -242,6 +247,16 @@ extension JobFollower {
             } else {
                 note(state: event.state, result: nil, reason: event.reason)
             }
+            return true
+        }
+
+        /// A queue still bound to all of the submitter's jobs narrows to this one: not waited for, and a
+        /// refused bind ends the consumer with the broker's error, which `consumerEnded` reports.
+        private func readOtherJobsMessage() async {
+            otherJobsMessages += 1
+            guard !narrowed, let subscription, subscription.boundBeforeJob else { return }
+            narrowed = true
+            try? await subscription.narrow(to: jobID)
         }
 
         private func note(state: JobState, result: JobResult?, reason: String?) {

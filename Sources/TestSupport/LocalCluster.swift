@@ -122,10 +122,15 @@ public final class LocalCluster: Sendable {
         return cluster
     }
 
-    /// A submitter made now by `scripts/broker-roles`, its `joblet.events` read then set to `eventsRead`:
+    /// A submitter made now by `scripts/broker-roles`, as shipped: no other test's jobs are theirs.
+    public func submitter(_ name: String) throws -> BrokerRoles.User {
+        try BrokerRoles.provision(role: "submitter", name: name, brokerURL: broker.url)
+    }
+
+    /// A submitter made now by `scripts/broker-roles`, its read permission on `exchange` then set to `pattern`:
     /// a user made by an older version, before a permission existed.
     public func submitter(_ name: String, reading exchange: String, only pattern: String) async throws -> BrokerRoles.User {
-        let user = try BrokerRoles.provision(role: "submitter", name: name, brokerURL: broker.url)
+        let user = try submitter(name)
         try await broker.ctl(["set_topic_permissions", "-p", BrokerRoles.vhostOf(broker.url), name, exchange, "^$", pattern])
         return user
     }

@@ -1,5 +1,5 @@
 import AMQP
-import JobletClient
+@testable import JobletClient
 import JobletCore
 import JobletMessaging
 import TestSupport
@@ -50,6 +50,38 @@ struct ClusterClientTests {
             let record = try await client.status(jobID)
             #expect(record.state == .failed && record.result?.exitCode == 3, "\(record)")
         }
+    }
+
+    /// `submitAndFollow` binds to all of the user's jobs before its job exists, and narrows to that job
+    /// once another job's message arrives: two runs of one user at once each yield only their own
+    /// output, and read few of the other's messages (bound wide to the end, each read 12-14 of the
+    /// other's chunks and events). A user of its own: other tests' jobs are not theirs.
+    @Test func twoRunsOfOneUserAtOnceEachYieldOnlyTheirOwnJob() async throws {
+        let cluster = try await LocalCluster.shared()
+        let client = try await ClusterClient.connect(cluster.clientSettings(as: cluster.submitter("erin-" + JobID.short(JobID.generate()))))
+        try await withCleanup({ await client.close() }) {
+            func request(_ name: String) -> JobRequest {
+                JobRequest(command: ["sh", "-c", "for i in $(seq 20); do echo \(name)$i; sleep 0.15; done"])
+            }
+            let (_, first) = try await client.submitAndFollow(request("a"))
+            let (_, second) = try await client.submitAndFollow(request("b"))
+            async let a = readCountingOtherJobs(first)
+            async let b = readCountingOtherJobs(second)
+            for (name, read) in [("a", try await a), ("b", try await b)] {
+                #expect(read.text == (1...20).map { "\(name)\($0)\n" }.joined(), "\(name)")
+                #expect(read.otherJobsMessages <= 5, "\(name) read \(read.otherJobsMessages) messages of other jobs")
+            }
+        }
+    }
+
+    /// A follower's output as one text, and how many messages of other jobs it read.
+    func readCountingOtherJobs(_ events: JobFollower) async throws -> (text: String, otherJobsMessages: Int) {
+        let iterator = events.makeAsyncIterator()
+        var text = ""
+        while let event = try await iterator.next() {
+            if case .output(let chunk) = event { text += String(decoding: chunk.data, as: UTF8.self) }
+        }
+        return (text, iterator.otherJobsMessages)
     }
 
     @Test func aCancelledJobEndsCancelled() async throws {
