@@ -1,6 +1,7 @@
 import Isolation
 import JobletCore
 import Logging
+import SystemCalls
 
 extension WorkerService {
     /// Job disks live in `<state_dir>/disks`: what a crashed predecessor left there is unmounted and
@@ -9,7 +10,7 @@ extension WorkerService {
     func prepareDisks() async throws -> DiskPool? {
         let pool = DiskPool(directory: config.stateDirectory + "/disks", maxIdle: config.slots)
         do {
-            let removed = try pool.removeLeftovers()
+            let removed = try await BlockingExecutor.shared.run { try pool.removeLeftovers() }
             if removed > 0 { logger.info("removed job disks of a crashed predecessor", metadata: ["count": "\(removed)"]) }
             try await pool.probe()
             return pool

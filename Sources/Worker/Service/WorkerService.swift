@@ -62,10 +62,12 @@ public final class WorkerService: Service, Sendable {
     }
 
     public func run() async throws {
-        let cgroups = try prepareHost()
+        // The host's set-up blocks (directories, a predecessor's leftovers, cgroups, users, networks): off the
+        // cooperative pool, like every blocking call.
+        let cgroups = try await BlockingExecutor.shared.run { try self.prepareHost() }
         let disks = try await prepareDisks()
-        let volumeMounts = try prepareJobUsers()
-        try prepareNetworks()
+        let volumeMounts = try await BlockingExecutor.shared.run { try self.prepareJobUsers() }
+        try await BlockingExecutor.shared.run { try self.prepareNetworks() }
         defer { networks?.stop() }
         await BlockingExecutor.shared.run { [config, logger] in refillSpareNetworkNamespaces(slots: config.slots, logger: logger) }
         defer { SpareNetworkNamespaces.drain() }
@@ -113,7 +115,6 @@ public final class WorkerService: Service, Sendable {
     func prepareHost() throws -> CgroupManager? {
         try FileSystem.makeDirectories(config.stateDirectory, mode: 0o711)
         let jobsDirectory = config.stateDirectory + "/jobs"
-        // Start-up only, before any job runs: blocking here holds no other work up.
         for name in DirectoryEntries.namesIfPresent(jobsDirectory) {
             logger.info("removing work dir of a crashed predecessor", metadata: ["job": "\(name)"])
             do { try TreeRemoval.remove(jobsDirectory + "/" + name) } catch {
