@@ -184,7 +184,7 @@ let package = Package(
         .executableTarget(name: "json-bench", dependencies: ["JobletCore"], path: "Benchmarks/JSONBench"),
         // Runs many sandboxed jobs in its own process and checks nothing leaks (used by IsolationTests).
         .executableTarget(
-            name: "sandbox-soak", dependencies: ["Isolation", "joblet-init"],
+            name: "sandbox-soak", dependencies: ["CIsolation", "Isolation", "joblet-init"],
             path: "Benchmarks/SandboxSoak"),
     ],
     swiftLanguageModes: [.v6]

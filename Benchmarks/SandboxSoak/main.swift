@@ -1,12 +1,18 @@
 // sandbox-soak: runs N sandboxed /bin/true jobs (4 at a time) in this process and checks that
 // nothing is left behind: open fds, mounts, child processes (zombies) and sandbox root dirs are
-// counted before and after. Prints the figures; exits 1 on a leak, 2 on a failed job.
-// It runs as its own process so the counts are not disturbed by anything else.
-// Usage: sandbox-soak [jobs (1000)]   (as root)
+// counted before and after. Then, given a flood size, one job writes that many MiB to stdout, read
+// to the end, and the heap in use (glibc's mallinfo2) must not have grown by more than 512 KiB: the
+// output path holds nothing once a job is done, however much it printed. Prints the figures; exits 1
+// on a leak, 2 on a failed job. It runs as its own process so the counts are not disturbed by anything
+// else; built -O too (scripts/test), since an optimizer-only leak in the output path once cost
+// workers about 8 MB per GB of job output.
+// Usage: sandbox-soak [jobs (1000)] [flood MiB (0)]   (as root)
+import CIsolation
 import Foundation
 import Isolation
 
 let jobs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1000 : 1000
+let floodMiB = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 0 : 0
 let concurrency = 4
 
 func entries(_ directory: String) -> [String] {
@@ -51,18 +57,24 @@ let work = FileManager.default.temporaryDirectory.appendingPathComponent("sandbo
 try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
 chown(work, 65534, 65534)
 
-func runOne(_ index: Int) async throws {
+/// Runs one job to its end, its output read and dropped; returns how many bytes it printed.
+@discardableResult
+func runOne(_ index: Int, argv: [String] = ["/bin/true"]) async throws -> Int {
     let process = try Sandbox.spawn(
         SandboxPlan(
-            jobID: "soak\(index)", argv: ["/bin/true"], environment: [:],
+            jobID: "soak\(index)", argv: argv, environment: [:],
             hostname: "job-soak", workDirectory: work))
-    for try await _ in process.output {}
+    var bytes = 0
+    for try await chunk in process.output { bytes += chunk.bytes.count }
     let status = await process.wait()
     if status != .exited(0) {
         print("job \(index) ended \(status)")
         exit(2)
     }
+    return bytes
 }
+
+func heapInUse() -> Int { Int(joblet_heap_in_use()) }
 
 /// libdispatch opens a timerfd for each clock it is first asked to time on (wall, uptime, monotonic) and
 /// keeps it for the life of the process: not a leak, but never more than three. Counted apart, since
@@ -102,6 +114,27 @@ let (othersAfter, timersAfter) = counts(fdsAfter)
 let after = (fds: othersAfter, mounts: soakMounts(work: work).count, children: childCount())
 let leftoverRoots = entries("/run/joblet/sandboxes").filter { $0.hasPrefix("soak") }.count
 
+// The output path: one job prints `floodMiB` MiB; a short flood first, so buffers made once count as before.
+var heapGrowth = 0
+if floodMiB > 0 {
+    let flood = { (mib: Int) in ["/bin/sh", "-c", "head -c \(mib)M /dev/zero"] }
+    try await runOne(-2, argv: flood(16))
+    try await Task.sleep(for: .milliseconds(200))
+    let heapBefore = heapInUse()
+    let floodStarted = Date()
+    let printed = try await runOne(-3, argv: flood(floodMiB))
+    let floodSeconds = Date().timeIntervalSince(floodStarted)
+    try await Task.sleep(for: .milliseconds(200))
+    let heapAfter = heapInUse()
+    heapGrowth = heapAfter - heapBefore
+    guard printed == floodMiB << 20 else {
+        print("flood printed \(printed) bytes, not \(floodMiB << 20)")
+        exit(2)
+    }
+    print(
+        "flood \(floodMiB) MiB in \(String(format: "%.1f", floodSeconds)) s: heap in use \(heapBefore >> 10) -> \(heapAfter >> 10) KiB (at most +512)")
+}
+
 print("jobs \(jobs) in \(String(format: "%.1f", seconds)) s")
 print("fds \(before.fds) -> \(after.fds), and \(timersAfter) dispatch timer fds (at most \(dispatchTimerLimit))")
 for (fd, target) in fdsAfter.sorted(by: { $0.key < $1.key }) where fdsBefore[fd] != target {
@@ -113,6 +146,7 @@ print("children \(before.children) -> \(after.children)")
 print("sandbox roots left \(leftoverRoots)")
 let leaked =
     after.fds > before.fds || timersAfter > dispatchTimerLimit || after.mounts != before.mounts || after.children > before.children || leftoverRoots > 0
+    || heapGrowth > 512 << 10
 print(leaked ? "LEAK" : "no leak")
 // exit() runs no top-level defer: the (empty) work directory is removed here or stays in /tmp.
 rmdir(work)

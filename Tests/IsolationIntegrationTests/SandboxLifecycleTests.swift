@@ -144,12 +144,13 @@ struct SandboxLifecycleTests {
         #expect(error?.message == "command not found: joblet-no-such-command")
     }
 
-    /// The bar: nothing leaks after 1,000 jobs. Counted in a process of its own
-    /// (`sandbox-soak`), since the suites running beside this one open fds in this process.
+    /// The bar: nothing leaks after 1,000 jobs, nor does a job's 256 MiB of output leave the
+    /// heap bigger. Counted in a process of its own (`sandbox-soak`), since the suites running beside
+    /// this one open fds and allocate in this process. (scripts/test runs it built -O as well.)
     @Test func thousandJobsLeakNothing() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.path("sandbox-soak"))
-        process.arguments = ["1000"]
+        process.arguments = ["1000", "256"]
         // Into a file, not a pipe: a process another suite spawns meanwhile inherits the pipe's write
         // end (a broker held it for its lifetime), and reading to EOF then never ends.
         let work = try WorkDirectory()
@@ -161,6 +162,7 @@ struct SandboxLifecycleTests {
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         #expect(process.terminationStatus == 0, "sandbox-soak:\n\(text)")
         #expect(text.contains("jobs 1000 in"), "sandbox-soak:\n\(text)")
+        #expect(text.contains("flood 256 MiB in"), "sandbox-soak:\n\(text)")
         #expect(text.contains("no leak"), "sandbox-soak:\n\(text)")
     }
 }

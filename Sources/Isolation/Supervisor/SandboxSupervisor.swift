@@ -74,7 +74,11 @@ final class SandboxSupervisor: Sendable {
                 if joblet_errno() != EINTR { usleep(10_000) }
                 continue
             }
-            for token in tokens[0..<Int(count)] {
+            // By index, not `for token in tokens[0..<count]`: built -O (Swift 6.3.1), iterating the slice here left
+            // the array's buffer retained, so the next epoll_wait copied it and leaked the old one, 544 bytes
+            // per wake-up (about 8 MB of worker memory per GB of job output; Benchmarks/e2e/README.md).
+            for index in 0..<Int(count) {
+                let token = tokens[index]
                 if token == Self.wakeupToken {
                     resumePaused()
                 } else {
