@@ -139,7 +139,7 @@ let package = Package(
         // `XIntegrationTests`: a broker, root, namespaces or built binaries; each suite says what it
         // needs with `.integration(needs:)` and is skipped without it (`sudo scripts/test` runs all).
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "JobletPackages", "TestSupport"]),
+        .testTarget(name: "JobletCoreTests", dependencies: ["JobletCore", "JobletPackages", "SystemCalls", "TestSupport"]),
         .testTarget(name: "JobletCoreIntegrationTests", dependencies: ["JobletCore", "JobletPackages", "TestSupport"]),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"]),
         .testTarget(
@@ -184,7 +184,7 @@ let package = Package(
         .executableTarget(name: "json-bench", dependencies: ["JobletCore"], path: "Benchmarks/JSONBench"),
         // Runs many sandboxed jobs in its own process and checks nothing leaks (used by IsolationTests).
         .executableTarget(
-            name: "sandbox-soak", dependencies: ["CIsolation", "Isolation", "joblet-init"],
+            name: "sandbox-soak", dependencies: ["Isolation", "joblet-init"],
             path: "Benchmarks/SandboxSoak"),
     ],
     swiftLanguageModes: [.v6]

@@ -7,7 +7,6 @@
 // else; built -O too (scripts/test), since an optimizer-only leak in the output path once cost
 // workers about 8 MB per GB of job output.
 // Usage: sandbox-soak [jobs (1000)] [flood MiB (0)]   (as root)
-import CIsolation
 import Foundation
 import Isolation
 
@@ -74,7 +73,7 @@ func runOne(_ index: Int, argv: [String] = ["/bin/true"]) async throws -> Int {
     return bytes
 }
 
-func heapInUse() -> Int { Int(joblet_heap_in_use()) }
+func heapInUse() -> Int { ProcessHeap.bytesInUse }
 
 /// libdispatch opens a timerfd for each clock it is first asked to time on (wall, uptime, monotonic) and
 /// keeps it for the life of the process: not a leak, but never more than three. Counted apart, since

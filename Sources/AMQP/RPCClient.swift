@@ -1,4 +1,5 @@
 import Synchronization
+import SystemCalls
 
 /// Request/reply over RabbitMQ's direct reply-to (`amq.rabbitmq.reply-to`): one no-ack consumer
 /// on a channel of its own or one it shares (`init(channel:)`), replies matched by correlation id.
@@ -55,7 +56,8 @@ public final class RPCClient: Sendable {
         try await channel.publish(body, exchange: exchange, routingKey: routingKey, properties: props)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                // Cut short by the reply almost always: its timer must go then, not at the timeout.
+                try? await CancellableSleep.sleep(for: timeout)
                 if !Task.isCancelled {
                     slot.fulfill(
                         .failure(

@@ -1,4 +1,5 @@
 import Synchronization
+import SystemCalls
 
 /// Thrown by `withDeadline` when the work did not finish in time.
 struct DeadlineExceeded: Error {}
@@ -25,7 +26,7 @@ private final class DeadlineRace<T: Sendable>: Sendable {
             do { self.finish(.success(try await work())) } catch { self.finish(.failure(error)) }
         }
         let timer = Task {
-            try? await Task.sleep(for: limit)
+            try? await CancellableSleep.sleep(for: limit)
             self.finish(.failure(DeadlineExceeded()))
         }
         state.withLock { $0.tasks = [worker, timer] }

@@ -22,14 +22,14 @@ func withWorker<T>(
 /// alarm or flood the broker, which the shared one must not see.
 func withPrivateBrokerWorker<T>(
     _ name: String, isolation: isolated (any Actor)? = #isolation, durableProbe: Bool = false, slots: Int = 2,
-    _ body: (PrivateBroker, BrokerProbe, WorkerProcess) async throws -> T
+    extra: String = "", _ body: (PrivateBroker, BrokerProbe, WorkerProcess) async throws -> T
 ) async throws -> T {
     let broker = try await TestBroker.startPrivate(name: name)
     return try await withCleanup {
         try? await broker.destroy()
     } do: {
         let probe = try await BrokerProbe(url: broker.url, durable: durableProbe)
-        let worker = try await WorkerProcess(url: broker.url, slots: slots)
+        let worker = try await WorkerProcess(url: broker.url, slots: slots, extra: extra)
         return try await withCleanup {
             await worker.stop(); await probe.close()
         } do: {

@@ -30,7 +30,7 @@ int joblet_eventfd_signal(int fd);
 int joblet_eventfd_drain(int fd);
 
 /// Bytes the process's heap has handed out and not had back (glibc's mallinfo2: arena chunks in use
-/// plus mmapped chunks), for leak checks of the output path (sandbox-soak). Swift's Glibc lacks it.
+/// plus mmapped chunks), for `ProcessHeap`. Swift's Glibc module lacks it.
 unsigned long long joblet_heap_in_use(void);
 
 #endif

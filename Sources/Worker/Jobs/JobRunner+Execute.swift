@@ -221,10 +221,11 @@ extension JobRunner {
                 return .timerDone
             }
             // The timeout in a task of its own: a flush waits for the broker's confirms once a window
-            // of chunks is out, and a stalled broker must not let the job run past its limit.
+            // of chunks is out, and a stalled broker must not let the job run past its limit. Cut short by
+            // the job's end almost always, so its timer must go then (CancellableSleep), not at the deadline.
             if let timeout {
                 group.addTask {
-                    try? await Task.sleep(for: .milliseconds(Int64(timeout.seconds * 1000)))
+                    try? await CancellableSleep.sleep(for: .milliseconds(Int64(timeout.seconds * 1000)))
                     if !Task.isCancelled, handle.stopReason == nil { handle.stop(.timedOut) }
                     return .timerDone
                 }

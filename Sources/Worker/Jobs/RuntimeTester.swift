@@ -57,7 +57,7 @@ struct RuntimeTester: Sendable {
         let (output, status, timedOut) = await withTaskGroup(of: Void.self) { group in
             let timedOut = Mutex(false)
             group.addTask {
-                do { try await Task.sleep(for: timeout) } catch { return }
+                do { try await CancellableSleep.sleep(for: timeout) } catch { return }
                 timedOut.withLock { $0 = true }
                 process.kill()
             }

@@ -1,3 +1,4 @@
+import Isolation
 import Prometheus
 
 /// The worker's Prometheus metrics (swift-prometheus), all labelled `worker=<id>`, rendered in
@@ -15,6 +16,7 @@ final class WorkerMetricsRegistry: Sendable {
     private let running: Gauge
     private let busySlots: Gauge
     private let spawnLatency: ValueHistogram
+    private let heapInUse: Gauge
 
     init(workerID: String, slotsTotal: Int) {
         self.workerID = workerID
@@ -34,6 +36,7 @@ final class WorkerMetricsRegistry: Sendable {
         running = gauge("jobs_running", "Jobs running now.")
         busySlots = gauge("slots_busy", "Slots taken by a running or starting job.")
         gauge("slots", "Job slots of this worker.").set(Double(slotsTotal))
+        heapInUse = gauge("heap_in_use_bytes", "Bytes of the worker's heap in use (glibc's count, read at each scrape): flat however many jobs ran.")
         spawnLatency = registry.makeValueHistogram(
             descriptor: Self.metric("spawn_latency_seconds", help: "Time from a delivery reaching the worker to its command starting."),
             labels: labels, buckets: Self.latencyBuckets)
@@ -69,5 +72,8 @@ final class WorkerMetricsRegistry: Sendable {
     }
 
     /// The metrics in the Prometheus text exposition format (version 0.0.4).
-    func prometheusText() -> String { registry.emitToString() }
+    func prometheusText() -> String {
+        heapInUse.set(Double(ProcessHeap.bytesInUse))
+        return registry.emitToString()
+    }
 }
