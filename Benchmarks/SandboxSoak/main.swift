@@ -73,8 +73,6 @@ func runOne(_ index: Int, argv: [String] = ["/bin/true"]) async throws -> Int {
     return bytes
 }
 
-func heapInUse() -> Int { ProcessHeap.bytesInUse }
-
 /// libdispatch opens a timerfd for each clock it is first asked to time on (wall, uptime, monotonic) and
 /// keeps it for the life of the process: not a leak, but never more than three. Counted apart, since
 /// which clocks a run happens to use first varies (CI saw one appear after 1,000 jobs despite a warm-up).
@@ -119,12 +117,12 @@ if floodMiB > 0 {
     let flood = { (mib: Int) in ["/bin/sh", "-c", "head -c \(mib)M /dev/zero"] }
     try await runOne(-2, argv: flood(16))
     try await Task.sleep(for: .milliseconds(200))
-    let heapBefore = heapInUse()
+    let heapBefore = ProcessHeap.bytesInUse
     let floodStarted = Date()
     let printed = try await runOne(-3, argv: flood(floodMiB))
     let floodSeconds = Date().timeIntervalSince(floodStarted)
     try await Task.sleep(for: .milliseconds(200))
-    let heapAfter = heapInUse()
+    let heapAfter = ProcessHeap.bytesInUse
     heapGrowth = heapAfter - heapBefore
     guard printed == floodMiB << 20 else {
         print("flood printed \(printed) bytes, not \(floodMiB << 20)")

@@ -32,7 +32,7 @@ public enum CancellableSleep {
         private enum State {
             case idle
             case armed(CheckedContinuation<Void, any Error>, any DispatchSourceTimer)
-            case cancelledBeforeStart
+            /// Resumed, or cancelled before it started (then `start` resumes it throwing).
             case done
         }
         private let state = Mutex<State>(.idle)
@@ -60,9 +60,9 @@ public enum CancellableSleep {
                     state = .done
                     return (continuation, timer)
                 case .idle:
-                    if cancelled { state = .cancelledBeforeStart }
+                    if cancelled { state = .done }
                     return nil
-                case .cancelledBeforeStart, .done:
+                case .done:
                     return nil
                 }
             }

@@ -61,9 +61,9 @@ extension WorkerSuites {
         }
 
         /// A worker holds nothing for a job once it ended: its heap in use is as flat after 600 more jobs as
-        /// the allocator's own bookkeeping. (Each job's one-hour timeout sleep, cut short by the job's end, once
-        /// kept its timer until the hour was over, about 750 bytes a job: +588 KiB here, +139 without.) A broker of its own,
-        /// so that every job runs on this worker.
+        /// the allocator's own bookkeeping. (Each job's one-hour timeout sleep, cut short by the job's end,
+        /// once kept its timer until the hour was over, about 750 bytes a job: +588 KiB here, +139-179
+        /// without.) A broker of its own, so that every job runs on this worker.
         @Test("the worker's heap in use does not grow with the jobs it runs")
         func heapStaysFlatOverJobs() async throws {
             try await withPrivateBrokerWorker("worker-heap", slots: 4, extra: "metrics:\n  port: 0") { _, probe, worker in
