@@ -22,9 +22,10 @@ struct CancellableSleepTests {
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
         }
-        // Then nothing holds the sleeper: its timer, whose handler did, was cancelled and released
-        // (libdispatch drops a cancelled source's handler on its queue, a moment later). With
-        // Task.sleep the timer would stay for the hour.
+        // Then nothing holds the sleeper (libdispatch drops a finished source's handler on its queue, a
+        // moment later). This passes even without the timer's `cancel()`: that the timer's memory goes
+        // with the job is proven on a worker, by WorkerMetricsTests' heap test (+588 KiB over 600 jobs
+        // with Task.sleep).
         for _ in 0..<200 where watched != nil { try await Task.sleep(for: .milliseconds(10)) }
         #expect(watched == nil)
     }
