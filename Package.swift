@@ -54,8 +54,8 @@ let package = Package(
                 .unsafeFlags(["-use-ld=lld", "-static-executable", "-Xclang-linker", "-nostartfiles", "-Xlinker", "--gc-sections"])
             ]),
 
-        // openat2, which glibc 2.36 does not wrap and Swift cannot reach through the variadic syscall():
-        // tree removal's refusal to cross into a mount (JobletCore only).
+        // glibc calls Swift cannot reach: openat2, which glibc 2.36 does not wrap (tree removal's refusal
+        // to cross into a mount), and mallinfo2 (the heap in use, for JobletMetrics).
         .target(name: "CSystemCalls"),
         // The one EINTR retry, errno text, Duration conversion and error shape every Swift module uses (no C).
         .target(name: "SystemCalls"),
@@ -83,6 +83,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // The daemons' Prometheus endpoint and the heap figure their metrics and leak checks read.
+        .target(
+            name: "JobletMetrics",
+            dependencies: [
+                "SystemCalls", "CSystemCalls",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "Isolation",
             dependencies: [
@@ -92,7 +99,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "Isolation", "SystemCalls",
+                "JobletCore", "JobletPackages", "AMQP", "JobletMessaging", "Isolation", "SystemCalls", "JobletMetrics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -101,11 +108,12 @@ let package = Package(
         .target(
             name: "Dispatcher",
             dependencies: [
-                "JobletCore", "AMQP", "JobletMessaging", "SystemCalls",
+                "JobletCore", "AMQP", "JobletMessaging", "SystemCalls", "JobletMetrics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]),
         .executableTarget(
@@ -166,7 +174,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "DispatcherTests",
-            dependencies: ["Dispatcher", "JobletCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["Dispatcher", "JobletCore", "JobletMetrics", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DispatcherIntegrationTests", dependencies: ["Dispatcher", "AMQP", "JobletCore", "TestSupport"]),
         .testTarget(name: "RNXIntegrationTests", dependencies: ["JobletCore", "TestSupport"]),
         .testTarget(name: "JobletClientIntegrationTests", dependencies: ["JobletClient", "JobletCore", "JobletMessaging", "AMQP", "TestSupport"]),
@@ -184,7 +192,7 @@ let package = Package(
         .executableTarget(name: "json-bench", dependencies: ["JobletCore"], path: "Benchmarks/JSONBench"),
         // Runs many sandboxed jobs in its own process and checks nothing leaks (used by IsolationTests).
         .executableTarget(
-            name: "sandbox-soak", dependencies: ["Isolation", "joblet-init"],
+            name: "sandbox-soak", dependencies: ["Isolation", "JobletMetrics", "joblet-init"],
             path: "Benchmarks/SandboxSoak"),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,7 @@
 // Usage: sandbox-soak [jobs (1000)] [flood MiB (0)]   (as root)
 import Foundation
 import Isolation
+import JobletMetrics
 
 let jobs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 1000 : 1000
 let floodMiB = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 0 : 0

@@ -1,7 +1,6 @@
 #include "supervisor.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -45,7 +44,6 @@ int joblet_eventfd_signal(int fd) {
         return n == (ssize_t)sizeof one ? 0 : -1;
     }
 }
-
 int joblet_eventfd_drain(int fd) {
     uint64_t count;
     for (;;) {
@@ -54,9 +52,4 @@ int joblet_eventfd_drain(int fd) {
         if (n == -1 && errno == EAGAIN) return 0;
         return n == (ssize_t)sizeof count ? 0 : -1;
     }
-}
-
-unsigned long long joblet_heap_in_use(void) {
-    struct mallinfo2 info = mallinfo2();
-    return (unsigned long long)info.uordblks + (unsigned long long)info.hblkhd;
 }

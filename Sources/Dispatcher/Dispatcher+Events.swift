@@ -32,6 +32,7 @@ extension Dispatcher {
             case .applied, .ended:
                 logger.debug("job \(event.state.rawValue)", metadata: ["job": "\(event.jobID)", "worker": "\(item.worker)"])
                 if case .ended(let submitter) = outcome {
+                    metrics.recordResult(event.state)
                     var recorded = event
                     recorded.reason = event.recordedReason
                     publishRecorded(recorded, submitter: submitter, on: channel)

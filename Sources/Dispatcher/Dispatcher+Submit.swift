@@ -15,6 +15,7 @@ extension Dispatcher {
             reply = try await submit(delivery, on: channel)
         } catch let poison as PoisonMessage {
             logger.info("malformed submission dead-lettered", metadata: ["reason": "\(poison.reason)"])
+            metrics.recordSubmission(.malformed)
             self.reply(
                 SubmitReply(status: .rejected, error: ErrorInfo(code: "invalid_request", message: poison.reason)),
                 type: MessageType.submitReply, to: delivery, on: channel)
@@ -27,6 +28,7 @@ extension Dispatcher {
             logger.info("submission rejected", metadata: ["reason": "\(error.message)"])
             reply = SubmitReply(status: .rejected, error: ErrorInfo(code: "invalid_request", message: error.message))
         }
+        metrics.recordSubmission(reply.status != .accepted ? .rejected : reply.duplicate == true ? .duplicate : .accepted)
         self.reply(reply, type: MessageType.submitReply, to: delivery, on: channel)
         try await channel.ack(delivery)
     }

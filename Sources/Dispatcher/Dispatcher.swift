@@ -15,8 +15,10 @@ public final class Dispatcher: Sendable {
     public let brokerUser: String
     /// Who is a worker, who is the dispatcher (docs/SECURITY.md).
     let trust: TrustPolicy
-    /// Messages refused for their sender, counted per kind (`stats` query) and logged once per sender.
+    /// Messages refused for their sender, counted per kind (`stats` query, metrics) and logged once per sender.
     public let refusals: RefusalLog
+    /// What the metrics endpoint serves (`metrics.port` in dispatcher.yml).
+    public let metrics: DispatcherMetrics
     let logger: Logger
     /// Baseline for `unschedulable`: a restarted dispatcher has not seen any advert yet.
     let startedAt: Double
@@ -38,10 +40,19 @@ public final class Dispatcher: Sendable {
         self.registry = FleetRegistry(expiryIntervals: config.workerExpiryIntervals)
         self.brokerUser = brokerUser
         self.trust = TrustPolicy(dispatcherUsers: [brokerUser], workerUserPrefix: config.workerUserPrefix)
-        self.refusals = RefusalLog(logger: logger)
+        let metrics = DispatcherMetrics()
+        self.metrics = metrics
+        self.refusals = RefusalLog(logger: logger) { kind in metrics.recordRefused(kind: kind) }
         self.logger = logger
         self.startedAt = Clock.now
         self.jobQueues = JobQueueDeclarations(limit: config.maxJobQueues)
+    }
+
+    /// The metrics in Prometheus text, with the fleet and the store's active jobs read now. Blocking (a
+    /// store read): only for the metrics server's own thread.
+    public func metricsText() -> String {
+        let active = try? store.activeJobCounts(states: DispatcherMetrics.activeStates)
+        return metrics.prometheusText(workersLive: registry.live(now: Clock.now).count, activeJobs: active)
     }
 
     /// True when the request's `reply_to` is not the sender's to give (`ReplyAddress`): then it is

@@ -1,5 +1,6 @@
 import JobletCore
 import JobletMessaging
+import JobletMetrics
 
 /// The dispatcher's settings (`config/dispatcher.yml`; every key is documented there).
 public struct DispatcherConfig: Sendable, Equatable, Decodable {
@@ -74,6 +75,8 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
     /// After a (re)start, submissions wait this long so workers' adverts arrive first; without it a
     /// restarted dispatcher would reject queued submissions for want of a fleet.
     public var fleetWarmup: JobDuration
+    /// Serve Prometheus text at `http://<metrics.bind>:<metrics.port>/metrics` when set.
+    public var metrics: MetricsEndpoint?
 
     public init(
         broker: Broker = Broker(), stateDir: String = "/var/lib/joblet/dispatcher", admins: [String] = [],
@@ -107,7 +110,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         case maxVolumeSize = "max_volume_size", volumeQuota = "volume_quota", maxNetworks = "max_networks"
         case maxJobQueues = "max_job_queues"
         case workerExpiryIntervals = "worker_expiry_intervals", logsReplyBytes = "logs_reply_bytes"
-        case fleetWarmup = "fleet_warmup", readers, workerUserPrefix = "worker_user_prefix"
+        case fleetWarmup = "fleet_warmup", readers, workerUserPrefix = "worker_user_prefix", metrics
     }
 
     public init(from decoder: any Decoder) throws {
@@ -131,6 +134,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         workerExpiryIntervals = try container.decodeIfPresent(Double.self, forKey: .workerExpiryIntervals) ?? defaults.workerExpiryIntervals
         logsReplyBytes = try container.decodeIfPresent(ByteSize.self, forKey: .logsReplyBytes) ?? defaults.logsReplyBytes
         fleetWarmup = try container.decodeIfPresent(JobDuration.self, forKey: .fleetWarmup) ?? defaults.fleetWarmup
+        metrics = try container.decodeIfPresent(MetricsEndpoint.self, forKey: .metrics)
     }
 
     /// Reads a YAML config file; errors carry file:line:column, unknown keys come back as warnings.
@@ -170,6 +174,7 @@ public struct DispatcherConfig: Sendable, Equatable, Decodable {
         guard workerExpiryIntervals >= 1 else {
             throw DispatcherError(.invalidConfig, "worker_expiry_intervals: must be at least 1")
         }
+        do { try metrics?.validate() } catch { throw DispatcherError(.invalidConfig, error.message) }
         guard !stateDir.isEmpty else {
             throw DispatcherError(.invalidConfig, "state_dir: must not be empty")
         }

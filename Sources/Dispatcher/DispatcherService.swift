@@ -2,6 +2,7 @@ import AMQP
 import AsyncAlgorithms
 import JobletCore
 import JobletMessaging
+import JobletMetrics
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -69,6 +70,9 @@ public final class DispatcherService: Service, Sendable {
             try await channel.enableConfirms()
             channels.append(channel)
         }
+        // Its own thread: a scrape reads the store, which must not block the cooperative pool.
+        let metricsServer = try dispatcher.config.metrics?.serve(logger: logger) { dispatcher.metricsText() }
+        defer { metricsServer?.stop() }
         logger.info("dispatcher ready", metadata: ["store": "\(dispatcher.store.path)"])
 
         do {

@@ -143,6 +143,22 @@ public final class JobStore: Sendable {
         }
     }
 
+    /// How many jobs are in each of `states` (an index range each on `jobs_state`). Blocking: for a
+    /// thread of its own (the metrics server's), never the cooperative pool.
+    func activeJobCounts(states: [JobState]) throws -> [JobState: Int] {
+        let names = states.map(\.rawValue)
+        let rows = try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT state, COUNT(*) AS n FROM jobs WHERE state IN (\(names.map { _ in "?" }.joined(separator: ", "))) GROUP BY state",
+                arguments: StatementArguments(names))
+        }
+        var counts: [JobState: Int] = [:]
+        for row in rows {
+            if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
+        }
+        return counts
+    }
+
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.read(body) } catch let error as DispatcherError { throw error } catch {
             throw DispatcherError(.io, "job store read failed", cause: "\(error)")

@@ -11,16 +11,6 @@ import Worker
 extension WorkerSuites {
     @Suite("Prometheus metrics")
     struct WorkerMetricsTests {
-        /// `name{labels} value` lines of a Prometheus text page, by series.
-        static func samples(_ text: String) -> [String: Double] {
-            var result: [String: Double] = [:]
-            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-                guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
-                result[String(line[..<space])] = value
-            }
-            return result
-        }
-
         @Test("GET /metrics on loopback reports jobs started, finished, failed, slots and spawn latency")
         func metricsOverHTTP() async throws {
             try await withWorker({ try await WorkerProcess(url: $0, slots: 3, extra: "metrics:\n  port: 0") }) { probe, worker in
@@ -38,13 +28,13 @@ extension WorkerSuites {
                 // The slot frees after the job's cleanup, which follows its result: wait for the gauges to settle.
                 let label = "{worker=\"\(worker.id)\"}"
                 var response = try HTTPGet.get(port: port, path: "/metrics")
-                for _ in 0..<50 where Self.samples(response.body)["joblet_worker_jobs_running\(label)"] != 0 {
+                for _ in 0..<50 where PrometheusText.samples(response.body)["joblet_worker_jobs_running\(label)"] != 0 {
                     try await Task.sleep(for: .milliseconds(100))
                     response = try HTTPGet.get(port: port, path: "/metrics")
                 }
                 #expect(response.status == 200)
                 #expect(response.headers.lowercased().contains("content-type: text/plain; version=0.0.4"))
-                let samples = Self.samples(response.body)
+                let samples = PrometheusText.samples(response.body)
                 #expect(samples["joblet_worker_jobs_started_total\(label)"] == Double(mine.count))
                 #expect(samples["joblet_worker_jobs_finished_total\(label)"] == Double(mine.count))
                 #expect(samples["joblet_worker_jobs_failed_total\(label)"] == Double(mineFailed))
@@ -71,7 +61,7 @@ extension WorkerSuites {
                 let port = try #require(worker.metricsPort, "the worker logged no metrics address:\n\(worker.log)")
                 let series = "joblet_worker_heap_in_use_bytes{worker=\"\(worker.id)\"}"
                 func heap() throws -> Double {
-                    try #require(Self.samples(try HTTPGet.get(port: port, path: "/metrics").body)[series], "no \(series)")
+                    try #require(PrometheusText.samples(try HTTPGet.get(port: port, path: "/metrics").body)[series], "no \(series)")
                 }
                 func run(_ count: Int) async throws {
                     var ids: Set<String> = []

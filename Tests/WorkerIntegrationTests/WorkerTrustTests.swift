@@ -18,7 +18,7 @@ extension WorkerSuites {
         /// `joblet_worker_refused_messages_total{worker=…,kind=…}` from the worker's metrics page (nil: no such series).
         static func refusals(_ kind: String, worker: WorkerProcess, port: Int) throws -> Double? {
             let page = try HTTPGet.get(port: port, path: "/metrics")
-            return WorkerMetricsTests.samples(page.body).first { key, _ in
+            return PrometheusText.samples(page.body).first { key, _ in
                 key.hasPrefix("joblet_worker_refused_messages_total{") && key.contains("worker=\"\(worker.id)\"")
                     && key.contains("kind=\"\(kind)\"")
             }?.value

@@ -29,8 +29,4 @@ int joblet_eventfd_signal(int fd);
 /// Resets the eventfd's counter; 0 also when it was already zero.
 int joblet_eventfd_drain(int fd);
 
-/// Bytes the process's heap has handed out and not had back (glibc's mallinfo2: arena chunks in use
-/// plus mmapped chunks), for `ProcessHeap`. Swift's Glibc module lacks it.
-unsigned long long joblet_heap_in_use(void);
-
 #endif

@@ -1,5 +1,6 @@
 import JobletCore
 import JobletMessaging
+import JobletMetrics
 
 extension WorkerConfig {
     /// Parses `worker.yml`. Errors carry file:line:column; unknown keys come back as warnings.
@@ -44,9 +45,7 @@ extension WorkerConfig {
         guard runtimeTestTimeout.seconds > 0 else {
             throw WorkerError(.invalidConfig, "runtime_test_timeout: must be positive")
         }
-        if let metricsPort, !(0...65535).contains(metricsPort) {
-            throw WorkerError(.invalidConfig, "metrics.port: give 0 to 65535 (it is \(metricsPort); 0 picks a free port)")
-        }
+        do { try metrics?.validate() } catch { throw WorkerError(.invalidConfig, error.message) }
         do {
             _ = try brokerTLS?.options()
         } catch let error as JobletError {

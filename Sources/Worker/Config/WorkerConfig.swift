@@ -1,5 +1,6 @@
 import JobletCore
 import JobletMessaging
+import JobletMetrics
 
 /// Everything a worker needs to know, loaded from `worker.yml` (see config/worker.yml for every key).
 public struct WorkerConfig: Sendable, Decodable {
@@ -56,9 +57,7 @@ public struct WorkerConfig: Sendable, Decodable {
     /// A runtime's smoke test (`runtime_test` control command) is killed after this long.
     public var runtimeTestTimeout: JobDuration = JobDuration(seconds: 60)
     /// Serve Prometheus text at `http://<metrics.bind>:<metrics.port>/metrics` when set.
-    public var metricsPort: Int?
-    /// Address the metrics endpoint binds to; loopback unless the config says otherwise.
-    public var metricsBind: String = "127.0.0.1"
+    public var metrics: MetricsEndpoint?
     /// Job networks (`bridge`, named networks) and what they may reach; off by default.
     public var network = WorkerNetworkConfig()
 
@@ -111,10 +110,6 @@ public struct WorkerConfig: Sendable, Decodable {
         var gid: UInt32?
         enum CodingKeys: String, CodingKey { case uidRange = "uid_range", volumeOwner = "volume_owner", uid, gid }
     }
-    struct Metrics: Decodable {
-        var port: Int?
-        var bind: String?
-    }
     struct Logs: Decodable {
         var chunkBytes: ByteSize?
         var flushInterval: JobDuration?
@@ -163,9 +158,6 @@ public struct WorkerConfig: Sendable, Decodable {
         drainGracePeriod = try container.decodeIfPresent(JobDuration.self, forKey: .drainGracePeriod) ?? drainGracePeriod
         runtimeTestTimeout = try container.decodeIfPresent(JobDuration.self, forKey: .runtimeTestTimeout) ?? runtimeTestTimeout
         network = try container.decodeIfPresent(WorkerNetworkConfig.self, forKey: .network) ?? network
-        if let metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) {
-            metricsPort = metrics.port
-            metricsBind = metrics.bind ?? metricsBind
-        }
+        metrics = try container.decodeIfPresent(MetricsEndpoint.self, forKey: .metrics)
     }
 }

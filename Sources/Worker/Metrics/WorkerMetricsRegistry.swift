@@ -1,4 +1,4 @@
-import Isolation
+import JobletMetrics
 import Prometheus
 
 /// The worker's Prometheus metrics (swift-prometheus), all labelled `worker=<id>`, rendered in

@@ -3,6 +3,7 @@ import Isolation
 import JobletCore
 import JobletPackages
 import JobletMessaging
+import JobletMetrics
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -103,12 +104,8 @@ public final class WorkerService: Service, Sendable {
 
     /// Serves Prometheus text at `metrics.bind:metrics.port` when a port is configured.
     func startMetricsServer() throws -> MetricsServer? {
-        guard let port = config.metricsPort else { return nil }
         let registry = state.registry
-        let server = try MetricsServer(bind: config.metricsBind, port: port, logger: logger) { registry.prometheusText() }
-        try server.start()
-        logger.info("serving Prometheus metrics at http://\(config.metricsBind):\(server.port)/metrics")
-        return server
+        return try config.metrics?.serve(logger: logger) { registry.prometheusText() }
     }
 
     /// Directories, cgroups, and the leftovers of a crashed predecessor.

@@ -1,6 +1,6 @@
-import CIsolation
+import CSystemCalls
 
-/// This process's heap as glibc's allocator counts it, for leak checks and the worker's metrics.
+/// This process's heap as glibc's allocator counts it, for leak checks and the daemons' metrics.
 public enum ProcessHeap {
     /// Bytes handed out and not had back (arena chunks in use plus mmapped chunks): unlike RSS, not
     /// moved by the allocator keeping freed memory for later.

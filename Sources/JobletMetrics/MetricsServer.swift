@@ -6,23 +6,24 @@ import Synchronization
 import SystemCalls
 
 /// Serves `GET /metrics` (Prometheus text) on a TCP address, one request at a time, from a
-/// dedicated thread: the blocking accept loop never runs on the cooperative pool. Clients get a
+/// dedicated thread: the blocking accept loop (and `render`, which may read files or a database) never
+/// runs on the cooperative pool. Clients get a
 /// few seconds to send their request, so a stuck one cannot stall the endpoint for long.
-final class MetricsServer: Sendable {
+public final class MetricsServer: Sendable {
     /// The bound port (the configured one, or the kernel's pick for port 0).
-    let port: Int
+    public let port: Int
     private let socket: Int32
     private let render: @Sendable () -> String
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
 
     /// Binds and listens; the accept loop starts with `start()`.
-    init(bind address: String, port: Int, logger: Logger, render: @escaping @Sendable () -> String) throws {
+    public init(bind address: String, port: Int, logger: Logger, render: @escaping @Sendable () -> String) throws {
         var socketAddress = sockaddr_in()
         socketAddress.sin_family = sa_family_t(AF_INET)
         socketAddress.sin_port = in_port_t(UInt16(port).bigEndian)
         guard inet_pton(AF_INET, address, &socketAddress.sin_addr) == 1 else {
-            throw WorkerError(.invalidConfig, "metrics.bind: \"\(address)\" is not an IPv4 address")
+            throw MetricsError(.invalidConfig, "metrics.bind: \"\(address)\" is not an IPv4 address")
         }
         let fd = try Self.sys("socket") { Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         do {
@@ -54,7 +55,7 @@ final class MetricsServer: Sendable {
     }
 
     /// Starts the accept loop on its own thread.
-    func start() throws {
+    public func start() throws {
         let context = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
@@ -67,13 +68,13 @@ final class MetricsServer: Sendable {
             }, context)
         guard rc == 0 else {
             Unmanaged<MetricsServer>.fromOpaque(context).release()
-            throw WorkerError(.system, "pthread_create for the metrics server: \(errnoText(rc))", cause: "errno \(rc)")
+            throw MetricsError(.system, "pthread_create for the metrics server: \(errnoText(rc))", cause: "errno \(rc)")
         }
         pthread_detach(thread)
     }
 
     /// Stops accepting (wakes the blocked accept) and closes the socket.
-    func stop() {
+    public func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shutdown(socket, Int32(SHUT_RDWR))
     }
@@ -143,7 +144,7 @@ final class MetricsServer: Sendable {
         do {
             return try retryingOnInterrupt(body)
         } catch {
-            throw WorkerError(.io, "\(name): \(error.text)", cause: "errno \(error.code)")
+            throw MetricsError(.io, "\(name): \(error.text)", cause: "errno \(error.code)")
         }
     }
 }

@@ -3,11 +3,11 @@
 #endif
 
 /// A plain HTTP/1.1 GET over a loopback TCP socket: what a Prometheus scraper does.
-enum HTTPGet {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+public enum HTTPGet {
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
     /// Returns the status code and body of `GET path` on 127.0.0.1:port.
-    static func get(port: Int, path: String) throws -> (status: Int, headers: String, body: String) {
+    public static func get(port: Int, path: String) throws -> (status: Int, headers: String, body: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
         defer { close(fd) }
@@ -36,5 +36,18 @@ enum HTTPGet {
         let head = String(text[..<split.lowerBound])
         let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return (status, head, String(text[split.upperBound...]))
+    }
+}
+
+/// A Prometheus text page as samples.
+public enum PrometheusText {
+    /// `name{labels} value` lines of the page, by series (`name{labels}`).
+    public static func samples(_ text: String) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            result[String(line[..<space])] = value
+        }
+        return result
     }
 }
