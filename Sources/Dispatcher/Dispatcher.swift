@@ -51,8 +51,9 @@ public final class Dispatcher: Sendable {
     /// The metrics in Prometheus text, with the fleet and the store's active jobs read now. Blocking (a
     /// store read): only for the metrics server's own thread.
     public func metricsText() -> String {
-        let active = try? store.activeJobCounts(states: DispatcherMetrics.activeStates)
-        return metrics.prometheusText(workersLive: registry.live(now: Clock.now).count, activeJobs: active)
+        metrics.prometheusText(workersLive: registry.live(now: Clock.now).count) {
+            try store.activeJobCounts(states: DispatcherMetrics.activeStates)
+        }
     }
 
     /// True when the request's `reply_to` is not the sender's to give (`ReplyAddress`): then it is

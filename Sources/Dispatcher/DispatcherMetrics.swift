@@ -2,6 +2,7 @@ import GRDBSQLite
 import JobletCore
 import JobletMetrics
 import Prometheus
+import Synchronization
 
 /// The dispatcher's Prometheus metrics (swift-prometheus), rendered by the metrics server: what it took
 /// in and what it refused, counted as it happens, and what is read at each scrape (the live fleet, the
@@ -23,6 +24,10 @@ public final class DispatcherMetrics: Sendable {
     private let activeJobs: [JobState: Gauge]
     private let heapInUse: Gauge
     private let sqliteMemory: Gauge
+    /// The last store read of the active jobs and when it was made: scrapes within a second reuse it, so
+    /// a flood of scrapes costs the store one read a second, however many jobs it counts.
+    private let lastActiveRead = Mutex<(at: ContinuousClock.Instant, counts: [JobState: Int])?>(nil)
+    static let activeReadInterval = Duration.seconds(1)
 
     public init() {
         let registry = self.registry
@@ -61,10 +66,16 @@ public final class DispatcherMetrics: Sendable {
         registry.makeCounter(descriptor: refused, labels: [("kind", kind)]).increment()
     }
 
-    /// The metrics in the Prometheus text exposition format (version 0.0.4); `activeJobs` nil when the
-    /// store could not be read (those gauges keep their last value).
-    func prometheusText(workersLive live: Int, activeJobs counts: [JobState: Int]?) -> String {
+    /// The metrics in the Prometheus text exposition format (version 0.0.4). `readActiveJobs` counts the
+    /// store's active jobs (at most once a second); when it fails, those gauges keep their last value.
+    func prometheusText(workersLive live: Int, readActiveJobs: () throws -> [JobState: Int]) -> String {
         workersLive.set(Double(live))
+        let now = ContinuousClock.now
+        var counts = lastActiveRead.withLock { last in last.flatMap { now - $0.at < Self.activeReadInterval ? $0.counts : nil } }
+        if counts == nil, let read = try? readActiveJobs() {
+            lastActiveRead.withLock { $0 = (now, read) }
+            counts = read
+        }
         if let counts {
             for (state, gauge) in activeJobs { gauge.set(Double(counts[state] ?? 0)) }
         }

@@ -61,8 +61,12 @@ extension DispatcherClusterTests {
                 properties: Envelope.properties(type: MessageType.jobEvent))
             _ = try await harness.waitForJob(accepted[0]) { $0.state == .completed }
 
+            // The refusal is counted when the event is read; the store's counts are read at most once a second.
             var samples = try Self.scrape(port)
-            for _ in 0..<100 where samples["joblet_dispatcher_refused_messages_total{kind=\"event\"}"] == nil {
+            for _ in 0..<100
+            where samples["joblet_dispatcher_refused_messages_total{kind=\"event\"}"] == nil
+                || samples["joblet_dispatcher_jobs{state=\"queued\"}"] != 2
+            {
                 try await Task.sleep(for: .milliseconds(50))
                 samples = try Self.scrape(port)
             }

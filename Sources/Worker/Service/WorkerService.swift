@@ -67,11 +67,16 @@ public final class WorkerService: Service, Sendable {
         // cooperative pool, like every blocking call.
         let cgroups = try await BlockingExecutor.shared.run { try self.prepareHost() }
         let disks = try await prepareDisks()
-        let volumeMounts = try await BlockingExecutor.shared.run { try self.prepareJobUsers() }
-        try await BlockingExecutor.shared.run { try self.prepareNetworks() }
-        defer { networks?.stop() }
-        await BlockingExecutor.shared.run { [config, logger] in refillSpareNetworkNamespaces(slots: config.slots, logger: logger) }
-        defer { SpareNetworkNamespaces.drain() }
+        let volumeMounts = try await BlockingExecutor.shared.run { [config, logger] in
+            let mounts = try self.prepareJobUsers()
+            try self.prepareNetworks()
+            refillSpareNetworkNamespaces(slots: config.slots, logger: logger)
+            return mounts
+        }
+        defer {
+            SpareNetworkNamespaces.drain()
+            networks?.stop()
+        }
         let metricsServer = try startMetricsServer()
         defer { metricsServer?.stop() }
         let session = try await connect(cgroups: cgroups, disks: disks, volumeMounts: volumeMounts)
