@@ -18,7 +18,7 @@ public final class Dispatcher: Sendable {
     /// Messages refused for their sender, counted per kind (`stats` query, metrics) and logged once per sender.
     public let refusals: RefusalLog
     /// What the metrics endpoint serves (`metrics.port` in dispatcher.yml).
-    public let metrics: DispatcherMetrics
+    let metrics: DispatcherMetrics
     let logger: Logger
     /// Baseline for `unschedulable`: a restarted dispatcher has not seen any advert yet.
     let startedAt: Double
@@ -50,7 +50,7 @@ public final class Dispatcher: Sendable {
 
     /// The metrics in Prometheus text, with the fleet and the store's active jobs read now. Blocking (a
     /// store read): only for the metrics server's own thread.
-    public func metricsText() -> String {
+    func metricsText() -> String {
         metrics.prometheusText(workersLive: registry.live(now: Clock.now).count) {
             try store.activeJobCounts(states: DispatcherMetrics.activeStates)
         }

@@ -7,10 +7,10 @@ import Synchronization
 /// The dispatcher's Prometheus metrics (swift-prometheus), rendered by the metrics server: what it took
 /// in and what it refused, counted as it happens, and what is read at each scrape (the live fleet, the
 /// store's active jobs, the heap in use).
-public final class DispatcherMetrics: Sendable {
+final class DispatcherMetrics: Sendable {
     /// How a submission ended: a new job, a repeated `message_id`, refused with a reason in the reply, or
     /// dead-lettered as unreadable.
-    public enum SubmissionOutcome: String, Sendable, CaseIterable {
+    enum SubmissionOutcome: String, Sendable, CaseIterable {
         case accepted, duplicate, rejected, malformed
     }
 
@@ -29,7 +29,7 @@ public final class DispatcherMetrics: Sendable {
     private let lastActiveRead = Mutex<(at: ContinuousClock.Instant, counts: [JobState: Int])?>(nil)
     static let activeReadInterval = Duration.seconds(1)
 
-    public init() {
+    init() {
         let registry = self.registry
         let submitted = Self.metric("submissions_total", help: "Submissions handled, by outcome.")
         submissions = Dictionary(
