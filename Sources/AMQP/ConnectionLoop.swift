@@ -88,21 +88,11 @@ final class ConnectionLoop: @unchecked Sendable {
 
     /// Starts the loop thread; it keeps the loop alive until `stop` ran.
     func start() throws(AMQPError) {
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(
-            &tid, nil,
-            { arg in
-                guard let arg else { return nil }
-                let loop = Unmanaged<ConnectionLoop>.fromOpaque(arg).takeRetainedValue()
-                loop.run()
-                return nil
-            }, box)
-        guard rc == 0 else {
-            Unmanaged<ConnectionLoop>.fromOpaque(box).release()
-            throw AMQPError(.protocolError, "cannot start the connection thread", cause: errnoText(rc))
+        do {
+            try DetachedThread.start(name: "joblet-amqp") { [self] in run() }
+        } catch {
+            throw AMQPError(.protocolError, "cannot start the connection thread", cause: error.text)
         }
-        pthread_detach(tid)
     }
 
     /// Enqueues a command; wakes the thread only if it was not already woken (batched wake-ups).

@@ -56,21 +56,11 @@ public final class MetricsServer: Sendable {
 
     /// Starts the accept loop on its own thread.
     public func start() throws {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { argument in
-                guard let argument else { return nil }
-                let server = Unmanaged<MetricsServer>.fromOpaque(argument).takeRetainedValue()
-                server.acceptLoop()
-                return nil
-            }, context)
-        guard rc == 0 else {
-            Unmanaged<MetricsServer>.fromOpaque(context).release()
-            throw MetricsError(.system, "pthread_create for the metrics server: \(errnoText(rc))", cause: "errno \(rc)")
+        do {
+            try DetachedThread.start(name: "joblet-metrics") { [self] in acceptLoop() }
+        } catch {
+            throw MetricsError(.system, "cannot start the metrics server's thread: \(error.text)", cause: "errno \(error.code)")
         }
-        pthread_detach(thread)
     }
 
     /// Stops accepting (wakes the blocked accept) and closes the socket.
