@@ -67,6 +67,17 @@ def pss_kib(pid):
     return 0
 
 
+def dispatcher_heap_kib(port):
+    """The dispatcher's heap in use and SQLite's share of it (KiB), from its metrics endpoint; None without one."""
+    if not port:
+        return None
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as page:
+        samples = dict(line.rsplit(" ", 1) for line in page.read().decode().splitlines() if line and not line.startswith("#"))
+    return {"heap": float(samples["joblet_dispatcher_heap_in_use_bytes"]) / 1024,
+            "sqlite": float(samples["joblet_dispatcher_sqlite_memory_bytes"]) / 1024}
+
+
 def descendants(root):
     """root and every process below it (Celery: the master and its pool processes)."""
     parent = {}
@@ -331,6 +342,7 @@ def cmd_joblet(args):
             for _ in range(max(3, args.warmup // 3)):
                 client.run_one(python_pass(args.python_runtime))
         out["rss_after_warmup_kib"] = {g.name: g.rss() for g in groups}
+        out["dispatcher_heap_after_warmup_kib"] = dispatcher_heap_kib(args.dispatcher_metrics_port)
 
         for name, request in [("true", host_true())] + \
                 ([("python", python_pass(args.python_runtime))] if args.python_runtime else []):
@@ -355,6 +367,7 @@ def cmd_joblet(args):
         if args.log_bytes:
             print(f"bench: log throughput, rnx run -- sh -c 'head -c {args.log_bytes} /dev/zero' | wc -c", flush=True)
             out["log"] = log_throughput(args, groups)
+        out["dispatcher_heap_after_kib"] = dispatcher_heap_kib(args.dispatcher_metrics_port)
     else:
         print(f"bench: throughput, {args.jobs} × true, {len(args.worker_pid)} workers", flush=True)
         out[f"throughput_{len(args.worker_pid)}"] = throughput(client, args.jobs, host_true(), groups)
@@ -630,6 +643,12 @@ def cmd_report(args):
         mib(get(c, "throughput_true", "pss_max_kib", "worker")), "low")
     add("dispatcher RSS idle / max under load (MiB)",
         f"{fmt(mib(get(j, 'rss_idle_kib', 'dispatcher')))} / {fmt(mib(get(j, 'throughput_1', 'rss_max_kib', 'dispatcher')))}", None)
+    heap = [get(j, k) for k in ("dispatcher_heap_after_warmup_kib", "dispatcher_heap_after_kib")]
+    if all(heap):
+        add("dispatcher heap outside SQLite, after warm-up / after the runs (MiB)",
+            " / ".join(fmt(mib(h["heap"] - h["sqlite"]), 2) for h in heap), None)
+        add("  SQLite's page caches, after warm-up / after the runs (MiB)",
+            " / ".join(fmt(mib(h["sqlite"]), 2) for h in heap), None)
     add("broker RSS idle / max under load (MiB)",
         f"{fmt(mib(get(j, 'rss_idle_kib', 'broker')))} / {fmt(mib(get(j, 'throughput_1', 'rss_max_kib', 'broker')))}",
         f"{fmt(mib(get(c, 'rss_idle_kib', 'broker')))} / {fmt(mib(get(c, 'throughput_true', 'rss_max_kib', 'broker')))}")
@@ -754,6 +773,7 @@ def main():
     client_args(p)
     p.add_argument("--phase", choices=["one", "two"], required=True)
     p.add_argument("--dispatcher-pid", type=int, required=True)
+    p.add_argument("--dispatcher-metrics-port", type=int)
     p.add_argument("--worker-pid", type=int, action="append", required=True)
     p.add_argument("--broker-pid", type=int, required=True)
     p.add_argument("--jobs", type=int, default=1000)
