@@ -6,8 +6,9 @@ public struct MetricsEndpoint: Sendable, Equatable, Decodable {
     /// 0 lets the kernel pick a free port (the daemon logs the one it got).
     public var port: Int
     public var bind: String
+    public static let loopback = "127.0.0.1"
 
-    public init(port: Int, bind: String = "127.0.0.1") {
+    public init(port: Int, bind: String = MetricsEndpoint.loopback) {
         self.port = port
         self.bind = bind
     }
@@ -17,7 +18,7 @@ public struct MetricsEndpoint: Sendable, Equatable, Decodable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         port = try container.decode(Int.self, forKey: .port)
-        bind = try container.decodeIfPresent(String.self, forKey: .bind) ?? "127.0.0.1"
+        bind = try container.decodeIfPresent(String.self, forKey: .bind) ?? Self.loopback
     }
 
     /// The checks a config load makes (the address itself is checked when it is bound).

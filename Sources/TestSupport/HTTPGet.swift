@@ -41,6 +41,13 @@ public enum HTTPGet {
 
 /// A Prometheus text page as samples.
 public enum PrometheusText {
+    /// The port a daemon's metrics endpoint got (`metrics.port: 0`), from the log line `MetricsEndpoint.serve`
+    /// writes; nil before it is logged.
+    public static func announcedPort(inLog log: String) -> Int? {
+        guard let range = log.range(of: "serving Prometheus metrics at http://127.0.0.1:") else { return nil }
+        return Int(log[range.upperBound...].prefix { $0.isNumber })
+    }
+
     /// `name{labels} value` lines of the page, by series (`name{labels}`).
     public static func samples(_ text: String) -> [String: Double] {
         var result: [String: Double] = [:]

@@ -13,8 +13,7 @@ extension DispatcherClusterTests {
         /// The port of the dispatcher's metrics endpoint, from its log line announcing it.
         static func metricsPort(_ harness: DispatcherHarness) throws -> Int {
             let log = (try? String(contentsOfFile: harness.logPath, encoding: .utf8)) ?? ""
-            let range = try #require(log.range(of: "serving Prometheus metrics at http://127.0.0.1:"), "no metrics address in the log:\n\(log)")
-            return try #require(Int(log[range.upperBound...].prefix { $0.isNumber }))
+            return try #require(PrometheusText.announcedPort(inLog: log), "no metrics address in the log:\n\(log)")
         }
 
         static func scrape(_ port: Int) throws -> [String: Double] {

@@ -64,10 +64,7 @@ final class WorkerProcess: @unchecked Sendable {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// The port of the metrics endpoint, from the worker's log line announcing it.
-    var metricsPort: Int? {
-        guard let range = log.range(of: "http://127.0.0.1:") else { return nil }
-        return Int(log[range.upperBound...].prefix { $0.isNumber })
-    }
+    var metricsPort: Int? { PrometheusText.announcedPort(inLog: log) }
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
