@@ -159,18 +159,38 @@ extension Dispatcher {
             runtimeID: record?.runtimeID, duplicate: true)
     }
 
+    /// Pauses before each publish tried again after a nack: about 10 s in all, longer than the few seconds
+    /// a quorum queue takes to elect a leader when its node stops (CLUSTER.md), and within the reply
+    /// timeout of clients such as rnx.
+    static let nackRetryPauses: [Duration] = [.milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(2), .seconds(2), .seconds(2)]
+
     /// Publishes the job to its target's queue: persistent, mandatory, confirmed. The queue is declared
     /// the first time a target is used; should it have gone since (deleted by an operator), the broker
     /// returns the mandatory message, and the queue is declared again and the job published once more.
+    /// A nack means the queue could not take the job just now (no leader while a cluster node stops, or
+    /// full under an overflow policy): it is published again after each of `nackRetryPauses`, and the
+    /// last nack is thrown. The job is stored and not yet routed, so a copy the broker did take despite a
+    /// nack only means a job delivered twice, which workers and the store already handle.
     func publish(_ message: JobMessage, target: String, on channel: AMQPChannel) async throws {
         var properties = Envelope.properties(type: MessageType.job, messageID: message.jobID)
         if let priority = message.request.priority { properties.priority = UInt8(clamping: priority) }
         if let ttl = config.queueTTL { properties.expiration = String(Int64(ttl.seconds * 1000)) }
         let body = try Envelope.encode(message)
         let send = {
-            try await channel.publish(
-                body, exchange: Topology.jobsExchange, routingKey: target,
-                properties: properties, mandatory: true)
+            var pauses = Self.nackRetryPauses[...]
+            while true {
+                do {
+                    return try await channel.publish(
+                        body, exchange: Topology.jobsExchange, routingKey: target,
+                        properties: properties, mandatory: true)
+                } catch let error as AMQPError where error.code == .nacked {
+                    guard let pause = pauses.popFirst() else { throw error }
+                    self.logger.warning(
+                        "the broker nacked a job message; publishing it again",
+                        metadata: ["job": "\(message.jobID)", "queue": "\(target)", "after": "\(pause)"])
+                    try await Task.sleep(for: pause)
+                }
+            }
         }
         let wasDeclared = jobQueues.contains(target)
         try await jobQueues.ensure(target, on: channel)
